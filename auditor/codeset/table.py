@@ -1,0 +1,256 @@
+"""Quarterly OPPS code-validity table: packaged CMS Addendum B history merged with user-imported quarters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gzip
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "opps_status.csv.gz"
+QUARTER_RE = re.compile(r"^\d{4}Q[1-4]$")
+# HCPCS Level II: a letter A-V then four digits; everything else of 5 characters is CPT (or junk).
+LEVEL2_PATTERN = r"^[A-V][0-9]{4}$"
+# Letters CMS assigns to HCPCS Level II series. F, I, N, O are unassigned, so a code like F1234 is
+# plain invalid rather than "a series OPPS does not list".
+LEVEL2_SERIES = "ABCDEGHJKLMPQRSTUV"
+SUMMARY_COLUMNS = ("first_seen", "last_seen", "last_si", "descriptor")
+STATUSES = ("active", "deleted", "invalid", "unknown_to_opps")
+_MONTH_OF_QUARTER = {"1": "January", "2": "April", "3": "July", "4": "October"}
+
+
+class CodeTableError(ValueError):
+    """A code-table file (packaged or user-imported) is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class QuarterChoice:
+    """Which Addendum B quarter an audit date is checked against, and why."""
+
+    requested: str
+    used: str
+    stale: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class CodeStatus:
+    """Classification of one code in one quarter (same fields as a `CodeTable.classify` row)."""
+
+    code: str | None
+    status: str | None
+    si: str | None
+    first_seen: str | None
+    last_seen: str | None
+    last_si: str | None
+    descriptor: str | None
+
+
+def quarter_of(day: dt.date) -> str:
+    """Return the calendar quarter of a date, e.g. 2026-05-01 -> "2026Q2"."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_label(quarter: str) -> str:
+    """Return the name CMS publishes a quarter's Addendum B under, e.g. "2026Q4" -> "October 2026"."""
+    return f"{_MONTH_OF_QUARTER[quarter[-1]]} {quarter[:4]}"
+
+
+def check_quarter(quarter: str) -> str:
+    """Return the quarter string if it looks like 2026Q3, else raise CodeTableError."""
+    if not isinstance(quarter, str) or not QUARTER_RE.match(quarter):
+        raise CodeTableError(f"quarter {quarter!r} is not of the form 2026Q3")
+    return quarter
+
+
+def default_home() -> Path:
+    """Return the user data directory ($CDM_AUDIT_HOME or ~/.local/share/cdm-audit)."""
+    env = os.environ.get("CDM_AUDIT_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".local" / "share" / "cdm-audit"
+
+
+def quarters_dir(home: Path | None = None) -> Path:
+    """Return the folder holding user-imported quarter files."""
+    return (home if home is not None else default_home()) / "quarters"
+
+
+def normalize_codes(codes: pl.Expr) -> pl.Expr:
+    """Trim (incl. non-breaking spaces), upper-case, and turn empty strings into null."""
+    # str.strip_chars() without arguments strips Unicode whitespace, which covers the U+00A0
+    # that CMS files carry after some codes (e.g. "A4341\xa0").
+    cleaned = codes.cast(pl.String).str.strip_chars().str.to_uppercase()
+    return pl.when(cleaned.str.len_chars() > 0).then(cleaned)
+
+
+def level2_descriptor(code: pl.Expr, descriptor: pl.Expr) -> pl.Expr:
+    """Keep a descriptor only for HCPCS Level II codes: CPT descriptors are AMA copyright."""
+    return pl.when(code.str.contains(LEVEL2_PATTERN)).then(descriptor)
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged() -> pl.DataFrame:
+    # Cached: the packaged table never changes while the process runs.
+    if not TABLE_PATH.is_file():
+        raise CodeTableError(
+            f"packaged code table {TABLE_PATH} is missing; "
+            "rebuild it with: python -m auditor.codeset.build --from <addendum-b folder>"
+        )
+    raw = gzip.decompress(TABLE_PATH.read_bytes())
+    return pl.read_csv(io.BytesIO(raw), infer_schema=False)
+
+
+def _read_user_quarter(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise CodeTableError(f"{path}: cannot read imported quarter ({exc})") from exc
+    if not {"code", "si"} <= set(frame.columns):
+        raise CodeTableError(f"{path}: imported quarter needs columns code, si (has {frame.columns})")
+    if "descriptor" not in frame.columns:
+        frame = frame.with_columns(descriptor=pl.lit(None, pl.String))
+    return frame.select("code", "si", "descriptor").filter(pl.col("code").is_not_null())
+
+
+def _user_quarters(home: Path | None) -> dict[str, Path]:
+    folder = quarters_dir(home)
+    if not folder.is_dir():
+        return {}
+    found = {p.stem: p for p in folder.glob("*.csv") if QUARTER_RE.match(p.stem)}
+    return dict(sorted(found.items()))
+
+
+def _merge(packaged: pl.DataFrame, user: dict[str, Path]) -> tuple[pl.DataFrame, list[str]]:
+    """Add user quarters as columns and recompute first/last seen over every quarter held."""
+    packaged_quarters = [c for c in packaged.columns if QUARTER_RE.match(c)]
+    window_start = packaged_quarters[0]
+    stored = pl.col("first_seen"), pl.col("last_seen"), pl.col("last_si")
+    # Sightings before the packaged window (the before-2023 list) only survive in the stored
+    # summary columns, so carry them through the recomputation.
+    frame = packaged.with_columns(
+        _pre_first=pl.when(stored[0] < window_start).then(stored[0]),
+        _pre_last=pl.when(stored[1] < window_start).then(stored[1]),
+        _pre_si=pl.when(stored[1] < window_start).then(stored[2]),
+    ).drop(*SUMMARY_COLUMNS[:3])
+    user_descriptors = []
+    for quarter, path in user.items():
+        imported = _read_user_quarter(path).rename({"si": quarter, "descriptor": f"_d{quarter}"})
+        frame = frame.drop(quarter, strict=False).join(imported, on="code", how="full", coalesce=True)
+        user_descriptors.append(f"_d{quarter}")
+    quarters = sorted(set(packaged_quarters) | set(user))
+    newest_first = list(reversed(quarters))
+    seen = [pl.when(pl.col(q).is_not_null()).then(pl.lit(q)) for q in quarters]
+    window_first = pl.coalesce(seen)
+    window_last = pl.coalesce(list(reversed(seen)))
+    window_last_si = pl.coalesce([pl.col(q) for q in newest_first])
+    descriptor = pl.coalesce([pl.col(d) for d in reversed(user_descriptors)] + [pl.col("descriptor")])
+    frame = frame.with_columns(
+        first_seen=pl.min_horizontal(pl.col("_pre_first"), window_first),
+        last_seen=pl.max_horizontal(pl.col("_pre_last"), window_last),
+        last_si=pl.when(window_last.is_not_null()).then(window_last_si).otherwise(pl.col("_pre_si")),
+        descriptor=level2_descriptor(pl.col("code"), descriptor),
+    )
+    return frame.select("code", *quarters, *SUMMARY_COLUMNS), quarters
+
+
+def _unlisted_series(codes: pl.Series) -> str:
+    """Level II series letters that never occur in any Addendum B held (S, T, H in the CMS data)."""
+    seen = set(codes.filter(codes.str.contains(LEVEL2_PATTERN)).str.slice(0, 1).unique().to_list())
+    return "".join(letter for letter in LEVEL2_SERIES if letter not in seen)
+
+
+class CodeTable:
+    """Status indicator of every HCPCS/CPT code per quarter, with first/last quarter seen."""
+
+    def __init__(self, frame: pl.DataFrame, quarters: list[str], imported: dict[str, Path]):
+        self._frame = frame
+        self._quarters = quarters
+        self._imported = imported
+        self._unlisted = _unlisted_series(frame["code"])
+
+    @classmethod
+    def load(cls, home: Path | None = None) -> CodeTable:
+        """Load the packaged table (cached) merged with quarters imported under `home`."""
+        user = _user_quarters(home)
+        frame, quarters = _merge(_packaged(), user)
+        return cls(frame, quarters, user)
+
+    @property
+    def quarters(self) -> list[str]:
+        """All quarters held, oldest first."""
+        return list(self._quarters)
+
+    @property
+    def newest_quarter(self) -> str:
+        """The most recent quarter held."""
+        return self._quarters[-1]
+
+    @property
+    def imported_quarters(self) -> dict[str, Path]:
+        """User-imported quarters and the files they were loaded from."""
+        return dict(self._imported)
+
+    @property
+    def unlisted_series(self) -> str:
+        """Level II series letters absent from every Addendum B held; their codes are `unknown_to_opps`."""
+        return self._unlisted
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The merged wide table: code, one SI column per quarter, first_seen, last_seen, last_si, descriptor."""
+        return self._frame
+
+    def resolve_quarter(self, as_of: dt.date) -> QuarterChoice:
+        """Pick the quarter to check codes against for a date of service, explaining any mismatch."""
+        requested = quarter_of(as_of)
+        if requested in self._quarters:
+            return QuarterChoice(requested, requested, False, "")
+        earlier = [q for q in self._quarters if q < requested]
+        if not earlier:
+            used = self._quarters[0]
+            return QuarterChoice(requested, used, False, (
+                f"audit date {as_of:%Y-%m-%d} falls in {requested} but the oldest CMS Addendum B held is "
+                f"{used} ({quarter_label(used)}); codes are checked against {used}, so codes that were "
+                f"valid in {requested} but deleted before {used} show as deleted or invalid."
+            ))
+        used = earlier[-1]
+        held = "newest" if used == self.newest_quarter else "nearest earlier"
+        return QuarterChoice(requested, used, True, (
+            f"audit date {as_of:%Y-%m-%d} falls in {requested} but the {held} CMS Addendum B held is "
+            f"{used} ({quarter_label(used)}); codes are checked against {used}. "
+            f"Import the {quarter_label(requested)} Addendum B with: "
+            f"cdm-audit codes import <Addendum B file> --quarter {requested}"
+        ))
+
+    def classify(self, codes: pl.Series, quarter: str) -> pl.DataFrame:
+        """Classify each code for a held quarter; one output row per input position, same order."""
+        if quarter not in self._quarters:
+            raise CodeTableError(f"quarter {quarter} is not held (held: {self._quarters[0]}..{self.newest_quarter})")
+        key = normalize_codes(pl.col("code"))
+        if codes.dtype.is_integer():
+            # Spreadsheets turn 00100 into 100; put the leading zeros back before matching.
+            key = key.str.zfill(5)
+        wanted = pl.DataFrame({"code": codes}).select(code=key)
+        table = self._frame.select("code", pl.col(quarter).alias("si"), *SUMMARY_COLUMNS)
+        rows = wanted.join(table, on="code", how="left", maintain_order="left")
+        code, si, first_seen = pl.col("code"), pl.col("si"), pl.col("first_seen")
+        in_unlisted_series = code.str.contains(LEVEL2_PATTERN) & code.str.slice(0, 1).is_in(list(self._unlisted))
+        status = (
+            pl.when(code.is_null()).then(None)
+            .when(si == "D").then(pl.lit("deleted"))  # SI D = discontinued code
+            .when(si.is_not_null()).then(pl.lit("active"))
+            .when(first_seen < quarter).then(pl.lit("deleted"))
+            .when(first_seen.is_null() & in_unlisted_series).then(pl.lit("unknown_to_opps"))
+            .otherwise(pl.lit("invalid"))
+        )
+        return rows.select("code", status.alias("status"), "si", *SUMMARY_COLUMNS)
+
+    def status(self, code: str, quarter: str) -> CodeStatus:
+        """Classify a single code for a held quarter."""
+        row = self.classify(pl.Series([code], dtype=pl.String), quarter).row(0, named=True)
+        return CodeStatus(**row)

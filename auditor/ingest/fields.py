@@ -1,0 +1,141 @@
+"""Canonical fields of each table kind and the header names hospitals use for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9#]+")
+
+
+def norm_header(text: str | None) -> str:
+    """Upper-case a header and collapse punctuation, line breaks and spaces to single spaces."""
+    if text is None:
+        return ""
+    out = _NON_ALNUM.sub(" ", str(text).upper().replace("#", " NUMBER ")).strip()
+    return re.sub(r"\s+", " ", out)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One canonical field: exact header aliases, whole-word hints, and words that rule a header out."""
+
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    hints: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    multi: bool = False
+    prefer: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """A kind of table (chargemaster, pairing table, claim lines) and its fields."""
+
+    name: str
+    fields: tuple[FieldSpec, ...]
+    # At least one of these must be mapped for a row of cells to count as this table's header.
+    anchors: tuple[str, ...]
+    extra: dict = field(default_factory=dict)
+
+    def spec(self, name: str) -> FieldSpec:
+        """The field spec called `name`."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Field names in display order."""
+        return tuple(f.name for f in self.fields)
+
+
+_PRICE_EXCLUDE = ("DISCOUNT", "DISCOUNTED", "CASH", "SELF", "NEGOTIATED", "MIN", "MAX", "MINIMUM", "MAXIMUM",
+                  "PERCENT", "PERCENTAGE", "ALGORITHM", "PERCENTILE", "MEDIAN", "COUNT", "TOTAL", "AVE", "AVG",
+                  "AVERAGE", "ESTIMATED", "LAB")
+
+CHARGEMASTER = TableKind(
+    name="chargemaster",
+    anchors=("charge_code", "cpt", "hcpcs"),
+    fields=(
+        FieldSpec("charge_code", "charge code",
+                  ("CHARGE CODE", "CHARGE CODE NUMBER", "CHARGE NUMBER", "CHG CODE", "CHARGE ID", "CDM", "CDM CODE",
+                   "CDM NUMBER", "CDM NO", "CDM ID", "BILL ITEM ID", "ITEM ID", "ITEM NUMBER", "ITEM CODE",
+                   "PROCEDURE ITEM ID", "PX CODE", "IVNUM", "SERVICE CODE", "ID", "CHARGE ITEM", "SVC CODE",
+                   "CHARGEMASTER CODE", "PROCEDURE ID", "FEE CODE", "CHARGE ITEM NUMBER", "CHARGE CODE ID",
+                   "CHARGEMASTER NUMBER", "BILLING ID", "ITEM", "CDM ITEM", "EAP ID", "EAP CODE"),
+                  hints=("CHARGE CODE", "CDM", "ITEM ID", "CHG CODE"),
+                  exclude=("DESCRIPTION", "DESC", "CPT", "HCPCS", "REVENUE", "REV", "PRICE", "TYPE", "MODIFIER")),
+        FieldSpec("description", "description",
+                  ("DESCRIPTION", "CHARGE DESCRIPTION", "LONG DESCRIPTION", "PROCEDURE DESCRIPTION", "IVDESC",
+                   "SERVICE DESCRIPTION", "ITEM DESCRIPTION", "DESC", "CHARGE DESC", "PROCEDURE NAME", "SERVICE NAME",
+                   "ITEM NAME", "SHORT DESCRIPTION", "CDM DESCRIPTION", "CHARGE NAME", "PROCEDURE", "SERVICE",
+                   "CHARGE DESCRIPTION LONG", "BILLING DESCRIPTION", "DESCRIPTION OF SERVICE", "PX DESCRIPTION"),
+                  hints=("DESCRIPTION", "DESC"),
+                  exclude=("REVENUE", "REV", "CPT", "HCPCS", "MODIFIER", "DEPARTMENT", "DEPT", "CATEGORY"),
+                  prefer=("LONG", "CHARGE")),
+        FieldSpec("revenue_code", "revenue code",
+                  ("REVENUE CODE", "REV CODE", "REVENUE", "DEFAULT REV CODE", "REV", "UB CODE", "UB REV CODE",
+                   "UB 04 REV CODE", "UB92 REVENUE CODE", "IVREVCD", "RC", "REVENUE CD", "REV CD", "UB REVENUE CODE",
+                   "REVENUE CODE UB 04", "DEFAULT REVENUE CODE", "REVENUE CENTER CODE", "UB04 REV CODE", "REVCODE"),
+                  hints=("REVENUE", "REV CODE", "UB"),
+                  exclude=("DESCRIPTION", "DESC", "NAME")),
+        FieldSpec("cpt", "CPT/HCPCS code",
+                  ("CPT HCPCS", "CPT HCPCS CODE", "CPT R HCPCS CODE", "CPT HCPCS CODES", "HCPCS CPT", "HCPCS CPT CODE",
+                   "CPT 4 HCPCS", "CPT 4 HCPCS CODE", "BILLING CODE", "CPT", "CPT 4", "CPT CODE", "CPT4", "CPT 4 CODE",
+                   "CPT R", "IVCPTCD", "CPT OR HCPCS", "HCPCS CPT 4", "PROCEDURE CODE", "CODE", "CPT HCPC",
+                   "CPT HCPC CODE", "CPT HCPCS CD", "CPT CD"),
+                  hints=("CPT",),
+                  exclude=("DESCRIPTION", "DESC", "MODIFIER", "MOD", "TYPE", "REVENUE")),
+        FieldSpec("hcpcs", "HCPCS code",
+                  ("HCPCS", "HCPCS CODE", "HCPCS LEVEL II", "HCPC", "HCPCS II", "HCPCS CD", "HCPC CODE"),
+                  hints=("HCPCS",),
+                  exclude=("DESCRIPTION", "DESC", "MODIFIER", "MOD", "CPT", "TYPE")),
+        FieldSpec("modifiers", "modifiers",
+                  ("MODIFIER", "MODIFIERS", "MOD", "DEFAULT MOD", "MOD 1", "MODIFIER 1", "MOD1", "MODIFIER 2", "MOD 2",
+                   "MOD2", "CPT MODIFIER", "HCPCS MODIFIER", "MODIFIER 3", "MODIFIER 4", "DEFAULT MODIFIER"),
+                  hints=("MODIFIER",), exclude=("DESCRIPTION",), multi=True),
+        FieldSpec("units", "units",
+                  ("UNITS", "UNIT", "QTY", "QUANTITY", "BILLING UNITS", "UNITS OF SERVICE", "DEFAULT UNITS",
+                   "SERVICE UNITS", "BILL UNITS"),
+                  hints=("UNITS",), exclude=("PRICE", "MEASURE", "MEASUREMENT", "COST", "TYPE")),
+        FieldSpec("price", "price",
+                  ("PRICE", "UNIT PRICE", "CHARGE AMOUNT", "AMOUNT", "STANDARD PRICE", "GROSS CHARGE", "STANDARD CHARGE",
+                   "STANDARD CHARGE GROSS", "IVPRICE1", "FEE", "CURRENT PRICE", "CHARGE", "RATE", "BASE PRICE",
+                   "DEFAULT PRICE", "OUTPATIENT PRICE", "HOSPITAL CHARGE", "CHARGE PRICE", "GROSS PRICE",
+                   "CHARGEMASTER PRICE", "CDM PRICE", "OP PRICE", "PRICE 1", "UNIT CHARGE", "GROSS CHARGES"),
+                  hints=("PRICE", "CHARGE", "FEE", "AMOUNT"),
+                  exclude=_PRICE_EXCLUDE + ("CODE", "DESCRIPTION", "ID", "NUMBER", "DATE", "TYPE", "CASES"),
+                  prefer=("OUTPATIENT", "OP", "GROSS", "STANDARD")),
+        FieldSpec("department", "department",
+                  ("DEPARTMENT", "DEPT", "SERVICE AREA", "CATEGORY", "COST CENTER", "DEPARTMENT NAME", "DEPT NAME",
+                   "GL DEPARTMENT", "DEPARTMENT CODE", "DEPT CODE", "REVENUE DEPARTMENT", "DEPARTMENT NUMBER"),
+                  hints=("DEPARTMENT", "DEPT"), exclude=("PRICE",)),
+        FieldSpec("status", "status",
+                  ("STATUS", "ACTIVE", "ACTIVE STATUS", "ACTIVE FLAG", "STATUS CODE", "ACTIVE INACTIVE",
+                   "CHARGE STATUS", "ITEM STATUS", "INACTIVE FLAG"),
+                  hints=("STATUS",), exclude=("DATE",)),
+        FieldSpec("effective_from", "effective from",
+                  ("EFFECTIVE DATE", "EFF DATE", "START DATE", "EFFECTIVE FROM", "EFFECTIVE START DATE",
+                   "ACTIVATION DATE", "BEGIN DATE", "EFFECTIVE START", "EFF FROM", "FROM DATE"),
+                  hints=("EFFECTIVE", "START DATE"), exclude=("END", "TO", "EXPIRATION", "TERM", "INACTIVE")),
+        FieldSpec("effective_to", "effective to",
+                  ("END DATE", "EXPIRATION DATE", "TERM DATE", "INACTIVE DATE", "EFFECTIVE TO", "EFFECTIVE END DATE",
+                   "EXPIRY DATE", "EFF TO", "TO DATE", "EFFECTIVE END", "THRU DATE", "THROUGH DATE"),
+                  hints=("END DATE", "EXPIRATION"), exclude=()),
+        FieldSpec("narrative", "narrative / notes",
+                  ("NARRATIVE", "NOTES", "NOTE", "COMMENT", "COMMENTS", "REMARKS", "ADDITIONAL NOTES",
+                   "ADDITIONAL GENERIC NOTES", "CLAIM NOTE", "BILLING NOTE", "NARRATIVE DESCRIPTION", "NOC NARRATIVE",
+                   "CLAIM NARRATIVE", "ADDITIONAL DESCRIPTION"),
+                  hints=("NARRATIVE", "NOTES"), exclude=("PAYER",)),
+        FieldSpec("ndc", "NDC", ("NDC", "NDC CODE", "NDC NUMBER", "NATIONAL DRUG CODE", "NDC 11"),
+                  hints=("NDC",), exclude=("DESCRIPTION", "UNIT", "QTY", "QUANTITY")),
+        FieldSpec("setting", "setting",
+                  ("SETTING", "SERVICE SETTING", "PATIENT TYPE", "IP OP", "PATIENT CLASS", "INPATIENT OUTPATIENT"),
+                  hints=("SETTING",), exclude=()),
+    ),
+)
+
+TABLE_KINDS = {CHARGEMASTER.name: CHARGEMASTER}

@@ -1,0 +1,88 @@
+"""Normalise raw cell text into canonical codes, money and dates, as polars expressions."""
+
+from __future__ import annotations
+
+import polars as pl
+
+# CPT (5 digits, or 4 digits + F/T/U/M) and HCPCS Level II (letter + 4 digits).
+CODE_SHAPE = r"^(?:\d{4}[0-9FTUM]|[A-V]\d{4})$"
+_GLUED = r"^([0-9A-Z]{5})((?:[\s\-]+[0-9A-Z]{2})+)$"
+_MOD_TOKEN = r"[0-9A-Z]{2}"
+
+
+def _e(col: str | pl.Expr) -> pl.Expr:
+    """A column name or an expression, as an expression."""
+    return pl.col(col) if isinstance(col, str) else col
+
+
+def clean_text(col: str | pl.Expr) -> pl.Expr:
+    """Trim and collapse blanks to null."""
+    s = _e(col).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Split a CPT/HCPCS cell into (code, glued modifiers): '15271-RT' -> ('15271', 'RT')."""
+    s = _e(col).str.strip_chars().str.to_uppercase().str.replace(r"\.0+$", "")
+    s = pl.when(s == "").then(None).otherwise(s)
+    base = s.str.extract(_GLUED, 1)
+    glued = s.str.extract(_GLUED, 2).str.extract_all(_MOD_TOKEN).list.join(",")
+    code = pl.coalesce(base, s)
+    # Anesthesia CPTs 00100-01999 lose their leading zeros when stored as numbers.
+    code = pl.when(code.str.contains(r"^\d{3,4}$")).then(code.str.zfill(5)).otherwise(code)
+    return code, pl.when(glued == "").then(None).otherwise(glued)
+
+
+def revenue_code(col: str | pl.Expr) -> pl.Expr:
+    """'278', '278.0', '0278', 'OTHER IMPLANT [0278]' -> '0278'; unparseable text stays as written."""
+    s = _e(col).str.strip_chars()
+    bracket = s.str.extract(r"[\[\(](\d{3,4})[\]\)]", 1)
+    numeric = s.str.extract(r"^(\d{1,4})(?:\.0+)?$", 1)
+    leading = s.str.extract(r"^(\d{3,4})\b", 1)
+    embedded = s.str.extract(r"\b(0\d{3})\b", 1)
+    digits = pl.coalesce(bracket, numeric, leading, embedded)
+    digits = digits.str.replace(r"^0+(\d{3,})$", "${1}")
+    out = pl.when(digits.is_not_null()).then(digits.str.zfill(4)).otherwise(s.str.to_uppercase())
+    return pl.when(s == "").then(None).otherwise(out)
+
+
+def money(col: str) -> pl.Expr:
+    """'$1,351.73 ' -> 1351.73; '(12.00)' -> -12.0; 'N/A' -> null."""
+    s = pl.col(col).str.strip_chars()
+    neg = s.str.contains(r"^\(.*\)$") | s.str.contains(r"^-")
+    digits = s.str.replace_all(r"[\$,\s\(\)\-]|USD", "").cast(pl.Float64, strict=False)
+    return pl.when(neg).then(-digits).otherwise(digits)
+
+
+def modifiers(cols: list[str]) -> pl.Expr:
+    """Join modifier cells into 'RT,59' (2-character tokens, upper-case, in order, no repeats)."""
+    if not cols:
+        return pl.lit(None, dtype=pl.String)
+    parts = [pl.col(c).str.to_uppercase().str.replace(r"\.0+$", "").str.extract_all(_MOD_TOKEN) for c in cols]
+    joined = pl.concat_list(parts).list.unique(maintain_order=True).list.join(",")
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def merge_modifiers(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Union of two comma-joined modifier lists, order kept."""
+    joined = (pl.concat_list([a.str.split(","), b.str.split(",")]).list.drop_nulls()
+              .list.unique(maintain_order=True).list.join(","))
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def iso_date(col: str) -> pl.Expr:
+    """Excel '2025-11-26 00:00:00', CSV '11/26/2025' or '2025-11-26' -> '2025-11-26'; other text kept."""
+    s = pl.col(col).str.strip_chars()
+    parsed = pl.coalesce(
+        s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+        s.str.to_date("%m/%d/%Y", strict=False),
+        s.str.to_date("%m/%d/%y", strict=False),
+        s.str.to_date("%Y%m%d", strict=False),
+    )
+    return pl.when(parsed.is_not_null()).then(parsed.dt.strftime("%Y-%m-%d")).otherwise(
+        pl.when(s == "").then(None).otherwise(s))
+
+
+def inferred_code(desc_col: str) -> pl.Expr:
+    """A HCPCS Level II code written inside a description ('HC OPTIME SHELL 278 C1820' -> 'C1820')."""
+    return pl.col(desc_col).str.to_uppercase().str.extract(r"(?:^|[^A-Z0-9])([A-V]\d{4})(?:$|[^A-Z0-9])", 1)

@@ -1,0 +1,30 @@
+"""A sheet as read: every cell text, positioned as the user sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass
+class RawSheet:
+    """Cells of one sheet as strings; frame row i is the user's row `first_row + i`."""
+
+    name: str
+    frame: pl.DataFrame | None
+    first_row: int = 1
+    first_col: int = 0
+    note: str | None = None  # why a sheet holds no table (empty, chart sheet, ...)
+    # Set when the source already names its fields (CMS JSON): the frame's columns are headers.
+    named_columns: bool = False
+
+
+def column_letter(index: int) -> str:
+    """0 -> 'A', 27 -> 'AB' (Excel column letters)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out

@@ -1,0 +1,329 @@
+"""Read chargemaster-like files into one canonical polars frame, accounting for every row."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from auditor.errors import InputError
+from auditor.ingest import normalize as nz
+from auditor.ingest.cms_json import read_cms_json
+from auditor.ingest.excel import read_excel
+from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
+from auditor.ingest.header import HeaderMatch, apply_overrides, detect_header, map_columns
+from auditor.ingest.raw import RawSheet
+from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
+from auditor.ingest.text import read_text
+
+# Canonical chargemaster columns, in order; every value is text except `row` and `price`.
+CANONICAL = (
+    "file", "sheet", "row", "charge_code", "description", "revenue_code", "revenue_code_raw", "code", "code_raw",
+    "code_source", "alt_code", "modifiers", "modifiers_raw", "units", "price", "price_raw", "department", "status",
+    "effective_from", "effective_to", "narrative", "ndc", "setting",
+)
+SCHEMA = {c: pl.String for c in CANONICAL} | {"row": pl.Int64, "price": pl.Float64}
+_KEY_FIELDS = ("charge_code", "description", "code", "revenue_code")
+
+
+@dataclass
+class IngestOptions:
+    """How to read: column overrides (field -> header), a forced header row, sheets to read, a size cap."""
+
+    overrides: dict[str, str] = field(default_factory=dict)
+    header_row: int | None = None
+    sheets: list[str] | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    kind: TableKind = CHARGEMASTER
+
+
+@dataclass
+class SheetReport:
+    """What happened to one sheet: header found, mapping, and the fate of every row."""
+
+    name: str
+    header_row: int | None
+    columns: dict[str, str] = field(default_factory=dict)
+    confidence: dict[str, float] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_audited: int = 0
+    rows_skipped: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    note: str | None = None
+    inferred_codes: bool = False
+    unmapped: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        """JSON shape used by `inspect --json` and the audit run record."""
+        return {
+            "name": self.name, "header_row": self.header_row, "columns": self.columns,
+            "confidence": {k: round(v, 2) for k, v in self.confidence.items()},
+            "rows_read": self.rows_read, "rows_audited": self.rows_audited, "rows_skipped": self.rows_skipped,
+            "skipped": self.skipped, "note": self.note, "inferred_codes": self.inferred_codes,
+            "unmapped_headers": self.unmapped,
+        }
+
+
+@dataclass
+class FileReport:
+    """One input file: its format, hash and sheets."""
+
+    path: str
+    format: str
+    sha256: str
+    size: int
+    sheets: list[SheetReport] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON shape used by `inspect --json`."""
+        return {"path": self.path, "format": self.format, "sha256": self.sha256, "size": self.size,
+                "sheets": [s.to_dict() for s in self.sheets]}
+
+
+@dataclass
+class Ingested:
+    """All audited rows of all inputs in one canonical frame, plus per-file accounts."""
+
+    frame: pl.DataFrame
+    files: list[FileReport]
+
+    def skipped_rows(self) -> list[dict]:
+        """Every skipped row as {file, sheet, row, reason}."""
+        return [{"file": f.path, "sheet": s.name, **r} for f in self.files for s in f.sheets for r in s.skipped]
+
+
+def read_inputs(paths: list[Path | str], options: IngestOptions | None = None) -> Ingested:
+    """Read every file; raise InputError for the first file that cannot be read at all."""
+    options = options or IngestOptions()
+    frames, reports = [], []
+    for p in paths:
+        frame, report = read_file(Path(p), options)
+        frames.append(frame)
+        reports.append(report)
+    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
+    return Ingested(frame, reports)
+
+
+def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileReport]:
+    """Read one file into canonical rows and its report."""
+    sniffed = sniff(path, options.max_bytes)
+    digest = _sha256(path)
+    if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
+        raws, fmt = read_excel(path, sniffed.kind), sniffed.kind
+    elif sniffed.kind == "json":
+        raws, fmt = read_cms_json(path), "cms-json"
+    else:
+        raws, fmt = read_text(path)
+    if options.sheets:
+        known = {r.name for r in raws}
+        for wanted in options.sheets:
+            if wanted not in known:
+                raise InputError(str(path), f"no sheet named {wanted!r}; sheets are: {', '.join(sorted(known))}")
+        raws = [r for r in raws if r.name in options.sheets]
+    report = FileReport(str(path), fmt, digest, sniffed.size)
+    frames = []
+    for raw in raws:
+        frame, sheet_report = read_sheet(str(path), raw, options)
+        report.sheets.append(sheet_report)
+        if frame is not None:
+            frames.append(frame)
+    heads = {norm_header(h) for s in report.sheets for h in s.headers}
+    if "CODE 1" in heads and fmt != "cms-json":
+        report.format = f"cms-{fmt}-" + ("tall" if "PAYER NAME" in heads else "wide")
+    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
+    return frame, report
+
+
+def _sha256(path: Path) -> str:
+    """Hex SHA-256 of the file bytes, for the compliance record."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.DataFrame | None, SheetReport]:
+    """Find the header, map columns, normalise, and sort rows into audited and skipped."""
+    kind = options.kind
+    if raw.frame is None:
+        return None, SheetReport(raw.name, None, note=raw.note or "sheet is empty")
+    frame = raw.frame
+    head_rows = frame.head(40).rows()
+    match = _locate_header(path, raw, head_rows, options)
+    nonblank = _nonblank(frame)
+    if match is None:
+        rows = [raw.first_row + i for i in nonblank.arg_true().to_list()]
+        reason = ("no header row found in the first 30 rows (looked for a charge code, CPT/HCPCS or "
+                  "description column); set one with --header-row and --column")
+        rep = SheetReport(raw.name, None, note=reason, rows_read=len(rows), rows_skipped=len(rows),
+                          skipped=[{"row": r, "reason": "sheet has no recognisable table header"} for r in rows])
+        return None, rep
+    missing = apply_overrides(match, options.overrides, kind)
+    if missing and not (options.sheets is None and len(missing) < len(options.overrides)):
+        raise InputError(path, f"no column headed {missing[0]!r}; headers are: "
+                         + ", ".join(repr(h) for h in match.headers if h), sheet=raw.name,
+                         row=raw.first_row + match.index)
+    start = match.index + 1
+    data = frame.slice(start).with_columns(
+        pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64).alias("_row"))
+    data = data.filter(nonblank.slice(start))
+    canon = _canonical(path, raw.name, data, match)
+    header_norm = [norm_header(h) for h in match.headers]
+    repeated = _repeated_header(data, match, header_norm)
+    no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS])
+    canon = canon.with_columns(
+        pl.when(repeated).then(pl.lit("repeated header row"))
+        .when(no_key).then(pl.lit("no charge code, description, CPT/HCPCS or revenue code on this row"))
+        .otherwise(None).alias("_skip"))
+    skipped = canon.filter(pl.col("_skip").is_not_null())
+    audited = canon.filter(pl.col("_skip").is_null()).drop("_skip")
+    rep = SheetReport(
+        raw.name,
+        header_row=raw.first_row + match.index,
+        columns={k: match.header_of(k) for k in _field_order(match, kind)},
+        confidence={k: match.confidence.get(k, 1.0) for k in _field_order(match, kind)},
+        rows_read=canon.height,
+        rows_audited=audited.height,
+        rows_skipped=skipped.height,
+        skipped=[{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()],
+        inferred_codes=bool(canon.height and "cpt" not in match.mapping and "hcpcs" not in match.mapping
+                            and not match.cms_codes and "description" in match.mapping),
+        unmapped=[h for i, h in enumerate(match.headers)
+                  if h and not any(i in cols for cols in match.mapping.values())
+                  and not any(i in pair for pair in match.cms_codes)],
+        headers=match.headers,
+    )
+    if match.cms_codes:
+        rep.columns["code (CMS code|N pairs)"] = ", ".join(match.headers[c] for c, _ in match.cms_codes)
+    return audited, rep
+
+
+def _field_order(match: HeaderMatch, kind: TableKind) -> list[str]:
+    """Mapped fields in the table kind's display order."""
+    return [n for n in kind.names if n in match.mapping]
+
+
+def _locate_header(path: str, raw: RawSheet, head_rows: list, options: IngestOptions) -> HeaderMatch | None:
+    """Auto-detect the header, or use the row the user named."""
+    if options.header_row is not None:
+        idx = options.header_row - raw.first_row
+        if idx < 0 or idx >= len(head_rows):
+            raise InputError(path, f"--header-row {options.header_row} is outside the first rows of the sheet",
+                             sheet=raw.name)
+        cells = [("" if c is None else str(c).strip()) for c in head_rows[idx]]
+        match = map_columns(cells, options.kind)
+        match.index, match.span = idx, 1
+        return match
+    return detect_header(head_rows, options.kind)
+
+
+def _nonblank(frame: pl.DataFrame) -> pl.Series:
+    """True for rows with at least one non-blank cell."""
+    return frame.select(
+        pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in frame.columns])
+    ).to_series()
+
+
+def _repeated_header(data: pl.DataFrame, match: HeaderMatch, header_norm: list[str]) -> pl.Series:
+    """Rows that repeat the header text (page breaks in exported reports)."""
+    cols = [i for cols in match.mapping.values() for i in cols][:4]
+    if not cols:
+        return pl.Series([False] * data.height)
+    hits = [(pl.col(f"c{i}").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars()
+             == header_norm[i]).fill_null(False).cast(pl.Int8) for i in cols]
+    return data.select(pl.sum_horizontal(hits) >= max(2, len(cols) // 2 + 1)).to_series()
+
+
+def _col(match: HeaderMatch, name: str) -> str | None:
+    """Frame column feeding a single-valued field, or None."""
+    cols = match.mapping.get(name)
+    return f"c{cols[0]}" if cols else None
+
+
+def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) -> pl.DataFrame:
+    """Project mapped columns onto the canonical schema with normalised values beside the raw ones."""
+    def text(name: str) -> pl.Expr:
+        c = _col(match, name)
+        return nz.clean_text(c) if c else pl.lit(None, dtype=pl.String)
+
+    mod_cols = [f"c{i}" for i in match.mapping.get("modifiers", [])]
+    exprs: dict[str, pl.Expr] = {
+        "file": pl.lit(path), "sheet": pl.lit(sheet), "row": pl.col("_row"),
+        "charge_code": text("charge_code"), "description": text("description"),
+        "units": text("units"), "department": text("department"), "status": text("status"),
+        "narrative": text("narrative"), "ndc": text("ndc"), "setting": text("setting"),
+        "modifiers_raw": (pl.concat_str([pl.col(c) for c in mod_cols], separator=" ", ignore_nulls=True)
+                          if mod_cols else pl.lit(None, dtype=pl.String)),
+    }
+    for name in ("effective_from", "effective_to"):
+        c = _col(match, name)
+        exprs[name] = nz.iso_date(c) if c else pl.lit(None, dtype=pl.String)
+    price = _col(match, "price")
+    exprs["price_raw"] = nz.clean_text(price) if price else pl.lit(None, dtype=pl.String)
+    exprs["price"] = nz.money(price) if price else pl.lit(None, dtype=pl.Float64)
+    exprs["_mods"] = nz.modifiers(mod_cols)
+    out = data.select(**{**exprs, **_codes(match)})
+    out = out.with_columns(modifiers=nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))).drop("_glued", "_mods")
+    out = out.with_columns(pl.col("modifiers_raw").str.strip_chars().replace("", None))
+    return out.select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
+
+
+def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:
+    """Expressions for code, alt_code, code_raw, code_source, revenue codes and glued modifiers."""
+    none = pl.lit(None, dtype=pl.String)
+    rev = _col(match, "revenue_code")
+    out = {"revenue_code_raw": nz.clean_text(rev) if rev else none, "revenue_code": nz.revenue_code(rev) if rev else none}
+    if match.cms_codes:
+        return out | _cms_codes(match)
+    cpt, hcpcs = _col(match, "cpt"), _col(match, "hcpcs")
+    if cpt or hcpcs:
+        c_code, c_mod = nz.code_parts(cpt) if cpt else (none, none)
+        h_code, h_mod = nz.code_parts(hcpcs) if hcpcs else (none, none)
+        # HCPCS Level II wins where both are filled: OPPS bills the C-/Q-code for devices and products.
+        code = pl.coalesce(h_code, c_code)
+        alt = pl.when(h_code.is_not_null() & c_code.is_not_null() & (h_code != c_code)).then(c_code).otherwise(None)
+        raw_h = nz.clean_text(hcpcs) if hcpcs else none
+        raw_c = nz.clean_text(cpt) if cpt else none
+        return out | {
+            "code": code, "alt_code": alt, "code_raw": pl.coalesce(raw_h, raw_c),
+            "code_source": pl.when(code.is_not_null()).then(pl.lit("column")).otherwise(None),
+            "_glued": pl.coalesce(h_mod, c_mod),
+        }
+    desc = _col(match, "description")
+    code = nz.inferred_code(desc) if desc else none
+    return out | {"code": code, "alt_code": none, "code_raw": none,
+                  "code_source": pl.when(code.is_not_null()).then(pl.lit("inferred")).otherwise(None),
+                  "_glued": none}
+
+
+def _cms_codes(match: HeaderMatch) -> dict[str, pl.Expr]:
+    """Pick charge code, CPT/HCPCS and revenue code out of CMS `code|N` / `code|N|type` pairs."""
+    def first_of(types: tuple[str, ...], skip: int = 0) -> pl.Expr:
+        picks = [pl.when(pl.col(f"c{t}").str.strip_chars().str.to_uppercase().is_in(types))
+                 .then(pl.col(f"c{c}")).otherwise(None) for c, t in match.cms_codes]
+        if skip:
+            picks = picks[skip:]
+        return pl.coalesce(picks) if picks else pl.lit(None, dtype=pl.String)
+
+    codes = [(pl.col(f"c{t}").str.strip_chars().str.to_uppercase().is_in(("CPT", "HCPCS")), f"c{c}")
+             for c, t in match.cms_codes]
+    tmp_cols = [pl.when(flag).then(pl.col(c)).otherwise(None) for flag, c in codes]
+    code_raw = pl.coalesce(tmp_cols) if tmp_cols else pl.lit(None, dtype=pl.String)
+    code = code_raw.str.strip_chars().str.to_uppercase().str.replace(r"\.0+$", "")
+    alt = (pl.concat_list(tmp_cols).list.drop_nulls().list.get(1, null_on_oob=True)
+           if len(tmp_cols) > 1 else pl.lit(None, dtype=pl.String))
+    charge = first_of(("CDM", "LOCAL"))
+    rev_raw = first_of(("RC",))
+    return {
+        "charge_code": nz.clean_text(charge),
+        "code": pl.when(code == "").then(None).otherwise(code), "alt_code": alt, "code_raw": code_raw,
+        "code_source": pl.when(code_raw.is_not_null()).then(pl.lit("column")).otherwise(None),
+        "revenue_code_raw": rev_raw,
+        "revenue_code": nz.revenue_code(rev_raw),
+        "ndc": nz.clean_text(first_of(("NDC",))),
+        "_glued": pl.lit(None, dtype=pl.String),
+    }

@@ -1,0 +1,129 @@
+"""Recognise what a file really is from its bytes, before any parser touches it."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import InputError
+
+DEFAULT_MAX_BYTES = 300 * 1024 * 1024
+# A real workbook inflates 5-15x; anything past this ratio on a large member is a zip bomb.
+MAX_INFLATE_RATIO = 200
+MAX_INFLATED_BYTES = 4 * 1024 * 1024 * 1024
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".psv", ".dat", ".tab"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb"}
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What a file turned out to be: `kind` is xlsx, xlsm, xlsb, xls, json or text."""
+
+    kind: str
+    size: int
+
+
+def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Sniffed:
+    """Classify a file by content, refusing empty, oversized, encrypted and disguised files."""
+    name = str(path)
+    if not path.exists():
+        raise InputError(name, "file not found")
+    if path.is_dir():
+        raise InputError(name, "is a folder, not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(name, "file is empty (0 bytes)")
+    if size > max_bytes:
+        raise InputError(
+            name,
+            f"file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(raise it with --max-size if this is really a chargemaster)",
+        )
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    suffix = path.suffix.lower()
+    if head.startswith(ZIP_MAGIC):
+        return Sniffed(_zip_kind(path, suffix), size)
+    if head.startswith(OLE_MAGIC):
+        return Sniffed(_ole_kind(path, head, size), size)
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head")):
+        raise InputError(
+            name,
+            "this is a web page (HTML) saved with a spreadsheet name, not a workbook; "
+            "open it in Excel and save it as .xlsx, or export it as CSV",
+        )
+    if stripped.startswith(b"<?xml"):
+        raise InputError(
+            name,
+            "this is an XML file (perhaps an Excel 2003 XML spreadsheet); save it as .xlsx or CSV",
+        )
+    if stripped.startswith((b"{", b"[")):
+        return Sniffed("json", size)
+    for magic, what in ((b"%PDF", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+                        (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7z archive")):
+        if head.startswith(magic):
+            raise InputError(name, f"this is {what}, not a chargemaster export (xlsx, xls, csv or text)")
+    if b"\x00" in head:
+        raise InputError(name, "binary content, not a spreadsheet or delimited text file (is it UTF-16 or damaged?)"
+                         if not head.startswith((b"\xff\xfe", b"\xfe\xff")) else
+                         "text is UTF-16; save it as UTF-8 CSV")
+    if suffix in EXCEL_SUFFIXES:
+        raise InputError(name, f"has a {suffix} name but is plain text, not a workbook; rename it to .csv")
+    return Sniffed("text", size)
+
+
+def _zip_kind(path: Path, suffix: str) -> str:
+    """Tell xlsx from xlsm and other zips, and refuse zip bombs and DTD-carrying parts."""
+    name = str(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            total = sum(i.file_size for i in infos)
+            if total > MAX_INFLATED_BYTES:
+                raise InputError(name, f"workbook would inflate to {total / 1e9:.1f} GB; refusing (zip bomb?)")
+            for info in infos:
+                if info.file_size > 50_000_000 and info.file_size > MAX_INFLATE_RATIO * max(info.compress_size, 1):
+                    raise InputError(name, f"part {info.filename} inflates {info.file_size // max(info.compress_size, 1)}"
+                                     "x; refusing (zip bomb?)")
+            for part in names:
+                if part.endswith(".xml") and (part.startswith("xl/") or part == "[Content_Types].xml"):
+                    with zf.open(part) as fh:
+                        head = fh.read(2048)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise InputError(name, f"part {part} declares a DTD/entities, which workbooks never need; "
+                                         "refusing it as a possible XML bomb")
+            content_types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except zipfile.BadZipFile as exc:
+        raise InputError(name, f"damaged workbook: the zip container is corrupt ({exc})") from None
+    if "xl/workbook.xml" in names:
+        if b"macroEnabled" in content_types or suffix == ".xlsm":
+            return "xlsm"
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "word/document.xml" in names:
+        raise InputError(name, "this is a Word document, not a workbook")
+    if "ppt/presentation.xml" in names:
+        raise InputError(name, "this is a PowerPoint file, not a workbook")
+    if "content.xml" in names:
+        raise InputError(name, "this is an OpenDocument file; save it as .xlsx or CSV")
+    raise InputError(name, "a zip archive that is not an Excel workbook (no xl/workbook.xml inside)")
+
+
+def _ole_kind(path: Path, head: bytes, size: int) -> str:
+    """Tell a legacy .xls from a password-protected .xlsx (both are OLE containers)."""
+    with path.open("rb") as fh:
+        blob = fh.read(min(size, 2 * 1024 * 1024))
+    # OLE directory entries store stream names in UTF-16LE.
+    if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
+        raise InputError(str(path), "workbook is encrypted or password-protected; remove the password "
+                         "(File > Info > Protect Workbook) and save a copy")
+    if "Workbook".encode("utf-16-le") in blob or "Book".encode("utf-16-le") in blob:
+        return "xls"
+    raise InputError(str(path), "an OLE container that holds no Excel workbook (a .doc or .msg file?)")

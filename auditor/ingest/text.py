@@ -1,0 +1,116 @@
+"""Read delimited text (csv, tab, pipe, semicolon) with encoding fallback, every cell as text."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import polars as pl
+
+from auditor.errors import InputError
+from auditor.ingest.raw import RawSheet
+
+_DELIMS = [",", "|", "\t", ";"]
+_SAMPLE_BYTES = 256 * 1024
+
+
+def decode_sample(data: bytes) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (with or without BOM), else cp1252; return (text, encoding)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        # A sample cut mid-character is still UTF-8.
+        if exc.start >= len(data) - 3:
+            return data[: exc.start].decode("utf-8"), "utf-8"
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines most consistently into several fields."""
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    best, best_score = ",", -1.0
+    for d in _DELIMS:
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=d))
+        except csv.Error:
+            continue
+        widths = [len(r) for r in rows if len(r) > 1]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        score = widths.count(common) * min(common, 20)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_text(path: Path) -> tuple[list[RawSheet], str]:
+    """The file as one RawSheet named after it, plus the detected format (csv, tsv, pipe, semicolon)."""
+    name = str(path)
+    raw = path.read_bytes()
+    sample, encoding = decode_sample(raw[:_SAMPLE_BYTES])
+    delim = sniff_delimiter(sample)
+    fmt = {",": "csv", "|": "pipe", "\t": "tsv", ";": "semicolon"}[delim]
+    if encoding == "cp1252":
+        data = raw.decode("cp1252", errors="replace").encode("utf-8")
+    elif encoding == "utf-8-sig":
+        data = raw[3:]
+    else:
+        try:
+            raw.decode("utf-8")
+            data = raw
+        except UnicodeDecodeError:
+            data = raw.decode("cp1252", errors="replace").encode("utf-8")
+    quote = '"' if uses_quoting(sample, delim) else None
+    width = _max_width(sample, delim, quote)
+    schema = {f"c{i}": pl.String for i in range(width)}
+    try:
+        frame = pl.read_csv(io.BytesIO(data), has_header=False, schema=schema, separator=delim,
+                            quote_char=quote, infer_schema=False)
+    except pl.exceptions.ComputeError as exc:
+        if "more fields" not in str(exc):
+            raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None
+        frame = _ragged(name, data, delim, width, quote)
+    if frame.height == 0:
+        return [RawSheet(path.name, None, note="file has no rows")], fmt
+    return [RawSheet(path.name, frame, first_row=1, first_col=0)], fmt
+
+
+def uses_quoting(sample: str, delim: str) -> bool:
+    """True when some field in the sample is wrapped in double quotes (else quotes are inch marks: 3"X35")."""
+    lines = sample.splitlines()[:2000]
+    return any(ln.startswith('"') or f'{delim}"' in ln for ln in lines)
+
+
+def _max_width(sample: str, delim: str, quote: str | None) -> int:
+    """Widest record among the sampled lines (the last, possibly cut, line excluded)."""
+    lines = sample.splitlines()
+    if len(lines) > 1:
+        lines = lines[:-1]
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim, quotechar=quote or '"',
+                               quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE))
+    except csv.Error:
+        rows = [ln.split(delim) for ln in lines]
+    return max((len(r) for r in rows), default=1) or 1
+
+
+def _ragged(name: str, data: bytes, delim: str, width: int, quote: str | None) -> pl.DataFrame:
+    """Accept extra trailing empty fields; refuse a record whose extra fields hold data (columns would shift)."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delim,
+                        quotechar=quote or '"', quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
+    for rec_no, rec in enumerate(reader, start=1):
+        if len(rec) > width:
+            if any(c.strip() for c in rec[width:]):
+                raise InputError(
+                    name,
+                    f"record has {len(rec)} fields but the widest of the first lines has {width}; "
+                    "a delimiter inside an unquoted value shifts the columns. Quote the value or fix the row",
+                    row=rec_no,
+                )
+    schema = {f"c{i}": pl.String for i in range(width)}
+    return pl.read_csv(io.BytesIO(data), has_header=False, schema=schema, separator=delim, quote_char=quote,
+                       infer_schema=False, truncate_ragged_lines=True)

@@ -1,0 +1,71 @@
+"""What `cdm-audit inspect` shows: per file and sheet, the header, the mapping, and every row's fate."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from auditor.ingest import Ingested
+
+SAMPLE_FIELDS = ("charge_code", "description", "revenue_code", "code", "modifiers", "price", "code_source")
+_RAW_OF = {"revenue_code": "revenue_code_raw", "code": "code_raw", "price": "price_raw", "modifiers": "modifiers_raw"}
+
+
+def inspect_dict(ingested: Ingested, samples: int = 3) -> dict:
+    """The JSON document of `inspect --json`, with a few normalised sample rows per sheet."""
+    files = []
+    for f in ingested.files:
+        fd = f.to_dict()
+        for sd in fd["sheets"]:
+            sd["sample_rows"] = _samples(ingested.frame, f.path, sd["name"], samples) if sd["header_row"] is not None else []
+        files.append(fd)
+    return {"files": files}
+
+
+def _samples(frame: pl.DataFrame, path: str, sheet: str, n: int) -> list[dict]:
+    """First n audited rows of a sheet: normalised values, with the raw cell where it differs."""
+    rows = frame.filter((pl.col("file") == path) & (pl.col("sheet") == sheet)).head(n)
+    out = []
+    for rec in rows.iter_rows(named=True):
+        item = {"row": rec["row"]}
+        for k in SAMPLE_FIELDS:
+            if rec.get(k) is not None:
+                item[k] = rec[k]
+            raw = _RAW_OF.get(k)
+            if raw and rec.get(raw) is not None and str(rec[raw]) != str(rec.get(k)):
+                item[f"{k}_raw"] = rec[raw]
+        out.append(item)
+    return out
+
+
+def render_text(doc: dict, max_skipped: int = 10) -> str:
+    """Human-readable form of the inspect document."""
+    lines = []
+    for f in doc["files"]:
+        lines.append(f"{f['path']}  ({f['format']}, {f['size']:,} bytes, sha256 {f['sha256'][:12]}…)")
+        for s in f["sheets"]:
+            if s["header_row"] is None:
+                lines.append(f"  sheet {s['name']!r}: not audited: {s['note']}")
+                if s["rows_read"]:
+                    lines.append(f"    {s['rows_read']} non-blank rows listed as skipped")
+                continue
+            lines.append(f"  sheet {s['name']!r}: header on row {s['header_row']}")
+            width = max((len(k) for k in s["columns"]), default=10)
+            for field_name, header in s["columns"].items():
+                conf = s["confidence"].get(field_name)
+                how = "" if conf is None else ("exact" if conf >= 1 else f"guessed, {conf:.2f}")
+                lines.append(f"    {field_name:<{width}}  <- {header!r}" + (f"  ({how})" if how else ""))
+            if s["inferred_codes"]:
+                lines.append("    no CPT/HCPCS column: codes inferred from descriptions (marked 'inferred')")
+            if s["unmapped_headers"]:
+                lines.append("    not used: " + ", ".join(repr(h) for h in s["unmapped_headers"][:12])
+                             + (" …" if len(s["unmapped_headers"]) > 12 else ""))
+            lines.append(f"    rows: {s['rows_read']:,} read, {s['rows_audited']:,} audited, "
+                         f"{s['rows_skipped']:,} skipped")
+            for sk in s["skipped"][:max_skipped]:
+                lines.append(f"      skipped row {sk['row']}: {sk['reason']}")
+            if len(s["skipped"]) > max_skipped:
+                lines.append(f"      … and {len(s['skipped']) - max_skipped} more (use --json for all)")
+            for r in s.get("sample_rows", []):
+                cells = ", ".join(f"{k}={v!r}" for k, v in r.items() if k != "row")
+                lines.append(f"    row {r['row']}: {cells}")
+    return "\n".join(lines)
