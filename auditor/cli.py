@@ -29,6 +29,9 @@ def friendly_errors(fn):
             sys.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # output piped into `head`: stop quietly
+            sys.stderr.close()
+            sys.exit(0)
         except Exception as exc:  # never show a traceback to a user; --debug shows it
             if click.get_current_context().find_root().params.get("debug"):
                 traceback.print_exc()
@@ -92,6 +95,143 @@ def inspect(files, columns, header_row, sheets, profile, save_profile, max_size,
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         click.echo(render_text(doc))
+
+
+def _codes_arg(value: str | None) -> set[str] | None:
+    """'SS001,NS' -> edit codes (a two-letter prefix selects a family of codes)."""
+    if not value:
+        return None
+    from auditor.engine import load_edits
+
+    known = [e.code for e in load_edits().edits]
+    out: set[str] = set()
+    for part in (p.strip().upper() for p in value.split(",") if p.strip()):
+        matched = {c for c in known if c == part or (len(part) == 2 and c.startswith(part))}
+        if not matched:
+            raise InputError("--select/--ignore", f"unknown edit code or prefix {part}")
+        out |= matched
+    return out
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--pairing-table", "pairing_tables", multiple=True, type=click.Path(path_type=Path),
+              help="The encoder's procedure-to-linked-code table (repeatable).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date of service the audit is for (default: today); picks the quarter and the edits in force.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Facility configuration (auditor.toml).")
+@click.option("--format", "formats", default="text", show_default=True,
+              help="Comma-separated: text, json (and later html, xlsx, csv).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report files (default: ./cdm-audit-report when a file format is asked).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+              show_default=True, help="Exit 1 when an unwaived finding is at or above this severity.")
+@click.option("--select", "select", default=None, help="Only these edit codes or prefixes (e.g. SS,NS001).")
+@click.option("--ignore", "ignore", default=None, help="Skip these edit codes or prefixes.")
+@reading_options
+@friendly_errors
+def audit(files, pairing_tables, as_of, config_path, formats, out_dir, fail_on, select, ignore, columns, header_row,
+          sheets, profile, save_profile, max_size):
+    """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
+    import datetime as dt
+
+    from auditor.audit import AuditRequest, run_audit
+    from auditor.report.document import build_document
+    from auditor.report.summary import render_summary
+    from auditor.report.writers import WRITERS
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f != "text" and f not in WRITERS]
+    if unknown:
+        raise InputError("--format", f"unknown format {unknown[0]!r}; choose from text, {', '.join(WRITERS)}")
+    options = build_options(columns, header_row, sheets, profile, save_profile, max_size)
+    request = AuditRequest(
+        as_of=as_of.date() if as_of else dt.date.today(), pairing_tables=list(pairing_tables),
+        config_path=config_path, ingest=options, select=_codes_arg(select), ignore=_codes_arg(ignore) or set())
+    result = run_audit(list(files), request)
+    doc = build_document(result)
+    if result.quarter.stale or result.quarter.message:
+        click.echo(f"warning: {result.quarter.message}", err=True)
+    files_written = []
+    if any(f != "text" for f in wanted):
+        out_dir = out_dir or Path("cdm-audit-report")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for fmt in wanted:
+            if fmt != "text":
+                files_written.append(WRITERS[fmt](doc, out_dir))
+    if "text" in wanted or not files_written:
+        click.echo(render_summary(doc))
+    for path in files_written:
+        click.echo(f"wrote {path}")
+    sys.exit(result.exit_code(fail_on))
+
+
+@main.group()
+def edits():
+    """List and explain the pairing edits."""
+
+
+@edits.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@friendly_errors
+def edits_list(as_json):
+    """Every edit: code, severity, family, category, effective period and name."""
+    from auditor.engine import load_edits
+
+    es = load_edits()
+    rows = [{"code": e.code, "name": e.name, "family": e.family, "category": e.category, "severity": e.severity,
+             "effective": e.period(), "scopes": list(e.scopes), "basis": "verified" if e.verified else "inferred"}
+            for e in es.edits]
+    if as_json:
+        click.echo(json.dumps({"edit_set_version": es.version, "edits": rows}, indent=2))
+        return
+    click.echo(f"{len(rows)} edits (edit set {es.version})")
+    for r in rows:
+        click.echo(f"{r['code']}  {r['severity']:<7}  {r['family']:<17} {r['category']:<23} {r['name']}"
+                   + ("  [inferred]" if r["basis"] == "inferred" else ""))
+
+
+@edits.command("explain")
+@click.argument("code")
+@friendly_errors
+def edits_explain(code):
+    """What an edit checks, why, how to fix it, its references and examples."""
+    from auditor.engine import load_edits
+    from auditor.engine.docs import explain_text
+
+    es = load_edits()
+    try:
+        edit = es.get(code)
+    except KeyError:
+        raise InputError(code, "no such edit; see `cdm-audit edits list`") from None
+    click.echo(explain_text(edit))
+
+
+@edits.command("docs")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/edits.md"),
+              show_default=True)
+@friendly_errors
+def edits_docs(out):
+    """Write the edit reference (docs/edits.md) from the catalogue."""
+    from auditor.engine import load_edits
+    from auditor.engine.docs import render_markdown
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_markdown(load_edits()), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+def _register_codes() -> None:
+    """Attach the `codes` group, with the same error handling as every other command."""
+    from auditor.codeset.cli import codes
+
+    for name, cmd in codes.commands.items():
+        cmd.callback = friendly_errors(cmd.callback)
+    main.add_command(codes)
+
+
+_register_codes()
 
 
 if __name__ == "__main__":

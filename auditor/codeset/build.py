@@ -1,21 +1,4 @@
-"""Build the packaged code-status table (auditor/data/opps_status.csv.gz) from quarterly Addendum B csv files.
-
-Input folder layout (see the SOURCE.txt shipped with the data): one ``YYYY-MM.csv`` per quarter
-(the month is the quarter's first month: 2026-04.csv is 2026Q2) plus ``before-2023-last-seen.csv``,
-the codes dropped between 2019 and 2022 with the last quarter they were seen in.
-
-Output: one row per code, sorted, with one status-indicator column per quarter (empty when the code
-is not listed), ``first_seen``, ``last_seen``, ``last_si`` and ``descriptor``.
-
-* ``last_seen`` for a year-only source ("2019") is approximate: it is recorded as ``2019Q4``.
-* ``first_seen`` is the earliest quarter the code is known to be listed. The before-2023 list only
-  records a last sighting, so for those codes ``first_seen`` is that sighting (an upper bound).
-* ``descriptor`` is kept for HCPCS Level II codes only. CPT descriptors are AMA copyright and
-  never ship: CPT rows have an empty descriptor.
-
-Run: ``python -m auditor.codeset.build --from /work/shared/data/cms/addendum-b``. The output is
-byte-for-byte deterministic (sorted rows, gzip mtime 0) so it can be committed.
-"""
+"""Build the packaged OPPS code-status table (auditor/data/opps_status.csv.gz) from Addendum B csv files."""
 
 from __future__ import annotations
 
@@ -29,6 +12,19 @@ import polars as pl
 
 from auditor.codeset.table import TABLE_PATH, level2_descriptor, normalize_codes
 
+# Input (see SOURCE.txt next to the data): one YYYY-MM.csv per quarter, named by the quarter's first
+# month (2026-04.csv is 2026Q2), plus before-2023-last-seen.csv: codes dropped 2019-2022 with the
+# last quarter they were seen in.
+#
+# Output: one row per code, sorted, with one status-indicator column per quarter (empty when not
+# listed), first_seen, last_seen, last_si and descriptor.
+# * first_seen is the earliest quarter the code is known to be listed. The before-2023 list only
+#   records a last sighting, so for those codes first_seen is that sighting (an upper bound).
+# * descriptor is kept for HCPCS Level II codes only: CPT descriptors are AMA copyright and must
+#   never ship, so CPT rows have an empty descriptor.
+# * The bytes are deterministic (sorted rows, gzip mtime 0, no name) so the file can be committed:
+#   python -m auditor.codeset.build --from /work/shared/data/cms/addendum-b
+
 QUARTER_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 BEFORE_FILE = "before-2023-last-seen.csv"
 CODE_RE = r"^[0-9A-Z]{5}$"
@@ -40,7 +36,7 @@ def month_quarter(year: str, month: str) -> str:
 
 
 def source_quarter(source: pl.Expr) -> pl.Expr:
-    """Map a Source value ("2020-04", "2020-05-04" or year-only "2019") to a quarter; year-only -> Q4."""
+    """Map a Source ("2020-04", "2020-05-04", or year-only "2019" -> approximate "2019Q4") to a quarter."""
     year = source.str.slice(0, 4)
     month = source.str.slice(5, 2)
     quarter = ((month.cast(pl.Int32, strict=False) - 1) // 3 + 1).cast(pl.String)
@@ -79,7 +75,8 @@ def build_table(source_dir: Path) -> pl.DataFrame:
     if not sightings:
         raise ValueError(f"{source_dir}: no YYYY-MM.csv quarter files")
     quarters = sorted({s["quarter"][0] for s in sightings})
-    before = read_addendum_csv(source_dir / BEFORE_FILE).with_columns(quarter=source_quarter(pl.col("source")))
+    before = read_addendum_csv(source_dir / BEFORE_FILE)
+    before = before.with_columns(quarter=source_quarter(pl.col("source")))
     if before.filter(pl.col("quarter") >= quarters[0]).height:
         raise ValueError(f"{BEFORE_FILE}: has sightings inside the quarterly window {quarters[0]}..")
     everything = pl.concat([*sightings, before]).drop("source")
@@ -104,7 +101,8 @@ def write_table(table: pl.DataFrame, out: Path) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = table.write_csv(line_terminator="\n").encode("utf-8")
     tmp = out.with_suffix(".tmp")
-    with tmp.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
+    # No file name and mtime 0 in the gzip header: rebuilding gives identical bytes.
+    with tmp.open("wb") as raw, gzip.GzipFile("", "wb", compresslevel=9, fileobj=raw, mtime=0) as gz:
         gz.write(payload)
     tmp.replace(out)
     return out.stat().st_size
@@ -112,8 +110,12 @@ def write_table(table: pl.DataFrame, out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: build and write the packaged table."""
-    parser = argparse.ArgumentParser(prog="python -m auditor.codeset.build", description=__doc__.splitlines()[0])
-    parser.add_argument("--from", dest="source", type=Path, required=True, help="folder with the Addendum B csv files")
+    parser = argparse.ArgumentParser(
+        prog="python -m auditor.codeset.build", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--from", dest="source", type=Path, required=True, help="folder with the Addendum B csv files"
+    )
     parser.add_argument("--out", type=Path, default=TABLE_PATH, help=f"output file (default {TABLE_PATH})")
     args = parser.parse_args(argv)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -46,10 +47,16 @@ class ImportResult:
     replaced: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Sheet:
     cells: pl.DataFrame  # every cell as text, one row per sheet row
-    first_row: int  # 1-based row number of cells' row 0, for messages
+    path: Path
+    excel_index: int | None = None  # sheet number for xlsx; None for csv
+
+    @functools.cached_property
+    def first_row(self) -> int:
+        """1-based file row of cells' row 0 (only computed when a message needs a row number)."""
+        return 1 if self.excel_index is None else _excel_first_row(self.path, self.excel_index)
 
 
 def _norm(cell: str | None) -> str:
@@ -117,8 +124,8 @@ def _sheets(path: Path) -> list[_Sheet]:
         magic = handle.read(4)
     try:
         if magic in _EXCEL_MAGIC or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-            return [_Sheet(cells, _excel_first_row(path, i)) for cells, i in _read_excel(path)]
-        return [_Sheet(_read_csv(path), 1)]
+            return [_Sheet(cells, path, i) for cells, i in _read_excel(path)]
+        return [_Sheet(_read_csv(path), path)]
     except OSError as exc:
         raise CodeImportError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     except Exception as exc:  # fastexcel/polars raise many types for corrupt input; report, don't crash
@@ -139,7 +146,7 @@ def _find_header(sheet: _Sheet) -> tuple[int, str, str, str | None] | None:
 
 
 def read_addendum_b(path: Path) -> pl.DataFrame:
-    """Read an Addendum B file into code, si, descriptor (Level II only); raise CodeImportError if unusable."""
+    """Read an Addendum B file into code, si, descriptor (Level II only) or raise CodeImportError."""
     for sheet in _sheets(path):
         header = _find_header(sheet)
         if header is not None:
@@ -150,7 +157,7 @@ def read_addendum_b(path: Path) -> pl.DataFrame:
             f"in the first {HEADER_SCAN_ROWS} rows"
         )
     index, code_col, si_col, desc_col = header
-    body = sheet.cells.with_row_index("row", offset=sheet.first_row).slice(index + 1)
+    body = sheet.cells.with_row_index("row").slice(index + 1)
     code = normalize_codes(pl.col(code_col))
     # Codes stored as numbers come back as "15271" or "15271.0", and 00100 as "100".
     numeric = code.str.extract(r"^([0-9]{1,5})(?:\.0+)?$", 1)
@@ -161,25 +168,30 @@ def read_addendum_b(path: Path) -> pl.DataFrame:
         descriptor=pl.col(desc_col).str.strip_chars() if desc_col else pl.lit(None, pl.String),
     )
     # Blank rows and footnotes (text in the code column, nothing in SI) are not table rows.
-    rows = rows.filter(pl.col("code").is_not_null() & (pl.col("si").is_not_null() | pl.col("code").str.contains(CODE_RE)))
-    _refuse_first(rows.filter(~pl.col("code").str.contains(CODE_RE)), path, "is not a 5-character HCPCS/CPT code", "code")
-    _refuse_first(rows.filter(pl.col("si").is_null()), path, "has no status indicator", "code")
-    _refuse_first(rows.filter(~pl.col("si").str.contains(SI_RE)), path, "is not a status indicator", "si")
-    _refuse_first(rows.filter(pl.col("code").is_duplicated() & pl.col("code").is_first_distinct().not_()),
-                  path, "is listed twice", "code")
+    looks_like_code = pl.col("si").is_not_null() | pl.col("code").str.contains(CODE_RE)
+    rows = rows.filter(pl.col("code").is_not_null() & looks_like_code)
+    for bad, problem, column in (
+        (~pl.col("code").str.contains(CODE_RE), "is not a 5-character HCPCS/CPT code", "code"),
+        (pl.col("si").is_null(), "has no status indicator", "code"),
+        (~pl.col("si").str.contains(SI_RE), "is not a status indicator", "si"),
+        (~pl.col("code").is_first_distinct(), "is listed twice", "code"),
+    ):
+        _refuse_first(rows.filter(bad), sheet, problem, column)
     if rows.height < MIN_CODES:
         raise CodeImportError(
             f"{path}: only {rows.height} codes under the header on row {sheet.first_row + index}; "
             f"a CMS Addendum B lists well over {MIN_CODES}"
         )
-    return rows.select("code", "si", descriptor=level2_descriptor(pl.col("code"), pl.col("descriptor"))).sort("code")
+    descriptor = level2_descriptor(pl.col("code"), pl.col("descriptor"))
+    return rows.select("code", "si", descriptor=descriptor).sort("code")
 
 
-def _refuse_first(bad: pl.DataFrame, path: Path, problem: str, column: str) -> None:
+def _refuse_first(bad: pl.DataFrame, sheet: _Sheet, problem: str, column: str) -> None:
     if bad.height:
         row = bad.row(0, named=True)
         more = f" ({bad.height - 1} more such rows)" if bad.height > 1 else ""
-        raise CodeImportError(f"{path}: row {row['row']}: {column} {row[column]!r} {problem}{more}")
+        line = sheet.first_row + row["row"]
+        raise CodeImportError(f"{sheet.path}: row {line}: {column} {row[column]!r} {problem}{more}")
 
 
 def _write_atomically(frame: pl.DataFrame, target: Path) -> None:

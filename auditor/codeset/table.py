@@ -114,7 +114,12 @@ def _read_user_quarter(path: Path) -> pl.DataFrame:
         raise CodeTableError(f"{path}: imported quarter needs columns code, si (has {frame.columns})")
     if "descriptor" not in frame.columns:
         frame = frame.with_columns(descriptor=pl.lit(None, pl.String))
-    return frame.select("code", "si", "descriptor").filter(pl.col("code").is_not_null())
+    frame = frame.select(normalize_codes(pl.col("code")), "si", "descriptor")
+    frame = frame.filter(pl.col("code").is_not_null())
+    if frame["code"].n_unique() != frame.height:
+        # A duplicate would add rows to every classify() join and break its one-row-per-code promise.
+        raise CodeTableError(f"{path}: imported quarter lists a code twice; re-import the CMS file")
+    return frame
 
 
 def _user_quarters(home: Path | None) -> dict[str, Path]:
@@ -202,7 +207,7 @@ class CodeTable:
 
     @property
     def frame(self) -> pl.DataFrame:
-        """The merged wide table: code, one SI column per quarter, first_seen, last_seen, last_si, descriptor."""
+        """Merged wide table: code, an SI column per quarter, first_seen, last_seen, last_si, descriptor."""
         return self._frame
 
     def resolve_quarter(self, as_of: dt.date) -> QuarterChoice:
@@ -230,7 +235,8 @@ class CodeTable:
     def classify(self, codes: pl.Series, quarter: str) -> pl.DataFrame:
         """Classify each code for a held quarter; one output row per input position, same order."""
         if quarter not in self._quarters:
-            raise CodeTableError(f"quarter {quarter} is not held (held: {self._quarters[0]}..{self.newest_quarter})")
+            held = f"{self._quarters[0]}..{self.newest_quarter}"
+            raise CodeTableError(f"quarter {quarter} is not held (held: {held}); use resolve_quarter first")
         key = normalize_codes(pl.col("code"))
         if codes.dtype.is_integer():
             # Spreadsheets turn 00100 into 100; put the leading zeros back before matching.
@@ -239,7 +245,8 @@ class CodeTable:
         table = self._frame.select("code", pl.col(quarter).alias("si"), *SUMMARY_COLUMNS)
         rows = wanted.join(table, on="code", how="left", maintain_order="left")
         code, si, first_seen = pl.col("code"), pl.col("si"), pl.col("first_seen")
-        in_unlisted_series = code.str.contains(LEVEL2_PATTERN) & code.str.slice(0, 1).is_in(list(self._unlisted))
+        unlisted = list(self._unlisted)
+        in_unlisted_series = code.str.contains(LEVEL2_PATTERN) & code.str.slice(0, 1).is_in(unlisted)
         status = (
             pl.when(code.is_null()).then(None)
             .when(si == "D").then(pl.lit("deleted"))  # SI D = discontinued code

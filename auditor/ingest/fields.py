@@ -138,4 +138,38 @@ CHARGEMASTER = TableKind(
     ),
 )
 
-TABLE_KINDS = {CHARGEMASTER.name: CHARGEMASTER}
+PAIRING = TableKind(
+    name="pairing",
+    anchors=("procedure_code",),
+    extra={"key_fields": ("procedure_code", "linked_code"), "code_fields": ("procedure_code", "linked_code")},
+    fields=(
+        FieldSpec("procedure_code", "procedure code",
+                  ("PROCEDURE CODE", "PROCEDURE", "PROC CODE", "PROCEDURE CPT", "PROCEDURE HCPCS", "PRIMARY CODE",
+                   "CPT", "CPT CODE", "PROCEDURE CPT HCPCS", "PARENT CODE", "PRIMARY CPT", "SOURCE CODE", "CPT HCPCS"),
+                  hints=("PROCEDURE", "PRIMARY", "PARENT"),
+                  exclude=("DESCRIPTION", "DESC", "NAME", "CHARGE", "LINKED", "DEVICE", "TYPE")),
+        FieldSpec("procedure_description", "procedure description",
+                  ("PROCEDURE DESCRIPTION", "PROCEDURE DESC", "PROCEDURE NAME", "PRIMARY DESCRIPTION", "DESCRIPTION"),
+                  hints=("PROCEDURE DESCRIPTION",), exclude=("LINKED", "DEVICE")),
+        FieldSpec("linked_code", "linked code",
+                  ("LINKED CODE", "LINK CODE", "DEVICE CODE", "COMPANION CODE", "SECONDARY CODE", "LINKED HCPCS",
+                   "PAIRED CODE", "DEVICE HCPCS", "PRODUCT CODE", "SUPPLY CODE", "CHILD CODE", "LINKED CPT HCPCS",
+                   "REQUIRED CODE", "TARGET CODE", "IMPLANT CODE"),
+                  hints=("LINKED", "DEVICE", "COMPANION", "PAIRED", "CHILD"),
+                  exclude=("DESCRIPTION", "DESC", "NAME", "TYPE", "CHARGE")),
+        FieldSpec("linked_description", "linked description",
+                  ("LINKED DESCRIPTION", "DEVICE DESCRIPTION", "COMPANION DESCRIPTION", "PRODUCT DESCRIPTION",
+                   "LINKED DESC", "CHILD DESCRIPTION", "SECONDARY DESCRIPTION"),
+                  hints=("LINKED DESCRIPTION", "DEVICE DESCRIPTION"), exclude=()),
+        FieldSpec("link_type", "link type", ("LINK TYPE", "TYPE", "RELATIONSHIP", "PAIRING TYPE", "EDIT TYPE"),
+                  hints=("LINK TYPE",), exclude=()),
+        FieldSpec("procedure_charge_code", "procedure charge code",
+                  ("PROCEDURE CHARGE CODE", "PROCEDURE CDM", "PRIMARY CHARGE CODE", "CHARGE CODE"),
+                  hints=("PROCEDURE CHARGE",), exclude=()),
+        FieldSpec("linked_charge_code", "linked charge code",
+                  ("LINKED CHARGE CODE", "DEVICE CHARGE CODE", "LINKED CDM", "DEVICE CDM"),
+                  hints=("LINKED CHARGE", "DEVICE CHARGE"), exclude=()),
+    ),
+)
+
+TABLE_KINDS = {CHARGEMASTER.name: CHARGEMASTER, PAIRING.name: PAIRING}

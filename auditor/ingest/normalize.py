@@ -7,6 +7,8 @@ import polars as pl
 # CPT (5 digits, or 4 digits + F/T/U/M) and HCPCS Level II (letter + 4 digits).
 CODE_SHAPE = r"^(?:\d{4}[0-9FTUM]|[A-V]\d{4})$"
 _GLUED = r"^([0-9A-Z]{5})((?:[\s\-]+[0-9A-Z]{2})+)$"
+# '76645TC', '73030TCRT': no separator, but a valid code shape followed by whole 2-character modifiers.
+_GLUED_TIGHT = r"^(\d{4}[0-9FTUM]|[A-V]\d{4})((?:[A-Z0-9]{2})+)$"
 _MOD_TOKEN = r"[0-9A-Z]{2}"
 
 
@@ -25,8 +27,8 @@ def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Split a CPT/HCPCS cell into (code, glued modifiers): '15271-RT' -> ('15271', 'RT')."""
     s = _e(col).str.strip_chars().str.to_uppercase().str.replace(r"\.0+$", "")
     s = pl.when(s == "").then(None).otherwise(s)
-    base = s.str.extract(_GLUED, 1)
-    glued = s.str.extract(_GLUED, 2).str.extract_all(_MOD_TOKEN).list.join(",")
+    base = pl.coalesce(s.str.extract(_GLUED, 1), s.str.extract(_GLUED_TIGHT, 1))
+    glued = pl.coalesce(s.str.extract(_GLUED, 2), s.str.extract(_GLUED_TIGHT, 2)).str.extract_all(_MOD_TOKEN).list.join(",")
     code = pl.coalesce(base, s)
     # Anesthesia CPTs 00100-01999 lose their leading zeros when stored as numbers.
     code = pl.when(code.str.contains(r"^\d{3,4}$")).then(code.str.zfill(5)).otherwise(code)
@@ -58,14 +60,17 @@ def modifiers(cols: list[str]) -> pl.Expr:
     """Join modifier cells into 'RT,59' (2-character tokens, upper-case, in order, no repeats)."""
     if not cols:
         return pl.lit(None, dtype=pl.String)
-    parts = [pl.col(c).str.to_uppercase().str.replace(r"\.0+$", "").str.extract_all(_MOD_TOKEN) for c in cols]
-    joined = pl.concat_list(parts).list.unique(maintain_order=True).list.join(",")
+    parts = [pl.col(c).str.to_uppercase().str.replace(r"\.0+$", "") for c in cols]
+    # concat_list turns the whole row null when one list is null (an empty MOD2 cell); concat_str skips nulls.
+    tokens = pl.concat_str(parts, separator=" ", ignore_nulls=True).str.extract_all(_MOD_TOKEN)
+    joined = tokens.list.unique(maintain_order=True).list.join(",")
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
 def merge_modifiers(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """Union of two comma-joined modifier lists, order kept."""
-    joined = (pl.concat_list([a.str.split(","), b.str.split(",")]).list.drop_nulls()
+    # concat_str with ignore_nulls keeps one side when the other is null (concat_list would null the row).
+    joined = (pl.concat_str([a, b], separator=",", ignore_nulls=True).str.split(",")
               .list.unique(maintain_order=True).list.join(","))
     return pl.when(joined == "").then(None).otherwise(joined)
 

@@ -1,0 +1,112 @@
+"""One audit: read the chargemaster(s) and pairing table(s), run the edits, and build the run record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from auditor import __version__
+from auditor.codeset import CodeTable
+from auditor.engine import EditSet, FacilityConfig, load_config, load_edits, run_edits
+from auditor.engine.findings import SEVERITY_RANK, Finding
+from auditor.engine.lists import CatalogError
+from auditor.engine.runner import AuditRun, EditSummary
+from auditor.errors import InputError
+from auditor.ingest import IngestOptions, Ingested, read_inputs
+from auditor.ingest.fields import PAIRING
+from auditor.pairing import pairing_rows
+
+
+@dataclass
+class AuditRequest:
+    """Everything an audit needs besides the chargemaster paths."""
+
+    as_of: dt.date = field(default_factory=dt.date.today)
+    pairing_tables: list[Path] = field(default_factory=list)
+    config_path: Path | None = None
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    select: set[str] | None = None
+    ignore: set[str] = field(default_factory=set)
+
+
+@dataclass
+class AuditResult:
+    """Findings of every scope, with the inputs and runs that produced them."""
+
+    findings: list[Finding]
+    chargemaster: Ingested
+    pairing: Ingested | None
+    runs: list[AuditRun]
+    edits: EditSet
+    config: FacilityConfig
+    request: AuditRequest
+
+    @property
+    def quarter(self):
+        """The quarter choice (requested, used, stale, message)."""
+        return self.runs[0].quarter
+
+    def summaries(self) -> list[EditSummary]:
+        """Per-edit summaries merged over scopes (findings added up)."""
+        merged: dict[str, EditSummary] = {}
+        for run in self.runs:
+            for s in run.summaries:
+                cur = merged.get(s.code)
+                if cur is None or (cur.status != "ran" and s.status == "ran"):
+                    merged[s.code] = EditSummary(s.code, s.name, s.severity, s.status, s.findings, s.seconds, s.note)
+                elif s.status == "ran":
+                    cur.findings += s.findings
+                    cur.seconds = round(cur.seconds + s.seconds, 4)
+        return [merged[k] for k in sorted(merged)]
+
+    def exit_code(self, fail_on: str) -> int:
+        """0 when no unwaived finding is at or above `fail_on` ('never' never fails), else 1."""
+        if fail_on == "never":
+            return 0
+        limit = SEVERITY_RANK[fail_on]
+        return 1 if any(SEVERITY_RANK[f.severity] >= limit for f in self.findings if not f.waived) else 0
+
+
+def run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
+    """Read inputs, apply every edit in force on the as-of date, and collect findings."""
+    edits_probe = load_edits()
+    known = {e.code for e in edits_probe.edits}
+    config = load_config(request.config_path, known)
+    for code in (request.select or set()) | request.ignore:
+        if code not in known:
+            raise InputError("--select/--ignore", f"unknown edit code {code}")
+    edits = edits_probe if not config.extra_lists else _with_facility_lists(config)
+    table = CodeTable.load()
+    chargemaster = read_inputs(paths, request.ingest)
+    select = (request.select or known) - request.ignore
+    runs = [run_edits(chargemaster.frame, edits, config, request.as_of, table, "chargemaster", select=select)]
+    pairing = None
+    if request.pairing_tables:
+        pairing = read_inputs(request.pairing_tables, IngestOptions(kind=PAIRING, max_bytes=request.ingest.max_bytes))
+        rows = pairing_rows(pairing.frame)
+        runs.append(run_edits(rows.drop("_scope", "link_role"), edits, config, request.as_of, table, "pairing",
+                              scope=pl.Series(rows.get_column("_scope")), select=select))
+    findings = sorted((f for r in runs for f in r.findings), key=lambda f: f.sort_key)
+    return AuditResult(findings, chargemaster, pairing, runs, edits, config, request)
+
+
+def _with_facility_lists(config: FacilityConfig) -> EditSet:
+    """Reload the edits with the facility's replacement code lists."""
+    import csv
+
+    extra = {}
+    for name, path in config.extra_lists.items():
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            extra[name] = [{k.strip(): (v or "").strip() for k, v in r.items()} for r in csv.DictReader(fh)]
+    try:
+        return load_edits(extra_lists=extra)
+    except CatalogError as exc:
+        raise InputError(config.path or "auditor.toml", str(exc)) from None
+
+
+def tool_version() -> str:
+    """The package version recorded in every report."""
+    return __version__

@@ -1,0 +1,65 @@
+"""Check kinds: the closed set of vectorised tests that edits configure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from auditor.engine.lists import CatalogError
+
+
+@dataclass
+class CheckContext:
+    """What a check sees: the prepared frame, code lists, facility config, quarter and scope kind."""
+
+    frame: pl.DataFrame
+    lists: dict
+    config: object
+    quarter: str
+    scope_kind: str
+
+
+def _registry() -> dict:
+    """Kind name -> module; imported lazily so the catalogue loads fast."""
+    from auditor.engine.checks import (
+        allowed_values, code_format, code_status, description, duplicates, field_required, forbids, price_outlier,
+        requires, status_indicator,
+    )
+
+    mods = (allowed_values, code_format, code_status, description, duplicates, field_required, forbids,
+            price_outlier, requires, status_indicator)
+    out = {}
+    for m in mods:
+        for kind in m.KINDS:
+            out[kind] = m
+    return out
+
+
+def kinds() -> list[str]:
+    """Names of every check kind."""
+    return sorted(_registry())
+
+
+def check_module(kind: str):
+    """The module implementing a check kind."""
+    reg = _registry()
+    if kind not in reg:
+        raise CatalogError(f"unknown check kind {kind!r}; kinds are: {', '.join(sorted(reg))}")
+    return reg[kind]
+
+
+def validate_params(edit, lists: dict) -> None:
+    """Resolve an edit's selectors now, so a bad edit fails at load, not mid-audit."""
+    try:
+        check_module(edit.check).prepare(edit, lists)
+    except CatalogError as exc:
+        raise CatalogError(f"{edit.source_file}: edit {edit.code}: {exc}") from None
+    except KeyError as exc:
+        raise CatalogError(f"{edit.source_file}: edit {edit.code}: missing parameter {exc}") from None
+
+
+def hits(rids: pl.Series | pl.Expr | list, **cols) -> pl.DataFrame:
+    """Standard hit frame: `_rid` plus optional `expected`, `related` and template columns."""
+    frame = pl.DataFrame({"_rid": rids}) if not isinstance(rids, pl.DataFrame) else rids
+    return frame.with_columns(**cols) if cols else frame

@@ -1,0 +1,59 @@
+"""description-vs-code: the description names another kind of item than the code bills.
+
+Params: `when` selector; optional `code_label_from: {list, column}` naming what the code bills;
+`says`: list of {pattern, unless (optional), means, expected (optional)},
+checked in order (`is_type` skips codes already of the type the text names); the first pattern that matches (and whose `unless` does not) flags the row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from auditor.engine.lists import CatalogError, list_rows, resolve_selector
+
+KINDS = ("description-vs-code",)
+
+
+def prepare(edit, lists) -> None:
+    """Compile patterns and resolve the selector."""
+    p = edit.params
+    if not p.get("says"):
+        raise CatalogError("description-vs-code needs says: [{pattern, means}]")
+    for s in p["says"]:
+        if "pattern" not in s or "means" not in s:
+            raise CatalogError("each says entry needs pattern and means")
+        re.compile(s["pattern"])
+        if s.get("unless"):
+            re.compile(s["unless"])
+    p["_when"] = resolve_selector(p.get("when"), lists)
+    spec = p.get("code_label_from")
+    p["_labels"] = ({r["code"].upper(): r[spec["column"]] for r in list_rows(spec["list"], None, lists)}
+                    if spec else {})
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """Rows whose description says something the code does not bill."""
+    p = edit.params
+    desc = pl.col("description").str.to_uppercase()
+    means = pl.lit(None, dtype=pl.String)
+    expected = pl.lit(None, dtype=pl.String)
+    label = pl.col("code").replace_strict(p["_labels"], default="different item", return_dtype=pl.String)
+    for s in reversed(p["says"]):
+        hit = desc.str.contains(s["pattern"])
+        if s.get("unless"):
+            hit = hit & ~desc.str.contains(s["unless"])
+        if s.get("is_type"):
+            # An extension described as an extension is fine: only a different type is a mismatch.
+            hit = hit & (label != s["is_type"])
+        means = pl.when(hit.fill_null(False)).then(pl.lit(s["means"])).otherwise(means)
+        expected = pl.when(hit.fill_null(False)).then(pl.lit(s.get("expected", f"the code for a {s['means']}"))
+                                                      ).otherwise(expected)
+    cond = eligible & pl.col("description").is_not_null()
+    if p["_when"] is not None:
+        cond = cond & p["_when"].expr()
+    out = ctx.frame.filter(cond).select(
+        "_rid", v_means=means, expected=expected,
+        v_code_type=label)
+    return out.filter(pl.col("v_means").is_not_null())

@@ -1,0 +1,46 @@
+"""Findings: one flagged line, the edit that flagged it, and the evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A line that breaks an edit, with the codes involved and what is expected instead."""
+
+    edit: str
+    name: str
+    family: str
+    category: str
+    severity: str
+    message: str
+    file: str
+    sheet: str | None
+    row: int | None
+    charge_code: str | None
+    code: str | None
+    revenue_code: str | None
+    description: str | None
+    expected: str | None
+    reference: dict
+    related_rows: tuple[dict, ...] = ()
+    waived: bool = False
+    waiver_reason: str | None = None
+    scope: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON shape of one finding (findings.json); fields are plain data, so no deep copy is needed."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["related_rows"] = [dict(r) for r in self.related_rows]
+        d["reference"] = dict(self.reference)
+        d["extra"] = dict(self.extra)
+        return d
+
+    @property
+    def sort_key(self) -> tuple:
+        """Stable order: file, sheet, row, edit."""
+        return (self.file, self.sheet or "", self.row or 0, self.edit, self.code or "")
