@@ -57,6 +57,7 @@ class Edit:
     params: dict = field(default_factory=dict)
     scopes: tuple[str, ...] = SCOPES
     unless: list[dict] = field(default_factory=list)
+    only_if: list[dict] = field(default_factory=list)
     examples: dict = field(default_factory=dict)
     source_file: str = ""
 
@@ -131,8 +132,15 @@ def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | 
         seen[e.code] = e.source_file
     from auditor.engine.checks import validate_params
 
+    from auditor.engine.conditions import row_condition
+
     for e in edits:
         validate_params(e, lists)
+        for cond in e.unless + e.only_if:
+            try:
+                row_condition(cond)
+            except CatalogError as exc:
+                raise CatalogError(f"{e.source_file}: edit {e.code}: {exc}") from None
     edits.sort(key=lambda e: e.code)
     return EditSet(edits, lists, digest.hexdigest()[:12], folder)
 
@@ -167,6 +175,7 @@ def _parse_edit(raw: dict, source: str) -> Edit:
         what=str(raw["what"]).strip(), why=str(raw["why"]).strip(), fix=str(raw["fix"]).strip(),
         references=refs, effective_from=_date(eff.get("from"), where), effective_to=_date(eff.get("to"), where),
         params=raw.get("params") or {}, scopes=scopes, unless=raw.get("unless") or [],
+        only_if=raw.get("only_if") or [],
         examples=raw.get("examples") or {}, source_file=source,
     )
 

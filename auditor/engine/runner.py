@@ -12,6 +12,7 @@ import polars as pl
 from auditor.codeset import CodeTable, QuarterChoice
 from auditor.engine.catalog import Edit, EditSet
 from auditor.engine.checks import CheckContext, check_module
+from auditor.engine.conditions import all_of, none_of
 from auditor.engine.config import FacilityConfig
 from auditor.engine.findings import SEVERITY_RANK, Finding
 
@@ -80,18 +81,8 @@ def prepare_frame(frame: pl.DataFrame, table: CodeTable, quarter: str, scope: pl
 
 
 def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
-    """Rows an edit may flag: its `unless` conditions do not hold, and (for dated rows) it is in force."""
-    cond = pl.lit(True)
-    for u in edit.unless:
-        col = pl.col(u["field"])
-        if "has_any" in u:
-            tokens = [str(t).upper() for t in u["has_any"]]
-            hit = col.str.split(",").list.eval(pl.element().is_in(tokens)).list.any()
-        elif "matches" in u:
-            hit = col.str.contains(u["matches"])
-        else:
-            hit = col.is_not_null()
-        cond = cond & ~hit.fill_null(False)
+    """Rows an edit may flag: `only_if` holds, `unless` does not, and (for dated rows) the edit is in force."""
+    cond = all_of(edit.only_if) & none_of(edit.unless)
     if "_dos" in frame.columns:
         if edit.effective_from:
             cond = cond & (pl.col("_dos") >= edit.effective_from).fill_null(True)

@@ -1,8 +1,10 @@
-"""description-vs-code: the description names another kind of item than the code bills.
+"""description-vs-code: the description names another kind of item than the code (or modifier) bills.
 
-Params: `when` selector; optional `code_label_from: {list, column}` naming what the code bills;
-`says`: list of {pattern, unless (optional), means, expected (optional)},
-checked in order (`is_type` skips codes already of the type the text names); the first pattern that matches (and whose `unless` does not) flags the row.
+Params: `when` selector, or `blank_code: true` for rows with no code at all; optional
+`code_label_from: {list, column}` naming what the code bills; `says`: list of {pattern, means,
+unless, is_type, when_field, expected}, checked in order. A pattern flags the row when it matches,
+its `unless` does not, the code is not already of type `is_type`, and its `when_field` row
+condition holds. The first regex group of the matching pattern, if any, is offered as `{named}`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 
 import polars as pl
 
+from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, list_rows, resolve_selector
 
 KINDS = ("description-vs-code",)
@@ -27,6 +30,10 @@ def prepare(edit, lists) -> None:
         re.compile(s["pattern"])
         if s.get("unless"):
             re.compile(s["unless"])
+        if s.get("when_field"):
+            row_condition(s["when_field"])
+    if p.get("when") is None and not p.get("blank_code"):
+        raise CatalogError("description-vs-code needs when, or blank_code: true")
     p["_when"] = resolve_selector(p.get("when"), lists)
     spec = p.get("code_label_from")
     p["_labels"] = ({r["code"].upper(): r[spec["column"]] for r in list_rows(spec["list"], None, lists)}
@@ -39,6 +46,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     desc = pl.col("description").str.to_uppercase()
     means = pl.lit(None, dtype=pl.String)
     expected = pl.lit(None, dtype=pl.String)
+    named = pl.lit(None, dtype=pl.String)
     label = pl.col("code").replace_strict(p["_labels"], default="different item", return_dtype=pl.String)
     for s in reversed(p["says"]):
         hit = desc.str.contains(s["pattern"])
@@ -47,13 +55,19 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         if s.get("is_type"):
             # An extension described as an extension is fine: only a different type is a mismatch.
             hit = hit & (label != s["is_type"])
+        if s.get("when_field"):
+            hit = hit & row_condition(s["when_field"])
+        if re.compile(s["pattern"]).groups:
+            named = pl.when(hit.fill_null(False)).then(desc.str.extract(s["pattern"], 1)).otherwise(named)
         means = pl.when(hit.fill_null(False)).then(pl.lit(s["means"])).otherwise(means)
         expected = pl.when(hit.fill_null(False)).then(pl.lit(s.get("expected", f"the code for a {s['means']}"))
                                                       ).otherwise(expected)
     cond = eligible & pl.col("description").is_not_null()
+    if p.get("blank_code"):
+        cond = cond & pl.col("code").is_null()
     if p["_when"] is not None:
         cond = cond & p["_when"].expr()
     out = ctx.frame.filter(cond).select(
-        "_rid", v_means=means, expected=expected,
+        "_rid", v_means=means, expected=expected, v_named=named.fill_null(""),
         v_code_type=label)
     return out.filter(pl.col("v_means").is_not_null())

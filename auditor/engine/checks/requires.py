@@ -3,7 +3,9 @@
 Params: `when` (trigger selector); then either `companion` (one selector, any row matching it
 satisfies the trigger) or `requires_from: {list, column, resolve: {list, column}}` (per-trigger
 groups; every group must be satisfied). add-on-needs-primary takes `primary_from: {list, column}`.
-Optional `companion_label` names the companion in messages; `expected` overrides the expected text.
+Optional `companion_label` names the companion in messages; `expected` overrides the expected text;
+`companion_description_not` (regex) discounts companion rows whose description says they are
+something else (a PROGRAMMER coded as a generator does not supply the generator).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     triggers = frame.filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code")
     if triggers.height == 0:
         return pl.DataFrame(schema={"_rid": pl.Int64})
+    if p.get("companion_description_not"):
+        # Discounted rows stay triggers (above) but cannot serve as companions.
+        frame = frame.filter(~pl.col("description").str.to_uppercase()
+                             .str.contains(p["companion_description_not"]).fill_null(False))
     out = []
     if p["_static"] is not None:
         miss = triggers_missing(frame, triggers, p["_static"])
