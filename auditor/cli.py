@@ -79,6 +79,11 @@ def build_options(columns, header_row, sheets, profile, save_profile_to, max_siz
 @click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected errors.")
 def main(debug: bool) -> None:
     """Audit hospital chargemasters and encoder pairing tables for missing or mismatched code pairs."""
+    import logging
+
+    # calamine logs odd-but-readable workbook parts on stderr; our own messages already say what matters.
+    logging.getLogger("calamine").setLevel(logging.DEBUG if debug else logging.CRITICAL)
+    logging.getLogger("fastexcel").setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
 
 @main.command()

@@ -26,8 +26,12 @@ def read_excel(path: Path, kind: str) -> list[RawSheet]:
     except Exception as exc:  # fastexcel raises its own error family; all mean "cannot open"
         raise InputError(name, f"cannot open the workbook: {_short(exc)}") from None
     offsets = _origins(path, kind, reader.sheet_names)
+    charts = _chart_sheets(path, kind)
     sheets = []
     for idx, sheet_name in enumerate(reader.sheet_names):
+        if sheet_name in charts:
+            sheets.append(RawSheet(sheet_name, None, note="chart sheet: it holds a chart, no cells"))
+            continue
         try:
             sheet = reader.load_sheet(idx, header_row=None, dtypes="string")
             frame = sheet.to_polars()
@@ -69,23 +73,45 @@ def _origins(path: Path, kind: str, names: list[str]) -> dict[str, tuple[int, in
         return {}
 
 
+def _chart_sheets(path: Path, kind: str) -> set[str]:
+    """Names of chart sheets: they hold no cells, and loading one makes calamine print to stderr."""
+    try:
+        if kind in ("xlsx", "xlsm"):
+            with zipfile.ZipFile(path) as zf:
+                return {n for n, member in _sheet_members(zf) if "/chartsheets/" in member}
+        import python_calamine
+
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        return {m.name for m in wb.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.ChartSheet}
+    except Exception:  # unreadable metadata: let the sheet load report the problem
+        return set()
+
+
+def _sheet_members(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, zip member) for every sheet listed in xl/workbook.xml, in workbook order."""
+    wb = zf.read("xl/workbook.xml")
+    rels_xml = zf.read("xl/_rels/workbook.xml.rels")
+    rels = {k: v for k, v in _REL.findall(rels_xml)}
+    rels.update({k: v for v, k in _REL_REV.findall(rels_xml) if k not in rels})
+    out = []
+    for sheet_name, rid in _SHEET.findall(wb):
+        target = rels.get(rid)
+        if target is None:
+            continue
+        target = target.decode()
+        member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        out.append((_xml_unescape(sheet_name.decode("utf-8")), member))
+    return out
+
+
 def _xlsx_origins(path: Path) -> dict[str, tuple[int, int]]:
     """Stream each sheet's XML just far enough to find its first cell that holds a value."""
     out = {}
     with zipfile.ZipFile(path) as zf:
-        wb = zf.read("xl/workbook.xml")
-        rels_xml = zf.read("xl/_rels/workbook.xml.rels")
-        rels = {k: v for k, v in _REL.findall(rels_xml)}
-        rels.update({k: v for v, k in _REL_REV.findall(rels_xml) if k not in rels})
-        for sheet_name, rid in _SHEET.findall(wb):
-            target = rels.get(rid)
-            if target is None:
-                continue
-            target = target.decode()
-            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        for sheet_name, member in _sheet_members(zf):
             origin = _first_value_cell(zf, member)
             if origin is not None:
-                out[_xml_unescape(sheet_name.decode("utf-8"))] = origin
+                out[sheet_name] = origin
     return out
 
 

@@ -18,6 +18,8 @@ class RawSheet:
     note: str | None = None  # why a sheet holds no table (empty, chart sheet, ...)
     # Set when the source already names its fields (CMS JSON): the frame's columns are headers.
     named_columns: bool = False
+    # Delimited text: a value right of the header's last column means a delimiter shifted that record.
+    delimited: bool = False
 
 
 def column_letter(index: int) -> str:

@@ -55,6 +55,7 @@ class SheetReport:
     inferred_codes: bool = False
     unmapped: list[str] = field(default_factory=list)
     headers: list[str] = field(default_factory=list, repr=False)
+    missing_overrides: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
         """JSON shape used by `inspect --json` and the audit run record."""
@@ -101,6 +102,10 @@ def read_inputs(paths: list[Path | str], options: IngestOptions | None = None) -
     frames, reports = [], []
     for p in paths:
         frame, report = read_file(Path(p), options)
+        if not any(s.header_row is not None for s in report.sheets):
+            # A file with nothing to audit must not pass for a clean audit.
+            notes = "; ".join(f"sheet {s.name!r}: {s.note}" for s in report.sheets if s.note) or "it has no sheets"
+            raise InputError(str(p), f"no table found in {Path(p).name} ({notes})")
         frames.append(frame)
         reports.append(report)
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
@@ -130,11 +135,17 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
         report.sheets.append(sheet_report)
         if frame is not None:
             frames.append(frame)
+    tabled = [s for s in report.sheets if s.header_row is not None]
+    for wanted in options.overrides.values():
+        if tabled and all(wanted in s.missing_overrides for s in tabled):
+            first = tabled[0]
+            raise InputError(str(path), f"no column headed {wanted!r}; headers are: "
+                             + ", ".join(repr(h) for h in first.headers if h), sheet=first.name, row=first.header_row)
     heads = {norm_header(h) for s in report.sheets for h in s.headers}
     if "CODE 1" in heads and fmt != "cms-json":
         report.format = f"cms-{fmt}-" + ("tall" if "PAYER NAME" in heads else "wide")
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
-    return frame, report
+    return frame, report  # an empty frame keeps the chargemaster schema; callers check the sheet reports
 
 
 def _sha256(path: Path) -> str:
@@ -162,22 +173,33 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         rep = SheetReport(raw.name, None, note=reason, rows_read=len(rows), rows_skipped=len(rows),
                           skipped=[{"row": r, "reason": "sheet has no recognisable table header"} for r in rows])
         return None, rep
-    missing = apply_overrides(match, options.overrides, kind)
-    if missing and not (options.sheets is None and len(missing) < len(options.overrides)):
-        raise InputError(path, f"no column headed {missing[0]!r}; headers are: "
-                         + ", ".join(repr(h) for h in match.headers if h), sheet=raw.name,
-                         row=raw.first_row + match.index)
+    # An override naming a header this sheet lacks is fine while another sheet has it; read_file
+    # refuses only overrides that match no sheet at all.
+    absent = apply_overrides(match, options.overrides, kind)
     start = match.index + 1
     data = frame.slice(start).with_columns(
         pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64).alias("_row"))
     data = data.filter(nonblank.slice(start))
-    canon = _canonical(path, raw.name, data, match)
+    if raw.delimited:
+        _refuse_shifted(path, data, match)
     header_norm = [norm_header(h) for h in match.headers]
     repeated = _repeated_header(data, match, header_norm)
-    no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS])
+    if kind is CHARGEMASTER:
+        canon = _canonical(path, raw.name, data, match)
+        no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS])
+        missing = "charge code, description, CPT/HCPCS or revenue code"
+        # "Total lines: 3" or "End of report" under the charge code column would otherwise pass as a charge code.
+        lone = (pl.lit(_filled_cells(data.select(frame.columns)) == 1) & pl.col("code").is_null()
+                & pl.col("revenue_code").is_null() & pl.col("price").is_null())
+    else:
+        canon = _generic(path, raw.name, data, match, kind)
+        no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
+        missing = " or ".join(kind.spec(f).label for f in kind.extra["key_fields"])
+        lone = pl.lit(False)
     canon = canon.with_columns(
         pl.when(repeated).then(pl.lit("repeated header row"))
-        .when(no_key).then(pl.lit("no charge code, description, CPT/HCPCS or revenue code on this row"))
+        .when(no_key).then(pl.lit(f"no {missing} on this row"))
+        .when(lone).then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
         .otherwise(None).alias("_skip"))
     skipped = canon.filter(pl.col("_skip").is_not_null())
     audited = canon.filter(pl.col("_skip").is_null()).drop("_skip")
@@ -190,8 +212,8 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         rows_audited=audited.height,
         rows_skipped=skipped.height,
         skipped=[{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()],
-        inferred_codes=bool(canon.height and "cpt" not in match.mapping and "hcpcs" not in match.mapping
-                            and not match.cms_codes and "description" in match.mapping),
+        inferred_codes=bool(kind is CHARGEMASTER and canon.height and "cpt" not in match.mapping
+                            and "hcpcs" not in match.mapping and not match.cms_codes and "description" in match.mapping),
         unmapped=[h for i, h in enumerate(match.headers)
                   if h and not any(i in cols for cols in match.mapping.values())
                   and not any(i in pair for pair in match.cms_codes)],
@@ -199,6 +221,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     )
     if match.cms_codes:
         rep.columns["code (CMS code|N pairs)"] = ", ".join(match.headers[c] for c, _ in match.cms_codes)
+    rep.missing_overrides = absent
     return audited, rep
 
 
@@ -225,6 +248,29 @@ def _nonblank(frame: pl.DataFrame) -> pl.Series:
     """True for rows with at least one non-blank cell."""
     return frame.select(
         pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in frame.columns])
+    ).to_series()
+
+
+def _refuse_shifted(path: str, data: pl.DataFrame, match: HeaderMatch) -> None:
+    """Raise for the first text record with a value right of the header's last column: its columns shifted."""
+    width = max((i + 1 for i, h in enumerate(match.headers) if h), default=0)
+    extra = [c for c in data.columns if c.startswith("c") and int(c[1:]) >= width]
+    if not extra:
+        return
+    filled = [pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in extra]
+    bad = data.filter(pl.any_horizontal(filled))
+    if bad.height:
+        rec = bad.row(0, named=True)
+        fields = max(i + 1 for i in range(len(data.columns) - 1) if (rec.get(f"c{i}") or "").strip())
+        raise InputError(path, f"record has {fields} fields but the header has {width}; a delimiter inside an "
+                         "unquoted value shifts the columns. Quote the value or fix the row", row=rec["_row"])
+
+
+def _filled_cells(frame: pl.DataFrame) -> pl.Series:
+    """Number of non-blank cells on each row."""
+    return frame.select(
+        pl.sum_horizontal([(pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
+                           for c in frame.columns])
     ).to_series()
 
 
@@ -270,6 +316,20 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
     out = out.with_columns(modifiers=nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))).drop("_glued", "_mods")
     out = out.with_columns(pl.col("modifiers_raw").str.strip_chars().replace("", None))
     return out.select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
+
+
+def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind: TableKind) -> pl.DataFrame:
+    """Project a non-chargemaster table (pairing table, claim lines): codes normalised, the rest trimmed text."""
+    exprs = {"file": pl.lit(path), "sheet": pl.lit(sheet), "row": pl.col("_row")}
+    for spec in kind.fields:
+        c = _col(match, spec.name)
+        if c is None:
+            exprs[spec.name] = pl.lit(None, dtype=pl.String)
+        elif spec.name in kind.extra.get("code_fields", ()):
+            exprs[spec.name] = nz.code_parts(c)[0]
+        else:
+            exprs[spec.name] = nz.clean_text(c)
+    return data.select(**exprs)
 
 
 def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:

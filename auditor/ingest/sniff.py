@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Sniffed:
     if size > max_bytes:
         raise InputError(
             name,
-            f"file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            # --max-size counts MB of 1024*1024 bytes; say the size in the same unit ("1.2 MB over 1 MB").
+            f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit "
             "(raise it with --max-size if this is really a chargemaster)",
         )
     with path.open("rb") as fh:
@@ -99,7 +101,8 @@ def _zip_kind(path: Path, suffix: str) -> str:
                         raise InputError(name, f"part {part} declares a DTD/entities, which workbooks never need; "
                                          "refusing it as a possible XML bomb")
             content_types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        # zlib.error: a member's deflate stream is damaged though the zip directory reads fine.
         raise InputError(name, f"damaged workbook: the zip container is corrupt ({exc})") from None
     if "xl/workbook.xml" in names:
         if b"macroEnabled" in content_types or suffix == ".xlsm":

@@ -68,15 +68,16 @@ def read_text(path: Path) -> tuple[list[RawSheet], str]:
     width = _max_width(sample, delim, quote)
     schema = {f"c{i}": pl.String for i in range(width)}
     try:
+        # missing_columns="insert": a title line narrower than the table ("Chargemaster 2026") is not an error.
         frame = pl.read_csv(io.BytesIO(data), has_header=False, schema=schema, separator=delim,
-                            quote_char=quote, infer_schema=False)
+                            quote_char=quote, infer_schema=False, missing_columns="insert")
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None
-        frame = _ragged(name, data, delim, width, quote)
+        frame = _ragged(name, fmt, data, delim, quote)
     if frame.height == 0:
         return [RawSheet(path.name, None, note="file has no rows")], fmt
-    return [RawSheet(path.name, frame, first_row=1, first_col=0)], fmt
+    return [RawSheet(path.name, frame, first_row=1, first_col=0, delimited=True)], fmt
 
 
 def uses_quoting(sample: str, delim: str) -> bool:
@@ -98,19 +99,14 @@ def _max_width(sample: str, delim: str, quote: str | None) -> int:
     return max((len(r) for r in rows), default=1) or 1
 
 
-def _ragged(name: str, data: bytes, delim: str, width: int, quote: str | None) -> pl.DataFrame:
-    """Accept extra trailing empty fields; refuse a record whose extra fields hold data (columns would shift)."""
+def _ragged(name: str, fmt: str, data: bytes, delim: str, quote: str | None) -> pl.DataFrame:
+    """Read at the widest record's width; read_sheet then refuses values right of the header (shifted columns)."""
     reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delim,
                         quotechar=quote or '"', quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
-    for rec_no, rec in enumerate(reader, start=1):
-        if len(rec) > width:
-            if any(c.strip() for c in rec[width:]):
-                raise InputError(
-                    name,
-                    f"record has {len(rec)} fields but the widest of the first lines has {width}; "
-                    "a delimiter inside an unquoted value shifts the columns. Quote the value or fix the row",
-                    row=rec_no,
-                )
+    width = max((len(rec) for rec in reader), default=1) or 1
     schema = {f"c{i}": pl.String for i in range(width)}
-    return pl.read_csv(io.BytesIO(data), has_header=False, schema=schema, separator=delim, quote_char=quote,
-                       infer_schema=False, truncate_ragged_lines=True)
+    try:
+        return pl.read_csv(io.BytesIO(data), has_header=False, schema=schema, separator=delim, quote_char=quote,
+                           infer_schema=False, missing_columns="insert")
+    except pl.exceptions.ComputeError as exc:
+        raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None

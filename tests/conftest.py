@@ -1,0 +1,123 @@
+"""Generic test factories: write small workbooks and text files, run the CLI, find the shared data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REAL_CDM = SHARED / "data" / "real-cdm"
+
+# A cell is written as it is typed: int/float -> a number cell, str -> a text cell (even "0278"), None -> no cell.
+Rows = list[list[object]]
+
+
+def write_xlsx(path: Path, sheets: dict[str, Rows], origin: tuple[int, int] = (0, 0)) -> Path:
+    """An .xlsx (or .xlsm-named) workbook; each sheet's rows start at `origin` (0-based row, column)."""
+    import xlsxwriter
+
+    # Keep text text: never let xlsxwriter turn "0278" into a number or "http..." into a link.
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False,
+                                         "strings_to_formulas": False})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    ws.write_number(origin[0] + r, origin[1] + c, value)
+                else:
+                    ws.write_string(origin[0] + r, origin[1] + c, str(value))
+    wb.close()
+    return path
+
+
+def write_xlsm(path: Path, sheets: dict[str, Rows], origin: tuple[int, int] = (0, 0)) -> Path:
+    """A macro-enabled workbook: xlsx parts with the macroEnabled content type, as Excel saves it."""
+    write_xlsx(path, sheets, origin)
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def write_xls(path: Path, sheets: dict[str, Rows], origin: tuple[int, int] = (0, 0)) -> Path:
+    """A legacy BIFF8 .xls workbook (needs xlwt; the test is skipped without it)."""
+    xlwt = pytest.importorskip("xlwt")
+    wb = xlwt.Workbook()
+    for name, rows in sheets.items():
+        ws = wb.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(origin[0] + r, origin[1] + c, value)
+    wb.save(str(path))
+    return path
+
+
+def write_text(path: Path, rows: Rows, delimiter: str = ",", encoding: str = "utf-8", newline: str = "\r\n",
+               quote_all: bool = False) -> Path:
+    """A delimited text file; None cells are written empty."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline,
+                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def write_json(path: Path, doc: object) -> Path:
+    """A JSON document."""
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    return path
+
+
+@dataclass
+class CliResult:
+    """What one CLI run left behind."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> CliResult:
+    """Run `cdm-audit ARGS` in process through click's CliRunner (stdout and stderr kept apart)."""
+    from auditor.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def run_cli_process(*args: str, timeout: float = 60) -> CliResult:
+    """Run `python -m auditor.cli ARGS` as a real process, from the repository root."""
+    proc = subprocess.run([sys.executable, "-m", "auditor.cli", *map(str, args)], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def real_cdm() -> Path:
+    """The folder of real hospital files; the test is skipped where shared data is not laid out."""
+    if not REAL_CDM.is_dir():
+        pytest.skip(f"shared data not found at {REAL_CDM} (CI has it)")
+    return REAL_CDM

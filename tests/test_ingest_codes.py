@@ -1,0 +1,216 @@
+"""Leading zeros and code text survive every input format; text encodings are decoded right.
+
+The workbooks store codes the way hospital exports do: revenue code 278 and CPT 15271 as NUMBER cells,
+15271.0 as a float, '00123456' and '0278' as TEXT cells, and the text HCPCS 'C1713' only after 1,500 numeric
+rows, where any reader that guesses column types from the first rows would turn it into a null.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import write_json, write_text, write_xls, write_xlsm, write_xlsx
+
+from auditor.ingest import read_inputs
+
+HEADER = ["Charge Code", "Description", "Revenue Code", "CPT", "HCPCS", "Modifier", "Price"]
+FILLER = 1500  # numeric lab rows first, as in a CDM sorted by charge code
+FIRST_TRICKY_ROW = 1 + FILLER + 1
+
+# (cells as stored, expected canonical values). Numbers are numbers in a workbook and their str() in text.
+TRICKY = [
+    (["00123456", "SKIN SUB GRAFT PER SQ CM", "0278", None, "C1713", None, "$1,234.56"],
+     dict(charge_code="00123456", revenue_code="0278", code="C1713", modifiers=None, price=1234.56,
+          price_raw="$1,234.56")),
+    ([123, "APPLICATION SKIN SUB", 278, 15271, None, None, 1234.5],
+     dict(charge_code="123", revenue_code="0278", code="15271", modifiers=None, price=1234.5)),
+    (["X3", "APPLICATION SKIN SUB FLOAT", 278.0, 15271.0, None, None, 99.99],
+     dict(charge_code="X3", revenue_code="0278", code="15271", modifiers=None, price=99.99)),
+    (["X4", "APPLICATION RIGHT", "278", "15271-RT", None, None, None],
+     dict(charge_code="X4", revenue_code="0278", code="15271", code_raw="15271-RT", modifiers="RT", price=None)),
+    (["X5", "NEUROSTIM ARRAY REDUCED", "0361", "63650 52", None, None, None],
+     dict(charge_code="X5", revenue_code="0361", code="63650", code_raw="63650 52", modifiers="52")),
+    (["X6", "ANESTHESIA LENS", "0370", 100, None, None, None],
+     dict(charge_code="X6", revenue_code="0370", code="00100")),
+    (["X7", "LEAD NEUROSTIM", "0278", None, "C1778", 50, "5000"],
+     dict(charge_code="X7", revenue_code="0278", code="C1778", modifiers="50", price=5000.0)),
+    (["X8", "LEAD NEUROSTIM BILAT", 278, "15271", "C1778", "rt", None],
+     dict(charge_code="X8", revenue_code="0278", code="C1778", alt_code="15271", modifiers="RT")),
+]
+
+
+def sheet_rows(as_text: bool = False) -> list[list[object]]:
+    """Header, 1,500 numeric rows, then the tricky rows; `as_text` renders every cell as text (CSV-like)."""
+    rows: list[list[object]] = [HEADER]
+    for i in range(1, FILLER + 1):
+        rows.append([10_000_000 + i, f"LAB TEST {i}", 300, 80053, None, None, 12.5])
+    rows += [cells for cells, _ in TRICKY]
+    if as_text:
+        rows = [[None if v is None else str(v) for v in r] for r in rows]
+    return rows
+
+
+def check(path, fmt: str) -> None:
+    """The tricky rows come out exactly, at their user rows, and every filler row is audited."""
+    ing = read_inputs([path])
+    (report,) = ing.files
+    assert report.format == fmt
+    (sheet,) = report.sheets
+    assert sheet.header_row == 1
+    assert sheet.rows_read == FILLER + len(TRICKY) == sheet.rows_audited
+    frame = ing.frame
+    first = frame.filter(frame["row"] == 2).row(0, named=True)
+    assert (first["charge_code"], first["revenue_code"], first["code"], first["price"]) == (
+        "10000001", "0300", "80053", 12.5)
+    for offset, (_, want) in enumerate(TRICKY):
+        got = frame.filter(frame["row"] == FIRST_TRICKY_ROW + offset).row(0, named=True)
+        for key, value in want.items():
+            assert got[key] == value, (fmt, FIRST_TRICKY_ROW + offset, key, got[key], value)
+
+
+def test_xlsx(tmp_path):
+    check(write_xlsx(tmp_path / "cdm.xlsx", {"CDM": sheet_rows()}), "xlsx")
+
+
+def test_xlsm(tmp_path):
+    check(write_xlsm(tmp_path / "cdm.xlsm", {"CDM": sheet_rows()}), "xlsm")
+
+
+def test_xlsx_named_xlsm_without_macro_content_type(tmp_path):
+    """xlsxwriter's plain .xlsm-named output is still read (the name alone says xlsm)."""
+    check(write_xlsx(tmp_path / "cdm.xlsm", {"CDM": sheet_rows()}), "xlsm")
+
+
+def test_xls(tmp_path):
+    check(write_xls(tmp_path / "cdm.xls", {"CDM": sheet_rows()}), "xls")
+
+
+def test_csv(tmp_path):
+    check(write_text(tmp_path / "cdm.csv", sheet_rows(as_text=True)), "csv")
+
+
+def test_csv_all_quoted(tmp_path):
+    check(write_text(tmp_path / "cdm.csv", sheet_rows(as_text=True), quote_all=True), "csv")
+
+
+def test_pipe_txt(tmp_path):
+    check(write_text(tmp_path / "cdm.txt", sheet_rows(as_text=True), delimiter="|"), "pipe")
+
+
+def test_tsv(tmp_path):
+    check(write_text(tmp_path / "cdm.tsv", sheet_rows(as_text=True), delimiter="\t", newline="\n"), "tsv")
+
+
+CMS_PREAMBLE = [
+    ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address", "license_number|CA"],
+    ["Test Hospital", "2026-01-01", "2.0.0", "Test Hospital", "1 Main St", "12345"],
+]
+CMS_HEADER = ["description", "code|1", "code|1|type", "code|2", "code|2|type", "code|3", "code|3|type", "modifiers",
+              "setting", "standard_charge|gross"]
+
+
+def test_cms_csv(tmp_path):
+    """CMS wide CSV: codes are text in `code|N`, typed by `code|N|type`; zeros and float text survive."""
+    rows = CMS_PREAMBLE + [CMS_HEADER]
+    for i in range(FILLER):
+        rows.append([f"LAB TEST {i}", "300", "RC", "80053", "CPT", f"{10_000_000 + i}", "CDM", "", "outpatient", "12.5"])
+    rows += [
+        ["SKIN SUB GRAFT", "0278", "RC", "C1713", "HCPCS", "00123456", "CDM", "", "outpatient", "1234.56"],
+        ["APPLICATION", "278", "RC", "15271.0", "CPT", "123", "CDM", "RT", "outpatient", "$1,234.56"],
+        ["ANESTHESIA", "00100", "CPT", "370.0", "RC", "", "", "", "outpatient", ""],
+    ]
+    path = write_text(tmp_path / "standardcharges.csv", rows)
+    ing = read_inputs([path])
+    (report,) = ing.files
+    assert report.format == "cms-csv-wide"
+    assert report.sheets[0].header_row == 3
+    assert report.sheets[0].rows_read == report.sheets[0].rows_audited == FILLER + 3
+    f = ing.frame
+    first_tricky = 3 + FILLER + 1
+    got = [f.filter(f["row"] == first_tricky + k).row(0, named=True) for k in range(3)]
+    assert [(g["charge_code"], g["revenue_code"], g["code"], g["price"]) for g in got] == [
+        ("00123456", "0278", "C1713", 1234.56),
+        ("123", "0278", "15271", 1234.56),
+        (None, "0370", "00100", None),
+    ]
+    assert got[1]["modifiers"] == "RT"
+
+
+def test_cms_csv_tall_with_spaced_pipes(tmp_path):
+    """v3 tall CSVs write 'code | 1' with spaces and carry payer_name; still one code pair per column pair."""
+    header = ["description", "code | 1", "code | 1 | type", "code | 2", "code | 2 | type", "setting",
+              "standard_charge | gross", "payer_name", "plan_name"]
+    rows = CMS_PREAMBLE + [header, ["Pacemaker", "278", "RC", "C1785", "HCPCS", "outpatient", "40000", "Aetna", "PPO"],
+                           ["Pacemaker", "278", "RC", "C1785", "HCPCS", "outpatient", "40000", "Cigna", "HMO"]]
+    ing = read_inputs([write_text(tmp_path / "tall.csv", rows)])
+    assert ing.files[0].format == "cms-csv-tall"
+    assert ing.frame.select("row", "code", "revenue_code", "price").rows() == [
+        (4, "C1785", "0278", 40000.0), (5, "C1785", "0278", 40000.0)]
+
+
+def test_cms_json(tmp_path):
+    """CMS JSON with codes as JSON numbers (278, 15271, 15271.0) and as text ('0278', '00123456')."""
+    items = [{"description": f"LAB TEST {i}", "code_information": [{"code": 300, "type": "RC"},
+                                                                 {"code": 80053, "type": "CPT"}],
+              "standard_charges": [{"setting": "outpatient", "gross_charge": 12.5}]} for i in range(FILLER)]
+    items += [
+        {"description": "SKIN SUB GRAFT", "code_information": [
+            {"code": "0278", "type": "RC"}, {"code": "C1713", "type": "HCPCS"}, {"code": "00123456", "type": "CDM"}],
+         "standard_charges": [{"setting": "outpatient", "gross_charge": 1234.56}]},
+        {"description": "APPLICATION", "code_information": [{"code": 278, "type": "RC"}, {"code": 15271.0, "type": "CPT"}],
+         "standard_charges": [{"setting": "inpatient", "gross_charge": 900},
+                              {"setting": "outpatient", "gross_charge": 1200, "modifier_code": ["RT"]}]},
+        {"description": "ANESTHESIA", "code_information": [{"code": "00100", "type": "CPT"}]},
+    ]
+    path = write_json(tmp_path / "standardcharges.json", {"hospital_name": "Test", "version": "3.0.0",
+                                                          "standard_charge_information": items})
+    ing = read_inputs([path])
+    assert ing.files[0].format == "cms-json"
+    assert ing.files[0].sheets[0].rows_read == FILLER + 3
+    f = ing.frame
+    got = [f.filter(f["row"] == FILLER + k).row(0, named=True) for k in (1, 2, 3)]
+    assert [(g["charge_code"], g["revenue_code"], g["code"], g["price"]) for g in got] == [
+        ("00123456", "0278", "C1713", 1234.56),
+        (None, "0278", "15271", 1200.0),  # the outpatient charge is the one audited
+        (None, None, "00100", None),
+    ]
+    assert got[1]["modifiers"] == "RT"
+    assert got[1]["setting"] == "inpatient,outpatient"
+
+
+# -- encodings ---------------------------------------------------------------------------------------------
+
+ENC_ROWS = [["Charge Code", "Description", "CPT/HCPCS", "Revenue Code", "Price"],
+            ["2001", "CAFÉ AU LAIT SPOT REMOVAL", "17000", "0361", "120.00"],
+            ["2002", "APLIGRAF® PER SQ CM", "Q4101", "0278", "137.00"],
+            ["2003", "NAÏVE 3\" DRESSING – LARGE", "A6212", "0270", "9.50"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_text_encodings(tmp_path, encoding):
+    """UTF-8, UTF-8 with BOM and Windows-1252 text all decode to the same descriptions and headers."""
+    path = write_text(tmp_path / f"cdm-{encoding}.csv", ENC_ROWS, encoding=encoding)
+    ing = read_inputs([path])
+    sheet = ing.files[0].sheets[0]
+    assert sheet.columns["charge_code"] == "Charge Code"  # a BOM must not stick to the first header
+    assert ing.frame["description"].to_list() == [r[1] for r in ENC_ROWS[1:]]
+    assert ing.frame["code"].to_list() == ["17000", "Q4101", "A6212"]
+
+
+def test_cp1252_after_a_long_ascii_start(tmp_path):
+    """A Windows-1252 byte far past the sampled start still decodes as cp1252, not as garbage."""
+    rows = [ENC_ROWS[0]] + [[str(3000 + i), f"SUPPLY ITEM {i:06d} " + "X" * 40, "A4649", "0272", "1.00"]
+                            for i in range(6000)] + [["9999", "BRACE ® CAFÉ", "L1812", "0274", "80.00"]]
+    path = write_text(tmp_path / "late.csv", rows, encoding="cp1252")
+    assert path.stat().st_size > 256 * 1024
+    frame = read_inputs([path]).frame
+    assert frame.filter(frame["charge_code"] == "9999")["description"].to_list() == ["BRACE ® CAFÉ"]
+
+
+def test_pipe_file_with_inch_marks_is_not_quoted(tmp_path):
+    """A lone '"' inside a pipe file is an inch mark, not a quote: the record must not swallow the next lines."""
+    lines = ["Charge Code|Description|CPT|Price", '5001|CATH 3"X35 CM|C1887|50.00', "5002|GUIDEWIRE|C1769|20.00"]
+    path = tmp_path / "inch.txt"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    frame = read_inputs([path]).frame
+    assert frame.select("row", "description", "code").rows() == [(2, 'CATH 3"X35 CM', "C1887"),
+                                                                 (3, "GUIDEWIRE", "C1769")]
