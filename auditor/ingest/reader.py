@@ -276,12 +276,17 @@ def _filled_cells(frame: pl.DataFrame) -> pl.Series:
 
 def _repeated_header(data: pl.DataFrame, match: HeaderMatch, header_norm: list[str]) -> pl.Series:
     """Rows that repeat the header text (page breaks in exported reports)."""
-    cols = [i for cols in match.mapping.values() for i in cols][:4]
+    cols = [i for cols in match.mapping.values() for i in cols if header_norm[i]][:4]
     if not cols:
         return pl.Series([False] * data.height)
+    # Cheap literal prefilter first: only rows whose cells contain a header word can repeat the header.
+    words = [header_norm[i].split()[0] for i in cols]
+    maybe = pl.any_horizontal([pl.col(f"c{i}").str.to_uppercase().str.contains(w, literal=True).fill_null(False)
+                               for i, w in zip(cols, words)])
     hits = [(pl.col(f"c{i}").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars()
              == header_norm[i]).fill_null(False).cast(pl.Int8) for i in cols]
-    return data.select(pl.sum_horizontal(hits) >= max(2, len(cols) // 2 + 1)).to_series()
+    full = pl.sum_horizontal(hits) >= max(2, len(cols) // 2 + 1)
+    return data.select(pl.when(maybe).then(full).otherwise(False)).to_series()
 
 
 def _col(match: HeaderMatch, name: str) -> str | None:
@@ -297,7 +302,7 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
         return nz.clean_text(c) if c else pl.lit(None, dtype=pl.String)
 
     mod_cols = [f"c{i}" for i in match.mapping.get("modifiers", [])]
-    exprs: dict[str, pl.Expr] = {
+    cheap: dict[str, pl.Expr] = {
         "file": pl.lit(path), "sheet": pl.lit(sheet), "row": pl.col("_row"),
         "charge_code": text("charge_code"), "description": text("description"),
         "units": text("units"), "department": text("department"), "status": text("status"),
@@ -305,17 +310,37 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
         "modifiers_raw": (pl.concat_str([pl.col(c) for c in mod_cols], separator=" ", ignore_nulls=True)
                           if mod_cols else pl.lit(None, dtype=pl.String)),
     }
+    price = _col(match, "price")
+    cheap["price_raw"] = nz.clean_text(price) if price else pl.lit(None, dtype=pl.String)
+    cheap["price"] = nz.money(price) if price else pl.lit(None, dtype=pl.Float64)
+    codes = _codes(match)
+    # Regex-heavy normalisation runs once per distinct raw value: a 100k-row chargemaster holds a few
+    # thousand distinct codes, a few dozen revenue codes and modifier sets.
+    groups = [
+        {k: v for k, v in codes.items() if k not in ("revenue_code", "revenue_code_raw")},
+        {k: codes[k] for k in ("revenue_code", "revenue_code_raw")},
+        {"_mods": nz.modifiers(mod_cols)},
+    ]
     for name in ("effective_from", "effective_to"):
         c = _col(match, name)
-        exprs[name] = nz.iso_date(c) if c else pl.lit(None, dtype=pl.String)
-    price = _col(match, "price")
-    exprs["price_raw"] = nz.clean_text(price) if price else pl.lit(None, dtype=pl.String)
-    exprs["price"] = nz.money(price) if price else pl.lit(None, dtype=pl.Float64)
-    exprs["_mods"] = nz.modifiers(mod_cols)
-    out = data.select(**{**exprs, **_codes(match)})
-    out = out.with_columns(modifiers=nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))).drop("_glued", "_mods")
-    out = out.with_columns(pl.col("modifiers_raw").str.strip_chars().replace("", None))
+        groups.append({name: nz.iso_date(c) if c else pl.lit(None, dtype=pl.String)})
+    overridden = {k for g in groups for k in g}  # CMS files take charge code and NDC from code pairs
+    out = data.select(**{k: v for k, v in cheap.items() if k not in overridden}).hstack([s for g in groups for s in _by_distinct(data, g).get_columns()])
+    out = out.with_columns(
+        _by_distinct(out, {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))}).to_series(),
+        modifiers_raw=pl.col("modifiers_raw").str.strip_chars().replace("", None),
+    ).drop("_glued", "_mods")
     return out.select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
+
+
+def _by_distinct(data: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Evaluate expressions once per distinct combination of the columns they read, in data's row order."""
+    cols = sorted({name for e in exprs.values() for name in e.meta.root_names()})
+    if not cols:  # literals only: broadcast to the data's height
+        return data.select("_row").with_columns(**exprs).select(list(exprs))
+    keys = data.select(cols)
+    uniq = keys.unique().with_columns(**exprs)
+    return keys.join(uniq, on=cols, how="left", nulls_equal=True, maintain_order="left").select(list(exprs))
 
 
 def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind: TableKind) -> pl.DataFrame:
