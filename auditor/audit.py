@@ -89,7 +89,8 @@ def run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
         rows = pairing_rows(pairing.frame)
         runs.append(run_edits(rows.drop("_scope", "link_role"), edits, config, request.as_of, table, "pairing",
                               scope=pl.Series(rows.get_column("_scope")), select=select))
-    findings = sorted((f for r in runs for f in r.findings), key=lambda f: f.sort_key)
+    findings = runs[0].findings if len(runs) == 1 else sorted((f for r in runs for f in r.findings),
+                                                               key=Finding.sort_key)
     return AuditResult(findings, chargemaster, pairing, runs, edits, config, request)
 
 

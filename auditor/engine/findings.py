@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     """A line that breaks an edit, with the codes involved and what is expected instead."""
 
@@ -34,13 +34,15 @@ class Finding:
 
     def to_dict(self) -> dict:
         """JSON shape of one finding (findings.json); fields are plain data, so no deep copy is needed."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {name: getattr(self, name) for name in _FIELD_NAMES}
         d["related_rows"] = [dict(r) for r in self.related_rows]
         d["reference"] = dict(self.reference)
         d["extra"] = dict(self.extra)
         return d
 
-    @property
     def sort_key(self) -> tuple:
         """Stable order: file, sheet, row, edit."""
         return (self.file, self.sheet or "", self.row or 0, self.edit, self.code or "")
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Finding))

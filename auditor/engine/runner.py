@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import string
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -63,13 +64,6 @@ class AuditRun:
         return max(live, key=SEVERITY_RANK.get) if live else None
 
 
-class _Blank(dict):
-    """format_map dict that renders unknown placeholders as '?' instead of raising."""
-
-    def __missing__(self, key):
-        return "?"
-
-
 def prepare_frame(frame: pl.DataFrame, table: CodeTable, quarter: str, scope: pl.Expr | None = None) -> pl.DataFrame:
     """Add row ids, the pairing scope and the quarter's code classification."""
     frame = frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64))
@@ -98,7 +92,7 @@ def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of
     choice = table.resolve_quarter(as_of)
     prepared = prepare_frame(frame, table, choice.used, scope)
     ctx = CheckContext(prepared, edits.lists, config, choice.used, scope_kind)
-    lookup = {c: prepared.get_column(c).to_list() for c in _ROW_FIELDS}
+    rows = prepared.select("_rid", *_ROW_FIELDS)
     findings: list[Finding] = []
     summaries: list[EditSummary] = []
     dated = "_dos" in prepared.columns
@@ -120,40 +114,65 @@ def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of
             continue
         started = time.perf_counter()
         hits = check_module(edit.check).evaluate(ctx, edit, _eligible(edit, prepared))
-        findings.extend(_to_findings(edit, severity, hits, lookup, choice.used, config, as_of, scope_kind))
+        findings.extend(_to_findings(edit, severity, hits, rows, choice.used, config, as_of, scope_kind))
         summary.findings = hits.height
         summary.seconds = round(time.perf_counter() - started, 4)
-    findings.sort(key=lambda f: f.sort_key)
+    findings.sort(key=Finding.sort_key)
     return AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
 
 
 SCOPE_LABELS = {"chargemaster": "chargemaster", "pairing": "procedure's pairing links", "claim": "claim"}
 
 
-def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, lookup: dict, quarter: str,
+def message_expr(template: str, columns: set[str], fixed: dict[str, str]) -> pl.Expr:
+    """The edit's message template as one polars string expression (placeholders read hit columns)."""
+    parts: list[pl.Expr] = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        if literal:
+            parts.append(pl.lit(literal))
+        if name is None:
+            continue
+        if name in fixed:
+            parts.append(pl.lit(fixed[name]))
+        elif f"v_{name}" in columns:
+            parts.append(pl.col(f"v_{name}").cast(pl.String).fill_null(""))
+        elif name in columns:
+            parts.append(pl.col(name).cast(pl.String).fill_null(""))
+        else:
+            parts.append(pl.lit("?"))
+    return pl.concat_str(parts) if parts else pl.lit("")
+
+
+def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFrame, quarter: str,
                  config: FacilityConfig, today: dt.date, scope_kind: str) -> list[Finding]:
     """Fill the edit's message for each hit and attach related rows, reference and waivers."""
     if hits.height == 0:
         return []
-    scope_label = SCOPE_LABELS.get(scope_kind, scope_kind)
     reference = {"text": edit.reference_text(), "urls": [r.url for r in edit.references],
                  "basis": "verified" if edit.verified else "inferred"}
-    out = []
     var_cols = [c for c in hits.columns if c.startswith("v_")]
-    for rec in hits.iter_rows(named=True):
-        i = rec["_rid"]
-        row = {k: lookup[k][i] for k in _ROW_FIELDS}
-        values = _Blank({k: ("" if v is None else v) for k, v in row.items()})
-        values.update({c[2:]: rec[c] for c in var_cols})
-        values.update(expected=rec.get("expected") or "", quarter=quarter, scope_kind_label=scope_label)
-        related = tuple({k: lookup[k][j] for k in _ROW_FIELDS} for j in (rec.get("related") or []))
-        waiver = next((w for w in config.waivers if w.covers(edit.code, row["charge_code"], today)), None)
+    if "expected" not in hits.columns:
+        hits = hits.with_columns(expected=pl.lit(None, dtype=pl.String))
+    if "related" not in hits.columns:
+        hits = hits.with_columns(related=pl.lit(None, dtype=pl.List(pl.Int64)))
+    # One vectorised join fetches the flagged rows and one expression writes every message.
+    joined = hits.join(rows, on="_rid", how="left", maintain_order="left")
+    fixed = {"quarter": quarter, "scope_kind_label": SCOPE_LABELS.get(scope_kind, scope_kind)}
+    joined = joined.with_columns(_message=message_expr(edit.message, set(joined.columns), fixed))
+    related_of: dict[int, dict] = {}
+    wanted = hits.get_column("related").explode().drop_nulls().unique()
+    if wanted.len():
+        for rec in rows.filter(pl.col("_rid").is_in(wanted.implode())).iter_rows(named=True):
+            related_of[rec.pop("_rid")] = rec
+    waivers = config.waivers
+    cols = ["_message", *_ROW_FIELDS, "expected", "related", *var_cols]
+    out = []
+    for msg, file, sheet, row, charge, code, rev, desc, expected, related, *extra in joined.select(cols).iter_rows():
+        waiver = next((w for w in waivers if w.covers(edit.code, charge, today)), None) if waivers else None
         out.append(Finding(
-            edit=edit.code, name=edit.name, family=edit.family, category=edit.category, severity=severity,
-            message=edit.message.format_map(values), file=row["file"], sheet=row["sheet"], row=row["row"],
-            charge_code=row["charge_code"], code=row["code"], revenue_code=row["revenue_code"],
-            description=row["description"], expected=rec.get("expected"), reference=reference,
-            related_rows=related, waived=waiver is not None, waiver_reason=waiver.reason if waiver else None,
-            scope=scope_kind, extra={c[2:]: rec[c] for c in var_cols},
+            edit.code, edit.name, edit.family, edit.category, severity, msg, file, sheet, row, charge, code, rev,
+            desc, expected, reference, tuple(related_of[j] for j in related) if related else (),
+            waiver is not None, waiver.reason if waiver else None, scope_kind,
+            {c[2:]: v for c, v in zip(var_cols, extra)},
         ))
     return out

@@ -52,4 +52,4 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         tokens = [t.upper() for t in p["forbidden_tokens"]]
         bad = col.str.split(",").list.eval(pl.element().is_in(tokens)).list.any().fill_null(False)
         expected = pl.lit(p.get("expected") or ("no " + "/".join(tokens)))
-    return ctx.frame.filter(cond & bad).select("_rid", expected=expected, v_value=col.fill_null("(blank)"))
+    return ctx.frame.lazy().filter(cond & bad).select("_rid", expected=expected, v_value=col.fill_null("(blank)")).collect()

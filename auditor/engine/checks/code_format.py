@@ -19,5 +19,6 @@ def prepare(edit, lists) -> None:
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Rows with a code that cannot be a CPT or HCPCS code."""
     cond = eligible & pl.col("code").is_not_null() & ~pl.col("code").str.contains(CODE_SHAPE)
-    return ctx.frame.filter(cond).select(
-        "_rid", expected=pl.lit("a CPT code (5 digits, or 4 digits + F/T/U/M) or HCPCS code (letter + 4 digits)"))
+    return ctx.frame.lazy().filter(cond).select(
+        "_rid", expected=pl.lit("a CPT code (5 digits, or 4 digits + F/T/U/M) or HCPCS code (letter + 4 digits)")
+    ).collect()

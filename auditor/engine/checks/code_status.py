@@ -28,7 +28,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     if edit.params["_when"] is not None:
         cond = cond & edit.params["_when"].expr()
     # A code not yet effective gets its start quarter in the message instead of a last-seen one.
-    return ctx.frame.filter(cond).select(
+    return ctx.frame.lazy().filter(cond).select(
         "_rid",
         v_last_seen=pl.col("cs_last_seen").fill_null("never"),
         v_first_seen=pl.col("cs_first_seen").fill_null("never"),
@@ -38,4 +38,4 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .then(pl.lit("a code in effect in ") + pl.lit(ctx.quarter) + pl.lit(" (this one starts ")
               + pl.col("cs_first_seen") + pl.lit(")"))
         .otherwise(pl.lit("a CPT/HCPCS code listed in CMS Addendum B for ") + pl.lit(ctx.quarter)),
-    )
+    ).collect()

@@ -19,7 +19,7 @@ def describe(group: frozenset[str], limit: int = 8) -> str:
 
 def scope_matches(frame: pl.DataFrame, selector: Selector, with_rids: bool) -> pl.DataFrame:
     """Per scope: how many rows match the selector, and (for small scopes) which rows."""
-    matched = frame.filter(selector.expr())
+    matched = frame.lazy().filter(selector.expr()).select("_scope", "_rid").collect()
     aggs = [pl.len().alias("_n")]
     if with_rids:
         aggs.append(pl.col("_rid").head(MAX_RELATED + 1).alias("_match_rids"))

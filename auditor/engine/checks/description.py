@@ -67,7 +67,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         cond = cond & pl.col("code").is_null()
     if p["_when"] is not None:
         cond = cond & p["_when"].expr()
-    out = ctx.frame.filter(cond).select(
+    out = ctx.frame.lazy().filter(cond).select(
         "_rid", v_means=means, expected=expected, v_named=named.fill_null(""),
         v_code_type=label)
-    return out.filter(pl.col("v_means").is_not_null())
+    return out.filter(pl.col("v_means").is_not_null()).collect()

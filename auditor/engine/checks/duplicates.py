@@ -21,31 +21,37 @@ def prepare(edit, lists) -> None:
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Every line of a group that disagrees, with the other lines of the group as related rows."""
-    frame = ctx.frame.filter(eligible)
+    frame = ctx.frame.lazy().filter(eligible)
     if edit.check == "duplicate-price":
         keys = ["_scope", "code", "_mods"]
-        frame = frame.filter(pl.col("code").is_not_null() & pl.col("price").is_not_null()).with_columns(
-            _mods=pl.col("modifiers").fill_null(""))
+        frame = frame.filter(pl.col("code").is_not_null() & pl.col("price").is_not_null()).select(
+            "_rid", "_scope", "code", "price", _mods=pl.col("modifiers").fill_null(""))
         ratio = float(edit.params.get("min_ratio", 1.0))
         stats = frame.group_by(keys).agg(
             _lo=pl.col("price").min(), _hi=pl.col("price").max(), _n=pl.col("price").n_unique(),
-            _members=pl.col("_rid").head(MAX_RELATED + 1))
+            _rid=pl.col("_rid").min())
         stats = stats.filter((pl.col("_n") > 1) & (pl.col("_hi") >= pl.col("_lo") * ratio))
         detail = {"v_low": pl.col("_lo").round(2).cast(pl.String), "v_high": pl.col("_hi").round(2).cast(pl.String)}
         expected = pl.lit("one price per code and modifier set, or distinct modifiers/descriptions")
     else:
         keys = ["_scope", "charge_code"]
-        frame = frame.filter(pl.col("charge_code").is_not_null()).with_columns(
+        # Charge codes are nearly all unique: keep only repeated ones before grouping.
+        frame = frame.filter(pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()).select(
+            "_rid", "_scope", "charge_code",
             _sig=pl.concat_str([pl.col("code").fill_null(""), pl.col("price").cast(pl.String).fill_null("")],
                                separator="|"))
-        stats = frame.group_by(keys).agg(_n=pl.col("_sig").n_unique(), _members=pl.col("_rid").head(MAX_RELATED + 1))
+        stats = frame.group_by(keys).agg(_n=pl.col("_sig").n_unique(), _rid=pl.col("_rid").min())
         stats = stats.filter(pl.col("_n") > 1)
         detail = {}
         expected = pl.lit("a unique charge code per chargemaster line")
     # One finding per group, on its first line, with the other lines as related rows: a code priced
-    # five ways is one thing to fix, not five.
-    hits = frame.join(stats, on=keys, how="inner").sort("_rid").unique(subset=keys, keep="first")
-    return hits.sort("_rid").select(
+    # five ways is one thing to fix, not five. Members are gathered for flagged groups only.
+    frame = frame.collect()
+    stats = stats.collect()
+    members = (frame.join(stats.select(keys), on=keys, how="semi", nulls_equal=True)
+               .group_by(keys).agg(_members=pl.col("_rid").sort().head(MAX_RELATED + 1)))
+    hits = stats.join(members, on=keys, how="left", nulls_equal=True).sort("_rid")
+    return hits.select(
         "_rid", expected=expected, v_lines=pl.col("_members").list.len().cast(pl.String),
         related=pl.col("_members").list.set_difference(pl.concat_list(pl.col("_rid"))).list.head(MAX_RELATED),
         **detail)

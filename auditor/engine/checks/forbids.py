@@ -36,7 +36,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows whose scope also holds a forbidden code; the forbidden rows are the related rows."""
     p = edit.params
     frame = ctx.frame
-    triggers = frame.filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code")
+    triggers = frame.lazy().filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code").collect()
     if triggers.height == 0:
         return pl.DataFrame(schema={"_rid": pl.Int64})
     if p["_static"] is not None:

@@ -25,7 +25,8 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Lines at least `factor` times away from their code's median price."""
     factor = float(_value(ctx, edit.params.get("factor", 10)))
     min_n = int(_value(ctx, edit.params.get("min_siblings", 3)))
-    frame = ctx.frame.filter(eligible & pl.col("code").is_not_null() & (pl.col("price") > 0))
+    frame = ctx.frame.lazy().filter(eligible & pl.col("code").is_not_null() & (pl.col("price") > 0)).select(
+        "_rid", "_scope", "code", "price").collect()
     med = frame.group_by("_scope", "code").agg(_median=pl.col("price").median(), _n=pl.len())
     joined = frame.join(med.filter(pl.col("_n") >= min_n), on=["_scope", "code"], how="inner")
     ratio = pl.col("price") / pl.col("_median")

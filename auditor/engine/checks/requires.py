@@ -44,7 +44,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows with a group of companions missing from their scope."""
     p = edit.params
     frame = ctx.frame
-    triggers = frame.filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code")
+    triggers = frame.lazy().filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code").collect()
     if triggers.height == 0:
         return pl.DataFrame(schema={"_rid": pl.Int64})
     if p.get("companion_description_not"):

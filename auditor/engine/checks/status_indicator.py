@@ -32,7 +32,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         cond = cond & p["_when"].expr()
     if p["_exclude"] is not None:
         cond = cond & ~p["_exclude"].expr()
-    out = ctx.frame.filter(cond).select("_rid", "code", v_si=pl.col("cs_si"))
+    out = ctx.frame.lazy().filter(cond).select("_rid", "code", v_si=pl.col("cs_si")).collect()
     suggest = p["_suggest"]
     expected = out.get_column("code").replace_strict(suggest, default=None, return_dtype=pl.String)
     default = p.get("expected", "a code payable under OPPS")
