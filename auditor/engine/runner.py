@@ -171,7 +171,7 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
         waiver = next((w for w in waivers if w.covers(edit.code, charge, today)), None) if waivers else None
         out.append(Finding(
             edit.code, edit.name, edit.family, edit.category, severity, msg, file, sheet, row, charge, code, rev,
-            desc, expected, reference, tuple(related_of[j] for j in related) if related else (),
+            desc, expected, reference, tuple(related_of[j] for j in sorted(related)) if related else (),
             waiver is not None, waiver.reason if waiver else None, scope_kind,
             {c[2:]: v for c, v in zip(var_cols, extra)},
         ))
