@@ -127,21 +127,24 @@ def _codes_arg(value: str | None) -> set[str] | None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Facility configuration (auditor.toml).")
 @click.option("--format", "formats", default="text", show_default=True,
-              help="Comma-separated: text, json (and later html, xlsx, csv).")
+              help="Comma-separated: text, json, html, xlsx, csv (report files go to --out).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for report files (default: ./cdm-audit-report when a file format is asked).")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Folder of facility report templates, checked before the packaged ones.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
               show_default=True, help="Exit 1 when an unwaived finding is at or above this severity.")
 @click.option("--select", "select", default=None, help="Only these edit codes or prefixes (e.g. SS,NS001).")
 @click.option("--ignore", "ignore", default=None, help="Skip these edit codes or prefixes.")
 @reading_options
 @friendly_errors
-def audit(files, pairing_tables, as_of, config_path, formats, out_dir, fail_on, select, ignore, columns, header_row,
-          sheets, profile, save_profile, max_size):
+def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates_dir, fail_on, select, ignore, columns,
+          header_row, sheets, profile, save_profile, max_size):
     """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
     import datetime as dt
 
     from auditor.audit import AuditRequest, run_audit
+    from auditor.report.context import ReportContext
     from auditor.report.document import build_document
     from auditor.report.summary import render_summary
     from auditor.report.writers import WRITERS
@@ -162,9 +165,10 @@ def audit(files, pairing_tables, as_of, config_path, formats, out_dir, fail_on, 
     if any(f != "text" for f in wanted):
         out_dir = out_dir or Path("cdm-audit-report")
         out_dir.mkdir(parents=True, exist_ok=True)
+        ctx = ReportContext(doc, result, (templates_dir,) if templates_dir else ())
         for fmt in wanted:
             if fmt != "text":
-                files_written.append(WRITERS[fmt](doc, out_dir))
+                files_written.append(WRITERS[fmt](ctx, out_dir))
     if "text" in wanted or not files_written:
         click.echo(render_summary(doc))
     for path in files_written:

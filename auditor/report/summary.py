@@ -8,8 +8,8 @@ MAX_PER_EDIT = 5
 def render_summary(doc: dict) -> str:
     """Short, readable text: what was read, the quarter, counts, and a few findings per edit."""
     run, summ = doc["run"], doc["summary"]
-    lines = [f"cdm-audit {run['tool_version']}  as of {run['as_of']}  quarter {run['quarter']}  "
-             f"edit set {run['edit_set_version']}"]
+    lines = [(f"cdm-audit {run['tool_version']}  as of {run['as_of']}  quarter {run['quarter']}  "
+              f"edit set {run['edit_set_version']}")]
     if run["quarter_message"]:
         lines.append(f"!! {run['quarter_message']}")
     for i in run["inputs"]:

@@ -1,0 +1,44 @@
+"""Cell helpers shared by the tabular writers: formula neutralisation and one-line related rows."""
+
+from __future__ import annotations
+
+# What spreadsheet programs read as the start of a formula (OWASP CSV injection list), plus the
+# full-width look-alikes some programs normalise. Leading spaces or newlines do not make text safe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def formula_like(text: str | None) -> bool:
+    """True when a spreadsheet could take this text for a formula (or a DDE payload)."""
+    if not text:
+        return False
+    if text.startswith(FORMULA_STARTS):
+        return True
+    stripped = text.lstrip(" \n\u00a0")
+    return stripped != text and stripped.startswith(FORMULA_STARTS)
+
+
+def neutralise(text: str | None) -> str:
+    """Text for a CSV cell: a leading `'` when it could be read as a formula; None becomes ''."""
+    if text is None:
+        return ""
+    return "'" + text if formula_like(text) else text
+
+
+def where(file: str | None, sheet: str | None, row: int | None, base_file: str | None = None) -> str:
+    """'CDM!27', prefixed with the file when it differs from `base_file`."""
+    loc = f"{sheet}!{row}" if sheet else f"row {row}"
+    return loc if not file or file == base_file else f"{file} {loc}"
+
+
+def related_text(related: list[dict], base_file: str | None = None, limit: int = 10) -> str:
+    """Related rows as one short line: 'CDM!94 27800460 C1713 HC ANCHOR…; +3 more'."""
+    parts = []
+    for r in related[:limit]:
+        bits = [where(r.get("file"), r.get("sheet"), r.get("row"), base_file)]
+        bits += [str(r[k]) for k in ("charge_code", "code", "revenue_code") if r.get(k)]
+        if r.get("description"):
+            bits.append(str(r["description"])[:40])
+        parts.append(" ".join(bits))
+    if len(related) > limit:
+        parts.append(f"+{len(related) - limit} more")
+    return "; ".join(parts)

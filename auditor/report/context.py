@@ -1,0 +1,90 @@
+"""ReportContext: the one input every report writer takes (document, audit result, template folders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Work queues analysts are organised around, in display order: (key, title, categories).
+QUEUES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("invalid", "Invalid codes", ("invalid_code", "deleted_code", "not_payable_in_setting")),
+    ("revenue", "Revenue code mismatches", ("revenue_code_mismatch",)),
+    ("pairing", "Missing or mismatched pairings",
+     ("missing_companion", "orphan_component", "pairing_mismatch", "description_mismatch",
+      "addon_without_primary", "unit_mismatch")),
+    ("hygiene", "Compliance and hygiene", ("modifier_issue", "duplicate", "price_outlier")),
+)
+OTHER_QUEUE = ("other", "Other findings")
+SEVERITY_ORDER = ("error", "warning", "info")
+
+
+_QUEUE_OF = {c: key for key, _title, cats in QUEUES for c in cats}
+
+
+def queue_of(category: str) -> str:
+    """The queue key a finding category belongs to ('other' when no queue claims it)."""
+    return _QUEUE_OF.get(category, OTHER_QUEUE[0])
+
+
+def queue_titles() -> dict[str, str]:
+    """Queue key -> title, in display order, 'other' last."""
+    return {k: t for k, t, _ in QUEUES} | {OTHER_QUEUE[0]: OTHER_QUEUE[1]}
+
+
+@dataclass
+class ReportContext:
+    """Everything a renderer may use; build it once per audit and hand it to any writer."""
+
+    doc: dict = field(metadata={"help": "The audit document from build_document(): run, summary, findings, "
+                                        "skipped_rows. Every number a report shows comes from here."})
+    result: Any = field(default=None, metadata={
+        "help": "The AuditResult the document was built from (or None). Gives the audited rows for the Excel "
+                "annotated sheets and the edit explanations (what/why/fix/references)."})
+    templates: tuple[Path, ...] = field(default=(), metadata={
+        "help": "Facility template folders, searched before the packaged templates (letterhead, styles)."})
+
+    @classmethod
+    def of(cls, value: ReportContext | dict, result: Any = None, templates=None) -> ReportContext:
+        """A context from a context (returned as is) or a bare document dict."""
+        if isinstance(value, ReportContext):
+            return value
+        return cls(doc=value, result=result, templates=tuple(Path(t) for t in (templates or ())))
+
+    def edit_docs(self) -> list[dict]:
+        """One entry per edit in the run: summary fields plus what/why/fix/references from the catalogue."""
+        catalogue = self._catalogue()
+        out = []
+        for s in self.doc["run"]["edits"]:
+            e = catalogue.get(s["code"])
+            out.append({
+                **s,
+                "family": e.family if e else "", "category": e.category if e else "",
+                "queue": queue_of(e.category) if e else OTHER_QUEUE[0],
+                "what": e.what.strip() if e else "", "why": e.why.strip() if e else "",
+                "fix": e.fix.strip() if e else "", "effective": e.period() if e else "",
+                "references": [{"url": r.url, "basis": "verified" if r.verified else "inferred", "note": r.note}
+                               for r in (e.references if e else [])],
+            })
+        return out
+
+    def _catalogue(self) -> dict:
+        """Edit code -> Edit, from the result, else the packaged catalogue when its version matches the doc."""
+        if self.result is not None:
+            return {e.code: e for e in self.result.edits.edits}
+        try:
+            from auditor.engine import load_edits
+
+            es = load_edits()
+        except Exception:  # noqa: BLE001 - a report must still render without the catalogue
+            return {}
+        return {e.code: e for e in es.edits} if es.version == self.doc["run"]["edit_set_version"] else {}
+
+    def audited_tables(self) -> list[tuple[str, Any]]:
+        """(sheet title, polars frame) for each audited input kind the result holds; empty without a result."""
+        if self.result is None:
+            return []
+        tables = [("Chargemaster", self.result.chargemaster.frame)]
+        if getattr(self.result, "pairing", None) is not None:
+            tables.append(("Pairing table", self.result.pairing.frame))
+        return tables

@@ -1,0 +1,54 @@
+"""findings.csv: one row per finding in a fixed column order, plus findings-run.csv with the run record."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from auditor.report.cells import neutralise, related_text
+from auditor.report.context import ReportContext, queue_of
+
+COLUMNS = ("queue", "severity", "edit", "name", "category", "family", "file", "sheet", "row", "charge_code", "code",
+           "revenue_code", "description", "message", "expected", "related_rows", "related_count", "waived",
+           "waiver_reason", "scope", "reference_basis", "reference_urls")
+
+
+def finding_row(f: dict) -> list:
+    """The CSV cells of one finding, text neutralised against formula injection."""
+    values = {
+        **f, "queue": queue_of(f["category"]), "related_rows": related_text(f["related_rows"], f["file"]),
+        "related_count": len(f["related_rows"]), "waived": "yes" if f["waived"] else "no",
+        "reference_basis": (f.get("reference") or {}).get("basis", ""),
+        "reference_urls": " ".join((f.get("reference") or {}).get("urls", [])),
+    }
+    return [v if isinstance(v, int) and not isinstance(v, bool) else neutralise(None if v is None else str(v))
+            for v in (values.get(c) for c in COLUMNS)]
+
+
+def run_rows(doc: dict) -> list[tuple[str, str]]:
+    """The run record as (key, value) pairs: versions, as-of, inputs with hashes, configuration, waivers."""
+    run = doc["run"]
+    rows = [(k, run[k]) for k in ("tool", "tool_version", "generated_at", "as_of", "quarter", "quarter_requested",
+                                  "quarter_stale", "quarter_message", "edit_set_version")]
+    for i, inp in enumerate(run["inputs"], start=1):
+        rows += [(f"input.{i}.{k}", inp[k]) for k in ("path", "role", "format", "size", "sha256")]
+    rows += [("config", json.dumps(run["config"], sort_keys=True, ensure_ascii=False)),
+             ("waivers", json.dumps(run["config"].get("waivers", []), sort_keys=True, ensure_ascii=False)),
+             ("findings", doc["summary"]["findings"]), ("waived", doc["summary"]["waived"])]
+    return [(k, "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in rows]
+
+
+def write_csv(ctx: ReportContext | dict, out_dir: Path) -> Path:
+    """findings.csv (UTF-8 with BOM so Excel reads accents, CRLF rows) and its findings-run.csv companion."""
+    doc = ReportContext.of(ctx).doc
+    path = out_dir / "findings.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        w.writerows(finding_row(f) for f in doc["findings"])
+    with (out_dir / "findings-run.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(("key", "value"))
+        w.writerows((k, neutralise(v)) for k, v in run_rows(doc))
+    return path

@@ -1,0 +1,372 @@
+"""report.xlsx: Summary (with native charts), Findings, annotated audited rows, Edits and Skipped rows sheets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import xlsxwriter
+
+from auditor.report.cells import formula_like, related_text, where
+from auditor.report.charts import humanise
+from auditor.report.context import SEVERITY_ORDER, ReportContext, queue_of, queue_titles
+
+# Above this many written rows (findings + audited rows) the workbook streams rows to disk (constant_memory):
+# ~3x less memory for ~14% more time (perf-notes §3).
+CONSTANT_MEMORY_ROWS = 50_000
+MAX_LINKS = 65_530  # Excel's limit of hyperlinks per worksheet
+MAX_CELL = 32_767   # Excel's limit of characters per cell
+SEV_FILL = {"error": "#F8D7D3", "warning": "#FCE8C3", "info": "#DCE8F8"}
+SEV_FONT = {"error": "#9B1C14", "warning": "#7A4B00", "info": "#1F4F8F"}
+# Which audited cells a finding of each category points at (highlighted on the annotated sheet).
+CATEGORY_FIELDS = {
+    "invalid_code": ("code",), "deleted_code": ("code",), "not_payable_in_setting": ("code",),
+    "revenue_code_mismatch": ("revenue_code",), "missing_companion": ("code",), "orphan_component": ("code",),
+    "pairing_mismatch": ("code",), "addon_without_primary": ("code",), "description_mismatch": ("description", "code"),
+    "unit_mismatch": ("description", "units"), "modifier_issue": ("modifiers",), "duplicate": ("code", "price"),
+    "price_outlier": ("price",),
+}
+FINDING_COLUMNS = (("Severity", 10), ("Edit", 8), ("Name", 26), ("Queue", 22), ("Category", 20), ("Family", 16),
+                   ("Go to row", 14), ("File", 24), ("Sheet", 12), ("Row", 7), ("Charge code", 13), ("Code", 9),
+                   ("Rev code", 9), ("Description", 40), ("Message", 60), ("Expected", 40), ("Related rows", 50),
+                   ("Waived", 8), ("Waiver reason", 30), ("Scope", 12))
+LABELS = {"charge_code": "Charge code", "revenue_code": "Rev code", "revenue_code_raw": "Rev code (as read)",
+          "code": "CPT/HCPCS", "code_raw": "CPT/HCPCS (as read)", "code_source": "Code source",
+          "alt_code": "Alternate code", "modifiers_raw": "Modifiers (as read)", "price_raw": "Price (as read)",
+          "effective_from": "Effective from", "effective_to": "Effective to", "ndc": "NDC"}
+RAW_PAIRS = {"revenue_code_raw": "revenue_code", "code_raw": "code", "modifiers_raw": "modifiers",
+             "price_raw": "price"}
+
+
+class Styles:
+    """Cached XlsxWriter formats built from named property sets (quote-prefix added for formula-like text)."""
+
+    BASE: ClassVar[dict[str, dict]] = {
+        "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "border": 1, "valign": "top",
+                   "text_wrap": True},
+        "title": {"bold": True, "font_size": 16, "font_color": "#1F4E79"},
+        "section": {"bold": True, "font_size": 12, "font_color": "#1F4E79", "bottom": 2},
+        "label": {"bold": True, "font_color": "#44546A", "valign": "top"},
+        "alert": {"bold": True, "font_color": "#9B1C14", "bg_color": "#FCE8C3", "text_wrap": True},
+        "wrap": {"text_wrap": True, "valign": "top"}, "top": {"valign": "top"},
+        "link": {"font_color": "#1F4E79", "underline": 1},
+        "money": {"num_format": "#,##0.00"}, "int": {"num_format": "#,##0"},
+        "mono": {"font_name": "Consolas"}, "waived": {"italic": True, "font_color": "#6B6480"},
+        "quote": {"quote_prefix": True},
+        **{f"sev_{s}": {"bold": True, "bg_color": c, "font_color": SEV_FONT[s]} for s, c in SEV_FILL.items()},
+        **{f"hl_{s}": {"bg_color": c} for s, c in SEV_FILL.items()},
+    }
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb, self.cache = wb, {}
+
+    def get(self, *names: str | None):
+        """The format combining these named styles (None entries ignored); None when no style applies."""
+        key = tuple(n for n in names if n)
+        if not key:
+            return None
+        if key not in self.cache:
+            props: dict = {}
+            for n in key:
+                props.update(self.BASE[n])
+            self.cache[key] = self.wb.add_format(props)
+        return self.cache[key]
+
+
+def put(ws, r: int, c: int, value, styles: Styles, *style: str | None) -> None:
+    """Write one typed cell: numbers as numbers, text always as text (quote-prefixed when formula-like)."""
+    if value is None or value == "":
+        fmt = styles.get(*style)
+        if fmt is not None:
+            ws.write_blank(r, c, None, fmt)
+        return
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        ws.write_number(r, c, value, styles.get(*style))
+        return
+    text = str(value)[:MAX_CELL]
+    ws.write_string(r, c, text, styles.get(*style, "quote" if formula_like(text) else None))
+
+
+def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool | None = None) -> Path:
+    """report.xlsx in `out_dir`; streams rows (constant_memory) for large audits unless told otherwise."""
+    ctx = ReportContext.of(ctx)
+    doc, tables = ctx.doc, ctx.audited_tables()
+    if constant_memory is None:
+        constant_memory = len(doc["findings"]) + sum(t.height for _, t in tables) > CONSTANT_MEMORY_ROWS
+    path = out_dir / "report.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "constant_memory": constant_memory})
+    wb.set_properties({"title": "Chargemaster audit report", "author": f"cdm-audit {doc['run']['tool_version']}",
+                       "comments": f"as of {doc['run']['as_of']}, edit set {doc['run']['edit_set_version']}"})
+    styles = Styles(wb)
+    targets = _row_targets(tables)
+    summary = wb.add_worksheet("Summary")
+    findings = wb.add_worksheet("Findings")
+    annotated = [(title, frame, wb.add_worksheet(title)) for title, frame in tables]
+    edits_ws, skipped_ws = wb.add_worksheet("Edits"), wb.add_worksheet("Skipped rows")
+    links = _findings_sheet(findings, doc, styles, targets)
+    _summary_sheet(wb, summary, doc, styles, links, constant_memory)
+    by_row = _findings_by_row(doc)
+    for title, frame, ws in annotated:
+        _annotated_sheet(ws, frame, by_row, styles)
+    _edits_sheet(edits_ws, ctx.edit_docs(), styles)
+    _skipped_sheet(skipped_ws, doc["skipped_rows"], styles)
+    summary.activate()
+    wb.close()
+    return path
+
+
+def _row_targets(tables) -> dict[tuple, tuple[str, int]]:
+    """(file, sheet, row) -> (annotated sheet title, 1-based Excel row) for every audited row."""
+    out: dict[tuple, tuple[str, int]] = {}
+    for title, frame in tables:
+        for i, key in enumerate(frame.select("file", "sheet", "row").iter_rows(), start=2):
+            out.setdefault(key, (title, i))
+    return out
+
+
+def _header(ws, columns, styles: Styles, row: int = 0) -> None:
+    """A styled header row with column widths, frozen below it."""
+    for c, (name, width) in enumerate(columns):
+        ws.set_column(c, c, width)
+        ws.write_string(row, c, name, styles.get("header"))
+    ws.freeze_panes(row + 1, 0)
+
+
+def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
+    """One row per finding, linked to its audited row; returns how many links were written."""
+    _header(ws, FINDING_COLUMNS, styles)
+    titles, links = queue_titles(), 0
+    write_string, write_number = ws.write_string, ws.write_number
+    plain = {False: (None, styles.get("quote")), True: (styles.get("waived"), styles.get("waived", "quote"))}
+    sev_fmt = {s: styles.get(f"sev_{s}") for s in SEVERITY_ORDER}
+    link_fmt = styles.get("link")
+    for r, f in enumerate(doc["findings"], start=1):
+        fmt, quote = plain[bool(f["waived"])]
+        values = (None, f["edit"], f["name"], titles[queue_of(f["category"])], humanise(f["category"]),
+                  humanise(f["family"]), None, f["file"], f["sheet"], f["row"], f["charge_code"], f["code"],
+                  f["revenue_code"], f["description"], f["message"], f["expected"],
+                  related_text(f["related_rows"], f["file"]), "yes" if f["waived"] else "no", f["waiver_reason"],
+                  f["scope"])
+        put(ws, r, 0, f["severity"], styles, f"sev_{f['severity']}" if f["severity"] in sev_fmt else None)
+        for c, v in enumerate(values):
+            if v is None or v == "":
+                continue
+            if isinstance(v, int):
+                write_number(r, c, v, fmt)
+            else:  # inlined put(): this loop writes ~2M cells for 100k findings
+                v = v[:MAX_CELL]
+                write_string(r, c, v, quote if formula_like(v) else fmt)
+        loc = where(None, f["sheet"], f["row"])
+        target = targets.get((f["file"], f["sheet"], f["row"]))
+        if target and links < MAX_LINKS:
+            ws.write_url(r, 6, f"internal:'{target[0]}'!A{target[1]}", link_fmt, string=loc,
+                         tip=f"Go to this row on the {target[0]} sheet")
+            links += 1
+        else:
+            put(ws, r, 6, loc, styles, "waived" if f["waived"] else None)
+    ws.autofilter(0, 0, max(len(doc["findings"]), 1), len(FINDING_COLUMNS) - 1)
+    return links
+
+
+def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memory: bool) -> None:
+    """Run record, inputs with hashes, counts, tables by category/family/edit, and two native bar charts."""
+    run, summ = doc["run"], doc["summary"]
+    for c, width in enumerate((30, 52, 14, 12, 68, 50)):
+        ws.set_column(c, c, width)
+    r = 0
+    put(ws, r, 0, "Chargemaster audit report", styles, "title")
+    r += 2
+    if run["quarter_message"]:
+        put(ws, r, 0, "Code set warning", styles, "alert")
+        put(ws, r, 1, run["quarter_message"], styles, "alert")
+        r += 2
+    put(ws, r, 0, "Run", styles, "section")
+    r += 1
+    cfg = run["config"]
+    facts = [("Tool", f"{run['tool']} {run['tool_version']}"), ("Generated at", run["generated_at"]),
+             ("As of", run["as_of"]), ("Code set quarter", run["quarter"]),
+             ("Quarter requested", run["quarter_requested"]), ("Quarter stale", run["quarter_stale"]),
+             ("Edit set version", run["edit_set_version"]),
+             ("Configuration file", cfg.get("path") or "none (packaged defaults)"),
+             ("Disabled edits", ", ".join(cfg.get("disabled", [])) or "none"),
+             ("Severity overrides", "; ".join(f"{k} -> {v}" for k, v in cfg.get("severity", {}).items()) or "none"),
+             ("Settings", json.dumps(cfg.get("values", {}), sort_keys=True)),
+             ("Facility code lists", "; ".join(f"{k}: {v}" for k, v in cfg.get("extra_lists", {}).items()) or "none"),
+             ("Waivers applied", len(cfg.get("waivers", [])))]
+    for label, value in facts:
+        put(ws, r, 0, label, styles, "label")
+        put(ws, r, 1, value, styles, "top")
+        r += 1
+    r += 1
+    put(ws, r, 0, "Inputs", styles, "section")
+    r += 1
+    for c, h in enumerate(("Role", "Path", "Format", "Size (bytes)", "SHA-256", "Sheets")):
+        put(ws, r, c, h, styles, "header")
+    r += 1
+    for i in run["inputs"]:
+        sheets = "; ".join(f"{s['name']}: {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped"
+                           if s["header_row"] is not None else f"{s['name']}: not audited ({s['note']})"
+                           for s in i["sheets"])
+        for c, v in enumerate((i["role"], i["path"], i["format"], i["size"], i["sha256"], sheets)):
+            put(ws, r, c, v, styles, "mono" if c == 4 else None)
+        r += 1
+    r += 1
+    put(ws, r, 0, "Counts", styles, "section")
+    charts_at = r
+    r += 1
+    counts = [("Rows read", summ["rows_read"]), ("Rows audited", summ["rows_audited"]),
+              ("Rows skipped", summ["rows_skipped"]), ("Findings", summ["findings"]), ("Waived", summ["waived"]),
+              ("Lines with findings", summ["lines_with_findings"])]
+    counts += [(f"{label} (not waived)", summ["by_severity"].get(s, 0))
+               for s, label in zip(SEVERITY_ORDER, ("Errors", "Warnings", "Info"))]
+    for label, value in counts:
+        put(ws, r, 0, label, styles, "label")
+        put(ws, r, 1, value, styles, "int")
+        r += 1
+    if links < len(doc["findings"]):
+        put(ws, r, 0, "Note", styles, "label")
+        put(ws, r, 1, f"'Go to row' links on {links:,} of {len(doc['findings']):,} findings "
+                      f"(Excel allows {MAX_LINKS:,} links per sheet, and pairing-table rows are only linked "
+                      "when that table was audited)", styles, "wrap")
+        r += 1
+    r += 1
+    anchors = []
+    for key, title in (("by_category", "Findings by category"), ("by_family", "Findings by family")):
+        put(ws, r, 0, title, styles, "section")
+        r += 1
+        put(ws, r, 0, title.split(" by ")[1].capitalize(), styles, "header")
+        put(ws, r, 1, "Findings (not waived)", styles, "header")
+        first = r + 1
+        for k, n in summ[key].items():
+            r += 1
+            put(ws, r, 0, humanise(k), styles)
+            put(ws, r, 1, n, styles, "int")
+        anchors.append((title, first, r))
+        r += 2
+    heights = [max(260, 22 * (last - first + 1) + 90) for _, first, last in anchors if last >= first]
+    r = max(r, charts_at + (sum(heights) + 20 * len(heights)) // 20 + 1)  # start the next table below the charts
+    put(ws, r, 0, "Edits run", styles, "section")
+    r += 1
+    for c, h in enumerate(("Code", "Name", "Severity", "Findings", "Status", "Note")):
+        put(ws, r, c, h, styles, "header")
+    for e in run["edits"]:
+        r += 1
+        for c, v in enumerate((e["code"], e["name"], e["severity"], e["findings"], e["status"], e["note"])):
+            put(ws, r, c, v, styles, f"sev_{e['severity']}" if c == 2 else None)
+    waivers = cfg.get("waivers", [])
+    if waivers:
+        r += 2
+        put(ws, r, 0, "Waivers", styles, "section")
+        r += 1
+        for c, h in enumerate(("Charge code", "Edit", "Reason", "Until")):
+            put(ws, r, c, h, styles, "header")
+        for w in waivers:
+            r += 1
+            for c, v in enumerate((w["charge_code"], w["edit"] or "all edits", w["reason"], w["until"] or "open")):
+                put(ws, r, c, v, styles)
+    y = charts_at
+    for title, first, last in anchors:
+        if last < first:
+            continue
+        height = max(260, 22 * (last - first + 1) + 90)
+        chart = wb.add_chart({"type": "bar"})
+        chart.add_series({"name": title, "categories": ["Summary", first, 0, last, 0],
+                          "values": ["Summary", first, 1, last, 1], "fill": {"color": "#1F4E79"},
+                          "data_labels": {"value": True}, "gap": 60})
+        chart.set_title({"name": title, "name_font": {"size": 12}})
+        chart.set_legend({"none": True})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+        chart.set_size({"width": 640, "height": height})
+        ws.insert_chart(y, 2, chart, {"x_offset": 16})
+        y += height // 20 + 1
+
+
+def _findings_by_row(doc: dict) -> dict[tuple, list[dict]]:
+    """(file, sheet, row) -> findings on that row (document order)."""
+    out: dict[tuple, list[dict]] = {}
+    for f in doc["findings"]:
+        out.setdefault((f["file"], f["sheet"], f["row"]), []).append(f)
+    return out
+
+
+def _annotated_columns(frame) -> list[str]:
+    """Columns worth showing: every field that has a value, raw twins only where they differ from the normalised."""
+    import polars as pl
+
+    nonnull = {c: frame.get_column(c).null_count() < frame.height for c in frame.columns}
+    cols = []
+    for c in frame.columns:
+        if c == "code_source" or (c == "file" and frame.get_column("file").n_unique() < 2):
+            continue
+        if not nonnull[c] and c not in ("sheet", "row", "charge_code", "description", "code", "revenue_code"):
+            continue
+        if c in RAW_PAIRS and RAW_PAIRS[c] in frame.columns:
+            norm = frame.get_column(RAW_PAIRS[c]).cast(pl.String)
+            if not frame.select((pl.col(c).fill_null("") != norm.fill_null("")).any()).item():
+                continue
+        cols.append(c)
+    return cols
+
+
+def _annotated_sheet(ws, frame, by_row: dict, styles: Styles) -> None:
+    """Every audited row, with a Findings column first and the cells each finding points at highlighted."""
+    cols = _annotated_columns(frame)
+    headers = [("Findings", 60), ("Severity", 10)] + [
+        (LABELS.get(c, humanise(c)), 40 if c == "description" else 16 if c.endswith("_raw") else 12) for c in cols]
+    _header(ws, headers, styles)
+    pos = {c: i + 2 for i, c in enumerate(cols)}
+    code_like = [c for c in cols if c == "code" or c.endswith("_code") and c not in ("charge_code", "revenue_code")]
+    key_idx = [frame.columns.index(k) for k in ("file", "sheet", "row")]
+    col_idx = [frame.columns.index(c) for c in cols]
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    for r, row in enumerate(frame.iter_rows(), start=1):
+        found = by_row.get(tuple(row[i] for i in key_idx))
+        hl: dict[int, str] = {}
+        if found:
+            live = [f for f in found if not f["waived"]] or found
+            top = min((f["severity"] for f in live), key=lambda s: rank.get(s, 9))
+            text = "; ".join(f"{f['edit']} {f['severity']}{' (waived)' if f['waived'] else ''}: {f['message']}"
+                             for f in found)
+            put(ws, r, 0, text, styles, f"hl_{top}")
+            put(ws, r, 1, top, styles, f"sev_{top}")
+            for f in sorted(live, key=lambda f: -rank.get(f["severity"], 9)):  # most severe wins the colour
+                for field in CATEGORY_FIELDS.get(f["category"], ("code",)):
+                    if field in pos:
+                        hl[pos[field]] = f["severity"]
+                    elif field == "code":
+                        for c in code_like:
+                            if f["code"] and row[frame.columns.index(c)] == f["code"]:
+                                hl[pos[c]] = f["severity"]
+        for c, i in enumerate(col_idx, start=2):
+            sev = hl.get(c)
+            put(ws, r, c, row[i], styles, f"hl_{sev}" if sev else None,
+                "money" if cols[c - 2] == "price" else None)
+    ws.autofilter(0, 0, max(frame.height, 1), len(headers) - 1)
+
+
+def _edits_sheet(ws, edits: list[dict], styles: Styles) -> None:
+    """Code, name, severity, what, why, fix and references of every edit in the run."""
+    columns = (("Code", 8), ("Name", 28), ("Family", 16), ("Category", 20), ("Severity", 10), ("Status", 12),
+               ("Findings", 9), ("In force", 18), ("What", 60), ("Why", 60), ("Fix", 60), ("References", 60))
+    _header(ws, columns, styles)
+    for r, e in enumerate(edits, start=1):
+        refs = "\n".join(f"{x['url']} ({x['basis']}{': ' + x['note'] if x['note'] else ''})" for x in e["references"])
+        values = (e["code"], e["name"], humanise(e["family"]), humanise(e["category"]), e["severity"], e["status"],
+                  e["findings"], e["effective"], e["what"], e["why"], e["fix"], refs)
+        for c, v in enumerate(values):
+            put(ws, r, c, v, styles, f"sev_{e['severity']}" if c == 4 else "wrap" if c >= 8 else "top")
+    ws.autofilter(0, 0, max(len(edits), 1), len(columns) - 1)
+
+
+def _skipped_sheet(ws, skipped: list[dict], styles: Styles) -> None:
+    """File, sheet, row and reason for every row that was read but not audited."""
+    _header(ws, (("File", 40), ("Sheet", 20), ("Row", 8), ("Reason", 80)), styles)
+    for r, s in enumerate(skipped, start=1):
+        for c, v in enumerate((s["file"], s["sheet"], s["row"], s["reason"])):
+            put(ws, r, c, v, styles)
+    ws.autofilter(0, 0, max(len(skipped), 1), 3)

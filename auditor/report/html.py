@@ -1,0 +1,158 @@
+"""report.html: one self-contained page (inline CSS, JS, SVG and data) rendered from jinja2 templates."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError
+from markupsafe import Markup
+
+from auditor.engine.resources import resource_dir
+from auditor.errors import InputError
+from auditor.report.charts import bar_chart, humanise, stacked_counts
+from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_of, queue_titles
+
+# Findings embedded in one page; past this the page keeps the most urgent ones and says so (the JSON,
+# CSV and Excel reports always hold every finding). 100k findings embed as ~25 MB and still filter smoothly.
+HTML_MAX_FINDINGS = 200_000
+RELATED_PER_FINDING = 20
+PAGE_SIZE = 200
+SKIPPED_ROWS_TEXT = 400
+# Field order of one embedded finding; the page's script reads it from the data, not from this list.
+FIELDS = ("edit", "severity", "file", "sheet", "row", "charge_code", "code", "revenue_code", "description",
+          "message", "expected", "related", "related_total", "waived", "waiver_reason", "scope")
+
+
+@functools.lru_cache(maxsize=16)
+def environment(template_dirs: tuple[Path, ...] = ()) -> Environment:
+    """Jinja2 environment: facility folders first, then the packaged templates (also as `default:NAME`)."""
+    packaged = str(resource_dir("templates"))
+    loader = ChoiceLoader([
+        FileSystemLoader([str(d) for d in template_dirs]),
+        FileSystemLoader(packaged),
+        PrefixLoader({"default": FileSystemLoader(packaged)}, delimiter=":"),
+    ])
+    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    env.filters["human"] = humanise
+    env.filters["bytes"] = _human_bytes
+    return env
+
+
+def embed_json(value) -> Markup:
+    """JSON safe inside a <script type="application/json"> block: no `</`, `<!--`, `&` or line separators."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return Markup(text)
+
+
+def page_data(doc: dict, limit: int | None = None) -> dict:
+    """The findings as compact rows for the page's script: repeated strings interned, most urgent first."""
+    strings: dict[str, int] = {}
+
+    def intern(s):
+        return None if s is None else strings.setdefault(s, len(strings))
+
+    rank = {k: i for i, (k, _t, _c) in enumerate(QUEUES)}
+    sev = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    ordered = sorted(doc["findings"], key=lambda f: (
+        rank.get(queue_of(f["category"]), len(rank)), sev.get(f["severity"], 9), f["file"], f["sheet"] or "",
+        f["row"] or 0, f["edit"]))
+    edits, rows = {}, []
+    for f in ordered[:HTML_MAX_FINDINGS if limit is None else limit]:
+        edits.setdefault(f["edit"], {"name": f["name"], "family": f["family"], "category": f["category"],
+                                     "queue": queue_of(f["category"])})
+        rel = [[intern(r["file"]), intern(r["sheet"]), r["row"], r["charge_code"], r["code"], r["revenue_code"],
+                r["description"]] for r in f["related_rows"][:RELATED_PER_FINDING]]
+        rows.append([f["edit"], f["severity"], intern(f["file"]), intern(f["sheet"]), f["row"], f["charge_code"],
+                     f["code"], f["revenue_code"], f["description"], f["message"], intern(f["expected"]), rel,
+                     len(f["related_rows"]), 1 if f["waived"] else 0, f["waiver_reason"], f["scope"]])
+    return {"fields": FIELDS, "strings": list(strings), "edits": dict(sorted(edits.items())),
+            "queues": [[k, t] for k, t in queue_titles().items()], "severities": list(SEVERITY_ORDER),
+            "findings": rows, "total": len(doc["findings"]), "page_size": PAGE_SIZE}
+
+
+def view(ctx: ReportContext) -> dict:
+    """The template context: the document plus queue counts, charts, edit explanations and skipped groups."""
+    doc = ctx.doc
+    tally = {k: {"count": 0, "waived": 0, "errors": 0} for k in queue_titles()}
+    for f in doc["findings"]:
+        t = tally[queue_of(f["category"])]
+        if f["waived"]:
+            t["waived"] += 1
+        else:
+            t["count"] += 1
+            t["errors"] += f["severity"] == "error"
+    queues = [{"key": k, "title": title, **tally[k]} for k, title in queue_titles().items()
+              if k != "other" or tally[k]["count"] + tally[k]["waived"]]
+    embedded = min(len(doc["findings"]), HTML_MAX_FINDINGS)
+    chargemasters = [i for i in doc["run"]["inputs"] if i["role"] == "chargemaster"]
+    return {
+        "doc": doc, "run": doc["run"], "summary": doc["summary"], "queues": queues,
+        "title": "Chargemaster audit: " + ", ".join(Path(i["path"]).name for i in chargemasters),
+        "chart_family": bar_chart("Findings by family", stacked_counts(doc["findings"], "family")),
+        "chart_category": bar_chart("Findings by category", stacked_counts(doc["findings"], "category")),
+        "edits": ctx.edit_docs(), "skipped": skipped_groups(doc["skipped_rows"]),
+        "capped": embedded < len(doc["findings"]), "embedded": embedded, "page_size": PAGE_SIZE,
+        "data": embed_json(page_data(doc)),
+    }
+
+
+def skipped_groups(skipped: list[dict]) -> list[dict]:
+    """Skipped rows grouped by file, sheet and reason, with their row numbers as short ranges."""
+    groups: dict[tuple, list[int]] = {}
+    for s in skipped:
+        groups.setdefault((s["file"], s["sheet"], s["reason"]), []).append(s["row"])
+    out = []
+    for (file, sheet, reason), rows in groups.items():
+        text = _ranges(sorted(r for r in rows if r is not None))
+        if len(text) > SKIPPED_ROWS_TEXT:
+            text = text[:SKIPPED_ROWS_TEXT].rsplit(",", 1)[0] + ", …"
+        out.append({"file": file, "sheet": sheet, "reason": reason, "count": len(rows), "rows": text})
+    return out
+
+
+def render_html(ctx: ReportContext | dict) -> str:
+    """The whole report page as a string (what the CLI writes and a web route can serve)."""
+    ctx = ReportContext.of(ctx)
+    try:
+        return environment(tuple(ctx.templates)).get_template("report.html").render(view(ctx))
+    except TemplateError as exc:
+        if not ctx.templates:
+            raise
+        where = f" ({exc.filename}, line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise InputError(", ".join(map(str, ctx.templates)), f"report template error{where}: {exc}") from None
+
+
+def write_html(ctx: ReportContext | dict, out_dir: Path) -> Path:
+    """report.html in `out_dir`."""
+    path = out_dir / "report.html"
+    path.write_text(render_html(ctx), encoding="utf-8")
+    return path
+
+
+def _ranges(rows: list[int]) -> str:
+    """[1, 3, 4, 5, 9] -> '1, 3-5, 9'."""
+    out, start, prev = [], None, None
+    for r in rows + [None]:
+        if start is not None and (r is None or r != prev + 1):
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+            start = None
+        if r is not None and start is None:
+            start = r
+        prev = r
+    return ", ".join(out)
+
+
+def _human_bytes(n: int) -> str:
+    """1536 -> '1.5 KB'."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)

@@ -1,0 +1,151 @@
+"""Report-writing benchmark: time and file size of the html, xlsx, csv and json writers on synthetic findings.
+
+Usage:
+  python benchmarks/bench_reports.py                      # 10k and 100k findings
+  python benchmarks/bench_reports.py --sizes 10000 --runs 3
+  python benchmarks/bench_reports.py --rows               # xlsx also gets an annotated sheet of N audited rows
+
+Findings documents are synthesised (no audit runs): a mix of categories, severities and related rows shaped
+like real findings, with every edit of the packaged catalogue listed in the run record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+MESSAGES = {
+    "CV001": "{code} is not valid for 2026Q2 dates of service: CMS last listed it in 2025Q4",
+    "CV003": "'{code}' is not shaped like a CPT or HCPCS code",
+    "RC002": "device {code} sits under revenue code 0275; implant lines are expected under one of 0278, 0624",
+    "NS002": "procedure {code} has no generator line (C1767 or C1820) in the chargemaster",
+    "SS005": "product {code} is paired with a low-cost group application code (C527x), which ended with 2025",
+    "NS004": "description reads as trial lead, but {code} is coded as lead; expected C1897 (lead test kit)",
+    "PR001": "{code} is set up on 7 lines at different prices (409.68 to 96850.0)",
+    "PR002": "{code} is priced 96,850.00, over 10x the median of its siblings",
+    "KN006": "modifier RT on a line whose description says LT",
+}
+TEMPLATES = [  # (edit, category, family, severity, expected, related rows)
+    ("CV001", "deleted_code", "code-validity", "error", "a code valid for 2026Q2 dates of service", 0),
+    ("CV003", "invalid_code", "code-validity", "error", "a CPT code (5 digits) or HCPCS code (letter + 4 digits)", 0),
+    ("RC002", "revenue_code_mismatch", "revenue-code", "warning", "one of 0278, 0624", 0),
+    ("NS002", "missing_companion", "neurostimulator", "warning", "a line for C1767 or C1820", 2),
+    ("SS005", "pairing_mismatch", "skin-substitute", "error", "15271-15278 with the product", 1),
+    ("NS004", "description_mismatch", "neurostimulator", "warning", "C1897 (lead test kit)", 0),
+    ("PR001", "duplicate", "pricing", "info", "one price per code and modifier set", 6),
+    ("PR002", "price_outlier", "pricing", "warning", "a price near the median of the same code", 0),
+    ("KN006", "modifier_issue", "knee-arthroscopy", "warning", "no laterality on the charge line", 0),
+]
+WORDS = ["HC", "NEUROSTIM", "LEAD", "TRIAL", "PERC", "ANCHOR", "SUTURE", "SKIN", "SUB", "APPL", "TRUNK", "KNEE",
+         "SCOPE", "GEN", "DRESSING", "FOAM"]
+
+
+def synth_doc(n: int, rows: int, seed: int = 7) -> dict:
+    """A findings document with `n` findings spread over `rows` chargemaster rows."""
+    from auditor.engine import load_edits
+
+    rnd = random.Random(seed)
+    es = load_edits()
+    findings = []
+    for i in range(n):
+        edit, cat, fam, sev, exp, nrel = TEMPLATES[i % len(TEMPLATES)]
+        msg = MESSAGES[edit]
+        row = 5 + rnd.randrange(rows)
+        code = rnd.choice(["C1713", "C1778", "Q4101", "15271", "64568", "L8680", "XYZ12"])
+        related = [{"file": "cdm.xlsx", "sheet": "CDM", "row": 5 + rnd.randrange(rows), "charge_code": f"{i:08d}",
+                    "code": code, "revenue_code": "0278", "description": " ".join(rnd.sample(WORDS, 5))}
+                   for _ in range(nrel)]
+        findings.append({
+            "edit": edit, "name": edit.lower() + "-check", "family": fam, "category": cat, "severity": sev,
+            "message": msg.format(code=code), "file": "cdm.xlsx", "sheet": "CDM", "row": row,
+            "charge_code": f"{27800000 + row:08d}", "code": code, "revenue_code": "0278",
+            "description": " ".join(rnd.sample(WORDS, 6)), "related_rows": related, "expected": exp,
+            "reference": {"text": "https://www.cms.gov/medicare (verified: example)", "urls": ["https://www.cms.gov/"],
+                          "basis": "verified"},
+            "waived": i % 97 == 0, "waiver_reason": "payer contract" if i % 97 == 0 else None,
+            "scope": "chargemaster"})
+    findings.sort(key=lambda f: (f["file"], f["sheet"], f["row"], f["edit"]))
+    live = [f for f in findings if not f["waived"]]
+
+    def count(key):
+        out: dict[str, int] = {}
+        for f in live:
+            out[f[key]] = out.get(f[key], 0) + 1
+        return dict(sorted(out.items()))
+
+    return {
+        "run": {"tool": "cdm-audit", "tool_version": "bench", "generated_at": "2026-04-01T00:00:00+00:00",
+                "as_of": "2026-04-01", "quarter": "2026Q2", "quarter_requested": "2026Q2", "quarter_stale": False,
+                "quarter_message": "", "edit_set_version": es.version,
+                "inputs": [{"path": "cdm.xlsx", "role": "chargemaster", "format": "xlsx", "sha256": "0" * 64,
+                            "size": 1, "sheets": [{"name": "CDM", "header_row": 4, "rows_read": rows,
+                                                   "rows_audited": rows, "rows_skipped": 0, "note": None,
+                                                   "columns": {}}]}],
+                "config": {"path": None, "disabled": [], "severity": {}, "values": {}, "waivers": [],
+                           "extra_lists": {}},
+                "edits": [{"code": e.code, "name": e.name, "severity": e.severity, "status": "ran",
+                           "findings": sum(1 for f in findings if f["edit"] == e.code), "note": ""}
+                          for e in es.edits]},
+        "summary": {"rows_read": rows, "rows_audited": rows, "rows_skipped": 0, "findings": n,
+                    "waived": n - len(live),
+                    "by_severity": {s: sum(1 for f in live if f["severity"] == s) for s in ("error", "warning", "info")},
+                    "by_category": count("category"), "by_family": count("family"), "by_edit": count("edit"),
+                    "lines_with_findings": len({f["row"] for f in live})},
+        "findings": findings, "skipped_rows": [],
+    }
+
+
+def synth_result(rows: int):
+    """Just enough of an AuditResult for the annotated sheet: a canonical chargemaster frame and the edits."""
+    import polars as pl
+
+    from auditor.engine import load_edits
+    from auditor.ingest import CANONICAL
+
+    data = {c: [None] * rows for c in CANONICAL}
+    data |= {"file": ["cdm.xlsx"] * rows, "sheet": ["CDM"] * rows, "row": list(range(5, 5 + rows)),
+             "charge_code": [f"{27800000 + r:08d}" for r in range(5, 5 + rows)],
+             "description": [" ".join(WORDS[(r + k) % len(WORDS)] for k in range(5)) for r in range(rows)],
+             "revenue_code": ["0278"] * rows, "code": ["C1713"] * rows, "price": [float(r % 900) for r in range(rows)],
+             "department": ["SURGERY"] * rows, "status": ["A"] * rows}
+    frame = pl.DataFrame(data, schema={c: (pl.Int64 if c == "row" else pl.Float64 if c == "price" else pl.String)
+                                       for c in CANONICAL})
+    return SimpleNamespace(chargemaster=SimpleNamespace(frame=frame), pairing=None, edits=load_edits())
+
+
+def main() -> None:
+    """Time each writer per size and print seconds and file sizes."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--runs", type=int, default=1, help="runs per writer; the median is printed")
+    ap.add_argument("--rows", action="store_true", help="add an annotated sheet with as many audited rows")
+    args = ap.parse_args()
+    from auditor.report.context import ReportContext
+    from auditor.report.writers import WRITERS
+
+    print(f"{'findings':>9} {'format':<6} {'seconds':>8} {'size MB':>8}  file")
+    for n in (int(s) for s in args.sizes.split(",")):
+        rows = max(n // 2, 1)
+        ctx = ReportContext(synth_doc(n, rows), synth_result(rows) if args.rows else None)
+        for fmt in ("html", "xlsx", "csv", "json"):
+            times = []
+            for _ in range(args.runs):
+                out = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+                t0 = time.perf_counter()
+                path = WRITERS[fmt](ctx, out)
+                times.append(time.perf_counter() - t0)
+                size = path.stat().st_size
+                shutil.rmtree(out)
+            label = path.name + (f" (+{rows:,} annotated rows)" if fmt == "xlsx" and args.rows else "")
+            print(f"{n:>9,} {fmt:<6} {statistics.median(times):>8.2f} {size / 1e6:>8.2f}  {label}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""report.xlsx reopened with openpyxl: sheets, headers, counts, links, highlights, charts and formula safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_report_fixtures import AS_OF, build_hostile_reports, build_sample_reports, hostile_cdm, load_doc
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory) -> Path:
+    """Reports of the sample audit, written once for this module."""
+    return build_sample_reports(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(tmp_path_factory) -> Path:
+    """Reports of the hostile chargemaster, written once for this module."""
+    return build_hostile_reports(tmp_path_factory.mktemp("hostile"))
+
+SHEETS_START = ["Summary", "Findings"]
+SHEETS_END = ["Edits", "Skipped rows"]
+
+
+@pytest.fixture(scope="module")
+def book(sample_reports):
+    """The sample workbook, opened once."""
+    return openpyxl.load_workbook(sample_reports / "report.xlsx")
+
+
+def header(ws) -> list:
+    """The first row's values."""
+    return [c.value for c in ws[1]]
+
+
+def fill(cell) -> str | None:
+    """The solid fill colour of a cell, or None."""
+    return cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+
+
+def test_sheets_in_order(book, sample_reports):
+    names = book.sheetnames
+    assert names[:2] == SHEETS_START and names[-2:] == SHEETS_END
+    assert names[2] == "Chargemaster"
+    if any(i["role"] == "pairing-table" for i in load_doc(sample_reports)["run"]["inputs"]):
+        assert names[3] == "Pairing table"
+
+
+def test_findings_sheet_one_row_per_finding(book, sample_reports):
+    doc = load_doc(sample_reports)
+    ws = book["Findings"]
+    head = header(ws)
+    assert head[:3] == ["Severity", "Edit", "Name"] and "Go to row" in head and "Related rows" in head
+    assert ws.max_row - 1 == len(doc["findings"])
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(head))}{ws.max_row}"
+    col = {h: i for i, h in enumerate(head)}
+    for row, f in zip(ws.iter_rows(min_row=2, values_only=True), doc["findings"]):
+        assert (row[col["Edit"]], row[col["Row"]], row[col["Charge code"]]) == (f["edit"], f["row"], f["charge_code"])
+        assert row[col["Severity"]] == f["severity"]
+        assert row[col["Waived"]] == ("yes" if f["waived"] else "no")
+    # severity colours
+    sev = {ws.cell(r, 1).value: fill(ws.cell(r, 1)) for r in range(2, ws.max_row + 1)}
+    assert len({v for v in sev.values()}) == len(sev) and all(sev.values())
+
+
+def test_links_point_at_the_annotated_row(book):
+    ws, cdm = book["Findings"], book["Chargemaster"]
+    head = header(ws)
+    go, sheet_col, row_col = head.index("Go to row") + 1, head.index("Sheet") + 1, head.index("Row") + 1
+    ann = header(cdm)
+    a_sheet, a_row = ann.index("Sheet") + 1, ann.index("Row") + 1
+    checked = 0
+    for r in range(2, ws.max_row + 1):
+        link = ws.cell(r, go).hyperlink
+        if ws.cell(r, head.index("Scope") + 1).value != "chargemaster":
+            continue
+        assert link is not None and link.location.startswith("'Chargemaster'!A")
+        target = int(link.location.split("!A")[1])
+        assert (cdm.cell(target, a_sheet).value, cdm.cell(target, a_row).value) == (
+            ws.cell(r, sheet_col).value, ws.cell(r, row_col).value)
+        assert ws.cell(r, go).value == f"{ws.cell(r, sheet_col).value}!{ws.cell(r, row_col).value}"
+        checked += 1
+    assert checked > 0
+
+
+def test_annotated_sheet_holds_every_audited_row_and_highlights(book, sample_reports):
+    doc = load_doc(sample_reports)
+    cdm = book["Chargemaster"]
+    head = header(cdm)
+    assert head[:2] == ["Findings", "Severity"]
+    assert {"Charge code", "Description", "Rev code", "CPT/HCPCS", "Price"} <= set(head)
+    cm_sheets = [s for i in doc["run"]["inputs"] if i["role"] == "chargemaster" for s in i["sheets"]]
+    assert cdm.max_row - 1 == sum(s["rows_audited"] for s in cm_sheets)
+    flagged = {f["row"]: f for f in doc["findings"] if f["scope"] == "chargemaster" and not f["waived"]}
+    code_col = head.index("CPT/HCPCS") + 1
+    row_col = head.index("Row") + 1
+    clean_seen = flagged_seen = 0
+    for r in range(2, cdm.max_row + 1):
+        line = cdm.cell(r, row_col).value
+        text = cdm.cell(r, 1).value
+        if line in flagged:
+            f = flagged[line]
+            assert f["edit"] in text and fill(cdm.cell(r, 1)), f"row {line} not annotated"
+            if f["category"] in ("invalid_code", "deleted_code", "not_payable_in_setting"):
+                assert fill(cdm.cell(r, code_col)), f"code cell of row {line} not highlighted"
+            flagged_seen += 1
+        elif text is None:
+            assert all(fill(c) is None for c in cdm[r]), f"clean row {line} is highlighted"
+            clean_seen += 1
+    assert flagged_seen and clean_seen
+
+
+def test_summary_has_run_record_counts_and_native_charts(book, sample_reports):
+    doc = load_doc(sample_reports)
+    ws = book["Summary"]
+    kv = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0] is not None}
+    run, summ = doc["run"], doc["summary"]
+    assert kv["As of"] == AS_OF and kv["Edit set version"] == run["edit_set_version"]
+    assert kv["Generated at"] == run["generated_at"] and kv["Code set quarter"] == run["quarter"]
+    assert kv["Rows audited"] == summ["rows_audited"] and kv["Findings"] == summ["findings"]
+    assert kv["Errors (not waived)"] == summ["by_severity"]["error"]
+    assert kv["Waivers applied"] == len(run["config"]["waivers"]) == 1
+    values = [v for r in ws.iter_rows(values_only=True) for v in r if v is not None]
+    for i in run["inputs"]:
+        assert i["sha256"] in values and i["path"] in values
+    with zipfile.ZipFile(sample_reports / "report.xlsx") as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 2
+        xml = zf.read(charts[0]).decode()
+        assert "<c:barChart>" in xml and "Summary!$A$" in xml
+        assert "drawing" in zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+
+
+def test_edits_and_skipped_sheets(book, sample_reports):
+    doc = load_doc(sample_reports)
+    edits = book["Edits"]
+    assert header(edits)[:5] == ["Code", "Name", "Family", "Category", "Severity"]
+    assert {"What", "Why", "Fix", "References"} <= set(header(edits))
+    assert edits.max_row - 1 == len(doc["run"]["edits"])
+    what = header(edits).index("What")
+    assert all(r[what] for r in edits.iter_rows(min_row=2, values_only=True))
+    skipped = book["Skipped rows"]
+    assert header(skipped) == ["File", "Sheet", "Row", "Reason"]
+    assert skipped.max_row - 1 == len(doc["skipped_rows"]) > 0
+
+
+def test_hostile_text_is_stored_as_text(hostile_reports):
+    book = openpyxl.load_workbook(hostile_reports / "report.xlsx")
+    for name in ("Findings", "Chargemaster"):
+        ws = book[name]
+        desc = header(ws).index("Description") + 1
+        seen = {}
+        for r in range(2, ws.max_row + 1):
+            cell = ws.cell(r, desc)
+            seen[cell.value] = cell
+        for payload in ('=HYPERLINK("http://x","y")', "@SUM(A1)", "+1", "-1", "=cmd|' /C calc'!A0"):
+            cell = seen[payload]
+            assert cell.data_type == "s", (name, payload, cell.data_type)
+            assert cell.value == payload
+            assert cell.quotePrefix, f"{payload!r} on {name} lacks the quote prefix that keeps it text on edit"
+    with zipfile.ZipFile(hostile_reports / "report.xlsx") as zf:
+        for n in zf.namelist():
+            if n.startswith("xl/worksheets/sheet"):
+                assert "<f>" not in zf.read(n).decode(), f"{n} holds a formula"
+
+
+def test_constant_memory_workbook_matches(tmp_path):
+    """The streaming path (used for large audits) writes the same cells."""
+    from auditor.audit import AuditRequest, run_audit
+    from auditor.report.context import ReportContext
+    from auditor.report.document import build_document
+    from auditor.report.excel import write_xlsx
+
+    result = run_audit([hostile_cdm(tmp_path / "h.xlsx")], AuditRequest(as_of=dt.date(2026, 4, 1)))
+    ctx = ReportContext(build_document(result), result)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = openpyxl.load_workbook(write_xlsx(ctx, tmp_path / "a", constant_memory=False))
+    b = openpyxl.load_workbook(write_xlsx(ctx, tmp_path / "b", constant_memory=True))
+    for name in a.sheetnames:
+        rows_a = list(a[name].iter_rows(values_only=True))
+        assert rows_a == list(b[name].iter_rows(values_only=True)), name
+    cell = next(c for row in b["Findings"].iter_rows() for c in row if c.value == "@SUM(A1)")
+    assert cell.data_type == "s"
+    with zipfile.ZipFile(tmp_path / "b" / "report.xlsx") as zf:
+        assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
