@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,19 @@ class AuditResult:
 
 def run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
     """Read inputs, apply every edit in force on the as-of date, and collect findings."""
+    # Tens of thousands of small finding objects and no reference cycles: the cyclic collector
+    # would only rescan them again and again (about 5% of a 100k-row audit).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_audit(paths, request)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
+    """run_audit's body."""
     edits_probe = load_edits()
     known = {e.code for e in edits_probe.edits}
     config = load_config(request.config_path, known)

@@ -166,6 +166,7 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
             related_of[rec.pop("_rid")] = rec
     waivers = config.waivers
     cols = ["_message", *_ROW_FIELDS, "expected", "related", *var_cols]
+    names = [c[2:] for c in var_cols]
     out = []
     for msg, file, sheet, row, charge, code, rev, desc, expected, related, *extra in joined.select(cols).iter_rows():
         waiver = next((w for w in waivers if w.covers(edit.code, charge, today)), None) if waivers else None
@@ -173,6 +174,6 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
             edit.code, edit.name, edit.family, edit.category, severity, msg, file, sheet, row, charge, code, rev,
             desc, expected, reference, tuple(related_of[j] for j in sorted(related)) if related else (),
             waiver is not None, waiver.reason if waiver else None, scope_kind,
-            {c[2:]: v for c, v in zip(var_cols, extra)},
+            dict(zip(names, extra)),
         ))
     return out

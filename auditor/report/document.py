@@ -61,9 +61,10 @@ def build_document(result: AuditResult, generated_at: dt.datetime | None = None)
 
 
 def _finding(f) -> dict:
-    """One finding in the document's key order."""
-    d = f.to_dict()
-    return {k: d[k] for k in FINDING_KEYS}
+    """One finding in the document's key order (related rows and reference are shared, read-only dicts)."""
+    d = {k: getattr(f, k) for k in FINDING_KEYS}
+    d["related_rows"] = list(f.related_rows)
+    return d
 
 
 def _count(findings, key: str) -> dict[str, int]:

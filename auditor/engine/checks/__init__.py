@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -18,6 +18,18 @@ class CheckContext:
     config: object
     quarter: str
     scope_kind: str
+    cache: dict = field(default_factory=dict)
+
+    def presence(self, description_not: str | None = None) -> pl.DataFrame:
+        """Rows per (scope, code), optionally leaving out rows whose description matches a regex; cached."""
+        key = ("presence", description_not)
+        if key not in self.cache:
+            frame = self.frame.lazy()
+            if description_not:
+                frame = frame.filter(~pl.col("description").str.to_uppercase()
+                                     .str.contains(description_not).fill_null(False))
+            self.cache[key] = frame.group_by("_scope", "code").agg(_n=pl.len()).collect()
+        return self.cache[key]
 
 
 def _registry() -> dict:

@@ -26,9 +26,13 @@ def scope_matches(frame: pl.DataFrame, selector: Selector, with_rids: bool) -> p
     return matched.group_by("_scope").agg(aggs)
 
 
-def triggers_missing(frame: pl.DataFrame, triggers: pl.DataFrame, group: Selector) -> pl.DataFrame:
-    """Trigger rows (columns _rid, _scope, code) with no other row of their scope in the group."""
-    counts = scope_matches(frame, group, with_rids=False)
+def triggers_missing(presence: pl.DataFrame, triggers: pl.DataFrame, group: Selector) -> pl.DataFrame:
+    """Trigger rows (columns _rid, _scope, code) with no other row of their scope in the group.
+
+    `presence` counts rows per (scope, code) (CheckContext.presence): a few thousand rows instead of
+    the whole chargemaster, so each companion group costs almost nothing.
+    """
+    counts = presence.filter(group.expr()).group_by("_scope").agg(_n=pl.col("_n").sum())
     joined = triggers.join(counts, on="_scope", how="left").with_columns(pl.col("_n").fill_null(0))
     # The trigger row itself never counts as its own companion.
     self_hit = group.expr("code").cast(pl.Int32)

@@ -47,13 +47,11 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     triggers = frame.lazy().filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code").collect()
     if triggers.height == 0:
         return pl.DataFrame(schema={"_rid": pl.Int64})
-    if p.get("companion_description_not"):
-        # Discounted rows stay triggers (above) but cannot serve as companions.
-        frame = frame.filter(~pl.col("description").str.to_uppercase()
-                             .str.contains(p["companion_description_not"]).fill_null(False))
+    # Discounted rows (companion_description_not) stay triggers above but cannot serve as companions.
+    presence = ctx.presence(p.get("companion_description_not"))
     out = []
     if p["_static"] is not None:
-        miss = triggers_missing(frame, triggers, p["_static"])
+        miss = triggers_missing(presence, triggers, p["_static"])
         out.append(miss.with_columns(expected=pl.lit(p.get("expected") or p.get("companion_label") or "a companion")))
     else:
         by_group: dict[frozenset, list[str]] = {}
@@ -62,7 +60,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
                 by_group.setdefault(g, []).append(code)
         for group, codes in by_group.items():
             subset = triggers.filter(pl.col("code").is_in(codes))
-            miss = triggers_missing(frame, subset, Selector(group))
+            miss = triggers_missing(presence, subset, Selector(group))
             out.append(miss.with_columns(expected=pl.lit(p.get("expected") or describe(group))))
     result = pl.concat(out) if out else pl.DataFrame(schema={"_rid": pl.Int64, "_scope": pl.String,
                                                              "expected": pl.String})
