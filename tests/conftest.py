@@ -121,3 +121,19 @@ def real_cdm() -> Path:
     if not REAL_CDM.is_dir():
         pytest.skip(f"shared data not found at {REAL_CDM} (CI has it)")
     return REAL_CDM
+
+
+@pytest.fixture(scope="session")
+def sample_reports(tmp_path_factory):
+    """Reports of the sample audit (all formats, one waiver), written once per test session."""
+    from test_report_fixtures import build_sample_reports
+
+    return build_sample_reports(tmp_path_factory.mktemp("sample-reports"))
+
+
+@pytest.fixture(scope="session")
+def hostile_reports(tmp_path_factory):
+    """Reports of the hostile chargemaster, written once per test session."""
+    from test_report_fixtures import build_hostile_reports
+
+    return build_hostile_reports(tmp_path_factory.mktemp("hostile-reports"))

@@ -10,24 +10,11 @@ import pytest
 from test_report_fixtures import (
     AS_OF,
     audit_reports,
-    build_hostile_reports,
-    build_sample_reports,
     load_doc,
     sample_inputs,
     waiver_config,
 )
 
-
-@pytest.fixture(scope="module")
-def sample_reports(tmp_path_factory) -> Path:
-    """Reports of the sample audit, written once for this module."""
-    return build_sample_reports(tmp_path_factory.mktemp("sample"))
-
-
-@pytest.fixture(scope="module")
-def hostile_reports(tmp_path_factory) -> Path:
-    """Reports of the hostile chargemaster, written once for this module."""
-    return build_hostile_reports(tmp_path_factory.mktemp("hostile"))
 
 
 def read_csv(path) -> list[dict]:

@@ -8,19 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_report_fixtures import AS_OF, build_hostile_reports, build_sample_reports, hostile_cdm, load_doc
+from test_report_fixtures import AS_OF, hostile_cdm, load_doc
 
-
-@pytest.fixture(scope="module")
-def sample_reports(tmp_path_factory) -> Path:
-    """Reports of the sample audit, written once for this module."""
-    return build_sample_reports(tmp_path_factory.mktemp("sample"))
-
-
-@pytest.fixture(scope="module")
-def hostile_reports(tmp_path_factory) -> Path:
-    """Reports of the hostile chargemaster, written once for this module."""
-    return build_hostile_reports(tmp_path_factory.mktemp("hostile"))
 
 SHEETS_START = ["Summary", "Findings"]
 SHEETS_END = ["Edits", "Skipped rows"]

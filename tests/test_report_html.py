@@ -12,23 +12,10 @@ from test_report_fixtures import (
     AS_OF,
     HOSTILE,
     audit_reports,
-    build_hostile_reports,
-    build_sample_reports,
     hostile_cdm,
     load_doc,
 )
 
-
-@pytest.fixture(scope="module")
-def sample_reports(tmp_path_factory) -> Path:
-    """Reports of the sample audit, written once for this module."""
-    return build_sample_reports(tmp_path_factory.mktemp("sample"))
-
-
-@pytest.fixture(scope="module")
-def hostile_reports(tmp_path_factory) -> Path:
-    """Reports of the hostile chargemaster, written once for this module."""
-    return build_hostile_reports(tmp_path_factory.mktemp("hostile"))
 
 
 class Page(HTMLParser):

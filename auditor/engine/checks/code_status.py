@@ -32,6 +32,13 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         "_rid",
         v_last_seen=pl.col("cs_last_seen").fill_null("never"),
         v_first_seen=pl.col("cs_first_seen").fill_null("never"),
+        v_detail=pl.when(pl.col("cs_status") == "deleted")
+        .then(pl.lit("CMS last listed it in ") + pl.col("cs_last_seen").fill_null("an earlier quarter"))
+        .when(pl.col("cs_first_seen").is_not_null() & (pl.col("cs_first_seen") > pl.lit(ctx.quarter)))
+        .then(pl.lit("it only takes effect in ") + pl.col("cs_first_seen"))
+        .when(pl.col("cs_status") == "unknown_to_opps")
+        .then(pl.lit("its HCPCS series is not used by Medicare"))
+        .otherwise(pl.lit("no CMS Addendum B quarter held lists it")),
         expected=pl.when(pl.col("cs_status") == "deleted")
         .then(pl.lit("a code valid for ") + pl.lit(ctx.quarter) + pl.lit(" dates of service"))
         .when(pl.col("cs_first_seen").is_not_null())

@@ -17,6 +17,11 @@ def describe(group: frozenset[str], limit: int = 8) -> str:
     return text + (f" (+{len(codes) - limit} more)" if len(codes) > limit else "")
 
 
+def trigger_rows(frame: pl.DataFrame, eligible: pl.Expr, when: Selector) -> pl.DataFrame:
+    """Rows (_rid, _scope, code) an edit may flag whose code its trigger selector picks."""
+    return frame.lazy().filter(eligible & when.expr()).select("_rid", "_scope", "code").collect()
+
+
 def scope_matches(frame: pl.DataFrame, selector: Selector, with_rids: bool) -> pl.DataFrame:
     """Per scope: how many rows match the selector, and (for small scopes) which rows."""
     matched = frame.lazy().filter(selector.expr()).select("_scope", "_rid").collect()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from auditor.engine.checks.companions import MAX_RELATED, describe, scope_matches
+from auditor.engine.checks.companions import MAX_RELATED, describe, scope_matches, trigger_rows
 from auditor.engine.lists import CatalogError, Selector, groups_from, resolve_selector
 
 KINDS = ("forbids-companion",)
@@ -36,7 +36,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows whose scope also holds a forbidden code; the forbidden rows are the related rows."""
     p = edit.params
     frame = ctx.frame
-    triggers = frame.lazy().filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code").collect()
+    triggers = trigger_rows(frame, eligible, p["_when"])
     if triggers.height == 0:
         return pl.DataFrame(schema={"_rid": pl.Int64})
     if p["_static"] is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from auditor.engine.checks.companions import describe, related_rows, triggers_missing
+from auditor.engine.checks.companions import describe, related_rows, trigger_rows, triggers_missing
 from auditor.engine.lists import CatalogError, Selector, groups_from, resolve_selector
 
 KINDS = ("requires-companion", "add-on-needs-primary")
@@ -44,7 +44,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows with a group of companions missing from their scope."""
     p = edit.params
     frame = ctx.frame
-    triggers = frame.lazy().filter(eligible & p["_when"].expr()).select("_rid", "_scope", "code").collect()
+    triggers = trigger_rows(frame, eligible, p["_when"])
     if triggers.height == 0:
         return pl.DataFrame(schema={"_rid": pl.Int64})
     # Discounted rows (companion_description_not) stay triggers above but cannot serve as companions.
