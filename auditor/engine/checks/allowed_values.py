@@ -32,7 +32,7 @@ def allowed_list(ctx, edit) -> list[str]:
     return [str(a) for a in allowed]
 
 
-def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Selected rows whose field breaks the rule."""
     p = edit.params
     col = pl.col(p["field"])
@@ -52,4 +52,9 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         tokens = [t.upper() for t in p["forbidden_tokens"]]
         bad = col.str.split(",").list.eval(pl.element().is_in(tokens)).list.any().fill_null(False)
         expected = pl.lit(p.get("expected") or ("no " + "/".join(tokens)))
-    return ctx.frame.lazy().filter(cond & bad).select("_rid", expected=expected, v_value=col.fill_null("(blank)")).collect()
+    return ctx.frame.lazy().filter(cond & bad).select("_rid", expected=expected, v_value=col.fill_null("(blank)"))
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """The plan, collected (the runner batches plans of many edits into one collect_all)."""
+    return plan(ctx, edit, eligible).collect()

@@ -22,7 +22,7 @@ def prepare(edit, lists) -> None:
     edit.params["_when"] = resolve_selector(edit.params.get("when"), lists)
 
 
-def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose code has one of the statuses in the audit quarter."""
     cond = eligible & pl.col("cs_status").is_in(list(edit.params["statuses"])).fill_null(False)
     if edit.params["_when"] is not None:
@@ -45,4 +45,9 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .then(pl.lit("a code in effect in ") + pl.lit(ctx.quarter) + pl.lit(" (this one starts ")
               + pl.col("cs_first_seen") + pl.lit(")"))
         .otherwise(pl.lit("a CPT/HCPCS code listed in CMS Addendum B for ") + pl.lit(ctx.quarter)),
-    ).collect()
+    )
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """The plan, collected (the runner batches plans of many edits into one collect_all)."""
+    return plan(ctx, edit, eligible).collect()

@@ -40,7 +40,7 @@ def prepare(edit, lists) -> None:
                     if spec else {})
 
 
-def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose description says something the code does not bill."""
     p = edit.params
     desc = pl.col("description").str.to_uppercase()
@@ -70,4 +70,9 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     out = ctx.frame.lazy().filter(cond).select(
         "_rid", v_means=means, expected=expected, v_named=named.fill_null(""),
         v_code_type=label)
-    return out.filter(pl.col("v_means").is_not_null()).collect()
+    return out.filter(pl.col("v_means").is_not_null())
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """The plan, collected (the runner batches plans of many edits into one collect_all)."""
+    return plan(ctx, edit, eligible).collect()

@@ -19,11 +19,16 @@ def prepare(edit, lists) -> None:
     edit.params["_when"] = resolve_selector(edit.params.get("when"), lists)
 
 
-def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Selected rows with the field blank."""
     p = edit.params
     cond = eligible & pl.col(p["field"]).is_null()
     if p["_when"] is not None:
         cond = cond & p["_when"].expr()
     return ctx.frame.lazy().filter(cond).select(
-        "_rid", expected=pl.lit(p.get("expected") or f"a {p['field']}")).collect()
+        "_rid", expected=pl.lit(p.get("expected") or f"a {p['field']}"))
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """The plan, collected (the runner batches plans of many edits into one collect_all)."""
+    return plan(ctx, edit, eligible).collect()

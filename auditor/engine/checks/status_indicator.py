@@ -24,7 +24,7 @@ def prepare(edit, lists) -> None:
         {r["code"].upper(): r[sug["column"]] for r in list_rows(sug["list"], None, lists)} if sug else {})
 
 
-def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose code carries a listed status indicator this quarter."""
     p = edit.params
     cond = eligible & pl.col("cs_si").is_in(list(p["si"])).fill_null(False)
@@ -32,8 +32,13 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         cond = cond & p["_when"].expr()
     if p["_exclude"] is not None:
         cond = cond & ~p["_exclude"].expr()
-    out = ctx.frame.lazy().filter(cond).select("_rid", "code", v_si=pl.col("cs_si")).collect()
-    suggest = p["_suggest"]
-    expected = out.get_column("code").replace_strict(suggest, default=None, return_dtype=pl.String)
     default = p.get("expected", "a code payable under OPPS")
-    return out.with_columns(expected=expected.fill_null(default), v_use_instead=expected.fill_null("—")).drop("code")
+    suggested = (pl.col("code").replace_strict(p["_suggest"], default=None, return_dtype=pl.String)
+                 if p["_suggest"] else pl.lit(None, dtype=pl.String))
+    return ctx.frame.lazy().filter(cond).select(
+        "_rid", v_si=pl.col("cs_si"), expected=suggested.fill_null(default), v_use_instead=suggested.fill_null("—"))
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """The plan, collected (the runner batches plans of many edits into one collect_all)."""
+    return plan(ctx, edit, eligible).collect()
