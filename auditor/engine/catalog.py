@@ -105,9 +105,29 @@ class EditSet:
         raise KeyError(code)
 
 
+_CACHE: dict[tuple, EditSet] = {}
+
+
 def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | None = None) -> EditSet:
-    """Read every `*.yaml` edit file and `lists/*.csv` (facility lists replace same-named ones)."""
+    """Read every `*.yaml` edit file and `lists/*.csv` (facility lists replace same-named ones).
+
+    Without facility lists the result is cached per folder until one of its files changes, so a
+    server or a batch of audits parses the catalogue once.
+    """
     folder = folder or resource_dir("edits")
+    if extra_lists:
+        return _load(folder, extra_lists)
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted([*folder.glob("*.yaml"), *(folder / "lists").glob("*.csv")]))
+    key = (str(folder.resolve()), stamp)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _load(folder, None)
+    return _CACHE[key]
+
+
+def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:
+    """Parse and validate the catalogue (uncached)."""
     lists = load_lists(folder / "lists")
     for name, rows in (extra_lists or {}).items():
         if name not in lists:

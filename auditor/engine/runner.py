@@ -165,13 +165,15 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
     if "related" not in hits.columns:
         hits = hits.with_columns(related=pl.lit(None, dtype=pl.List(pl.Int64)))
     # One vectorised join fetches the flagged rows and one expression writes every message.
-    joined = hits.join(rows, on="_rid", how="left", maintain_order="left")
+    # _rid is the row position, so a gather fetches the flagged rows without a hash join.
+    joined = pl.concat([hits, rows.drop("_rid").select(pl.all().gather(hits.get_column("_rid")))],
+                       how="horizontal")
     fixed = {"quarter": quarter, "scope_kind_label": SCOPE_LABELS.get(scope_kind, scope_kind)}
     joined = joined.with_columns(_message=message_expr(edit.message, set(joined.columns), fixed))
     related_of: dict[int, dict] = {}
     wanted = hits.get_column("related").explode().drop_nulls().unique()
     if wanted.len():
-        for rec in rows.filter(pl.col("_rid").is_in(wanted.implode())).iter_rows(named=True):
+        for rec in rows.select(pl.all().gather(wanted)).iter_rows(named=True):
             related_of[rec.pop("_rid")] = rec
     waivers = config.waivers
     cols = ["_message", *_ROW_FIELDS, "expected", "related", *var_cols]
