@@ -15,7 +15,7 @@ from auditor.engine import EditSet, FacilityConfig, load_config, load_edits, run
 from auditor.engine.findings import SEVERITY_RANK, Finding
 from auditor.engine.lists import CatalogError
 from auditor.engine.runner import AuditRun, EditSummary
-from auditor.errors import InputError
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from auditor.ingest import IngestOptions, Ingested, read_inputs
 from auditor.ingest.fields import PAIRING
 from auditor.pairing import pairing_rows
@@ -66,9 +66,10 @@ class AuditResult:
     def exit_code(self, fail_on: str) -> int:
         """0 when no unwaived finding is at or above `fail_on` ('never' never fails), else 1."""
         if fail_on == "never":
-            return 0
+            return EXIT_OK
         limit = SEVERITY_RANK[fail_on]
-        return 1 if any(SEVERITY_RANK[f.severity] >= limit for f in self.findings if not f.waived) else 0
+        failed = any(SEVERITY_RANK[f.severity] >= limit for f in self.findings if not f.waived)
+        return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:

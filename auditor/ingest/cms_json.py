@@ -53,7 +53,7 @@ def read_cms_json(path: Path) -> list[RawSheet]:
     frame = pl.DataFrame([list(col) for col in zip(*rows)], schema=[f"c{i}" for i in range(len(header))],
                          orient="col") if rows else None
     frame = frame.with_columns(pl.all().cast(pl.String))
-    return [RawSheet(SHEET, frame, first_row=0, named_columns=True)]
+    return [RawSheet(SHEET, frame, first_row=0)]
 
 
 def _text(value) -> str | None:

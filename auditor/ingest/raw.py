@@ -16,17 +16,5 @@ class RawSheet:
     first_row: int = 1
     first_col: int = 0
     note: str | None = None  # why a sheet holds no table (empty, chart sheet, ...)
-    # Set when the source already names its fields (CMS JSON): the frame's columns are headers.
-    named_columns: bool = False
     # Delimited text: a value right of the header's last column means a delimiter shifted that record.
     delimited: bool = False
-
-
-def column_letter(index: int) -> str:
-    """0 -> 'A', 27 -> 'AB' (Excel column letters)."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out

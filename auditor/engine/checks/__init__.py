@@ -69,9 +69,3 @@ def validate_params(edit, lists: dict) -> None:
         raise CatalogError(f"{edit.source_file}: edit {edit.code}: {exc}") from None
     except KeyError as exc:
         raise CatalogError(f"{edit.source_file}: edit {edit.code}: missing parameter {exc}") from None
-
-
-def hits(rids: pl.Series | pl.Expr | list, **cols) -> pl.DataFrame:
-    """Standard hit frame: `_rid` plus optional `expected`, `related` and template columns."""
-    frame = pl.DataFrame({"_rid": rids}) if not isinstance(rids, pl.DataFrame) else rids
-    return frame.with_columns(**cols) if cols else frame
