@@ -31,10 +31,20 @@ def _samples(frame: pl.DataFrame, path: str, sheet: str, n: int) -> list[dict]:
             if rec.get(k) is not None:
                 item[k] = rec[k]
             raw = _RAW_OF.get(k)
-            if raw and rec.get(raw) is not None and str(rec[raw]) != str(rec.get(k)):
+            if raw and rec.get(raw) is not None and not _same(rec[raw], rec.get(k)):
                 item[f"{k}_raw"] = rec[raw]
         out.append(item)
     return out
+
+
+def _same(raw: str, value) -> bool:
+    """Whether the raw cell says the same as the normalised value ('371.00' is 371.0)."""
+    if isinstance(value, float):
+        try:
+            return float(raw) == value
+        except ValueError:
+            return False
+    return str(raw) == str(value)
 
 
 def render_text(doc: dict, max_skipped: int = 10) -> str:
