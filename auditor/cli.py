@@ -243,5 +243,15 @@ def _register_codes() -> None:
 _register_codes()
 
 
+def _register_serve() -> None:
+    """Attach `serve` (the web page); starlette loads only when the app starts."""
+    from auditor.web.cli import serve
+
+    main.add_command(serve)
+
+
+_register_serve()
+
+
 if __name__ == "__main__":
     main()

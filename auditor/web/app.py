@@ -1,0 +1,488 @@
+"""The web application: upload page, mapping review, progress, reports, past runs, and the JSON API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from auditor import __version__
+from auditor.engine.resources import resource_dir
+from auditor.errors import InputError
+from auditor.ingest.profile import parse_overrides
+from auditor.web import profiles
+from auditor.web.jobs import FINISHED, Jobs, Run, RunInput, RunStore, new_id
+from auditor.web.openapi import OPENAPI
+from auditor.web.outputs import DOWNLOADS, VIEW
+from auditor.web.review import corrections, field_choices
+from auditor.web.security import (
+    AUTH_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    Guard,
+    common_headers,
+    is_loopback,
+    page_headers,
+    same_origin,
+)
+from auditor.web.uploads import ACCEPTED, Received, UploadError, mb, receive
+
+log = logging.getLogger("auditor.web")
+WAIT_LIMIT = 300.0
+# The report page carries its own CSP meta; the header adds frame-ancestors, which a meta cannot.
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
+              "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+@dataclass
+class WebSettings:
+    """Server settings from `cdm-audit serve`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_mb: int = 100
+    token: str | None = None
+    workers: int = 2
+
+    @property
+    def max_bytes(self) -> int:
+        """The upload cap in bytes (MB of 1024*1024, like --max-size)."""
+        return self.max_upload_mb * 1024 * 1024
+
+
+def _environment() -> Environment:
+    """Jinja2 for the app's pages: templates/web first, then the report templates (for the shared CSS)."""
+    root = resource_dir("templates")
+    env = Environment(loader=FileSystemLoader([str(root / "web"), str(root)]), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    env.filters["mb"] = mb
+    return env
+
+
+class Web:
+    """Route handlers sharing the settings, the guard, the run registry and the page templates."""
+
+    def __init__(self, settings: WebSettings, jobs: Jobs):
+        self.settings, self.jobs = settings, jobs
+        self.guard = Guard(settings.token)
+        self.env = _environment()
+
+    # ---- rendering ------------------------------------------------------------------------------
+    def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        """Render one of the app's pages with a fresh script nonce, the session cookie and its CSRF token."""
+        nonce = secrets.token_urlsafe(16)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        sid = self.guard.session_id(cookie)
+        new_cookie = None
+        if sid is None:
+            new_cookie = self.guard.new_session()
+            sid = self.guard.session_id(new_cookie)
+        html = self.env.get_template(name).render(
+            request_path=request.url.path, nonce=nonce, csrf_field=CSRF_FIELD, csrf=self.guard.csrf_token(sid),
+            version=__version__, max_upload=self.settings.max_bytes, accepted=ACCEPTED, **context)
+        response = HTMLResponse(html, status_code=status, headers=page_headers(nonce))
+        if new_cookie:
+            response.set_cookie(SESSION_COOKIE, new_cookie, httponly=True, samesite="strict", path="/")
+        return response
+
+    def error_page(self, request: Request, status: int, message: str, title: str | None = None) -> Response:
+        """An error as a page (or as JSON under /api/): the one-line message, never a traceback."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status, headers=common_headers())
+        titles = {400: "The file could not be audited", 403: "Request refused", 404: "Not found",
+                  413: "Upload too large", 415: "File type not accepted", 401: "Access token needed"}
+        return self.page(request, "error.html", status, title=title or titles.get(status, "Something went wrong"),
+                         message=message, http_status=status)
+
+    # ---- pages -----------------------------------------------------------------------------------
+    async def home(self, request: Request) -> Response:
+        """The upload form."""
+        return self.page(request, "upload.html", profiles=profiles.list_profiles(),
+                         today=dt.date.today().isoformat(), runs=self.jobs.store.list()[:5])
+
+    async def create_from_form(self, request: Request) -> Response:
+        """POST /audits: store the upload, start the run, go to its page."""
+        run, _form = await self._receive_run(request, source="page")
+        return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+    async def runs(self, request: Request) -> Response:
+        """Past audits of this server, newest first."""
+        return self.page(request, "runs.html", runs=self.jobs.store.list())
+
+    async def run_page(self, request: Request) -> Response:
+        """One run: progress while it works, the review form, the report when done, the error when failed."""
+        run = self._run(request)
+        if run.status == "done":
+            return RedirectResponse(f"/runs/{run.id}/report", status_code=303)
+        if run.status == "failed":
+            return self.error_page(request, run.error_status or 500, run.error or "failed",
+                                   title="The audit could not run" if (run.error_status or 500) >= 500 else None)
+        if run.status == "review":
+            return self._review_page(request, run)
+        return self.page(request, "progress.html", run=run)
+
+    def _review_page(self, request: Request, run: Run, error: str | None = None, status: int = 200) -> Response:
+        """The mapping review form."""
+        return self.page(request, "review.html", status, run=run, review=run.proposal, fields=field_choices(),
+                         error=error)
+
+    async def submit_review(self, request: Request) -> Response:
+        """POST /runs/{id}/review: apply the corrected mapping (and save it as a profile), then audit or re-read."""
+        run = self._run(request)
+        self._check_origin(request)
+        form = await request.form(max_files=0, max_fields=5000)
+        if not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD)):
+            raise HTTPException(403, "the form has expired (the server restarted or the cookie is missing); "
+                                "open the page again and resubmit")
+        if run.status != "review" or run.proposal is None:
+            raise HTTPException(409, "this audit is not waiting for a mapping review")
+        try:
+            header_row = _header_row(str(form.get("header_row", "")))
+            again = form.get("action") == "preview" or header_row != run.proposal.get("header_row")
+            chosen = {}
+            for key, value in form.multi_items():
+                if key.startswith("map-"):
+                    parts = key[4:].split("-")
+                    if len(parts) == 3 and all(p.isdigit() for p in parts):
+                        chosen[tuple(int(p) for p in parts)] = str(value)
+            overrides, full = ({}, {}) if again else corrections(run.proposal, chosen)
+            saved = None
+            if form.get("save_profile") and not again:
+                saved = profiles.save(str(form.get("profile_name", "")), {**run.overrides, **full, **overrides},
+                                      header_row)
+        except InputError as exc:
+            return self._review_page(request, run, error=str(exc), status=400)
+        run.overrides = {**run.overrides, **overrides}
+        run.header_row = header_row
+        if saved:
+            run.profile = saved
+        self.jobs.resume(run, review_again=again)
+        return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+    async def rerun(self, request: Request) -> Response:
+        """POST /runs/{id}/rerun: read a kept run's files again and stop for a mapping review."""
+        run = self._run(request)
+        self._check_origin(request)
+        form = await request.form(max_files=0, max_fields=20)
+        if not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD)):
+            raise HTTPException(403, "the form has expired; open the page again and resubmit")
+        if run.status not in FINISHED or not run.inputs_kept:
+            raise HTTPException(409, "only a finished run whose files were kept can be re-run")
+        self.jobs.resume(run, review_again=True)
+        return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+    async def report(self, request: Request) -> Response:
+        """The HTML report of a finished run, with its download toolbar."""
+        run = self._run(request)
+        if run.status != "done":
+            return RedirectResponse(f"/runs/{run.id}", status_code=303)
+        return FileResponse(run.report_dir / VIEW, media_type="text/html; charset=utf-8",
+                            headers={**common_headers(), "content-security-policy": REPORT_CSP})
+
+    async def download(self, request: Request) -> Response:
+        """One report file of a finished run, as an attachment; only the known report names are served."""
+        run = self._run(request)
+        name = request.path_params["name"]
+        if name not in DOWNLOADS or run.status != "done":
+            raise HTTPException(404, "no such report file")
+        stem = Path(run.inputs[0].name).stem if run.inputs else "audit"
+        return FileResponse(run.report_dir / name, media_type=DOWNLOADS[name], filename=f"{stem}-{name}",
+                            headers=common_headers())
+
+    # ---- API ------------------------------------------------------------------------------------
+    async def api_create(self, request: Request) -> Response:
+        """POST /api/audits: upload files and start an audit; with wait=true, answer when it has finished."""
+        run, form = await self._receive_run(request, source="api")
+        if _truthy(request.query_params.get("wait", "")) or form.flag("wait"):
+            await self._wait(run)
+        return self._run_response(run, created=True)
+
+    async def api_list(self, request: Request) -> Response:
+        """GET /api/audits: every run of this server, newest first."""
+        return JSONResponse({"audits": [run_json(r, full=False) for r in self.jobs.store.list()]},
+                            headers=common_headers())
+
+    async def api_get(self, request: Request) -> Response:
+        """GET /api/audits/{id}: status, progress, summary or error, review proposal, links."""
+        run = self._run(request)
+        if _truthy(request.query_params.get("wait", "")):
+            await self._wait(run)
+        return self._run_response(run)
+
+    async def api_findings(self, request: Request) -> Response:
+        """GET /api/audits/{id}/findings: findings.json of a finished run."""
+        run = self._run(request)
+        if run.status != "done":
+            raise HTTPException(409, f"the audit is {run.status}, not done")
+        return FileResponse(run.report_dir / "findings.json", media_type="application/json",
+                            headers=common_headers())
+
+    async def api_mapping(self, request: Request) -> Response:
+        """POST /api/audits/{id}/mapping: corrections {columns, header_row, review_again} for a run in review."""
+        run = self._run(request)
+        self._check_origin(request)
+        if run.status != "review":
+            raise HTTPException(409, "this audit is not waiting for a mapping review")
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise HTTPException(400, "the body must be JSON: {\"columns\": {field: header}, \"header_row\": n}")
+        if not isinstance(body, dict) or not isinstance(body.get("columns", {}), dict):
+            raise HTTPException(400, "columns must be an object of field -> column header")
+        try:
+            columns = parse_overrides([f"{k}={v}" for k, v in body.get("columns", {}).items()])
+            header_row = _header_row(str(body.get("header_row") or ""))
+        except InputError as exc:
+            raise HTTPException(400, str(exc))
+        run.overrides = {**run.overrides, **columns}
+        run.header_row = header_row
+        self.jobs.resume(run, review_again=bool(body.get("review_again")))
+        if body.get("wait"):
+            await self._wait(run)
+        return self._run_response(run)
+
+    async def openapi(self, request: Request) -> Response:
+        """GET /api/openapi.json."""
+        return JSONResponse(OPENAPI, headers=common_headers())
+
+    async def api_docs(self, request: Request) -> Response:
+        """GET /api/docs: the API described on one page (from the OpenAPI document)."""
+        return self.page(request, "api_docs.html", spec=OPENAPI)
+
+    # ---- helpers --------------------------------------------------------------------------------
+    def _run(self, request: Request) -> Run:
+        """The run named in the path, or 404."""
+        run = self.jobs.store.get(request.path_params["run_id"])
+        if run is None:
+            raise HTTPException(404, "no audit with this id on this server (runs are kept while it runs)")
+        return run
+
+    def _check_origin(self, request: Request) -> None:
+        """Refuse POSTs a browser sends from another site."""
+        if not same_origin(request.headers):
+            raise HTTPException(403, "cross-site request refused")
+
+    async def _wait(self, run: Run) -> None:
+        """Wait (without blocking the event loop) until the run is finished or waits for review."""
+        deadline = time.monotonic() + WAIT_LIMIT
+        while not run.done_event.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    def _run_response(self, run: Run, created: bool = False) -> Response:
+        """A run as JSON with the status code its state calls for."""
+        body = run_json(run)
+        if run.status == "failed":
+            status = run.error_status or 500
+        elif run.status in FINISHED or run.status == "review":
+            status = 200
+        else:
+            status = 202 if created else 200
+        headers = {**common_headers(), "location": f"/api/audits/{run.id}"}
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    async def _receive_run(self, request: Request, source: str) -> tuple[Run, Received]:
+        """Stream the upload into a new private run folder, check it, and start the run."""
+        self._check_origin(request)
+        folder = self.jobs.run_dir()
+        try:
+            form = await receive(request, folder / "inputs", self.settings.max_bytes)
+            if source == "page" and not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE),
+                                                              form.get(CSRF_FIELD)):
+                raise HTTPException(403, "the form has expired (the server restarted or the cookie is missing); "
+                                    "open the upload page again and resubmit")
+            run = _build_run(form, folder, self.settings.max_bytes, source)
+            await run_in_threadpool(_sniff_all, run)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self.jobs.start(run)
+        return run, form
+
+
+def _truthy(text: str) -> bool:
+    """A query flag: 1/true/yes."""
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _header_row(text: str) -> int | None:
+    """A header row number from a form field (blank = detect)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise InputError("header row", f"{text!r} is not a row number (1-1000); leave it blank to detect")
+    return int(text)
+
+
+def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
+    """A Run from the received form: files, pairing tables, as-of date, profile, corrections, flags."""
+    cdms = [f for f in form.files if f.field == "files"]
+    if not cdms:
+        raise InputError("upload", "choose at least one chargemaster file")
+    try:
+        as_of = dt.date.fromisoformat(form.get("as_of")) if form.get("as_of") else dt.date.today()
+    except ValueError:
+        raise InputError("as-of date", f"{form.get('as_of')!r} is not a date (YYYY-MM-DD)") from None
+    inputs, seen = [], set()
+    for f in form.files:
+        name = _unique(f.name, seen)
+        inputs.append(RunInput(name, "chargemaster" if f.field == "files" else "pairing-table", f.path, f.size))
+    review = form.get("review").lower()
+    mode = ("always" if review in ("on", "true", "1", "yes", "always") else "auto" if review == "auto"
+            else "never" if review in ("never", "false", "0", "no") or source == "api" else "auto")
+    run = Run(id=new_id(), dir=folder, inputs=inputs, as_of=as_of, max_bytes=max_bytes, keep=form.flag("keep"),
+              review=mode, source=source)
+    if form.get("profile"):
+        prof = profiles.load(form.get("profile"))
+        run.profile = profiles.safe_name(form.get("profile"))
+        run.overrides, run.header_row, run.sheets = dict(prof["columns"]), prof["header_row"], prof["sheets"]
+    columns = form.fields.get("column", [])
+    if form.get("columns"):
+        try:
+            mapping = json.loads(form.get("columns"))
+        except ValueError:
+            raise InputError("columns", "must be a JSON object of field -> column header") from None
+        if not isinstance(mapping, dict):
+            raise InputError("columns", "must be a JSON object of field -> column header")
+        columns = columns + [f"{k}={v}" for k, v in mapping.items()]
+    run.overrides.update(parse_overrides(columns))
+    if form.get("header_row"):
+        run.header_row = _header_row(form.get("header_row"))
+    return run
+
+
+def _unique(name: str, seen: set[str]) -> str:
+    """A display name not used yet in this run ('cdm (2).xlsx' for the second 'cdm.xlsx')."""
+    out, n = name, 1
+    while out.lower() in seen:
+        n += 1
+        out = f"{Path(name).stem} ({n}){Path(name).suffix}"
+    seen.add(out.lower())
+    return out
+
+
+def _sniff_all(run: Run) -> None:
+    """Refuse empty, disguised, encrypted or damaged files at upload time (InputError with the upload's name)."""
+    from auditor.ingest.sniff import sniff
+
+    for i in run.inputs:
+        try:
+            sniff(i.path, run.max_bytes)
+        except InputError as exc:
+            raise InputError(i.name, exc.reason) from None
+
+
+def run_json(run: Run, full: bool = True) -> dict:
+    """The API's view of a run."""
+    out = {
+        "id": run.id, "status": run.status, "detail": run.detail, "created": run.created.isoformat(timespec="seconds"),
+        "elapsed_seconds": run.elapsed(), "as_of": run.as_of.isoformat(), "title": run.title,
+        "inputs": [{"name": i.name, "role": i.role, "size": i.size} for i in run.inputs],
+        "options": {"columns": run.overrides, "header_row": run.header_row, "profile": run.profile,
+                    "keep": run.keep, "review": run.review},
+        "links": {"self": f"/api/audits/{run.id}", "page": f"/runs/{run.id}"},
+    }
+    if run.status == "failed":
+        out["error"], out["error_status"] = run.error, run.error_status
+    if run.status == "done" and run.summary:
+        out["summary"] = run.summary["summary"]
+        out["quarter"] = run.summary["quarter"]
+        base = f"/runs/{run.id}"
+        out["links"].update({"report": f"{base}/report", "findings": f"/api/audits/{run.id}/findings",
+                             "xlsx": f"{base}/report.xlsx", "json": f"{base}/findings.json",
+                             "csv": f"{base}/findings.csv", "run_csv": f"{base}/findings-run.csv",
+                             "html": f"{base}/report.html"})
+    if run.status == "review" and full and run.proposal:
+        out["review"] = run.proposal
+        out["links"]["mapping"] = f"/api/audits/{run.id}/mapping"
+    return out
+
+
+class AuthMiddleware:
+    """With an access token set: accept ?token= once (then a cookie), or a bearer token; refuse the rest."""
+
+    def __init__(self, app, web: Web):
+        self.app, self.web = app, web
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.web.guard.token:
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        guard = self.web.guard
+        if guard.token_matches(request.query_params.get("token")):
+            response = RedirectResponse(quote(request.url.path), status_code=303)
+            response.set_cookie(AUTH_COOKIE, guard.auth_cookie(), httponly=True, samesite="strict", path="/")
+            return await response(scope, receive, send)
+        if not guard.authorised(request.headers, request.cookies):
+            response = self.web.error_page(request, 401, "this server needs its access token: open the address "
+                                           "printed when it started (…/?token=…), or send Authorization: Bearer TOKEN")
+            return await response(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def create_app(settings: WebSettings | None = None, store: RunStore | None = None,
+               jobs: Jobs | None = None) -> Starlette:
+    """The ASGI application; `app.state.jobs` holds the run registry and workers (closed at shutdown)."""
+    settings = settings or WebSettings()
+    jobs = jobs or Jobs(store, workers=settings.workers)
+    web = Web(settings, jobs)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        jobs.close()
+
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        return web.error_page(request, exc.status_code, str(exc.detail))
+
+    async def on_upload_error(request: Request, exc: UploadError) -> Response:
+        return web.error_page(request, exc.status, exc.message)
+
+    async def on_input_error(request: Request, exc: InputError) -> Response:
+        return web.error_page(request, 400, str(exc))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return web.error_page(request, 500, "The server hit an unexpected error. The server log has the details.")
+
+    routes = [
+        Route("/", web.home), Route("/audits", web.create_from_form, methods=["POST"]),
+        Route("/runs", web.runs), Route("/runs/{run_id}", web.run_page),
+        Route("/runs/{run_id}/review", web.submit_review, methods=["POST"]),
+        Route("/runs/{run_id}/rerun", web.rerun, methods=["POST"]), Route("/runs/{run_id}/report", web.report), Route("/runs/{run_id}/{name}", web.download),
+        Route("/api/audits", web.api_create, methods=["POST"]), Route("/api/audits", web.api_list),
+        Route("/api/audits/{run_id}", web.api_get), Route("/api/audits/{run_id}/findings", web.api_findings),
+        Route("/api/audits/{run_id}/mapping", web.api_mapping, methods=["POST"]),
+        Route("/api/openapi.json", web.openapi), Route("/api/docs", web.api_docs),
+        Route("/api", lambda r: RedirectResponse("/api/docs", status_code=303)),
+        Route("/favicon.ico", lambda r: Response(status_code=204)),
+    ]
+    middleware = [Middleware(AuthMiddleware, web=web)]
+    if is_loopback(settings.host):
+        # Loopback only: refuse other Host names, so a web page cannot reach the app by DNS rebinding.
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "::1",
+                                                                              "[::1]"]))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers={
+        HTTPException: on_http_error, UploadError: on_upload_error, InputError: on_input_error, Exception: on_crash})
+    app.state.jobs = jobs
+    app.state.web = web
+    return app

@@ -1,0 +1,72 @@
+"""The `serve` command: start the local web app (uvicorn), or answer one request in process with --get."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+
+from auditor.web.security import is_loopback
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback exposes the app to the network.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--max-upload-mb", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Refuse uploads larger than this many MB (all files of one audit together).")
+@click.option("--token", default=None, envvar="CDM_AUDIT_TOKEN",
+              help="Access token: browsers open /?token=TOKEN once, API clients send Authorization: Bearer TOKEN. "
+                   "Generated when --host is not loopback.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Audits run at the same time (the rest wait in the queue).")
+@click.option("--get", "get_path", default=None, metavar="PATH",
+              help="Answer one GET request in process, print the response body and exit (no server).")
+def serve(host, port, max_upload_mb, token, workers, get_path):
+    """Start the local web app: upload files, review the column mapping, read the report, download Excel/JSON/CSV."""
+    from auditor.web.app import WebSettings, create_app
+
+    settings = WebSettings(host=host, port=port, max_upload_mb=max_upload_mb, token=token, workers=workers)
+    if get_path is not None:
+        sys.exit(_get(create_app(settings), get_path, token))
+    if not is_loopback(host) and not token:
+        settings.token = secrets.token_urlsafe(24)
+        click.echo(f"warning: --host {host} is reachable from the network and the app has no user accounts; "
+                   "it is protected only by this generated access token (share it only with the people who "
+                   "should use the app).", err=True)
+    elif not is_loopback(host):
+        click.echo(f"warning: --host {host} is reachable from the network; only the access token protects it.",
+                   err=True)
+    _run_server(create_app(settings), settings)
+
+
+def _get(app, path: str, token: str | None) -> int:
+    """Print the body of one in-process GET; exit status 0 for 2xx/3xx, 1 otherwise."""
+    from auditor.web.inprocess import request
+
+    headers = [("authorization", f"Bearer {token}")] if token else []
+    try:
+        status, _headers, body = request(app, path if path.startswith("/") else "/" + path, headers=headers)
+    finally:
+        app.state.jobs.close()
+    click.echo(body.decode("utf-8", "replace"), nl=not body.endswith(b"\n"))
+    if status >= 400:
+        click.echo(f"HTTP {status}", err=True)
+    return 0 if status < 400 else 1
+
+
+def _run_server(app, settings) -> None:
+    """Serve with uvicorn until Ctrl+C; the temporary folder is removed on the way out."""
+    import uvicorn
+
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{shown}:{settings.port}/"
+    click.echo(f"cdm-audit web app on {url}" + (f"?token={settings.token}" if settings.token else ""), err=True)
+    click.echo(f"uploads up to {settings.max_upload_mb} MB; Ctrl+C stops the server and deletes every upload and "
+               "report it holds", err=True)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                    server_header=False)
+    finally:
+        app.state.jobs.close()

@@ -1,0 +1,260 @@
+"""Runs and their worker: a run registry (RunStore) and a small thread pool that reads, audits and writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from auditor.errors import InputError
+from auditor.ingest import IngestOptions
+
+log = logging.getLogger("auditor.web")
+
+STATUSES = ("queued", "reading", "review", "auditing", "writing", "done", "failed")
+FINISHED = ("done", "failed")
+MAX_RUNS = 200
+
+
+@dataclass
+class RunInput:
+    """One uploaded file: display name, role (chargemaster or pairing-table), stored path, size."""
+
+    name: str
+    role: str
+    path: Path
+    size: int
+
+
+@dataclass
+class Run:
+    """One audit submitted through the page or the API, from upload to reports."""
+
+    id: str
+    dir: Path
+    inputs: list[RunInput]
+    as_of: dt.date
+    max_bytes: int
+    overrides: dict[str, str] = field(default_factory=dict)
+    header_row: int | None = None
+    sheets: list[str] | None = None
+    profile: str | None = None
+    keep: bool = False
+    # "auto": stop for review when detection is unsure (the page); "always"; "never" (API default, like the CLI).
+    review: str = "auto"
+    source: str = "page"
+    created: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    status: str = "queued"
+    detail: str = ""
+    started: float | None = None
+    finished: float | None = None
+    error: str | None = None
+    error_status: int | None = None
+    summary: dict | None = None
+    proposal: dict | None = None
+    done_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def title(self) -> str:
+        """The chargemaster file names, as the run list shows them."""
+        return ", ".join(i.name for i in self.inputs if i.role == "chargemaster")
+
+    @property
+    def report_dir(self) -> Path:
+        """Where the reports are written."""
+        return self.dir / "reports"
+
+    @property
+    def inputs_kept(self) -> bool:
+        """Whether the uploaded files are still on disk (kept runs, or runs not finished yet)."""
+        return all(i.path.exists() for i in self.inputs)
+
+    def ingest_options(self) -> IngestOptions:
+        """The reading options of this run (profile, corrections, header row)."""
+        return IngestOptions(overrides=dict(self.overrides), header_row=self.header_row, sheets=self.sheets,
+                             max_bytes=self.max_bytes)
+
+    def names(self) -> dict[str, str]:
+        """Stored path -> display name, to put the uploaded names back into reports and messages."""
+        return {str(i.path): i.name for i in self.inputs}
+
+    def elapsed(self) -> float:
+        """Seconds since the work started (0 while queued)."""
+        if self.started is None:
+            return 0.0
+        return round((self.finished or time.monotonic()) - self.started, 1)
+
+
+class RunStore(Protocol):
+    """Where runs are listed and found again; an in-memory store now, the SQLite run history later."""
+
+    def add(self, run: Run) -> None:
+        """Register a new run."""
+
+    def get(self, run_id: str) -> Run | None:
+        """The run with this id, or None."""
+
+    def list(self) -> list[Run]:
+        """All runs, newest first."""
+
+    def update(self, run: Run) -> None:
+        """Persist a run's changed status (a no-op for the in-memory store)."""
+
+    def remove(self, run_id: str) -> None:
+        """Forget a run."""
+
+
+class MemoryRunStore:
+    """Runs of this server process, kept in memory."""
+
+    def __init__(self):
+        self._runs: dict[str, Run] = {}
+        self._lock = threading.Lock()
+
+    def add(self, run: Run) -> None:
+        """Register a new run."""
+        with self._lock:
+            self._runs[run.id] = run
+
+    def get(self, run_id: str) -> Run | None:
+        """The run with this id, or None."""
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def list(self) -> list[Run]:
+        """All runs, newest first."""
+        with self._lock:
+            return sorted(self._runs.values(), key=lambda r: r.created, reverse=True)
+
+    def update(self, run: Run) -> None:
+        """Nothing to persist: the run object is the record."""
+
+    def remove(self, run_id: str) -> None:
+        """Forget a run."""
+        with self._lock:
+            self._runs.pop(run_id, None)
+
+
+def new_id() -> str:
+    """A run id: random, URL-safe, not guessable."""
+    return secrets.token_urlsafe(9)
+
+
+def public_message(exc: InputError, names: dict[str, str]) -> str:
+    """An InputError's one line with private upload paths replaced by the uploaded names."""
+    text = str(exc)
+    for path, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(path, name).replace(Path(path).name, name)
+    return text
+
+
+class Jobs:
+    """Owns the private temporary folder, the run store and the worker threads."""
+
+    def __init__(self, store: RunStore | None = None, workers: int = 2, root: Path | None = None):
+        self.store = store or MemoryRunStore()
+        # mkdtemp makes the folder 0700: uploads are readable by this user only.
+        self.root = root or Path(tempfile.mkdtemp(prefix="cdm-audit-web-"))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cdm-audit-run")
+
+    def run_dir(self) -> Path:
+        """A new private folder for one run (0700), with its inputs subfolder."""
+        path = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
+        (path / "inputs").mkdir(mode=0o700)
+        return path
+
+    def start(self, run: Run) -> None:
+        """Register the run and queue it: read, stop for review when unsure (or asked), else audit."""
+        self.store.add(run)
+        self._prune()
+        self.pool.submit(self._work, run, True)
+
+    def resume(self, run: Run, review_again: bool = False) -> None:
+        """Queue a run again after the analyst's corrections: audit now, or read and stop for review again."""
+        run.status, run.detail, run.error, run.proposal = "queued", "", None, None
+        run.review = "always" if review_again else "never"
+        run.done_event.clear()
+        self.store.update(run)
+        self.pool.submit(self._work, run, review_again)
+
+    def _set(self, run: Run, status: str, detail: str = "") -> None:
+        """Move a run to a new status."""
+        run.status, run.detail = status, detail
+        if status in FINISHED or status == "review":
+            run.finished = time.monotonic()
+            run.done_event.set()
+        self.store.update(run)
+
+    def _work(self, run: Run, review_first: bool) -> None:
+        """The whole job of one run; every failure ends as a failed status, never as an exception."""
+        run.started, run.finished = time.monotonic(), None
+        try:
+            if review_first and run.review != "never" and self._needs_review(run):
+                return
+            self._audit(run)
+        except InputError as exc:
+            run.error, run.error_status = public_message(exc, run.names()), 400
+            self._set(run, "failed")
+        except Exception:  # the log gets the traceback; the client gets one sentence
+            log.exception("run %s failed", run.id)
+            run.error = "The audit stopped on an unexpected error. The server log has the details."
+            run.error_status = 500
+            self._set(run, "failed")
+        finally:
+            if run.status in FINISHED and not run.keep:
+                self.drop_inputs(run)
+
+    def _needs_review(self, run: Run) -> bool:
+        """Read the chargemaster files; when the mapping is unsure (or review was asked), stop for review."""
+        from auditor.ingest import read_file
+        from auditor.web.review import build_review, unsure_reasons
+
+        self._set(run, "reading", "reading " + run.title)
+        options = run.ingest_options()
+        cdms = [i for i in run.inputs if i.role == "chargemaster"]
+        reports = [(i.name, i.path, read_file(i.path, options)[1]) for i in cdms]
+        rows = sum(s.rows_read for _n, _p, r in reports for s in r.sheets)
+        reasons = unsure_reasons([(n, r) for n, _p, r in reports])
+        if not (reasons or run.review == "always"):
+            run.detail = f"read {rows:,} rows"
+            return False
+        run.proposal = build_review(reports, reasons, options)
+        self._set(run, "review", f"read {rows:,} rows")
+        return True
+
+    def _audit(self, run: Run) -> None:
+        """Run the audit with the CLI's core, then write every report."""
+        from auditor.audit import AuditRequest, run_audit
+        from auditor.web.outputs import write_all
+
+        self._set(run, "auditing", run.detail)
+        request = AuditRequest(as_of=run.as_of, ingest=run.ingest_options(),
+                               pairing_tables=[i.path for i in run.inputs if i.role == "pairing-table"])
+        result = run_audit([i.path for i in run.inputs if i.role == "chargemaster"], request)
+        self._set(run, "writing", f"{len(result.findings):,} findings")
+        run.summary = write_all(result, run.names(), run.report_dir)
+        self._set(run, "done", f"{len(result.findings):,} findings")
+
+    def drop_inputs(self, run: Run) -> None:
+        """Delete a run's uploaded files (its reports stay)."""
+        shutil.rmtree(run.dir / "inputs", ignore_errors=True)
+
+    def _prune(self) -> None:
+        """Forget the oldest finished runs past MAX_RUNS, with their folders."""
+        finished = [r for r in self.store.list() if r.status in FINISHED]
+        for old in finished[MAX_RUNS:]:
+            self.store.remove(old.id)
+            shutil.rmtree(old.dir, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop the workers and delete the server's temporary folder with every run in it."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(self.root, ignore_errors=True)

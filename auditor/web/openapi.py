@@ -1,0 +1,124 @@
+"""The JSON API described as an OpenAPI 3.1 document (served at /api/openapi.json and shown at /api/docs)."""
+
+from __future__ import annotations
+
+from auditor import __version__
+from auditor.web.uploads import ACCEPTED
+
+_ERROR = {"type": "object", "properties": {"error": {"type": "string", "description": "One-line message naming "
+                                                     "the file (and sheet, row, column where known)."}}}
+_RUN = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["queued", "reading", "review", "auditing", "writing", "done", "failed"]},
+        "detail": {"type": "string", "description": "Progress note, e.g. 'read 295 rows' or '41 findings'."},
+        "created": {"type": "string", "format": "date-time"},
+        "elapsed_seconds": {"type": "number"},
+        "as_of": {"type": "string", "format": "date"},
+        "inputs": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "role": {"type": "string", "enum": ["chargemaster", "pairing-table"]},
+            "size": {"type": "integer"}}}},
+        "options": {"type": "object"},
+        "summary": {"type": "object", "description": "When done: rows read/audited/skipped, findings by severity, "
+                    "category, family and edit (the `summary` of findings.json)."},
+        "error": {"type": "string", "description": "When failed: the one-line message."},
+        "error_status": {"type": "integer", "description": "When failed: 400 for bad input, 500 otherwise."},
+        "review": {"type": "object", "description": "When status is review: why, and per file and sheet the "
+                   "header cells, the field detected for each column and the first rows."},
+        "links": {"type": "object", "description": "self, page; when done also report, findings, xlsx, json, csv, "
+                  "run_csv, html; when in review, mapping."},
+    },
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    """A JSON response entry."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "400": _json(_ERROR, "Bad input: empty, damaged, disguised or unreadable file, bad date, unknown field."),
+    "401": _json(_ERROR, "An access token is set (`--token`) and none was sent."),
+    "403": _json(_ERROR, "Cross-site request."),
+    "413": _json(_ERROR, "The upload is larger than --max-upload-mb."),
+    "415": _json(_ERROR, f"A file type other than {', '.join(ACCEPTED)}, or a body that is not multipart."),
+}
+_ID = [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "cdm-audit web API", "version": __version__,
+             "description": "Upload chargemaster files (and pairing tables), follow the audit, fetch the findings. "
+                            "The same core and report writers as the `cdm-audit audit` command."},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                   "description": "Only when the server runs with --token."}}},
+    "paths": {
+        "/api/audits": {
+            "post": {
+                "summary": "Upload files and start an audit",
+                "description": "Answers 202 with the run (status queued) and a Location header; poll "
+                               "GET /api/audits/{id}. With `wait=true` (query or form field) it answers when the "
+                               "audit is done (200), failed (400/500) or waits for a mapping review (200).",
+                "parameters": [{"name": "wait", "in": "query", "schema": {"type": "boolean"}}],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["files"],
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                  "description": "Chargemaster file(s); repeat the field for several."},
+                        "pairing_table": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                          "description": "Encoder pairing table(s), optional."},
+                        "as_of": {"type": "string", "format": "date", "description": "Default: today."},
+                        "profile": {"type": "string", "description": "Name of a saved column profile."},
+                        "columns": {"type": "string", "description": "JSON object field -> column header, "
+                                    "e.g. {\"revenue_code\": \"UB CODE\"}."},
+                        "column": {"type": "array", "items": {"type": "string"},
+                                   "description": "FIELD=HEADER, repeatable (like --column)."},
+                        "header_row": {"type": "integer", "minimum": 1},
+                        "review": {"type": "string", "enum": ["true", "auto", "false"],
+                                   "description": "true: stop for a mapping review (status review); auto: stop "
+                                   "only when header detection is unsure (what the page does); false (default): "
+                                   "audit with the detected mapping, like the CLI."},
+                        "keep": {"type": "boolean", "description": "Keep the uploaded files while the server "
+                                 "runs (default: deleted after the audit)."},
+                        "wait": {"type": "boolean"},
+                    }}}}},
+                "responses": {"200": _json(_RUN, "Finished (wait=true)."), "202": _json(_RUN, "Accepted."),
+                              **_ERRORS},
+            },
+            "get": {"summary": "List the audits of this server, newest first",
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "audits": {"type": "array", "items": _RUN}}}, "The runs.")}},
+        },
+        "/api/audits/{run_id}": {"get": {
+            "summary": "Status, progress, summary or error of one audit",
+            "parameters": _ID + [{"name": "wait", "in": "query", "schema": {"type": "boolean"},
+                                  "description": "Answer when the run is finished or waits for review."}],
+            "responses": {"200": _json(_RUN, "The run (a failed run is 200 here, with error and error_status)."),
+                          "404": _json(_ERROR, "No such run on this server.")}}},
+        "/api/audits/{run_id}/findings": {"get": {
+            "summary": "findings.json of a finished audit", "parameters": _ID,
+            "responses": {"200": {"description": "The findings document (run, summary, findings, skipped_rows).",
+                                  "content": {"application/json": {}}},
+                          "409": _json(_ERROR, "Not done yet.")}}},
+        "/api/audits/{run_id}/mapping": {"post": {
+            "summary": "Correct the column mapping of an audit waiting for review, then audit",
+            "parameters": _ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "columns": {"type": "object", "additionalProperties": {"type": "string"},
+                                "description": "field -> column header"},
+                    "header_row": {"type": ["integer", "null"]},
+                    "review_again": {"type": "boolean", "description": "Re-read and stop for review again."},
+                    "wait": {"type": "boolean"}}}}}},
+            "responses": {"200": _json(_RUN, "Accepted (or finished with wait)."), **_ERRORS,
+                          "409": _json(_ERROR, "The run is not waiting for review.")}}},
+        "/runs/{run_id}/{name}": {"get": {
+            "summary": "Download a report file of a finished audit",
+            "parameters": _ID + [{"name": "name", "in": "path", "required": True, "schema": {
+                "type": "string", "enum": ["report.xlsx", "findings.json", "findings.csv", "findings-run.csv",
+                                           "report.html"]}}],
+            "responses": {"200": {"description": "The file, as an attachment."},
+                          "404": {"description": "Unknown run or file, or not done (an HTML page)."}}}},
+    },
+}

@@ -1,0 +1,222 @@
+"""Stream a multipart upload into a private folder: size cap, accepted file types, generated file names."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+ACCEPTED = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".psv", ".json")
+MAX_FIELD_BYTES = 64 * 1024
+# Past the cap the rest of the body is read and thrown away (up to this much) so that the browser,
+# still sending, receives the 413 page instead of a reset connection.
+DRAIN_LIMIT = 256 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_UNSAFE = re.compile(r"[<>:\"/\\|?*]+")
+
+
+class UploadError(Exception):
+    """An upload the server refuses: HTTP status and the one-line message shown to the user."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Upload:
+    """One stored file: the form field it came in, its display name, where it is stored, its size."""
+
+    field: str
+    name: str
+    path: Path
+    size: int = 0
+
+
+@dataclass
+class Received:
+    """A parsed form: text fields (every value of each name) and the stored files."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: list[Upload] = field(default_factory=list)
+
+    def get(self, name: str, default: str = "") -> str:
+        """First value of a text field, stripped."""
+        values = self.fields.get(name)
+        return values[0].strip() if values else default
+
+    def flag(self, name: str) -> bool:
+        """A checkbox or boolean field: on/true/1/yes."""
+        return self.get(name).lower() in ("on", "true", "1", "yes")
+
+
+def display_name(raw: str) -> str:
+    """A client file name reduced to a harmless label: last path part, no control or path characters."""
+    name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", _CONTROL.sub("", name)).strip(" .")
+    if len(name) > 120:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 110] + dot + ext[:8]) if dot and len(ext) <= 8 else name[:120]
+    return name or "upload"
+
+
+def accepted_suffix(name: str) -> str | None:
+    """The lower-case suffix when it is one of the accepted types, else None."""
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix in ACCEPTED else None
+
+
+def mb(n: int) -> str:
+    """Bytes as MB for messages ('1.5 MB', '100 MB')."""
+    return f"{n / 2**20:.1f} MB".replace(".0 MB", " MB")
+
+
+def _type_error(name: str) -> UploadError:
+    """415 for a file whose name is not an accepted type."""
+    return UploadError(415, f"{name}: this file type is not accepted; upload {', '.join(ACCEPTED)} files")
+
+
+class _Parser:
+    """python-multipart callbacks writing file parts straight into `dest` while counting bytes."""
+
+    def __init__(self, dest: Path, max_bytes: int, file_fields: tuple[str, ...], max_files: int, max_fields: int):
+        self.dest, self.max_bytes, self.file_fields = dest, max_bytes, file_fields
+        self.max_files, self.max_fields = max_files, max_fields
+        self.out = Received()
+        self.total = 0
+        self.error: UploadError | None = None
+        self._headers: dict[bytes, bytes] = {}
+        self._hname = self._hvalue = b""
+        self._field: str | None = None
+        self._value = bytearray()
+        self._upload: Upload | None = None
+        self._fh = None
+        self._skip = False
+
+    def fail(self, err: UploadError) -> None:
+        """Remember the first refusal; everything after it is only drained."""
+        if self.error is None:
+            self.error = err
+        self.close()
+
+    def close(self) -> None:
+        """Close the file being written, if any."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def on_part_begin(self) -> None:
+        self._headers, self._field, self._value, self._upload, self._skip = {}, None, bytearray(), None, False
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._hname += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._hvalue += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._hname.lower()] = self._hvalue
+        self._hname = self._hvalue = b""
+
+    def on_headers_finished(self) -> None:
+        if self.error:
+            return
+        _disp, opts = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = opts.get(b"name", b"").decode("utf-8", "replace")
+        if not name:
+            return self.fail(UploadError(400, "malformed form: a part has no field name"))
+        self._field = name
+        if b"filename" not in opts:
+            if sum(len(v) for v in self.out.fields.values()) >= self.max_fields:
+                return self.fail(UploadError(400, f"too many form fields (at most {self.max_fields})"))
+            return
+        raw = opts[b"filename"].decode("utf-8", "replace")
+        if not raw:  # a file input left empty: browsers still send an empty part
+            self._skip = True
+            return
+        if name not in self.file_fields:
+            return self.fail(UploadError(400, f"unexpected file field {name!r}"))
+        shown = display_name(raw)
+        suffix = accepted_suffix(shown)
+        if suffix is None:
+            return self.fail(_type_error(shown))
+        if len(self.out.files) >= self.max_files:
+            return self.fail(UploadError(400, f"too many files (at most {self.max_files} in one audit)"))
+        # The stored name is generated; the client's name is only ever a label.
+        path = self.dest / f"input-{len(self.out.files) + 1}{suffix}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._fh = os.fdopen(fd, "wb")
+        self._upload = Upload(name, shown, path)
+        self.out.files.append(self._upload)
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.error or self._skip or self._field is None:
+            return
+        n = end - start
+        if self._upload is None:
+            if len(self._value) + n > MAX_FIELD_BYTES:
+                return self.fail(UploadError(400, f"form field {self._field!r} is too long"))
+            self._value += data[start:end]
+            return
+        self.total += n
+        if self.total > self.max_bytes:
+            return self.fail(UploadError(413, f"{self._upload.name}: the upload is larger than the "
+                                         f"{mb(self.max_bytes)} limit; split the file or ask for a higher "
+                                         "--max-upload-mb"))
+        # Local disk writes of one network chunk: too short to be worth a thread hop.
+        self._fh.write(data[start:end])
+        self._upload.size += n
+
+    def on_part_end(self) -> None:
+        if self.error or self._skip or self._field is None:
+            return
+        if self._upload is None:
+            self.out.fields.setdefault(self._field, []).append(self._value.decode("utf-8", "replace"))
+        else:
+            self.close()
+
+    def callbacks(self) -> dict:
+        """The callback table python-multipart expects."""
+        return {k: getattr(self, k) for k in ("on_part_begin", "on_part_data", "on_part_end", "on_header_field",
+                                               "on_header_value", "on_header_end", "on_headers_finished")}
+
+
+async def receive(request, dest: Path, max_bytes: int, file_fields: tuple[str, ...] = ("files", "pairing_table"),
+                  max_files: int = 20, max_fields: int = 200) -> Received:
+    """Parse a multipart/form-data request, storing files in `dest`; raise UploadError (400/413/415)."""
+    ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    if ctype != b"multipart/form-data":
+        raise UploadError(415, "send the files as multipart/form-data (a form with a file field)")
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise UploadError(400, "malformed form: the multipart boundary is missing")
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > max_bytes + DRAIN_LIMIT:
+        raise UploadError(413, f"the upload ({mb(declared)}) is larger than the {mb(max_bytes)} limit")
+    state = _Parser(dest, max_bytes, file_fields, max_files, max_fields)
+    parser = MultipartParser(boundary, state.callbacks())
+    drained = 0
+    try:
+        async for chunk in request.stream():
+            if state.error is None:
+                try:
+                    parser.write(chunk)
+                except FormParserError:
+                    state.fail(UploadError(400, "malformed form data (the multipart body is damaged)"))
+            else:
+                drained += len(chunk)
+                if drained > DRAIN_LIMIT:
+                    break
+        if state.error is None:
+            parser.finalize()
+    finally:
+        state.close()
+    if state.error is not None:
+        raise state.error
+    return state.out

@@ -1,0 +1,177 @@
+"""The web app in a real browser (Debian chromium via Playwright): upload, mapping review, report, downloads, errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from test_browser import ARGS, CHROMIUM, INSTALL, _in_ci
+
+REPO = Path(__file__).resolve().parents[1]
+CDM = REPO / "samples" / "chargemaster.xlsx"
+PAIRING = REPO / "samples" / "pairing_table.csv"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# UPDATE_SCREENSHOTS=1 also refreshes the README pictures (docs/screenshots/upload.png and report.png).
+SCREENSHOTS = REPO / "docs" / "screenshots"
+ROWS = "#findings-body > tr:not(.group)"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright (never `playwright install`); same skip rule as test_browser."""
+    if not CHROMIUM.exists():
+        if _in_ci():
+            pytest.fail(f"{CHROMIUM} is not installed and CI is set, so the browser test must run: {INSTALL}")
+        pytest.skip(f"{CHROMIUM} is not installed (the browser test runs only with it); {INSTALL}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(f"{CHROMIUM} is installed but the playwright package is not: {INSTALL}")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _serve(max_upload_mb: int, tmp: Path):
+    """A uvicorn server on a free 127.0.0.1 port, with a private CDM_AUDIT_HOME."""
+    from auditor.web import WebSettings, create_app
+    from auditor.web.server import BackgroundServer
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CDM_AUDIT_HOME", str(tmp))
+    srv = BackgroundServer(create_app(WebSettings(max_upload_mb=max_upload_mb))).start()
+    return srv, mp
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app with the default 100 MB cap."""
+    srv, mp = _serve(100, tmp_path_factory.mktemp("web-home"))
+    yield srv
+    srv.stop()
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory):
+    """The app with a 1 MB cap, for the too-large upload."""
+    srv, mp = _serve(1, tmp_path_factory.mktemp("web-home-small"))
+    yield srv
+    srv.stop()
+    mp.undo()
+
+
+@pytest.fixture()
+def open_page(browser):
+    """New pages that fail the test on script errors, console errors or any request off the local server."""
+    contexts, errors = [], []
+
+    def _open(base: str, javascript: bool = True):
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript,
+                                  accept_downloads=True)
+        contexts.append(ctx)
+        pg = ctx.new_page()
+        pg.set_default_timeout(30_000)
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 4" not in m.text
+              else None)
+        pg.on("request", lambda r: errors.append(f"request off the server: {r.url}")
+              if not r.url.startswith((base, "data:")) else None)
+        pg.goto(base + "/")
+        return pg
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+    assert not errors, errors
+
+
+def _shot(pg, name: str, readme: str | None = None) -> None:
+    """Screenshot into tests/artifacts (and into docs/screenshots when UPDATE_SCREENSHOTS is set)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / name))
+    if readme and os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / name, SCREENSHOTS / readme)
+
+
+def test_upload_review_mapping_report_and_excel(open_page, server, tmp_path):
+    import openpyxl
+
+    pg = open_page(server.url)
+    assert pg.inner_text("h1") == "Audit a chargemaster"
+    with pg.expect_file_chooser() as chooser:
+        pg.click("#drop")
+    chooser.value.set_files(str(CDM))
+    with pg.expect_file_chooser() as chooser:
+        pg.click("#pairing")
+    chooser.value.set_files(str(PAIRING))
+    assert "chargemaster.xlsx" in pg.inner_text("#file-list")
+    pg.fill("#as-of", "2026-04-01")
+    pg.check("#review")
+    _shot(pg, "web-upload.png", "upload.png")
+    pg.click("#submit")
+
+    pg.wait_for_selector("#review-form")
+    assert pg.inner_text("h1") == "Check the column mapping"
+    sheet = pg.locator("section[data-sheet='CDM']")
+    assert sheet.locator("tbody tr").count() == 5
+    dept = sheet.locator("select[data-detected='department']")
+    assert dept.input_value() == "department"
+    dept.select_option("narrative")
+    assert "changed" in (sheet.locator("th:has(select[data-detected='department'])").get_attribute("class") or "")
+    _shot(pg, "web-review.png")
+    pg.click("#run-audit")
+
+    pg.wait_for_selector("html[data-report-ready]")
+    assert pg.inner_text("h1") == "Chargemaster audit: chargemaster.xlsx"
+    rows = pg.locator(ROWS).count()
+    assert rows > 10
+    assert "narrative ← “Department”" in pg.inner_text("#run-record")
+    _shot(pg, "web-report.png", "report.png")
+    with pg.expect_download() as download:
+        pg.click("#dl-xlsx")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "chargemaster-report.xlsx"
+    wb = openpyxl.load_workbook(saved, read_only=True)
+    assert {"Summary", "Findings", "Edits", "Skipped rows"} <= set(wb.sheetnames)
+    assert wb["Findings"].max_row - 1 == rows
+
+    pg.click("text=Past audits")
+    assert pg.locator("#runs-table tbody tr").count() == 1
+    pg.click("#runs-table >> text=Report")
+    pg.wait_for_selector("html[data-report-ready]")
+    assert pg.locator(ROWS).count() == rows
+
+
+def test_too_large_and_corrupt_uploads_show_the_error(open_page, small_server, tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"Charge Code,Description,CPT\n" + b"1,x,99213\n" * 150_000)
+    corrupt = tmp_path / "corrupt.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04" + b"\x00not really a workbook" * 100)
+
+    pg = open_page(small_server.url)
+    pg.set_input_files("#files", str(big))
+    pg.click("#submit")
+    assert pg.inner_text("#form-error").startswith("big.csv is 1.4 MB, larger than the 1 MB upload limit")
+    assert pg.url == small_server.url + "/"
+
+    pg.set_input_files("#files", str(corrupt))
+    assert pg.is_hidden("#form-error")
+    pg.click("#submit")
+    pg.wait_for_selector("#form-error:not([hidden])")
+    assert pg.inner_text("#form-error").startswith("corrupt.xlsx: damaged workbook: the zip container is corrupt")
+    _shot(pg, "web-corrupt.png")
+
+    # Without script the form posts natively: the server refuses past the cap with its own page.
+    plain = open_page(small_server.url, javascript=False)
+    plain.set_input_files("#files", str(big))
+    plain.click("#submit")
+    assert plain.inner_text("h1") == "Upload too large"
+    assert plain.inner_text("#error-message") == ("big.csv: the upload is larger than the 1 MB limit; split the "
+                                                   "file or ask for a higher --max-upload-mb")
+    _shot(plain, "web-too-large.png")
