@@ -12,6 +12,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, InputError
+from auditor.history import audit_hook, history_options
 from auditor.ingest import IngestOptions, read_inputs
 from auditor.ingest.profile import load_profile, parse_overrides, save_profile
 from auditor.inspection import inspect_dict, render_text
@@ -137,9 +138,10 @@ def _codes_arg(value: str | None) -> set[str] | None:
 @click.option("--select", "select", default=None, help="Only these edit codes or prefixes (e.g. SS,NS001).")
 @click.option("--ignore", "ignore", default=None, help="Skip these edit codes or prefixes.")
 @reading_options
+@history_options
 @friendly_errors
 def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates_dir, fail_on, select, ignore, columns,
-          header_row, sheets, profile, save_profile, max_size):
+          header_row, sheets, profile, save_profile, max_size, history):
     """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
     import datetime as dt
 
@@ -159,6 +161,7 @@ def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates
         config_path=config_path, ingest=options, select=_codes_arg(select), ignore=_codes_arg(ignore) or set())
     result = run_audit(list(files), request)
     doc = build_document(result)
+    doc = audit_hook(result, doc, history)
     if result.quarter.stale or result.quarter.message:
         click.echo(f"warning: {result.quarter.message}", err=True)
     files_written = []
@@ -241,6 +244,16 @@ def _register_codes() -> None:
 
 
 _register_codes()
+
+
+def _register_history() -> None:
+    """Attach `history`, `compare`, `ack`, `run` and `codes import-hcpcs` (after `codes`, which it extends)."""
+    from auditor.history.cli import register
+
+    register(main)
+
+
+_register_history()
 
 
 def _register_serve() -> None:

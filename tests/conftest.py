@@ -137,3 +137,17 @@ def hostile_reports(tmp_path_factory):
     from test_report_fixtures import build_hostile_reports
 
     return build_hostile_reports(tmp_path_factory.mktemp("hostile-reports"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_home(tmp_path_factory):
+    """Keep the run history and imported quarters of every test out of the user's data directory."""
+    import os
+
+    old = os.environ.get("CDM_AUDIT_HOME")
+    os.environ["CDM_AUDIT_HOME"] = str(tmp_path_factory.mktemp("cdm-audit-home"))
+    yield
+    if old is None:
+        os.environ.pop("CDM_AUDIT_HOME", None)
+    else:
+        os.environ["CDM_AUDIT_HOME"] = old

@@ -51,3 +51,41 @@ def bar_chart(title: str, rows: list[tuple[str, dict[str, int]]], width: int = 5
         parts.append(f'<text x="{x + 6:.1f}" y="{y + BAR_H - 3}" class="chart-count">{total:,}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def trend_chart(points: list[dict], title: str = "Findings per quarter", width: int = 640) -> Markup:
+    """Vertical columns, one per quarter (errors, warnings, info stacked), for the 'since last run' section."""
+    if not points:
+        return Markup("")
+    keys = {"error": "errors", "warning": "warnings", "info": "infos"}
+    totals = [sum(p[k] or 0 for k in keys.values()) for p in points]
+    top = max(totals) or 1
+    plot_h, base_y, left = 170, 190, 44
+    step = (width - left - 10) / len(points)
+    col_w = min(56.0, step * 0.6)
+    parts = [(f'<svg class="chart chart-trend" role="img" viewBox="0 0 {width} {base_y + 34}" width="100%" '
+              f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">'), f"<title>{escape(title)}</title>"]
+    for frac in (0.0, 0.5, 1.0):  # light gridlines with their values, so heights can be read off
+        y = base_y - plot_h * frac
+        parts.append(f'<line x1="{left}" x2="{width - 6}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e8ee"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-count">'
+                     f"{round(top * frac):,}</text>")
+    for i, (p, total) in enumerate(zip(points, totals)):
+        x = left + step * i + (step - col_w) / 2
+        y = float(base_y)
+        for sev, key in keys.items():
+            n = p[key] or 0
+            if not n:
+                continue
+            h = plot_h * n / top
+            y -= h
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
+                         f'fill="{SEVERITY_COLOURS[sev]}"><title>{escape(p["quarter"])}: {n} {sev}</title></rect>')
+        parts.append(f'<text x="{x + col_w / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle" class="chart-count">'
+                     f"{total:,}</text>"
+                     f'<text x="{x + col_w / 2:.1f}" y="{base_y + 16}" text-anchor="middle" class="chart-label">'
+                     f"{escape(p['quarter'])}</text>"
+                     f'<text x="{x + col_w / 2:.1f}" y="{base_y + 29}" text-anchor="middle" class="chart-count">'
+                     f"run {p.get('id') or 'now'}</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))

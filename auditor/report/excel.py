@@ -31,6 +31,8 @@ FINDING_COLUMNS = (("Severity", 10), ("Edit", 8), ("Name", 26), ("Queue", 22), (
                    ("Go to row", 14), ("File", 24), ("Sheet", 12), ("Row", 7), ("Charge code", 13), ("Code", 9),
                    ("Rev code", 9), ("Description", 40), ("Message", 60), ("Expected", 40), ("Related rows", 50),
                    ("Waived", 8), ("Waiver reason", 30), ("Scope", 12))
+# Appended to the Findings sheet when the audit used the run history.
+HISTORY_COLUMNS = (("History id", 14), ("Since last run", 13))
 LABELS = {"charge_code": "Charge code", "revenue_code": "Rev code", "revenue_code_raw": "Rev code (as read)",
           "code": "CPT/HCPCS", "code_raw": "CPT/HCPCS (as read)", "code_source": "Code source",
           "alt_code": "Alternate code", "modifiers_raw": "Modifiers (as read)", "price_raw": "Price (as read)",
@@ -104,11 +106,16 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     styles = Styles(wb)
     targets = _row_targets(tables)
     summary = wb.add_worksheet("Summary")
+    since = wb.add_worksheet("Since last run") if doc.get("history") else None
     findings = wb.add_worksheet("Findings")
     annotated = [(title, frame, wb.add_worksheet(title)) for title, frame in tables]
     edits_ws, skipped_ws = wb.add_worksheet("Edits"), wb.add_worksheet("Skipped rows")
     links = _findings_sheet(findings, doc, styles, targets)
     _summary_sheet(wb, summary, doc, styles, links, constant_memory)
+    if since is not None:
+        from auditor.report.excel_history import history_sheet
+
+        history_sheet(wb, since, doc["history"], styles)
     by_row = _findings_by_row(doc)
     for title, frame, ws in annotated:
         _annotated_sheet(ws, frame, by_row, styles)
@@ -138,7 +145,10 @@ def _header(ws, columns, styles: Styles, row: int = 0) -> None:
 
 def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
     """One row per finding, linked to its audited row; returns how many links were written."""
-    _header(ws, FINDING_COLUMNS, styles)
+    history = doc.get("history")
+    status = (history or {}).get("status_by_id") or {}
+    columns = FINDING_COLUMNS + (HISTORY_COLUMNS if history else ())
+    _header(ws, columns, styles)
     titles, links = queue_titles(), 0
     write_string, write_number = ws.write_string, ws.write_number
     plain = {False: (None, styles.get("quote")), True: (styles.get("waived"), styles.get("waived", "quote"))}
@@ -151,6 +161,8 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
                   f["revenue_code"], f["description"], f["message"], f["expected"],
                   related_text(f["related_rows"], f["file"]), "yes" if f["waived"] else "no", f["waiver_reason"],
                   f["scope"])
+        if history:
+            values += (f.get("history_id"), status.get(f.get("history_id")))
         put(ws, r, 0, f["severity"], styles, f"sev_{f['severity']}" if f["severity"] in sev_fmt else None)
         for c, v in enumerate(values):
             if v is None or v == "":
@@ -168,7 +180,7 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
             links += 1
         else:
             put(ws, r, 6, loc, styles, "waived" if f["waived"] else None)
-    ws.autofilter(0, 0, max(len(doc["findings"]), 1), len(FINDING_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(doc["findings"]), 1), len(columns) - 1)
     return links
 
 

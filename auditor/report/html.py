@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from auditor.engine.resources import resource_dir
 from auditor.errors import InputError
-from auditor.report.charts import bar_chart, humanise, stacked_counts
+from auditor.report.charts import bar_chart, humanise, stacked_counts, trend_chart
 from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_of, queue_titles
 
 # Findings embedded in one page; past this the page keeps the most urgent ones and says so (the JSON,
@@ -100,6 +100,8 @@ def view(ctx: ReportContext) -> dict:
         "edits": ctx.edit_docs(), "skipped": skipped_groups(doc["skipped_rows"]),
         "capped": embedded < len(doc["findings"]), "embedded": embedded, "page_size": PAGE_SIZE,
         "data": embed_json(page_data(doc)),
+        "history": doc.get("history"),
+        "chart_trend": trend_chart(doc["history"]["trend"]) if doc.get("history") else "",
     }
 
 

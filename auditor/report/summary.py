@@ -34,4 +34,63 @@ def render_summary(doc: dict) -> str:
             lines.append(f"  {where:<28} {f['charge_code'] or '-':<14} {f['message']}{waived}")
         if len(items) > MAX_PER_EDIT:
             lines.append(f"  … {len(items) - MAX_PER_EDIT} more (see the JSON/HTML/Excel report)")
+    if doc.get("history"):
+        lines.append(render_history(doc["history"]))
+    return "\n".join(lines)
+
+
+SINCE_LABELS = (("new", "new"), ("resolved", "resolved"), ("still_open", "still open"), ("reappeared", "reappeared"),
+                ("implementation_errors", "implementation errors"), ("fixes_confirmed", "fixes confirmed"),
+                ("waived_by_ack", "waived by acknowledgement"))
+
+
+def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
+    """The 'since last run' block: counts, what the quarter change broke, then the findings of each list."""
+    base, cur = hist.get("baseline"), hist.get("current") or {}
+    where = f"run {hist['run_id']}" if hist.get("run_id") else "this audit (not recorded)"
+    lines = [f"\nSince last run — facility {hist['facility']}, {where}"
+             + (f", history {hist['database']}" if hist.get("database") else "")]
+    if hist.get("counts") is None:
+        lines.append("  no comparison asked (--compare-with none)")
+        return "\n".join(lines)
+    if base is None:
+        lines.append("  first recorded run for this facility: every finding counts as new")
+    else:
+        lines.append(f"  compared with run {base['id']} (as of {base['as_of']}, quarter {base['quarter']}, "
+                     f"code set {base['code_quarter']}, edit set {base['edit_set_version']})"
+                     + ("; same input files" if hist.get("same_inputs") else ""))
+        if hist.get("edit_set_changed"):
+            lines.append(f"  note: the edit set changed since run {base['id']} ({base['edit_set_version']} -> "
+                         f"{cur.get('edit_set_version')}); some differences come from the edits, not the files")
+    c = hist["counts"]
+    lines.append("  " + ", ".join(f"{c[k]} {label}" for k, label in SINCE_LABELS))
+    broke = [q for q in hist.get("quarter_changes", []) if q["broken"]]
+    if broke or hist.get("quarter_note"):
+        frm = broke[0]["before"]["quarter"] if broke else "?"
+        to = broke[0]["after"]["quarter"] if broke else cur.get("code_quarter", "?")
+        lines.append(f"\n  What the {frm} -> {to} code update broke ({len(broke)} code(s)):")
+        for q in broke[:limit] if limit else broke:
+            repl = (f"; use {'/'.join(q['replaced_by'])}" + (" (already on file)" if q["replacement_on_file"] else "")
+                    if q["replaced_by"] else "")
+            sample = ", ".join(f"{s['charge_code'] or '-'} row {s['row']}" for s in q["sample"][:3])
+            lines.append(f"    {q['code']:<6} {q['role']:<13} {q['label']} (SI {q['before']['si'] or '-'} -> "
+                         f"{q['after']['si'] or 'not listed'}), {q['lines']} line(s): {sample}{repl}")
+        if limit and len(broke) > limit:
+            lines.append(f"    … {len(broke) - limit} more (see the report or `cdm-audit compare --all`)")
+        if hist.get("quarter_note"):
+            lines.append(f"    note: {hist['quarter_note']}")
+    for key, title in (("implementation_errors", "Implementation errors (fix acknowledged, still in the extract)"),
+                       ("new", "New"), ("reappeared", "Reappeared"), ("resolved", "Resolved"),
+                       ("fixes_confirmed", "Fixes confirmed")):
+        items = hist.get(key) or []
+        if not items:
+            continue
+        lines.append(f"\n  {title} ({c[key]}):")
+        for f in items[:limit] if limit else items:
+            ack = f.get("ack")
+            extra = f"  [ack #{ack['id']} {ack['status']} by {ack['who']}: {ack['reason'] or ''}]" if ack else ""
+            lines.append(f"    {f['fid']}  {f['severity']:<7} {f['edit']}  {f['charge_code'] or '-':<12} "
+                         f"{f['code'] or '-':<6} {f['message']}{extra}")
+        if limit and c[key] > limit:
+            lines.append(f"    … {c[key] - limit} more")
     return "\n".join(lines)

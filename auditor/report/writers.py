@@ -11,9 +11,15 @@ from auditor.report.context import ReportContext
 
 
 def write_json(ctx: ReportContext | dict, out_dir: Path) -> Path:
-    """findings.json: the whole document, keys in a fixed order, UTF-8."""
+    """findings.json: the whole document, keys in a fixed order, UTF-8 (plus history.json after a recorded run)."""
     doc = ReportContext.of(ctx).doc
     path = out_dir / "findings.json"
+    if "history" in doc:
+        # The comparison with earlier runs changes with the history, not with the inputs: kept apart so
+        # findings.json stays byte-identical for the same inputs and as-of date.
+        doc = {k: v for k, v in doc.items() if k != "history"}
+        (out_dir / "history.json").write_text(json.dumps(ReportContext.of(ctx).doc["history"], indent=2,
+                                                         ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     # Run record and summary indented for reading; one finding (or skipped row) per line, which is
     # 3x faster to write than indenting everything and still diffs line by line.
     parts = []

@@ -1,0 +1,228 @@
+"""`cdm-audit run audit.toml`: a recurring audit described in a file, for schedulers (one line, exit 0/1/2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.errors import EXIT_BAD_INPUT, InputError
+from auditor.history.hook import HistoryOptions, audit_hook
+from auditor.history.keys import slug
+
+FORMATS = ("html", "xlsx", "json", "csv", "text")
+FAIL_ON = ("error", "warning", "info", "never")
+DEFAULT_OUT = "cdm-audit-reports/{facility}/{quarter}"
+KEYS = {"facility", "files", "pairing_tables", "config", "profile", "templates", "out", "formats", "fail_on",
+        "as_of", "history", "compare_with", "record", "select", "ignore", "max_size"}
+
+
+@dataclass
+class RecurringRun:
+    """One recurring audit as its TOML file describes it (paths still relative to that file)."""
+
+    path: Path
+    facility: str
+    files: list[str]
+    pairing_tables: list[str] = field(default_factory=list)
+    config: str | None = None
+    profile: str | None = None
+    templates: str | None = None
+    out: str = DEFAULT_OUT
+    formats: list[str] = field(default_factory=lambda: ["html", "xlsx", "json", "csv"])
+    fail_on: str = "error"
+    as_of: dt.date | None = None
+    history: str | None = None
+    compare_with: str | None = "last"
+    record: bool = True
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    max_size: int = 300
+
+
+@dataclass
+class Outcome:
+    """What a recurring run produced: exit code, the one summary line, the report folder and document."""
+
+    exit_code: int
+    line: str
+    out_dir: Path | None = None
+    doc: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_recurring(path: Path) -> RecurringRun:
+    """Read and check a recurring-run TOML file; every problem is an InputError naming the file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(str(path), f"not a readable TOML file ({exc})") from None
+    unknown = sorted(set(data) - KEYS)
+    if unknown:
+        raise InputError(str(path), f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(KEYS))}")
+    for key in ("facility", "files"):
+        if not data.get(key):
+            raise InputError(str(path), f"{key!r} is required")
+    files = _str_list(path, data, "files")
+    spec = RecurringRun(path=path, facility=str(data["facility"]), files=files,
+                        pairing_tables=_str_list(path, data, "pairing_tables"),
+                        select=_str_list(path, data, "select"), ignore=_str_list(path, data, "ignore"))
+    for key in ("config", "profile", "templates", "out", "history"):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise InputError(str(path), f"{key!r} must be a path string")
+            setattr(spec, key, data[key])
+    if "formats" in data:
+        spec.formats = [f.strip().lower() for f in _str_list(path, data, "formats")]
+        bad = [f for f in spec.formats if f not in FORMATS]
+        if bad:
+            raise InputError(str(path), f"unknown format {bad[0]!r}; choose from {', '.join(FORMATS)}")
+    if data.get("fail_on", "error") not in FAIL_ON:
+        raise InputError(str(path), f"fail_on must be one of {', '.join(FAIL_ON)}")
+    spec.fail_on = data.get("fail_on", "error")
+    spec.as_of = _date(path, data.get("as_of"))
+    compare = data.get("compare_with", "last")
+    spec.compare_with = None if compare in (False, "none", "") else str(compare)
+    spec.record = bool(data.get("record", True))
+    if "max_size" in data:
+        if not isinstance(data["max_size"], int) or data["max_size"] < 1:
+            raise InputError(str(path), "max_size is a number of MB, at least 1")
+        spec.max_size = data["max_size"]
+    return spec
+
+
+def _str_list(path: Path, data: dict, key: str) -> list[str]:
+    """A setting that may be one string or a list of strings."""
+    value = data.get(key, [])
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(str(path), f"{key!r} must be a string or a list of strings")
+    return value
+
+
+def _date(path: Path, value) -> dt.date | None:
+    """as_of as a TOML date (2026-04-01) or a 'YYYY-MM-DD' string; absent means today."""
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(str(path), f"as_of {value!r} is not a date like 2026-04-01") from None
+
+
+def placeholders(spec: RecurringRun, as_of: dt.date) -> dict[str, str]:
+    """Values for {quarter}, {as_of}, {year} and {facility} in file patterns and the output folder."""
+    return {"quarter": f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}", "as_of": as_of.isoformat(),
+            "year": str(as_of.year), "facility": slug(spec.facility)}
+
+
+def expand(spec: RecurringRun, patterns: list[str], values: dict[str, str]) -> list[Path]:
+    """Each pattern with placeholders filled, relative to the TOML file, globbed; a pattern matching nothing fails."""
+    out: list[Path] = []
+    for pattern in patterns:
+        filled = _fill(spec, pattern, values)
+        full = filled if Path(filled).is_absolute() else str(spec.path.parent / filled)
+        matches = sorted(glob.glob(full)) if glob.has_magic(full) else ([full] if Path(full).exists() else [])
+        if not matches:
+            raise InputError(str(spec.path), f"no file matches {pattern!r} (looked for {full})")
+        out += [Path(m) for m in matches]
+    return out
+
+
+def _fill(spec: RecurringRun, text: str, values: dict[str, str]) -> str:
+    """str.format with only the known placeholders; anything else is a clear error."""
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise InputError(str(spec.path), f"{text!r}: unknown placeholder {exc}; use {{quarter}}, {{as_of}}, "
+                                         "{year} or {facility}") from None
+
+
+def _relative(spec: RecurringRun, value: str | None) -> Path | None:
+    """A path setting, relative to the TOML file's folder."""
+    if value is None:
+        return None
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else spec.path.parent / p
+
+
+def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
+    """Audit, record, compare and write the reports of one recurring run; return its outcome."""
+    from auditor.audit import AuditRequest, run_audit
+    from auditor.ingest import IngestOptions
+    from auditor.ingest.profile import load_profile
+    from auditor.report.context import ReportContext
+    from auditor.report.document import build_document
+    from auditor.report.summary import render_summary
+    from auditor.report.writers import WRITERS
+
+    as_of = spec.as_of or today or dt.date.today()
+    values = placeholders(spec, as_of)
+    files = expand(spec, spec.files, values)
+    pairing = expand(spec, spec.pairing_tables, values)
+    profile = load_profile(_relative(spec, spec.profile)) if spec.profile else None
+    ingest = IngestOptions(overrides=dict(profile["columns"]) if profile else {},
+                           header_row=profile["header_row"] if profile else None,
+                           sheets=profile["sheets"] if profile else None, max_bytes=spec.max_size * 1024 * 1024)
+    request = AuditRequest(as_of=as_of, pairing_tables=pairing, config_path=_relative(spec, spec.config),
+                           ingest=ingest, select=_edit_codes(spec.select) or None,
+                           ignore=_edit_codes(spec.ignore) or set())
+    result = run_audit(files, request)
+    doc = build_document(result)
+    options = HistoryOptions(db=_relative(spec, spec.history), record=spec.record, compare_with=spec.compare_with,
+                             facility=spec.facility, label=str(spec.path))
+    doc = audit_hook(result, doc, options)
+    out_dir = _relative(spec, _fill(spec, spec.out, values))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx = ReportContext(doc, result, (_relative(spec, spec.templates),) if spec.templates else ())
+    for fmt in spec.formats:
+        if fmt == "text":
+            (out_dir / "summary.txt").write_text(render_summary(doc) + "\n", encoding="utf-8")
+        else:
+            WRITERS[fmt](ctx, out_dir)
+    warnings = [result.quarter.message] if result.quarter.message else []
+    return Outcome(result.exit_code(spec.fail_on), summary_line(doc, out_dir, spec.facility), out_dir, doc, warnings)
+
+
+def _edit_codes(values: list[str]) -> set[str]:
+    """Edit codes or two-letter family prefixes (SS, NS001) -> the set of edit codes."""
+    if not values:
+        return set()
+    from auditor.engine import load_edits
+
+    known = [e.code for e in load_edits().edits]
+    out: set[str] = set()
+    for part in (v.strip().upper() for v in values if v.strip()):
+        matched = {c for c in known if c == part or (len(part) == 2 and c.startswith(part))}
+        if not matched:
+            raise InputError("select/ignore", f"unknown edit code or prefix {part}")
+        out |= matched
+    return out
+
+
+def summary_line(doc: dict, out_dir: Path | None, facility: str | None = None) -> str:
+    """`cdm-audit: facility X, 2026Q2, 18 errors 24 warnings 6 info, 5 new 3 resolved 2 implementation errors, report at DIR`."""
+    run, sev, hist = doc["run"], doc["summary"]["by_severity"], doc.get("history") or {}
+    quarter = run["quarter_requested"] + (f" (codes {run['quarter']}, stale)" if run["quarter_stale"] else "")
+    counts = hist.get("counts") or {}
+    since = (f"{counts.get('new', 0)} new {counts.get('resolved', 0)} resolved "
+             f"{counts.get('implementation_errors', 0)} implementation errors") if counts else "no comparison"
+    facility = hist.get("facility") or facility or "-"
+    return (f"cdm-audit: facility {facility}, {quarter}, {sev['error']} errors {sev['warning']} warnings "
+            f"{sev['info']} info, {since}, report at {out_dir if out_dir is not None else '-'}")
+
+
+def run_file(path: Path, as_of: dt.date | None = None) -> Outcome:
+    """load_recurring + execute, turning bad input into exit code 2 with one `error:` line."""
+    try:
+        spec = load_recurring(path)
+        if as_of is not None:
+            spec.as_of = as_of
+        return execute(spec)
+    except InputError as exc:
+        return Outcome(EXIT_BAD_INPUT, f"cdm-audit: error: {exc}")
