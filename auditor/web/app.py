@@ -47,6 +47,7 @@ from auditor.web.uploads import ACCEPTED, Received, UploadError, mb, receive
 
 log = logging.getLogger("auditor.web")
 WAIT_LIMIT = 300.0
+HISTORY_LIST_LIMIT = 200  # runs of the run history shown on the past-audits page and in GET /api/audits
 # The report page carries its own CSP meta; the header adds frame-ancestors, which a meta cannot.
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
               "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
@@ -61,11 +62,26 @@ class WebSettings:
     max_upload_mb: int = 100
     token: str | None = None
     workers: int = 2
+    history: Path | None = None  # run history database; None: $CDM_AUDIT_HOME/history.sqlite
+    record_history: bool = True  # False: --no-history (audits are still compared with the last recorded run)
 
     @property
     def max_bytes(self) -> int:
         """The upload cap in bytes (MB of 1024*1024, like --max-size)."""
         return self.max_upload_mb * 1024 * 1024
+
+    def history_options(self):
+        """The HistoryOptions every web audit gets (the facility is set per run from the uploaded names)."""
+        from auditor.history.hook import HistoryOptions
+
+        return HistoryOptions(db=self.history, record=self.record_history, compare_with="last")
+
+    @property
+    def history_path(self) -> Path:
+        """The run history file the server records into and lists from."""
+        from auditor.history import store
+
+        return Path(self.history).expanduser() if self.history else store.default_path()
 
 
 def _environment() -> Environment:
@@ -125,8 +141,37 @@ class Web:
         return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
     async def runs(self, request: Request) -> Response:
-        """Past audits of this server, newest first."""
-        return self.page(request, "runs.html", runs=self.jobs.store.list())
+        """Past audits: this server's runs, then every run recorded in the run history (newest first)."""
+        runs = self.jobs.store.list()
+        recorded, problem = await run_in_threadpool(self.recorded_runs)
+        held = {r.history_run_id: r for r in runs if r.history_run_id is not None and r.status == "done"}
+        return self.page(request, "runs.html", runs=runs, recorded=recorded, held=held, history_problem=problem,
+                         history_db=str(self.settings.history_path))
+
+    def recorded_runs(self, limit: int = HISTORY_LIST_LIMIT) -> tuple[list[dict], str | None]:
+        """Runs recorded in the run history (by the CLI or this server), newest first, and any read problem.
+
+        A missing history file is not created just to list it.
+        """
+        import sqlite3
+
+        from auditor.history import store
+
+        db = self.settings.history_path
+        if not db.is_file():
+            return [], None
+        try:
+            conn = store.connect(db)
+            try:
+                return store.list_runs(conn, limit=limit), None
+            finally:
+                conn.close()
+        except InputError as exc:
+            log.warning("cannot list the run history: %s", exc)
+            return [], f"the run history could not be read: {exc.reason}"
+        except sqlite3.Error as exc:
+            log.warning("cannot list the run history %s: %s", db, exc)
+            return [], f"the run history could not be read: {exc}"
 
     async def run_page(self, request: Request) -> Response:
         """One run: progress while it works, the review form, the report when done, the error when failed."""
@@ -202,7 +247,7 @@ class Web:
         """One report file of a finished run, as an attachment; only the known report names are served."""
         run = self._run(request)
         name = request.path_params["name"]
-        if name not in DOWNLOADS or run.status != "done":
+        if name not in DOWNLOADS or run.status != "done" or not (run.report_dir / name).is_file():
             raise HTTPException(404, "no such report file")
         stem = Path(run.inputs[0].name).stem if run.inputs else "audit"
         return FileResponse(run.report_dir / name, media_type=DOWNLOADS[name], filename=f"{stem}-{name}",
@@ -217,9 +262,17 @@ class Web:
         return self._run_response(run, created=True)
 
     async def api_list(self, request: Request) -> Response:
-        """GET /api/audits: every run of this server, newest first."""
-        return JSONResponse({"audits": [run_json(r, full=False) for r in self.jobs.store.list()]},
-                            headers=common_headers())
+        """GET /api/audits: every run of this server and every run recorded in the run history, newest first."""
+        runs = self.jobs.store.list()
+        recorded, problem = await run_in_threadpool(self.recorded_runs)
+        held = {r.history_run_id for r in runs if r.history_run_id is not None}
+        items = [(r.created, run_json(r, full=False)) for r in runs]
+        items += [(_recorded_time(h), recorded_json(h)) for h in recorded if h["id"] not in held]
+        items.sort(key=lambda pair: pair[0], reverse=True)
+        body = {"audits": [item for _when, item in items]}
+        if problem:
+            body["history_error"] = problem
+        return JSONResponse(body, headers=common_headers())
 
     async def api_get(self, request: Request) -> Response:
         """GET /api/audits/{id}: status, progress, summary or error, review proposal, links."""
@@ -391,10 +444,39 @@ def _sniff_all(run: Run) -> None:
             raise InputError(i.name, exc.reason) from None
 
 
+def history_hint(run_id: int) -> str:
+    """Where to see a recorded run whose report files this server does not hold."""
+    return (f"the report files are not kept by this server; see `cdm-audit history {run_id} --findings` "
+            "for the recorded findings")
+
+
+def _recorded_time(run: dict) -> dt.datetime:
+    """When a history run was recorded (aware, for sorting with this server's runs)."""
+    try:
+        when = dt.datetime.fromisoformat(run.get("recorded_at") or "")
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def recorded_json(run: dict) -> dict:
+    """The API's view of a run known only from the run history (its reports are not held by this server)."""
+    return {
+        "id": None, "source": "history", "status": "recorded", "history_run_id": run["id"],
+        "created": run.get("recorded_at"), "facility": run["facility"], "as_of": run["as_of"],
+        "quarter": run["quarter"], "code_quarter": run.get("code_quarter"),
+        "title": ", ".join(i["name"] for i in run.get("inputs", []) if i["role"] == "chargemaster"),
+        "inputs": [{"name": i["name"], "role": i["role"], "sha256": i["sha256"]} for i in run.get("inputs", [])],
+        "counts": {k: run[k] for k in ("errors", "warnings", "infos", "waived", "findings", "rows_audited")},
+        "report_kept": False, "note": history_hint(run["id"]), "links": {},
+    }
+
+
 def run_json(run: Run, full: bool = True) -> dict:
     """The API's view of a run."""
     out = {
-        "id": run.id, "status": run.status, "detail": run.detail, "created": run.created.isoformat(timespec="seconds"),
+        "id": run.id, "source": "server", "history_run_id": run.history_run_id,
+        "report_kept": run.status == "done", "status": run.status, "detail": run.detail, "created": run.created.isoformat(timespec="seconds"),
         "elapsed_seconds": run.elapsed(), "as_of": run.as_of.isoformat(), "title": run.title,
         "inputs": [{"name": i.name, "role": i.role, "size": i.size} for i in run.inputs],
         "options": {"columns": run.overrides, "header_row": run.header_row, "profile": run.profile,
@@ -406,11 +488,15 @@ def run_json(run: Run, full: bool = True) -> dict:
     if run.status == "done" and run.summary:
         out["summary"] = run.summary["summary"]
         out["quarter"] = run.summary["quarter"]
+        if run.summary.get("history_error"):
+            out["history_error"] = run.summary["history_error"]
         base = f"/runs/{run.id}"
         out["links"].update({"report": f"{base}/report", "findings": f"/api/audits/{run.id}/findings",
                              "xlsx": f"{base}/report.xlsx", "json": f"{base}/findings.json",
                              "csv": f"{base}/findings.csv", "run_csv": f"{base}/findings-run.csv",
                              "html": f"{base}/report.html"})
+        if run.history_run_id is not None or (run.report_dir / "history.json").is_file():
+            out["links"]["history"] = f"{base}/history.json"
     if run.status == "review" and full and run.proposal:
         out["review"] = run.proposal
         out["links"]["mapping"] = f"/api/audits/{run.id}/mapping"
@@ -443,7 +529,7 @@ def create_app(settings: WebSettings | None = None, store: RunStore | None = Non
                jobs: Jobs | None = None) -> Starlette:
     """The ASGI application; `app.state.jobs` holds the run registry and workers (closed at shutdown)."""
     settings = settings or WebSettings()
-    jobs = jobs or Jobs(store, workers=settings.workers)
+    jobs = jobs or Jobs(store, workers=settings.workers, history=settings.history_options())
     web = Web(settings, jobs)
 
     @contextlib.asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 
 import click
 
@@ -21,13 +22,19 @@ from auditor.web.security import is_loopback
                    "Generated when --host is not loopback.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
               help="Audits run at the same time (the rest wait in the queue).")
+@click.option("--history", "history_db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Run history database every finished web audit is recorded in, and the past-audits page lists "
+                   "(default: $CDM_AUDIT_HOME/history.sqlite, the one `cdm-audit audit` uses).")
+@click.option("--no-history", is_flag=True,
+              help="Do not record web audits in the run history (they are still compared with the last recorded run).")
 @click.option("--get", "get_path", default=None, metavar="PATH",
               help="Answer one GET request in process, print the response body and exit (no server).")
-def serve(host, port, max_upload_mb, token, workers, get_path):
+def serve(host, port, max_upload_mb, token, workers, history_db, no_history, get_path):
     """Start the local web app: upload files, review the column mapping, read the report, download Excel/JSON/CSV."""
     from auditor.web.app import WebSettings, create_app
 
-    settings = WebSettings(host=host, port=port, max_upload_mb=max_upload_mb, token=token, workers=workers)
+    settings = WebSettings(host=host, port=port, max_upload_mb=max_upload_mb, token=token, workers=workers,
+                           history=history_db, record_history=not no_history)
     if get_path is not None:
         sys.exit(_get(create_app(settings), get_path, token))
     if not is_loopback(host) and not token:

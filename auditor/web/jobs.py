@@ -60,6 +60,7 @@ class Run:
     error_status: int | None = None
     summary: dict | None = None
     proposal: dict | None = None
+    history_run_id: int | None = None  # the run's id in the run history, once recorded
     done_event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -159,8 +160,10 @@ def public_message(exc: InputError, names: dict[str, str]) -> str:
 class Jobs:
     """Owns the private temporary folder, the run store and the worker threads."""
 
-    def __init__(self, store: RunStore | None = None, workers: int = 2, root: Path | None = None):
+    def __init__(self, store: RunStore | None = None, workers: int = 2, root: Path | None = None, history=None):
         self.store = store or MemoryRunStore()
+        # HistoryOptions of `serve` (--history/--no-history), or None: finished audits are not recorded.
+        self.history = history
         # mkdtemp makes the folder 0700: uploads are readable by this user only.
         self.root = root or Path(tempfile.mkdtemp(prefix="cdm-audit-web-"))
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cdm-audit-run")
@@ -240,8 +243,21 @@ class Jobs:
                                pairing_tables=[i.path for i in run.inputs if i.role == "pairing-table"])
         result = run_audit([i.path for i in run.inputs if i.role == "chargemaster"], request)
         self._set(run, "writing", f"{len(result.findings):,} findings")
-        run.summary = write_all(result, run.names(), run.report_dir)
+        run.summary = write_all(result, run.names(), run.report_dir, self.history_options(run))
+        run.history_run_id = run.summary.get("history_run_id")
         self._set(run, "done", f"{len(result.findings):,} findings")
+
+    def history_options(self, run: Run):
+        """The run history options for one run: the server's, with the facility named like the CLI names it
+        (from the uploaded chargemaster names, never from the private upload paths)."""
+        if self.history is None:
+            return None
+        from dataclasses import replace
+
+        from auditor.history.keys import default_facility
+
+        facility = self.history.facility or default_facility(i.name for i in run.inputs if i.role == "chargemaster")
+        return replace(self.history, facility=facility)
 
     def drop_inputs(self, run: Run) -> None:
         """Delete a run's uploaded files (its reports stay)."""

@@ -10,15 +10,23 @@ _ERROR = {"type": "object", "properties": {"error": {"type": "string", "descript
 _RUN = {
     "type": "object",
     "properties": {
-        "id": {"type": "string"},
-        "status": {"type": "string", "enum": ["queued", "reading", "review", "auditing", "writing", "done", "failed"]},
+        "id": {"type": ["string", "null"], "description": "This server's run id (null for a run known only from "
+               "the run history)."},
+        "source": {"type": "string", "enum": ["server", "history"], "description": "server: a run of this server "
+                   "(its reports are held); history: a run recorded in the run history whose report files this "
+                   "server does not keep."},
+        "history_run_id": {"type": ["integer", "null"], "description": "The run's id in the run history "
+                           "(`cdm-audit history RUN`), once recorded."},
+        "report_kept": {"type": "boolean", "description": "Whether this server holds the run's report files."},
+        "status": {"type": "string", "enum": ["queued", "reading", "review", "auditing", "writing", "done", "failed",
+                                              "recorded"]},
         "detail": {"type": "string", "description": "Progress note, e.g. 'read 295 rows' or '41 findings'."},
         "created": {"type": "string", "format": "date-time"},
         "elapsed_seconds": {"type": "number"},
         "as_of": {"type": "string", "format": "date"},
         "inputs": {"type": "array", "items": {"type": "object", "properties": {
             "name": {"type": "string"}, "role": {"type": "string", "enum": ["chargemaster", "pairing-table"]},
-            "size": {"type": "integer"}}}},
+            "size": {"type": "integer"}, "sha256": {"type": "string", "description": "History runs."}}}},
         "options": {"type": "object"},
         "summary": {"type": "object", "description": "When done: rows read/audited/skipped, findings by severity, "
                     "category, family and edit (the `summary` of findings.json)."},
@@ -27,7 +35,12 @@ _RUN = {
         "review": {"type": "object", "description": "When status is review: why, and per file and sheet the "
                    "header cells, the field detected for each column and the first rows."},
         "links": {"type": "object", "description": "self, page; when done also report, findings, xlsx, json, csv, "
-                  "run_csv, html; when in review, mapping."},
+                  "run_csv, html (and history when recorded); when in review, mapping. Empty for history runs."},
+        "facility": {"type": "string", "description": "History runs: the facility name."},
+        "quarter": {"type": "string"},
+        "counts": {"type": "object", "description": "History runs: errors, warnings, infos, waived, findings, "
+                   "rows_audited."},
+        "note": {"type": "string", "description": "History runs: where to see the recorded findings."},
     },
 }
 
@@ -86,7 +99,7 @@ OPENAPI = {
                 "responses": {"200": _json(_RUN, "Finished (wait=true)."), "202": _json(_RUN, "Accepted."),
                               **_ERRORS},
             },
-            "get": {"summary": "List the audits of this server, newest first",
+            "get": {"summary": "List the audits of this server and the runs recorded in the run history, newest first",
                     "responses": {"200": _json({"type": "object", "properties": {
                         "audits": {"type": "array", "items": _RUN}}}, "The runs.")}},
         },
