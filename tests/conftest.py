@@ -151,3 +151,35 @@ def _isolated_home(tmp_path_factory):
         os.environ.pop("CDM_AUDIT_HOME", None)
     else:
         os.environ["CDM_AUDIT_HOME"] = old
+
+
+# Debian chromium driven by Playwright, shared by the report and web browser tests.
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+INSTALL = "apt-get install -y --no-install-recommends chromium && pip install playwright==1.65.2"
+
+
+def _in_ci() -> bool:
+    """CI runs set CI (CI=true); there every browser test must run."""
+    import os
+
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright (never `playwright install`)."""
+    # Module scope, not session: a live sync Playwright keeps an event loop that later asyncio.run() calls trip on.
+    if not CHROMIUM.exists():
+        if _in_ci():
+            pytest.fail(f"{CHROMIUM} is not installed and CI is set, so the browser test must run: {INSTALL}")
+        pytest.skip(f"{CHROMIUM} is not installed (the browser test runs only with it); {INSTALL}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(f"{CHROMIUM} is installed but the playwright package is not: {INSTALL}")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()

@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from test_report_fixtures import audit_reports, load_doc, sample_inputs
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 ROWS = "#findings-body > tr:not(.group)"
-
-
-INSTALL = "apt-get install -y --no-install-recommends chromium && pip install playwright==1.65.2"
-
-
-def _in_ci() -> bool:
-    """CI runs set CI (CI=true); there every browser test must run."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian chromium driven by Playwright (never `playwright install`)."""
-    if not CHROMIUM.exists():
-        if _in_ci():
-            pytest.fail(f"{CHROMIUM} is not installed and CI is set, so the browser test must run: {INSTALL}")
-        pytest.skip(f"{CHROMIUM} is not installed (the browser test runs only with it); {INSTALL}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"{CHROMIUM} is installed but the playwright package is not: {INSTALL}")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, INSTALL, _in_ci
 
 REPO = Path(__file__).resolve().parents[1]
 CDM = REPO / "samples" / "chargemaster.xlsx"
@@ -16,23 +15,6 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # UPDATE_SCREENSHOTS=1 also refreshes the README pictures (docs/screenshots/upload.png and report.png).
 SCREENSHOTS = REPO / "docs" / "screenshots"
 ROWS = "#findings-body > tr:not(.group)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian chromium driven by Playwright (never `playwright install`); same skip rule as test_browser."""
-    if not CHROMIUM.exists():
-        if _in_ci():
-            pytest.fail(f"{CHROMIUM} is not installed and CI is set, so the browser test must run: {INSTALL}")
-        pytest.skip(f"{CHROMIUM} is not installed (the browser test runs only with it); {INSTALL}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"{CHROMIUM} is installed but the playwright package is not: {INSTALL}")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _serve(max_upload_mb: int, tmp: Path):
