@@ -169,7 +169,8 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     if match is None:
         rows = [raw.first_row + i for i in nonblank.arg_true().to_list()]
         reason = ("no header row found in the first 30 rows (looked for a charge code, CPT/HCPCS or "
-                  "description column); set one with --header-row and --column")
+                  "description column), so it is treated as notes; if it does hold charges, name its header "
+                  "row and columns (--header-row/--column, or the mapping review on the web page)")
         rep = SheetReport(raw.name, None, note=reason, rows_read=len(rows), rows_skipped=len(rows),
                           skipped=[{"row": r, "reason": "sheet has no recognisable table header"} for r in rows])
         return None, rep
