@@ -1,7 +1,7 @@
 """Chargemaster and encoder pairing-edit auditor."""
 
 from auditor.errors import InputError
-from auditor.ingest import IngestOptions, Ingested, read_inputs
+from auditor.ingest import Ingested, IngestOptions, read_inputs
 
 __version__ = "0.1.0"
 

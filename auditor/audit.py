@@ -16,7 +16,7 @@ from auditor.engine.findings import SEVERITY_RANK, Finding
 from auditor.engine.lists import CatalogError
 from auditor.engine.runner import AuditRun, EditSummary
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, InputError
-from auditor.ingest import IngestOptions, Ingested, read_inputs
+from auditor.ingest import Ingested, IngestOptions, read_inputs
 from auditor.ingest.fields import PAIRING
 from auditor.pairing import pairing_rows
 

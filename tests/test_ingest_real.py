@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import openpyxl
@@ -120,7 +120,7 @@ PINNED = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def ingest(path: Path):
     """read_inputs for one real file, once per session."""
     return read_inputs([path], IngestOptions())
@@ -130,7 +130,7 @@ def _nonblank(cells) -> bool:
     return any(v is not None and str(v).strip() for v in cells)
 
 
-@lru_cache(maxsize=None)
+@cache
 def source_rows(path: Path, sheet: str) -> dict[int, list[str]]:
     """{user row number: cell texts} for every non-blank row of one sheet, read WITHOUT the code under test."""
     if path.suffix == ".xlsx":

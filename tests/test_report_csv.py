@@ -15,7 +15,6 @@ from test_report_fixtures import (
 )
 
 
-
 def read_csv(path) -> list[dict]:
     """Rows of a CSV report as dicts (BOM stripped)."""
     with path.open(encoding="utf-8-sig", newline="") as fh:

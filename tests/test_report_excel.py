@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 from test_report_fixtures import AS_OF, hostile_cdm, load_doc
 
-
 SHEETS_START = ["Summary", "Findings"]
 SHEETS_END = ["Edits", "Skipped rows"]
 

@@ -17,7 +17,6 @@ from test_report_fixtures import (
 )
 
 
-
 class Page(HTMLParser):
     """Every element's tag and attributes, the text of each script, and all text outside scripts and styles."""
 

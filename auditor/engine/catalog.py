@@ -151,7 +151,6 @@ def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:
             raise CatalogError(f"edit code {e.code} is used twice ({seen[e.code]} and {e.source_file})")
         seen[e.code] = e.source_file
     from auditor.engine.checks import validate_params
-
     from auditor.engine.conditions import row_condition
 
     for e in edits:

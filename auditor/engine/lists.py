@@ -47,7 +47,7 @@ class Selector:
 
     codes: frozenset[str]
     pattern: str | None = None
-    exclude: "Selector | None" = None
+    exclude: Selector | None = None
 
     def expr(self, col: str = "code") -> pl.Expr:
         """Boolean polars expression: the column's code is selected."""

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import fastexcel
+
 from auditor.errors import InputError
 from auditor.ingest.raw import RawSheet
 

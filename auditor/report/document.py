@@ -44,7 +44,7 @@ def build_document(result: AuditResult, generated_at: dt.datetime | None = None)
     return {
         "run": {
             "tool": "cdm-audit", "tool_version": tool_version(),
-            "generated_at": (generated_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat(),
+            "generated_at": (generated_at or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
             "as_of": result.request.as_of.isoformat(),
             "quarter": q.used, "quarter_requested": q.requested, "quarter_stale": q.stale,
             "quarter_message": q.message,

@@ -14,9 +14,9 @@ import struct
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import xlsxwriter
 
@@ -168,7 +168,7 @@ def _xml_bomb(good: bytes) -> bytes:
     """A 'billion laughs' DTD in sharedStrings.xml (10^7 x 30 bytes if a parser expanded it)."""
     members = _members(good)
     lol = ['<!ENTITY lol0 "lollollollollollollollollollol">'] + [
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 8)]
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 8)]
     text = members["xl/sharedStrings.xml"].decode()
     head, rest = text.split("?>", 1)
     text = head + "?>" + "<!DOCTYPE sst [" + "".join(lol) + "]>" + rest.replace("<t>Charge Code</t>", "<t>&lol7;</t>", 1)

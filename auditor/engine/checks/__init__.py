@@ -35,8 +35,16 @@ class CheckContext:
 def _registry() -> dict:
     """Kind name -> module; imported lazily so the catalogue loads fast."""
     from auditor.engine.checks import (
-        allowed_values, code_format, code_status, description, duplicates, field_required, forbids, price_outlier,
-        requires, status_indicator,
+        allowed_values,
+        code_format,
+        code_status,
+        description,
+        duplicates,
+        field_required,
+        forbids,
+        price_outlier,
+        requires,
+        status_indicator,
     )
 
     mods = (allowed_values, code_format, code_status, description, duplicates, field_required, forbids,
