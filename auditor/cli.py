@@ -62,17 +62,20 @@ def reading_options(fn):
     return fn
 
 
-def build_options(columns, header_row, sheets, profile, save_profile_to, max_size) -> IngestOptions:
+def build_options(columns, header_row, sheets, profile, save_profile_to, max_size, kind=None) -> IngestOptions:
     """Merge profile and flags (flags win) into IngestOptions; save the profile when asked."""
-    base = load_profile(profile) if profile else {"columns": {}, "header_row": None, "sheets": None}
-    overrides = {**base["columns"], **parse_overrides(columns)}
+    from auditor.ingest.fields import CHARGEMASTER
+
+    kind = kind or CHARGEMASTER
+    base = load_profile(profile, kind) if profile else {"columns": {}, "header_row": None, "sheets": None}
+    overrides = {**base["columns"], **parse_overrides(columns, kind)}
     header_row = header_row or base["header_row"]
     sheet_list = list(sheets) or base["sheets"]
     if save_profile_to:
         save_profile(save_profile_to, overrides, header_row, sheet_list)
         click.echo(f"saved column profile to {save_profile_to}", err=True)
     return IngestOptions(overrides=overrides, header_row=header_row, sheets=sheet_list,
-                         max_bytes=max_size * 1024 * 1024)
+                         max_bytes=max_size * 1024 * 1024, kind=kind)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -254,6 +257,16 @@ def _register_history() -> None:
 
 
 _register_history()
+
+
+def _register_claims() -> None:
+    """Add `claims` (claim lines, diagnoses, WISeR readiness)."""
+    from auditor.claims.cli import register
+
+    register(main)
+
+
+_register_claims()
 
 
 def _register_serve() -> None:

@@ -14,10 +14,14 @@ from auditor.engine.lists import CatalogError, load_lists
 from auditor.engine.resources import resource_dir
 
 FAMILIES = ("skin-substitute", "neurostimulator", "knee-arthroscopy", "code-validity", "revenue-code", "pricing",
-            "pairing-table")
+            "pairing-table", "diagnosis", "wiser")
 CATEGORIES = ("invalid_code", "deleted_code", "not_payable_in_setting", "revenue_code_mismatch",
               "missing_companion", "orphan_component", "pairing_mismatch", "description_mismatch",
-              "addon_without_primary", "unit_mismatch", "modifier_issue", "duplicate", "price_outlier")
+              "addon_without_primary", "unit_mismatch", "modifier_issue", "duplicate", "price_outlier",
+              # Claim-only: ICD-10-CM quality ("vague" apart from "does not fit") and WISeR prior authorization.
+              "diagnosis_invalid", "diagnosis_not_billable", "diagnosis_unspecified", "diagnosis_unspecified_laterality",
+              "diagnosis_other", "diagnosis_laterality_conflict", "diagnosis_not_fit",
+              "prior_auth_missing", "prior_auth_invalid", "prior_auth_not_covered")
 SEVERITIES = ("error", "warning", "info")
 SCOPES = ("chargemaster", "pairing", "claim")
 REQUIRED = ("code", "name", "family", "category", "severity", "check", "message", "what", "why", "fix",

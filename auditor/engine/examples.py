@@ -18,6 +18,11 @@ PAIRING_HEADERS = {
     "procedure_code": "Procedure Code", "procedure_description": "Procedure Description",
     "linked_code": "Linked Code", "linked_description": "Linked Description", "link_type": "Link Type",
 }
+CLAIM_HEADERS = {
+    "claim_id": "Claim ID", "line": "Line", "dos": "Date of Service", "state": "State", "payer": "Payer",
+    "bill_type": "Type of Bill", "pos": "Place of Service", "revenue_code": "Revenue Code", "code": "HCPCS",
+    "modifiers": "Modifiers", "units": "Units", "charges": "Charges", "diagnoses": "Diagnosis Codes", "utn": "UTN",
+}
 DEFAULT_AS_OF = dt.date(2026, 4, 1)
 
 
@@ -40,7 +45,7 @@ def write_rows(path: Path, rows: list[dict], headers: dict[str, str], sheet: str
 
 
 def run_example(example: dict, folder: Path, config_path: Path | None = None) -> list[Finding]:
-    """Findings the audit produces for one example (chargemaster or pairing table)."""
+    """Findings the audit produces for one example (chargemaster, pairing table or claim lines)."""
     from auditor.audit import AuditRequest, run_audit
 
     as_of = example.get("as_of", DEFAULT_AS_OF)
@@ -49,6 +54,8 @@ def run_example(example: dict, folder: Path, config_path: Path | None = None) ->
     table = example.get("table", "chargemaster")
     if example.get("lists"):
         config_path = _lists_config(folder, example["lists"])
+    if table == "claims":
+        return _claims_example(example["rows"], as_of, folder, config_path)
     if table == "pairing":
         cdm = write_rows(folder / "cdm.xlsx", [{"charge_code": "X1", "description": "PLACEHOLDER LINE",
                                                 "code": "99213"}], CHARGEMASTER_HEADERS)
@@ -74,3 +81,34 @@ def _lists_config(folder: Path, lists: dict[str, list[dict]]) -> Path:
     cfg = folder / "auditor.toml"
     cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return cfg
+
+
+def claim_rows(rows: list[dict], as_of: dt.date) -> list[dict]:
+    """Claim rows with defaults filled in: claim CLM1, line numbers, DOS = as_of, TX, Medicare, TOB 131."""
+    out, lines = [], {}
+    for r in rows:
+        r = dict(r)
+        r.setdefault("claim_id", "CLM1")
+        lines[r["claim_id"]] = lines.get(r["claim_id"], 0) + 1
+        r.setdefault("line", lines[r["claim_id"]])
+        r.setdefault("dos", as_of.isoformat())
+        for key, value in (("state", "TX"), ("payer", "MEDICARE"), ("bill_type", "131")):
+            r.setdefault(key, value)
+        out.append(r)
+    return out
+
+
+def _claims_example(rows: list[dict], as_of: dt.date, folder: Path, config_path: Path | None) -> list[Finding]:
+    """Run claim rows through a real workbook and the claims pipeline; findings as engine Findings."""
+    from auditor.claims.pipeline import ClaimsRequest, run_claims
+
+    path = write_rows(folder / "claims.xlsx", claim_rows(rows, as_of), CLAIM_HEADERS, sheet="Claims")
+    result = run_claims([path], ClaimsRequest(config_path=config_path))
+    out = []
+    for f in result.findings.iter_rows(named=True):
+        out.append(Finding(
+            f["edit"], f["name"], f["family"], f["category"], f["severity"], f["message"], f["file"], f["sheet"],
+            f["row"], None, f["code"], f["revenue_code"], None, f["expected"],
+            {"text": f["reference"], "basis": f["basis"]}, (), f["waived"], None, "claim",
+            {"claim_id": f["claim_id"], "line": f["line"], "blocks": f["blocks"]}))
+    return out

@@ -163,6 +163,10 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     if raw.frame is None:
         return None, SheetReport(raw.name, None, note=raw.note or "sheet is empty")
     frame = raw.frame
+    # A streamed chunk carries its own row numbers (its rows are not contiguous from first_row).
+    row_numbers = frame.get_column("_row") if "_row" in frame.columns else None
+    if row_numbers is not None:
+        frame = frame.drop("_row")
     head_rows = frame.head(40).rows()
     match = _locate_header(path, raw, head_rows, options)
     nonblank = _nonblank(frame)
@@ -178,8 +182,9 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     # refuses only overrides that match no sheet at all.
     absent = apply_overrides(match, options.overrides, kind)
     start = match.index + 1
-    data = frame.slice(start).with_columns(
-        pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64).alias("_row"))
+    numbers = (row_numbers.slice(start).cast(pl.Int64) if row_numbers is not None
+               else pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64))
+    data = frame.slice(start).with_columns(numbers.alias("_row"))
     data = data.filter(nonblank.slice(start))
     if raw.delimited:
         _refuse_shifted(path, data, match)
@@ -193,7 +198,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         lone = (pl.lit(_filled_cells(data.select(frame.columns)) == 1) & pl.col("code").is_null()
                 & pl.col("revenue_code").is_null() & pl.col("price").is_null())
     else:
-        canon = _generic(path, raw.name, data, match, kind)
+        canon = kind.extra.get("project", _generic)(path, raw.name, data, match, kind)
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
         missing = " or ".join(kind.spec(f).label for f in kind.extra["key_fields"])
         lone = pl.lit(False)

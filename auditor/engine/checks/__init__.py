@@ -36,19 +36,22 @@ def _registry() -> dict:
     """Kind name -> module; imported lazily so the catalogue loads fast."""
     from auditor.engine.checks import (
         allowed_values,
+        claim_units,
         code_format,
         code_status,
         description,
+        diagnosis,
         duplicates,
         field_required,
         forbids,
         price_outlier,
+        prior_auth,
         requires,
         status_indicator,
     )
 
-    mods = (allowed_values, code_format, code_status, description, duplicates, field_required, forbids,
-            price_outlier, requires, status_indicator)
+    mods = (allowed_values, claim_units, code_format, code_status, description, diagnosis, duplicates,
+            field_required, forbids, price_outlier, prior_auth, requires, status_indicator)
     out = {}
     for m in mods:
         for kind in m.KINDS:

@@ -2,6 +2,7 @@
 
 Params: `when` (trigger selector); `forbidden` (selector) or `forbids_from: {list, column, resolve}`
 (per-trigger forbidden groups). `expected` describes what should be there instead.
+`same_side: true` (claims) ignores a forbidden line whose RT/LT modifier names the other side.
 """
 
 from __future__ import annotations
@@ -50,10 +51,32 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     out = []
     for selector, subset in plan:
         found = scope_matches(frame, selector, with_rids=True)
-        joined = subset.join(found, on="_scope", how="inner").with_columns(
+        joined = subset.join(found, on="_scope", how="inner")
+        if p.get("same_side") and ctx.scope_kind == "claim":
+            joined = _same_side(frame, joined)
+        joined = joined.with_columns(
             related=pl.col("_match_rids").list.set_difference(pl.concat_list(pl.col("_rid"))).list.head(MAX_RELATED))
         joined = joined.filter(pl.col("related").list.len() > 0)
         what = describe(selector.codes) if selector.codes else "forbidden code"
         expected = p.get("expected") or f"no {what} in the same {ctx.scope_kind}"
         out.append(joined.select("_rid", "related", expected=pl.lit(expected)))
     return pl.concat(out) if out else pl.DataFrame(schema={"_rid": pl.Int64})
+
+
+def _side(mods: pl.Expr) -> pl.Expr:
+    """'RT' or 'LT' from a modifier list, else null (50, none, or both)."""
+    tokens = mods.str.split(",")
+    rt = tokens.list.contains("RT").fill_null(False)
+    lt = tokens.list.contains("LT").fill_null(False)
+    return pl.when(rt & ~lt).then(pl.lit("RT")).when(lt & ~rt).then(pl.lit("LT")).otherwise(None)
+
+
+def _same_side(frame: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:
+    """Keep only forbidden matches on the trigger's side (a line without a side matches either)."""
+    sides = frame.select("_rid", _s=_side(pl.col("modifiers")))
+    pairs = (joined.select("_rid", "_match_rids").explode("_match_rids")
+             .join(sides, on="_rid", how="left")
+             .join(sides.rename({"_rid": "_match_rids", "_s": "_ms"}), on="_match_rids", how="left")
+             .filter(pl.col("_s").is_null() | pl.col("_ms").is_null() | (pl.col("_s") == pl.col("_ms")))
+             .group_by("_rid").agg(pl.col("_match_rids")))
+    return joined.drop("_match_rids").join(pairs, on="_rid", how="inner")

@@ -1,0 +1,315 @@
+"""One claims run: stream claim lines, run the claim-scope edits per claim and date, and judge readiness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from auditor import __version__
+from auditor.audit import _with_facility_lists
+from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, ClaimFile, claim_chunks
+from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult
+from auditor.claims.wiser import WiserScope, load_scope, mark
+from auditor.codeset import CodeTable
+from auditor.engine import load_config, load_edits, run_edits
+from auditor.engine.lists import CatalogError
+from auditor.errors import InputError
+from auditor.ingest.reader import CANONICAL, SCHEMA, IngestOptions
+
+_BLOCKING_WARNING = pl.col("severity") == "warning"
+
+
+@dataclass
+class ClaimsRequest:
+    """Options of a claims run besides the input paths."""
+
+    config_path: Path | None = None
+    state: str | None = None  # for claims whose lines carry no state
+    wiser_scope: Path | None = None
+    icd10_codes: Path | None = None
+    icd10_tabular: Path | None = None
+    ingest: IngestOptions = field(default_factory=lambda: IngestOptions(max_bytes=DEFAULT_MAX_BYTES))
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    select: set[str] | None = None
+    ignore: set[str] = field(default_factory=set)
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class _Totals:
+    """What accumulates over chunks: claims, findings, edit counts, and facts for the notes."""
+
+    claims: list[pl.DataFrame] = field(default_factory=list)
+    findings: list[pl.DataFrame] = field(default_factory=list)
+    edits: dict[str, dict] = field(default_factory=dict)
+    stale: dict[str, str] = field(default_factory=dict)
+    dates: list[pl.Series] = field(default_factory=list)
+    no_payer: int = 0
+    no_state: int = 0
+
+
+class _Unsorted(Exception):
+    """A claim's lines are not together in the file (a later chunk holds more of a finished claim)."""
+
+
+def run_claims(paths: list[Path], request: ClaimsRequest | None = None) -> ClaimsResult:
+    """Read claim files, apply the claim-scope edits and WISeR scope, and build the readiness result."""
+    request = request or ClaimsRequest()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(paths, request)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
+    """run_claims' body."""
+    probe = load_edits()
+    known = {e.code for e in probe.edits}
+    config = load_config(request.config_path, known)
+    for code in (request.select or set()) | request.ignore:
+        if code not in known:
+            raise InputError("--select/--ignore", f"unknown edit code {code}")
+    edits = probe if not config.extra_lists else _with_facility_lists(config)
+    select = (request.select or known) - request.ignore
+    try:
+        scope = load_scope(request.wiser_scope)
+    except CatalogError as exc:
+        raise InputError(str(request.wiser_scope or "WISeR scope"), str(exc)) from None
+    if request.icd10_codes or request.icd10_tabular:
+        from auditor.claims import icd10
+
+        icd10.use(icd10.load_code_set(request.icd10_codes, request.icd10_tabular))
+    table = CodeTable.load()
+    totals = _Totals()
+    accounts: list[ClaimFile] = []
+    notes: list[str] = []
+    for path in paths:
+        path = Path(path)
+        try:
+            account = _one_file(path, request, scope, edits, config, table, select, totals, sort=False)
+        except _Unsorted:
+            notes.append(f"{path.name}: the lines of a claim are not together in the file, so it was sorted by "
+                         "claim id in memory before auditing (group lines by claim to keep memory flat)")
+            account = _one_file(path, request, scope, edits, config, table, select, totals, sort=True)
+        accounts.append(account)
+        notes += [f"{path.name}: {e}" for e in account.x12_errors[:20]]
+    return _result(accounts, totals, notes, scope, edits.version, request)
+
+
+def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, config, table, select: set[str],
+              totals: _Totals, sort: bool) -> ClaimFile:
+    """Stream one file's chunks, holding back the last claim of each chunk until its lines are complete."""
+    mark_len = (len(totals.claims), len(totals.findings), len(totals.dates))
+    saved = ({k: dict(v) for k, v in totals.edits.items()}, dict(totals.stale), totals.no_payer, totals.no_state)
+    account, chunks = claim_chunks(path, request.ingest, chunk_rows=request.chunk_rows)
+    if sort:
+        whole = pl.concat(list(chunks), how="vertical")
+        whole = whole.sort("claim_id", "row", maintain_order=True, nulls_last=True)
+        chunks = iter(whole.slice(i, request.chunk_rows) for i in range(0, max(whole.height, 1), request.chunk_rows))
+    finished: set[str] = set()
+    carry: pl.DataFrame | None = None
+    try:
+        for chunk in chunks:
+            if carry is not None and carry.height:
+                chunk = pl.concat([carry, chunk], how="vertical")
+            if chunk.height == 0:
+                continue
+            last = chunk.get_column("claim_id")[-1]
+            tail = chunk.get_column("claim_id") == last
+            carry, body = chunk.filter(tail), chunk.filter(~tail)
+            _process(body, account, request, scope, edits, config, table, select, totals, finished)
+        if carry is not None and carry.height:
+            _process(carry, account, request, scope, edits, config, table, select, totals, finished)
+    except _Unsorted:
+        del totals.claims[mark_len[0]:], totals.findings[mark_len[1]:], totals.dates[mark_len[2]:]
+        totals.edits, totals.stale, totals.no_payer, totals.no_state = saved
+        raise
+    return account
+
+
+def _process(lines: pl.DataFrame, account: ClaimFile, request: ClaimsRequest, scope: WiserScope, edits, config,
+             table, select: set[str], totals: _Totals, finished: set[str]) -> None:
+    """Audit whole claims: claim-level values filled in, lines without a date skipped, edits run per quarter."""
+    if lines.height == 0:
+        return
+    ids = lines.get_column("claim_id").unique()
+    if finished and ids.is_in(list(finished)).any():
+        raise _Unsorted()
+    finished.update(ids.to_list())
+    frame = _claim_level(lines, request)
+    skip = (pl.when(pl.col("_dos").is_null()).then(pl.lit("no date of service on the line or its claim"))
+            .when(pl.col("code").is_null() & pl.col("revenue_code").is_null())
+            .then(pl.lit("no CPT/HCPCS code and no revenue code on this claim line")).otherwise(None))
+    frame = frame.with_columns(_skip=skip)
+    dropped = frame.filter(pl.col("_skip").is_not_null())
+    if dropped.height:
+        _skip_lines(account, dropped)
+    frame = frame.filter(pl.col("_skip").is_null()).drop("_skip")
+    if frame.height == 0:
+        return
+    totals.no_payer += frame.filter(pl.col("payer").is_null()).get_column("claim_key").n_unique()
+    totals.no_state += frame.filter(pl.col("state").is_null()).get_column("claim_key").n_unique()
+    frame = mark(frame, scope)
+    missing = [c for c in CANONICAL if c not in frame.columns]
+    frame = frame.with_columns([pl.lit(None, dtype=SCHEMA[c]).alias(c) for c in missing])
+    totals.dates.append(frame.get_column("_dos"))
+    found = []
+    quarter = pl.col("_dos").dt.truncate("1q")
+    for (start,), part in frame.with_columns(_q=quarter).partition_by("_q", as_dict=True).items():
+        part = part.drop("_q")
+        run = run_edits(part, edits, config, start, table, "claim",
+                        scope=pl.col("claim_key") + "|" + pl.col("dos"), select=select)
+        if run.quarter.stale:
+            totals.stale[run.quarter.requested] = run.quarter.used
+        for s in run.summaries:
+            cur = totals.edits.setdefault(s.code, {"code": s.code, "name": s.name, "severity": s.severity,
+                                                   "status": s.status, "findings": 0, "note": s.note})
+            if s.status == "ran":
+                cur["status"], cur["note"] = "ran", ""
+                cur["findings"] += s.findings
+        found.append(_findings_frame(run.findings, part, edits))
+    findings = pl.concat(found, how="vertical") if found else pl.DataFrame(schema=FINDING_SCHEMA | {"claim_key": pl.String})
+    claims = _claims_frame(frame, findings)
+    totals.claims.append(claims)
+    totals.findings.append(findings.drop("claim_key"))
+
+
+def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
+    """Fill a claim's header values (date, state, payer, bill type, UTN, diagnoses) onto all its lines."""
+    key = pl.col("file") + "|" + pl.col("claim_id")
+    f = lines.with_columns(claim_key=key, _dos=pl.col("dos").str.to_date("%Y-%m-%d", strict=False))
+    first = [pl.col(c).drop_nulls().first().over("claim_key").alias(c) for c in ("state", "payer", "bill_type", "pos")]
+    f = f.with_columns(
+        pl.col("_dos").fill_null(pl.col("_dos").min().over("claim_key")),
+        *[pl.coalesce(pl.col(c.meta.output_name()), c) for c in first],
+    )
+    if request.state:
+        f = f.with_columns(pl.col("state").fill_null(pl.lit(request.state.upper())))
+    f = f.with_columns(dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
+    # One UTN on one line of the claim stands for the claim; different UTNs per line stay per line.
+    utns = pl.col("utn").drop_nulls().unique().len().over("claim_key")
+    f = f.with_columns(utn=pl.when(utns == 1).then(pl.col("utn").drop_nulls().first().over("claim_key"))
+                       .otherwise(pl.col("utn")))
+    # Diagnoses are the claim's: the union over its lines, principal (first seen) first.
+    dx = (f.select("claim_key", "dx").with_row_index("_i").explode("dx").drop_nulls("dx")
+          .unique(["claim_key", "dx"], keep="first", maintain_order=True)
+          .group_by("claim_key", maintain_order=True).agg(pl.col("dx")))
+    f = f.drop("dx").join(dx, on="claim_key", how="left", maintain_order="left")
+    return f.with_columns(pl.col("dx").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+
+
+def _skip_lines(account: ClaimFile, dropped: pl.DataFrame) -> None:
+    """Move lines the pipeline cannot audit from 'audited' to 'skipped' in the file's account."""
+    for (sheet,), part in dropped.partition_by("sheet", as_dict=True, include_key=True).items():
+        rep = account.sheets.get(sheet) or next(iter(account.sheets.values()))
+        rep.rows_audited -= part.height
+        rep.rows_skipped += part.height
+        rep.skipped.extend({"row": r, "reason": why} for r, why in part.select("row", "_skip").iter_rows())
+
+
+def _findings_frame(findings: list, part: pl.DataFrame, edits) -> pl.DataFrame:
+    """Engine findings as FINDING_SCHEMA rows, with the claim id, line and date of the flagged row."""
+    schema = FINDING_SCHEMA | {"claim_key": pl.String}
+    if not findings:
+        return pl.DataFrame(schema=schema)
+    base = pl.DataFrame(
+        [(f.edit, f.name, f.family, f.category, f.severity, f.message, f.file, f.sheet, f.row, f.code,
+          f.revenue_code, f.expected, f.reference.get("text", ""), f.reference.get("basis", ""), f.waived)
+         for f in findings],
+        schema={"edit": pl.String, "name": pl.String, "family": pl.String, "category": pl.String,
+                "severity": pl.String, "message": pl.String, "file": pl.String, "sheet": pl.String, "row": pl.Int64,
+                "code": pl.String, "revenue_code": pl.String, "expected": pl.String, "reference": pl.String,
+                "basis": pl.String, "waived": pl.Boolean}, orient="row")
+    where = part.select("file", "sheet", "row", "claim_id", "claim_key", "line", dos=pl.col("_dos"),
+                        modifiers=pl.col("modifiers"), _in=pl.col("wiser_in_scope").any().over("claim_key"))
+    out = base.join(where, on=["file", "sheet", "row"], how="left", nulls_equal=True, maintain_order="left")
+    blocks = ~pl.col("waived") & ((pl.col("severity") == "error") | (_BLOCKING_WARNING & pl.col("_in")))
+    return out.with_columns(blocks=blocks.fill_null(False)).select(list(schema))
+
+
+def _claims_frame(frame: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """One row per claim: where, who pays, WISeR status and reason, counts, readiness."""
+    wiser = pl.col("wiser_category").is_not_null()
+    in_scope = pl.col("wiser_in_scope")
+    claims = frame.group_by("claim_key", maintain_order=True).agg(
+        pl.col("claim_id").first(), pl.col("file").first(), first_row=pl.col("row").min(),
+        last_row=pl.col("row").max(), lines=pl.len().cast(pl.Int64), dos_from=pl.col("_dos").min(),
+        dos_to=pl.col("_dos").max(), state=pl.col("state").first(), participant=pl.col("participant").first(),
+        payer=pl.col("payer").first(), payer_class=pl.col("payer_class").first(),
+        setting=pl.col("setting_label").first(), _in=in_scope.any(), _wiser=wiser.any(),
+        wiser_reason=pl.col("wiser_reason").filter(wiser).first(),
+        _cats_in=pl.col("wiser_category").filter(in_scope).unique(maintain_order=True),
+        _cats=pl.col("wiser_category").filter(wiser).unique(maintain_order=True),
+        utn=pl.col("utn").drop_nulls().first(), diagnoses=pl.col("dx").first().list.join("; "),
+    )
+    live = findings.filter(~pl.col("waived"))
+    counts = live.group_by("claim_key").agg(
+        errors=(pl.col("severity") == "error").sum().cast(pl.Int64),
+        warnings=(pl.col("severity") == "warning").sum().cast(pl.Int64),
+        infos=(pl.col("severity") == "info").sum().cast(pl.Int64),
+        blocking=pl.col("blocks").sum().cast(pl.Int64))
+    claims = claims.join(counts, on="claim_key", how="left").with_columns(
+        pl.col("errors", "warnings", "infos", "blocking").fill_null(0))
+    status = pl.when(pl.col("_in")).then(pl.lit("in_scope")).when(pl.col("_wiser")).then(pl.lit("out_of_scope")) \
+        .otherwise(pl.lit("not_wiser"))
+    readiness = pl.when(pl.col("blocking") > 0).then(pl.lit("needs_attention")).when(pl.col("_in")) \
+        .then(pl.lit("ready")).otherwise(pl.lit("out_of_scope"))
+    cats = pl.when(pl.col("_in")).then(pl.col("_cats_in")).otherwise(pl.col("_cats")).list.join(",")
+    return claims.with_columns(
+        wiser_status=status, readiness=readiness, wiser_categories=pl.when(cats == "").then(None).otherwise(cats),
+        wiser_reason=pl.when(pl.col("_in")).then(None).otherwise(pl.col("wiser_reason")),
+    ).select(list(CLAIM_SCHEMA))
+
+
+def _result(accounts: list[ClaimFile], totals: _Totals, notes: list[str], scope: WiserScope, version: str,
+            request: ClaimsRequest) -> ClaimsResult:
+    """Assemble the result: frames, accounts, and notes a reader needs to trust the numbers."""
+    claims = pl.concat(totals.claims, how="vertical") if totals.claims else pl.DataFrame(schema=CLAIM_SCHEMA)
+    findings = (pl.concat(totals.findings, how="vertical") if totals.findings
+                else pl.DataFrame(schema=FINDING_SCHEMA))
+    findings = findings.sort("file", "row", "edit", maintain_order=True)
+    files, skipped = [], []
+    for acc in accounts:
+        sheets = acc.report.sheets
+        files.append({"path": acc.report.path, "format": acc.report.format, "sha256": acc.report.sha256,
+                      "size": acc.report.size, "rows_read": sum(s.rows_read for s in sheets),
+                      "rows_audited": sum(s.rows_audited for s in sheets),
+                      "rows_skipped": sum(s.rows_skipped for s in sheets),
+                      "sheets": [s.to_dict() for s in sheets]})
+        skipped += [{"file": acc.report.path, "sheet": s.name, **r} for s in sheets for r in s.skipped]
+    for requested, used in sorted(totals.stale.items()):
+        notes.append(f"Lines dated in {requested} were checked against the {used} OPPS code table (the newest "
+                     "loaded); import the newer Addendum B with `cdm-audit codes import`.")
+    if totals.no_payer:
+        notes.append(f"{totals.no_payer} claim(s) name no payer: they were treated as Original Medicare for WISeR.")
+    if totals.no_state:
+        notes.append(f"{totals.no_state} claim(s) name no state, so WISeR scope could not be decided for them "
+                     "(give --state).")
+    meta = {"generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), "tool_version": __version__,
+            "edit_set_version": version, "wiser_scope": {"version": scope.version, "as_of": str(scope.as_of),
+                                                         "path": scope.path, "first_dos": str(scope.first_dos)}}
+    dated = pl.concat(totals.dates) if totals.dates else pl.Series("_dos", [], dtype=pl.Date)
+    ran_dx = any(e["code"].startswith("DX") and e["status"] == "ran" for e in totals.edits.values())
+    if ran_dx and dated.len():
+        from auditor.claims import icd10
+
+        codes = icd10.active()
+        meta["icd_code_set"] = codes.label
+        after = int((dated > codes.valid_to).sum())
+        before = int((dated < codes.valid_from).sum())
+        if after:
+            notes.append(f"{after} line(s) are dated after {codes.valid_to}: their diagnoses were checked against "
+                         f"{codes.label}, an older code set; load CMS's newer files with --icd10-codes and "
+                         "--icd10-tabular.")
+        if before:
+            notes.append(f"{before} line(s) are dated before {codes.valid_from}: their diagnoses were checked against "
+                         f"{codes.label}, so codes new on {codes.valid_from} are accepted for them too.")
+    edits = sorted(totals.edits.values(), key=lambda e: e["code"])
+    return ClaimsResult(claims, findings, files, skipped, notes, meta, scope.service_table(), edits)

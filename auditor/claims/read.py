@@ -1,0 +1,128 @@
+"""Read claim files as a stream of canonical line chunks: CSV/text streamed, workbooks and 837 files whole."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+
+from auditor.claims.fields import CLAIM
+from auditor.claims.project import LINE_SCHEMA, project
+from auditor.errors import InputError
+from auditor.ingest.raw import RawSheet
+from auditor.ingest.reader import FileReport, IngestOptions, SheetReport, _sha256, read_file, read_sheet
+from auditor.ingest.sniff import sniff
+from auditor.ingest.text import _max_width, decode_sample, sniff_delimiter, uses_quoting
+
+HEAD_BYTES = 1 << 20
+DEFAULT_CHUNK_ROWS = 200_000
+# Claim extracts run to gigabytes; text is streamed, so the cap only guards against the wrong file.
+DEFAULT_MAX_BYTES = 20 * 1024**3
+
+
+@dataclass
+class ClaimFile:
+    """One input's account: format, hash, and what happened to its rows (summed over chunks)."""
+
+    report: FileReport
+    sheets: dict[str, SheetReport] = field(default_factory=dict)
+    x12_errors: list[str] = field(default_factory=list)
+
+    def add(self, rep: SheetReport) -> None:
+        """Fold one chunk's sheet report into the file's account."""
+        have = self.sheets.get(rep.name)
+        if have is None:
+            self.sheets[rep.name] = rep
+            self.report.sheets.append(rep)
+            return
+        have.rows_read += rep.rows_read
+        have.rows_audited += rep.rows_audited
+        have.rows_skipped += rep.rows_skipped
+        have.skipped.extend(rep.skipped)
+
+
+def claim_chunks(path: Path, options: IngestOptions, account: ClaimFile | None = None,
+                 chunk_rows: int = DEFAULT_CHUNK_ROWS) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
+    """The file's account and an iterator of canonical claim-line frames (LINE_SCHEMA)."""
+    options = replace(options, kind=CLAIM)
+    sniffed = sniff(path, options.max_bytes)
+    if sniffed.kind == "text" and _starts_with_isa(path):
+        return _x12(path, sniffed.size)
+    if sniffed.kind != "text":
+        frame, report = read_file(path, options)
+        if not any(s.header_row is not None for s in report.sheets):
+            notes = "; ".join(f"sheet {s.name!r}: {s.note}" for s in report.sheets if s.note)
+            raise InputError(str(path), f"no claim-line table found ({notes or 'no sheets'})")
+        acc = ClaimFile(report, {s.name: s for s in report.sheets})
+        return acc, iter([frame.select(list(LINE_SCHEMA))])
+    report = FileReport(str(path), "csv", _sha256(path), sniffed.size)
+    acc = ClaimFile(report)
+    return acc, _text_chunks(path, options, acc, chunk_rows)
+
+
+def _starts_with_isa(path: Path) -> bool:
+    """An X12 interchange opens with an ISA segment."""
+    with path.open("rb") as fh:
+        return fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
+
+
+def _x12(path: Path, size: int) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
+    """An 837I/837P file read through the X12 library, projected like any other claim table."""
+    from auditor.claims.x12 import read_837
+
+    got = read_837(path)
+    report = FileReport(str(path), got.format, _sha256(path), size)
+    lines = project(got.frame, str(path), got.format.upper().replace("X12-", ""))
+    sheet = SheetReport(got.format, header_row=None, rows_read=lines.height + len(got.skipped),
+                        rows_audited=lines.height, rows_skipped=len(got.skipped), skipped=list(got.skipped))
+    sheet.note = "X12 837 interchange: row = position of the service-line segment (SV1/SV2) in the file"
+    acc = ClaimFile(report, {sheet.name: sheet}, list(got.errors))
+    report.sheets.append(sheet)
+    return acc, iter([lines])
+
+
+def _text_chunks(path: Path, options: IngestOptions, acc: ClaimFile, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Find the header in the first megabyte, then stream the rest through polars in chunks."""
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    sample, encoding = decode_sample(head)
+    delim = sniff_delimiter(sample)
+    acc.report.format = {",": "csv", "|": "pipe", "\t": "tsv", ";": "semicolon"}[delim]
+    quote = '"' if uses_quoting(sample, delim) else None
+    width = _max_width(sample, delim, quote)
+    schema = {f"c{i}": pl.String for i in range(width)}
+    cut = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
+    body = head[:cut].removeprefix(b"\xef\xbb\xbf").decode(encoding if encoding != "utf-8-sig" else "utf-8",
+                                                           errors="replace").encode("utf-8")
+    try:
+        head_frame = pl.read_csv(io.BytesIO(body), has_header=False, schema=schema, separator=delim, quote_char=quote,
+                                 infer_schema=False, missing_columns="insert", n_rows=200, truncate_ragged_lines=True)
+    except pl.exceptions.ComputeError as exc:
+        raise InputError(str(path), f"cannot parse as {acc.report.format}: {str(exc).splitlines()[0][:200]}") from None
+    probe, rep = read_sheet(str(path), RawSheet(path.name, head_frame, first_row=1, delimited=True),
+                            replace(options, kind=CLAIM))
+    if probe is None or rep.header_row is None:
+        raise InputError(str(path), "no claim-line header found in the first 30 rows (looked for a claim id "
+                         "column); name it with --column claim_id=HEADER or --header-row N")
+    header_row = rep.header_row
+    header_cells = [rep.headers[i] if i < len(rep.headers) else None for i in range(width)]
+    header = pl.DataFrame({f"c{i}": [header_cells[i]] for i in range(width)} | {"_row": [header_row]},
+                          schema=schema | {"_row": pl.Int64})
+    chunk_opts = replace(options, kind=CLAIM, header_row=header_row)
+    lf = pl.scan_csv(path, has_header=False, skip_rows=header_row, schema=schema, separator=delim,
+                     quote_char=quote, infer_schema=False, encoding="utf8-lossy", missing_columns="insert",
+                     row_index_name="_row", row_index_offset=header_row + 1)
+    lf = lf.select(*schema, pl.col("_row").cast(pl.Int64))
+    try:
+        for batch in lf.collect_batches(chunk_size=chunk_rows):
+            raw = RawSheet(path.name, pl.concat([header, batch], how="vertical"), first_row=header_row,
+                           delimited=True)
+            frame, chunk_rep = read_sheet(str(path), raw, chunk_opts)
+            acc.add(chunk_rep)
+            if frame is not None and frame.height:
+                yield frame.select(list(LINE_SCHEMA))
+    except pl.exceptions.ComputeError as exc:
+        raise InputError(str(path), f"cannot parse as {acc.report.format}: {str(exc).splitlines()[0][:200]}") from None
