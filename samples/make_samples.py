@@ -62,6 +62,19 @@ CATEGORIES = (
     "duplicate",
     "price_outlier",
 )
+# Claim-only categories (ICD-10-CM quality and fit, WISeR prior authorization).
+CLAIM_CATEGORIES = (
+    "diagnosis_invalid",
+    "diagnosis_not_billable",
+    "diagnosis_unspecified",
+    "diagnosis_unspecified_laterality",
+    "diagnosis_other",
+    "diagnosis_laterality_conflict",
+    "diagnosis_not_fit",
+    "prior_auth_missing",
+    "prior_auth_invalid",
+    "prior_auth_not_covered",
+)
 FIXED_CREATED = dt.datetime(2026, 1, 15, 6, 2, 0)
 NOTES = [
     "CDM coordinator notes (not part of the price list)",
@@ -1570,7 +1583,10 @@ CLAIMS = [
         "L97.412;E11.621",
         "N8H2J5K9L3M7P1",
         [("0761", "15272", "", 2), ("0636", "Q4151", "", 40)],
-        [("addon_without_primary", 1, "add-on 15272 billed without 15271 on the claim")],
+        [
+            ("addon_without_primary", 1, "add-on 15272 billed without 15271 on the claim"),
+            ("orphan_component", 2, "product Q4151 with no primary application code on the claim"),
+        ],
     ),
     (
         "TX26000107",
@@ -1606,10 +1622,105 @@ CLAIMS = [
         "AZ",
         "MEDICARE",
         "131",
-        "G47.33",
+        "G40.219",
         "Z4R8T2Y6U1I5",
         [("0360", "64568", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)],
         [("prior_auth_invalid", 1, "UTN has 12 characters; a UTN is 14")],
+    ),
+    (
+        "WA26000117",
+        "2026-04-14",
+        "WA",
+        "MEDICARE",
+        "131",
+        "M17.99",
+        "",
+        [("0360", "29881", "LT", 1), ("0370", "", "", 3)],
+        [("diagnosis_invalid", 1, "M17.99 is not an ICD-10-CM code (M17.9 exists; M17.99 does not)")],
+    ),
+    (
+        "OH26000118",
+        "2026-04-21",
+        "OH",
+        "MEDICARE",
+        "131",
+        "M17.10",
+        "",
+        [("0360", "29881", "RT", 1)],
+        [("diagnosis_unspecified_laterality", 1, "M17.10 is primary osteoarthritis of an unspecified knee")],
+    ),
+    (
+        "TX26000119",
+        "2026-05-05",
+        "TX",
+        "MEDICARE",
+        "131",
+        "M23.222",
+        "",
+        [("0360", "29881", "RT", 1)],
+        [("diagnosis_laterality_conflict", 1, "diagnosis M23.222 is the left knee; the meniscectomy is billed RT")],
+    ),
+    (
+        "OH26000120",
+        "2026-05-12",
+        "OH",
+        "MEDICARE",
+        "131",
+        "G47.31",
+        "H4J8K2L6Z1X5C9",
+        [("0360", "64582", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)],
+        [("diagnosis_not_fit", 1, "G47.31 is central sleep apnea; hypoglossal stimulation treats obstructive apnea")],
+    ),
+    (
+        "OK26000121",
+        "2026-05-19",
+        "OK",
+        "MEDICARE",
+        "131",
+        "N39.3",
+        "K7P1Q5R9S3T8U2",
+        [("0360", "64561", "", 1), ("0278", "C1897", "", 1)],
+        [("diagnosis_not_fit", 1, "N39.3 is stress incontinence, which NCD 230.18 excludes from sacral stimulation")],
+    ),
+    (
+        "NJ26000122",
+        "2026-05-26",
+        "NJ",
+        "MEDICARE",
+        "131",
+        "L97.412",
+        "N5B1C7D3E9F2G4",
+        [("0761", "15275", "", 1), ("0636", "Q4186", "", 20)],
+        [("diagnosis_not_fit", 1, "L97.412 (heel ulcer) with no underlying condition coded first (e.g. E11.621)")],
+    ),
+    (
+        "NJ26000123",
+        "2026-06-02",
+        "NJ",
+        "MEDICARE",
+        "131",
+        "L97.522;E11.621",
+        ("N3B9C2D7E4F6G1", "N3B9C2D7E4F6G9", ""),
+        [("0761", "15271", "", 1), ("0761", "15272", "", 1), ("0636", "Q4186", "", 45)],
+        [("prior_auth_not_covered", 2, "add-on 15272 carries another UTN than its primary 15271")],
+    ),
+    (
+        "AZ26000124",
+        "2026-06-09",
+        "AZ",
+        "MEDICARE",
+        "131",
+        "M23.221;M23.222",
+        "",
+        [("0360", "29881", "RT", 1), ("0360", "29877", "LT", 1)],
+        [
+            (
+                "prior_auth_missing",
+                2,
+                "29877 (left knee) is a WISeR service in AZ and the claim has no UTN; 29881 is on the other knee, "
+                "so 29877 is not bundled",
+            )
+        ],
     ),
     # Controls: nothing should be reported.
     (
@@ -1709,17 +1820,19 @@ def write_pairing(path: Path) -> list[dict]:
 def write_claims(path: Path) -> tuple[list[dict], list[dict]]:
     """Write the claim lines; return (expected claim findings, control claims)."""
     for c in CLAIMS:
-        assert c[6] == "" or len(c[6]) == 14 or c[0] == "AZ26000109", c
+        utns = c[6] if isinstance(c[6], tuple) else (c[6],)
+        assert all(u == "" or len(u) == 14 for u in utns) or c[0] == "AZ26000109", c
     findings, controls = [], []
     row = 1
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(CLAIMS_HEADER)
-        for cid, dos, state, payer, tob, dx, utn, lines, expect in CLAIMS:
+        for cid, dos, state, payer, tob, dx, utn, lines, expect in CLAIMS + clean_claims():
             first = row + 1
             for n, (rev, hcpcs, mods, units) in enumerate(lines, start=1):
                 row += 1
-                w.writerow([cid, n, dos, state, payer, tob, rev, hcpcs, mods, units, dx, utn])
+                line_utn = utn[n - 1] if isinstance(utn, tuple) else utn
+                w.writerow([cid, n, dos, state, payer, tob, rev, hcpcs, mods, units, dx, line_utn])
             for category, line_no, what in expect:
                 findings.append(
                     {
@@ -1729,7 +1842,7 @@ def write_claims(path: Path) -> tuple[list[dict], list[dict]]:
                         "line": line_no,
                         "code": lines[line_no - 1][1],
                         "category": category,
-                        "category_provisional": category not in CATEGORIES,
+                        "category_provisional": category not in CATEGORIES + CLAIM_CATEGORIES,
                         "what": what,
                     }
                 )
@@ -1745,7 +1858,54 @@ def write_claims(path: Path) -> tuple[list[dict], list[dict]]:
     return findings, controls
 
 
+# Clean claim templates: (service, revenue/code/modifier/unit lines, diagnoses, needs a UTN when in scope).
+_CLEAN = [
+    ("knee meniscectomy, side matches the diagnosis",
+     [("0360", "29881", "{side}", 1), ("0370", "", "", 3), ("0272", "", "", 1)], "M23.22{n}", False),
+    ("medial and lateral meniscectomy with G0289 on the same knee",
+     [("0360", "29880", "{side}", 1), ("0360", "G0289", "{side}", 1)], "M23.22{n};M17.1{n}", False),
+    ("epidural steroid injection with its drug", [("0360", "62323", "", 1), ("0636", "J1100", "", 10)],
+     "M54.16", True),
+    ("skin substitute on the foot: primary, add-on, product in sq cm",
+     [("0761", "15275", "", 1), ("0761", "15276", "", 1), ("0636", "Q4186", "", 40)], "E11.621;L97.52{n}", True),
+    ("percutaneous spinal cord stimulator leads", [("0360", "63650", "", 1), ("0278", "C1778", "", 2)],
+     "G89.4;M54.16", False),
+    ("sacral nerve stimulation test with its lead kit", [("0360", "64561", "", 1), ("0278", "C1897", "", 1)],
+     "N39.41", True),
+    ("hypoglossal nerve stimulator with generator and lead",
+     [("0360", "64582", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)], "G47.33", True),
+    ("vagus nerve stimulator for intractable epilepsy",
+     [("0360", "64568", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)], "G40.219", True),
+    ("office visit", [("0510", "99213", "", 1)], "I10", False),
+]
+_STATES = ["TX", "OK", "NJ", "OH", "WA", "AZ", "CA", "FL", "NY"]
+_PAYERS = ["MEDICARE", "MEDICARE", "MEDICARE", "MEDICARE ADVANTAGE", "BLUE CROSS PPO", "MEDICAID"]
+N_CLEAN = 160
+_CLEAN_REASONS: dict[str, str] = {}
+
+
+def clean_claims() -> list[tuple]:
+    """Seeded clean claims (no finding expected) across states, payers and services."""
+    out = []
+    utn_chars = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+    for i in range(N_CLEAN):
+        r = rng(f"claim-{i}")
+        label, lines, dx, needs_utn = _CLEAN[i % len(_CLEAN)]
+        state, payer = r.choice(_STATES), r.choice(_PAYERS)
+        dos = dt.date(2026, 1, 20) + dt.timedelta(days=r.randrange(0, 230))
+        side, n = r.choice([("RT", "1"), ("LT", "2")])
+        filled = [(rev, code, mods.format(side=side), units) for rev, code, mods, units in lines]
+        in_wiser_state = state in ("TX", "OK", "NJ", "OH", "WA", "AZ") and payer == "MEDICARE"
+        utn = "".join(r.choice(utn_chars) for _ in range(14)) if needs_utn and in_wiser_state else ""
+        cid = f"{state}27{i:06d}"
+        _CLEAN_REASONS[cid] = f"generated clean claim: {label} ({payer.lower()}, {state})"
+        out.append((cid, dos.isoformat(), state, payer, "131", dx.format(n=n), utn, filled, []))
+    return out
+
+
 def _control_reason(cid: str) -> str:
+    if cid in _CLEAN_REASONS:
+        return _CLEAN_REASONS[cid]
     return {
         "CA26000110": "CA is not a WISeR state; G0289 used correctly with 29880",
         "TX26000111": "date of service before 2026-01-15 (WISeR start)",
@@ -1991,7 +2151,7 @@ def main() -> None:
     print(
         f"wrote {out}: chargemaster.xlsx ({len(defective)} lines, {len(cdm)} defects), "
         f"chargemaster_clean.xlsx ({len(clean)} lines), pairing_table.csv ({len(PAIRING)} links, "
-        f"{len(pairing)} defects), claims.csv ({sum(len(c[7]) for c in CLAIMS)} lines, {len(claims)} "
+        f"{len(pairing)} defects), claims.csv ({sum(len(c[7]) for c in CLAIMS + clean_claims())} lines, {len(claims)} "
         "findings, "
         f"{len(controls)} control claims)"
     )
