@@ -1734,7 +1734,7 @@ CLAIMS = [
         [("0360", "29880", "RT", 1), ("0360", "G0289", "RT", 1)],
         [],
     ),
-    ("TX26000111", "2026-01-10", "TX", "MEDICARE", "131", "M17.11", "", [("0360", "29881", "LT", 1)], []),
+    ("TX26000111", "2026-01-14", "TX", "MEDICARE", "131", "M23.222", "", [("0360", "29877", "LT", 1)], []),
     (
         "TX26000112",
         "2026-02-11",
@@ -1908,7 +1908,7 @@ def _control_reason(cid: str) -> str:
         return _CLEAN_REASONS[cid]
     return {
         "CA26000110": "CA is not a WISeR state; G0289 used correctly with 29880",
-        "TX26000111": "date of service before 2026-01-15 (WISeR start)",
+        "TX26000111": "29877 on 2026-01-14, the day before the first WISeR date of service",
         "TX26000112": "Medicare Advantage, not Original Medicare: WISeR does not apply",
         "OK26000113": "emergency (revenue 045X and modifier ET): WISeR does not apply",
         "WA26000114": "specific diagnoses, primary + add-on, product units in sq cm, UTN present",

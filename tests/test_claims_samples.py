@@ -61,6 +61,6 @@ def test_readiness_of_known_claims(result):
     assert by_id["TX26000101"]["participant"] == "Cohere Health"
     assert by_id["WA26000114"]["readiness"] == "ready"
     assert by_id["CA26000110"]["wiser_status"] == "not_wiser"
-    assert by_id["TX26000111"]["wiser_status"] == "not_wiser"  # 29881 is not a WISeR code
+    assert by_id["TX26000111"]["wiser_reason"].startswith("date of service before 2026-01-15")
     assert by_id["TX26000112"]["wiser_reason"] == "payer is Medicare Advantage, not Original Medicare"
     assert by_id["OK26000113"]["wiser_reason"].startswith("emergency visit")
