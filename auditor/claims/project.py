@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from auditor.ingest import normalize as nz
@@ -35,6 +37,13 @@ def _whole(col: str) -> pl.Expr:
     return nz.clean_text(pl.col(col).str.replace(r"^(\d+)\.0+$", "${1}"))
 
 
+def service_date(col: str) -> pl.Expr:
+    """ISO date text; an Excel serial day number (a date cell without a date format) becomes its date too."""
+    serial = pl.col(col).str.strip_chars().str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    as_date = (pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
+    return pl.when(serial.is_between(20000, 80000)).then(as_date).otherwise(nz.iso_date(col))
+
+
 def diagnosis_list(col: str) -> pl.Expr:
     """'M17.11; e11621, L97.522' -> ['M17.11', 'E11.621', 'L97.522'] (upper-case, dotted, no repeats)."""
     tokens = pl.col(col).str.to_uppercase().str.replace_all(r"[^A-Z0-9.]+", " ").str.strip_chars().str.split(" ")
@@ -54,7 +63,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
         state.replace_strict(_STATES, default=state, return_dtype=pl.String))
     out = raw.select(
         file=pl.lit(path, dtype=pl.String), sheet=pl.lit(sheet, dtype=pl.String), row=pl.col("row").cast(pl.Int64),
-        claim_id=nz.clean_text("claim_id"), line=_whole("line"), dos=nz.iso_date("dos"),
+        claim_id=nz.clean_text("claim_id"), line=_whole("line"), dos=service_date("dos"),
         bill_type=_whole("bill_type").str.replace(r"^0(\d{3})$", "${1}"), pos=_whole("pos").str.zfill(2),
         state=nz.clean_text(state), payer=nz.clean_text("payer"),
         revenue_code=nz.revenue_code("revenue_code"), revenue_code_raw=nz.clean_text("revenue_code"),

@@ -1,0 +1,157 @@
+"""Claim files end to end: streaming at chunk edges, unsorted files, skipped lines, formats, scope reasons."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from auditor.claims.pipeline import ClaimsRequest, run_claims
+from auditor.claims.wiser import load_scope, payer_class
+from auditor.cli import main
+from auditor.engine.examples import CLAIM_HEADERS, claim_rows, write_rows
+
+HEADER = ["Claim ID", "Line", "DOS", "State", "Payer", "TOB", "Rev Code", "HCPCS", "Mod 1", "Mod 2", "Units",
+          "Dx 1", "Dx 2", "Prior Auth"]
+
+
+def _csv(path: Path, rows: list[list]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+def _skin_claim(cid: str, utn: str = "") -> list[list]:
+    """15271 + 15272 + product: clean when the UTN is present (NJ, Medicare, TOB 131)."""
+    return [[cid, 1, "03/02/2026", "NJ", "Medicare Part B", "0131", "761", "15271", "", "", "1", "E11.621",
+             "L97.522", utn],
+            [cid, 2, "03/02/2026", "NJ", "Medicare Part B", "0131", "761", "15272", "", "", "1", "", "", utn],
+            [cid, 3, "03/02/2026", "NJ", "Medicare Part B", "0131", "636", "Q4186", "", "", "30", "", "", utn]]
+
+
+def test_claim_split_across_chunks_is_audited_whole(tmp_path):
+    """With 1,000-line chunks, claims straddling a chunk edge still see their own lines (no false orphans)."""
+    rows = []
+    for i in range(700):
+        rows += _skin_claim(f"C{i:05d}", "N3B9C2D7E4F6G1")
+    path = _csv(tmp_path / "claims.csv", rows)
+    result = run_claims([path], ClaimsRequest(chunk_rows=1000))
+    assert result.lines_audited == 2100
+    assert result.claims.height == 700
+    assert result.findings.height == 0, result.findings.select("claim_id", "edit", "message").rows()[:5]
+    assert set(result.claims.get_column("readiness")) == {"ready"}
+
+
+def test_unsorted_file_is_sorted_and_said_so(tmp_path):
+    """A claim whose lines are far apart is put together again; the report says memory was not flat."""
+    a, b = _skin_claim("A1", "N3B9C2D7E4F6G1"), _skin_claim("B2", "N3B9C2D7E4F6G2")
+    filler = []
+    for i in range(600):
+        filler += _skin_claim(f"F{i:04d}", "N3B9C2D7E4F6G3")
+    path = _csv(tmp_path / "claims.csv", [a[0], *filler, *b, a[1], a[2]])
+    result = run_claims([path], ClaimsRequest(chunk_rows=1000))
+    assert result.findings.height == 0
+    assert result.claims.filter(pl.col("claim_id") == "A1").get_column("lines").to_list() == [3]
+    assert any("not together" in n for n in result.notes)
+
+
+def test_lines_without_codes_or_dates_are_skipped_with_reasons(tmp_path):
+    rows = _skin_claim("A1", "N3B9C2D7E4F6G1") + [
+        ["A2", 1, "", "TX", "MEDICARE", "131", "360", "29881", "RT", "", "1", "M23.221", "", ""],
+        ["A1", 4, "03/02/2026", "NJ", "Medicare Part B", "0131", "", "", "", "", "", "", "", ""],
+        ["", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+        ["", 9, "03/02/2026", "NJ", "", "", "0360", "15271", "", "", "", "", "", ""],
+    ]
+    result = run_claims([_csv(tmp_path / "c.csv", rows)])
+    reasons = {s["row"]: s["reason"] for s in result.skipped}
+    assert reasons[5] == "no date of service on the line or its claim"
+    assert reasons[6] == "no CPT/HCPCS code and no revenue code on this claim line"
+    assert "claim id" in reasons[8]
+    info = result.files[0]
+    assert info["rows_audited"] == 3 and info["rows_audited"] + info["rows_skipped"] == info["rows_read"]
+
+
+def test_codes_stay_text_in_a_workbook(tmp_path):
+    """Numbers in cells: revenue 450 -> 0450, 15271.0 -> 15271, TOB 131.0 -> 131, Dx without dot."""
+    path = tmp_path / "claims.xlsx"
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Lines")
+    for j, h in enumerate(["Claim Number", "Line", "Service Date", "State", "Financial Class", "Bill Type",
+                           "Revenue Code", "CPT/HCPCS", "Modifier", "Units", "Diagnosis 1", "UTN"]):
+        ws.write_string(0, j, h)
+    ws.write_row(1, 0, ["X1", 1, dt.datetime(2026, 2, 3), "TX", "MEDICARE", 131.0, 360, 15271.0, "", 1, "E11621",
+                        "A2K7F39QX1R2M8"])
+    ws.write_row(2, 0, ["X1", 2, dt.datetime(2026, 2, 3), "TX", "MEDICARE", 131.0, 450, 99284, "", 1, "", ""])
+    wb.close()
+    result = run_claims([path])
+    claim = result.claims.row(0, named=True)
+    assert claim["diagnoses"] == "E11.621"
+    assert claim["wiser_reason"].startswith("emergency visit")
+    assert result.findings.filter(pl.col("code") == "15271").get_column("revenue_code").to_list() in ([], ["0360"])
+
+
+@pytest.mark.parametrize("payer,expected", [
+    ("MEDICARE", "original_medicare"), ("Medicare Part B", "original_medicare"), ("MCR", "original_medicare"),
+    ("MB", "original_medicare"), ("Novitas", "original_medicare"), ("MEDICARE ADVANTAGE", "medicare_advantage"),
+    ("Humana Medicare", "medicare_advantage"), ("16", "medicare_advantage"), ("AETNA MEDICARE PPO", "medicare_advantage"),
+    ("TX MEDICAID", "medicaid"), ("VA COMMUNITY CARE", "va_ihs"), ("Indian Health Service", "va_ihs"),
+    ("BLUE CROSS PPO", "medicare_advantage"), ("SELF PAY", "other"), (None, None),
+])
+def test_payer_classes(payer, expected):
+    got = pl.DataFrame({"p": [payer]}, schema={"p": pl.String}).select(payer_class(pl.col("p"), load_scope()))
+    assert got.item() == expected
+
+
+@pytest.mark.parametrize("row,in_scope,reason", [
+    ({"dos": "2026-01-15"}, True, None),
+    ({"dos": "2026-01-14"}, False, "date of service before 2026-01-15"),
+    ({"state": "CA"}, False, "CA is not a WISeR state"),
+    ({"payer": "MEDICARE ADVANTAGE"}, False, "payer is Medicare Advantage"),
+    ({"bill_type": "111"}, False, "TOB 111 is not a WISeR setting"),
+    ({"bill_type": "", "pos": "22"}, False, "POS 22 is not a WISeR setting"),
+    ({"bill_type": "", "pos": "11"}, True, None),
+    ({"modifiers": "ET"}, False, "emergency visit"),
+    ({"code": "G0276", "dos": "2026-04-05"}, True, None),
+    ({"code": "G0276", "dos": "2026-04-06"}, False, "service delayed by CMS (lumbar-decompression)"),
+    ({"code": "61863"}, False, "service delayed by CMS (deep-brain-stimulation)"),
+])
+def test_scope_decisions(tmp_path, row, in_scope, reason):
+    """Each WISeR scope rule on its own, from a real workbook."""
+    base = {"code": "62323", "diagnoses": "M54.16", "dos": "2026-03-02"}
+    path = write_rows(tmp_path / "c.xlsx", claim_rows([base | row], dt.date(2026, 3, 2)), CLAIM_HEADERS)
+    claim = run_claims([path]).claims.row(0, named=True)
+    assert (claim["wiser_status"] == "in_scope") is in_scope
+    if reason:
+        assert claim["wiser_reason"].startswith(reason)
+
+
+def test_cli_bad_inputs_exit_2_with_one_line(tmp_path):
+    runner = CliRunner()
+    notes = tmp_path / "notes.csv"
+    notes.write_text("hello,world\nthis,is not a claim file\n", encoding="utf-8")
+    broken = tmp_path / "claims.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    for args, words in [([str(notes)], "no claim-line header"), ([str(broken)], "claims.xlsx"),
+                        ([str(tmp_path / "missing.csv")], "file not found"),
+                        (["--state", "Texas", str(notes)], "two-letter"),
+                        (["--format", "pdf", str(notes)], "unknown format")]:
+        res = runner.invoke(main, ["claims", *args])
+        assert res.exit_code == 2, (args, res.output)
+        lines = [ln for ln in res.output.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], (args, res.output)
+        assert "Traceback" not in res.output
+
+
+def test_state_option_fills_claims_without_one(tmp_path):
+    rows = [["A1", 1, "2026-03-02", "", "MEDICARE", "131", "0360", "62323", "", "", "1", "M54.16", "", ""]]
+    path = _csv(tmp_path / "c.csv", rows)
+    assert run_claims([path]).claims.item(0, "wiser_reason").startswith("no state")
+    assert run_claims([path], ClaimsRequest(state="TX")).claims.item(0, "readiness") == "needs_attention"
