@@ -103,7 +103,7 @@ def test_codes_stay_text_in_a_workbook(tmp_path):
     ("MB", "original_medicare"), ("Novitas", "original_medicare"), ("MEDICARE ADVANTAGE", "medicare_advantage"),
     ("Humana Medicare", "medicare_advantage"), ("16", "medicare_advantage"), ("AETNA MEDICARE PPO", "medicare_advantage"),
     ("TX MEDICAID", "medicaid"), ("VA COMMUNITY CARE", "va_ihs"), ("Indian Health Service", "va_ihs"),
-    ("BLUE CROSS PPO", "medicare_advantage"), ("SELF PAY", "other"), (None, None),
+    ("BLUE CROSS PPO", "other"), ("BL", "other"), ("Anthem Medicare Advantage", "medicare_advantage"), ("SELF PAY", "other"), (None, None),
 ])
 def test_payer_classes(payer, expected):
     got = pl.DataFrame({"p": [payer]}, schema={"p": pl.String}).select(payer_class(pl.col("p"), load_scope()))

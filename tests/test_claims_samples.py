@@ -64,3 +64,15 @@ def test_readiness_of_known_claims(result):
     assert by_id["TX26000111"]["wiser_reason"].startswith("date of service before 2026-01-15")
     assert by_id["TX26000112"]["wiser_reason"] == "payer is Medicare Advantage, not Original Medicare"
     assert by_id["OK26000113"]["wiser_reason"].startswith("emergency visit")
+
+
+def test_837i_sample_gives_the_same_findings(result):
+    """The 837I twin of the sample (samples/make_837.py, read through pyx12) draws the same findings, except
+    the line-level UTN case: an 837I carries one prior authorization per claim (REF*G1 in loop 2300)."""
+    x12 = run_claims([SAMPLES / "claims_837i.x12"])
+    assert x12.files[0]["format"] == "x12-837i"
+    assert x12.files[0]["rows_audited"] == result.files[0]["rows_audited"]
+    csv_keys = set(result.findings.select("claim_id", "line", "edit").rows())
+    x12_keys = set(x12.findings.select("claim_id", "line", "edit").rows())
+    assert x12_keys <= csv_keys
+    assert csv_keys - x12_keys == {("NJ26000123", "2", "WS003")}
