@@ -1501,6 +1501,11 @@ CLAIMS = [
                 "the claim has no UTN",
             ),
             ("pairing_mismatch", 2, "29877 with 29881 on a Medicare claim: G0289 expected"),
+            (
+                "diagnosis_not_fit",
+                1,
+                "osteoarthritis is the only knee diagnosis for the arthroscopy (NCD 150.9 non-coverage risk)",
+            ),
         ],
     ),
     (
@@ -1647,7 +1652,10 @@ CLAIMS = [
         "M17.10",
         "",
         [("0360", "29881", "RT", 1)],
-        [("diagnosis_unspecified_laterality", 1, "M17.10 is primary osteoarthritis of an unspecified knee")],
+        [
+            ("diagnosis_unspecified_laterality", 1, "M17.10 is primary osteoarthritis of an unspecified knee"),
+            ("diagnosis_not_fit", 1, "osteoarthritis is the only knee diagnosis for the meniscectomy (NCD 150.9)"),
+        ],
     ),
     (
         "TX26000119",
@@ -1729,7 +1737,7 @@ CLAIMS = [
         "CA",
         "MEDICARE",
         "131",
-        "M17.11",
+        "M23.221;M17.11",
         "",
         [("0360", "29880", "RT", 1), ("0360", "G0289", "RT", 1)],
         [],
@@ -1741,7 +1749,7 @@ CLAIMS = [
         "TX",
         "MEDICARE ADVANTAGE",
         "131",
-        "M17.12",
+        "M23.222;M17.12",
         "",
         [("0360", "29877", "LT", 1)],
         [],
