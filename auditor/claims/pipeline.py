@@ -264,7 +264,8 @@ def _claims_frame(frame: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     cats = pl.when(pl.col("_in")).then(pl.col("_cats_in")).otherwise(pl.col("_cats")).list.join(",")
     return claims.with_columns(
         wiser_status=status, readiness=readiness, wiser_categories=pl.when(cats == "").then(None).otherwise(cats),
-        wiser_reason=pl.when(pl.col("_in")).then(None).otherwise(pl.col("wiser_reason")),
+        wiser_reason=pl.when(pl.col("_in")).then(None).when(~pl.col("_wiser"))
+        .then(pl.lit("no WISeR service on the claim")).otherwise(pl.col("wiser_reason")),
     ).select(list(CLAIM_SCHEMA))
 
 
@@ -293,8 +294,10 @@ def _result(accounts: list[ClaimFile], totals: _Totals, notes: list[str], scope:
         notes.append(f"{totals.no_state} claim(s) name no state, so WISeR scope could not be decided for them "
                      "(give --state).")
     meta = {"generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), "tool_version": __version__,
-            "edit_set_version": version, "wiser_scope": {"version": scope.version, "as_of": str(scope.as_of),
-                                                         "path": scope.path, "first_dos": str(scope.first_dos)}}
+            "edit_set_version": version,
+            "wiser": f"version {scope.version} (as of {scope.as_of}; first date of service {scope.first_dos})",
+            "wiser_scope": {"version": scope.version, "as_of": str(scope.as_of), "path": scope.path,
+                            "first_dos": str(scope.first_dos)}}
     dated = pl.concat(totals.dates) if totals.dates else pl.Series("_dos", [], dtype=pl.Date)
     ran_dx = any(e["code"].startswith("DX") and e["status"] == "ran" for e in totals.edits.values())
     if ran_dx and dated.len():

@@ -1,0 +1,310 @@
+"""claims-report.xlsx: Summary (native chart), Claims, Findings, Documentation, Skipped lines and About sheets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+import xlsxwriter
+
+from auditor.claims.result import READINESS, READINESS_LABELS, ClaimsResult
+from auditor.claims.summary import NO_VALUE, TABLE_COUNTS, meta_text, service_rows
+from auditor.report.cells import formula_like
+from auditor.report.charts import humanise
+from auditor.report.excel import CONSTANT_MEMORY_ROWS, MAX_CELL, Styles, put
+
+MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
+READINESS_FILL = {"ready": "#DDF0E3", "needs_attention": "#FCE8C3", "out_of_scope": "#E7EAEE"}
+READINESS_FONT = {"ready": "#1E6B3A", "needs_attention": "#7A4B00", "out_of_scope": "#4A5563"}
+CHART_FILL = {"ready": "#2E7D4F", "needs_attention": "#D08A12", "out_of_scope": "#8A94A3"}
+CLAIM_COLUMNS = (("Claim ID", 20, "claim_id"), ("Readiness", 16, "readiness"), ("File", 22, "file"),
+                 ("First row", 9, "first_row"), ("Last row", 9, "last_row"), ("Lines", 7, "lines"),
+                 ("DOS from", 11, "dos_from"), ("DOS to", 11, "dos_to"), ("State", 7, "state"),
+                 ("Participant", 18, "participant"), ("Payer", 18, "payer"), ("Payer class", 14, "payer_class"),
+                 ("Setting", 12, "setting"), ("WISeR status", 13, "wiser_status"),
+                 ("WISeR reason", 36, "wiser_reason"), ("WISeR services", 24, "wiser_categories"),
+                 ("UTN", 17, "utn"), ("Diagnoses", 24, "diagnoses"), ("Errors", 7, "errors"),
+                 ("Warnings", 9, "warnings"), ("Info", 6, "infos"), ("Blocking", 9, "blocking"))
+FINDING_COLUMNS = (("Claim ID", 20, "claim_id"), ("Line", 6, "line"), ("File", 22, "file"), ("Sheet", 10, "sheet"),
+                   ("Row", 7, "row"), ("DOS", 11, "dos"), ("Code", 9, "code"), ("Modifiers", 10, "modifiers"),
+                   ("Rev code", 9, "revenue_code"), ("Edit", 8, "edit"), ("Name", 26, "name"),
+                   ("Category", 24, "category"), ("Severity", 10, "severity"), ("Blocks", 8, "blocks"),
+                   ("Waived", 8, "waived"), ("Message", 60, "message"), ("Expected", 36, "expected"),
+                   ("Reference", 40, "reference"), ("Basis", 10, "basis"))
+DOC_COLUMNS = (("Claim ID", 20), ("State", 7), ("Participant", 18), ("DOS from", 11), ("Service", 26),
+               ("Policy", 14), ("Basis", 10), ("#", 4), ("What the policy asks the record to show", 70),
+               ("Confirmed?", 12), ("Analyst note", 40))
+TABLE_HEADERS = ("Claims", "In WISeR scope", "Ready", "Needs attention", "Out of scope", "Unspecified dx",
+                 "Dx not fit", "Broken pair", "Prior auth")
+
+
+class ClaimStyles(Styles):
+    """The chargemaster report's styles plus readiness colours and a date format."""
+
+    BASE: ClassVar[dict[str, dict]] = {
+        **Styles.BASE, "date": {"num_format": "yyyy-mm-dd"},
+        **{f"rd_{k}": {"bold": True, "bg_color": c, "font_color": READINESS_FONT[k]} for k, c in READINESS_FILL.items()},
+        "input": {"bg_color": "#FFFBE6", "border": 1, "border_color": "#D9D9D9"},
+    }
+
+
+def write_claims_xlsx(result: ClaimsResult, summary: dict, path: Path, constant_memory: bool | None = None) -> Path:
+    """The workbook at `path`; streams rows (constant_memory) when claims + findings pass ~50k rows."""
+    if constant_memory is None:
+        constant_memory = result.claims.height + result.findings.height > CONSTANT_MEMORY_ROWS
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "constant_memory": constant_memory})
+    meta = result.meta
+    wb.set_properties({"title": "Claims readiness report", "author": f"cdm-audit {meta.get('tool_version') or ''}",
+                       "comments": f"generated {meta.get('generated_at') or ''}"})
+    styles = ClaimStyles(wb)
+    sheets = {name: wb.add_worksheet(name) for name in
+              ("Summary", "Claims", "Findings", "Documentation", "Skipped lines", "About")}
+    capped = {}
+    capped["Claims"] = _frame_sheet(sheets["Claims"], result.claims, CLAIM_COLUMNS, styles, "readiness")
+    capped["Findings"] = _frame_sheet(sheets["Findings"], result.findings, FINDING_COLUMNS, styles, "severity")
+    capped["Documentation"] = _documentation_sheet(sheets["Documentation"], result, styles)
+    capped["Skipped lines"] = _skipped_sheet(sheets["Skipped lines"], result.skipped, styles)
+    _summary_sheet(wb, sheets["Summary"], result, summary, styles, capped)
+    _about_sheet(sheets["About"], result, styles, capped)
+    sheets["Summary"].activate()
+    wb.close()
+    return path
+
+
+def _header(ws, columns, styles: Styles, row: int = 0) -> None:
+    """A styled header row with column widths, frozen below it."""
+    for c, (name, width, *_rest) in enumerate(columns):
+        ws.set_column(c, c, width)
+        ws.write_string(row, c, name, styles.get("header"))
+    ws.freeze_panes(row + 1, 0)
+
+
+def _frame_sheet(ws, frame: pl.DataFrame, columns, styles: Styles, coloured: str) -> tuple[int, int]:
+    """One row per frame row in `columns` order; returns (rows written, rows in the frame)."""
+    _header(ws, columns, styles)
+    fields = [f for _n, _w, f in columns]
+    rows = frame.select(fields).head(MAX_ROWS)
+    col_of = fields.index(coloured)
+    quote, date_fmt = styles.get("quote"), styles.get("date")
+    colour = {k: styles.get(f"rd_{k}") for k in READINESS} | {s: styles.get(f"sev_{s}")
+                                                              for s in ("error", "warning", "info")}
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    for r, row in enumerate(rows.iter_rows(), start=1):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            if c == col_of:
+                label = READINESS_LABELS.get(v, v) if coloured == "readiness" else v
+                write_string(r, c, label[:MAX_CELL], colour.get(v) or (quote if formula_like(label) else None))
+            elif isinstance(v, bool):
+                write_string(r, c, "yes" if v else "no")
+            elif isinstance(v, int):
+                write_number(r, c, v)
+            elif isinstance(v, (date, datetime)):
+                write_datetime(r, c, v, date_fmt)
+            else:  # inlined put(): this loop writes every cell of up to 1M findings
+                v = v[:MAX_CELL]
+                write_string(r, c, v, quote if formula_like(v) else None)
+    ws.autofilter(0, 0, max(rows.height, 1), len(columns) - 1)
+    return rows.height, frame.height
+
+
+def _documentation_frame(result: ClaimsResult) -> pl.DataFrame:
+    """One row per in-scope claim, WISeR service and checklist item, in claim order."""
+    items = [{"wiser_categories": sid, "service": s.get("title") or humanise(sid), "policy": s.get("policy") or "",
+              "basis": s.get("basis") or "inferred", "item_no": i, "item": item}
+             for sid, s in sorted(result.services.items()) for i, item in enumerate(s.get("checklist") or [], 1)]
+    if not items:
+        return pl.DataFrame()
+    checklist = pl.DataFrame(items, schema={"wiser_categories": pl.String, "service": pl.String,
+                                            "policy": pl.String, "basis": pl.String, "item_no": pl.Int64,
+                                            "item": pl.String})
+    in_scope = result.claims.filter(pl.col("wiser_status") == "in_scope").with_row_index("_order")
+    return (service_rows(in_scope).join(checklist, on="wiser_categories", how="inner")
+            .sort(["_order", "wiser_categories", "item_no"])
+            .select("claim_id", "state", "participant", "dos_from", "service", "policy", "basis", "item_no", "item"))
+
+
+def _documentation_sheet(ws, result: ClaimsResult, styles: Styles) -> tuple[int, int]:
+    """Checklist items of every in-scope claim's services, with empty 'confirmed?' and note columns to fill in."""
+    _header(ws, DOC_COLUMNS, styles)
+    frame = _documentation_frame(result)
+    rows = frame.head(MAX_ROWS) if frame.height else frame
+    date_fmt, quote, wrap = styles.get("date"), styles.get("quote"), styles.get("wrap")
+    for r, row in enumerate(rows.iter_rows(), start=1):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, int):
+                ws.write_number(r, c, v)
+            elif isinstance(v, date):
+                ws.write_datetime(r, c, v, date_fmt)
+            else:
+                v = v[:MAX_CELL]
+                ws.write_string(r, c, v, quote if formula_like(v) else wrap if c == 8 else None)
+    if rows.height:
+        ws.data_validation(1, 9, rows.height, 9, {"validate": "list", "source": ["yes", "no", "not applicable"],
+                                                  "ignore_blank": True})
+        ws.conditional_format(1, 9, rows.height, 10, {"type": "blanks", "format": styles.get("input")})
+    ws.autofilter(0, 0, max(rows.height, 1), len(DOC_COLUMNS) - 1)
+    return rows.height, frame.height
+
+
+def _skipped_sheet(ws, skipped: list[dict], styles: Styles) -> tuple[int, int]:
+    """File, sheet, row and reason of every line that was read but not audited."""
+    _header(ws, (("File", 40), ("Sheet", 16), ("Row", 8), ("Reason", 80)), styles)
+    shown = skipped[:MAX_ROWS]
+    for r, s in enumerate(shown, start=1):
+        for c, key in enumerate(("file", "sheet", "row", "reason")):
+            put(ws, r, c, s.get(key), styles)
+    ws.autofilter(0, 0, max(len(shown), 1), 3)
+    return len(shown), len(skipped)
+
+
+def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, capped: dict) -> None:
+    """Totals, the by-state / participant / service tables, categories, reasons and a readiness-by-state chart."""
+    totals = summary["totals"]
+    for c, width in enumerate((34, 14, 14, 12, 16, 13, 14, 12, 12, 11)):
+        ws.set_column(c, c, width)
+    r = 0
+    put(ws, r, 0, "Claims readiness report", styles, "title")
+    r += 1
+    put(ws, r, 0, f"Generated {meta_text(result.meta.get('generated_at'))}; ICD-10-CM "
+                  f"{meta_text(result.meta.get('icd_code_set'))}; WISeR scope {meta_text(result.meta.get('wiser'))}",
+        styles)
+    r += 2
+    for note in result.notes:
+        put(ws, r, 0, "Note", styles, "alert")
+        put(ws, r, 1, note, styles, "alert")
+        r += 1
+    for sheet, (written, total) in capped.items():
+        if written < total:
+            put(ws, r, 0, "Note", styles, "alert")
+            put(ws, r, 1, f"The {sheet} sheet holds {written:,} of {total:,} rows (Excel's limit); the CSV and "
+                          "JSON reports hold all.", styles, "alert")
+            r += 1
+    r += bool(result.notes) or any(w < t for w, t in capped.values())
+    put(ws, r, 0, "Totals", styles, "section")
+    r += 1
+    for label, key in (("Claims", "claims"), ("Claim lines", "lines"), ("In WISeR scope", "in_scope"),
+                       ("Ready", "ready"), ("Needs attention", "needs_attention"), ("Out of scope", "out_of_scope"),
+                       ("Errors (not waived)", "errors"), ("Warnings (not waived)", "warnings"),
+                       ("Info (not waived)", "infos"), ("Findings blocking approval", "blocking"),
+                       ("Waived findings", "waived"), ("Claims with an unspecified diagnosis", "unspecified_dx"),
+                       ("Claims with a diagnosis that does not fit", "not_fit"),
+                       ("Claims with a broken pair", "broken_pairs"), ("Claims with a prior-auth finding", "prior_auth"),
+                       ("Lines skipped", "lines_skipped")):
+        put(ws, r, 0, label, styles, "label")
+        put(ws, r, 1, totals[key], styles, "int")
+        r += 1
+    chart_at = None
+    for key, title, first in (("by_state", "By state", "State"), ("by_participant", "By WISeR participant",
+                                                                  "Participant"),
+                              ("by_service", "By WISeR service", "Service")):
+        r += 1
+        put(ws, r, 0, title, styles, "section")
+        r += 1
+        for c, h in enumerate((first,) + TABLE_HEADERS):
+            put(ws, r, c, h, styles, "header")
+        start = r + 1
+        for row in summary[key]:
+            r += 1
+            put(ws, r, 0, row["label"] or NO_VALUE[key], styles)
+            for c, k in enumerate(TABLE_COUNTS, start=1):
+                put(ws, r, c, row[k], styles, "int")
+        if key == "by_state" and summary[key]:
+            chart_at = (start, r)
+    r += 2
+    put(ws, r, 0, "Findings by category (not waived)", styles, "section")
+    r += 1
+    for c, h in enumerate(("Category", "Errors", "Warnings", "Info", "Total", "Blocking", "Claims")):
+        put(ws, r, c, h, styles, "header")
+    for row in summary["by_category"]:
+        r += 1
+        put(ws, r, 0, humanise(row["category"] or ""), styles)
+        for c, k in enumerate(("error", "warning", "info", "total", "blocking", "claims"), start=1):
+            put(ws, r, c, row[k], styles, "int")
+    r += 2
+    put(ws, r, 0, "Why claims are out of scope", styles, "section")
+    r += 1
+    put(ws, r, 0, "Reason", styles, "header")
+    put(ws, r, 1, "Claims", styles, "header")
+    for row in summary["top_reasons"]:
+        r += 1
+        put(ws, r, 0, row["reason"], styles)
+        put(ws, r, 1, row["claims"], styles, "int")
+    if chart_at:
+        first, last = chart_at
+        chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+        for i, key in enumerate(READINESS):
+            col = 3 + i  # Ready, Needs attention, Out of scope columns of the by-state table
+            chart.add_series({"name": ["Summary", first - 1, col], "categories": ["Summary", first, 0, last, 0],
+                              "values": ["Summary", first, col, last, col], "fill": {"color": CHART_FILL[key]},
+                              "gap": 60})
+        chart.set_title({"name": "Readiness by state", "name_font": {"size": 12}})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 620, "height": max(260, 26 * (last - first + 1) + 110)})
+        ws.insert_chart(2, 3, chart, {"x_offset": 20})
+
+
+def _about_sheet(ws, result: ClaimsResult, styles: Styles, capped: dict) -> None:
+    """Inputs with hashes, code set, WISeR scope, notes, sheet row counts, services and the edits run."""
+    for c, width in enumerate((30, 52, 12, 12, 12, 12, 68)):
+        ws.set_column(c, c, width)
+    meta, r = result.meta, 0
+    put(ws, r, 0, "About this report", styles, "title")
+    r += 2
+    for label, key in (("Generated at", "generated_at"), ("Tool version", "tool_version"),
+                       ("Edit set version", "edit_set_version"), ("ICD-10-CM code set", "icd_code_set"),
+                       ("WISeR scope", "wiser")):
+        put(ws, r, 0, label, styles, "label")
+        put(ws, r, 1, meta_text(meta.get(key)), styles, "wrap")
+        r += 1
+    for note in result.notes:
+        put(ws, r, 0, "Note", styles, "label")
+        put(ws, r, 1, note, styles, "wrap")
+        r += 1
+    r += 1
+    put(ws, r, 0, "Inputs", styles, "section")
+    r += 1
+    for c, h in enumerate(("Path", "Format", "Size (bytes)", "Lines read", "Audited", "Skipped", "SHA-256")):
+        put(ws, r, c, h, styles, "header")
+    for f in result.files:
+        r += 1
+        for c, k in enumerate(("path", "format", "size", "rows_read", "rows_audited", "rows_skipped", "sha256")):
+            put(ws, r, c, f.get(k), styles, "mono" if k == "sha256" else None)
+    r += 2
+    put(ws, r, 0, "Sheets", styles, "section")
+    r += 1
+    for c, h in enumerate(("Sheet", "Rows written", "Rows in the run")):
+        put(ws, r, c, h, styles, "header")
+    for sheet, (written, total) in capped.items():
+        r += 1
+        put(ws, r, 0, sheet, styles)
+        put(ws, r, 1, written, styles, "int")
+        put(ws, r, 2, total, styles, "int")
+    r += 2
+    put(ws, r, 0, "WISeR services", styles, "section")
+    r += 1
+    for c, h in enumerate(("Service", "Policy", "Basis", "Delayed", "Codes", "Checklist items", "Policy URL")):
+        put(ws, r, c, h, styles, "header")
+    for sid, s in sorted(result.services.items()):
+        r += 1
+        values = (s.get("title") or sid, s.get("policy"), s.get("basis"), s.get("delayed"),
+                  ", ".join(s.get("codes") or []), len(s.get("checklist") or []), s.get("policy_url"))
+        for c, v in enumerate(values):
+            put(ws, r, c, v, styles)
+    r += 2
+    put(ws, r, 0, "Edits run", styles, "section")
+    r += 1
+    for c, h in enumerate(("Code", "Name", "Category", "Severity", "Status", "Findings", "Basis")):
+        put(ws, r, c, h, styles, "header")
+    for e in result.edits:
+        r += 1
+        for c, k in enumerate(("code", "name", "category", "severity", "status", "findings", "basis")):
+            put(ws, r, c, e.get(k), styles, f"sev_{e.get('severity')}" if k == "severity" and
+                e.get("severity") in ("error", "warning", "info") else None)
