@@ -26,14 +26,14 @@ def polars_read(path: str) -> int:
     return pl.read_csv(path, infer_schema=False).height
 
 
-def import_claims(path: str) -> int:
+def import_claims(path: str | None = None) -> int:
     """Import-only baseline for the claims child's peak memory."""
     import auditor.claims.pipeline  # noqa: F401
 
     return 0
 
 
-def import_polars(path: str) -> int:
+def import_polars(path: str | None = None) -> int:
     """Import-only baseline for the polars child's peak memory."""
     import polars  # noqa: F401
 
