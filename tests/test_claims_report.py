@@ -1,4 +1,4 @@
-"""The claims readiness report: summary counts, and the HTML, Excel, CSV, JSON and text files built from them."""
+"""The claims readiness report: summary counts, then the HTML, Excel, CSV, JSON and text files."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ HOSTILE_ID = '=HYPERLINK("http://evil.example/x","click")'
 SCRIPT = "<script>alert('x')</script>"
 SERVICES = {
     "knee_arthroscopy": {
-        "title": "Knee arthroscopy", "policy": "NCD 150.9", "policy_url": "https://www.cms.gov/medicare-coverage-database/view/ncd.aspx?ncdid=285",
+        "title": "Knee arthroscopy", "policy": "NCD 150.9",
+        "policy_url": "https://www.cms.gov/medicare-coverage-database/view/ncd.aspx?ncdid=285",
         "basis": "verified", "codes": ["29877", "G0289"], "delayed": None,
         "checklist": ["Knee symptoms other than osteoarthritis alone (e.g. mechanical locking)",
                       "Imaging findings supporting the indication", "Side and compartment treated"]},
@@ -52,8 +53,9 @@ def finding(claim_id, category, severity="error", blocks=True, code="29877", mes
             expected=None, revenue_code="0360", waived=False, line="1"):
     """One FINDING_SCHEMA row."""
     return {"claim_id": claim_id, "line": line, "file": "claims.csv", "sheet": None, "row": row,
-            "dos": date(2026, 2, 3), "code": code, "modifiers": None, "revenue_code": revenue_code, "edit": "CL001",
-            "name": category, "family": "wiser", "category": category, "severity": severity, "message": message,
+            "dos": date(2026, 2, 3), "code": code, "modifiers": None, "revenue_code": revenue_code,
+            "edit": "CL001", "name": category, "family": "wiser", "category": category, "severity": severity,
+            "message": message,
             "expected": expected, "reference": "https://www.cms.gov/x (inferred)", "basis": "inferred",
             "blocks": blocks, "waived": waived}
 
@@ -63,13 +65,14 @@ def make_result(claims: list[dict], findings: list[dict], skipped: list[dict] | 
     return ClaimsResult(
         claims=pl.DataFrame(claims, schema=CLAIM_SCHEMA) if claims else empty_claims(),
         findings=pl.DataFrame(findings, schema=FINDING_SCHEMA) if findings else empty_findings(),
-        files=[{"path": "/data/claims.csv", "format": "csv", "sha256": "ab" * 32, "size": 2048, "rows_read": 14,
-                "rows_audited": 12, "rows_skipped": 2}],
+        files=[{"path": "/data/claims.csv", "format": "csv", "sha256": "ab" * 32, "size": 2048,
+                "rows_read": 14, "rows_audited": 12, "rows_skipped": 2}],
         skipped=skipped if skipped is not None else [
             {"file": "claims.csv", "sheet": None, "row": 15, "reason": "no claim id"},
             {"file": "claims.csv", "sheet": None, "row": 16, "reason": SCRIPT}],
         notes=["Lines dated from 2026-10-01 were checked against FY2026 codes (FY2027 not installed)."],
-        meta={"generated_at": "2026-05-01T12:00:00+00:00", "tool_version": "0.1.0", "edit_set_version": "2026.05",
+        meta={"generated_at": "2026-05-01T12:00:00+00:00", "tool_version": "0.1.0",
+              "edit_set_version": "2026.05",
               "icd_code_set": "FY2026 (simple-icd-10-cm 1.5.0)",
               "wiser": {"version": "2026-04", "as_of": "2026-04-15", "source": "Cohere Health list (TX)"}},
         services=SERVICES,
@@ -91,13 +94,14 @@ def sample_result() -> ClaimsResult:
               reason="date of service before 2026-01-15", categories="epidural", row=9),
         claim("CA-3001", "CA", None, "out_of_scope", "out_of_scope", reason="state CA is not in WISeR",
               categories="knee_arthroscopy", row=11, payer="+1 Medicare"),
-        claim(HOSTILE_ID, "TX", "Cohere Health", "needs_attention", "in_scope", categories="knee_arthroscopy, ",
-              errors=1, warnings=1, blocking=1, row=13, payer="@x"),
+        claim(HOSTILE_ID, "TX", "Cohere Health", "needs_attention", "in_scope",
+              categories="knee_arthroscopy, ", errors=1, warnings=1, blocking=1, row=13, payer="@x"),
     ]
     findings = [
         finding("TX-1001", "diagnosis_unspecified", message="M17.9 is unspecified osteoarthritis of knee"),
         finding("TX-1001", "prior_auth_missing", message="No UTN on a WISeR-scoped line"),
-        finding("TX-1002", "pairing_mismatch", code="15275", row=4, message="Product does not fit the procedure"),
+        finding("TX-1002", "pairing_mismatch", code="15275", row=4,
+                message="Product does not fit the procedure"),
         finding("TX-1002", "unit_mismatch", code="Q4101", row=5, message="Units exceed wound size",
                 expected="-2+3 sq cm"),
         finding("OH-2001", "diagnosis_other", severity="info", blocks=False, code="64483", row=7,
@@ -124,16 +128,18 @@ def test_summary_counts_claims_by_readiness_state_and_flags(result):
     """Totals and per-state rows count claims once per flag; waived findings are not counted."""
     s = build_summary(result)
     t = s["totals"]
-    assert (t["claims"], t["ready"], t["needs_attention"], t["out_of_scope"], t["in_scope"]) == (6, 1, 3, 2, 4)
+    assert (t["claims"], t["ready"], t["needs_attention"], t["out_of_scope"], t["in_scope"]) == \
+        (6, 1, 3, 2, 4)
     assert (t["errors"], t["warnings"], t["infos"], t["waived"], t["blocking"]) == (5, 1, 1, 1, 5)
     assert (t["unspecified_dx"], t["broken_pairs"], t["prior_auth"], t["lines"]) == (3, 2, 1, 13)
     tx = next(r for r in s["by_state"] if r["key"] == "TX")
-    assert (tx["claims"], tx["needs_attention"], tx["unspecified_dx"], tx["broken_pairs"], tx["prior_auth"]) == \
-        (3, 3, 2, 2, 1)
-    assert [r["label"] for r in s["by_participant"]] == ["Cohere Health", "Innovaccer", "(no WISeR participant)"]
+    assert (tx["claims"], tx["needs_attention"], tx["unspecified_dx"], tx["broken_pairs"],
+            tx["prior_auth"]) == (3, 3, 2, 2, 1)
+    assert [r["label"] for r in s["by_participant"]] == \
+        ["Cohere Health", "Innovaccer", "(no WISeR participant)"]
     knee = next(r for r in s["by_service"] if r["key"] == "knee_arthroscopy")
     assert (knee["label"], knee["claims"], knee["out_of_scope"]) == ("Knee arthroscopy", 3, 1)
-    assert sum(r["claims"] for r in s["by_service"]) == 6  # "knee_arthroscopy, " counts once, not also as none
+    assert sum(r["claims"] for r in s["by_service"]) == 6  # "knee_arthroscopy, " counts once, not as none
     assert s["top_reasons"] == [{"reason": "date of service before 2026-01-15", "claims": 1},
                                 {"reason": "state CA is not in WISeR", "claims": 1}]
     cats = {r["category"]: r for r in s["by_category"]}
@@ -239,8 +245,8 @@ def test_html_counts_match_the_summary(result):
     html = render_claims_html(result, summary)
     page = Page(html)
     totals = summary["totals"]
-    for key in ("ready", "needs_attention", "out_of_scope", "claims", "in_scope", "unspecified_dx", "broken_pairs",
-                "errors", "warnings", "infos"):
+    for key in ("ready", "needs_attention", "out_of_scope", "claims", "in_scope", "unspecified_dx",
+                "broken_pairs", "errors", "warnings", "infos"):
         assert page.metrics[key] == totals[key], key
     for table in ("by_state", "by_participant", "by_service"):
         shown = page.rows[table]
@@ -274,7 +280,7 @@ def test_html_is_self_contained_with_a_strict_csp(result):
 
 
 def test_claim_blocks_show_blocking_findings_and_the_policy_checklist(result):
-    """A claim needing attention lists what blocks it and, when in scope, what the policy asks the record to show."""
+    """A claim needing attention lists what blocks it and, in scope, what the policy asks of the record."""
     page = Page(render_claims_html(result, build_summary(result)))
     text = page.plain
     block = text[text.index("TX-1001"):text.index("TX-1002")]
@@ -292,17 +298,19 @@ def test_claim_blocks_show_blocking_findings_and_the_policy_checklist(result):
 
 
 def test_html_caps_claim_blocks_and_table_rows_and_says_so():
-    """Past 2,000 claim blocks / 20,000 table rows / 2,000 skipped lines the page says how many it leaves out."""
+    """Past 2,000 claim blocks / 20,000 table rows / 2,000 skipped lines the page says how many it omits."""
     attention = [claim(f"NA-{i:05d}", "TX", "Cohere Health", "needs_attention", "in_scope",
-                       categories="knee_arthroscopy", errors=1, blocking=1, row=i) for i in range(MAX_CLAIM_BLOCKS + 3)]
-    others = [claim(f"OK-{i:05d}", "OH", "Innovaccer", "ready", "in_scope", row=i) for i in range(MAX_TABLE_ROWS + 1)]
+                       categories="knee_arthroscopy", errors=1, blocking=1, row=i)
+                 for i in range(MAX_CLAIM_BLOCKS + 3)]
+    others = [claim(f"OK-{i:05d}", "OH", "Innovaccer", "ready", "in_scope", row=i)
+              for i in range(MAX_TABLE_ROWS + 1)]
     findings = [finding(c["claim_id"], "prior_auth_missing") for c in attention]
     skipped = [{"file": "claims.csv", "sheet": None, "row": i, "reason": "no claim id"} for i in range(2_005)]
     result = make_result(attention + others, findings, skipped)
     page = Page(render_claims_html(result, build_summary(result)))
     text = page.plain
     assert page.items == MAX_CLAIM_BLOCKS + MAX_TABLE_ROWS
-    assert page.hidden_items == MAX_TABLE_ROWS - PAGE_SIZE  # laid out a page at a time, so the file opens fast
+    assert page.hidden_items == MAX_TABLE_ROWS - PAGE_SIZE  # laid out a page at a time: the file opens fast
     assert "This page shows 2,000 of 2,003 claims that need attention" in text
     assert "3 are not shown here" in text and "The Excel and CSV reports hold every claim and finding" in text
     assert "This table shows 20,000 of 20,001 ready and out-of-scope claims; 1 is not shown here" in text
@@ -361,9 +369,10 @@ def test_excel_sheets_counts_and_text_cells(result, tmp_path, constant_memory):
     rev = [r[fh.index("Rev code")] for r in frows]
     assert "0450" in rev and all(isinstance(v, str) for v in rev)
     orphan = next(r for r in frows if r[fh.index("Category")] == "orphan_component")
-    assert (orphan[fh.index("Code")], orphan[fh.index("Message")], orphan[fh.index("Expected")]) == ("+1", SCRIPT, "@x")
+    assert (orphan[fh.index("Code")], orphan[fh.index("Message")], orphan[fh.index("Expected")]) == \
+        ("+1", SCRIPT, "@x")
     assert all(isinstance(r[fh.index("Message")], str) for r in frows)
-    assert not any(str(c.value).startswith("=") and c.data_type == "f" for row in findings.iter_rows() for c in row)
+    assert not any(c.data_type == "f" for row in findings.iter_rows() for c in row)
 
     doc = sheet_rows(wb["Documentation"])
     assert doc[0][-2:] == ("Confirmed?", "Analyst note")
@@ -412,8 +421,8 @@ def test_csv_quote_prefixes_formula_text_and_keeps_codes(result, tmp_path):
 
 def test_csv_neutralisation_matches_the_chargemaster_csv_writer(tmp_path):
     """The claims CSV quotes exactly the cells the existing findings.csv writer quotes."""
-    tricky = ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", " =x", "\n+1", "\u00a0@x", "\uff1dx", "a=b", "0450",
-              "", "plain", "  padded", "'already"]
+    tricky = ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", " =x", "\n+1", "\u00a0@x", "\uff1dx", "a=b",
+              "0450", "", "plain", "  padded", "'already"]
     rows = [finding(f"C{i}", "unit_mismatch", message=m) for i, m in enumerate(tricky)]
     written = write_claims_report(make_result([], rows), tmp_path, ["csv"])
     got = [f["message"] for f in read_csv(tmp_path / "claim-findings.csv")]
@@ -422,11 +431,12 @@ def test_csv_neutralisation_matches_the_chargemaster_csv_writer(tmp_path):
 
 
 def test_json_holds_everything_and_is_deterministic(result, tmp_path):
-    """claims.json parses, carries every claim and finding plus the summary, and is byte-identical on rewrite."""
+    """claims.json holds every claim and finding plus the summary, and is byte-identical on rewrite."""
     a = write_claims_report(result, tmp_path / "a", ["json", "csv"])
     b = write_claims_report(result, tmp_path / "b", ["json", "csv"])
     doc = json.loads(a["json"].read_text(encoding="utf-8"))
-    assert list(doc) == ["meta", "summary", "files", "skipped", "notes", "services", "edits", "claims", "findings"]
+    assert list(doc) == ["meta", "summary", "files", "skipped", "notes", "services", "edits", "claims",
+                         "findings"]
     assert len(doc["claims"]) == 6 and len(doc["findings"]) == result.findings.height
     assert doc["summary"] == json.loads(json.dumps(build_summary(result)))
     assert doc["claims"][5]["claim_id"] == HOSTILE_ID and doc["claims"][0]["dos_from"] == "2026-02-03"
@@ -487,8 +497,9 @@ def test_browser_filters_claims(browser, result, tmp_path):
 
 
 def test_browser_pages_the_claims_table(browser, tmp_path):
-    """The ready / out-of-scope table shows 200 rows at a time, pages through the rest, and filters all of them."""
-    rows = [claim(f"R-{i:04d}", "OH" if i % 2 else "TX", "Innovaccer", "ready", "in_scope", row=i) for i in range(450)]
+    """The ready / out-of-scope table shows 200 rows at a time, pages through the rest, filters them all."""
+    rows = [claim(f"R-{i:04d}", "OH" if i % 2 else "TX", "Innovaccer", "ready", "in_scope", row=i)
+            for i in range(450)]
     path = write_claims_report(make_result(rows, []), tmp_path, ["html"])["html"]
     pg = browser.new_page(viewport={"width": 1300, "height": 900})
     pg.goto(path.as_uri())
@@ -507,4 +518,21 @@ def test_browser_pages_the_claims_table(browser, tmp_path):
     pg.select_option("[data-filter-for=other-claims-body] select[data-key=state]", "OH")
     assert len(shown()) == 200 and all(int(r[2:]) % 2 for r in shown())
     assert pg.text_content(status) == "Showing 1–200 of 225 matching claims (450 in all)"
+    pg.close()
+
+
+def test_browser_filter_values_containing_the_separator(browser, tmp_path):
+    """A participant named 'Zyter|TruCare' does not match the filter for a participant named 'TruCare'."""
+    rows = [claim("A-1", "AZ", "Zyter|TruCare", "needs_attention", "in_scope", errors=1, blocking=1),
+            claim("A-2", "AZ", "TruCare", "needs_attention", "in_scope", errors=1, blocking=1)]
+    path = write_claims_report(make_result(rows, []), tmp_path, ["html"])["html"]
+    pg = browser.new_page()
+    pg.goto(path.as_uri())
+    pg.wait_for_selector("html[data-report-ready]", timeout=20_000)
+    select = "[data-filter-for=attention-list] select[data-key=participant]"
+    for label, expected in (("TruCare", ["A-2"]), ("Zyter|TruCare", ["A-1"])):
+        pg.select_option(select, label=label)
+        shown = pg.eval_on_selector_all("#attention-list > article", "els => els.filter(e => !e.hidden)"
+                                        ".map(e => e.querySelector('.claim-id').textContent)")
+        assert shown == expected, label
     pg.close()

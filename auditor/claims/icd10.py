@@ -18,8 +18,8 @@ from auditor.errors import InputError
 MAX_SUGGESTIONS = 6
 SCHEMA = {
     "input": pl.String, "dx": pl.String, "valid": pl.Boolean, "billable": pl.Boolean,
-    "description": pl.String, "unspecified": pl.Boolean, "unspecified_laterality": pl.Boolean, "other": pl.Boolean, "side": pl.String,
-    "billable_children": pl.String, "alternatives": pl.String,
+    "description": pl.String, "unspecified": pl.Boolean, "unspecified_laterality": pl.Boolean,
+    "other": pl.Boolean, "side": pl.String, "billable_children": pl.String, "alternatives": pl.String,
 }
 _PACKAGE = ("package",)
 # Words that end the body-part phrase after "unspecified" ("unspecified knee, initial", "foot with").

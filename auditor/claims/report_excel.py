@@ -1,4 +1,4 @@
-"""claims-report.xlsx: Summary (native chart), Claims, Findings, Documentation, Skipped lines and About sheets."""
+"""claims-report.xlsx: Summary (native chart), Claims, Findings, Documentation, Skipped lines, About."""
 
 from __future__ import annotations
 
@@ -22,12 +22,14 @@ CHART_FILL = {"ready": "#2E7D4F", "needs_attention": "#D08A12", "out_of_scope": 
 CLAIM_COLUMNS = (("Claim ID", 20, "claim_id"), ("Readiness", 16, "readiness"), ("File", 22, "file"),
                  ("First row", 9, "first_row"), ("Last row", 9, "last_row"), ("Lines", 7, "lines"),
                  ("DOS from", 11, "dos_from"), ("DOS to", 11, "dos_to"), ("State", 7, "state"),
-                 ("Participant", 18, "participant"), ("Payer", 18, "payer"), ("Payer class", 14, "payer_class"),
+                 ("Participant", 18, "participant"), ("Payer", 18, "payer"),
+                 ("Payer class", 14, "payer_class"),
                  ("Setting", 12, "setting"), ("WISeR status", 13, "wiser_status"),
                  ("WISeR reason", 36, "wiser_reason"), ("WISeR services", 24, "wiser_categories"),
                  ("UTN", 17, "utn"), ("Diagnoses", 24, "diagnoses"), ("Errors", 7, "errors"),
                  ("Warnings", 9, "warnings"), ("Info", 6, "infos"), ("Blocking", 9, "blocking"))
-FINDING_COLUMNS = (("Claim ID", 20, "claim_id"), ("Line", 6, "line"), ("File", 22, "file"), ("Sheet", 10, "sheet"),
+FINDING_COLUMNS = (("Claim ID", 20, "claim_id"), ("Line", 6, "line"), ("File", 22, "file"),
+                   ("Sheet", 10, "sheet"),
                    ("Row", 7, "row"), ("DOS", 11, "dos"), ("Code", 9, "code"), ("Modifiers", 10, "modifiers"),
                    ("Rev code", 9, "revenue_code"), ("Edit", 8, "edit"), ("Name", 26, "name"),
                    ("Category", 24, "category"), ("Severity", 10, "severity"), ("Blocks", 8, "blocks"),
@@ -36,6 +38,16 @@ FINDING_COLUMNS = (("Claim ID", 20, "claim_id"), ("Line", 6, "line"), ("File", 2
 DOC_COLUMNS = (("Claim ID", 20), ("State", 7), ("Participant", 18), ("DOS from", 11), ("Service", 26),
                ("Policy", 14), ("Basis", 10), ("#", 4), ("What the policy asks the record to show", 70),
                ("Confirmed?", 12), ("Analyst note", 40))
+TOTAL_LABELS = (("Claims", "claims"), ("Claim lines", "lines"), ("In WISeR scope", "in_scope"),
+                ("Ready", "ready"), ("Needs attention", "needs_attention"), ("Out of scope", "out_of_scope"),
+                ("Errors (not waived)", "errors"), ("Warnings (not waived)", "warnings"),
+                ("Info (not waived)", "infos"), ("Findings blocking approval", "blocking"),
+                ("Waived findings", "waived"), ("Claims with an unspecified diagnosis", "unspecified_dx"),
+                ("Claims with a diagnosis that does not fit", "not_fit"),
+                ("Claims with a broken pair", "broken_pairs"),
+                ("Claims with a prior-auth finding", "prior_auth"), ("Lines skipped", "lines_skipped"))
+INPUT_FIELDS = ("path", "format", "size", "rows_read", "rows_audited", "rows_skipped", "sha256")
+SERVICE_HEADERS = ("Service", "Policy", "Basis", "Delayed", "Codes", "Checklist items", "Policy URL")
 TABLE_HEADERS = ("Claims", "In WISeR scope", "Ready", "Needs attention", "Out of scope", "Unspecified dx",
                  "Dx not fit", "Broken pair", "Prior auth")
 
@@ -45,26 +57,30 @@ class ClaimStyles(Styles):
 
     BASE: ClassVar[dict[str, dict]] = {
         **Styles.BASE, "date": {"num_format": "yyyy-mm-dd"},
-        **{f"rd_{k}": {"bold": True, "bg_color": c, "font_color": READINESS_FONT[k]} for k, c in READINESS_FILL.items()},
+        **{f"rd_{k}": {"bold": True, "bg_color": c, "font_color": READINESS_FONT[k]}
+           for k, c in READINESS_FILL.items()},
         "input": {"bg_color": "#FFFBE6", "border": 1, "border_color": "#D9D9D9"},
     }
 
 
-def write_claims_xlsx(result: ClaimsResult, summary: dict, path: Path, constant_memory: bool | None = None) -> Path:
+def write_claims_xlsx(result: ClaimsResult, summary: dict, path: Path,
+                      constant_memory: bool | None = None) -> Path:
     """The workbook at `path`; streams rows (constant_memory) when claims + findings pass ~50k rows."""
     if constant_memory is None:
         constant_memory = result.claims.height + result.findings.height > CONSTANT_MEMORY_ROWS
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "constant_memory": constant_memory})
     meta = result.meta
-    wb.set_properties({"title": "Claims readiness report", "author": f"cdm-audit {meta.get('tool_version') or ''}",
+    wb.set_properties({"title": "Claims readiness report",
+                       "author": f"cdm-audit {meta.get('tool_version') or ''}",
                        "comments": f"generated {meta.get('generated_at') or ''}"})
     styles = ClaimStyles(wb)
     sheets = {name: wb.add_worksheet(name) for name in
               ("Summary", "Claims", "Findings", "Documentation", "Skipped lines", "About")}
     capped = {}
     capped["Claims"] = _frame_sheet(sheets["Claims"], result.claims, CLAIM_COLUMNS, styles, "readiness")
-    capped["Findings"] = _frame_sheet(sheets["Findings"], result.findings, FINDING_COLUMNS, styles, "severity")
+    capped["Findings"] = _frame_sheet(sheets["Findings"], result.findings, FINDING_COLUMNS, styles,
+                                      "severity")
     capped["Documentation"] = _documentation_sheet(sheets["Documentation"], result, styles)
     capped["Skipped lines"] = _skipped_sheet(sheets["Skipped lines"], result.skipped, styles)
     _summary_sheet(wb, sheets["Summary"], result, summary, styles, capped)
@@ -98,7 +114,8 @@ def _frame_sheet(ws, frame: pl.DataFrame, columns, styles: Styles, coloured: str
                 continue
             if c == col_of:
                 label = READINESS_LABELS.get(v, v) if coloured == "readiness" else v
-                write_string(r, c, label[:MAX_CELL], colour.get(v) or (quote if formula_like(label) else None))
+                fmt = colour.get(v) or (quote if formula_like(label) else None)
+                write_string(r, c, label[:MAX_CELL], fmt)
             elif isinstance(v, bool):
                 write_string(r, c, "yes" if v else "no")
             elif isinstance(v, int):
@@ -114,9 +131,11 @@ def _frame_sheet(ws, frame: pl.DataFrame, columns, styles: Styles, coloured: str
 
 def _documentation_frame(result: ClaimsResult) -> pl.DataFrame:
     """One row per in-scope claim, WISeR service and checklist item, in claim order."""
-    items = [{"wiser_categories": sid, "service": s.get("title") or humanise(sid), "policy": s.get("policy") or "",
+    items = [{"wiser_categories": sid, "service": s.get("title") or humanise(sid),
+              "policy": s.get("policy") or "",
               "basis": s.get("basis") or "inferred", "item_no": i, "item": item}
-             for sid, s in sorted(result.services.items()) for i, item in enumerate(s.get("checklist") or [], 1)]
+             for sid, s in sorted(result.services.items())
+             for i, item in enumerate(s.get("checklist") or [], 1)]
     if not items:
         return pl.DataFrame()
     checklist = pl.DataFrame(items, schema={"wiser_categories": pl.String, "service": pl.String,
@@ -125,11 +144,12 @@ def _documentation_frame(result: ClaimsResult) -> pl.DataFrame:
     in_scope = result.claims.filter(pl.col("wiser_status") == "in_scope").with_row_index("_order")
     return (service_rows(in_scope).join(checklist, on="wiser_categories", how="inner")
             .sort(["_order", "wiser_categories", "item_no"])
-            .select("claim_id", "state", "participant", "dos_from", "service", "policy", "basis", "item_no", "item"))
+            .select("claim_id", "state", "participant", "dos_from", "service", "policy", "basis", "item_no",
+                    "item"))
 
 
 def _documentation_sheet(ws, result: ClaimsResult, styles: Styles) -> tuple[int, int]:
-    """Checklist items of every in-scope claim's services, with empty 'confirmed?' and note columns to fill in."""
+    """Checklist items of every in-scope claim's services, with empty 'confirmed?' and note columns."""
     _header(ws, DOC_COLUMNS, styles)
     frame = _documentation_frame(result)
     rows = frame.head(MAX_ROWS) if frame.height else frame
@@ -146,8 +166,8 @@ def _documentation_sheet(ws, result: ClaimsResult, styles: Styles) -> tuple[int,
                 v = v[:MAX_CELL]
                 ws.write_string(r, c, v, quote if formula_like(v) else wrap if c == 8 else None)
     if rows.height:
-        ws.data_validation(1, 9, rows.height, 9, {"validate": "list", "source": ["yes", "no", "not applicable"],
-                                                  "ignore_blank": True})
+        ws.data_validation(1, 9, rows.height, 9, {"validate": "list", "ignore_blank": True,
+                                                  "source": ["yes", "no", "not applicable"]})
         ws.conditional_format(1, 9, rows.height, 10, {"type": "blanks", "format": styles.get("input")})
     ws.autofilter(0, 0, max(rows.height, 1), len(DOC_COLUMNS) - 1)
     return rows.height, frame.height
@@ -165,15 +185,16 @@ def _skipped_sheet(ws, skipped: list[dict], styles: Styles) -> tuple[int, int]:
 
 
 def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, capped: dict) -> None:
-    """Totals, the by-state / participant / service tables, categories, reasons and a readiness-by-state chart."""
+    """Totals, tables by state / participant / service, categories, reasons, a readiness-by-state chart."""
     totals = summary["totals"]
     for c, width in enumerate((34, 14, 14, 12, 16, 13, 14, 12, 12, 11)):
         ws.set_column(c, c, width)
     r = 0
     put(ws, r, 0, "Claims readiness report", styles, "title")
     r += 1
-    put(ws, r, 0, f"Generated {meta_text(result.meta.get('generated_at'))}; ICD-10-CM "
-                  f"{meta_text(result.meta.get('icd_code_set'))}; WISeR scope {meta_text(result.meta.get('wiser'))}",
+    meta = result.meta
+    put(ws, r, 0, f"Generated {meta_text(meta.get('generated_at'))}; diagnoses checked against "
+                  f"{meta_text(meta.get('icd_code_set'))}; WISeR scope {meta_text(meta.get('wiser'))}",
         styles)
     r += 2
     for note in result.notes:
@@ -183,20 +204,13 @@ def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, 
     for sheet, (written, total) in capped.items():
         if written < total:
             put(ws, r, 0, "Note", styles, "alert")
-            put(ws, r, 1, f"The {sheet} sheet holds {written:,} of {total:,} rows (Excel's limit); the CSV and "
-                          "JSON reports hold all.", styles, "alert")
+            put(ws, r, 1, f"The {sheet} sheet holds {written:,} of {total:,} rows (Excel's limit); "
+                          "the CSV and JSON reports hold all.", styles, "alert")
             r += 1
     r += bool(result.notes) or any(w < t for w, t in capped.values())
     put(ws, r, 0, "Totals", styles, "section")
     r += 1
-    for label, key in (("Claims", "claims"), ("Claim lines", "lines"), ("In WISeR scope", "in_scope"),
-                       ("Ready", "ready"), ("Needs attention", "needs_attention"), ("Out of scope", "out_of_scope"),
-                       ("Errors (not waived)", "errors"), ("Warnings (not waived)", "warnings"),
-                       ("Info (not waived)", "infos"), ("Findings blocking approval", "blocking"),
-                       ("Waived findings", "waived"), ("Claims with an unspecified diagnosis", "unspecified_dx"),
-                       ("Claims with a diagnosis that does not fit", "not_fit"),
-                       ("Claims with a broken pair", "broken_pairs"), ("Claims with a prior-auth finding", "prior_auth"),
-                       ("Lines skipped", "lines_skipped")):
+    for label, key in TOTAL_LABELS:
         put(ws, r, 0, label, styles, "label")
         put(ws, r, 1, totals[key], styles, "int")
         r += 1
@@ -241,9 +255,10 @@ def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, 
         chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
         for i, key in enumerate(READINESS):
             col = 3 + i  # Ready, Needs attention, Out of scope columns of the by-state table
-            chart.add_series({"name": ["Summary", first - 1, col], "categories": ["Summary", first, 0, last, 0],
-                              "values": ["Summary", first, col, last, col], "fill": {"color": CHART_FILL[key]},
-                              "gap": 60})
+            chart.add_series({"name": ["Summary", first - 1, col], "gap": 60,
+                              "categories": ["Summary", first, 0, last, 0],
+                              "values": ["Summary", first, col, last, col],
+                              "fill": {"color": CHART_FILL[key]}})
         chart.set_title({"name": "Readiness by state", "name_font": {"size": 12}})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
@@ -275,7 +290,7 @@ def _about_sheet(ws, result: ClaimsResult, styles: Styles, capped: dict) -> None
         put(ws, r, c, h, styles, "header")
     for f in result.files:
         r += 1
-        for c, k in enumerate(("path", "format", "size", "rows_read", "rows_audited", "rows_skipped", "sha256")):
+        for c, k in enumerate(INPUT_FIELDS):
             put(ws, r, c, f.get(k), styles, "mono" if k == "sha256" else None)
     r += 2
     put(ws, r, 0, "Sheets", styles, "section")
@@ -290,7 +305,7 @@ def _about_sheet(ws, result: ClaimsResult, styles: Styles, capped: dict) -> None
     r += 2
     put(ws, r, 0, "WISeR services", styles, "section")
     r += 1
-    for c, h in enumerate(("Service", "Policy", "Basis", "Delayed", "Codes", "Checklist items", "Policy URL")):
+    for c, h in enumerate(SERVICE_HEADERS):
         put(ws, r, c, h, styles, "header")
     for sid, s in sorted(result.services.items()):
         r += 1

@@ -26,7 +26,8 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if dtype == pl.String:
-            exprs.append(pl.when(col.str.contains(_FORMULA)).then(pl.lit("'") + col).otherwise(col).alias(name))
+            quoted = pl.when(col.str.contains(_FORMULA)).then(pl.lit("'") + col).otherwise(col)
+            exprs.append(quoted.alias(name))
         elif dtype == pl.Boolean:
             exprs.append(pl.when(col).then(pl.lit("yes")).when(col.not_()).then(pl.lit("no")).alias(name))
     return frame.with_columns(exprs) if exprs else frame
@@ -45,7 +46,7 @@ def write_claims_csv(result: ClaimsResult, out_dir: Path) -> Path:
 
 
 def _write_items(fh, key: str, frame: pl.DataFrame, chunk: int = 50_000) -> None:
-    """`"key": [...]` with one object per line, written in slices so a 1M-row frame never sits in memory as text."""
+    """`"key": [...]`, one object per line, written in slices: a 1M-row frame never sits in memory as text."""
     fh.write(f"  {json.dumps(key)}: [")
     for start in range(0, frame.height, chunk):
         body = frame.slice(start, chunk).write_ndjson().rstrip("\n").replace("\n", ",\n    ")
@@ -54,14 +55,15 @@ def _write_items(fh, key: str, frame: pl.DataFrame, chunk: int = 50_000) -> None
 
 
 def write_claims_json(result: ClaimsResult, summary: dict, out_dir: Path) -> Path:
-    """claims.json: meta, summary, files, skipped, notes, services, edits, then one claim / finding per line."""
+    """claims.json: meta, summary, files, skipped, notes, services, edits; then a claim or finding a line."""
     head = {"meta": result.meta, "summary": summary, "files": result.files, "skipped": result.skipped,
             "notes": result.notes, "services": result.services, "edits": result.edits}
     path = out_dir / FILE_NAMES["json"]
     with path.open("w", encoding="utf-8") as fh:
-        fh.write("{\n" + ",\n".join(
-            f"  {json.dumps(k)}: " + json.dumps(v, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")
-            for k, v in head.items()) + ",\n")
+        fh.write("{\n")
+        for k, v in head.items():
+            text = json.dumps(v, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")
+            fh.write(f"  {json.dumps(k)}: {text},\n")
         _write_items(fh, "claims", result.claims)
         fh.write(",\n")
         _write_items(fh, "findings", result.findings)
@@ -72,15 +74,18 @@ def write_claims_json(result: ClaimsResult, summary: dict, out_dir: Path) -> Pat
 def text_summary(result: ClaimsResult, summary: dict, written: dict[str, Path] | None = None) -> str:
     """A terse terminal summary: inputs, readiness counts, top finding categories, where the reports went."""
     t, meta = summary["totals"], result.meta
-    lines = [f"cdm-audit claims {meta.get('tool_version') or ''}  generated {meta.get('generated_at') or '?'}".rstrip(),
-             f"  ICD-10-CM {meta_text(meta.get('icd_code_set'))}; WISeR scope {meta_text(meta.get('wiser'))}"]
+    version, generated = meta.get("tool_version") or "", meta.get("generated_at") or "?"
+    lines = [f"cdm-audit claims {version}  generated {generated}",
+             f"  diagnoses checked against {meta_text(meta.get('icd_code_set'))}; "
+             f"WISeR scope {meta_text(meta.get('wiser'))}"]
     for f in result.files:
         sha = (f.get("sha256") or "")[:12]
         lines.append(f"  {f.get('path')} ({f.get('format') or '?'}{', sha256 ' + sha + '…' if sha else ''}): "
                      f"{f.get('rows_audited') or 0:,} lines audited, {f.get('rows_skipped') or 0:,} skipped")
     lines += [f"!! {n}" for n in result.notes]
     lines.append(f"{t['claims']:,} claims ({t['lines']:,} lines), {t['in_scope']:,} in WISeR scope: "
-                 f"{t['ready']:,} ready, {t['needs_attention']:,} need attention, {t['out_of_scope']:,} out of scope")
+                 f"{t['ready']:,} ready, {t['needs_attention']:,} need attention, "
+                 f"{t['out_of_scope']:,} out of scope")
     lines.append(f"{t['errors']:,} errors, {t['warnings']:,} warnings, {t['infos']:,} info"
                  + (f", {t['waived']:,} waived" if t["waived"] else "")
                  + f"; {t['unspecified_dx']:,} claims with an unspecified diagnosis, "
@@ -88,17 +93,20 @@ def text_summary(result: ClaimsResult, summary: dict, written: dict[str, Path] |
     if summary["by_category"]:
         lines.append("Top categories:")
         for row in summary["by_category"][:TOP_CATEGORIES]:
-            lines.append(f"  {row['category']:<34} {row['total']:>8,} findings on {row['claims']:,} claims")
+            lines.append(f"  {row['total']:>8,}  {row['category']} ({row['claims']:,} claim(s))")
     if summary["top_reasons"]:
         lines.append("Out of scope because:")
-        lines += [f"  {r['reason']:<40} {r['claims']:>8,}" for r in summary["top_reasons"][:5]]
+        lines += [f"  {r['claims']:>8,}  {r['reason']}" for r in summary["top_reasons"][:5]]
     if written:
         lines.append("Reports: " + ", ".join(str(p) for p in written.values()))
     return "\n".join(lines)
 
 
 def write_claims_report(result: ClaimsResult, out_dir: Path, formats: list[str]) -> dict[str, Path]:
-    """Write each format into `out_dir` (created if needed); format -> main file (csv also writes claim-findings.csv)."""
+    """Write each format into `out_dir` (created if needed); format -> its main file.
+
+    csv also writes claim-findings.csv beside claims.csv; text is written last and lists the other files.
+    """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")

@@ -10,8 +10,8 @@ import polars as pl
 from markupsafe import Markup, escape
 
 from auditor.claims.result import READINESS, READINESS_LABELS, ClaimsResult
-from auditor.claims.summary import live_findings, meta_text
-from auditor.report.charts import BAR_H, COUNT_W, LABEL_W, ROW_H, humanise
+from auditor.claims.summary import meta_text
+from auditor.report.charts import BAR_H, COUNT_W, ROW_H, humanise
 from auditor.report.html import environment
 
 # Past these the page says how many it leaves out; the Excel and CSV reports always hold everything.
@@ -21,6 +21,7 @@ MAX_SKIPPED_LINES = 2_000
 FINDINGS_PER_CLAIM = 50
 PAGE_SIZE = 200  # table rows laid out at once: all 20,000 visible would take ~10 s to open
 CHART_ROWS = 20
+LABEL_W, LABEL_CHARS = 214, 28  # service titles are long; wider than the chargemaster charts' labels
 READINESS_COLOURS = {"ready": "#2e7d4f", "needs_attention": "#d08a12", "out_of_scope": "#8a94a3"}
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 NONE_TOKEN = "-"  # filter value of a claim with no state / participant
@@ -35,11 +36,12 @@ def readiness_chart(title: str, rows: list[dict], width: int = 560) -> Markup:
     bar_w = width - LABEL_W - COUNT_W
     height = ROW_H * len(rows) + 8
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-             f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+             f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>"]
     for i, row in enumerate(rows):
         y = 4 + i * ROW_H
         label = str(row["label"])
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1].rstrip() + "…"
         parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 3}" text-anchor="end" class="chart-label">'
                      f"<title>{escape(label)}</title>{escape(short)}</text>")
         x = float(LABEL_W)
@@ -52,14 +54,16 @@ def readiness_chart(title: str, rows: list[dict], width: int = 560) -> Markup:
                          f'fill="{READINESS_COLOURS[key]}"><title>{escape(label)}: {n:,} '
                          f"{READINESS_LABELS[key].lower()}</title></rect>")
             x += w
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + BAR_H - 3}" class="chart-count">{row["claims"]:,}</text>')
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + BAR_H - 3}" class="chart-count">'
+                     f'{row["claims"]:,}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def file_facts(f: dict) -> dict:
     """One input file with every field the page shows (missing counts as 0, missing text as '')."""
-    return {"path": str(f.get("path") or ""), "format": f.get("format") or "", "sha256": f.get("sha256") or "",
+    return {"path": str(f.get("path") or ""), "format": f.get("format") or "",
+            "sha256": f.get("sha256") or "",
             "size": f.get("size") if isinstance(f.get("size"), int) else "",
             **{k: f.get(k) or 0 for k in ("rows_read", "rows_audited", "rows_skipped")}}
 
@@ -72,7 +76,8 @@ def _checklists(claim: dict, services: dict[str, dict]) -> list[dict]:
     for sid in _service_ids(claim["wiser_categories"]):
         svc = services.get(sid)
         if svc and svc.get("checklist"):
-            out.append({"id": sid, "title": svc.get("title") or humanise(sid), "policy": svc.get("policy") or "",
+            out.append({"id": sid, "title": svc.get("title") or humanise(sid),
+                        "policy": svc.get("policy") or "",
                         "policy_url": svc.get("policy_url") or "", "basis": svc.get("basis") or "inferred",
                         "delayed": svc.get("delayed"), "items": list(svc["checklist"])})
     return out
@@ -83,13 +88,18 @@ def _service_ids(joined: str | None) -> list[str]:
     return list(dict.fromkeys(s.strip() for s in (joined or "").split(",") if s.strip()))
 
 
+def filter_value(value) -> str:
+    """A value as the page's filters hold it: '-' for none, and never the '|' that separates values."""
+    return NONE_TOKEN if value in (None, "") else str(value).replace("|", "\u00a6")
+
+
 def _tokens(*values) -> str:
     """A data-* filter attribute: '|v1|v2|' so the page's script can match any one value."""
-    return "|" + "|".join(NONE_TOKEN if v in (None, "") else str(v) for v in values) + "|"
+    return "|" + "|".join(filter_value(v) for v in values) + "|"
 
 
 def attention_blocks(result: ClaimsResult, limit: int) -> tuple[list[dict], int]:
-    """The claims needing attention (most errors first) as blocks with findings and checklists; and their count."""
+    """Claims needing attention (most errors first) as blocks with findings and checklists; and the count."""
     claims = result.claims.filter(pl.col("readiness") == "needs_attention")
     total = claims.height
     chosen = claims.sort(["errors", "blocking", "file", "first_row", "claim_id"],
@@ -97,7 +107,8 @@ def attention_blocks(result: ClaimsResult, limit: int) -> tuple[list[dict], int]
     found: dict[str, list[dict]] = {}
     sev = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int8)
     rows = (result.findings.join(chosen.select("claim_id").unique(), on="claim_id", how="semi")
-            .sort([pl.col("blocks").fill_null(False).not_(), sev, "row", "line", "category"], nulls_last=True))
+            .sort([pl.col("blocks").fill_null(False).not_(), sev, "row", "line", "category"],
+                  nulls_last=True))
     for f in rows.iter_rows(named=True):
         found.setdefault(f["claim_id"], []).append(f)
     blocks = []
@@ -119,7 +130,8 @@ def attention_blocks(result: ClaimsResult, limit: int) -> tuple[list[dict], int]
 
 def other_rows(result: ClaimsResult, limit: int) -> tuple[list[dict], int]:
     """Ready and out-of-scope claims for the compact table (ready first), and how many there are."""
-    rank = pl.col("readiness").replace_strict({"ready": 0, "out_of_scope": 1}, default=2, return_dtype=pl.Int8)
+    rank = pl.col("readiness").replace_strict({"ready": 0, "out_of_scope": 1}, default=2,
+                                              return_dtype=pl.Int8)
     claims = result.claims.filter(pl.col("readiness") != "needs_attention")
     rows = claims.sort([rank, "state", "claim_id", "file", "first_row"], nulls_last=True).head(limit)
     titles = {k: v.get("title") or humanise(k) for k, v in result.services.items()}
@@ -130,18 +142,18 @@ def other_rows(result: ClaimsResult, limit: int) -> tuple[list[dict], int]:
 
 
 def view(result: ClaimsResult, summary: dict, max_blocks: int, max_rows: int) -> dict:
-    """The template context: header facts, summary tables with charts, claim blocks, table rows, skipped lines."""
+    """Template context: header facts, summary tables with charts, claim blocks, table rows, skipped lines."""
     meta = result.meta
     blocks, attention_total = attention_blocks(result, max_blocks)
     rows, rows_total = other_rows(result, max_rows)
     names = [Path(str(f.get("path", ""))).name for f in result.files]
-    tables = [(key, title, summary[key], readiness_chart(title, summary[key]))
-              for key, title in (("by_state", "Claims by state"), ("by_participant", "Claims by WISeR participant"),
-                                 ("by_service", "Claims by WISeR service"))]
+    titles = (("by_state", "Claims by state"), ("by_participant", "Claims by WISeR participant"),
+              ("by_service", "Claims by WISeR service"))
+    tables = [(key, title, summary[key], readiness_chart(title, summary[key])) for key, title in titles]
 
     def options(key: str) -> list[tuple[str, str]]:
         """(filter value, label) per row of a summary table."""
-        return [(NONE_TOKEN if r["key"] is None else r["key"], r["label"]) for r in summary[key]]
+        return [(filter_value(r["key"]), r["label"]) for r in summary[key]]
 
     return {
         "title": "Claims readiness: " + (", ".join(names) if names else "no input files"),
@@ -152,15 +164,16 @@ def view(result: ClaimsResult, summary: dict, max_blocks: int, max_rows: int) ->
                   ("Edit set", meta_text(meta.get("edit_set_version"))),
                   ("ICD-10-CM code set", meta_text(meta.get("icd_code_set"))),
                   ("WISeR scope", meta_text(meta.get("wiser")))],
-        "files": [file_facts(f) for f in result.files], "notes": result.notes, "edits": result.edits, "services": result.services,
+        "files": [file_facts(f) for f in result.files], "notes": result.notes, "edits": result.edits,
+        "services": result.services,
         "totals": summary["totals"], "summary": summary, "tables": tables, "labels": READINESS_LABELS,
-        "readiness": READINESS, "colours": READINESS_COLOURS,
+        "readiness": READINESS,
         "blocks": blocks, "attention_total": attention_total, "rows": rows, "rows_total": rows_total,
         "page_size": PAGE_SIZE,
         "skipped": result.skipped[:MAX_SKIPPED_LINES], "skipped_total": len(result.skipped),
         "state_options": options("by_state"), "participant_options": options("by_participant"),
-        "category_options": [(r["category"], humanise(r["category"])) for r in summary["by_category"]],
-        "live_findings": live_findings(result).height,
+        "category_options": [(filter_value(r["category"]), humanise(r["category"] or ""))
+                             for r in summary["by_category"]],
     }
 
 

@@ -1,4 +1,4 @@
-"""Readiness counts of a claims run: totals, tables by state / participant / service, categories and reasons."""
+"""Readiness counts of a claims run: totals, tables by state, participant and service, categories, reasons."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ def service_rows(claims: pl.DataFrame) -> pl.DataFrame:
             .unique(["_claim", "wiser_categories"], maintain_order=True).drop("_claim"))
 
 
-def _table(frame: pl.DataFrame, key: str, none_label: str, labels: dict[str, str] | None = None) -> list[dict]:
+def _table(frame: pl.DataFrame, key: str, none_label: str,
+           labels: dict[str, str] | None = None) -> list[dict]:
     """One row per value of `key` (nulls last, as `none_label`), most claims first, then by key."""
     readiness, wiser = pl.col("readiness"), pl.col("wiser_status")
     grouped = frame.group_by(key).agg(
@@ -83,9 +84,11 @@ def _by_category(live: pl.DataFrame) -> list[dict]:
     sev = pl.col("severity")
     grouped = live.group_by("category").agg(
         error=(sev == "error").sum(), warning=(sev == "warning").sum(), info=(sev == "info").sum(),
-        total=pl.len(), blocking=pl.col("blocks").fill_null(False).sum(), claims=pl.col("claim_id").n_unique(),
+        total=pl.len(), blocking=pl.col("blocks").fill_null(False).sum(),
+        claims=pl.col("claim_id").n_unique(),
     ).sort(["total", "category"], descending=[True, False], nulls_last=True)
-    return [{k: (int(v) if isinstance(v, int) else v) for k, v in r.items()} for r in grouped.iter_rows(named=True)]
+    return [{k: (int(v) if isinstance(v, int) else v) for k, v in r.items()}
+            for r in grouped.iter_rows(named=True)]
 
 
 def _top_reasons(claims: pl.DataFrame) -> list[dict]:
