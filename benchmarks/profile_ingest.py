@@ -55,7 +55,7 @@ def phases(path: Path) -> list[tuple[str, float]]:
         return v
 
     sniffed = step("sniff (zip scan, DTD check)", lambda: sniff(path, opts.max_bytes))
-    step("sha256", lambda: rd._sha256(path))
+    step("sha256", lambda: rd.file_sha256(path))
     reader = step("fastexcel open", lambda: fastexcel.read_excel(str(path)))
     offsets = step("origin scan (_xlsx_origins)", lambda: _origins(path, sniffed.kind, reader.sheet_names))
     sheet = step("fastexcel load_sheet", lambda: reader.load_sheet(0, header_row=None, dtypes="string"))

@@ -67,12 +67,15 @@ def test_lines_without_codes_or_dates_are_skipped_with_reasons(tmp_path):
         ["A1", 4, "03/02/2026", "NJ", "Medicare Part B", "0131", "", "", "", "", "", "", "", ""],
         ["", "", "", "", "", "", "", "", "", "", "", "", "", ""],
         ["", 9, "03/02/2026", "NJ", "", "", "0360", "15271", "", "", "", "", "", ""],
+        ["A1", 5, "02/30/2026", "NJ", "Medicare Part B", "0131", "636", "Q4186", "", "", "4", "", "", ""],
     ]
     result = run_claims([_csv(tmp_path / "c.csv", rows)])
     reasons = {s["row"]: s["reason"] for s in result.skipped}
     assert reasons[5] == "no date of service on the line or its claim"
     assert reasons[6] == "no CPT/HCPCS code and no revenue code on this claim line"
     assert "claim id" in reasons[8]
+    # A date that does not parse is not replaced by the claim's date: the line is skipped, naming the text.
+    assert reasons[9] == "date of service '02/30/2026' is not a date"
     info = result.files[0]
     assert info["rows_audited"] == 3 and info["rows_audited"] + info["rows_skipped"] == info["rows_read"]
 
@@ -94,8 +97,9 @@ def test_codes_stay_text_in_a_workbook(tmp_path):
     result = run_claims([path])
     claim = result.claims.row(0, named=True)
     assert claim["diagnoses"] == "E11.621"
-    assert claim["wiser_reason"].startswith("emergency visit")
-    assert result.findings.filter(pl.col("code") == "15271").get_column("revenue_code").to_list() in ([], ["0360"])
+    assert claim["wiser_reason"].startswith("emergency visit")  # 450 read as 0450, an ER revenue code
+    assert claim["wiser_categories"] == "skin-substitutes"  # 15271.0 read as 15271, a WISeR code
+    assert claim["setting"] == "TOB 131"
 
 
 @pytest.mark.parametrize("payer,expected", [

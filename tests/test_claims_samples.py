@@ -50,7 +50,6 @@ def test_no_finding_beyond_the_planted_ones(result):
     """Every finding on a dirty claim is one of its planted problems (same row and category)."""
     planted = {(p["row"], p["category"]) for p in EXPECTED["claims"]}
     extra = [r for r in result.findings.select("claim_id", "row", "category", "edit").rows() if (r[1], r[2]) not in planted]
-    # NS002 (device type) accompanies NS001 (no device) on the same row; both are missing_companion.
     assert extra == []
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from auditor.errors import InputError
 
 FORMATS = ("text", "html", "xlsx", "json", "csv")
 
@@ -80,7 +80,4 @@ def register(main: click.Group) -> None:
             click.echo(text_summary(result, summary))
         for path in written.values():
             click.echo(f"wrote {path}")
-        worst = result.worst()
-        ranks = {"error": 3, "warning": 2, "info": 1}
-        failed = fail_on != "never" and worst is not None and ranks[worst] >= ranks[fail_on]
-        sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+        sys.exit(result.exit_code(fail_on))

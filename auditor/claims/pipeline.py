@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from auditor import __version__
-from auditor.audit import _with_facility_lists
+from auditor.audit import gc_paused, load_edit_set
 from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, ClaimFile, claim_chunks
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult
 from auditor.claims.wiser import WiserScope, load_scope, mark
 from auditor.codeset import CodeTable
-from auditor.engine import load_config, load_edits, run_edits
+from auditor.engine import run_edits
 from auditor.engine.lists import CatalogError
 from auditor.errors import InputError
 from auditor.ingest.reader import CANONICAL, SCHEMA, IngestOptions
-
-_BLOCKING_WARNING = pl.col("severity") == "warning"
 
 
 @dataclass
@@ -58,26 +55,13 @@ class _Unsorted(Exception):
 
 def run_claims(paths: list[Path], request: ClaimsRequest | None = None) -> ClaimsResult:
     """Read claim files, apply the claim-scope edits and WISeR scope, and build the readiness result."""
-    request = request or ClaimsRequest()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _run(paths, request)
-    finally:
-        if enabled:
-            gc.enable()
+    with gc_paused():
+        return _run(paths, request or ClaimsRequest())
 
 
 def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
     """run_claims' body."""
-    probe = load_edits()
-    known = {e.code for e in probe.edits}
-    config = load_config(request.config_path, known)
-    for code in (request.select or set()) | request.ignore:
-        if code not in known:
-            raise InputError("--select/--ignore", f"unknown edit code {code}")
-    edits = probe if not config.extra_lists else _with_facility_lists(config)
-    select = (request.select or known) - request.ignore
+    edits, config, select = load_edit_set(request.config_path, request.select, request.ignore)
     try:
         scope = load_scope(request.wiser_scope)
     except CatalogError as exc:
@@ -121,8 +105,8 @@ def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, conf
                 chunk = pl.concat([carry, chunk], how="vertical")
             if chunk.height == 0:
                 continue
-            last = chunk.get_column("claim_id")[-1]
-            tail = chunk.get_column("claim_id") == last
+            # eq_missing: a line without a claim id must land on one side (and be skipped there), not vanish.
+            tail = chunk.get_column("claim_id").eq_missing(chunk.get_column("claim_id")[-1])
             carry, body = chunk.filter(tail), chunk.filter(~tail)
             _process(body, account, request, scope, edits, config, table, select, totals, finished)
         if carry is not None and carry.height:
@@ -139,19 +123,22 @@ def _process(lines: pl.DataFrame, account: ClaimFile, request: ClaimsRequest, sc
     """Audit whole claims: claim-level values filled in, lines without a date skipped, edits run per quarter."""
     if lines.height == 0:
         return
-    ids = lines.get_column("claim_id").unique()
+    ids = lines.get_column("claim_id").drop_nulls().unique()
     if finished and ids.is_in(list(finished)).any():
         raise _Unsorted()
     finished.update(ids.to_list())
     frame = _claim_level(lines, request)
-    skip = (pl.when(pl.col("_dos").is_null()).then(pl.lit("no date of service on the line or its claim"))
+    skip = (pl.when(pl.col("claim_id").is_null()).then(pl.lit("no claim id on this claim line"))
+            .when(pl.col("_dos").is_null() & pl.col("_dos_text").is_not_null())
+            .then(pl.format("date of service '{}' is not a date", pl.col("_dos_text")))
+            .when(pl.col("_dos").is_null()).then(pl.lit("no date of service on the line or its claim"))
             .when(pl.col("code").is_null() & pl.col("revenue_code").is_null())
             .then(pl.lit("no CPT/HCPCS code and no revenue code on this claim line")).otherwise(None))
     frame = frame.with_columns(_skip=skip)
     dropped = frame.filter(pl.col("_skip").is_not_null())
     if dropped.height:
         _skip_lines(account, dropped)
-    frame = frame.filter(pl.col("_skip").is_null()).drop("_skip")
+    frame = frame.filter(pl.col("_skip").is_null()).drop("_skip", "_dos_text")
     if frame.height == 0:
         return
     totals.no_payer += frame.filter(pl.col("payer").is_null()).get_column("claim_key").n_unique()
@@ -187,18 +174,19 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
     f = lines.with_columns(claim_key=key, _dos=pl.col("dos").str.to_date("%Y-%m-%d", strict=False))
     first = [pl.col(c).drop_nulls().first().over("claim_key").alias(c) for c in ("state", "payer", "bill_type", "pos")]
     f = f.with_columns(
-        pl.col("_dos").fill_null(pl.col("_dos").min().over("claim_key")),
+        # Only a missing date takes the claim's; a date that does not parse stays missing and is skipped.
+        pl.when(pl.col("dos").is_null()).then(pl.col("_dos").min().over("claim_key")).otherwise(pl.col("_dos")),
         *[pl.coalesce(pl.col(c.meta.output_name()), c) for c in first],
     )
     if request.state:
         f = f.with_columns(pl.col("state").fill_null(pl.lit(request.state.upper())))
-    f = f.with_columns(dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
+    f = f.with_columns(_dos_text=pl.col("dos"), dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
     # One UTN on one line of the claim stands for the claim; different UTNs per line stay per line.
     utns = pl.col("utn").drop_nulls().unique().len().over("claim_key")
     f = f.with_columns(utn=pl.when(utns == 1).then(pl.col("utn").drop_nulls().first().over("claim_key"))
                        .otherwise(pl.col("utn")))
     # Diagnoses are the claim's: the union over its lines, principal (first seen) first.
-    dx = (f.select("claim_key", "dx").with_row_index("_i").explode("dx").drop_nulls("dx")
+    dx = (f.select("claim_key", "dx").explode("dx").drop_nulls("dx")
           .unique(["claim_key", "dx"], keep="first", maintain_order=True)
           .group_by("claim_key", maintain_order=True).agg(pl.col("dx")))
     f = f.drop("dx").join(dx, on="claim_key", how="left", maintain_order="left")
@@ -230,7 +218,8 @@ def _findings_frame(findings: list, part: pl.DataFrame, edits) -> pl.DataFrame:
     where = part.select("file", "sheet", "row", "claim_id", "claim_key", "line", dos=pl.col("_dos"),
                         modifiers=pl.col("modifiers"), _in=pl.col("wiser_in_scope").any().over("claim_key"))
     out = base.join(where, on=["file", "sheet", "row"], how="left", nulls_equal=True, maintain_order="left")
-    blocks = ~pl.col("waived") & ((pl.col("severity") == "error") | (_BLOCKING_WARNING & pl.col("_in")))
+    # Any error blocks; on a claim that needs WISeR prior authorization a warning blocks auto-approval too.
+    blocks = ~pl.col("waived") & ((pl.col("severity") == "error") | ((pl.col("severity") == "warning") & pl.col("_in")))
     return out.with_columns(blocks=blocks.fill_null(False)).select(list(schema))
 
 

@@ -13,9 +13,9 @@ from auditor.claims.fields import CLAIM
 from auditor.claims.project import LINE_SCHEMA, project
 from auditor.errors import InputError
 from auditor.ingest.raw import RawSheet
-from auditor.ingest.reader import FileReport, IngestOptions, SheetReport, _sha256, read_file, read_sheet
+from auditor.ingest.reader import FileReport, IngestOptions, SheetReport, file_sha256, read_file, read_sheet
 from auditor.ingest.sniff import sniff
-from auditor.ingest.text import _max_width, decode_sample, sniff_delimiter, uses_quoting
+from auditor.ingest.text import DELIMITER_FORMATS, decode_sample, max_width, sniff_delimiter, uses_quoting
 
 HEAD_BYTES = 1 << 20
 DEFAULT_CHUNK_ROWS = 200_000
@@ -44,7 +44,7 @@ class ClaimFile:
         have.skipped.extend(rep.skipped)
 
 
-def claim_chunks(path: Path, options: IngestOptions, account: ClaimFile | None = None,
+def claim_chunks(path: Path, options: IngestOptions,
                  chunk_rows: int = DEFAULT_CHUNK_ROWS) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
     """The file's account and an iterator of canonical claim-line frames (LINE_SCHEMA)."""
     options = replace(options, kind=CLAIM)
@@ -58,7 +58,7 @@ def claim_chunks(path: Path, options: IngestOptions, account: ClaimFile | None =
             raise InputError(str(path), f"no claim-line table found ({notes or 'no sheets'})")
         acc = ClaimFile(report, {s.name: s for s in report.sheets})
         return acc, iter([frame.select(list(LINE_SCHEMA))])
-    report = FileReport(str(path), "csv", _sha256(path), sniffed.size)
+    report = FileReport(str(path), "csv", file_sha256(path), sniffed.size)
     acc = ClaimFile(report)
     return acc, _text_chunks(path, options, acc, chunk_rows)
 
@@ -74,8 +74,8 @@ def _x12(path: Path, size: int) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
     from auditor.claims.x12 import read_837
 
     got = read_837(path)
-    report = FileReport(str(path), got.format, _sha256(path), size)
-    lines = project(got.frame, str(path), got.format.upper().replace("X12-", ""))
+    report = FileReport(str(path), got.format, file_sha256(path), size)
+    lines = project(got.frame, str(path), got.format)
     sheet = SheetReport(got.format, header_row=None, rows_read=lines.height + len(got.skipped),
                         rows_audited=lines.height, rows_skipped=len(got.skipped), skipped=list(got.skipped))
     sheet.note = "X12 837 interchange: row = position of the service-line segment (SV1/SV2) in the file"
@@ -90,9 +90,9 @@ def _text_chunks(path: Path, options: IngestOptions, acc: ClaimFile, chunk_rows:
         head = fh.read(HEAD_BYTES)
     sample, encoding = decode_sample(head)
     delim = sniff_delimiter(sample)
-    acc.report.format = {",": "csv", "|": "pipe", "\t": "tsv", ";": "semicolon"}[delim]
+    acc.report.format = DELIMITER_FORMATS[delim]
     quote = '"' if uses_quoting(sample, delim) else None
-    width = _max_width(sample, delim, quote)
+    width = max_width(sample, delim, quote)
     schema = {f"c{i}": pl.String for i in range(width)}
     cut = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
     body = head[:cut].removeprefix(b"\xef\xbb\xbf").decode(encoding if encoding != "utf-8-sig" else "utf-8",

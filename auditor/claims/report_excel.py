@@ -284,42 +284,31 @@ def _about_sheet(ws, result: ClaimsResult, styles: Styles, capped: dict) -> None
         put(ws, r, 1, note, styles, "wrap")
         r += 1
     r += 1
-    put(ws, r, 0, "Inputs", styles, "section")
+    inputs = [[f.get(k) for k in INPUT_FIELDS] for f in result.files]
+    r = _table(ws, r, "Inputs", ("Path", "Format", "Size (bytes)", "Lines read", "Audited", "Skipped", "SHA-256"),
+               inputs, styles, lambda c, v: "mono" if INPUT_FIELDS[c] == "sha256" else None)
+    sheets = [[sheet, written, total] for sheet, (written, total) in capped.items()]
+    r = _table(ws, r, "Sheets", ("Sheet", "Rows written", "Rows in the run"), sheets, styles,
+               lambda c, v: "int" if c else None)
+    services = [[s.get("title") or sid, s.get("policy"), s.get("basis"), s.get("delayed"),
+                 ", ".join(s.get("codes") or []), len(s.get("checklist") or []), s.get("policy_url")]
+                for sid, s in sorted(result.services.items())]
+    r = _table(ws, r, "WISeR services", SERVICE_HEADERS, services, styles)
+    edit_keys = ("code", "name", "category", "severity", "status", "findings", "basis")
+    edits = [[e.get(k) for k in edit_keys] for e in result.edits]
+    _table(ws, r, "Edits run", ("Code", "Name", "Category", "Severity", "Status", "Findings", "Basis"), edits,
+           styles, lambda c, v: f"sev_{v}" if edit_keys[c] == "severity" and v in ("error", "warning", "info")
+           else None)
+
+
+def _table(ws, r: int, title: str, headers, rows: list[list], styles: Styles, style_of=None) -> int:
+    """A titled block on the About sheet: section line, header row, one row per item; returns the next free row."""
+    put(ws, r, 0, title, styles, "section")
     r += 1
-    for c, h in enumerate(("Path", "Format", "Size (bytes)", "Lines read", "Audited", "Skipped", "SHA-256")):
+    for c, h in enumerate(headers):
         put(ws, r, c, h, styles, "header")
-    for f in result.files:
+    for values in rows:
         r += 1
-        for c, k in enumerate(INPUT_FIELDS):
-            put(ws, r, c, f.get(k), styles, "mono" if k == "sha256" else None)
-    r += 2
-    put(ws, r, 0, "Sheets", styles, "section")
-    r += 1
-    for c, h in enumerate(("Sheet", "Rows written", "Rows in the run")):
-        put(ws, r, c, h, styles, "header")
-    for sheet, (written, total) in capped.items():
-        r += 1
-        put(ws, r, 0, sheet, styles)
-        put(ws, r, 1, written, styles, "int")
-        put(ws, r, 2, total, styles, "int")
-    r += 2
-    put(ws, r, 0, "WISeR services", styles, "section")
-    r += 1
-    for c, h in enumerate(SERVICE_HEADERS):
-        put(ws, r, c, h, styles, "header")
-    for sid, s in sorted(result.services.items()):
-        r += 1
-        values = (s.get("title") or sid, s.get("policy"), s.get("basis"), s.get("delayed"),
-                  ", ".join(s.get("codes") or []), len(s.get("checklist") or []), s.get("policy_url"))
         for c, v in enumerate(values):
-            put(ws, r, c, v, styles)
-    r += 2
-    put(ws, r, 0, "Edits run", styles, "section")
-    r += 1
-    for c, h in enumerate(("Code", "Name", "Category", "Severity", "Status", "Findings", "Basis")):
-        put(ws, r, c, h, styles, "header")
-    for e in result.edits:
-        r += 1
-        for c, k in enumerate(("code", "name", "category", "severity", "status", "findings", "basis")):
-            put(ws, r, c, e.get(k), styles, f"sev_{e.get('severity')}" if k == "severity" and
-                e.get("severity") in ("error", "warning", "info") else None)
+            put(ws, r, c, v, styles, style_of(c, v) if style_of else None)
+    return r + 2

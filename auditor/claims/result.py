@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from auditor.engine.findings import exit_code_for
+
 # One row per claim. wiser_status: in_scope | out_of_scope | not_wiser (no WISeR code on the claim);
 # readiness: ready | needs_attention | out_of_scope. wiser_categories holds service ids joined by ','.
 CLAIM_SCHEMA = {
@@ -43,6 +45,10 @@ class ClaimsResult:
     def lines_audited(self) -> int:
         """Claim lines audited across all inputs."""
         return sum(f.get("rows_audited", 0) for f in self.files)
+
+    def exit_code(self, fail_on: str) -> int:
+        """0 when no unwaived finding is at or above `fail_on` ('never' never fails), else 1."""
+        return exit_code_for(self.worst(), fail_on)
 
     def worst(self) -> str | None:
         """Highest unwaived severity among findings."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, expand_codes
 from auditor.engine.resources import resource_dir
 
@@ -100,7 +101,7 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
     """Add payer_class, setting(_label), wiser_category, wiser_in_scope, wiser_reason, wiser_state and participant."""
     states = list(scope.states)
     participants = {k: v["participant"] for k, v in scope.states.items()}
-    delayed = {sid: scope.delayed_from(sid) for sid in scope.services if scope.delayed_from(sid)}
+    delayed = {sid: start for sid in scope.services if (start := scope.delayed_from(sid))}
     f = frame.with_columns(
         payer_class=payer_class(pl.col("payer"), scope),
         wiser_category=pl.col("code").replace_strict(scope.code_service, default=None, return_dtype=pl.String),
@@ -117,8 +118,7 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
                        setting=pl.when(tob.str.starts_with("11")).then(pl.lit("inpatient")).otherwise(pl.lit("outpatient")))
     # Emergency is a claim-level fact: an ER line (045X) or ET anywhere on the claim takes the visit out.
     er_line = (pl.col("revenue_code").str.contains(scope.emergency_revenue).fill_null(False)
-               | pl.col("modifiers").str.split(",").list.eval(pl.element().is_in(list(scope.emergency_modifiers)))
-               .list.any().fill_null(False))
+               | row_condition({"field": "modifiers", "has_any": list(scope.emergency_modifiers)}))
     f = f.with_columns(_er=er_line.any().over("claim_key"))
     delayed_on = pl.lit(False)
     for sid, start in delayed.items():

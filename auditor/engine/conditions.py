@@ -24,6 +24,14 @@ def row_condition(spec: dict) -> pl.Expr:
     return col.is_not_null()
 
 
+def laterality(mods: pl.Expr) -> pl.Expr:
+    """'RT' or 'LT' from a comma-joined modifier list; null for neither, both, or 50."""
+    tokens = mods.str.split(",")
+    right = tokens.list.contains("RT").fill_null(False)
+    left = tokens.list.contains("LT").fill_null(False)
+    return pl.when(right & ~left).then(pl.lit("RT")).when(left & ~right).then(pl.lit("LT")).otherwise(None)
+
+
 def all_of(specs: list[dict]) -> pl.Expr:
     """Conjunction of row conditions (True when there are none)."""
     out = pl.lit(True)

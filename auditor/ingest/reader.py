@@ -115,7 +115,7 @@ def read_inputs(paths: list[Path | str], options: IngestOptions | None = None) -
 def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileReport]:
     """Read one file into canonical rows and its report."""
     sniffed = sniff(path, options.max_bytes)
-    digest = _sha256(path)
+    digest = file_sha256(path)
     if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
         raws, fmt = read_excel(path, sniffed.kind), sniffed.kind
     elif sniffed.kind == "json":
@@ -148,7 +148,7 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
     return frame, report  # an empty frame keeps the chargemaster schema; callers check the sheet reports
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     """Hex SHA-256 of the file bytes, for the compliance record."""
     h = hashlib.sha256()
     with path.open("rb") as fh:

@@ -15,6 +15,10 @@ _DELIMS = [",", "|", "\t", ";"]
 _SAMPLE_BYTES = 256 * 1024
 
 
+# The format name a sniffed delimiter stands for (reported in every run record).
+DELIMITER_FORMATS = {",": "csv", "|": "pipe", "\t": "tsv", ";": "semicolon"}
+
+
 def decode_sample(data: bytes) -> tuple[str, str]:
     """Decode bytes as UTF-8 (with or without BOM), else cp1252; return (text, encoding)."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -53,7 +57,7 @@ def read_text(path: Path) -> tuple[list[RawSheet], str]:
     raw = path.read_bytes()
     sample, encoding = decode_sample(raw[:_SAMPLE_BYTES])
     delim = sniff_delimiter(sample)
-    fmt = {",": "csv", "|": "pipe", "\t": "tsv", ";": "semicolon"}[delim]
+    fmt = DELIMITER_FORMATS[delim]
     if encoding == "cp1252":
         data = raw.decode("cp1252", errors="replace").encode("utf-8")
     elif encoding == "utf-8-sig":
@@ -65,7 +69,7 @@ def read_text(path: Path) -> tuple[list[RawSheet], str]:
         except UnicodeDecodeError:
             data = raw.decode("cp1252", errors="replace").encode("utf-8")
     quote = '"' if uses_quoting(sample, delim) else None
-    width = _max_width(sample, delim, quote)
+    width = max_width(sample, delim, quote)
     schema = {f"c{i}": pl.String for i in range(width)}
     try:
         # missing_columns="insert": a title line narrower than the table ("Chargemaster 2026") is not an error.
@@ -86,7 +90,7 @@ def uses_quoting(sample: str, delim: str) -> bool:
     return any(ln.startswith('"') or f'{delim}"' in ln for ln in lines)
 
 
-def _max_width(sample: str, delim: str, quote: str | None) -> int:
+def max_width(sample: str, delim: str, quote: str | None) -> int:
     """Widest record among the sampled lines (the last, possibly cut, line excluded)."""
     lines = sample.splitlines()
     if len(lines) > 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, list_rows, resolve_selector
 
 KINDS = ("max-units", "product-units-vs-area")
@@ -64,8 +65,7 @@ def _area(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         _min=pl.col("_size") * pl.col("_addon") + 1, _max=pl.col("_size") * (pl.col("_addon") + 1))
     ranges = bands.group_by("_scope").agg(pl.col("_min").sum(), pl.col("_max").sum(),
                                           pl.col("_apps").str.join(" + "))
-    excluded = list(p.get("exclude_modifiers") or [])
-    waste = pl.col("modifiers").str.split(",").list.eval(pl.element().is_in(excluded)).list.any().fill_null(False)
+    waste = row_condition({"field": "modifiers", "has_any": list(p.get("exclude_modifiers") or [])})
     products = frame.filter(p["_products"].expr() & ~waste).with_columns(_u=units)
     used = products.group_by("_scope").agg(_used=pl.col("_u").sum())
     hits = (products.filter(eligible).join(used, on="_scope").join(ranges, on="_scope", how="inner")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from auditor.engine.conditions import laterality
 from auditor.engine.lists import CatalogError, Selector, expand_codes, resolve_selector
 
 KINDS = ("diagnosis-quality", "diagnosis-side", "diagnosis-fit")
@@ -232,11 +233,9 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     frame = ctx.frame
     if "modifiers" not in frame.columns:
         return pl.DataFrame(schema=_EMPTY)
-    tokens = pl.col("modifiers").str.to_uppercase().str.split(",").list.eval(pl.element().str.strip_chars())
-    rt = tokens.list.contains("RT").fill_null(False)
-    lt = tokens.list.contains("LT").fill_null(False)
-    lines = (frame.lazy().filter(eligible & p["_when"].expr() & (rt ^ lt))
-             .select("_rid", "claim_key", "code", _side=pl.when(rt).then(pl.lit("R")).otherwise(pl.lit("L")))
+    side = laterality(pl.col("modifiers").str.to_uppercase().str.replace_all(" ", ""))
+    lines = (frame.lazy().filter(eligible & p["_when"].expr() & side.is_not_null())
+             .select("_rid", "claim_key", "code", _side=side.str.slice(0, 1))
              .collect())
     if lines.height == 0:
         return pl.DataFrame(schema=_EMPTY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.engine.checks.companions import MAX_RELATED, describe, scope_matches, trigger_rows
+from auditor.engine.conditions import laterality
 from auditor.engine.lists import CatalogError, Selector, groups_from, resolve_selector
 
 KINDS = ("forbids-companion",)
@@ -63,17 +64,10 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     return pl.concat(out) if out else pl.DataFrame(schema={"_rid": pl.Int64})
 
 
-def _side(mods: pl.Expr) -> pl.Expr:
-    """'RT' or 'LT' from a modifier list, else null (50, none, or both)."""
-    tokens = mods.str.split(",")
-    rt = tokens.list.contains("RT").fill_null(False)
-    lt = tokens.list.contains("LT").fill_null(False)
-    return pl.when(rt & ~lt).then(pl.lit("RT")).when(lt & ~rt).then(pl.lit("LT")).otherwise(None)
-
 
 def _same_side(frame: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:
     """Keep only forbidden matches on the trigger's side (a line without a side matches either)."""
-    sides = frame.select("_rid", _s=_side(pl.col("modifiers")))
+    sides = frame.select("_rid", _s=laterality(pl.col("modifiers")))
     pairs = (joined.select("_rid", "_match_rids").explode("_match_rids")
              .join(sides, on="_rid", how="left")
              .join(sides.rename({"_rid": "_match_rids", "_s": "_ms"}), on="_match_rids", how="left")
