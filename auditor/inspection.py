@@ -53,29 +53,56 @@ def render_text(doc: dict, max_skipped: int = 10) -> str:
     for f in doc["files"]:
         lines.append(f"{f['path']}  ({f['format']}, {f['size']:,} bytes, sha256 {f['sha256'][:12]}…)")
         for s in f["sheets"]:
-            if s["header_row"] is None:
-                lines.append(f"  sheet {s['name']!r}: not audited: {s['note']}")
-                if s["rows_read"]:
-                    lines.append(f"    {s['rows_read']} non-blank rows listed as skipped")
-                continue
-            lines.append(f"  sheet {s['name']!r}: header on row {s['header_row']}")
-            width = max((len(k) for k in s["columns"]), default=10)
-            for field_name, header in s["columns"].items():
-                conf = s["confidence"].get(field_name)
-                how = "" if conf is None else ("exact" if conf >= 1 else f"guessed, {conf:.2f}")
-                lines.append(f"    {field_name:<{width}}  <- {header!r}" + (f"  ({how})" if how else ""))
-            if s["inferred_codes"]:
-                lines.append("    no CPT/HCPCS column: codes inferred from descriptions (marked 'inferred')")
-            if s["unmapped_headers"]:
-                lines.append("    not used: " + ", ".join(repr(h) for h in s["unmapped_headers"][:12])
-                             + (" …" if len(s["unmapped_headers"]) > 12 else ""))
-            lines.append(f"    rows: {s['rows_read']:,} read, {s['rows_audited']:,} audited, "
-                         f"{s['rows_skipped']:,} skipped")
-            for sk in s["skipped"][:max_skipped]:
-                lines.append(f"      skipped row {sk['row']}: {sk['reason']}")
-            if len(s["skipped"]) > max_skipped:
-                lines.append(f"      … and {len(s['skipped']) - max_skipped} more (use --json for all)")
-            for r in s.get("sample_rows", []):
-                cells = ", ".join(f"{k}={v!r}" for k, v in r.items() if k != "row")
-                lines.append(f"    row {r['row']}: {cells}")
+            lines += _sheet_lines(s, max_skipped)
     return "\n".join(lines)
+
+
+def _sheet_lines(s: dict, max_skipped: int) -> list[str]:
+    """One sheet: its kind and why, where the header is, each role with its evidence, and row fates."""
+    kind = s.get("kind", "cdm").replace("_", " ")
+    hidden = " (hidden)" if s.get("hidden") else ""
+    if s["header_row"] is None:
+        lines = [f"  sheet {s['name']!r}{hidden}: {kind}, not audited: {s['note']}"]
+        if s["rows_read"]:
+            lines.append(f"    {s['rows_read']} non-blank rows listed as skipped")
+        return lines
+    where = "no header row: every row is data" if s["header_row"] == 0 else f"header on row {s['header_row']}"
+    lines = [f"  sheet {s['name']!r}{hidden}: {kind}, {where}"]
+    if s.get("kind_reason"):
+        lines.append(f"    kind: {s['kind_reason']}")
+    width = max((len(k) for k in s["columns"]), default=10)
+    for role, header in s["columns"].items():
+        lines.append(f"    {role:<{width}}  <- {header!r}" + _evidence_text(s, role))
+    if not any(k in s["columns"] for k in ("cpt", "hcpcs", "code (CMS code|N pairs)")):
+        lines.append("    no CPT/HCPCS column: edits that need a code cannot run on this sheet")
+    if s.get("code_types"):
+        lines.append("    codes by type: " + ", ".join(f"{k} {v:,}" for k, v in s["code_types"].items()))
+    if s["unmapped_headers"]:
+        lines.append("    not used: " + ", ".join(repr(h) for h in s["unmapped_headers"][:12])
+                     + (" …" if len(s["unmapped_headers"]) > 12 else ""))
+    lines.append(f"    rows: {s['rows_read']:,} read, {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped")
+    for sk in s["skipped"][:max_skipped]:
+        lines.append(f"      skipped row {sk['row']}: {sk['reason']}")
+    if len(s["skipped"]) > max_skipped:
+        lines.append(f"      … and {len(s['skipped']) - max_skipped} more (use --json for all)")
+    for r in s.get("sample_rows", []):
+        cells = ", ".join(f"{k}={v!r}" for k, v in r.items() if k != "row")
+        lines.append(f"    row {r['row']}: {cells}")
+    return lines
+
+
+def _evidence_text(s: dict, role: str) -> str:
+    """'  (column C; content: 97% CPT/HCPCS-shaped; header: partial)', plus the runner-up when it was close."""
+    ev = s.get("evidence", {}).get(role)
+    col = s.get("column_index", {}).get(role)
+    parts = [f"column {col}"] if col else []
+    if ev:
+        if ev.get("content"):
+            parts.append(f"content: {ev['content']}")
+        parts.append(f"header: {ev['header']}")
+    text = f"  ({'; '.join(parts)})" if parts else ""
+    conf = s.get("confidence", {}).get(role, 1.0)
+    if ev and ev.get("runner_up") and conf < 0.75:
+        ru = ev["runner_up"]
+        text += f"  [unsure: next best {ru['header']!r}, column {ru['column_index']}]"
+    return text

@@ -7,7 +7,8 @@ import tomllib
 
 from conftest import run_cli, run_cli_process, write_text, write_xlsx
 
-# The charge code and description headers are recognised; the other three are this hospital's own words.
+# The charge code and description headers are recognised; the other three are this hospital's own words,
+# which detection reads from the columns' content.
 UNUSUAL = ["Charge Code", "Description", "Rev Ctr", "Proc", "Amt"]
 ROWS = [["1001", "SKIN SUB GRAFT", 278, "Q4101", 137], ["1002", "APPLICATION", "0361", 15271, 850]]
 
@@ -19,31 +20,40 @@ def inspect_json(*args: str) -> dict:
     return json.loads(res.stdout)
 
 
-def test_override_maps_an_unusual_header(tmp_path):
-    """'Rev Ctr' is no known revenue-code header; --column maps it and the values are normalised."""
+def test_unusual_headers_are_read_by_content_and_overrides_still_win(tmp_path):
+    """'Rev Ctr', 'Proc', 'Amt' are read from what their cells hold; --column moves a role where the user says."""
     path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": [UNUSUAL] + ROWS})
     plain = inspect_json(str(path))["files"][0]["sheets"][0]
-    assert "revenue_code" not in plain["columns"]
-    assert "Rev Ctr" in plain["unmapped_headers"]
-    doc = inspect_json(str(path), "--column", "revenue_code=Rev Ctr", "--column", 'cpt="Proc"')
+    assert {k: plain["columns"][k] for k in ("revenue_code", "cpt", "price")} == {
+        "revenue_code": "Rev Ctr", "cpt": "Proc", "price": "Amt"}
+    assert plain["column_index"] == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
+    assert [(r["row"], r["revenue_code"], r["code"]) for r in plain["sample_rows"]] == [(2, "0278", "Q4101"),
+                                                                                      (3, "0361", "15271")]
+    doc = inspect_json(str(path), "--column", "charge_code=Proc")
     sheet = doc["files"][0]["sheets"][0]
-    assert sheet["columns"]["revenue_code"] == "Rev Ctr"
-    assert sheet["columns"]["cpt"] == "Proc"
-    assert sheet["confidence"]["revenue_code"] == 1.0
-    assert [(r["row"], r["revenue_code"], r["code"]) for r in sheet["sample_rows"]] == [(2, "0278", "Q4101"),
-                                                                                     (3, "0361", "15271")]
+    assert sheet["columns"]["charge_code"] == "Proc" and "cpt" not in sheet["columns"]
+    assert sheet["confidence"]["charge_code"] == 1.0
 
 
 def test_override_moves_a_field_to_another_column(tmp_path):
-    """Two plausible revenue-code columns: detection takes the first; --column revenue_code="UB CODE" wins."""
+    """Two revenue-code headers: content picks the column of real revenue codes; --column moves it back."""
     header = ["Charge Code", "Description", "Revenue Code", "UB CODE", "CPT"]
-    rows = [header, ["1001", "SKIN SUB", "0000", 278, "Q4101"]]
+    rows = [header, ["1001", "SKIN SUB", "0000", 278, "Q4101"], ["1002", "APPL", "0000", 361, "15271"]]
     path = write_text(tmp_path / "two-rev.csv", rows)
     auto = inspect_json(str(path))["files"][0]["sheets"][0]
-    assert auto["columns"]["revenue_code"] == "Revenue Code"
-    forced = inspect_json(str(path), "--column", 'revenue_code="UB CODE"')["files"][0]["sheets"][0]
-    assert forced["columns"]["revenue_code"] == "UB CODE"
-    assert forced["sample_rows"][0]["revenue_code"] == "0278"
+    assert auto["columns"]["revenue_code"] == "UB CODE"
+    assert auto["sample_rows"][0]["revenue_code"] == "0278"
+    forced = inspect_json(str(path), "--column", 'revenue_code="Revenue Code"')["files"][0]["sheets"][0]
+    assert forced["columns"]["revenue_code"] == "Revenue Code"
+    assert forced["sample_rows"][0]["revenue_code"] == "0000"
+
+
+def test_column_named_by_letter_or_number(tmp_path):
+    """--column description=B and --column price=5 name spreadsheet columns, for headers nobody can match."""
+    path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": [UNUSUAL] + ROWS})
+    sheet = inspect_json(str(path), "--column", "price=C", "--column", "revenue_code=5")["files"][0]["sheets"][0]
+    assert sheet["columns"]["price"] == "Rev Ctr" and sheet["columns"]["revenue_code"] == "Amt"
+    assert sheet["column_index"]["price"] == 3 and sheet["column_index"]["revenue_code"] == 5
 
 
 def test_saved_profile_is_reused_on_a_second_file(tmp_path):
@@ -134,5 +144,5 @@ def test_inspect_json_accounts_for_every_row(tmp_path):
     assert (notes["header_row"], notes["rows_skipped"], notes["sample_rows"]) == (None, 1, [])
     text = run_cli("inspect", str(path))
     assert text.exit_code == 0
-    assert "sheet 'Notes': not audited" in text.stdout
+    assert "sheet 'Notes': summary, not audited" in text.stdout
     assert "skipped row 5: repeated header row" in text.stdout

@@ -126,10 +126,10 @@ def test_notes_sheet_is_listed_not_audited(tmp_path):
     assert list(sheets) == ["Read me", "CDM", "Lab"]
     notes = sheets["Read me"]
     assert notes.header_row is None
-    assert "no header row found" in notes.note
+    assert "no table found" in notes.note and notes.kind == "summary"
     assert notes.rows_read == notes.rows_skipped == 2 and notes.rows_audited == 0
     assert [s["row"] for s in notes.skipped] == [1, 3]
-    assert all("no recognisable table header" in s["reason"] for s in notes.skipped)
+    assert all("no recognisable table" in s["reason"] for s in notes.skipped)
     assert ing.frame.select("sheet", "row", "code").rows() == [("CDM", 2, "Q4101"), ("CDM", 3, "15271"),
                                                                ("Lab", 2, "C1778")]
     assert ing.skipped_rows() == [{"file": str(path), "sheet": "Read me", **s} for s in notes.skipped]
@@ -169,28 +169,41 @@ def test_trailing_empty_fields_are_harmless(tmp_path):
     assert read_inputs([path]).frame.select("row", "code").rows() == [(2, "Q4101"), (3, "15271")]
 
 
-def test_ragged_record_in_a_small_file_is_refused_with_its_row(tmp_path):
-    """An unquoted comma in a description shifts the columns: refuse, naming the row, never audit garbage."""
+def test_unquoted_comma_in_a_description_is_mended(tmp_path):
+    """An unquoted comma in a description shifts the columns: the extra field goes back into the description."""
     path = tmp_path / "ragged.csv"
     path.write_text("Charge Code,Description,Revenue Code,CPT,Price\n1001,SKIN SUB,0278,Q4101,137\n"
                     "1003,LEAD, NEUROSTIM,0278,C1778,5000\n1004,APPL,0361,15271,850\n", encoding="utf-8")
-    with pytest.raises(InputError) as err:
-        read_inputs([path])
-    assert err.value.row == 3
-    assert "record has 6 fields but the header has 5" in err.value.reason
+    ing = read_inputs([path])
+    assert ing.frame.select("row", "description", "revenue_code", "code", "price").rows() == [
+        (2, "SKIN SUB", "0278", "Q4101", 137.0), (3, "LEAD, NEUROSTIM", "0278", "C1778", 5000.0),
+        (4, "APPL", "0361", "15271", 850.0)]
 
 
-def test_ragged_record_past_the_sampled_start_is_refused_with_its_row(tmp_path):
-    """The same, 300 kB into the file, beyond the part used to guess the delimiter and the width."""
+def test_unquoted_thousands_separator_in_a_price_is_mended(tmp_path):
+    """'$2,596.00' unquoted splits into '$2' and '596.00': joined back into one amount."""
+    path = tmp_path / "prices.csv"
+    path.write_text("Charge Description,Price\n3-d radiotherapy plan,$2,596.00\nAbd paracentesis, w/imaging,$3,380.00\n"
+                    "Bone age,$842.00\n", encoding="utf-8")
+    ing = read_inputs([path])
+    assert ing.frame.select("row", "description", "price").rows() == [
+        (2, "3-d radiotherapy plan", 2596.0), (3, "Abd paracentesis, w/imaging", 3380.0), (4, "Bone age", 842.0)]
+
+
+def test_record_that_cannot_be_mended_is_skipped_with_its_row(tmp_path):
+    """When no reading puts the code and the price back in their columns, the row is listed as skipped."""
     rows = ["Charge Code,Description,Revenue Code,CPT,Price"]
     rows += [f"{5000 + i},SUPPLY ITEM {i:06d} {'X' * 40},0272,A4649,1.00" for i in range(5000)]
-    rows.insert(4500, "9999,LEAD, NEUROSTIM,0278,C1778,5000")
+    rows.insert(4500, "9999,LEAD,0278,C1778,5000,EXTRA")
     path = tmp_path / "ragged-late.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert path.stat().st_size > 256 * 1024
-    with pytest.raises(InputError) as err:
-        read_inputs([path])
-    assert err.value.row == 4501
+    ing = read_inputs([path])
+    (sheet,) = ing.files[0].sheets
+    assert [s["row"] for s in sheet.skipped] == [4501]
+    assert "record has 6 fields but the header has 5" in sheet.skipped[0]["reason"]
+    assert sheet.rows_audited + sheet.rows_skipped == sheet.rows_read == 5001
+    assert 4501 not in ing.frame.get_column("row").to_list()
 
 
 def test_quoted_line_break_keeps_excel_row_numbers(tmp_path):
@@ -204,10 +217,12 @@ def test_quoted_line_break_keeps_excel_row_numbers(tmp_path):
                                                                      (3, "APPL", "15271")]
 
 
-def test_description_only_rows_infer_codes(tmp_path):
-    """No CPT/HCPCS column: a HCPCS code written in the description is used and marked 'inferred'."""
+def test_description_only_rows_are_not_given_guessed_codes(tmp_path):
+    """No CPT/HCPCS column: no code is guessed from descriptions, and the sheet says it has no code column."""
     rows = [["Charge Code", "Description", "Revenue Code"], ["3001", "HC OPTIME SHELL 278 C1820", "0278"],
             ["3002", "HC ROOM CHARGE", "0120"]]
     ing = read_inputs([write_xlsx(tmp_path / "desc.xlsx", {"CDM": rows})])
-    assert ing.files[0].sheets[0].inferred_codes is True
-    assert ing.frame.select("row", "code", "code_source").rows() == [(2, "C1820", "inferred"), (3, None, None)]
+    assert "cpt" not in ing.files[0].sheets[0].columns
+    assert ing.frame.select("row", "code", "code_source").rows() == [(2, None, None), (3, None, None)]
+
+

@@ -1,15 +1,20 @@
-"""Read xlsx, xlsm, xlsb and legacy xls workbooks with calamine, every cell as text."""
+"""Read xlsx, xlsm, xlsb and legacy xls workbooks by content with calamine (xlrd for old xls), cells as text."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import fastexcel
 
 from auditor.errors import InputError
+from auditor.ingest.biff import read_xls
 from auditor.ingest.raw import RawSheet
 
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
@@ -17,17 +22,77 @@ _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', re.S)
 _REL_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
 _SCAN_LIMIT = 4 * 1024 * 1024
+# calamine picks its parser by file suffix; a file opens only when that parser fits its content kind.
+_KIND_PARSER = {"xlsx": "xlsx", "xlsm": "xlsx", "xlsb": "xlsb", "xls": "xls"}
+_SUFFIX_PARSER = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xlam": "xlsx", ".xlsb": "xlsb", ".xls": "xls", ".xla": "xls"}
 
 
-def read_excel(path: Path, kind: str) -> list[RawSheet]:
-    """Every sheet of a workbook as a RawSheet; macros are never run (calamine only reads cells)."""
-    name = str(path)
+class Workbook(list[RawSheet]):
+    """The sheets of a workbook (a list of RawSheet) and `format`, the label FileReport shows ("xlsx (named .xls)")."""
+
+    def __init__(self, sheets: list[RawSheet], fmt: str) -> None:
+        super().__init__(sheets)
+        self.format = fmt
+
+
+def read_excel(path: Path, kind: str) -> Workbook:
+    """Every sheet of a workbook as a RawSheet, opened as what `kind` (from its bytes) says, not its name."""
+    with _openable(path, kind) as source:
+        try:
+            return Workbook(_calamine_sheets(str(path), source, kind), _label(path, kind))
+        except InputError as refusal:
+            if kind != "xls":
+                raise
+            return _xlrd_fallback(path, refusal)
+
+
+def _xlrd_fallback(path: Path, refusal: InputError) -> Workbook:
+    """An .xls calamine refuses (Excel 5/95 with a DOS or Mac code page, ...) read with xlrd; else calamine's error."""
     try:
-        reader = fastexcel.read_excel(str(path))
+        sheets, biff = read_xls(path)
+    except InputError:
+        raise refusal from None
+    return Workbook(sheets, _label(path, "xls", f"{biff}, read with xlrd"))
+
+
+def _label(path: Path, kind: str, note: str = "") -> str:
+    """The format to report, saying when the file's name claims another format: "xlsx (named .xls)"."""
+    suffix = path.suffix.lower()
+    if not _named_as(path, kind):
+        note = "; ".join(n for n in (note, f"named {suffix}" if suffix else "named without extension") if n)
+    return f"{kind} ({note})" if note else kind
+
+
+def _named_as(path: Path, kind: str) -> bool:
+    """True when calamine would pick the right parser from the file's suffix."""
+    return _SUFFIX_PARSER.get(path.suffix.lower()) == _KIND_PARSER[kind]
+
+
+@contextmanager
+def _openable(path: Path, kind: str) -> Iterator[Path]:
+    """A path calamine will open as `kind`: the file itself, or a link to it whose suffix matches its bytes."""
+    if _named_as(path, kind):
+        yield path  # the normal case costs nothing
+        return
+    # calamine picks its parser by extension. Measured on a 58 MB xlsx named .xls (open + sheet names):
+    # fastexcel.read_excel(bytes) 137 ms and the whole file held in memory; a copy 20 ms; a symlink 0.5 ms.
+    with tempfile.TemporaryDirectory(prefix="cdm-audit-") as tmp:
+        alias = Path(tmp) / f"workbook.{kind}"
+        try:
+            alias.symlink_to(path.resolve())
+        except OSError:  # no symlinks here (Windows without the privilege): copy instead
+            shutil.copyfile(path, alias)
+        yield alias
+
+
+def _calamine_sheets(name: str, source: Path, kind: str) -> list[RawSheet]:
+    """Every sheet read by calamine from `source`; errors name the user's file `name`, never the alias."""
+    try:
+        reader = fastexcel.read_excel(str(source))
     except Exception as exc:  # fastexcel raises its own error family; all mean "cannot open"
-        raise InputError(name, f"cannot open the workbook: {_short(exc)}") from None
-    offsets = _origins(path, kind, reader.sheet_names)
-    charts = _chart_sheets(path, kind)
+        raise InputError(name, f"cannot open the workbook: {_short(exc, source, name)}") from None
+    offsets = _origins(source, kind, reader.sheet_names)
+    charts = _chart_sheets(source, kind)
     sheets = []
     for idx, sheet_name in enumerate(reader.sheet_names):
         if sheet_name in charts:
@@ -37,20 +102,21 @@ def read_excel(path: Path, kind: str) -> list[RawSheet]:
             sheet = reader.load_sheet(idx, header_row=None, dtypes="string")
             frame = sheet.to_polars()
         except Exception as exc:
-            raise InputError(name, f"cannot read the sheet: {_short(exc)}", sheet=sheet_name) from None
+            raise InputError(name, f"cannot read the sheet: {_short(exc, source, name)}", sheet=sheet_name) from None
+        hidden = getattr(sheet, "visible", "visible") != "visible"
         if frame.width == 0 or frame.height == 0:
-            sheets.append(RawSheet(sheet_name, None, note="sheet is empty"))
+            sheets.append(RawSheet(sheet_name, None, note="sheet is empty", hidden=hidden))
             continue
         frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
         first_row, first_col = offsets.get(sheet_name, (1, 0))
-        sheets.append(RawSheet(sheet_name, frame, first_row, first_col))
+        sheets.append(RawSheet(sheet_name, frame, first_row, first_col, hidden=hidden))
     return sheets
 
 
-def _short(exc: Exception) -> str:
-    """First line of an engine error, without Rust backtrace noise."""
+def _short(exc: Exception, source: Path, name: str) -> str:
+    """First line of an engine error, without Rust backtrace noise, naming the user's file rather than an alias."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
+    return text.replace(str(source), name)[:200]
 
 
 def _origins(path: Path, kind: str, names: list[str]) -> dict[str, tuple[int, int]]:

@@ -6,13 +6,16 @@ import re
 from dataclasses import dataclass, field
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9#]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def norm_header(text: str | None) -> str:
     """Upper-case a header and collapse punctuation, line breaks and spaces to single spaces."""
     if text is None:
         return ""
-    out = _NON_ALNUM.sub(" ", str(text).upper().replace("#", " NUMBER ")).strip()
+    # 'TotalCases', 'ChargeCode', 'CPTCode' are two words each.
+    text = _CAMEL.sub(" ", str(text))
+    out = _NON_ALNUM.sub(" ", text.upper().replace("#", " NUMBER ")).strip()
     return re.sub(r"\s+", " ", out)
 
 
@@ -27,6 +30,8 @@ class FieldSpec:
     exclude: tuple[str, ...] = ()
     multi: bool = False
     prefer: tuple[str, ...] = ()
+    # Header words that make a column of the right shape something else (an AWP or cost column is money too).
+    extra_veto: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,40 +59,57 @@ class TableKind:
 
 _PRICE_EXCLUDE = ("DISCOUNT", "DISCOUNTED", "CASH", "SELF", "NEGOTIATED", "MIN", "MAX", "MINIMUM", "MAXIMUM",
                   "PERCENT", "PERCENTAGE", "ALGORITHM", "PERCENTILE", "MEDIAN", "COUNT", "TOTAL", "AVE", "AVG",
-                  "AVERAGE", "ESTIMATED", "LAB")
+                  "AVERAGE", "ESTIMATED", "LAB", "DIFFERENCE", "CHANGE", "INCREASE", "DECREASE", "VARIANCE", "COST",
+                  "AWP", "NAME", "GROUP", "METHODOLOGY", "CASES", "VISITS", "VISIT", "INCREMENT", "RANK")
 
 CHARGEMASTER = TableKind(
     name="chargemaster",
     anchors=("charge_code", "cpt", "hcpcs"),
+    # Roles come from content as well as header text; a description beside a price is a table too.
+    extra={"by_content": True, "content_anchors": ("description",)},
     fields=(
         FieldSpec("charge_code", "charge code",
                   ("CHARGE CODE", "CHARGE CODE NUMBER", "CHARGE NUMBER", "CHG CODE", "CHARGE ID", "CDM", "CDM CODE",
                    "CDM NUMBER", "CDM NO", "CDM ID", "BILL ITEM ID", "ITEM ID", "ITEM NUMBER", "ITEM CODE",
                    "PROCEDURE ITEM ID", "PX CODE", "IVNUM", "SERVICE CODE", "ID", "CHARGE ITEM", "SVC CODE",
                    "CHARGEMASTER CODE", "PROCEDURE ID", "FEE CODE", "CHARGE ITEM NUMBER", "CHARGE CODE ID",
-                   "CHARGEMASTER NUMBER", "BILLING ID", "ITEM", "CDM ITEM", "EAP ID", "EAP CODE"),
-                  hints=("CHARGE CODE", "CDM", "ITEM ID", "CHG CODE"),
-                  exclude=("DESCRIPTION", "DESC", "CPT", "HCPCS", "REVENUE", "REV", "PRICE", "TYPE", "MODIFIER")),
+                   "CHARGEMASTER NUMBER", "BILLING ID", "ITEM", "CDM ITEM", "EAP ID", "EAP CODE", "CHARGECODE", "CHGCODE",
+                   "CHARGE NO", "CHG NO", "CHARGE CD", "CHG CD", "CDM NBR", "ITEM NO", "ITEM NBR", "SUPPLY CODE",
+                   "SERVICE ID", "ACTIVITY CODE", "MEDICATION ID", "BILL CODE", "INTERNAL CODE", "HOSPITAL CODE",
+                   "SERVICE NUMBER", "MATERIAL NUMBER", "NO", "NUMBER", "NBR", "CHG ID", "CHARGE NBR", "ITEM CD",
+                   "PROCEDURE NUMBER", "SUPPLY ID", "SUPPLY NUMBER", "CHARGE MASTER CODE", "CHARGE MASTER NUMBER"),
+                  hints=("CHARGE CODE", "CDM", "ITEM ID", "CHG CODE", "CHARGECODE", "CHGCODE", "ITEM NUMBER", "ITEM NO",
+                         "SUPPLY CODE", "SERVICE ID", "ACTIVITY CODE", "CHARGE NUMBER", "CHARGE ID", "CHARGE NO"),
+                  exclude=("DESCRIPTION", "DESC", "CPT", "HCPCS", "REVENUE", "REV", "PRICE", "TYPE", "MODIFIER", "NDC",
+                           "NAME", "MNEMONIC", "AMOUNT", "AMT")),
         FieldSpec("description", "description",
                   ("DESCRIPTION", "CHARGE DESCRIPTION", "LONG DESCRIPTION", "PROCEDURE DESCRIPTION", "IVDESC",
                    "SERVICE DESCRIPTION", "ITEM DESCRIPTION", "DESC", "CHARGE DESC", "PROCEDURE NAME", "SERVICE NAME",
                    "ITEM NAME", "SHORT DESCRIPTION", "CDM DESCRIPTION", "CHARGE NAME", "PROCEDURE", "SERVICE",
-                   "CHARGE DESCRIPTION LONG", "BILLING DESCRIPTION", "DESCRIPTION OF SERVICE", "PX DESCRIPTION"),
-                  hints=("DESCRIPTION", "DESC"),
-                  exclude=("REVENUE", "REV", "CPT", "HCPCS", "MODIFIER", "DEPARTMENT", "DEPT", "CATEGORY"),
+                   "CHARGE DESCRIPTION LONG", "BILLING DESCRIPTION", "DESCRIPTION OF SERVICE", "PX DESCRIPTION",
+                   "CHARGE CODE NAME", "PRODUCT NAME", "MEDICATION NAME", "DRUG NAME", "ITEM SERVICE DESCRIPTION",
+                   "GENERAL DESCRIPTION", "DESCR", "CHARGE DESCR", "SERVICE DESC", "ITEM DESC", "TEST NAME"),
+                  hints=("DESCRIPTION", "DESC", "DESCR", "NAME"),
+                  exclude=("REVENUE", "REV", "CPT", "HCPCS", "MODIFIER", "DEPARTMENT", "DEPT", "CATEGORY", "FACILITY",
+                           "HOSPITAL", "PAYER", "PLAN", "GROUP", "PROVIDER", "OWNER", "MNEMONIC", "PATIENT", "SHORT",
+                           "FILE", "SCHEDULE"),
                   prefer=("LONG", "CHARGE")),
         FieldSpec("revenue_code", "revenue code",
                   ("REVENUE CODE", "REV CODE", "REVENUE", "DEFAULT REV CODE", "REV", "UB CODE", "UB REV CODE",
                    "UB 04 REV CODE", "UB92 REVENUE CODE", "IVREVCD", "RC", "REVENUE CD", "REV CD", "UB REVENUE CODE",
-                   "REVENUE CODE UB 04", "DEFAULT REVENUE CODE", "REVENUE CENTER CODE", "UB04 REV CODE", "REVCODE"),
-                  hints=("REVENUE", "REV CODE", "UB"),
+                   "REVENUE CODE UB 04", "DEFAULT REVENUE CODE", "REVENUE CENTER CODE", "UB04 REV CODE", "REVCODE",
+                   "UB", "UB CD", "REVENUE CENTER", "UB92", "UB04", "UB 04", "UB 92", "REVCD", "REV CODES",
+                   "REVENUE CODES", "UB REV", "REV CTR"),
+                  hints=("REVENUE", "REV CODE", "UB", "RC", "REVCODE", "UB04", "UB92"),
                   exclude=("DESCRIPTION", "DESC", "NAME")),
         FieldSpec("cpt", "CPT/HCPCS code",
                   ("CPT HCPCS", "CPT HCPCS CODE", "CPT R HCPCS CODE", "CPT HCPCS CODES", "HCPCS CPT", "HCPCS CPT CODE",
                    "CPT 4 HCPCS", "CPT 4 HCPCS CODE", "BILLING CODE", "CPT", "CPT 4", "CPT CODE", "CPT4", "CPT 4 CODE",
                    "CPT R", "IVCPTCD", "CPT OR HCPCS", "HCPCS CPT 4", "PROCEDURE CODE", "CODE", "CPT HCPC",
-                   "CPT HCPC CODE", "CPT HCPCS CD", "CPT CD"),
-                  hints=("CPT",),
+                   "CPT HCPC CODE", "CPT HCPCS CD", "CPT CD", "CPT4 CODE", "CPT R HCPCS", "HCPCS CPT 4 CODE", "CPTCODE",
+                   "CPT HCPCS 4", "CPT CODES", "PROC CODE", "PX CPT", "CPT HCPCS NUMBER"),
+                  # The CPT/HCPCS column is often headed 'HCPCS' alone; content tells it from a Level II-only column.
+                  hints=("CPT", "CPT4", "CPTCODE", "CPT4CODE", "HCPCS", "HCPC"),
                   exclude=("DESCRIPTION", "DESC", "MODIFIER", "MOD", "TYPE", "REVENUE")),
         FieldSpec("hcpcs", "HCPCS code",
                   ("HCPCS", "HCPCS CODE", "HCPCS LEVEL II", "HCPC", "HCPCS II", "HCPCS CD", "HCPC CODE"),
@@ -99,20 +121,26 @@ CHARGEMASTER = TableKind(
                   hints=("MODIFIER",), exclude=("DESCRIPTION",), multi=True),
         FieldSpec("units", "units",
                   ("UNITS", "UNIT", "QTY", "QUANTITY", "BILLING UNITS", "UNITS OF SERVICE", "DEFAULT UNITS",
-                   "SERVICE UNITS", "BILL UNITS"),
+                   "SERVICE UNITS", "BILL UNITS", "CHARGE INCREMENT", "BILLING INCREMENT", "BILL INCREMENT",
+                   "UNITS PER CHARGE", "UNIT OF SERVICE", "UOS"),
                   hints=("UNITS",), exclude=("PRICE", "MEASURE", "MEASUREMENT", "COST", "TYPE")),
         FieldSpec("price", "price",
                   ("PRICE", "UNIT PRICE", "CHARGE AMOUNT", "AMOUNT", "STANDARD PRICE", "GROSS CHARGE", "STANDARD CHARGE",
+                   "CHARGES", "EFF RATE AMT", "RATE AMT", "CHARGE AMT", "PRICE AMT", "GROSS AMOUNT", "AMT",
                    "STANDARD CHARGE GROSS", "IVPRICE1", "FEE", "CURRENT PRICE", "CHARGE", "RATE", "BASE PRICE",
                    "DEFAULT PRICE", "OUTPATIENT PRICE", "HOSPITAL CHARGE", "CHARGE PRICE", "GROSS PRICE",
                    "CHARGEMASTER PRICE", "CDM PRICE", "OP PRICE", "PRICE 1", "UNIT CHARGE", "GROSS CHARGES"),
-                  hints=("PRICE", "CHARGE", "FEE", "AMOUNT"),
+                  hints=("PRICE", "CHARGE", "FEE", "AMOUNT", "CHARGES", "RATE", "AMT"),
                   exclude=_PRICE_EXCLUDE + ("CODE", "DESCRIPTION", "ID", "NUMBER", "DATE", "TYPE", "CASES"),
-                  prefer=("OUTPATIENT", "OP", "GROSS", "STANDARD")),
+                  prefer=("OUTPATIENT", "OP", "GROSS", "STANDARD", "CURRENT"),
+                  extra_veto=("AWP", "COST", "DIFFERENCE", "CHANGE", "PERCENT", "PERCENTAGE", "INCREMENT", "DISCOUNT",
+                              "DISCOUNTED", "CASH", "NEGOTIATED", "MIN", "MAX", "VARIANCE", "INCREASE", "DECREASE",
+                              "MEDIAN", "PERCENTILE", "CASES", "VISITS", "VISIT", "TOTAL", "COUNT", "RANK")),
         FieldSpec("department", "department",
                   ("DEPARTMENT", "DEPT", "SERVICE AREA", "CATEGORY", "COST CENTER", "DEPARTMENT NAME", "DEPT NAME",
-                   "GL DEPARTMENT", "DEPARTMENT CODE", "DEPT CODE", "REVENUE DEPARTMENT", "DEPARTMENT NUMBER"),
-                  hints=("DEPARTMENT", "DEPT"), exclude=("PRICE",)),
+                   "GL DEPARTMENT", "DEPARTMENT CODE", "DEPT CODE", "REVENUE DEPARTMENT", "DEPARTMENT NUMBER",
+                   "COST CENTER NAME", "DEPT DESC", "DEPARTMENT DESCRIPTION", "SERVICE LINE", "DEPT NO"),
+                  hints=("DEPARTMENT", "DEPT", "COST CENTER", "SERVICE LINE"), exclude=("PRICE",)),
         FieldSpec("status", "status",
                   ("STATUS", "ACTIVE", "ACTIVE STATUS", "ACTIVE FLAG", "STATUS CODE", "ACTIVE INACTIVE",
                    "CHARGE STATUS", "ITEM STATUS", "INACTIVE FLAG"),
@@ -135,6 +163,10 @@ CHARGEMASTER = TableKind(
         FieldSpec("setting", "setting",
                   ("SETTING", "SERVICE SETTING", "PATIENT TYPE", "IP OP", "PATIENT CLASS", "INPATIENT OUTPATIENT"),
                   hints=("SETTING",), exclude=()),
+        FieldSpec("code_type", "code type",
+                  ("CODE TYPE", "CODE TYPE 1", "TYPE OF CODE", "CODING SYSTEM", "CODE SYSTEM", "BILLING CODE TYPE",
+                   "CODE CATEGORY", "CODESET", "CODE SET"),
+                  hints=("CODE TYPE", "TYPE"), exclude=("DESCRIPTION", "SERVICE", "PATIENT", "PRICE")),
     ),
 )
 

@@ -1,38 +1,82 @@
-"""Find the header row of a sheet and map its columns to canonical fields."""
+"""Find a sheet's header row (or none) and map its columns to roles from header text and content together."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+import polars as pl
+
+from auditor.ingest.assign import best_assignment
+from auditor.ingest.content import ColumnProfile, cell_flags, profile, sample_rows
+from auditor.ingest.evidence import Content, content_evidence
 from auditor.ingest.fields import TableKind, norm_header
 
-SCAN_ROWS = 30
+SCAN_ROWS = 30  # where a header may be
+PROBE_ROWS = 250  # data rows read to judge a header candidate
 EXACT = 1.0
 HINT = 0.7
 PREFER_BONUS = 0.05
+THRESHOLD = 0.35  # weakest evidence that still maps a role
+MAX_MULTI = 12  # columns one multi-column role (modifiers, diagnoses) may take
 _CMS_CODE = re.compile(r"^CODE (\d+)$")
+# Header words naming columns no role takes (payer terms, statistics, the facility): their content,
+# however code- or money-like, speaks for no role unless the header itself names one.
+OTHER_WORDS = frozenset({"METHODOLOGY", "PAYER", "PLAN", "ALGORITHM", "RANK", "CASES", "VISITS", "FACILITY", "HOSPITAL",
+                         "SITE", "MNEMONIC", "PERCENTILE", "MEDIAN", "COUNT", "AWP", "COST", "NEGOTIATED", "DISCOUNTED",
+                         "DISCOUNT", "DISCHARGES", "ENCOUNTERS", "VOLUME", "WEIGHT", "LOS"})
+SIBLINGS = {"cpt": "hcpcs", "hcpcs": "cpt", "effective_from": "effective_to", "effective_to": "effective_from"}
+_VALUE = re.compile(r"^[\$\(\-]?\s*\d[\d,\.\-/ ]*\)?$|^(?:\d{4}[0-9FTUMA]|[A-V]\d{4})\b")
+_YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+
+
+@dataclass
+class RoleEvidence:
+    """Why a role went to its column: the scores, the content facts, and the next-best column."""
+
+    score: float
+    header: float
+    content: str
+    runner_up: tuple[int, float] | None = None
 
 
 @dataclass
 class HeaderMatch:
-    """Where the header is and which column feeds which field."""
+    """Where the header is and which column feeds which role."""
 
-    index: int  # frame row of the header's last line (data starts on the next row)
-    span: int  # 1, or 2 when the header is split over two rows
+    index: int  # frame row of the header's last line; -1 when the sheet has no header row
+    span: int  # 1, or 2 when the header is split over two rows (0 without a header)
     headers: list[str]  # header text per column, as written (two-line headers joined with a space)
     mapping: dict[str, list[int]] = field(default_factory=dict)
     confidence: dict[str, float] = field(default_factory=dict)
     cms_codes: list[tuple[int, int]] = field(default_factory=list)  # (code col, type col) pairs of a CMS file
+    evidence: dict[str, RoleEvidence] = field(default_factory=dict)
+    profiles: dict[int, ColumnProfile] = field(default_factory=dict, repr=False)
+    fit: float = 0.0  # total evidence, used to compare header candidates
+
+    @property
+    def headerless(self) -> bool:
+        """True when every row of the sheet is data."""
+        return self.index < 0
 
     @property
     def score(self) -> float:
-        """Sum of field confidences; CMS code pairs count as a strong anchor."""
+        """Sum of role confidences; CMS code pairs count as a strong anchor."""
         return sum(self.confidence.values()) + (1.5 if self.cms_codes else 0.0)
 
     def header_of(self, name: str) -> str:
-        """Header text (or texts joined by ' + ') feeding field `name`."""
-        return " + ".join(self.headers[i] for i in self.mapping.get(name, []))
+        """Header text (or texts joined by ' + ') feeding role `name`; 'column C' where there is no header."""
+        return " + ".join(self.headers[i] or f"column {column_letter(i)}" for i in self.mapping.get(name, []))
+
+
+def column_letter(index: int) -> str:
+    """0 -> 'A', 27 -> 'AB' (the frame column, before any offset of the sheet)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def field_score(header: str, spec) -> float:
@@ -53,30 +97,100 @@ def field_score(header: str, spec) -> float:
     return 0.0
 
 
-def map_columns(headers: list[str], kind: TableKind) -> HeaderMatch:
-    """Assign columns to fields greedily, best match first; each column feeds one field."""
-    normed = [norm_header(h) for h in headers]
-    candidates = []
+def _header_scores(normed: list[str], kind: TableKind) -> dict[tuple[int, str], float]:
+    """Header evidence per (column, role); among dated price headers the latest year is preferred."""
+    out = {}
     for col, h in enumerate(normed):
         for spec in kind.fields:
             s = field_score(h, spec)
             if s > 0:
-                candidates.append((-s, col, spec.name, spec.multi))
-    candidates.sort()
-    match = HeaderMatch(index=-1, span=1, headers=list(headers))
-    used: set[int] = set()
-    for neg, col, name, multi in candidates:
-        if col in used or (name in match.mapping and not multi):
-            continue
-        match.mapping.setdefault(name, []).append(col)
-        match.confidence[name] = max(match.confidence.get(name, 0.0), -neg)
-        used.add(col)
+                out[(col, spec.name)] = s
+    years = {col: max(int(y) for y in _YEAR.findall(normed[col])) for (col, role) in out
+             if role == "price" and _YEAR.search(normed[col])}
+    if len(set(years.values())) > 1:
+        latest = max(years.values())
+        for col, year in years.items():
+            out[(col, "price")] += PREFER_BONUS if year == latest else -PREFER_BONUS
+    return out
+
+
+def _combine(header: float, content: Content, by_content: bool) -> float:
+    """Header and content evidence in one score; content that rules a role out closes the header's say."""
+    if not by_content:
+        return 0.5 * header
+    gate = max(0.0, min(1.0, (content.plausible - 0.2) / 0.4))
+    return 0.6 * content.support + 0.5 * header * gate
+
+
+def map_columns(headers: list[str], kind: TableKind, profiles: dict[int, ColumnProfile] | None = None) -> HeaderMatch:
+    """Assign roles to columns for the best total evidence (header text and, when given, column content)."""
+    normed = [norm_header(h) for h in headers]
+    match = HeaderMatch(index=-1, span=1, headers=list(headers), profiles=profiles or {})
     match.cms_codes = _cms_code_pairs(normed)
-    if match.cms_codes:
-        # code|1, code|1|type ... carry the codes; no plain column should claim them.
-        for name in ("cpt", "hcpcs", "charge_code", "revenue_code"):
-            match.mapping.pop(name, None)
-            match.confidence.pop(name, None)
+    by_content = profiles is not None and bool(kind.extra.get("by_content"))
+    skip_roles = {"cpt", "hcpcs", "charge_code", "revenue_code", "code_type", "ndc"} if match.cms_codes else set()
+    skip_cols = {c for pair in match.cms_codes for c in pair}
+    head = _header_scores(normed, kind)
+    named_best: dict[tuple[int, str], float] = {}  # per column and role: the best header score of OTHER roles
+    for (col, role), h in head.items():
+        for spec in kind.fields:
+            if spec.name != role and SIBLINGS.get(spec.name) != role:
+                named_best[(col, spec.name)] = max(named_best.get((col, spec.name), 0.0), h)
+    slots: list[str] = []
+    for spec in kind.fields:
+        if spec.name not in skip_roles:
+            named = sum(1 for (_, role) in head if role == spec.name)
+            slots += [spec.name] * (min(max(named, 1), MAX_MULTI) if spec.multi else 1)
+    # Columns right of the header's last label are outside the table (spilled fields, stray notes).
+    width = max((i + 1 for i, h in enumerate(headers) if h), default=len(headers)) if any(headers) else len(headers)
+    vetoed = {spec.name: set(spec.extra_veto) for spec in kind.fields if getattr(spec, "extra_veto", ())}
+    table: dict[tuple[int, str], tuple[float, float, Content]] = {}
+    for col in range(width):
+        if col in skip_cols:
+            continue
+        prof = (profiles or {}).get(col)
+        for spec in kind.fields:
+            if spec.name in skip_roles:
+                continue
+            h = head.get((col, spec.name), 0.0)
+            content = content_evidence(spec.name, prof) if by_content else Content(0.0, 1.0, "")
+            words = set(normed[col].split())
+            if (vetoed.get(spec.name) and words & vetoed[spec.name]) or (h == 0 and words & OTHER_WORDS):
+                # The header names something else of the same shape (a cost, a difference, a discount).
+                content = Content(content.support * 0.25, content.plausible, content.why)
+            elif h == 0 and named_best.get((col, spec.name), 0.0) >= HINT:
+                # The header names another role: only very clear content may overrule it.
+                content = Content(content.support * 0.6, content.plausible, content.why)
+            table[(col, spec.name)] = (_combine(h, content, by_content), h, content)
+    weights = []
+    seen: dict[str, int] = {}
+    for role in slots:
+        extra = seen.get(role, 0)
+        seen[role] = extra + 1
+        row = []
+        for col in range(width):
+            s, h, _ = table.get((col, role), (0.0, 0.0, None))
+            # Further columns of a multi-column role need their header to say so.
+            ok = s >= THRESHOLD and (extra == 0 or h > 0)
+            row.append(s if ok else 0.0)
+        weights.append(row)
+    chosen = best_assignment(weights)
+    for role, col in zip(slots, chosen):
+        if col < 0:
+            continue
+        s, h, content = table[(col, role)]
+        match.mapping.setdefault(role, []).append(col)
+        match.confidence[role] = max(match.confidence.get(role, 0.0), min(s / 0.8, 1.0) if by_content else h)
+        if role not in match.evidence:
+            match.evidence[role] = RoleEvidence(round(s, 3), h, content.why)
+    for role, cols in match.mapping.items():
+        cols.sort()
+        others = sorted(((table[(c, role)][0], c) for c in range(width)
+                         if (c, role) in table and c not in cols and table[(c, role)][0] >= THRESHOLD * 0.6),
+                        reverse=True)
+        if others:
+            match.evidence[role].runner_up = (others[0][1], round(others[0][0], 3))
+    match.fit = sum(w[c] for w, c in zip(weights, chosen) if c >= 0)
     return match
 
 
@@ -92,51 +206,190 @@ def _cms_code_pairs(normed: list[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _qualifies(match: HeaderMatch, kind: TableKind) -> bool:
-    """A header names at least one anchor field and two fields in all."""
-    has_anchor = any(a in match.mapping for a in kind.anchors) or bool(match.cms_codes)
+def qualifies(match: HeaderMatch, kind: TableKind) -> bool:
+    """A table names an anchor role (a code, or a description beside a price) and two roles in all."""
+    anchors = set(kind.anchors) | set(kind.extra.get("content_anchors", ()))
+    has_anchor = any(a in match.mapping for a in anchors) or bool(match.cms_codes)
     return has_anchor and (len(match.mapping) + len(match.cms_codes)) >= 2
 
 
-def detect_header(rows: list[list[str | None]], kind: TableKind) -> HeaderMatch | None:
-    """Scan the first rows for the best header; try joining two rows for headers split over lines."""
-    best: HeaderMatch | None = None
-    limit = min(len(rows), SCAN_ROWS)
-    for i in range(limit):
-        cells = [("" if c is None else str(c).strip()) for c in rows[i]]
-        if sum(1 for c in cells if c) < 2:
+def _cells(row) -> list[str]:
+    return ["" if c is None else str(c).strip() for c in row]
+
+
+def _atypical(cells: list[str], profiles: dict[int, ColumnProfile]) -> float:
+    """Share of a row's filled cells that do not look like the column below them (header labels do not)."""
+    filled = [(i, c) for i, c in enumerate(cells) if c]
+    if not filled:
+        return 0.0
+    odd = 0
+    for i, c in filled:
+        p = profiles.get(i)
+        if p is None or p.n == 0:
+            odd += 1  # a label over an empty column
             continue
-        tries = [(map_columns(cells, kind), 1)]
-        if i + 1 < len(rows):
-            nxt = [("" if c is None else str(c).strip()) for c in rows[i + 1]]
-            joined = [f"{a} {b}".strip() for a, b in zip(cells, nxt + [""] * (len(cells) - len(nxt)))]
-            tries.append((map_columns(joined, kind), 2))
-        for m, span in tries:
-            if not _qualifies(m, kind):
-                continue
-            m.index, m.span = i + span - 1, span
-            # A joined header must beat both halves clearly, or the second row is data.
-            if best is None or m.score > best.score + (0.5 if span == 2 else 0.0):
-                best = m
+        lettered = sum(ch.isalpha() for ch in c) >= 2
+        if lettered and p.share("lettered") < 0.5:
+            odd += 1
+        elif p.ratio <= 0.05 and p.top is not None and c.upper() != p.top:
+            odd += 1  # a label over a constant column (hospital name)
+        elif not lettered and p.share("lettered") > 0.9:
+            odd += 1
+    return odd / len(filled)
+
+
+def locate(frame: pl.DataFrame, kind: TableKind, header_row: int | None = None,
+           no_header: bool = False) -> HeaderMatch | None:
+    """The best header (or headerless reading) of a sheet's frame, or None when it holds no table."""
+    by_content = bool(kind.extra.get("by_content"))
+    if header_row is not None or no_header:
+        return _forced(frame, kind, header_row, by_content)
+    head = frame.head(SCAN_ROWS + PROBE_ROWS)
+    rows = [_cells(r) for r in head.head(SCAN_ROWS + 1).rows()]
+    flags = cell_flags(head) if by_content else None
+    cols = list(frame.columns)
+    overall = profile(flags, cols) if flags is not None else {}
+    overall_by_index = {i: overall[c] for i, c in enumerate(cols)} if overall else {}
+    best: HeaderMatch | None = None
+    best_total = 0.0
+    for texts, span, last in _candidates(rows, kind, overall_by_index if by_content else None):
+        profs = _profiles(flags, cols, last + 1, texts) if flags is not None else None
+        m = map_columns(texts, kind, profs)
+        if not qualifies(m, kind):
+            continue
+        m.index, m.span = last, span
+        total = (m.fit + (0.4 * _atypical(texts, profs or {}) if by_content else 0.0) + 1.5 * bool(m.cms_codes)
+                 - 0.02 * last)  # of two equal headers (a report's page headers) the first is the table's
+        # A joined header must beat the single row clearly, or the second row is data.
+        if best is None or total > best_total + (0.3 if span == 2 else 0.0):
+            best, best_total = m, total
+    if by_content:
+        bare = _headerless(frame, kind, flags, cols, overall_by_index)
+        if bare is not None and (best is None or bare.fit > best_total + 0.05):
+            return bare
     return best
 
 
-def apply_overrides(match: HeaderMatch, overrides: dict[str, str], kind: TableKind) -> list[str]:
-    """Force fields onto named columns; return the override names that match no header."""
+def _candidates(rows: list[list[str]], kind: TableKind, overall: dict[int, ColumnProfile] | None,
+                limit: int = 6) -> list[tuple[list[str], int, int]]:
+    """Rows (and pairs of rows) that may be the header, best first: header words, or labels over data."""
+    scored = []
+    seen: set[tuple[str, ...]] = set()
+    for i in range(min(len(rows), SCAN_ROWS)):
+        cells = rows[i]
+        if sum(1 for c in cells if c) < 2 or tuple(cells) in seen:
+            continue  # a repeat of an earlier line is a report's page header: the first one is the table's
+        seen.add(tuple(cells))
+        tries = [(cells, 1)]
+        if i + 1 < len(rows) and any(rows[i + 1]) and _label_line(rows[i + 1], kind, overall):
+            tries.append(([f"{a} {b}".strip() for a, b in zip(cells, rows[i + 1])], 2))
+        for texts, span in tries:
+            hits = _header_scores([norm_header(t) for t in texts], kind)
+            named = len({col for col, _ in hits})
+            odd = _atypical(texts, overall) if overall is not None else 1.0
+            if named < 2 and odd < 0.5:
+                continue  # a data row: hardly a header word, and it looks like the rows around it
+            # Rows after the first strong one are rarely the header; order keeps the scan stable.
+            scored.append((named + 2 * odd + (0.5 if span == 1 else 0.0) - 0.02 * i, -i, texts, span, i + span - 1))
+    scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    return [(texts, span, last) for _, _, texts, span, last in scored[:limit]]
+
+
+def _label_line(cells: list[str], kind: TableKind, overall: dict[int, ColumnProfile] | None) -> bool:
+    """Whether a row reads as header labels (the second line of a split header), not as a data row."""
+    if overall is not None and _atypical(cells, overall) >= 0.5:
+        return True
+    # Header words tell only on a line with no value in it: a CMS file's data rows say 'RC' and 'HCPCS'
+    # in their type columns beside codes and amounts.
+    valued = any(_VALUE.match(c.upper()) for c in cells if c)
+    return not valued and bool(_header_scores([norm_header(t) for t in cells], kind))
+
+
+def _profiles(flags: pl.DataFrame, cols: list[str], start: int, header: list[str]) -> dict[int, ColumnProfile]:
+    """Profiles of the probe rows after a header candidate, keyed by column index."""
+    got = profile(flags, cols, start, start + PROBE_ROWS, header)
+    return {i: got[c] for i, c in enumerate(cols)}
+
+
+def _headerless(frame: pl.DataFrame, kind: TableKind, flags, cols, overall) -> HeaderMatch | None:
+    """Every row as data, roles from content alone; only when the content is clear."""
+    first = next((i for i, r in enumerate(frame.head(SCAN_ROWS).rows()) if any(_cells(r))), None)
+    if first is None or frame.height - first < 5:
+        return None
+    m = map_columns([""] * len(cols), kind, overall)
+    clear = [r for r, e in m.evidence.items() if e.score >= 0.4]
+    if not qualifies(m, kind) or len(clear) < 2:
+        return None
+    row0 = _cells(frame.row(first))
+    m.index, m.span = -1, 0
+    m.fit = m.fit + 0.4 * (1.0 - _atypical(row0, overall))
+    return m
+
+
+def _forced(frame: pl.DataFrame, kind: TableKind, header_row: int | None, by_content: bool) -> HeaderMatch:
+    """The user named the header row (frame index) or said there is none."""
+    cols = list(frame.columns)
+    start = 0 if header_row is None else header_row + 1
+    profs = None
+    if by_content:
+        got = profile(cell_flags(sample_rows(frame, start)), cols)
+        profs = {i: got[c] for i, c in enumerate(cols)}
+    if header_row is None:
+        m = map_columns([""] * len(cols), kind, profs)
+        m.index, m.span = -1, 0
+        return m
+    m = map_columns(_cells(frame.row(header_row)), kind, profs)
+    m.index, m.span = header_row, 1
+    return m
+
+
+def refine(frame: pl.DataFrame, match: HeaderMatch, kind: TableKind) -> HeaderMatch:
+    """Re-map the chosen header's roles on a larger sample of its data (head and tail of the sheet)."""
+    if not kind.extra.get("by_content"):
+        return match
+    cols = list(frame.columns)
+    got = profile(cell_flags(sample_rows(frame, match.index + 1)), cols, header=match.headers)
+    again = map_columns(match.headers, kind, {i: got[c] for i, c in enumerate(cols)})
+    again.index, again.span, again.fit = match.index, match.span, match.fit
+    return again if qualifies(again, kind) else match
+
+
+def apply_overrides(match: HeaderMatch, overrides: dict[str, str], kind: TableKind,
+                    first_col: int = 0) -> list[str]:
+    """Force roles onto columns named by header text, letter (C) or 1-based number; return those not found."""
     normed = [norm_header(h) for h in match.headers]
     missing = []
     for name, wanted in overrides.items():
-        target = norm_header(wanted)
-        if target not in normed:
+        col = _column_named(wanted, normed, first_col)
+        if col is None:
             missing.append(wanted)
             continue
-        col = normed.index(target)
         for other in list(match.mapping):
             if col in match.mapping[other]:
                 match.mapping[other].remove(col)
                 if not match.mapping[other]:
                     del match.mapping[other]
                     match.confidence.pop(other, None)
+                    match.evidence.pop(other, None)
         match.mapping[name] = [col]
         match.confidence[name] = EXACT
+        match.evidence[name] = RoleEvidence(1.0, 1.0, "named by the user")
     return missing
+
+
+def _column_named(wanted: str, normed: list[str], first_col: int) -> int | None:
+    """Frame column for a header text, else for a spreadsheet letter or 1-based number."""
+    target = norm_header(wanted)
+    if target and target in normed:
+        return normed.index(target)
+    text = wanted.strip().upper()
+    if re.fullmatch(r"[A-Z]{1,3}", text):
+        idx = 0
+        for ch in text:
+            idx = idx * 26 + ord(ch) - 64
+        idx = idx - 1 - first_col
+    elif text.isdigit() and int(text) >= 1:
+        idx = int(text) - 1 - first_col
+    else:
+        return None
+    return idx if 0 <= idx < len(normed) else None

@@ -18,3 +18,5 @@ class RawSheet:
     note: str | None = None  # why a sheet holds no table (empty, chart sheet, ...)
     # Delimited text: a value right of the header's last column means a delimiter shifted that record.
     delimited: bool = False
+    delimiter: str = ","
+    hidden: bool = False  # a hidden workbook sheet (often an older or other price view of a visible one)

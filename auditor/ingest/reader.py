@@ -11,10 +11,14 @@ import polars as pl
 from auditor.errors import InputError
 from auditor.ingest import normalize as nz
 from auditor.ingest.cms_json import read_cms_json
+from auditor.ingest.codetypes import code_type_counts, declared_type, route
 from auditor.ingest.excel import read_excel
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
-from auditor.ingest.header import HeaderMatch, apply_overrides, detect_header, map_columns
+from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
+from auditor.ingest.kinds import decide_kinds, sheet_signature
+from auditor.ingest.mend import mend_shifted
 from auditor.ingest.raw import RawSheet
+from auditor.ingest.shapes import RULE_LINE
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
 from auditor.ingest.text import read_text
 
@@ -22,10 +26,12 @@ from auditor.ingest.text import read_text
 CANONICAL = (
     "file", "sheet", "row", "charge_code", "description", "revenue_code", "revenue_code_raw", "code", "code_raw",
     "code_source", "alt_code", "modifiers", "modifiers_raw", "units", "price", "price_raw", "department", "status",
-    "effective_from", "effective_to", "narrative", "ndc", "setting",
+    "effective_from", "effective_to", "narrative", "ndc", "setting", "code_type", "other_code", "sheet_kind",
 )
 SCHEMA = {c: pl.String for c in CANONICAL} | {"row": pl.Int64, "price": pl.Float64}
 _KEY_FIELDS = ("charge_code", "description", "code", "revenue_code")
+SHEET_KINDS = ("cdm", "pharmacy", "price_view", "professional_fee", "removed", "summary")
+AUDITED_KINDS = ("cdm", "pharmacy", "professional_fee")
 
 
 @dataclass
@@ -37,6 +43,8 @@ class IngestOptions:
     sheets: list[str] | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     kind: TableKind = CHARGEMASTER
+    no_header: bool = False  # every row is data; roles come from content (and --column letters)
+    sheet_kinds: dict[str, str] = field(default_factory=dict)  # sheet name -> kind, overriding detection
 
 
 @dataclass
@@ -52,20 +60,43 @@ class SheetReport:
     rows_skipped: int = 0
     skipped: list[dict] = field(default_factory=list)
     note: str | None = None
-    inferred_codes: bool = False
     unmapped: list[str] = field(default_factory=list)
     headers: list[str] = field(default_factory=list, repr=False)
     missing_overrides: list[str] = field(default_factory=list, repr=False)
+    kind: str = "cdm"
+    kind_reason: str = ""
+    linked_to: str | None = None
+    column_index: dict[str, int] = field(default_factory=dict)
+    evidence: dict[str, dict] = field(default_factory=dict)
+    code_types: dict[str, int] = field(default_factory=dict)
+    code_pairs: list[list[str]] = field(default_factory=list)  # CMS files: every [code|N, code|N|type] pair
+    hidden: bool = False
+    # What the sheet's rows say of themselves, for the kind decision (charge codes, descriptions, ...).
+    signature: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def audited(self) -> bool:
+        """Whether the sheet's rows are audited as live lines (cdm, pharmacy, professional fees)."""
+        return self.header_row is not None and self.kind in AUDITED_KINDS
 
     def to_dict(self) -> dict:
         """JSON shape used by `inspect --json` and the audit run record."""
-        return {
-            "name": self.name, "header_row": self.header_row, "columns": self.columns,
+        out = {
+            "name": self.name, "kind": self.kind, "header_row": self.header_row, "columns": self.columns,
+            "column_index": self.column_index,
             "confidence": {k: round(v, 2) for k, v in self.confidence.items()},
             "rows_read": self.rows_read, "rows_audited": self.rows_audited, "rows_skipped": self.rows_skipped,
-            "skipped": self.skipped, "note": self.note, "inferred_codes": self.inferred_codes,
-            "unmapped_headers": self.unmapped,
+            "skipped": self.skipped, "note": self.note, "unmapped_headers": self.unmapped, "evidence": self.evidence, "code_types": self.code_types,
         }
+        if self.kind_reason:
+            out["kind_reason"] = self.kind_reason
+        if self.linked_to is not None:
+            out["linked_to"] = self.linked_to
+        if self.hidden:
+            out["hidden"] = True
+        if self.code_pairs:
+            out["code_pairs"] = self.code_pairs
+        return out
 
 
 @dataclass
@@ -102,14 +133,26 @@ def read_inputs(paths: list[Path | str], options: IngestOptions | None = None) -
     frames, reports = [], []
     for p in paths:
         frame, report = read_file(Path(p), options)
-        if not any(s.header_row is not None for s in report.sheets):
+        if not any(s.header_row is not None and (s.kind in AUDITED_KINDS or options.kind is not CHARGEMASTER)
+                   for s in report.sheets):
             # A file with nothing to audit must not pass for a clean audit.
-            notes = "; ".join(f"sheet {s.name!r}: {s.note}" for s in report.sheets if s.note) or "it has no sheets"
-            raise InputError(str(p), f"no table found in {Path(p).name} ({notes})")
+            raise InputError(str(p), f"no table found in {Path(p).name} to audit as a chargemaster "
+                             f"({_why_nothing(report)})")
         frames.append(frame)
         reports.append(report)
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return Ingested(frame, reports)
+
+
+def _why_nothing(report: FileReport) -> str:
+    """Per sheet, why it holds nothing to audit."""
+    notes = []
+    for s in report.sheets:
+        if s.header_row is None:
+            notes.append(f"sheet {s.name!r}: {s.note}" if s.note else f"sheet {s.name!r}: empty")
+        else:
+            notes.append(f"sheet {s.name!r} is a {s.kind.replace('_', ' ')}: {s.kind_reason}")
+    return "; ".join(notes) or "it has no sheets"
 
 
 def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileReport]:
@@ -117,7 +160,7 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
     sniffed = sniff(path, options.max_bytes)
     digest = file_sha256(path)
     if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
-        raws, fmt = read_excel(path, sniffed.kind), sniffed.kind
+        raws, fmt = (book := read_excel(path, sniffed.kind)), book.format
     elif sniffed.kind == "json":
         raws, fmt = read_cms_json(path), "cms-json"
     else:
@@ -133,8 +176,11 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
     for raw in raws:
         frame, sheet_report = read_sheet(str(path), raw, options)
         report.sheets.append(sheet_report)
-        if frame is not None:
-            frames.append(frame)
+        frames.append(frame)
+    if options.kind is CHARGEMASTER:
+        decide_kinds(report.sheets, options.sheet_kinds)
+        frames = [_set_aside(f, rep) for f, rep in zip(frames, report.sheets)]
+    frames = [f for f in frames if f is not None]
     tabled = [s for s in report.sheets if s.header_row is not None]
     for wanted in options.overrides.values():
         if tabled and all(wanted in s.missing_overrides for s in tabled):
@@ -146,6 +192,25 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
         report.format = f"cms-{fmt}-" + ("tall" if "PAYER NAME" in heads else "wide")
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return frame, report  # an empty frame keeps the chargemaster schema; callers check the sheet reports
+
+
+def _set_aside(frame: pl.DataFrame | None, rep: SheetReport) -> pl.DataFrame | None:
+    """Keep a live sheet's rows (tagged with its kind); list the rows of any other sheet as skipped, with why."""
+    if frame is None:
+        return None
+    if rep.kind in AUDITED_KINDS:
+        return frame.with_columns(sheet_kind=pl.lit(rep.kind))
+    why = {
+        "price_view": f"price view of sheet {rep.linked_to!r} (the same items with other prices): audited once, "
+                      "through that sheet",
+        "removed": "the sheet lists removed or inactive items: not audited as live lines",
+        "summary": f"the sheet is not a list of line items ({rep.kind_reason}): not audited",
+    }[rep.kind]
+    rep.skipped = [{"row": r, "reason": why} for r in frame.get_column("row").to_list()] + rep.skipped
+    rep.skipped.sort(key=lambda item: item["row"])
+    rep.rows_skipped += rep.rows_audited
+    rep.rows_audited = 0
+    return None
 
 
 def file_sha256(path: Path) -> str:
@@ -161,38 +226,34 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     """Find the header, map columns, normalise, and sort rows into audited and skipped."""
     kind = options.kind
     if raw.frame is None:
-        return None, SheetReport(raw.name, None, note=raw.note or "sheet is empty")
+        return None, SheetReport(raw.name, None, note=raw.note or "sheet is empty", kind="summary",
+                                 kind_reason=raw.note or "sheet is empty", hidden=raw.hidden)
     frame = raw.frame
     # A streamed chunk carries its own row numbers (its rows are not contiguous from first_row).
     row_numbers = frame.get_column("_row") if "_row" in frame.columns else None
     if row_numbers is not None:
         frame = frame.drop("_row")
-    head_rows = frame.head(40).rows()
-    match = _locate_header(path, raw, head_rows, options)
+    match = _locate_header(path, raw, frame, options)
     nonblank = _nonblank(frame)
     if match is None:
-        rows = [raw.first_row + i for i in nonblank.arg_true().to_list()]
-        reason = ("no header row found in the first 30 rows (looked for a charge code, CPT/HCPCS or "
-                  "description column), so it is treated as notes; if it does hold charges, name its header "
-                  "row and columns (--header-row/--column, or the mapping review on the web page)")
-        rep = SheetReport(raw.name, None, note=reason, rows_read=len(rows), rows_skipped=len(rows),
-                          skipped=[{"row": r, "reason": "sheet has no recognisable table header"} for r in rows])
-        return None, rep
+        return None, _no_table(raw, nonblank)
     # An override naming a header this sheet lacks is fine while another sheet has it; read_file
     # refuses only overrides that match no sheet at all.
-    absent = apply_overrides(match, options.overrides, kind)
+    absent = apply_overrides(match, options.overrides, kind, raw.first_col)
     start = match.index + 1
     numbers = (row_numbers.slice(start).cast(pl.Int64) if row_numbers is not None
                else pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64))
     data = frame.slice(start).with_columns(numbers.alias("_row"))
     data = data.filter(nonblank.slice(start))
+    shifted = None
     if raw.delimited:
-        _refuse_shifted(path, data, match)
+        data, shifted = mend_shifted(data, match, raw.delimiter)
     header_norm = [norm_header(h) for h in match.headers]
     repeated = _repeated_header(data, match, header_norm)
+    rule = _rule_lines(data.select(frame.columns))
     if kind is CHARGEMASTER:
         canon = _canonical(path, raw.name, data, match)
-        no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS])
+        no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS + ("other_code",)])
         missing = "charge code, description, CPT/HCPCS or revenue code"
         # "Total lines: 3" or "End of report" under the charge code column would otherwise pass as a charge code.
         lone = (pl.lit(_filled_cells(data.select(frame.columns)) == 1) & pl.col("code").is_null()
@@ -202,33 +263,75 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
         missing = " or ".join(kind.spec(f).label for f in kind.extra["key_fields"])
         lone = pl.lit(False)
+    shifted_reason = shifted if shifted is not None else pl.Series([None] * data.height, dtype=pl.String)
     canon = canon.with_columns(
-        pl.when(repeated).then(pl.lit("repeated header row"))
+        pl.when(shifted_reason.is_not_null()).then(shifted_reason)
+        .when(repeated).then(pl.lit("repeated header row"))
+        .when(rule).then(pl.lit("a rule line (dashes), not data"))
         .when(no_key).then(pl.lit(f"no {missing} on this row"))
         .when(lone).then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
         .otherwise(None).alias("_skip"))
     skipped = canon.filter(pl.col("_skip").is_not_null())
     audited = canon.filter(pl.col("_skip").is_null()).drop("_skip")
+    order = _field_order(match, kind)
     rep = SheetReport(
         raw.name,
-        header_row=raw.first_row + match.index,
-        columns={k: match.header_of(k) for k in _field_order(match, kind)},
-        confidence={k: match.confidence.get(k, 1.0) for k in _field_order(match, kind)},
+        header_row=0 if match.headerless else raw.first_row + match.index,
+        columns={k: match.header_of(k) for k in order},
+        confidence={k: match.confidence.get(k, 1.0) for k in order},
         rows_read=canon.height,
         rows_audited=audited.height,
         rows_skipped=skipped.height,
         skipped=[{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()],
-        inferred_codes=bool(kind is CHARGEMASTER and canon.height and "cpt" not in match.mapping
-                            and "hcpcs" not in match.mapping and not match.cms_codes and "description" in match.mapping),
         unmapped=[h for i, h in enumerate(match.headers)
                   if h and not any(i in cols for cols in match.mapping.values())
                   and not any(i in pair for pair in match.cms_codes)],
         headers=match.headers,
+        column_index={k: raw.first_col + match.mapping[k][0] + 1 for k in order},
+        evidence=_evidence(match, order, raw.first_col),
+        hidden=raw.hidden,
     )
     if match.cms_codes:
-        rep.columns["code (CMS code|N pairs)"] = ", ".join(match.headers[c] for c, _ in match.cms_codes)
+        # The first code|N / code|N|type pair stands for the code and code-type roles; every pair is read.
+        code_col, type_col = match.cms_codes[0]
+        rep.columns |= {"cpt": match.headers[code_col], "code_type": match.headers[type_col]}
+        rep.column_index |= {"cpt": raw.first_col + code_col + 1, "code_type": raw.first_col + type_col + 1}
+        rep.code_pairs = [[match.headers[c], match.headers[t]] for c, t in match.cms_codes]
+    if kind is CHARGEMASTER:
+        rep.code_types = code_type_counts(audited)
+        rep.signature = sheet_signature(audited, match)
     rep.missing_overrides = absent
     return audited, rep
+
+
+def _no_table(raw: RawSheet, nonblank: pl.Series) -> SheetReport:
+    """A sheet without a table: every non-blank row listed as skipped, the sheet called a summary."""
+    rows = [raw.first_row + i for i in nonblank.arg_true().to_list()]
+    reason = ("no table found in the first 30 rows (no header naming a charge code, CPT/HCPCS or description "
+              "column, and no columns whose content is clearly codes, descriptions and prices), so it is "
+              "treated as notes; if it does hold charges, name its header row and columns (--header-row, "
+              "--no-header, --column, or the mapping review on the web page)")
+    return SheetReport(raw.name, None, note=reason, rows_read=len(rows), rows_skipped=len(rows),
+                       skipped=[{"row": r, "reason": "sheet has no recognisable table"} for r in rows],
+                       kind="summary", kind_reason="no table of line items", hidden=raw.hidden)
+
+
+def _evidence(match: HeaderMatch, order: list[str], first_col: int) -> dict[str, dict]:
+    """Per role: the header and content facts behind the choice, and the runner-up column when it was close."""
+    out = {}
+    for k in order:
+        ev = match.evidence.get(k)
+        if ev is None:
+            continue
+        item = {"score": round(ev.score, 2), "header": "exact" if ev.header >= 1 else
+                ("partial" if ev.header > 0 else "none"), "content": ev.content}
+        if ev.runner_up is not None:
+            col, score = ev.runner_up
+            item["runner_up"] = {"column_index": first_col + col + 1,
+                                 "header": match.headers[col] or f"column {column_letter(first_col + col)}",
+                                 "score": round(score, 2)}
+        out[k] = item
+    return out
 
 
 def _field_order(match: HeaderMatch, kind: TableKind) -> list[str]:
@@ -236,18 +339,18 @@ def _field_order(match: HeaderMatch, kind: TableKind) -> list[str]:
     return [n for n in kind.names if n in match.mapping]
 
 
-def _locate_header(path: str, raw: RawSheet, head_rows: list, options: IngestOptions) -> HeaderMatch | None:
-    """Auto-detect the header, or use the row the user named."""
+def _locate_header(path: str, raw: RawSheet, frame: pl.DataFrame, options: IngestOptions) -> HeaderMatch | None:
+    """Auto-detect the header (or a headerless table), or use the row the user named."""
     if options.header_row is not None:
         idx = options.header_row - raw.first_row
-        if idx < 0 or idx >= len(head_rows):
+        if idx < 0 or idx >= min(frame.height, 40):
             raise InputError(path, f"--header-row {options.header_row} is outside the first rows of the sheet",
                              sheet=raw.name)
-        cells = [("" if c is None else str(c).strip()) for c in head_rows[idx]]
-        match = map_columns(cells, options.kind)
-        match.index, match.span = idx, 1
-        return match
-    return detect_header(head_rows, options.kind)
+        return locate(frame, options.kind, header_row=idx)
+    if options.no_header:
+        return locate(frame, options.kind, no_header=True)
+    found = locate(frame, options.kind)
+    return refine(frame, found, options.kind) if found is not None else None
 
 
 def _nonblank(frame: pl.DataFrame) -> pl.Series:
@@ -257,19 +360,12 @@ def _nonblank(frame: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
-def _refuse_shifted(path: str, data: pl.DataFrame, match: HeaderMatch) -> None:
-    """Raise for the first text record with a value right of the header's last column: its columns shifted."""
-    width = max((i + 1 for i, h in enumerate(match.headers) if h), default=0)
-    extra = [c for c in data.columns if c.startswith("c") and int(c[1:]) >= width]
-    if not extra:
-        return
-    filled = [pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in extra]
-    bad = data.filter(pl.any_horizontal(filled))
-    if bad.height:
-        rec = bad.row(0, named=True)
-        fields = max(i + 1 for i in range(len(data.columns) - 1) if (rec.get(f"c{i}") or "").strip())
-        raise InputError(path, f"record has {fields} fields but the header has {width}; a delimiter inside an "
-                         "unquoted value shifts the columns. Quote the value or fix the row", row=rec["_row"])
+def _rule_lines(frame: pl.DataFrame) -> pl.Series:
+    """Rows whose every filled cell is a rule of dashes or equals signs (printed reports pasted into a sheet)."""
+    filled = [pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in frame.columns]
+    rule = [pl.col(c).str.contains(RULE_LINE).fill_null(False) for c in frame.columns]
+    return frame.select(
+        pl.any_horizontal(rule) & (pl.sum_horizontal(filled) == pl.sum_horizontal(rule))).to_series()
 
 
 def _filled_cells(frame: pl.DataFrame) -> pl.Series:
@@ -335,6 +431,9 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
     out = out.with_columns(
         _by_distinct(out, {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))}).to_series(),
         modifiers_raw=pl.col("modifiers_raw").str.strip_chars().replace("", None),
+        # An NDC in the code column is the line's NDC when no NDC column says otherwise.
+        ndc=pl.coalesce(pl.col("ndc"), pl.when(pl.col("code_type") == "NDC").then(pl.col("other_code"))),
+        sheet_kind=pl.lit("cdm"),
     ).drop("_glued", "_mods")
     return out.select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
 
@@ -364,31 +463,33 @@ def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind
 
 
 def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:
-    """Expressions for code, alt_code, code_raw, code_source, revenue codes and glued modifiers."""
+    """Expressions for code, code type, other code, code_raw, code_source, revenue codes and glued modifiers."""
     none = pl.lit(None, dtype=pl.String)
     rev = _col(match, "revenue_code")
     out = {"revenue_code_raw": nz.clean_text(rev) if rev else none, "revenue_code": nz.revenue_code(rev) if rev else none}
     if match.cms_codes:
         return out | _cms_codes(match)
     cpt, hcpcs = _col(match, "cpt"), _col(match, "hcpcs")
-    if cpt or hcpcs:
-        c_code, c_mod = nz.code_parts(cpt) if cpt else (none, none)
-        h_code, h_mod = nz.code_parts(hcpcs) if hcpcs else (none, none)
-        # HCPCS Level II wins where both are filled: OPPS bills the C-/Q-code for devices and products.
-        code = pl.coalesce(h_code, c_code)
-        alt = pl.when(h_code.is_not_null() & c_code.is_not_null() & (h_code != c_code)).then(c_code).otherwise(None)
-        raw_h = nz.clean_text(hcpcs) if hcpcs else none
-        raw_c = nz.clean_text(cpt) if cpt else none
-        return out | {
-            "code": code, "alt_code": alt, "code_raw": pl.coalesce(raw_h, raw_c),
-            "code_source": pl.when(code.is_not_null()).then(pl.lit("column")).otherwise(None),
-            "_glued": pl.coalesce(h_mod, c_mod),
-        }
-    desc = _col(match, "description")
-    code = nz.inferred_code(desc) if desc else none
-    return out | {"code": code, "alt_code": none, "code_raw": none,
-                  "code_source": pl.when(code.is_not_null()).then(pl.lit("inferred")).otherwise(None),
-                  "_glued": none}
+    if not (cpt or hcpcs):
+        return out | {"code": none, "alt_code": none, "code_raw": none, "code_source": none, "_glued": none,
+                      "code_type": none, "other_code": none}
+    c_code, c_mod = nz.code_parts(cpt) if cpt else (none, none)
+    h_code, h_mod = nz.code_parts(hcpcs) if hcpcs else (none, none)
+    raw_h = nz.clean_text(hcpcs) if hcpcs else none
+    raw_c = nz.clean_text(cpt) if cpt else none
+    # HCPCS Level II wins where both are filled: OPPS bills the C-/Q-code for devices and products.
+    code = pl.coalesce(h_code, c_code)
+    raw = pl.coalesce(raw_h, raw_c)
+    declared = _col(match, "code_type")
+    routed = route(code, raw, declared_type(declared) if declared else None)
+    alt = pl.when(h_code.is_not_null() & c_code.is_not_null() & (h_code != c_code)).then(c_code).otherwise(None)
+    ndc_like = raw.str.contains(r"^\d{10,11}$|^\d{4,5}-\d{3,4}-\d{1,2}$").fill_null(False)
+    return out | routed | {
+        "alt_code": alt, "code_raw": raw,
+        "code_source": pl.when(routed["code"].is_not_null()).then(pl.lit("column")).otherwise(None),
+        # An NDC such as 00409116202 is not a code with modifiers glued on.
+        "_glued": pl.when(ndc_like).then(None).otherwise(pl.coalesce(h_mod, c_mod)),
+    }
 
 
 def _cms_codes(match: HeaderMatch) -> dict[str, pl.Expr]:
@@ -417,4 +518,8 @@ def _cms_codes(match: HeaderMatch) -> dict[str, pl.Expr]:
         "revenue_code": nz.revenue_code(rev_raw),
         "ndc": nz.clean_text(first_of(("NDC",))),
         "_glued": pl.lit(None, dtype=pl.String),
+        "code_type": pl.when(code_raw.is_not_null()).then(
+            pl.coalesce([pl.when(flag).then(pl.col(f"c{t}").str.strip_chars().str.to_uppercase()) for (flag, _), (_, t)
+                         in zip(codes, match.cms_codes)])).otherwise(None) if codes else pl.lit(None, dtype=pl.String),
+        "other_code": pl.lit(None, dtype=pl.String),
     }

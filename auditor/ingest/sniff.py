@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -16,13 +17,15 @@ MAX_INFLATED_BYTES = 4 * 1024 * 1024 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+# How much of a file sniff() looks at; text.py re-checks the same bytes for UTF-16.
+SNIFF_BYTES = 4096
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".psv", ".dat", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb"}
 
 
 @dataclass(frozen=True)
 class Sniffed:
-    """What a file turned out to be: `kind` is xlsx, xlsm, xlsb, xls, json or text."""
+    """What a file turned out to be: `kind` is xlsx, xlsm, xlsb, xls, json, text or text-utf16 (transcode first)."""
 
     kind: str
     size: int
@@ -46,12 +49,16 @@ def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Sniffed:
             "(raise it with --max-size if this is really a chargemaster)",
         )
     with path.open("rb") as fh:
-        head = fh.read(4096)
+        head = fh.read(SNIFF_BYTES)
     suffix = path.suffix.lower()
     if head.startswith(ZIP_MAGIC):
         return Sniffed(_zip_kind(path, suffix), size)
     if head.startswith(OLE_MAGIC):
         return Sniffed(_ole_kind(path, head, size), size)
+    codec = utf16_codec(head)
+    if codec is not None:
+        # Judge the text as UTF-8 so the HTML/XML/suffix checks below see the same characters.
+        head = _utf16_head(head, codec).encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head")):
         raise InputError(
@@ -65,18 +72,68 @@ def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Sniffed:
             "this is an XML file (perhaps an Excel 2003 XML spreadsheet); save it as .xlsx or CSV",
         )
     if stripped.startswith((b"{", b"[")):
+        if codec is not None:  # the JSON reader takes UTF-8 only
+            raise InputError(name, "JSON text in UTF-16; save it as UTF-8")
         return Sniffed("json", size)
     for magic, what in ((b"%PDF", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
                         (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7z archive")):
         if head.startswith(magic):
             raise InputError(name, f"this is {what}, not a chargemaster export (xlsx, xls, csv or text)")
     if b"\x00" in head:
-        raise InputError(name, "binary content, not a spreadsheet or delimited text file (is it UTF-16 or damaged?)"
-                         if not head.startswith((b"\xff\xfe", b"\xfe\xff")) else
-                         "text is UTF-16; save it as UTF-8 CSV")
+        raise InputError(name, "binary content after a UTF-16 byte-order mark, not UTF-16 text (damaged file?)"
+                         if head.startswith((b"\xff\xfe", b"\xfe\xff")) else
+                         "binary content, not a spreadsheet or delimited text file (damaged file?)")
     if suffix in EXCEL_SUFFIXES:
         raise InputError(name, f"has a {suffix} name but is plain text, not a workbook; rename it to .csv")
-    return Sniffed("text", size)
+    return Sniffed("text" if codec is None else "text-utf16", size)
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when these first bytes are UTF-16 text (by byte-order mark or NUL pattern)."""
+    if head.startswith(b"\xff\xfe"):
+        codec = "utf-16-le"
+    elif head.startswith(b"\xfe\xff"):
+        codec = "utf-16-be"
+    else:
+        codec = _nul_pattern(head)
+    if codec is None:
+        return None
+    text = _utf16_head(head, codec)
+    return codec if text is not None and _is_text(text) else None
+
+
+def _nul_pattern(head: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: Latin text has a NUL high byte in (nearly) every code unit."""
+    units = len(head) // 2
+    if units < 2:
+        return None
+    even, odd = head[0 : units * 2 : 2].count(0) / units, head[1 : units * 2 : 2].count(0) / units
+    # The other byte is almost never NUL: U+0100, U+0200, ... are rare, and NUL characters mean binary.
+    if odd >= 0.5 and even <= 0.02:
+        return "utf-16-le"
+    if even >= 0.5 and odd <= 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _utf16_head(head: bytes, codec: str) -> str | None:
+    """The sample decoded (byte-order mark dropped), tolerating a character cut at its end; None if not UTF-16."""
+    body = head[2:] if head[:2] in (b"\xff\xfe", b"\xfe\xff") else head
+    body = body[: len(body) // 2 * 2]
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(body) - 2:  # a lone surrogate inside the sample: junk, not text
+            return None
+        return body[: exc.start].decode(codec)
+
+
+def _is_text(text: str) -> bool:
+    """True when at most 1% of the characters are controls, NULs, surrogates or unassigned code points."""
+    if not text:
+        return False
+    bad = sum(1 for ch in text if ch not in "\t\r\n\x0c" and unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"))
+    return "\x00" not in text and bad * 100 <= len(text)
 
 
 def _zip_kind(path: Path, suffix: str) -> str:

@@ -1,4 +1,4 @@
-"""Read delimited text (csv, tab, pipe, semicolon) with encoding fallback, every cell as text."""
+"""Read delimited text (csv, tab, pipe, semicolon; UTF-8, cp1252 or UTF-16), every cell as text."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import polars as pl
 
 from auditor.errors import InputError
 from auditor.ingest.raw import RawSheet
+from auditor.ingest.sniff import SNIFF_BYTES, utf16_codec
 
 _DELIMS = [",", "|", "\t", ";"]
 _SAMPLE_BYTES = 256 * 1024
@@ -55,6 +56,9 @@ def read_text(path: Path) -> tuple[list[RawSheet], str]:
     """The file as one RawSheet named after it, plus the detected format (csv, tsv, pipe, semicolon)."""
     name = str(path)
     raw = path.read_bytes()
+    codec = utf16_codec(raw[:SNIFF_BYTES])
+    if codec is not None:
+        raw = from_utf16(name, raw, codec)
     sample, encoding = decode_sample(raw[:_SAMPLE_BYTES])
     delim = sniff_delimiter(sample)
     fmt = DELIMITER_FORMATS[delim]
@@ -81,7 +85,18 @@ def read_text(path: Path) -> tuple[list[RawSheet], str]:
         frame = _ragged(name, fmt, data, delim, quote)
     if frame.height == 0:
         return [RawSheet(path.name, None, note="file has no rows")], fmt
-    return [RawSheet(path.name, frame, first_row=1, first_col=0, delimited=True)], fmt
+    return [RawSheet(path.name, frame, first_row=1, first_col=0, delimited=True, delimiter=delim)], fmt
+
+
+def from_utf16(name: str, raw: bytes, codec: str) -> bytes:
+    """UTF-16 text (Excel's "Unicode Text") as UTF-8 bytes, line for line, so row numbers stay the same."""
+    body = raw[2:] if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw
+    try:
+        return body.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Offset in the user's file, counting the byte-order mark.
+        at = exc.start + len(raw) - len(body)
+        raise InputError(name, f"damaged UTF-16 text: bytes at offset {at} are not {codec.upper()}") from None
 
 
 def uses_quoting(sample: str, delim: str) -> bool:

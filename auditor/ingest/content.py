@@ -1,0 +1,127 @@
+"""Profile what each column holds (code, money, text, label shares) on a sample, with vectorised polars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from auditor.ingest import shapes as sh
+
+# Per-cell flags computed once per sheet sample; a profile is their mean over a run of rows.
+_FLAGS = ("code", "cpt", "lvl2", "known", "local", "ndc", "rev", "rev_text", "money", "decimal", "dollar",
+          "integer", "date", "text", "lettered", "code_like", "modifier", "setting", "status", "code_type",
+          "drg", "drug", "rule")
+
+
+@dataclass
+class ColumnProfile:
+    """Shares of value shapes among one column's non-blank cells, plus size, variety and length facts."""
+
+    n: int  # non-blank cells
+    rows: int  # rows profiled
+    distinct: int
+    shares: dict[str, float] = field(default_factory=dict)
+    mean_len: float = 0.0
+    len_mode: float = 0.0  # share of values whose length is the most common length
+    sequential: float = 0.0  # share of consecutive integers (row counters: 1, 2, 3 ...)
+    top: str | None = None  # the most common value
+
+    @property
+    def fill(self) -> float:
+        """Share of profiled rows with a value in this column."""
+        return self.n / self.rows if self.rows else 0.0
+
+    @property
+    def ratio(self) -> float:
+        """Distinct values per value (1.0: every value different)."""
+        return self.distinct / self.n if self.n else 0.0
+
+    def share(self, name: str) -> float:
+        """Share of non-blank cells with this shape."""
+        return self.shares.get(name, 0.0)
+
+
+def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
+    """One boolean column per (column, shape), a cleaned value, its length and its integer value."""
+    known = sh.known_codes()
+    exprs: list[pl.Expr] = []
+    for c in frame.columns:
+        v = sh.clean(c)
+        base = v.str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1)
+        code = v.str.contains(sh.CODE_WITH_MODS)
+        lettered = v.str.contains(r"[A-Z]{2}")
+        flags = {
+            "code": code,
+            "cpt": code & v.str.contains(r"^\d"),
+            "lvl2": code & v.str.contains(r"^[A-V]"),
+            "known": code & base.is_in(known.implode()),
+            "local": v.str.contains(sh.LOCAL),
+            "ndc": v.str.contains(sh.NDC),
+            "rev": v.str.contains(sh.REVENUE),
+            "rev_text": v.str.contains(sh.REVENUE_IN_TEXT) & lettered,
+            "money": v.str.contains(sh.MONEY),
+            "decimal": v.str.contains(r"\.\d+\)?$") & v.str.contains(sh.MONEY),
+            "dollar": v.str.contains(r"\$"),
+            "integer": v.str.contains(r"^\d+$"),
+            "date": v.str.contains(sh.DATE),
+            "text": v.str.contains(r"[A-Z].*[A-Z].*[A-Z]") & (v.str.contains(r"\s") | (v.str.len_chars() >= 10)),
+            "lettered": lettered,
+            "code_like": v.str.contains(sh.CODE_LIKE) & v.str.contains(r"\d"),
+            "modifier": v.str.contains(sh.MODIFIER),
+            "setting": v.is_in(sh.SETTING_LABELS),
+            "status": v.is_in(sh.STATUS_LABELS),
+            "code_type": v.is_in(list(sh.CODE_TYPES)),
+            "drg": v.str.contains(sh.DRG),
+            "drug": v.str.contains(sh.DRUG),
+            "rule": v.str.contains(sh.RULE_LINE),
+        }
+        exprs.append(v.alias(f"{c}|v"))
+        exprs.append(v.str.len_chars().alias(f"{c}|len"))
+        exprs.append(v.cast(pl.Int64, strict=False).alias(f"{c}|int"))
+        exprs += [f.alias(f"{c}|{name}") for name, f in flags.items()]
+    return frame.select(exprs)
+
+
+def profile(flags: pl.DataFrame, columns: list[str], start: int = 0, stop: int | None = None,
+            header: list[str] | None = None) -> dict[str, ColumnProfile]:
+    """Profiles of `columns` over flag rows [start, stop), skipping blank rows and repeats of `header`."""
+    part = flags.slice(start, None if stop is None else max(stop - start, 0))
+    if columns:
+        any_value = pl.any_horizontal([pl.col(f"{c}|v").is_not_null() for c in columns])
+        part = part.filter(any_value)
+    labels = [(c, h.strip().upper()) for c, h in zip(columns, header or []) if h and h.strip()]
+    if labels:
+        # A report's page headers repeat the header line; they are not data.
+        repeat = pl.all_horizontal([(pl.col(f"{c}|v") == h).fill_null(False) for c, h in labels])
+        part = part.filter(~repeat)
+    aggs: list[pl.Expr] = [pl.len().alias("_rows")]
+    for c in columns:
+        v, ln, num = pl.col(f"{c}|v"), pl.col(f"{c}|len"), pl.col(f"{c}|int")
+        aggs += [
+            v.count().alias(f"{c}|n"), v.n_unique().alias(f"{c}|distinct"), ln.mean().alias(f"{c}|mean_len"),
+            (ln == ln.drop_nulls().mode().first()).mean().alias(f"{c}|len_mode"),
+            (num.drop_nulls().diff() == 1).mean().alias(f"{c}|seq"),
+            v.drop_nulls().mode().first().alias(f"{c}|top"),
+        ]
+        aggs += [pl.col(f"{c}|{name}").mean().alias(f"{c}|s_{name}") for name in _FLAGS]
+    row = part.select(aggs).row(0, named=True)
+    out = {}
+    for c in columns:
+        n = row[f"{c}|n"] or 0
+        distinct = (row[f"{c}|distinct"] or 0) - (1 if n < row["_rows"] else 0)  # n_unique counts null once
+        out[c] = ColumnProfile(
+            n=n, rows=row["_rows"], distinct=max(distinct, 0),
+            shares={name: row[f"{c}|s_{name}"] or 0.0 for name in _FLAGS},
+            mean_len=row[f"{c}|mean_len"] or 0.0, len_mode=row[f"{c}|len_mode"] or 0.0,
+            sequential=row[f"{c}|seq"] or 0.0, top=row[f"{c}|top"],
+        )
+    return out
+
+
+def sample_rows(frame: pl.DataFrame, start: int, head: int = 1500, tail: int = 500) -> pl.DataFrame:
+    """The data rows a profile reads: the first `head` after `start` and the last `tail` (sorted exports)."""
+    body = frame.slice(start)
+    if body.height <= head + tail:
+        return body
+    return pl.concat([body.head(head), body.tail(tail)])

@@ -1,0 +1,69 @@
+"""What a cell value looks like: the code, money, date and label shapes that column roles are read from."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import io
+from pathlib import Path
+
+import polars as pl
+
+# CPT: 5 digits, or 4 digits + F (performance), T (emerging), U (lab PLA), M (MAAA), A (vaccine administration).
+CPT = r"\d{4}[0-9FTUMA]"
+# HCPCS Level II: a letter A-V + 4 digits.
+LEVEL2 = r"[A-V]\d{4}"
+CPT_OR_LEVEL2 = rf"^(?:{CPT}|{LEVEL2})$"
+# The same, with modifiers glued on: '15271-RT', '63650 52', '76645TC'.
+CODE_WITH_MODS = rf"^(?:{CPT}|{LEVEL2})(?:(?:[\s\-]+[0-9A-Z]{{2}})+|(?:[A-Z][0-9A-Z]|[0-9][A-Z])+)?$"
+# Payer-local codes: Medi-Cal level III (X/Y/Z + 4 digits) and state workers' compensation (4 digits + a letter
+# that no CPT category uses, e.g. 0130C).
+LOCAL = r"^(?:[W-Z]\d{4}|\d{4}[B-EG-LN-SV-Z])$"
+# National Drug Codes: 10 or 11 digits, or the labeller-product-package forms 4-4-2, 5-3-2, 5-4-1, 5-4-2.
+NDC = r"^(?:\d{10,11}|\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})$"
+# Revenue codes: 3-4 digits inside NUBC's ranges, bare or written inside a label ('OTHER IMPLANT [0278]').
+REVENUE = r"^(?:0?[1-9]\d{2}|10\d{2}|2[01]\d{2}|3[01]\d{2})$"
+REVENUE_IN_TEXT = r"[\[\(]0?[1-9]\d{2}[\]\)]|^0[1-9]\d{2}\b"
+MONEY = r"^\(?-?\$?\s*-?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?\)?$"
+DATE = r"^(?:\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4})$"
+MODIFIER = r"^(?:[0-9A-Z]{2})(?:[\s,;/\-]+[0-9A-Z]{2}){0,4}$"
+DRG = r"^\d{3}$"
+CODE_LIKE = r"^[0-9A-Z][0-9A-Z_\-\./]{2,39}$"
+RULE_LINE = r"^[\-=_~\*\s\.]{3,}$"
+
+SETTING_LABELS = ("INPATIENT", "OUTPATIENT", "IP", "OP", "I", "O", "BOTH", "IP/OP", "IP OP", "INPATIENT/OUTPATIENT",
+                  "OUTPATIENT/INPATIENT", "ALL", "INPT", "OUTPT", "IP AND OP")
+STATUS_LABELS = ("ACTIVE", "INACTIVE", "A", "I", "Y", "N", "YES", "NO", "TRUE", "FALSE", "DELETED", "DISCONTINUED",
+                 "RETIRED", "OBSOLETE")
+# What a code-type column says, normalised, and what the audit does with it.
+CODE_TYPES = {
+    "CPT": "CPT", "CPT4": "CPT", "CPT 4": "CPT", "CPT-4": "CPT", "CPT®": "CPT", "HCPCS": "HCPCS", "HCPC": "HCPCS",
+    "HCPCS LEVEL II": "HCPCS", "HCPCS II": "HCPCS", "CPT/HCPCS": "CPT", "HCPCS/CPT": "CPT",
+    "NDC": "NDC", "NDC11": "NDC", "DRG": "DRG", "MS-DRG": "MS-DRG", "MSDRG": "MS-DRG", "APR-DRG": "APR-DRG",
+    "APRDRG": "APR-DRG", "APR DRG": "APR-DRG", "TRIS-DRG": "DRG", "EAPG": "EAPG", "APC": "APC", "CDM": "CDM",
+    "LOCAL": "LOCAL", "RC": "RC", "REV": "RC", "REVENUE": "RC", "REVENUE CODE": "RC", "ICD": "ICD", "ICD-10": "ICD",
+    "ICD10": "ICD", "ICD-10-PCS": "ICD", "HIPPS": "HIPPS", "CDT": "CDT", "CMG": "CMG", "CUSTOM": "LOCAL",
+    "OTHER": "LOCAL", "PANEL": "PANEL", "MS DRG": "MS-DRG",
+}
+AUDITED_TYPES = ("CPT", "HCPCS")
+_DRUG_WORDS = r"\b(?:MG|MCG|ML|G|GM|MEQ|UNITS?|TAB|TABS|TABLET|CAP|CAPS|CAPSULE|INJ|VIAL|VL|SYR|SOLN|SOLUTION|SUSP|" \
+              r"SUPP|CREAM|OINT|PATCH|AMP|INHALER|NEB|DOSE|ORAL|IV|IVPB|ELIXIR|\d+(?:\.\d+)?\s?(?:MG|MCG|ML|%))\b"
+DRUG = r"(?i)" + _DRUG_WORDS
+
+
+def clean(col: str | pl.Expr) -> pl.Expr:
+    """Trimmed, upper-cased text with Excel's '.0' on whole numbers removed; blank is null."""
+    e = pl.col(col) if isinstance(col, str) else col
+    s = e.str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "${1}")
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+@functools.cache
+def known_codes() -> pl.Series:
+    """Every CPT/HCPCS code CMS's Addendum B listed in the packaged history (a content signal, not validity)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "opps_status.csv.gz"
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except OSError:  # the validity table reports a missing file itself; here it only weakens a signal
+        return pl.Series("code", [], dtype=pl.String)
+    return pl.read_csv(io.BytesIO(raw), columns=["code"], infer_schema=False).get_column("code")
