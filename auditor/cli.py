@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -14,7 +15,14 @@ from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.history import audit_hook, history_options
 from auditor.ingest import IngestOptions, read_inputs
-from auditor.ingest.profile import load_profile, parse_overrides, save_profile
+from auditor.ingest.profile import (
+    empty_profile,
+    load_profile,
+    parse_overrides,
+    parse_sheet_kinds,
+    save_profile,
+)
+from auditor.ingest.reader import SheetChoice
 from auditor.inspection import inspect_dict, render_text
 
 
@@ -49,6 +57,12 @@ def reading_options(fn):
         click.option("--column", "columns", multiple=True, metavar='FIELD="HEADER"',
                      help='Map a field to a column by its header, e.g. --column revenue_code="UB CODE".'),
         click.option("--header-row", type=click.IntRange(min=1), help="Row number of the header (skip detection)."),
+        click.option("--no-header", is_flag=True, default=None,
+                     help="The table has no header row: every row is data, roles come from the columns' content "
+                          "(name columns by letter or number: --column description=B)."),
+        click.option("--sheet-kind", "sheet_kinds", multiple=True, metavar='"SHEET=KIND"',
+                     help="Say what a sheet is: cdm, pharmacy, price_view, professional_fee, removed or summary "
+                          '(e.g. --sheet-kind "Drugs=pharmacy"; only cdm, pharmacy and professional_fee are audited).'),
         click.option("--sheet", "sheets", multiple=True, help="Read only this sheet (repeatable)."),
         click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
                      help="Column profile saved earlier with --save-profile."),
@@ -62,20 +76,28 @@ def reading_options(fn):
     return fn
 
 
-def build_options(columns, header_row, sheets, profile, save_profile_to, max_size, kind=None) -> IngestOptions:
+def build_options(columns, header_row, sheets, profile, save_profile_to, max_size, kind=None, no_header=None,
+                  sheet_kinds=()) -> IngestOptions:
     """Merge profile and flags (flags win) into IngestOptions; save the profile when asked."""
     from auditor.ingest.fields import CHARGEMASTER
 
     kind = kind or CHARGEMASTER
-    base = load_profile(profile, kind) if profile else {"columns": {}, "header_row": None, "sheets": None}
+    base = load_profile(profile, kind) if profile else empty_profile()
     overrides = {**base["columns"], **parse_overrides(columns, kind)}
     header_row = header_row or base["header_row"]
+    no_header = base["no_header"] if no_header is None else no_header
     sheet_list = list(sheets) or base["sheets"]
+    per_sheet = dict(base["per_sheet"])
+    for name, value in parse_sheet_kinds(sheet_kinds).items():
+        per_sheet[name] = replace(per_sheet.get(name, SheetChoice()), kind=value)
+    if header_row and no_header:
+        raise InputError("--header-row/--no-header", "give a header row or say there is none, not both")
     if save_profile_to:
-        save_profile(save_profile_to, overrides, header_row, sheet_list)
+        save_profile(save_profile_to, overrides, header_row, sheet_list, no_header=bool(no_header),
+                     per_sheet=per_sheet)
         click.echo(f"saved column profile to {save_profile_to}", err=True)
     return IngestOptions(overrides=overrides, header_row=header_row, sheets=sheet_list,
-                         max_bytes=max_size * 1024 * 1024, kind=kind)
+                         max_bytes=max_size * 1024 * 1024, kind=kind, no_header=bool(no_header), per_sheet=per_sheet)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -96,9 +118,11 @@ def main(debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON.")
 @click.option("--samples", default=3, show_default=True, help="Sample rows to show per sheet.")
 @friendly_errors
-def inspect(files, columns, header_row, sheets, profile, save_profile, max_size, as_json, samples):
-    """Show how each file and sheet is read: header row, column mapping, rows read and skipped."""
-    options = build_options(columns, header_row, sheets, profile, save_profile, max_size)
+def inspect(files, columns, header_row, no_header, sheet_kinds, sheets, profile, save_profile, max_size, as_json,
+            samples):
+    """Show how each file and sheet is read: its kind, header row, column roles with evidence, rows read and skipped."""
+    options = build_options(columns, header_row, sheets, profile, save_profile, max_size, no_header=no_header,
+                            sheet_kinds=sheet_kinds)
     doc = inspect_dict(read_inputs(list(files), options), samples=samples)
     if as_json:
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -144,7 +168,7 @@ def _codes_arg(value: str | None) -> set[str] | None:
 @history_options
 @friendly_errors
 def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates_dir, fail_on, select, ignore, columns,
-          header_row, sheets, profile, save_profile, max_size, history):
+          header_row, no_header, sheet_kinds, sheets, profile, save_profile, max_size, history):
     """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
     import datetime as dt
 
@@ -158,7 +182,8 @@ def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates
     unknown = [f for f in wanted if f != "text" and f not in WRITERS]
     if unknown:
         raise InputError("--format", f"unknown format {unknown[0]!r}; choose from text, {', '.join(WRITERS)}")
-    options = build_options(columns, header_row, sheets, profile, save_profile, max_size)
+    options = build_options(columns, header_row, sheets, profile, save_profile, max_size, no_header=no_header,
+                            sheet_kinds=sheet_kinds)
     request = AuditRequest(
         as_of=as_of.date() if as_of else dt.date.today(), pairing_tables=list(pairing_tables),
         config_path=config_path, ingest=options, select=_codes_arg(select), ignore=_codes_arg(ignore) or set())

@@ -154,8 +154,7 @@ def _relative(spec: RecurringRun, value: str | None) -> Path | None:
 def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
     """Audit, record, compare and write the reports of one recurring run; return its outcome."""
     from auditor.audit import AuditRequest, run_audit
-    from auditor.ingest import IngestOptions
-    from auditor.ingest.profile import load_profile
+    from auditor.ingest.profile import load_profile, profile_options
     from auditor.report.context import ReportContext
     from auditor.report.document import build_document
     from auditor.report.summary import render_summary
@@ -166,9 +165,7 @@ def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
     files = expand(spec, spec.files, values)
     pairing = expand(spec, spec.pairing_tables, values)
     profile = load_profile(_relative(spec, spec.profile)) if spec.profile else None
-    ingest = IngestOptions(overrides=dict(profile["columns"]) if profile else {},
-                           header_row=profile["header_row"] if profile else None,
-                           sheets=profile["sheets"] if profile else None, max_bytes=spec.max_size * 1024 * 1024)
+    ingest = profile_options(profile, max_bytes=spec.max_size * 1024 * 1024)
     request = AuditRequest(as_of=as_of, pairing_tables=pairing, config_path=_relative(spec, spec.config),
                            ingest=ingest, select=_edit_codes(spec.select) or None,
                            ignore=_edit_codes(spec.ignore) or set())

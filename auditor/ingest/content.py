@@ -55,7 +55,7 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
             "code": code,
             "cpt": code & v.str.contains(r"^\d"),
             "lvl2": code & v.str.contains(r"^[A-V]"),
-            "known": code & base.is_in(known.implode()),
+            "known": code & v.str.contains(r"^\d") & base.is_in(known.implode()),
             "local": v.str.contains(sh.LOCAL),
             "ndc": v.str.contains(sh.NDC),
             "rev": v.str.contains(sh.REVENUE),
@@ -101,7 +101,8 @@ def profile(flags: pl.DataFrame, columns: list[str], start: int = 0, stop: int |
         aggs += [
             v.count().alias(f"{c}|n"), v.n_unique().alias(f"{c}|distinct"), ln.mean().alias(f"{c}|mean_len"),
             (ln == ln.drop_nulls().mode().first()).mean().alias(f"{c}|len_mode"),
-            (num.drop_nulls().diff() == 1).mean().alias(f"{c}|seq"),
+            # A row counter runs 1, 2, 3 ...; sorted item numbers also step by one, but do not start near 1.
+            pl.when(num.min() <= 10).then((num.drop_nulls().diff() == 1).mean()).otherwise(0.0).alias(f"{c}|seq"),
             v.drop_nulls().mode().first().alias(f"{c}|top"),
         ]
         aggs += [pl.col(f"{c}|{name}").mean().alias(f"{c}|s_{name}") for name in _FLAGS]

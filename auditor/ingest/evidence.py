@@ -30,12 +30,19 @@ def _pct(x: float) -> str:
 
 
 def code_trust(p: ColumnProfile) -> float:
-    """How far code-shaped values are real CPT/HCPCS codes: 5-digit item numbers are mostly unknown codes."""
-    coded = p.share("code")
+    """How far code-shaped values are real CPT/HCPCS codes: 5-digit item numbers are mostly unknown codes.
+
+    A letter and four digits (C1778) is a HCPCS code by shape; five digits may be an item number, so
+    those count by the share CMS's code history knows. Old files hold codes CMS has since deleted: 80%
+    known is already certain. A handful of values proves little either way, so small samples lean on
+    the shape.
+    """
+    coded, cpt = p.share("code"), p.share("cpt")
     if coded <= 0:
         return 0.0
-    # Files from 2018 hold codes CMS has since deleted; 80% known is already certain.
-    return _clamp((p.share("known") / coded - 0.3) / 0.5)
+    digits = _clamp((p.share("known") / cpt - 0.3) / 0.5) if cpt > 0 else 1.0
+    digits = max(digits, _clamp(1 - p.n / 30))
+    return (coded - cpt + cpt * digits) / coded
 
 
 def _cpt(p: ColumnProfile) -> Content:
@@ -45,7 +52,7 @@ def _cpt(p: ColumnProfile) -> Content:
     if coded and lvl2 / coded >= PURE_LEVEL2:
         support *= 0.85  # a column of Level II codes only is better read as the HCPCS column
     plausible = coded * (0.3 + 0.7 * trust)
-    return Content(support, plausible, f"{_pct(coded)} CPT/HCPCS-shaped, {_pct(p.share('known'))} known codes")
+    return Content(support, plausible, f"{_pct(coded)} CPT/HCPCS-shaped, {_pct(trust)} trusted as codes")
 
 
 def _hcpcs(p: ColumnProfile) -> Content:
@@ -55,7 +62,7 @@ def _hcpcs(p: ColumnProfile) -> Content:
     support = lvl2 * (0.25 + 0.75 * trust) * (1.0 if pure else 0.3)
     # A column that also holds CPT codes is the CPT/HCPCS column, whatever its header calls it.
     plausible = coded * (0.3 + 0.7 * trust) * (1.0 if pure else 0.5)
-    return Content(support, plausible, f"{_pct(lvl2)} HCPCS Level II-shaped, {_pct(p.share('known'))} known codes")
+    return Content(support, plausible, f"{_pct(lvl2)} HCPCS Level II-shaped, {_pct(trust)} trusted as codes")
 
 
 def _revenue(p: ColumnProfile) -> Content:
@@ -74,6 +81,7 @@ def _price(p: ColumnProfile) -> Content:
     cents = max(p.share("decimal"), p.share("dollar"))
     varied = 1.0 - p.len_mode
     support = money * (0.55 + 0.45 * max(cents, min(varied * 1.5, 1.0)))
+    support = min(1.0, support + 0.2 * _clamp((0.9 - p.ratio) / 0.4))  # prices repeat; item numbers do not
     if p.share("integer") > 0.9 and p.len_mode > 0.9 and p.ratio > 0.9:
         support *= 0.3  # unique integers of one length are item numbers, not prices
     if p.sequential > 0.8:
@@ -84,7 +92,7 @@ def _price(p: ColumnProfile) -> Content:
 
 def _charge_code(p: ColumnProfile) -> Content:
     code_like = p.share("code_like")
-    unique = _clamp(p.ratio / 0.6)
+    unique = _clamp((p.ratio - 0.4) / 0.45)  # an item list repeats an item number now and then, not often
     support = code_like * unique * (1.0 - 0.9 * code_trust(p) * p.share("code"))
     if p.sequential > 0.8:
         support = 0.0
@@ -111,7 +119,9 @@ def _department(p: ColumnProfile) -> Content:
     worded = p.share("lettered")
     variety = _clamp(math.log(max(p.distinct, 1)) / math.log(15))
     grouped = 1.0 if p.ratio <= 0.2 else _clamp((0.5 - p.ratio) / 0.3)
-    support = worded * variety * grouped * (0.2 if p.distinct <= 1 else 1.0)
+    # Department names are words; two-letter tokens (modifiers, flags) are not.
+    wordy = _clamp((p.mean_len - 2) / 4)
+    support = worded * variety * grouped * wordy * (0.2 if p.distinct <= 1 else 1.0)
     if p.share("code_type") > 0.5 or p.share("setting") > 0.5 or p.share("status") > 0.5:
         support *= 0.3
     return Content(support, 1.0 - p.share("decimal"), f"{p.distinct} distinct labels in {p.n:,} sampled lines")
@@ -163,4 +173,7 @@ def content_evidence(role: str, p: ColumnProfile | None) -> Content:
     scorer = SCORERS.get(role)
     if p is None or scorer is None or p.n == 0:
         return Content(0.0, 1.0, "")
-    return scorer(p)
+    got = scorer(p)
+    # A few values cannot rule a role out: a one-line file's malformed code is still in the code column.
+    weight = _clamp(p.n / 20)
+    return Content(got.support, got.plausible * weight + (1 - weight), got.why)

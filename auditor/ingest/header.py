@@ -64,9 +64,10 @@ class HeaderMatch:
         """Sum of role confidences; CMS code pairs count as a strong anchor."""
         return sum(self.confidence.values()) + (1.5 if self.cms_codes else 0.0)
 
-    def header_of(self, name: str) -> str:
+    def header_of(self, name: str, first_col: int = 0) -> str:
         """Header text (or texts joined by ' + ') feeding role `name`; 'column C' where there is no header."""
-        return " + ".join(self.headers[i] or f"column {column_letter(i)}" for i in self.mapping.get(name, []))
+        return " + ".join(self.headers[i] or f"column {column_letter(first_col + i)}"
+                          for i in self.mapping.get(name, []))
 
 
 def column_letter(index: int) -> str:
@@ -321,6 +322,8 @@ def _headerless(frame: pl.DataFrame, kind: TableKind, flags, cols, overall) -> H
     if not qualifies(m, kind) or len(clear) < 2:
         return None
     row0 = _cells(frame.row(first))
+    if _atypical(row0, overall) >= 0.3:
+        return None  # the first line stands out from the rows below it: it is a header, however unfamiliar
     m.index, m.span = -1, 0
     m.fit = m.fit + 0.4 * (1.0 - _atypical(row0, overall))
     return m

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -35,8 +35,32 @@ AUDITED_KINDS = ("cdm", "pharmacy", "professional_fee")
 
 
 @dataclass
+class SheetChoice:
+    """What the user said of one sheet: its header row (0: it has none), its kind, and column overrides."""
+
+    header_row: int | None = None
+    kind: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Only what was set, for profiles and the web page."""
+        out: dict = {}
+        if self.header_row is not None:
+            out["header_row"] = self.header_row
+        if self.kind:
+            out["kind"] = self.kind
+        if self.columns:
+            out["columns"] = dict(self.columns)
+        return out
+
+
+@dataclass
 class IngestOptions:
-    """How to read: column overrides (field -> header), a forced header row, sheets to read, a size cap."""
+    """How to read: column overrides (field -> header), a forced header row, sheets to read, a size cap.
+
+    `header_row`, `no_header` and `overrides` apply to every sheet; `per_sheet` refines them sheet by sheet
+    (a sheet's own header row, kind and columns win).
+    """
 
     overrides: dict[str, str] = field(default_factory=dict)
     header_row: int | None = None
@@ -44,7 +68,22 @@ class IngestOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     kind: TableKind = CHARGEMASTER
     no_header: bool = False  # every row is data; roles come from content (and --column letters)
-    sheet_kinds: dict[str, str] = field(default_factory=dict)  # sheet name -> kind, overriding detection
+    per_sheet: dict[str, SheetChoice] = field(default_factory=dict)
+
+    def for_sheet(self, name: str) -> IngestOptions:
+        """These options as they apply to one sheet."""
+        choice = self.per_sheet.get(name)
+        if choice is None:
+            return self
+        header_row, no_header = self.header_row, self.no_header
+        if choice.header_row is not None:
+            header_row, no_header = (None, True) if choice.header_row == 0 else (choice.header_row, False)
+        return replace(self, header_row=header_row, no_header=no_header,
+                       overrides={**self.overrides, **choice.columns})
+
+    def kinds(self) -> dict[str, str]:
+        """Sheet name -> kind the user set."""
+        return {n: c.kind for n, c in self.per_sheet.items() if c.kind}
 
 
 @dataclass
@@ -140,6 +179,11 @@ def read_inputs(paths: list[Path | str], options: IngestOptions | None = None) -
                              f"({_why_nothing(report)})")
         frames.append(frame)
         reports.append(report)
+    seen = {s.name for r in reports for s in r.sheets}
+    for name in options.per_sheet:
+        if name not in seen:
+            raise InputError("--sheet-kind" if options.per_sheet[name].kind else "profile",
+                             f"no sheet named {name!r} in the files; sheets are: {', '.join(sorted(seen))}")
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return Ingested(frame, reports)
 
@@ -174,11 +218,11 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
     report = FileReport(str(path), fmt, digest, sniffed.size)
     frames = []
     for raw in raws:
-        frame, sheet_report = read_sheet(str(path), raw, options)
+        frame, sheet_report = read_sheet(str(path), raw, options.for_sheet(raw.name))
         report.sheets.append(sheet_report)
         frames.append(frame)
     if options.kind is CHARGEMASTER:
-        decide_kinds(report.sheets, options.sheet_kinds)
+        decide_kinds(report.sheets, options.kinds())
         frames = [_set_aside(f, rep) for f, rep in zip(frames, report.sheets)]
     frames = [f for f in frames if f is not None]
     tabled = [s for s in report.sheets if s.header_row is not None]
@@ -277,7 +321,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     rep = SheetReport(
         raw.name,
         header_row=0 if match.headerless else raw.first_row + match.index,
-        columns={k: match.header_of(k) for k in order},
+        columns={k: match.header_of(k, raw.first_col) for k in order},
         confidence={k: match.confidence.get(k, 1.0) for k in order},
         rows_read=canon.height,
         rows_audited=audited.height,
