@@ -16,6 +16,7 @@ from auditor.codeset import CodeTable
 from auditor.engine import EditSet, FacilityConfig, load_config, load_edits, run_edits
 from auditor.engine.findings import SEVERITY_RANK, Finding, exit_code_for
 from auditor.engine.lists import CatalogError
+from auditor.engine.needs import NOT_EVALUABLE, UNSEEN, available_fields, sheet_fields, unseen_note
 from auditor.engine.runner import AuditRun, EditSummary
 from auditor.errors import InputError
 from auditor.ingest import Ingested, IngestOptions, read_inputs
@@ -59,7 +60,12 @@ class AuditResult:
             for s in run.summaries:
                 cur = merged.get(s.code)
                 if cur is None or (cur.status != "ran" and s.status == "ran"):
-                    merged[s.code] = EditSummary(s.code, s.name, s.severity, s.status, s.findings, s.seconds, s.note)
+                    note = s.note
+                    if cur is not None and cur.status == "not-evaluable":
+                        # It ran on the pairing table but not on the chargemaster: say so beside "ran".
+                        reason = cur.note.removeprefix(NOT_EVALUABLE)
+                        note = "; ".join(filter(None, [f"{UNSEEN}the chargemaster: {reason}", note]))
+                    merged[s.code] = EditSummary(s.code, s.name, s.severity, s.status, s.findings, s.seconds, note)
                 elif s.status == "ran":
                     cur.findings += s.findings
                     cur.seconds = round(cur.seconds + s.seconds, 4)
@@ -110,7 +116,9 @@ def _run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
     edits, config, select = load_edit_set(request.config_path, request.select, request.ignore)
     table = CodeTable.load()
     chargemaster = read_inputs(paths, request.ingest)
-    runs = [run_edits(chargemaster.frame, edits, config, request.as_of, table, "chargemaster", select=select)]
+    runs = [run_edits(chargemaster.frame, edits, config, request.as_of, table, "chargemaster", select=select,
+                      available=available_fields(chargemaster))]
+    _note_unseen_sheets(runs[0], edits, sheet_fields(chargemaster))
     pairing = None
     if request.pairing_tables:
         pairing = read_inputs(request.pairing_tables, IngestOptions(kind=PAIRING, max_bytes=request.ingest.max_bytes))
@@ -120,6 +128,15 @@ def _run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
     findings = runs[0].findings if len(runs) == 1 else sorted((f for r in runs for f in r.findings),
                                                                key=Finding.sort_key)
     return AuditResult(findings, chargemaster, pairing, runs, edits, config, request)
+
+
+def _note_unseen_sheets(run: AuditRun, edits: EditSet, sheets: dict[str, set[str]]) -> None:
+    """Note, on edits that ran, the sheets they could not see because a needed column is missing there."""
+    if len(sheets) < 2:
+        return  # with one sheet an edit either ran on it or is not-evaluable
+    for s in run.summaries:
+        if s.status == "ran" and (note := unseen_note(edits.get(s.code), sheets)):
+            s.note = "; ".join(filter(None, [s.note, note]))
 
 
 def _with_facility_lists(config: FacilityConfig) -> EditSet:

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from auditor.engine.lists import CatalogError, load_lists
+from auditor.engine.needs import FIELDS
 from auditor.engine.resources import resource_dir
 
 FAMILIES = ("skin-substitute", "neurostimulator", "knee-arthroscopy", "code-validity", "revenue-code", "pricing",
@@ -64,6 +65,8 @@ class Edit:
     only_if: list[dict] = field(default_factory=list)
     examples: dict = field(default_factory=dict)
     source_file: str = ""
+    # Input columns the edit cannot decide without, when deriving them from the check kind would be wrong.
+    needs: tuple[str, ...] | None = None
 
     @property
     def verified(self) -> bool:
@@ -192,6 +195,11 @@ def _parse_edit(raw: dict, source: str) -> Edit:
     scopes = tuple(raw.get("scopes", SCOPES))
     if any(s not in SCOPES for s in scopes):
         raise CatalogError(f"{where}: scopes must be among {', '.join(SCOPES)}")
+    needs = raw.get("needs")
+    if needs is not None:
+        if not isinstance(needs, list) or any(n not in FIELDS for n in needs):
+            raise CatalogError(f"{where}: needs must be a list of fields among {', '.join(FIELDS)}")
+        needs = tuple(needs)
     return Edit(
         code=raw["code"], name=raw["name"], family=raw["family"], category=raw["category"],
         severity=raw["severity"], check=raw["check"], message=str(raw["message"]).strip(),
@@ -199,7 +207,7 @@ def _parse_edit(raw: dict, source: str) -> Edit:
         references=refs, effective_from=_date(eff.get("from"), where), effective_to=_date(eff.get("to"), where),
         params=raw.get("params") or {}, scopes=scopes, unless=raw.get("unless") or [],
         only_if=raw.get("only_if") or [],
-        examples=raw.get("examples") or {}, source_file=source,
+        examples=raw.get("examples") or {}, source_file=source, needs=needs,
     )
 
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 import yaml
 
 from auditor.engine.catalog import Edit, EditSet
+from auditor.engine.needs import label, needed_fields
+
+
+def needs_text(edit: Edit) -> str:
+    """'CPT/HCPCS, description' (the chargemaster columns the edit needs), or 'none'."""
+    return ", ".join(label(f) for f in needed_fields(edit)) or "none"
 
 
 def _example_rows(example: dict) -> str:
@@ -24,6 +30,8 @@ def explain_text(edit: Edit) -> str:
         f"{edit.code} {edit.name}", f"  family: {edit.family}   category: {edit.category}   severity: {edit.severity}",
         f"  in force: {edit.period()}   applies to: {', '.join(edit.scopes)}   check: {edit.check}",
         f"  basis: {'verified' if edit.verified else 'inferred (rests on facts not confirmed in a CMS source)'}",
+        *([f"  needs columns: {needs_text(edit)} (a chargemaster without them reports it not-evaluable)"]
+          if "chargemaster" in edit.scopes else []),
         "", "What it does:", f"  {edit.what}", "", "Why it matters:", f"  {edit.why}", "", "How to fix:", f"  {edit.fix}",
         "", "References:",
     ]
@@ -47,7 +55,8 @@ def render_markdown(edits: EditSet) -> str:
                    f"{e.period()} | {'verified' if e.verified else 'inferred'} |")
     for e in edits.edits:
         out += ["", f"## {e.code}", "", f"**{e.name}** — {e.family}, {e.category}, default severity {e.severity}, "
-                f"in force {e.period()}, applies to {', '.join(e.scopes)} (check `{e.check}`).", "",
+                f"in force {e.period()}, applies to {', '.join(e.scopes)} (check `{e.check}`)."
+                + (f" Needs the chargemaster columns: {needs_text(e)}." if "chargemaster" in e.scopes else ""), "",
                 f"**What it does.** {e.what}", "", f"**Why it matters.** {e.why}", "", f"**How to fix.** {e.fix}", "",
                 "**References.**", ""]
         out += [f"- {r.url} — {'verified' if r.verified else 'inferred'}{': ' + r.note if r.note else ''}"

@@ -16,6 +16,7 @@ from auditor.engine.checks import CheckContext, check_module
 from auditor.engine.conditions import all_of, none_of
 from auditor.engine.config import FacilityConfig
 from auditor.engine.findings import SEVERITY_RANK, Finding
+from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
 
 _ROW_FIELDS = ("file", "sheet", "row", "charge_code", "code", "revenue_code", "description")
 
@@ -27,7 +28,7 @@ class EditSummary:
     code: str
     name: str
     severity: str
-    status: str  # ran | not-in-force | disabled | not-for-scope
+    status: str  # ran | not-in-force | disabled | not-for-scope | not-evaluable
     findings: int = 0
     seconds: float = 0.0
     note: str = ""
@@ -87,8 +88,12 @@ def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
 
 def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of: dt.date, table: CodeTable,
               scope_kind: str = "chargemaster", scope: pl.Expr | None = None,
-              select: set[str] | None = None) -> AuditRun:
-    """Apply every edit in force on `as_of` to the frame; return findings with severities and waivers applied."""
+              select: set[str] | None = None, available: set[str] | None = None) -> AuditRun:
+    """Apply every edit in force on `as_of` to the frame; return findings with severities and waivers applied.
+
+    `available` names the input fields the frame really has (None: all); an edit needing another is
+    reported not-evaluable instead of running over an all-blank column and passing everything.
+    """
     choice = table.resolve_quarter(as_of)
     prepared = prepare_frame(frame, table, choice.used, scope)
     ctx = CheckContext(prepared, edits.lists, config, choice.used, scope_kind)
@@ -109,6 +114,8 @@ def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of
             summary.status, summary.note = "not-for-scope", f"applies to {', '.join(edit.scopes)}"
         elif not dated and not edit.in_force(as_of):
             summary.status, summary.note = "not-in-force", f"in force {edit.period()}"
+        elif available is not None and (missing := [f for f in needed_fields(edit) if f not in available]):
+            summary.status, summary.note = "not-evaluable", NOT_EVALUABLE + missing_note(missing)
         else:
             runnable.append((edit, summary))
     # Row-filter checks expose a lazy plan: one collect_all runs them together over a shared scan.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditor.report.cells import neutralise, related_text
 from auditor.report.context import ReportContext, queue_of
+from auditor.report.gaps import not_evaluable
 
 COLUMNS = ("queue", "severity", "edit", "name", "category", "family", "file", "sheet", "row", "charge_code", "code",
            "revenue_code", "description", "message", "expected", "related_rows", "related_count", "waived",
@@ -35,7 +36,8 @@ def run_rows(doc: dict) -> list[tuple[str, str]]:
         rows += [(f"input.{i}.{k}", inp[k]) for k in ("path", "role", "format", "size", "sha256")]
     rows += [("config", json.dumps(run["config"], sort_keys=True, ensure_ascii=False)),
              ("waivers", json.dumps(run["config"].get("waivers", []), sort_keys=True, ensure_ascii=False)),
-             ("findings", doc["summary"]["findings"]), ("waived", doc["summary"]["waived"])]
+             ("findings", doc["summary"]["findings"]), ("waived", doc["summary"]["waived"]),
+             ("edits_not_evaluable", "; ".join(f"{e['code']} ({e['note']})" for e in not_evaluable(run["edits"])))]
     return [(k, "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in rows]
 
 

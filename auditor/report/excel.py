@@ -11,6 +11,7 @@ import xlsxwriter
 from auditor.report.cells import formula_like, related_text, where
 from auditor.report.charts import humanise
 from auditor.report.context import SEVERITY_ORDER, ReportContext, queue_of, queue_titles
+from auditor.report.gaps import by_reason
 
 # Above this many written rows (findings + audited rows) the workbook streams rows to disk (constant_memory):
 # ~3x less memory for ~14% more time (perf-notes §3).
@@ -196,6 +197,14 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         put(ws, r, 0, "Code set warning", styles, "alert")
         put(ws, r, 1, run["quarter_message"], styles, "alert")
         r += 2
+    reasons = by_reason(run["edits"])
+    if reasons:
+        # At the top, so nobody reads these edits' 0 findings as "checked and clean".
+        put(ws, r, 0, "Edits not evaluable", styles, "alert")
+        put(ws, r, 1, f"{sum(map(len, reasons.values()))} edit(s) could not run, a column they need is missing: "
+                      + "; ".join(f"{reason} ({', '.join(codes)})" for reason, codes in reasons.items()),
+            styles, "alert")
+        r += 2
     put(ws, r, 0, "Run", styles, "section")
     r += 1
     cfg = run["config"]
@@ -363,15 +372,16 @@ def _annotated_sheet(ws, frame, by_row: dict, styles: Styles) -> None:
 
 def _edits_sheet(ws, edits: list[dict], styles: Styles) -> None:
     """Code, name, severity, what, why, fix and references of every edit in the run."""
-    columns = (("Code", 8), ("Name", 28), ("Family", 16), ("Category", 20), ("Severity", 10), ("Status", 12),
-               ("Findings", 9), ("In force", 18), ("What", 60), ("Why", 60), ("Fix", 60), ("References", 60))
+    columns = (("Code", 8), ("Name", 28), ("Family", 16), ("Category", 20), ("Severity", 10), ("Status", 14),
+               ("Note", 36), ("Findings", 9), ("In force", 18), ("What", 60), ("Why", 60), ("Fix", 60),
+               ("References", 60))
     _header(ws, columns, styles)
     for r, e in enumerate(edits, start=1):
         refs = "\n".join(f"{x['url']} ({x['basis']}{': ' + x['note'] if x['note'] else ''})" for x in e["references"])
         values = (e["code"], e["name"], humanise(e["family"]), humanise(e["category"]), e["severity"], e["status"],
-                  e["findings"], e["effective"], e["what"], e["why"], e["fix"], refs)
+                  e["note"], e["findings"], e["effective"], e["what"], e["why"], e["fix"], refs)
         for c, v in enumerate(values):
-            put(ws, r, c, v, styles, f"sev_{e['severity']}" if c == 4 else "wrap" if c >= 8 else "top")
+            put(ws, r, c, v, styles, f"sev_{e['severity']}" if c == 4 else "wrap" if c == 6 or c >= 9 else "top")
     ws.autofilter(0, 0, max(len(edits), 1), len(columns) - 1)
 
 

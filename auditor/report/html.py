@@ -13,6 +13,7 @@ from auditor.engine.resources import resource_dir
 from auditor.errors import InputError
 from auditor.report.charts import bar_chart, humanise, stacked_counts, trend_chart
 from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_of, queue_titles
+from auditor.report.gaps import not_evaluable, partly_seen
 
 # Findings embedded in one page; past this the page keeps the most urgent ones and says so (the JSON,
 # CSV and Excel reports always hold every finding). 100k findings embed as ~25 MB and still filter smoothly.
@@ -101,6 +102,7 @@ def view(ctx: ReportContext) -> dict:
         "capped": embedded < len(doc["findings"]), "embedded": embedded, "page_size": PAGE_SIZE,
         "data": embed_json(page_data(doc)),
         "history": doc.get("history"),
+        "blocked": not_evaluable(doc["run"]["edits"]), "partial": partly_seen(doc["run"]["edits"]),
         "chart_trend": trend_chart(doc["history"]["trend"]) if doc.get("history") else "",
     }
 

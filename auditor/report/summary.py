@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from auditor.report.gaps import by_reason, not_evaluable, partly_seen
+
 MAX_PER_EDIT = 5
 
 
@@ -22,6 +24,7 @@ def render_summary(doc: dict) -> str:
     lines.append(f"{summ['rows_audited']:,} rows audited, {summ['rows_skipped']:,} skipped; "
                  f"{sev['error']} errors, {sev['warning']} warnings, {sev['info']} info"
                  + (f", {summ['waived']} waived" if summ["waived"] else ""))
+    lines += render_gaps(run["edits"])
     by_edit: dict[str, list[dict]] = {}
     for f in doc["findings"]:
         by_edit.setdefault(f["edit"], []).append(f)
@@ -37,6 +40,22 @@ def render_summary(doc: dict) -> str:
     if doc.get("history"):
         lines.append(render_history(doc["history"]))
     return "\n".join(lines)
+
+
+def render_gaps(edits: list[dict]) -> list[str]:
+    """Lines naming the edits that could not run, or ran on part of the input, and the missing column."""
+    lines = []
+    blocked = not_evaluable(edits)
+    if blocked:
+        n = len(blocked)
+        lines.append(f"!! {n} edit{'s' if n != 1 else ''} could not run (not evaluable, so 0 findings means "
+                     "nothing was checked):")
+        lines += [f"  {reason}: {', '.join(codes)}" for reason, codes in by_reason(edits).items()]
+    partial = partly_seen(edits)
+    if partial:
+        lines.append(f"{len(partial)} edit{'s' if len(partial) != 1 else ''} ran on part of the input only:")
+        lines += [f"  {e['code']} {e['note']}" for e in partial]
+    return lines
 
 
 SINCE_LABELS = (("new", "new"), ("resolved", "resolved"), ("still_open", "still open"), ("reappeared", "reappeared"),
