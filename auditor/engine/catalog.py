@@ -25,6 +25,9 @@ CATEGORIES = ("invalid_code", "deleted_code", "not_payable_in_setting", "revenue
               "prior_auth_missing", "prior_auth_invalid", "prior_auth_not_covered")
 SEVERITIES = ("error", "warning", "info")
 SCOPES = ("chargemaster", "pairing", "claim")
+# Billing settings an edit's rule belongs to: OPPS status indicators, device C-codes and revenue codes
+# are hospital outpatient (facility) rules that a professional fee schedule never meets.
+SETTINGS = ("hospital-outpatient", "professional")
 REQUIRED = ("code", "name", "family", "category", "severity", "check", "message", "what", "why", "fix",
             "references", "effective")
 # libyaml's C loader parses the catalogue ~10x faster than the pure-Python one.
@@ -67,6 +70,7 @@ class Edit:
     source_file: str = ""
     # Input columns the edit cannot decide without, when deriving them from the check kind would be wrong.
     needs: tuple[str, ...] | None = None
+    settings: tuple[str, ...] = SETTINGS
 
     @property
     def verified(self) -> bool:
@@ -195,6 +199,9 @@ def _parse_edit(raw: dict, source: str) -> Edit:
     scopes = tuple(raw.get("scopes", SCOPES))
     if any(s not in SCOPES for s in scopes):
         raise CatalogError(f"{where}: scopes must be among {', '.join(SCOPES)}")
+    settings = tuple(raw.get("settings", SETTINGS))
+    if not settings or any(s not in SETTINGS for s in settings):
+        raise CatalogError(f"{where}: settings must be among {', '.join(SETTINGS)}")
     needs = raw.get("needs")
     if needs is not None:
         if not isinstance(needs, list) or any(n not in FIELDS for n in needs):
@@ -207,7 +214,7 @@ def _parse_edit(raw: dict, source: str) -> Edit:
         references=refs, effective_from=_date(eff.get("from"), where), effective_to=_date(eff.get("to"), where),
         params=raw.get("params") or {}, scopes=scopes, unless=raw.get("unless") or [],
         only_if=raw.get("only_if") or [],
-        examples=raw.get("examples") or {}, source_file=source, needs=needs,
+        examples=raw.get("examples") or {}, source_file=source, needs=needs, settings=settings,
     )
 
 

@@ -76,8 +76,11 @@ def prepare_frame(frame: pl.DataFrame, table: CodeTable, quarter: str, scope: pl
 
 
 def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
-    """Rows an edit may flag: `only_if` holds, `unless` does not, and (for dated rows) the edit is in force."""
+    """Rows an edit may flag: `only_if` holds, `unless` does not, (for dated rows) the edit is in force, and a
+    hospital outpatient rule only on lines that are not professional fees."""
     cond = all_of(edit.only_if) & none_of(edit.unless)
+    if "professional" not in edit.settings and "sheet_kind" in frame.columns:
+        cond = cond & (pl.col("sheet_kind") != "professional_fee").fill_null(True)
     if "_dos" in frame.columns:
         if edit.effective_from:
             cond = cond & (pl.col("_dos") >= edit.effective_from).fill_null(True)
@@ -101,6 +104,7 @@ def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of
     findings: list[Finding] = []
     summaries: list[EditSummary] = []
     dated = "_dos" in prepared.columns
+    pro = _professional_lines(prepared)
     runnable: list[tuple[Edit, EditSummary]] = []
     for edit in edits.edits:
         severity = config.severity.get(edit.code, edit.severity)
@@ -116,7 +120,11 @@ def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of
             summary.status, summary.note = "not-in-force", f"in force {edit.period()}"
         elif available is not None and (missing := [f for f in needed_fields(edit) if f not in available]):
             summary.status, summary.note = "not-evaluable", NOT_EVALUABLE + missing_note(missing)
+        elif pro and "professional" not in edit.settings and pro == prepared.height:
+            summary.status, summary.note = "not-for-scope", PRO_ONLY
         else:
+            if pro and "professional" not in edit.settings:
+                summary.note = f"not applied to {pro:,} professional-fee lines (a hospital outpatient rule)"
             runnable.append((edit, summary))
     # Row-filter checks expose a lazy plan: one collect_all runs them together over a shared scan.
     planned = [(e, s) for e, s in runnable if hasattr(check_module(e.check), "plan")]
@@ -135,6 +143,17 @@ def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of
         summary.seconds = round(time.perf_counter() - started + spent, 4)
     findings.sort(key=Finding.sort_key)
     return AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
+
+
+PRO_ONLY = ("a hospital outpatient (facility) rule; the input holds only professional-fee lines, where OPPS "
+            "status indicators, device C-codes and revenue codes do not apply")
+
+
+def _professional_lines(frame: pl.DataFrame) -> int:
+    """How many lines come from professional-fee sheets (0 when the frame does not say)."""
+    if "sheet_kind" not in frame.columns:
+        return 0
+    return int((frame.get_column("sheet_kind") == "professional_fee").sum())
 
 
 SCOPE_LABELS = {"chargemaster": "chargemaster", "pairing": "procedure's pairing links", "claim": "claim"}

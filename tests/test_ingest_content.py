@@ -1,0 +1,237 @@
+"""Reading by content: roles, header rows, sheet kinds and code types from what the cells hold.
+
+Every file here is written the way an export would be (real xlsx / csv), then read through the public API.
+The data are invented but shaped like the hospital exports in ../shared/data: the patterns, not the files.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_cli, write_text, write_xlsx
+
+from auditor.audit import AuditRequest, run_audit
+from auditor.ingest import IngestOptions, read_inputs
+from auditor.ingest.reader import SheetChoice
+
+# Real CPT/HCPCS codes and item numbers of the usual shapes.
+LINES = [
+    ("27011001", "HC APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", "1250.00"),
+    ("27011002", "HC APLIGRAF PER SQ CM", "0636", "Q4101", "137.50"),
+    ("27011003", "HC SCS GENERATOR INSERTION", "0360", "63685", "15800.00"),
+    ("27011004", "HC NEUROSTIM GEN RECHARGEABLE", "0278", "C1820", "61000.00"),
+    ("27011005", "HC NEUROSTIM LEAD", "0278", "C1778", "5088.90"),
+    ("27011006", "HC KNEE ARTHROSCOPY MENISCECTOMY", "0360", "29881", "9800.00"),
+    ("27011007", "HC OFFICE VISIT LEVEL 3", "0510", "99213", "210.00"),
+    ("27011008", "HC CT HEAD W/O CONTRAST", "0350", "70450", "1830.00"),
+    ("27011009", "HC MRI BRAIN W/O CONTRAST", "0610", "70551", "3120.00"),
+    ("27011010", "HC VENIPUNCTURE", "0300", "36415", "25.00"),
+    ("27011011", "HC BASIC METABOLIC PANEL", "0301", "80048", "145.00"),
+    ("27011012", "HC CBC W/AUTO DIFF", "0305", "85025", "98.00"),
+    ("27011013", "HC XR CHEST 2 VIEWS", "0320", "71046", "410.00"),
+    ("27011014", "HC ECG 12 LEAD", "0730", "93005", "260.00"),
+    ("27011015", "HC IV INFUSION 1ST HR", "0260", "96365", "690.00"),
+    ("27011016", "HC ONDANSETRON 1 MG INJ", "0636", "J2405", "12.40"),
+    ("27011017", "HC ULTRASOUND ABDOMEN COMPLETE", "0402", "76700", "980.00"),
+    ("27011018", "HC COLONOSCOPY DIAGNOSTIC", "0750", "45378", "4100.00"),
+    ("27011019", "HC CATARACT REMOVAL W/IOL", "0360", "66984", "8200.00"),
+    ("27011020", "HC PHYSICAL THERAPY EVAL LOW", "0424", "97161", "320.00"),
+]
+
+
+def _rows(header, order=(0, 1, 2, 3, 4)):
+    body = [[line[i] for i in order] for line in LINES]
+    return ([[header[i] for i in order]] if header else []) + body
+
+
+def _sheet(ing, name=None):
+    sheets = ing.files[0].sheets
+    return next(s for s in sheets if name is None or s.name == name)
+
+
+def test_unfamiliar_headers_are_read_from_content(tmp_path):
+    """Headers no synonym list holds: each role still lands on its column, with its evidence."""
+    path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": _rows(["Line Key", "Text", "Ctr", "Proc (AMA)", "Jan 2019"])})
+    sheet = _sheet(read_inputs([path]))
+    assert sheet.column_index == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
+    assert sheet.evidence["cpt"]["header"] == "none"
+    assert "CPT/HCPCS-shaped" in sheet.evidence["cpt"]["content"]
+
+
+def test_item_numbers_under_a_procedure_code_header_are_not_cpt(tmp_path):
+    """'Procedure Code' holding 12100000-style item numbers: the real CPT column is the one with codes."""
+    header = ["Procedure Code", "Description", "Rev", "HCPCS/CPT 2019", "Charges"]
+    rows = [header] + [[f"121{i:05d}", d, r, c, p] for i, (_, d, r, c, p) in enumerate(LINES)]
+    ing = read_inputs([write_text(tmp_path / "proc.csv", rows)])
+    sheet = _sheet(ing)
+    assert sheet.column_index["cpt"] == 4 and sheet.column_index["charge_code"] == 1
+    assert ing.frame.get_column("code").to_list()[:3] == ["15271", "Q4101", "63685"]
+
+
+def test_headerless_csv_reads_every_row(tmp_path):
+    """Description, code and price from line 1: no header row, every line audited, none lost."""
+    rows = [[d, c, p] for _, d, _, c, p in LINES]
+    path = write_text(tmp_path / "bare.csv", rows)
+    ing = read_inputs([path])
+    sheet = _sheet(ing)
+    assert sheet.header_row == 0
+    assert sheet.column_index == {"description": 1, "cpt": 2, "price": 3}
+    assert sheet.rows_read == sheet.rows_audited == len(LINES) and sheet.skipped == []
+    assert ing.frame.get_column("row").to_list() == list(range(1, len(LINES) + 1))
+
+
+def test_no_header_flag_and_columns_by_letter(tmp_path):
+    """--no-header with --column description=B: line 1 is data even when it could pass for a header."""
+    rows = [["Item", "Service", "Amount"]] + [[c, d, p] for c, d, _, _, p in LINES]
+    path = write_text(tmp_path / "flag.csv", rows)
+    doc = json.loads(run_cli("inspect", "--json", "--no-header", "--column", "description=B", str(path)).stdout)
+    sheet = doc["files"][0]["sheets"][0]
+    assert sheet["header_row"] == 0 and sheet["column_index"]["description"] == 2
+    assert sheet["rows_read"] == len(LINES) + 1
+
+
+def test_code_type_column_routes_ndc_drg_and_local_codes(tmp_path):
+    """A `Code Type` column: CPT/HCPCS are audited, NDC goes to the NDC field, DRG and local codes are kept aside."""
+    rows = [["Charge Code", "Description", "Code", "Code Type", "Price"],
+            ["1001", "HC APLIGRAF PER SQ CM", "Q4101", "HCPCS", "137.50"],
+            ["1002", "HC OFFICE VISIT LEVEL 3", "99213", "CPT", "210.00"],
+            ["1003", "BUPIVACAINE 0.5% 30 ML VIAL", "0409-1162-02", "NDC", "37.50"],
+            ["1004", "MAJOR JOINT REPLACEMENT", "470", "MS-DRG", "48000.00"],
+            ["1005", "HC WORKERS COMP REPORT", "0130C", "LOCAL", "45.00"]]
+    ing = read_inputs([write_xlsx(tmp_path / "typed.xlsx", {"CDM": rows})])
+    got = ing.frame.select("charge_code", "code", "code_type", "other_code", "ndc").rows()
+    assert got == [("1001", "Q4101", "HCPCS", None, None), ("1002", "99213", "CPT", None, None),
+                   ("1003", None, "NDC", "0409-1162-02", "0409-1162-02"), ("1004", None, "MS-DRG", "470", None),
+                   ("1005", None, "LOCAL", "0130C", None)]
+    assert _sheet(ing).code_types == {"HCPCS": 1, "CPT": 1, "NDC": 1, "MS-DRG": 1, "LOCAL": 1}
+
+
+def test_shapes_without_a_code_type_column(tmp_path):
+    """NDCs in the HCPCS column stay whole (no 'modifiers'); Medi-Cal Z codes are local; 0001A is CPT."""
+    rows = [["Charge Code", "Description", "CPT/HCPCS", "Price"],
+            ["2001", "SOD CHLORIDE 0.9% 10 ML", "00409488810", "4.00"],
+            ["2002", "SMZ/TMP 200-40 MG SUSP", "Z7610", "15.00"],
+            ["2003", "COVID VACCINE ADMIN 1ST DOSE", "0001A", "40.00"],
+            ["2004", "HC LEAD", "C1778-RT", "5000.00"]]
+    ing = read_inputs([write_xlsx(tmp_path / "shapes.xlsx", {"CDM": rows})])
+    got = ing.frame.select("code", "code_type", "ndc", "modifiers").rows()
+    assert got == [(None, "NDC", "00409488810", None), (None, "LOCAL", None, None), ("0001A", "CPT", None, None),
+                   ("C1778", "HCPCS", None, "RT")]
+
+
+def test_price_type_sheets_are_audited_once(tmp_path):
+    """Gross charges and discounted cash prices on two sheets: one chargemaster, one price view linked to it."""
+    gross = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Gross Charge"])
+    cash = [["Charge Code", "Description", "Revenue Code", "CPT", "Discounted Cash Price"]] + [
+        [c, d, r, k, f"{float(p) * 0.6:.2f}"] for c, d, r, k, p in LINES]
+    path = write_xlsx(tmp_path / "two.xlsx", {"Gross Charges": gross, "Cash Prices": cash})
+    ing = read_inputs([path])
+    main, view = _sheet(ing, "Gross Charges"), _sheet(ing, "Cash Prices")
+    assert (main.kind, view.kind, view.linked_to) == ("cdm", "price_view", "Gross Charges")
+    assert view.rows_audited == 0 and view.rows_skipped == len(LINES)
+    assert "price view of sheet 'Gross Charges'" in view.skipped[0]["reason"]
+    assert ing.frame.height == len(LINES)
+    result = run_audit([path], AuditRequest())
+    assert not [f for f in result.findings if f.edit == "PR003"]  # no charge code is "used twice"
+
+
+def test_separate_facilities_are_not_price_views(tmp_path):
+    """One sheet per hospital of a system, same items: each is its own chargemaster."""
+    def facility(name):
+        return [["Hospital", "Service Description", "Price"]] + [[name, d, p] for _, d, _, _, p in LINES]
+    path = write_xlsx(tmp_path / "system.xlsx", {"North": facility("North Hospital"),
+                                                 "South": facility("South Hospital")})
+    ing = read_inputs([path])
+    assert [(s.kind, s.column_index) for s in ing.files[0].sheets] == [
+        ("cdm", {"description": 2, "price": 3}), ("cdm", {"description": 2, "price": 3})]
+    assert ing.frame.height == 2 * len(LINES)
+
+
+def test_sheet_kinds_from_names_and_content(tmp_path):
+    """Professional fees, removed items, a form and a pharmacy tab are told apart; only live lines are audited."""
+    cdm = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Price"])
+    pro = [["CPT Code", "Procedure Description", "Unit Charge"]] + [[k, f"PR {d[3:]}", p] for _, d, _, k, p in LINES]
+    removed = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Price"])[:4]
+    form = [["Hospital Name: Community Hospital", ""], ["Evaluation & Management Services", "2018 CPT Code"],
+            ["Emergency Room Visit, Level 2", "99282"], ["Outpatient Visit, established", "99213"]]
+    drugs = [["Charge Code", "Drug", "Price"]] + [[f"47{i:06d}", f"{n} {s} MG TAB", "4.00"] for i, (n, s) in
+                                                  enumerate([("ACETAMINOPHEN", 325), ("IBUPROFEN", 400),
+                                                             ("ZOLPIDEM", 5), ("ONDANSETRON", 4), ("APIXABAN", 5),
+                                                             ("LISINOPRIL", 10)])]
+    path = write_xlsx(tmp_path / "kinds.xlsx", {"CDM": cdm, "Pro Fees": pro, "Deleted Items": removed,
+                                                "AB 1045 Form": form, "Pharmacy": drugs})
+    ing = read_inputs([path])
+    kinds = {s.name: s.kind for s in ing.files[0].sheets}
+    assert kinds == {"CDM": "cdm", "Pro Fees": "professional_fee", "Deleted Items": "removed",
+                     "AB 1045 Form": "summary", "Pharmacy": "pharmacy"}
+    removed_sheet = _sheet(ing, "Deleted Items")
+    assert removed_sheet.rows_audited == 0 and "removed or inactive" in removed_sheet.skipped[0]["reason"]
+    assert set(ing.frame.get_column("sheet").unique()) == {"CDM", "Pro Fees", "Pharmacy"}
+
+
+def test_hospital_outpatient_edits_skip_professional_fee_lines(tmp_path):
+    """A neurostimulator procedure on a pro-fee sheet is no device-pairing error; on the CDM sheet it is."""
+    cdm = [["Charge Code", "Description", "Revenue Code", "CPT", "Price"],
+           ["1", "HC SCS GENERATOR INSERTION", "0360", "63685", "15800.00"],
+           ["2", "HC OFFICE VISIT", "0510", "99213", "210.00"]]
+    pro = [["CPT Code", "Procedure Description", "Unit Charge"], ["63685", "PR SCS GENERATOR INSERTION", "1400.00"],
+           ["99213", "PR OFFICE VISIT", "120.00"], ["36415", "PR VENIPUNCTURE", "10.00"]]
+    path = write_xlsx(tmp_path / "mixed.xlsx", {"CDM": cdm, "Physician Fees": pro})
+    result = run_audit([path], AuditRequest())
+    ns001 = [(f.sheet, f.code) for f in result.findings if f.edit == "NS001"]
+    assert ns001 == [("CDM", "63685")]
+    note = next(s for s in result.summaries() if s.code == "NS001").note
+    assert "not applied to 3 professional-fee lines" in note
+
+
+def test_printed_report_with_page_headers_and_rules(tmp_path):
+    """A report pasted into a sheet: title block, header repeated per page, dashed rules. Data rows all kept."""
+    header = ["CHARGE CODE", "DESCRIPTION", "REV", "CPT", "PRICE"]
+    rule = ["--------", "------------", "----", "-----", "-------"]
+    rows = [["COMMUNITY HOSPITAL"], ["CHARGE MASTER LISTING  PAGE 1"], [], header, rule]
+    for i, line in enumerate(LINES):
+        if i == 10:
+            rows += [[], ["COMMUNITY HOSPITAL"], ["CHARGE MASTER LISTING  PAGE 2"], header, rule]
+        rows.append(list(line))
+    ing = read_inputs([write_xlsx(tmp_path / "printed.xlsx", {"Report": rows}, origin=(0, 1))])
+    sheet = _sheet(ing)
+    assert sheet.header_row == 4 and sheet.column_index["charge_code"] == 2
+    assert ing.frame.height == len(LINES)
+    reasons = {s["reason"] for s in sheet.skipped}
+    assert "repeated header row" in reasons and "a rule line (dashes), not data" in reasons
+
+
+def test_description_and_price_list_runs_the_description_edits_only(tmp_path):
+    """No codes at all: read, audited, and every edit that needs a code says it could not run."""
+    rows = [["Charge Description", "Price"]] + [[d, p] for _, d, _, _, p in LINES]
+    path = write_text(tmp_path / "prices.csv", rows)
+    result = run_audit([path], AuditRequest())
+    assert result.chargemaster.frame.height == len(LINES)
+    statuses = {s.code: (s.status, s.note) for s in result.summaries()}
+    assert statuses["CV001"] == ("not-evaluable", "not evaluable: no CPT/HCPCS column")
+    assert statuses["NS004"][0] == "not-evaluable"
+
+
+def test_per_sheet_choices_win_over_detection(tmp_path):
+    """A sheet's own header row (0: none) and kind, given in the options, override what detection found."""
+    body = [[c, d, p] for c, d, _, _, p in LINES]
+    path = write_xlsx(tmp_path / "choices.xlsx", {"A": body, "B": _rows(["Charge Code", "Description", "Rev",
+                                                                         "CPT", "Price"])})
+    options = IngestOptions(per_sheet={"A": SheetChoice(header_row=0, kind="pharmacy"),
+                                       "B": SheetChoice(kind="summary")})
+    ing = read_inputs([path], options)
+    a, b = _sheet(ing, "A"), _sheet(ing, "B")
+    assert (a.header_row, a.kind, a.rows_audited) == (0, "pharmacy", len(LINES))
+    assert (b.kind, b.kind_reason, b.rows_audited) == ("summary", "set by the user", 0)
+    with pytest.raises(Exception, match="no sheet named 'C'"):
+        read_inputs([path], IngestOptions(per_sheet={"C": SheetChoice(kind="cdm")}))
+
+
+def test_inspect_shows_evidence_and_kind(tmp_path):
+    """`inspect` says, per role, the column, the content evidence and whether the header matched."""
+    path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": _rows(["Line Key", "Text", "Ctr", "Proc (AMA)", "Jan 2019"])})
+    out = run_cli("inspect", str(path)).stdout
+    assert "sheet 'CDM': cdm, header on row 1" in out
+    assert "cpt           <- 'Proc (AMA)'  (column 4; content: 100% CPT/HCPCS-shaped" in out
+    assert "header: none)" in out
