@@ -63,10 +63,11 @@ def phases(path: Path) -> list[tuple[str, float]]:
     frame = step("rename c0..cN", lambda: frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}))
     first_row, first_col = offsets.get(reader.sheet_names[0], (1, 0))
     raw = RawSheet(reader.sheet_names[0], frame, first_row, first_col)
-    head_rows = step("head(40).rows()", lambda: frame.head(40).rows())
-    match = step("header detection", lambda: rd._locate_header(str(path), raw, head_rows, opts))
+    match = step("header and roles (content profile of a sample)", lambda: rd._locate_header(str(path), raw, frame,
+                                                                                               opts))
     apply_overrides(match, opts.overrides, opts.kind)
-    nonblank = step("_nonblank (strip+len on every column)", lambda: rd._nonblank(frame))
+    filled = step("filled cells per row (strip+len on every column)", lambda: rd._filled_cells(frame))
+    nonblank = filled > 0
     start = match.index + 1
 
     def slice_filter():
@@ -81,6 +82,7 @@ def phases(path: Path) -> list[tuple[str, float]]:
     )
     header_norm = [rd.norm_header(h) for h in match.headers]
     repeated = step("_repeated_header", lambda: rd._repeated_header(data, match, header_norm))
+    step("_rule_lines", lambda: rd._rule_lines(data.drop("_row")))
 
     def classify():
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in rd._KEY_FIELDS])
@@ -114,8 +116,7 @@ def canonical_columns(path: Path, runs: int) -> list[tuple[str, float]]:
     from auditor.ingest.excel import read_excel
 
     raw = read_excel(path, "xlsx")[0]
-    head_rows = raw.frame.head(40).rows()
-    match = rd._locate_header(str(path), raw, head_rows, rd.IngestOptions())
+    match = rd._locate_header(str(path), raw, raw.frame, rd.IngestOptions())
     start = match.index + 1
     data = raw.frame.slice(start).with_columns(
         pl.int_range(raw.first_row + start, raw.first_row + raw.frame.height, dtype=pl.Int64).alias("_row")

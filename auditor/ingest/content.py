@@ -9,9 +9,8 @@ import polars as pl
 from auditor.ingest import shapes as sh
 
 # Per-cell flags computed once per sheet sample; a profile is their mean over a run of rows.
-_FLAGS = ("code", "cpt", "lvl2", "known", "local", "ndc", "rev", "rev_text", "money", "decimal", "dollar",
-          "integer", "date", "text", "lettered", "code_like", "modifier", "setting", "status", "code_type",
-          "drg", "drug", "rule")
+_FLAGS = ("code", "cpt", "lvl2", "known", "ndc", "rev", "rev_text", "money", "decimal", "dollar",
+          "integer", "date", "text", "lettered", "code_like", "modifier", "setting", "status", "code_type")
 
 
 @dataclass
@@ -45,9 +44,11 @@ class ColumnProfile:
 def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
     """One boolean column per (column, shape), a cleaned value, its length and its integer value."""
     known = sh.known_codes()
+    # Clean each cell once; every flag then reads the cleaned column.
+    frame = frame.select([sh.clean(c).alias(c) for c in frame.columns])
     exprs: list[pl.Expr] = []
     for c in frame.columns:
-        v = sh.clean(c)
+        v = pl.col(c)
         base = v.str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1)
         code = v.str.contains(sh.CODE_WITH_MODS)
         lettered = v.str.contains(r"[A-Z]{2}")
@@ -56,7 +57,6 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
             "cpt": code & v.str.contains(r"^\d"),
             "lvl2": code & v.str.contains(r"^[A-V]"),
             "known": code & v.str.contains(r"^\d") & base.is_in(known.implode()),
-            "local": v.str.contains(sh.LOCAL),
             "ndc": v.str.contains(sh.NDC),
             "rev": v.str.contains(sh.REVENUE),
             "rev_text": v.str.contains(sh.REVENUE_IN_TEXT) & lettered,
@@ -72,9 +72,6 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
             "setting": v.is_in(sh.SETTING_LABELS),
             "status": v.is_in(sh.STATUS_LABELS),
             "code_type": v.is_in(list(sh.CODE_TYPES)),
-            "drg": v.str.contains(sh.DRG),
-            "drug": v.str.contains(sh.DRUG),
-            "rule": v.str.contains(sh.RULE_LINE),
         }
         exprs.append(v.alias(f"{c}|v"))
         exprs.append(v.str.len_chars().alias(f"{c}|len"))

@@ -60,7 +60,8 @@ class TableKind:
 _PRICE_EXCLUDE = ("DISCOUNT", "DISCOUNTED", "CASH", "SELF", "NEGOTIATED", "MIN", "MAX", "MINIMUM", "MAXIMUM",
                   "PERCENT", "PERCENTAGE", "ALGORITHM", "PERCENTILE", "MEDIAN", "COUNT", "TOTAL", "AVE", "AVG",
                   "AVERAGE", "ESTIMATED", "LAB", "DIFFERENCE", "CHANGE", "INCREASE", "DECREASE", "VARIANCE", "COST",
-                  "AWP", "NAME", "GROUP", "METHODOLOGY", "CASES", "VISITS", "VISIT", "INCREMENT", "RANK")
+                  "AWP", "NAME", "GROUP", "METHODOLOGY", "CASES", "VISITS", "VISIT", "INCREMENT", "RANK",
+                  "CATEGORY", "CLASS", "TIER", "LEVEL", "FLAG")
 
 CHARGEMASTER = TableKind(
     name="chargemaster",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from auditor.ingest.fields import TableKind, norm_header
 
 SCAN_ROWS = 30  # where a header may be
 PROBE_ROWS = 250  # data rows read to judge a header candidate
+SAMPLE_HEAD, SAMPLE_TAIL = 700, 200  # rows profiled for the final mapping: the start and the end of a sheet
 EXACT = 1.0
 HINT = 0.7
 PREFER_BONUS = 0.05
@@ -53,6 +55,7 @@ class HeaderMatch:
     evidence: dict[str, RoleEvidence] = field(default_factory=dict)
     profiles: dict[int, ColumnProfile] = field(default_factory=dict, repr=False)
     fit: float = 0.0  # total evidence, used to compare header candidates
+    flags: pl.DataFrame | None = field(default=None, repr=False)  # cell flags of the sheet's sample rows
 
     @property
     def headerless(self) -> bool:
@@ -80,6 +83,7 @@ def column_letter(index: int) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def field_score(header: str, spec) -> float:
     """How well one normalised header names a field: 1.0 exact alias, ~0.7 by a whole-word hint, else 0."""
     if not header:
@@ -245,9 +249,11 @@ def locate(frame: pl.DataFrame, kind: TableKind, header_row: int | None = None,
     by_content = bool(kind.extra.get("by_content"))
     if header_row is not None or no_header:
         return _forced(frame, kind, header_row, by_content)
-    head = frame.head(SCAN_ROWS + PROBE_ROWS)
-    rows = [_cells(r) for r in head.head(SCAN_ROWS + 1).rows()]
-    flags = cell_flags(head) if by_content else None
+    rows = [_cells(r) for r in frame.head(SCAN_ROWS + 1).rows()]
+    # One pass of cell flags serves the header search (the first rows) and the final mapping (head and tail).
+    sample = sample_rows(frame, 0, head=SAMPLE_HEAD, tail=SAMPLE_TAIL) if by_content else None
+    sampled = cell_flags(sample) if sample is not None else None
+    flags = sampled.head(SCAN_ROWS + PROBE_ROWS) if sampled is not None else None
     cols = list(frame.columns)
     overall = profile(flags, cols) if flags is not None else {}
     overall_by_index = {i: overall[c] for i, c in enumerate(cols)} if overall else {}
@@ -258,7 +264,7 @@ def locate(frame: pl.DataFrame, kind: TableKind, header_row: int | None = None,
         m = map_columns(texts, kind, profs)
         if not qualifies(m, kind):
             continue
-        m.index, m.span = last, span
+        m.index, m.span, m.flags = last, span, sampled
         total = (m.fit + (0.4 * _atypical(texts, profs or {}) if by_content else 0.0) + 1.5 * bool(m.cms_codes)
                  - 0.02 * last)  # of two equal headers (a report's page headers) the first is the table's
         # A joined header must beat the single row clearly, or the second row is data.
@@ -351,7 +357,10 @@ def refine(frame: pl.DataFrame, match: HeaderMatch, kind: TableKind) -> HeaderMa
     if not kind.extra.get("by_content"):
         return match
     cols = list(frame.columns)
-    got = profile(cell_flags(sample_rows(frame, match.index + 1)), cols, header=match.headers)
+    if match.flags is not None:
+        got = profile(match.flags, cols, match.index + 1, header=match.headers)
+    else:
+        got = profile(cell_flags(sample_rows(frame, match.index + 1)), cols, header=match.headers)
     again = map_columns(match.headers, kind, {i: got[c] for i, c in enumerate(cols)})
     again.index, again.span, again.fit = match.index, match.span, match.fit
     return again if qualifies(again, kind) else match

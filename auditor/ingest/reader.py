@@ -278,12 +278,15 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     if row_numbers is not None:
         frame = frame.drop("_row")
     match = _locate_header(path, raw, frame, options)
-    nonblank = _nonblank(frame)
     if match is None:
-        return None, _no_table(raw, nonblank)
+        return None, _no_table(raw, _filled_cells(frame) > 0)
     # An override naming a header this sheet lacks is fine while another sheet has it; read_file
     # refuses only overrides that match no sheet at all.
     absent = apply_overrides(match, options.overrides, kind, raw.first_col)
+    header_norm = [norm_header(h) for h in match.headers]
+    marks = _row_marks(frame, match, header_norm)
+    filled = marks.get_column("filled")
+    nonblank = filled > 0
     start = match.index + 1
     numbers = (row_numbers.slice(start).cast(pl.Int64) if row_numbers is not None
                else pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64))
@@ -292,15 +295,15 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     shifted = None
     if raw.delimited:
         data, shifted = mend_shifted(data, match, raw.delimiter)
-    header_norm = [norm_header(h) for h in match.headers]
-    repeated = _repeated_header(data, match, header_norm)
-    rule = _rule_lines(data.select(frame.columns))
+    maybe = marks.slice(start).filter(nonblank.slice(start))
+    repeated = _confirm(data, maybe.get_column("repeat"), lambda part: _repeated_header(part, match, header_norm))
+    rule = _confirm(data, maybe.get_column("rule"), lambda part: _rule_lines(part.select(frame.columns)))
     if kind is CHARGEMASTER:
         canon = _canonical(path, raw.name, data, match)
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS + ("other_code",)])
         missing = "charge code, description, CPT/HCPCS or revenue code"
         # "Total lines: 3" or "End of report" under the charge code column would otherwise pass as a charge code.
-        lone = (pl.lit(_filled_cells(data.select(frame.columns)) == 1) & pl.col("code").is_null()
+        lone = (pl.lit(filled.slice(start).filter(nonblank.slice(start)) == 1) & pl.col("code").is_null()
                 & pl.col("revenue_code").is_null() & pl.col("price").is_null())
     else:
         canon = kind.extra.get("project", _generic)(path, raw.name, data, match, kind)
@@ -397,19 +400,32 @@ def _locate_header(path: str, raw: RawSheet, frame: pl.DataFrame, options: Inges
     return refine(frame, found, options.kind) if found is not None else None
 
 
-def _nonblank(frame: pl.DataFrame) -> pl.Series:
-    """True for rows with at least one non-blank cell."""
-    return frame.select(
-        pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in frame.columns])
-    ).to_series()
+def _row_marks(frame: pl.DataFrame, match: HeaderMatch, header_norm: list[str]) -> pl.DataFrame:
+    """One pass over every row: filled cells, and cheap hints of a rule line or a repeated header."""
+    filled = pl.sum_horizontal([(pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
+                                for c in frame.columns])
+    rule = pl.any_horizontal([pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in frame.columns])
+    cols = [i for cols in match.mapping.values() for i in cols if header_norm[i]][:4]
+    # Only rows whose cells contain a header word can repeat the header.
+    repeat = (pl.any_horizontal([pl.col(f"c{i}").str.to_uppercase().str.contains(header_norm[i].split()[0],
+                                                                                 literal=True).fill_null(False)
+                                 for i in cols]) if cols else pl.lit(False))
+    return frame.select(filled.alias("filled"), rule.alias("rule"), repeat.alias("repeat"))
+
+
+def _confirm(data: pl.DataFrame, maybe: pl.Series, check) -> pl.Series:
+    """Run an exact row check only on the rows a cheap hint marked; False elsewhere."""
+    out = pl.Series([False] * data.height, dtype=pl.Boolean)
+    if not maybe.any():
+        return out
+    return out.scatter(maybe.arg_true(), check(data.filter(maybe)))
 
 
 def _rule_lines(frame: pl.DataFrame) -> pl.Series:
     """Rows whose every filled cell is a rule of dashes or equals signs (printed reports pasted into a sheet)."""
     filled = [pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in frame.columns]
     rule = [pl.col(c).str.contains(RULE_LINE).fill_null(False) for c in frame.columns]
-    return frame.select(
-        pl.any_horizontal(rule) & (pl.sum_horizontal(filled) == pl.sum_horizontal(rule))).to_series()
+    return frame.select(pl.any_horizontal(rule) & (pl.sum_horizontal(filled) == pl.sum_horizontal(rule))).to_series()
 
 
 def _filled_cells(frame: pl.DataFrame) -> pl.Series:
@@ -424,15 +440,10 @@ def _repeated_header(data: pl.DataFrame, match: HeaderMatch, header_norm: list[s
     """Rows that repeat the header text (page breaks in exported reports)."""
     cols = [i for cols in match.mapping.values() for i in cols if header_norm[i]][:4]
     if not cols:
-        return pl.Series([False] * data.height)
-    # Cheap literal prefilter first: only rows whose cells contain a header word can repeat the header.
-    words = [header_norm[i].split()[0] for i in cols]
-    maybe = pl.any_horizontal([pl.col(f"c{i}").str.to_uppercase().str.contains(w, literal=True).fill_null(False)
-                               for i, w in zip(cols, words)])
+        return pl.Series([False] * data.height, dtype=pl.Boolean)
     hits = [(pl.col(f"c{i}").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars()
              == header_norm[i]).fill_null(False).cast(pl.Int8) for i in cols]
-    full = pl.sum_horizontal(hits) >= max(2, len(cols) // 2 + 1)
-    return data.select(pl.when(maybe).then(full).otherwise(False)).to_series()
+    return data.select(pl.sum_horizontal(hits) >= max(2, len(cols) // 2 + 1)).to_series()
 
 
 def _col(match: HeaderMatch, name: str) -> str | None:
