@@ -102,6 +102,8 @@ def _charge_code(p: ColumnProfile) -> Content:
         support *= 0.4  # integers of every length are amounts, not item numbers
     if p.share("ndc") > 0.8:
         support *= 0.5
+    if p.share("rev") > 0.9 and p.share("lettered") == 0:
+        support *= 0.5  # 0111, 0120, 0278 ...: revenue codes, not item numbers
     plausible = code_like * (1.0 - p.share("decimal"))
     return Content(support, plausible, f"{_pct(code_like)} item-number-shaped, {_pct(p.ratio)} distinct")
 

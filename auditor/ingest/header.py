@@ -12,6 +12,7 @@ from auditor.ingest.assign import best_assignment
 from auditor.ingest.content import ColumnProfile, cell_flags, profile, sample_rows
 from auditor.ingest.evidence import Content, content_evidence
 from auditor.ingest.fields import TableKind, norm_header
+from auditor.ingest.shapes import RULE_LINE
 
 SCAN_ROWS = 30  # where a header may be
 PROBE_ROWS = 250  # data rows read to judge a header candidate
@@ -29,6 +30,7 @@ OTHER_WORDS = frozenset({"METHODOLOGY", "PAYER", "PLAN", "ALGORITHM", "RANK", "C
                          "DISCOUNT", "DISCHARGES", "ENCOUNTERS", "VOLUME", "WEIGHT", "LOS"})
 SIBLINGS = {"cpt": "hcpcs", "hcpcs": "cpt", "effective_from": "effective_to", "effective_to": "effective_from"}
 _VALUE = re.compile(r"^[\$\(\-]?\s*\d[\d,\.\-/ ]*\)?$|^(?:\d{4}[0-9FTUMA]|[A-V]\d{4})\b")
+_RULE = re.compile(RULE_LINE)
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 
 
@@ -230,8 +232,8 @@ def _atypical(cells: list[str], profiles: dict[int, ColumnProfile]) -> float:
     odd = 0
     for i, c in filled:
         p = profiles.get(i)
-        if p is None or p.n == 0:
-            odd += 1  # a label over an empty column
+        if p is None or p.n <= 3 or p.fill < 0.05:
+            odd += 1  # a label over an (almost) empty column: the few values there may be the labels themselves
             continue
         lettered = sum(ch.isalpha() for ch in c) >= 2
         if lettered and p.share("lettered") < 0.5:
@@ -304,6 +306,8 @@ def _candidates(rows: list[list[str]], kind: TableKind, overall: dict[int, Colum
 
 def _label_line(cells: list[str], kind: TableKind, overall: dict[int, ColumnProfile] | None) -> bool:
     """Whether a row reads as header labels (the second line of a split header), not as a data row."""
+    if all(_RULE.match(c) for c in cells if c):
+        return False  # the dashes under a printed report's header
     if overall is not None and _atypical(cells, overall) >= 0.5:
         return True
     # Header words tell only on a line with no value in it: a CMS file's data rows say 'RC' and 'HCPCS'
