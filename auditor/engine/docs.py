@@ -7,6 +7,8 @@ import yaml
 from auditor.engine.catalog import Edit, EditSet
 from auditor.engine.needs import label, needed_fields
 
+FACILITY_ONLY = "hospital outpatient rule: not applied to lines of professional-fee sheets"
+
 
 def needs_text(edit: Edit) -> str:
     """'CPT/HCPCS, description' (the chargemaster columns the edit needs), or 'none'."""
@@ -32,6 +34,7 @@ def explain_text(edit: Edit) -> str:
         f"  basis: {'verified' if edit.verified else 'inferred (rests on facts not confirmed in a CMS source)'}",
         *([f"  needs columns: {needs_text(edit)} (a chargemaster without them reports it not-evaluable)"]
           if "chargemaster" in edit.scopes else []),
+        *([f"  {FACILITY_ONLY}"] if "professional" not in edit.settings else []),
         "", "What it does:", f"  {edit.what}", "", "Why it matters:", f"  {edit.why}", "", "How to fix:", f"  {edit.fix}",
         "", "References:",
     ]
@@ -56,7 +59,9 @@ def render_markdown(edits: EditSet) -> str:
     for e in edits.edits:
         out += ["", f"## {e.code}", "", f"**{e.name}** — {e.family}, {e.category}, default severity {e.severity}, "
                 f"in force {e.period()}, applies to {', '.join(e.scopes)} (check `{e.check}`)."
-                + (f" Needs the chargemaster columns: {needs_text(e)}." if "chargemaster" in e.scopes else ""), "",
+                + (f" Needs the chargemaster columns: {needs_text(e)}." if "chargemaster" in e.scopes else "")
+                + (f" {FACILITY_ONLY[0].upper()}{FACILITY_ONLY[1:]}." if "professional" not in e.settings else ""),
+                "",
                 f"**What it does.** {e.what}", "", f"**Why it matters.** {e.why}", "", f"**How to fix.** {e.fix}", "",
                 "**References.**", ""]
         out += [f"- {r.url} — {'verified' if r.verified else 'inferred'}{': ' + r.note if r.note else ''}"
