@@ -202,30 +202,70 @@ def test_page_flow_review_correction_and_saved_profile(client, home):
     assert r.status_code == 303
     assert wait_for(client, run_id)["status"] == "done"
     saved = home / "profiles" / "Mercy-CDM.toml"
-    assert saved.is_file() and 'narrative = "Department"' in saved.read_text()
+    # The choices are the sheet's own: a workbook's sheet keeps its name from quarter to quarter.
+    assert saved.is_file() and '[sheet."CDM".columns]\nnarrative = "Department"' in saved.read_text()
     assert '<option value="Mercy-CDM">' in client.get("/").text
     r = client.post("/audits", files=sample_files(pairing=None), follow_redirects=False,
                     data={"csrf_token": token, "as_of": AS_OF, "profile": "Mercy-CDM"})
     second = wait_for(client, r.headers["location"].rsplit("/", 1)[1])
     assert second["status"] == "done" and second["options"]["profile"] == "Mercy-CDM"
-    assert second["options"]["columns"]["narrative"] == "Department"
+    assert second["options"]["sheets"]["CDM"]["columns"]["narrative"] == "Department"
+    doc = client.get(second["links"]["findings"]).json()
+    assert doc["run"]["inputs"][0]["sheets"][0]["columns"]["narrative"] == "Department"
+
+
+GUESS_ROWS = [("99213", "HC OFFICE VISIT EST", "125.00", "98.00"), ("71046", "HC XR CHEST 2V", "210.00", "160.00"),
+              ("85025", "HC CBC", "45.00", "30.00"), ("80048", "HC BMP", "60.00", "41.00"),
+              ("93005", "HC ECG", "130.00", "90.00"), ("36415", "HC VENIPUNCTURE", "18.00", "11.00")]
 
 
 def test_page_stops_for_review_when_detection_is_unsure(client):
-    csv = b"Hospital Charge Code,Item Description Text,CPT,Price\n100,HC OFFICE VISIT,99213,120.00\n"
+    csv = ("Svc,Label,Gross,Net\n" + "".join(",".join(r) + "\n" for r in GUESS_ROWS)).encode()
     r = client.post("/audits", files=[("files", ("guess.csv", csv))], follow_redirects=False,
                     data={"csrf_token": csrf(client), "as_of": AS_OF})
     body = wait_for(client, r.headers["location"].rsplit("/", 1)[1])
     assert body["status"] == "review" and body["options"]["review"] == "auto"
-    assert any("charge code taken from column 'Hospital Charge Code' by a partial match" in why
-               for why in body["review"]["reasons"]), body["review"]["reasons"]
+    reasons = body["review"]["reasons"]
+    # Which column, how sure, and the runner-up; what cannot run without a column.
+    guess = re.compile(r"guess\.csv: price from column C “Gross” is a guess \(0\.\d\d\); column D “Net” came second")
+    assert any(guess.fullmatch(why) for why in reasons), reasons
+    assert "guess.csv: no charge code column; edits that need one will be reported as not evaluable" in reasons
+    assert not any("partial match" in why for why in reasons)
     page = client.get(body["links"]["page"]).text
-    assert "Header detection is unsure" in page and "guessed, 0.70" in page
+    assert "Some of the reading is unsure" in page and re.search(r"guess, 0\.\d\d<", page)
     # The API audits straight away unless asked (like the CLI), or stops only when unsure with review=auto.
     api = client.post("/api/audits?wait=true", files=[("files", ("guess.csv", csv))]).json()
     assert api["status"] == "done"
     auto = client.post("/api/audits?wait=true", files=[("files", ("guess.csv", csv))], data={"review": "auto"})
     assert auto.json()["status"] == "review"
+
+
+def test_review_reasons_say_what_is_doubtful_now():
+    from auditor.ingest import IngestOptions, SheetReport
+    from auditor.ingest.reader import SheetChoice
+    from auditor.web.review import sheet_reasons
+
+    exact = {"charge_code": 1.0, "description": 1.0, "cpt": 1.0, "price": 1.0}
+    sure = SheetReport("CDM", 4, columns={k: k for k in exact}, confidence=exact, rows_read=50)
+    assert sheet_reasons("a.xlsx", sure, IngestOptions()) == []
+    # A confidence between 0.75 and 1 was a "partial match" before; it is no doubt now.
+    assert sheet_reasons("a.xlsx", SheetReport("CDM", 4, columns=dict(sure.columns),
+                                               confidence={**exact, "price": 0.75}), IngestOptions()) == []
+    bare = SheetReport("S", 0, columns={"description": "column A", "price": "column C"},
+                       confidence={"description": 0.9, "price": 0.9}, rows_read=12)
+    assert sheet_reasons("b.csv", bare, IngestOptions()) == [
+        "b.csv: read without a header row (every line is data); check the columns",
+        "b.csv: no CPT/HCPCS column; edits that need a code will be reported as not evaluable",
+        "b.csv: no charge code column; edits that need one will be reported as not evaluable"]
+    chosen = IngestOptions(per_sheet={"S": SheetChoice(header_row=0)})
+    assert not any("without a header row" in why for why in sheet_reasons("b.csv", bare, chosen))
+    form = SheetReport("Form", 2, kind="summary", kind_reason="sheet name 'Form' says it is a summary, form or "
+                       "statistics tab", rows_read=40)
+    assert sheet_reasons("a.xlsx, sheet 'Form'", form, IngestOptions()) == [
+        "a.xlsx, sheet 'Form': 40 rows set aside as summary (sheet name 'Form' says it is a summary, form or "
+        "statistics tab); they will not be audited"]
+    assert sheet_reasons("x", form, IngestOptions(per_sheet={"Form": SheetChoice(kind="summary")})) == []
+    assert sheet_reasons("x", SheetReport("Notes", None, rows_read=4), IngestOptions()) == []
 
 
 def test_serve_warns_and_generates_a_token_off_loopback(monkeypatch):
@@ -265,8 +305,10 @@ def test_inputs_are_deleted_after_the_audit_unless_kept(client):
     runs = {r.id: r for r in client.app_state.jobs.store.list()}
     gone, held = runs[first["id"]], runs[kept["id"]]
     assert not (gone.dir / "inputs").exists() and (gone.report_dir / "report.xlsx").is_file()
-    assert sorted(p.name for p in (held.dir / "inputs").iterdir()) == ["input-1.xlsx", "input-2.csv"]
+    stored = sorted(p.relative_to(held.dir / "inputs").as_posix() for p in (held.dir / "inputs").glob("*/*"))
+    assert stored == ["1/chargemaster.xlsx", "2/pairing_table.csv"]
     assert oct(held.dir.stat().st_mode & 0o777) == "0o700"
+    assert oct((held.dir / "inputs" / "1").stat().st_mode & 0o777) == "0o700"
     assert oct(client.app_state.jobs.root.stat().st_mode & 0o777) == "0o700"
 
 
@@ -295,7 +337,11 @@ def test_client_file_names_are_only_labels(client):
     body = r.json()
     assert body["status"] == "done" and body["inputs"][0]["name"] == "cdm.xlsx"
     run = client.app_state.jobs.store.get(body["id"])
-    assert run.inputs[0].path.name == "input-1.xlsx" and run.inputs[0].path.parent == run.dir / "inputs"
+    # Stored under the cleaned name, in a generated folder of its own inside the run's private folder.
+    assert run.inputs[0].path == run.dir / "inputs" / "1" / "cdm.xlsx"
+    two = client.post("/api/audits?wait=true", files=[("files", ("cdm.xlsx", CDM.read_bytes())),
+                                                      ("files", ("cdm.xlsx", CDM.read_bytes()))]).json()
+    assert [i["name"] for i in two["inputs"]] == ["cdm.xlsx", "cdm (2).xlsx"]
 
 
 def test_unknown_runs_files_and_crashes_never_show_a_traceback(home, monkeypatch):
@@ -352,22 +398,108 @@ def test_openapi_docs_and_serve_get():
     assert result.exit_code == 1 and '"error"' in result.output
 
 
+def _review_model(header_row: int = 1) -> dict:
+    """A review of two files: a.xlsx (sheets S and T) and b.csv (headerless), as build_review shapes it."""
+    def cols(pairs):
+        return [{"index": i, "letter": "ABCD"[i], "header": h, "field": f, "cms": False, "duplicate": False}
+                for i, (h, f) in enumerate(pairs)]
+
+    sheet = {"index": 0, "name": "S", "header_row": header_row, "kind": "cdm", "first_row": 1, "last_header_row": 40,
+             "columns": cols([("Code", "charge_code"), ("Desc", "description"), ("UB", ""), ("Dept", "department")])}
+    other = {**sheet, "index": 1, "name": "T", "columns": cols([("Item", "charge_code"), ("Text", "description")])}
+    bare = {"index": 0, "name": "b.csv", "header_row": 0, "kind": "cdm", "first_row": 1, "last_header_row": 12,
+            "columns": cols([("", "description"), ("", "cpt"), ("", "price")])}
+    return {"files": [{"index": 0, "name": "a.xlsx", "sheets": [sheet, other]},
+                      {"index": 1, "name": "b.csv", "sheets": [bare]}]}
+
+
 def test_corrections_rules():
     from auditor.errors import InputError
-    from auditor.web.review import corrections
+    from auditor.ingest.reader import SheetChoice
+    from auditor.web.choices import corrections
 
-    cols = [{"index": i, "header": h, "field": f, "cms": False, "confidence": 1.0}
-            for i, (h, f) in enumerate([("Code", "charge_code"), ("Desc", "description"), ("UB", ""), ("Dept", "department")])]
-    review = {"files": [{"index": 0, "name": "a.xlsx", "sheets": [{"index": 0, "name": "S", "header_row": 1,
-                                                                    "columns": cols}]}]}
-    assert corrections(review, {}) == ({}, {"charge_code": "Code", "description": "Desc", "department": "Dept"})
-    overrides, full = corrections(review, {(0, 0, 2): "revenue_code"})
-    assert overrides == {"revenue_code": "UB"} and full["revenue_code"] == "UB"
-    assert corrections(review, {(0, 0, 3): "narrative"})[0] == {"narrative": "Dept"}
+    review = _review_model()
+    fixed = corrections(review, {}, {})
+    assert fixed.per_sheet == {} and not fixed.reread
+    assert fixed.full["S"] == {"charge_code": "Code", "description": "Desc", "department": "Dept"}
+    assert fixed.full["b.csv"] == {"description": "A", "cpt": "B", "price": "C"}  # letters where there is no header
+    fixed = corrections(review, {(0, 0): {"columns": {2: "revenue_code"}}}, {})
+    assert fixed.per_sheet == {"S": SheetChoice(columns={"revenue_code": "UB"})} and fixed.full["S"]["revenue_code"] == "UB"
+    assert corrections(review, {(1, 0): {"columns": {2: "units", 1: "cpt"}}}, {}).per_sheet == {
+        "b.csv": SheetChoice(columns={"units": "C"})}
     with pytest.raises(InputError, match="chosen for 2 columns"):
-        corrections(review, {(0, 0, 2): "description"})
+        corrections(review, {(0, 0): {"columns": {2: "description"}}}, {})
     with pytest.raises(InputError, match="cannot be left unused"):
-        corrections(review, {(0, 0, 3): ""})
+        corrections(review, {(0, 0): {"columns": {3: ""}}}, {})
+    # One sheet's correction keeps the other sheets' choices and the sheet's own earlier ones.
+    before = {"T": SheetChoice(kind="summary"), "S": SheetChoice(columns={"narrative": "Dept"})}
+    fixed = corrections(review, {(0, 0): {"columns": {2: "revenue_code"}}}, before)
+    assert fixed.per_sheet == {"T": SheetChoice(kind="summary"),
+                               "S": SheetChoice(columns={"narrative": "Dept", "revenue_code": "UB"})}
+    assert before["S"].columns == {"narrative": "Dept"}  # the run's choices are not edited in place
+
+
+def test_review_of_a_cms_file_leaves_the_code_pairs_to_the_format(tmp_path):
+    from conftest import write_text
+    from test_ingest_codes import CMS_HEADER, CMS_PREAMBLE
+
+    from auditor.ingest import IngestOptions, read_file
+    from auditor.web.choices import corrections
+    from auditor.web.review import build_review, unsure_reasons
+
+    rows = CMS_PREAMBLE + [CMS_HEADER] + [[f"LAB TEST {i}", "300", "RC", "80053", "CPT", f"{10_000_000 + i}", "CDM",
+                                          "", "outpatient", "12.5"] for i in range(30)]
+    path = write_text(tmp_path / "standardcharges.csv", rows)
+    report = read_file(path, IngestOptions())[1]
+    reasons = unsure_reasons([(path.name, report)], IngestOptions())
+    assert not any("CPT/HCPCS" in why or "charge code" in why for why in reasons), reasons
+    review = build_review([(path.name, path, report)], reasons, IngestOptions())
+    columns = review["files"][0]["sheets"][0]["columns"]
+    assert [c["letter"] for c in columns if c["cms"]] == ["B", "C", "D", "E", "F", "G"]
+    assert all(c["field"] == "" for c in columns if c["cms"])
+    full = corrections(review, {}, {}).full[path.name]
+    assert full["price"] == "standard_charge|gross" and "cpt" not in full and "code_type" not in full
+
+
+def test_corrections_header_row_and_kind_per_sheet():
+    from auditor.errors import InputError
+    from auditor.ingest.reader import SheetChoice
+    from auditor.web.choices import corrections
+
+    review = _review_model()
+    same = {"sheet": "S", "header": "1", "kind": "cdm"}
+    assert corrections(review, {(0, 0): same}, {}).per_sheet == {}  # the form as shown changes nothing
+    ticked = corrections(review, {(0, 0): {"sheet": "S", "noheader": "on", "kind": "cdm"}}, {})
+    assert ticked.per_sheet == {"S": SheetChoice(header_row=0)} and ticked.reread
+    moved = corrections(review, {(0, 0): {"sheet": "S", "header": "3", "kind": "cdm"},
+                                 (0, 1): {"sheet": "T", "header": "1", "kind": "summary"}}, {})
+    assert moved.per_sheet == {"S": SheetChoice(header_row=3), "T": SheetChoice(kind="summary")} and moved.reread
+    # Unticking "no header row" on a sheet read without one: its first line is the header.
+    assert corrections(review, {(1, 0): {"sheet": "b.csv", "header": ""}}, {}).per_sheet == {
+        "b.csv": SheetChoice(header_row=1)}
+    kind_only = corrections(review, {(0, 1): {"sheet": "T", "header": "1", "kind": "removed"}}, {})
+    assert kind_only.per_sheet == {"T": SheetChoice(kind="removed")} and not kind_only.reread
+    with pytest.raises(InputError, match="header row '41' is not a row number among the sheet's first rows"):
+        corrections(review, {(0, 0): {"sheet": "S", "header": "41"}}, {})
+    with pytest.raises(InputError, match="unknown sheet kind"):
+        corrections(review, {(0, 0): {"sheet": "S", "header": "1", "kind": "bogus"}}, {})
+
+
+def test_profile_content_keeps_sheet_choices_and_folds_a_lone_text_file():
+    from auditor.ingest.reader import SheetChoice
+    from auditor.web.choices import profile_content
+
+    review = _review_model()
+    got = profile_content(review, {"units": "Qty"}, None, False, None, {"T": SheetChoice(kind="summary")},
+                          {"S": {"charge_code": "Code"}, "b.csv": {"price": "C"}})
+    assert got["columns"] == {"units": "Qty"}
+    assert got["per_sheet"] == {"S": SheetChoice(columns={"charge_code": "Code"}), "T": SheetChoice(kind="summary"),
+                                "b.csv": SheetChoice(header_row=0, columns={"price": "C"})}
+    lone = {"files": [review["files"][1]]}
+    got = profile_content(lone, {}, None, False, None, {}, {"b.csv": {"description": "A", "price": "C"}})
+    # Next quarter's text file has another name, so its choices hold for whatever its only sheet is called.
+    assert got["per_sheet"] == {} and got["no_header"] is True and got["header_row"] is None
+    assert got["columns"] == {"description": "A", "price": "C"}
 
 
 def _cdm_csv(n: int) -> bytes:
@@ -415,3 +547,201 @@ def test_concurrent_uploads_to_a_real_server(home):
         assert len(ids) == len(sizes)
         root = srv.app.state.jobs.root
     assert not root.exists()  # shutdown removed every upload and report
+
+
+# ---- per-sheet reading choices and the analyst's file names ------------------------------------------
+HEADERLESS_ROWS = [
+    ("HC OFFICE VISIT EST LVL 3", "99213", "125.00"), ("HC OFFICE VISIT EST LVL 4", "99214", "180.00"),
+    ("HC CT HEAD W/O CONTRAST", "70450", "950.00"), ("HC XR CHEST 2 VIEWS", "71046", "210.00"),
+    ("HC CBC AUTOMATED", "85025", "45.00"), ("HC BASIC METABOLIC PANEL", "80048", "60.00"),
+    ("HC ECG 12 LEAD", "93005", "130.00"), ("HC VENIPUNCTURE", "36415", "18.00"),
+    ("HC INFUSION IV 1ST HR", "96365", "420.00"), ("HC KNEE ARTHROSCOPY MENISCECTOMY", "29881", "5400.00"),
+    ("HC APLIGRAF PER SQ CM", "Q4101", "95.00"), ("HC US ABDOMEN COMPLETE", "76700", "780.00"),
+]
+
+
+def headerless_csv() -> bytes:
+    """Twelve chargemaster lines (description, CPT/HCPCS, price) and no header row: line 1 is data."""
+    return "".join(",".join(r) + "\n" for r in HEADERLESS_ROWS).encode()
+
+
+def three_sheet_workbook(path: Path) -> Path:
+    """CDM (title rows, header on row 3), Supplies (4 lines, no header row), Old prices (a live-looking list)."""
+    from conftest import write_xlsx
+
+    cdm = [["Mercy General chargemaster"], [], ["Charge Code", "Description", "CPT", "Price", "Department"]]
+    cdm += [[f"10{i:04d}", f"HC OFFICE VISIT {i}", "99213", f"{100 + i}.00", "CLINIC"] for i in range(12)]
+    supplies = [[f"20000{i}", d, c, p] for i, (d, c, p) in enumerate([
+        ("HC SKIN SUB GRAFT", "15271", "1500.00"), ("HC APLIGRAF PER SQ CM", "Q4101", "95.00"),
+        ("HC CT HEAD", "70450", "950.00"), ("HC CBC", "85025", "45.00")])]
+    old = [["Charge Code", "Description", "CPT", "Price"]]
+    old += [[f"30{i:04d}", f"HC OLD ITEM {i}", "99212", f"{50 + i}.00"] for i in range(15)]
+    return write_xlsx(path, {"CDM": cdm, "Supplies": supplies, "Old prices": old})
+
+
+def _sheets(doc: dict) -> dict[str, dict]:
+    """findings.json's sheet accounts by sheet name."""
+    return {s["name"]: s for i in doc["run"]["inputs"] for s in i["sheets"]}
+
+
+def test_api_per_sheet_header_row_and_kind_are_applied_and_kept(client, tmp_path):
+    book = three_sheet_workbook(tmp_path / "multi.xlsx")
+    body = client.post("/api/audits?wait=true", files=[("files", ("multi.xlsx", book.read_bytes()))],
+                       data={"as_of": AS_OF, "review": "true"}).json()
+    assert body["status"] == "review"
+    sheets = {s["name"]: s for s in body["review"]["files"][0]["sheets"]}
+    # Four lines without a header are too few to be sure of: no table found, every line would be skipped.
+    assert sheets["Supplies"]["header_row"] is None and sheets["Old prices"]["kind"] == "cdm"
+    mapping = body["links"]["mapping"]
+    bad = client.post(mapping, json={"sheets": {"Nope": {"kind": "summary"}}})
+    assert bad.status_code == 400 and "no sheet named 'Nope'" in bad.json()["error"]
+    bad = client.post(mapping, json={"sheets": {"CDM": {"kind": "catalog"}}})
+    assert bad.status_code == 400 and "unknown sheet kind 'catalog'" in bad.json()["error"]
+
+    again = client.post(mapping, json={"sheets": {"Supplies": {"header_row": 0}, "Old prices": {"kind": "summary"}},
+                                       "review_again": True, "wait": True}).json()
+    assert again["status"] == "review"
+    assert again["options"]["sheets"] == {"Supplies": {"header_row": 0}, "Old prices": {"kind": "summary"}}
+    sheets = {s["name"]: s for s in again["review"]["files"][0]["sheets"]}
+    supplies = sheets["Supplies"]
+    assert supplies["header_row"] == 0 and supplies["rows"][0]["row"] == 1 and supplies["rows_audited"] == 4
+    assert [c["letter"] for c in supplies["columns"]] == ["A", "B", "C", "D"]
+    assert sheets["Old prices"]["kind_reason"] == "set by the user"
+
+    # A correction to one sheet keeps the other sheets' choices.
+    done = client.post(mapping, json={"sheets": {"CDM": {"columns": {"narrative": "Department"}}},
+                                      "wait": True}).json()
+    assert done["status"] == "done", done
+    assert done["options"]["sheets"] == {"Supplies": {"header_row": 0}, "Old prices": {"kind": "summary"},
+                                         "CDM": {"columns": {"narrative": "Department"}}}
+    accounts = _sheets(client.get(done["links"]["findings"]).json())
+    assert accounts["CDM"]["columns"]["narrative"] == "Department"
+    assert accounts["Supplies"]["header_row"] == 0
+    assert (accounts["Supplies"]["rows_read"], accounts["Supplies"]["rows_audited"]) == (4, 4)
+    assert (accounts["Old prices"]["rows_audited"], accounts["Old prices"]["rows_skipped"]) == (0, 15)
+    assert done["summary"]["rows_audited"] == 12 + 4
+
+
+def test_a_changed_header_row_keeps_the_choices_whose_column_still_exists(client, tmp_path):
+    book = three_sheet_workbook(tmp_path / "multi.xlsx")
+    body = client.post("/api/audits?wait=true", files=[("files", ("multi.xlsx", book.read_bytes()))],
+                       data={"as_of": AS_OF, "review": "true"}).json()
+    mapping = body["links"]["mapping"]
+    client.post(mapping, json={"sheets": {"CDM": {"columns": {"narrative": "Department", "charge_code": "A"}},
+                                          "Old prices": {"kind": "summary"}}, "review_again": True, "wait": True})
+    # Row 1 is the title: no column is headed "Department" there, while column A still exists.
+    again = client.post(mapping, json={"sheets": {"CDM": {"header_row": 1}}, "review_again": True,
+                                       "wait": True}).json()
+    assert again["status"] == "review"
+    assert again["options"]["sheets"] == {"CDM": {"header_row": 1, "columns": {"charge_code": "A"}},
+                                          "Old prices": {"kind": "summary"}}
+    assert ("multi.xlsx, sheet 'CDM': your choice of 'Department' for narrative / notes was dropped: read with "
+            "header row 1, the sheet has no such column") in again["review"]["reasons"]
+
+
+def test_page_preview_again_keeps_every_choice(client, home, tmp_path):
+    book = three_sheet_workbook(tmp_path / "multi.xlsx")
+    token = csrf(client)
+    r = client.post("/audits", files=[("files", ("multi.xlsx", book.read_bytes()))], follow_redirects=False,
+                    data={"csrf_token": token, "as_of": AS_OF, "review": "on"})
+    run_id = r.headers["location"].rsplit("/", 1)[1]
+    wait_for(client, run_id, ("review",))
+    page = client.get(f"/runs/{run_id}").text
+    form = dict(re.findall(r'<input type="hidden" name="(sheet-\d+-\d+)" value="([^"]+)"', page))
+    key = {name: field[len("sheet-"):] for field, name in form.items()}
+    dept = re.search(rf'name="(map-{key["CDM"]}-\d+)" data-detected="department"', page).group(1)
+    # Old prices set aside, CDM's Department read as the narrative, Supplies without a header row: a changed
+    # header row is previewed again before the audit, and the other choices of the same form are kept.
+    data = {"csrf_token": token, "action": "audit", **{f: "" for f in form}, f"kind-{key['Old prices']}": "summary",
+            f"header-{key['Old prices']}": "1", f"kind-{key['CDM']}": "cdm", f"header-{key['CDM']}": "3", dept: "narrative",
+            f"noheader-{key['Supplies']}": "on", f"kind-{key['Supplies']}": "summary",
+            "save_profile": "on", "profile_name": "multi-source"}
+    assert client.post(f"/runs/{run_id}/review", data=data, follow_redirects=False).status_code == 303
+    body = wait_for(client, run_id, ("review", "done"))
+    assert body["status"] == "review"
+    assert body["options"]["sheets"] == {"Old prices": {"kind": "summary"}, "CDM": {"columns": {"narrative": "Department"}},
+                                         "Supplies": {"header_row": 0}}
+    page = client.get(f"/runs/{run_id}").text
+    supplies = page[page.index('data-sheet="Supplies"'):]
+    assert re.search(r'class="no-header" name="noheader-[\d-]+" value="on" checked', supplies)
+    assert 'id="save-profile" value="on" checked' in page and 'value="multi-source"' in page
+    assert '<option value="summary" selected>' in page[page.index('data-sheet="Old prices"'):]
+    # The form as shown now changes nothing and runs the audit, saving the profile asked for before.
+    data = {"csrf_token": token, "action": "audit", "save_profile": "on", "profile_name": "multi-source"}
+    for name in ("Old prices", "CDM", "Supplies"):
+        data[f"sheet-{key[name]}"] = name
+    data.update({f"kind-{key['Old prices']}": "summary", f"header-{key['Old prices']}": "1",
+                 f"kind-{key['CDM']}": "cdm", f"header-{key['CDM']}": "3",
+                 f"noheader-{key['Supplies']}": "on", f"kind-{key['Supplies']}": "cdm"})
+    assert client.post(f"/runs/{run_id}/review", data=data, follow_redirects=False).status_code == 303
+    done = wait_for(client, run_id)
+    assert done["status"] == "done" and done["summary"]["rows_audited"] == 12 + 4
+    text = (home / "profiles" / "multi-source.toml").read_text()
+    assert '[sheet."Supplies"]\nheader_row = 0' in text and '[sheet."Old prices"]\nkind = "summary"' in text
+    assert 'narrative = "Department"' in text
+    # Next quarter: the profile picked on the upload page applies every sheet's choices, no review needed.
+    r = client.post("/audits", files=[("files", ("multi-2026Q3.xlsx", book.read_bytes()))], follow_redirects=False,
+                    data={"csrf_token": token, "as_of": AS_OF, "profile": "multi-source"})
+    later = wait_for(client, r.headers["location"].rsplit("/", 1)[1])
+    assert later["status"] == "done" and later["summary"]["rows_audited"] == 12 + 4
+    assert later["options"]["sheets"]["Supplies"]["header_row"] == 0
+    assert _sheets(client.get(later["links"]["findings"]).json())["Old prices"]["rows_audited"] == 0
+
+
+def test_profile_of_a_headerless_text_file_fits_next_quarters_file(client, home):
+    token = csrf(client)
+    r = client.post("/audits", files=[("files", ("cdm-2026Q2.csv", headerless_csv()))], follow_redirects=False,
+                    data={"csrf_token": token, "as_of": AS_OF, "review": "on"})
+    run_id = r.headers["location"].rsplit("/", 1)[1]
+    wait_for(client, run_id, ("review",))
+    key = re.search(r'name="sheet-(\d+-\d+)"', client.get(f"/runs/{run_id}").text).group(1)
+    data = {"csrf_token": token, "action": "audit", f"sheet-{key}": "cdm-2026Q2.csv", f"noheader-{key}": "on",
+            f"kind-{key}": "cdm", "save_profile": "on", "profile_name": "flat-cdm"}
+    assert client.post(f"/runs/{run_id}/review", data=data, follow_redirects=False).status_code == 303
+    assert wait_for(client, run_id)["status"] == "done"
+    text = (home / "profiles" / "flat-cdm.toml").read_text()
+    # A text file's only sheet is named after the file: the choices are saved for any name.
+    assert "no_header = true" in text and "[sheet." not in text and 'price = "C"' in text
+    # Four lines are too few for detection to call headerless; the profile says so.
+    short = "".join(",".join(row) + "\n" for row in HEADERLESS_ROWS[:4]).encode()
+    r = client.post("/audits", files=[("files", ("cdm-2026Q3.csv", short))], follow_redirects=False,
+                    data={"csrf_token": token, "as_of": AS_OF, "profile": "flat-cdm"})
+    later = wait_for(client, r.headers["location"].rsplit("/", 1)[1])
+    assert later["status"] == "done" and later["options"]["no_header"] is True
+    assert (later["summary"]["rows_audited"], later["summary"]["rows_skipped"]) == (4, 0)
+
+
+def test_the_analysts_file_name_is_everywhere_never_a_temporary_one(client):
+    import openpyxl
+
+    name = "Mercy CDM 2026Q2.csv"
+    token = csrf(client)
+    r = client.post("/audits", files=[("files", (name, headerless_csv()))], follow_redirects=False,
+                    data={"csrf_token": token, "as_of": AS_OF})
+    run_id = r.headers["location"].rsplit("/", 1)[1]
+    body = wait_for(client, run_id)
+    # Read without a header row is a doubt worth a look; the reason names the file as uploaded.
+    assert body["status"] == "review"
+    assert f"{name}: read without a header row (every line is data); check the columns" in body["review"]["reasons"]
+    page = client.get(f"/runs/{run_id}").text
+    temp = re.compile(r"input-\d")  # the old generated upload names
+    assert name in page and not temp.search(page)
+    key = re.search(r'name="sheet-(\d+-\d+)"', page).group(1)
+    data = {"csrf_token": token, "action": "audit", f"sheet-{key}": name, f"noheader-{key}": "on", f"kind-{key}": "cdm"}
+    assert client.post(f"/runs/{run_id}/review", data=data, follow_redirects=False).status_code == 303
+    done = wait_for(client, run_id)
+    assert done["status"] == "done" and done["summary"]["rows_audited"] == 12 and done["summary"]["rows_skipped"] == 0
+    root = str(client.app_state.jobs.root)
+    report = client.get(f"/runs/{run_id}/report").text
+    assert name in report and not temp.search(report) and root not in report
+    download = client.get(f"/runs/{run_id}/findings.json")
+    assert "Mercy%20CDM%202026Q2-findings.json" in download.headers["content-disposition"]
+    doc = download.json()
+    assert doc["findings"] and {(f["file"], f["sheet"]) for f in doc["findings"]} == {(name, name)}
+    assert doc["run"]["inputs"][0]["path"] == name and doc["run"]["inputs"][0]["sheets"][0]["name"] == name
+    assert not temp.search(download.text) and root not in download.text
+    csv = client.get(f"/runs/{run_id}/findings.csv").content.decode("utf-8-sig")
+    assert name in csv and not temp.search(csv) and root not in csv
+    wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/runs/{run_id}/report.xlsx").content), read_only=True)
+    cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert any(name in c for c in cells) and not any(temp.search(c) or root in c for c in cells)

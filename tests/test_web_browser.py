@@ -157,3 +157,52 @@ def test_too_large_and_corrupt_uploads_show_the_error(open_page, small_server, t
     assert plain.inner_text("#error-message") == ("big.csv: the upload is larger than the 1 MB limit; split the "
                                                    "file or ask for a higher --max-upload-mb")
     _shot(plain, "web-too-large.png")
+
+
+HEADERLESS = [("HC OFFICE VISIT EST LVL 3", "99213", "125.00"), ("HC OFFICE VISIT EST LVL 4", "99214", "180.00"),
+              ("HC CT HEAD W/O CONTRAST", "70450", "950.00"), ("HC XR CHEST 2 VIEWS", "71046", "210.00"),
+              ("HC CBC AUTOMATED", "85025", "45.00"), ("HC BASIC METABOLIC PANEL", "80048", "60.00"),
+              ("HC ECG 12 LEAD", "93005", "130.00"), ("HC VENIPUNCTURE", "36415", "18.00"),
+              ("HC INFUSION IV 1ST HR", "96365", "420.00"), ("HC KNEE ARTHROSCOPY MENISCECTOMY", "29881", "5400.00"),
+              ("HC APLIGRAF PER SQ CM", "Q4101", "95.00"), ("HC US ABDOMEN COMPLETE", "76700", "780.00")]
+
+
+def test_headerless_csv_is_read_from_line_one(open_page, server, tmp_path):
+    import httpx
+
+    name = "Mercy CDM 2026Q2.csv"
+    cdm = tmp_path / name
+    cdm.write_text("".join(",".join(r) + "\n" for r in HEADERLESS), encoding="utf-8")
+    pg = open_page(server.url)
+    pg.set_input_files("#files", str(cdm))
+    pg.fill("#as-of", "2026-04-01")
+    pg.check("#review")
+    pg.click("#submit")
+
+    pg.wait_for_selector("#review-form")
+    assert "read without a header row" in pg.inner_text("#review-reasons")
+    assert "input-" not in pg.content()
+    sheet = pg.locator(f"section[data-sheet='{name}']")
+    assert sheet.locator("h2").inner_text() == name  # the file as uploaded, not a stored name
+    box = sheet.locator("input.no-header")
+    assert "This sheet has no header row" in sheet.inner_text()
+    assert box.is_checked() and sheet.locator("input.header-row").is_disabled()
+    # Line 1 is data: it is the first preview row, under column letters.
+    assert sheet.locator("tbody tr").first.locator("td.rowno").inner_text() == "1"
+    assert sheet.locator("thead th[data-letter='B'] select").input_value() == "cpt"
+    box.uncheck()
+    assert sheet.locator("input.header-row").is_enabled()
+    box.check()  # the analyst confirms: no header row
+    _shot(pg, "web-review-headerless.png")
+    pg.click("#run-audit")
+
+    pg.wait_for_selector("html[data-report-ready]")
+    assert pg.inner_text("h1") == f"Chargemaster audit: {name}"
+    assert f"{name}: 12 audited, 0 skipped" in pg.inner_text("body")
+    # Every line of the file is accounted for: 12 data rows read, 12 audited, none lost to a header.
+    run_id = pg.url.rsplit("/", 2)[-2]
+    doc = httpx.get(f"{server.url}/api/audits/{run_id}/findings").json()
+    (sheet,) = doc["run"]["inputs"][0]["sheets"]
+    assert (sheet["name"], sheet["header_row"]) == (name, 0)
+    assert (sheet["rows_read"], sheet["rows_audited"], sheet["rows_skipped"]) == (12, 12, 0)
+    _shot(pg, "web-report-headerless.png")

@@ -29,10 +29,11 @@ from auditor.engine.resources import resource_dir
 from auditor.errors import InputError
 from auditor.ingest.profile import parse_overrides
 from auditor.web import profiles
+from auditor.web.choices import apply_all, corrections, form_edits, profile_content, sheet_patches
 from auditor.web.jobs import FINISHED, Jobs, Run, RunInput, RunStore, new_id
 from auditor.web.openapi import OPENAPI
 from auditor.web.outputs import DOWNLOADS, VIEW
-from auditor.web.review import corrections, field_choices
+from auditor.web.review import field_choices
 from auditor.web.security import (
     AUTH_COOKIE,
     CSRF_FIELD,
@@ -185,10 +186,11 @@ class Web:
             return self._review_page(request, run)
         return self.page(request, "progress.html", run=run)
 
-    def _review_page(self, request: Request, run: Run, error: str | None = None, status: int = 200) -> Response:
-        """The mapping review form."""
+    def _review_page(self, request: Request, run: Run, error: str | None = None, status: int = 200,
+                     submitted: dict | None = None) -> Response:
+        """The mapping review form (after a refused submission, with what the analyst had picked)."""
         return self.page(request, "review.html", status, run=run, review=run.proposal, fields=field_choices(),
-                         error=error)
+                         error=error, submitted=submitted)
 
     async def submit_review(self, request: Request) -> Response:
         """POST /runs/{id}/review: apply the corrected mapping (and save it as a profile), then audit or re-read."""
@@ -200,24 +202,21 @@ class Web:
                                 "open the page again and resubmit")
         if run.status != "review" or run.proposal is None:
             raise HTTPException(409, "this audit is not waiting for a mapping review")
+        pending = {"save": bool(form.get("save_profile")), "name": str(form.get("profile_name", ""))}
         try:
-            header_row = _header_row(str(form.get("header_row", "")))
-            again = form.get("action") == "preview" or header_row != run.proposal.get("header_row")
-            chosen = {}
-            for key, value in form.multi_items():
-                if key.startswith("map-"):
-                    parts = key[4:].split("-")
-                    if len(parts) == 3 and all(p.isdigit() for p in parts):
-                        chosen[tuple(int(p) for p in parts)] = str(value)
-            overrides, full = ({}, {}) if again else corrections(run.proposal, chosen)
+            fixed = corrections(run.proposal, form_edits(form.multi_items()), run.per_sheet)
+            # A changed header row changes the columns: show them again before anything is audited.
+            again = form.get("action") == "preview" or fixed.reread
             saved = None
-            if form.get("save_profile") and not again:
-                saved = profiles.save(str(form.get("profile_name", "")), {**run.overrides, **full, **overrides},
-                                      header_row)
+            if pending["save"] and not again:
+                saved = profiles.save(pending["name"], **profile_content(
+                    run.proposal, run.overrides, run.header_row, run.no_header, run.sheets, fixed.per_sheet,
+                    fixed.full))
         except InputError as exc:
-            return self._review_page(request, run, error=str(exc), status=400)
-        run.overrides = {**run.overrides, **overrides}
-        run.header_row = header_row
+            return self._review_page(request, run, error=str(exc), status=400,
+                                     submitted={k: str(v) for k, v in form.multi_items()})
+        run.per_sheet = fixed.per_sheet
+        run.pending_profile = pending if again else {}
         if saved:
             run.profile = saved
         self.jobs.resume(run, review_again=again)
@@ -290,7 +289,7 @@ class Web:
                             headers=common_headers())
 
     async def api_mapping(self, request: Request) -> Response:
-        """POST /api/audits/{id}/mapping: corrections {columns, header_row, review_again} for a run in review."""
+        """POST /api/audits/{id}/mapping: corrections {sheets, columns, header_row, no_header, review_again}."""
         run = self._run(request)
         self._check_origin(request)
         if run.status != "review":
@@ -298,16 +297,18 @@ class Web:
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
-            raise HTTPException(400, "the body must be JSON: {\"columns\": {field: header}, \"header_row\": n}")
-        if not isinstance(body, dict) or not isinstance(body.get("columns", {}), dict):
-            raise HTTPException(400, "columns must be an object of field -> column header")
+            raise HTTPException(400, "the body must be JSON: {\"sheets\": {sheet: {\"header_row\": n, \"kind\": k, "
+                                "\"columns\": {field: column}}}, \"columns\": {field: column}}")
+        if not isinstance(body, dict):
+            raise HTTPException(400, "the body must be a JSON object")
         try:
-            columns = parse_overrides([f"{k}={v}" for k, v in body.get("columns", {}).items()])
-            header_row = _header_row(str(body.get("header_row") or ""))
+            settings = _reading_settings(body, run)
+            patches = sheet_patches(body.get("sheets", {}), run.proposal)
         except InputError as exc:
             raise HTTPException(400, str(exc))
-        run.overrides = {**run.overrides, **columns}
-        run.header_row = header_row
+        # Only what the body names changes: the run's other choices (other sheets, columns, dates) stay.
+        run.overrides, run.header_row, run.no_header = settings
+        run.per_sheet = apply_all(run.per_sheet, patches)
         self.jobs.resume(run, review_again=bool(body.get("review_again")))
         if body.get("wait"):
             await self._wait(run)
@@ -376,6 +377,25 @@ def _truthy(text: str) -> bool:
     return text.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _reading_settings(body: dict, run: Run) -> tuple[dict[str, str], int | None, bool]:
+    """(columns, header_row, no_header) for every sheet: the run's, changed by what the body names."""
+    cols = body.get("columns", {})
+    if not isinstance(cols, dict):
+        raise InputError("columns", "must be an object of field -> column header, letter or number")
+    overrides = {**run.overrides, **parse_overrides([f"{k}={v}" for k, v in cols.items()])}
+    header_row, no_header = run.header_row, run.no_header
+    if "header_row" in body:
+        value = body["header_row"]
+        # 0 says what it says per sheet: there is no header row.
+        header_row = None if value == 0 else _header_row(str(value if value is not None else ""))
+        no_header = value == 0 and not isinstance(value, bool)
+    if "no_header" in body:
+        no_header = bool(body["no_header"])
+    if header_row is not None and no_header:
+        raise InputError("header_row", "give a header row or no_header, not both")
+    return overrides, header_row, no_header
+
+
 def _header_row(text: str) -> int | None:
     """A header row number from a form field (blank = detect)."""
     text = text.strip()
@@ -395,10 +415,8 @@ def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
         as_of = dt.date.fromisoformat(form.get("as_of")) if form.get("as_of") else dt.date.today()
     except ValueError:
         raise InputError("as-of date", f"{form.get('as_of')!r} is not a date (YYYY-MM-DD)") from None
-    inputs, seen = [], set()
-    for f in form.files:
-        name = _unique(f.name, seen)
-        inputs.append(RunInput(name, "chargemaster" if f.field == "files" else "pairing-table", f.path, f.size))
+    inputs = [RunInput(f.name, "chargemaster" if f.field == "files" else "pairing-table", f.path, f.size)
+              for f in form.files]
     review = form.get("review").lower()
     mode = ("always" if review in ("on", "true", "1", "yes", "always") else "auto" if review == "auto"
             else "never" if review in ("never", "false", "0", "no") or source == "api" else "auto")
@@ -408,6 +426,7 @@ def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
         prof = profiles.load(form.get("profile"))
         run.profile = profiles.safe_name(form.get("profile"))
         run.overrides, run.header_row, run.sheets = dict(prof["columns"]), prof["header_row"], prof["sheets"]
+        run.no_header, run.per_sheet = bool(prof["no_header"]), dict(prof["per_sheet"])
     columns = form.fields.get("column", [])
     if form.get("columns"):
         try:
@@ -419,18 +438,18 @@ def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
         columns = columns + [f"{k}={v}" for k, v in mapping.items()]
     run.overrides.update(parse_overrides(columns))
     if form.get("header_row"):
-        run.header_row = _header_row(form.get("header_row"))
+        run.header_row, run.no_header = _header_row(form.get("header_row")), False
+    if form.get("no_header"):
+        run.no_header = form.flag("no_header")
+    if run.header_row is not None and run.no_header:
+        raise InputError("header_row", "give a header row or no_header, not both")
+    if form.get("sheets"):
+        try:
+            patches = json.loads(form.get("sheets"))
+        except ValueError:
+            raise InputError("sheets", "must be a JSON object: sheet name -> {header_row, kind, columns}") from None
+        run.per_sheet = apply_all(run.per_sheet, sheet_patches(patches, None))
     return run
-
-
-def _unique(name: str, seen: set[str]) -> str:
-    """A display name not used yet in this run ('cdm (2).xlsx' for the second 'cdm.xlsx')."""
-    out, n = name, 1
-    while out.lower() in seen:
-        n += 1
-        out = f"{Path(name).stem} ({n}){Path(name).suffix}"
-    seen.add(out.lower())
-    return out
 
 
 def _sniff_all(run: Run) -> None:
@@ -479,8 +498,9 @@ def run_json(run: Run, full: bool = True) -> dict:
         "report_kept": run.status == "done", "status": run.status, "detail": run.detail, "created": run.created.isoformat(timespec="seconds"),
         "elapsed_seconds": run.elapsed(), "as_of": run.as_of.isoformat(), "title": run.title,
         "inputs": [{"name": i.name, "role": i.role, "size": i.size} for i in run.inputs],
-        "options": {"columns": run.overrides, "header_row": run.header_row, "profile": run.profile,
-                    "keep": run.keep, "review": run.review},
+        "options": {"columns": run.overrides, "header_row": run.header_row, "no_header": run.no_header,
+                    "sheets": {n: c.to_dict() for n, c in run.per_sheet.items()}, "read_sheets": run.sheets,
+                    "profile": run.profile, "keep": run.keep, "review": run.review},
         "links": {"self": f"/api/audits/{run.id}", "page": f"/runs/{run.id}"},
     }
     if run.status == "failed":

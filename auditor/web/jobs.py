@@ -16,6 +16,7 @@ from typing import Protocol
 
 from auditor.errors import InputError
 from auditor.ingest import IngestOptions
+from auditor.ingest.reader import SheetChoice
 
 log = logging.getLogger("auditor.web")
 
@@ -43,9 +44,14 @@ class Run:
     inputs: list[RunInput]
     as_of: dt.date
     max_bytes: int
-    overrides: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)  # for every sheet: role -> header, letter or number
     header_row: int | None = None
+    no_header: bool = False
     sheets: list[str] | None = None
+    # The analyst's choices per sheet name (header row, 0 = none; kind; columns); they win over the above.
+    per_sheet: dict[str, SheetChoice] = field(default_factory=dict)
+    # "Save as profile" ticked on a review that was previewed again: kept until the audit runs.
+    pending_profile: dict = field(default_factory=dict)
     profile: str | None = None
     keep: bool = False
     # "auto": stop for review when detection is unsure (the page); "always"; "never" (API default, like the CLI).
@@ -79,9 +85,10 @@ class Run:
         return all(i.path.exists() for i in self.inputs)
 
     def ingest_options(self) -> IngestOptions:
-        """The reading options of this run (profile, corrections, header row)."""
+        """The reading options of this run (profile, corrections, header rows, per-sheet choices)."""
+        per_sheet = {n: SheetChoice(c.header_row, c.kind, dict(c.columns)) for n, c in self.per_sheet.items()}
         return IngestOptions(overrides=dict(self.overrides), header_row=self.header_row, sheets=self.sheets,
-                             max_bytes=self.max_bytes)
+                             no_header=self.no_header, per_sheet=per_sheet, max_bytes=self.max_bytes)
 
     def names(self) -> dict[str, str]:
         """Stored path -> display name, to put the uploaded names back into reports and messages."""
@@ -218,18 +225,21 @@ class Jobs:
     def _needs_review(self, run: Run) -> bool:
         """Read the chargemaster files; when the mapping is unsure (or review was asked), stop for review."""
         from auditor.ingest import read_file
-        from auditor.web.review import build_review, unsure_reasons
+        from auditor.web.review import build_review, prune_choices, unsure_reasons
 
         self._set(run, "reading", "reading " + run.title)
         options = run.ingest_options()
         cdms = [i for i in run.inputs if i.role == "chargemaster"]
         reports = [(i.name, i.path, read_file(i.path, options)[1]) for i in cdms]
         rows = sum(s.rows_read for _n, _p, r in reports for s in r.sheets)
-        reasons = unsure_reasons([(n, r) for n, _p, r in reports])
+        listed = [(n, r) for n, _p, r in reports]
+        # A changed header row can leave a column choice without its column: drop it, and say so.
+        reasons = prune_choices(listed, run.per_sheet) + unsure_reasons(listed, options)
+        run.per_sheet = {n: c for n, c in run.per_sheet.items() if c.to_dict()}
         if not (reasons or run.review == "always"):
             run.detail = f"read {rows:,} rows"
             return False
-        run.proposal = build_review(reports, reasons, options)
+        run.proposal = build_review(reports, reasons, run.ingest_options())
         self._set(run, "review", f"read {rows:,} rows")
         return True
 

@@ -27,13 +27,18 @@ _RUN = {
         "inputs": {"type": "array", "items": {"type": "object", "properties": {
             "name": {"type": "string"}, "role": {"type": "string", "enum": ["chargemaster", "pairing-table"]},
             "size": {"type": "integer"}, "sha256": {"type": "string", "description": "History runs."}}}},
-        "options": {"type": "object"},
+        "options": {"type": "object", "description": "How the files are read: columns and header_row / no_header "
+                    "for every sheet, sheets (per-sheet choices: header_row, kind, columns), read_sheets, profile, "
+                    "keep, review."},
         "summary": {"type": "object", "description": "When done: rows read/audited/skipped, findings by severity, "
                     "category, family and edit (the `summary` of findings.json)."},
         "error": {"type": "string", "description": "When failed: the one-line message."},
         "error_status": {"type": "integer", "description": "When failed: 400 for bad input, 500 otherwise."},
-        "review": {"type": "object", "description": "When status is review: why, and per file and sheet the "
-                   "header cells, the field detected for each column and the first rows."},
+        "review": {"type": "object", "description": "When status is review: reasons (what is doubtful, e.g. a "
+                   "column that is a guess and the runner-up, a sheet read without a header row, a long sheet set "
+                   "aside, no CPT/HCPCS or charge code column), and per file and sheet its kind and why, its header "
+                   "row (0: none, every line is data; null: no table found), the analyst's choice, per column its "
+                   "letter, header, field and confidence, and the first rows."},
         "links": {"type": "object", "description": "self, page; when done also report, findings, xlsx, json, csv, "
                   "run_csv, html (and history when recorded); when in review, mapping. Empty for history runs."},
         "facility": {"type": "string", "description": "History runs: the facility name."},
@@ -84,10 +89,15 @@ OPENAPI = {
                         "as_of": {"type": "string", "format": "date", "description": "Default: today."},
                         "profile": {"type": "string", "description": "Name of a saved column profile."},
                         "columns": {"type": "string", "description": "JSON object field -> column header, "
-                                    "e.g. {\"revenue_code\": \"UB CODE\"}."},
+                                    "letter or 1-based number, for every sheet, e.g. {\"revenue_code\": \"UB CODE\"}."},
                         "column": {"type": "array", "items": {"type": "string"},
                                    "description": "FIELD=HEADER, repeatable (like --column)."},
-                        "header_row": {"type": "integer", "minimum": 1},
+                        "header_row": {"type": "integer", "minimum": 1, "description": "For every sheet."},
+                        "no_header": {"type": "boolean", "description": "Every sheet has no header row: every "
+                                      "line is data (like --no-header)."},
+                        "sheets": {"type": "string", "description": "JSON object sheet name -> {header_row (0: "
+                                   "no header row), kind, columns}, as for the mapping endpoint. A text file's "
+                                   "sheet is named after the file."},
                         "review": {"type": "string", "enum": ["true", "auto", "false"],
                                    "description": "true: stop for a mapping review (status review); auto: stop "
                                    "only when header detection is unsure (what the page does); false (default): "
@@ -115,13 +125,30 @@ OPENAPI = {
                                   "content": {"application/json": {}}},
                           "409": _json(_ERROR, "Not done yet.")}}},
         "/api/audits/{run_id}/mapping": {"post": {
-            "summary": "Correct the column mapping of an audit waiting for review, then audit",
+            "summary": "Correct how an audit waiting for review reads its sheets, then audit",
+            "description": "Only what the body names changes; earlier choices (other sheets, other columns) stay. "
+                           "Example: {\"sheets\": {\"Supplies\": {\"header_row\": 0, \"columns\": "
+                           "{\"price\": \"C\"}}, \"Index\": {\"kind\": \"summary\"}}, \"review_again\": true}",
             "parameters": _ID,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {
+                    "sheets": {"type": "object", "description": "sheet name (as in review.files[].sheets[].name) -> "
+                               "{header_row: row number, 0 for no header row (every line is data), null to detect; "
+                               "kind: cdm | pharmacy | professional_fee | removed | summary (not a chargemaster), "
+                               "null to detect (price_view only keeps a detected price view); columns: field -> header text, column letter (C) or "
+                               "1-based number, null to drop a choice}. A choice wins over the settings below.",
+                               "additionalProperties": {"type": "object", "properties": {
+                                   "header_row": {"type": ["integer", "null"], "minimum": 0},
+                                   "kind": {"type": ["string", "null"], "enum": ["cdm", "pharmacy", "price_view",
+                                                                                 "professional_fee", "removed",
+                                                                                 "summary", None]},
+                                   "columns": {"type": "object",
+                                               "additionalProperties": {"type": ["string", "null"]}}}}},
                     "columns": {"type": "object", "additionalProperties": {"type": "string"},
-                                "description": "field -> column header"},
-                    "header_row": {"type": ["integer", "null"]},
+                                "description": "For every sheet: field -> column header, letter or number."},
+                    "header_row": {"type": ["integer", "null"], "description": "For every sheet (0: no header "
+                                   "row; null: detect)."},
+                    "no_header": {"type": "boolean", "description": "Every sheet has no header row."},
                     "review_again": {"type": "boolean", "description": "Re-read and stop for review again."},
                     "wait": {"type": "boolean"}}}}}},
             "responses": {"200": _json(_RUN, "Accepted (or finished with wait)."), **_ERRORS,

@@ -43,7 +43,8 @@ def relabel(result: AuditResult, names: dict[str, str]) -> tuple[dict, AuditResu
 
 def _labels(names: dict[str, str]):
     """(file, sheet) relabelling functions: private upload path -> display name."""
-    # Text files have one "sheet" named after the file: input-2.csv must read as the uploaded name too.
+    # Text files have one "sheet" named after the file. Uploads are stored under their (cleaned) uploaded
+    # names, so this maps a name to itself; it stays so that a stored name can never leak into a report.
     sheets = {Path(p).name: shown for p, shown in names.items()}
 
     def name(path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditor.errors import InputError
 from auditor.ingest.profile import load_profile, save_profile
+from auditor.ingest.reader import SheetChoice
 
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -36,17 +37,18 @@ def list_profiles() -> list[str]:
 
 
 def load(name: str) -> dict:
-    """A saved profile by name: {columns, header_row, sheets}; InputError when it does not exist."""
+    """A saved profile by name: {columns, header_row, sheets, no_header, per_sheet}; InputError when missing."""
     path = profiles_dir() / f"{safe_name(name)}.toml"
     if not path.is_file():
         raise InputError(f"profile {name!r}", "no saved profile by that name")
     return load_profile(path)
 
 
-def save(name: str, columns: dict[str, str], header_row: int | None) -> str:
-    """Write a profile; returns the sanitised name it was saved under."""
+def save(name: str, columns: dict[str, str], header_row: int | None, sheets: list[str] | None = None,
+         no_header: bool = False, per_sheet: dict[str, SheetChoice] | None = None) -> str:
+    """Write a profile (with its per-sheet choices); returns the sanitised name it was saved under."""
     clean = safe_name(name)
     folder = profiles_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    save_profile(folder / f"{clean}.toml", columns, header_row)
+    save_profile(folder / f"{clean}.toml", columns, header_row, sheets, no_header=no_header, per_sheet=per_sheet)
     return clean

@@ -1,23 +1,42 @@
-"""Mapping review: when header detection is unsure, the proposed mapping with the first rows, and its corrections."""
+"""Mapping review: per sheet, what the reader made of it (header row, kind, columns) with its first rows, and why."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 
-from auditor.errors import InputError
-from auditor.ingest import FileReport, IngestOptions
-from auditor.ingest.fields import CHARGEMASTER
+from auditor.ingest import FileReport, IngestOptions, SheetReport
+from auditor.ingest.fields import CHARGEMASTER, norm_header
+from auditor.ingest.header import column_letter
 from auditor.ingest.raw import RawSheet
+from auditor.ingest.reader import AUDITED_KINDS, SheetChoice
 
 PREVIEW_ROWS = 5
-NO_HEADER_ROWS = 8
+NO_TABLE_ROWS = 8
 CELL_CHARS = 60
-# A sheet without a header is worth a question only when it holds more than a few lines of notes.
+# A sheet set aside (or without a table) is worth a question only when it holds more than a few lines of notes.
 NOTE_ROWS = 10
-CODE_FIELDS = ("cpt", "hcpcs")
-CMS_KEY = "code (CMS code|N pairs)"
+# Below this a role's column is a guess worth showing the analyst (the reader's confidence, 0..1).
+SURE = 0.75
+# The reader takes a named header row only among a sheet's first 40 rows (reader._locate_header).
+HEADER_ROWS = 40
+CODE_ROLES = ("cpt", "hcpcs")
+# How the page names each sheet kind; price views are only ever detected (they need the sheet they repeat).
+KIND_LABELS = {
+    "cdm": "chargemaster lines (audited)",
+    "pharmacy": "pharmacy lines (audited)",
+    "professional_fee": "professional fees (audited)",
+    "price_view": "the same items as another sheet with other prices (audited once, through that sheet)",
+    "removed": "removed or inactive items (not audited)",
+    "summary": "not a chargemaster: summary, notes or form (not audited)",
+}
+# Short names for reasons and the "Detected: ..." line.
+KIND_NAMES = {"cdm": "chargemaster", "pharmacy": "pharmacy", "professional_fee": "professional fees",
+              "price_view": "price view", "removed": "removed items", "summary": "summary"}
+CHOOSABLE_KINDS = ("cdm", "pharmacy", "professional_fee", "removed", "summary")
+_COLUMN_REF = re.compile(r"column ([A-Z]{1,3})")
 
 
 def field_choices() -> list[tuple[str, str]]:
@@ -25,31 +44,108 @@ def field_choices() -> list[tuple[str, str]]:
     return [(n, CHARGEMASTER.spec(n).label) for n in CHARGEMASTER.names]
 
 
-def unsure_reasons(files: list[tuple[str, FileReport]]) -> list[str]:
-    """Why the detected mapping needs a look (empty when every sheet was read with certainty)."""
+def kind_choices(detected: str) -> list[tuple[str, str]]:
+    """(kind, label) the analyst may pick for a sheet: the choosable kinds, plus the detected one."""
+    kinds = CHOOSABLE_KINDS if detected in CHOOSABLE_KINDS else (detected, *CHOOSABLE_KINDS)
+    return [(k, KIND_LABELS[k]) for k in kinds]
+
+
+def label(fld: str) -> str:
+    """A field's label."""
+    return CHARGEMASTER.spec(fld).label
+
+
+def where(file_name: str, sheet_name: str) -> str:
+    """How messages name a sheet: the file alone when the sheet is the file (a text file's only sheet)."""
+    return file_name if sheet_name == file_name else f"{file_name}, sheet {sheet_name!r}"
+
+
+def letter_index(letters: str) -> int:
+    """'A' -> 0, 'AB' -> 27."""
+    idx = 0
+    for ch in letters:
+        idx = idx * 26 + ord(ch) - 64
+    return idx - 1
+
+
+# ---- why the review stops ---------------------------------------------------------------------------
+def unsure_reasons(files: list[tuple[str, FileReport]], options: IngestOptions) -> list[str]:
+    """What is doubtful in the reading, in the analyst's words (empty when nothing is)."""
     out = []
     for name, report in files:
-        tabled = [s for s in report.sheets if s.header_row is not None]
-        if not tabled:
-            out.append(f"{name}: no header row was found in any sheet; set the header row below")
+        if not any(s.header_row is not None for s in report.sheets):
+            out.append(f"{name}: no table found in any sheet; set a sheet's header row, or tick "
+                       "“this sheet has no header row”")
         for s in report.sheets:
-            where = f"{name}, sheet {s.name!r}"
-            if s.header_row is None:
-                if tabled and s.rows_read >= NOTE_ROWS:
-                    out.append(f"{where}: {s.rows_read:,} rows but no header row found; they would be skipped")
-                continue
-            for fld, score in s.confidence.items():
-                if score < 1.0:
-                    out.append(f"{where}: {CHARGEMASTER.spec(fld).label} taken from column {s.columns[fld]!r} "
-                               f"by a partial match (confidence {score:.2f})")
-            cms = CMS_KEY in s.columns
-            if not cms and not any(f in s.columns for f in CODE_FIELDS):
-                out.append(f"{where}: no CPT/HCPCS column found; codes would be guessed from the descriptions")
-            if not cms and "charge_code" not in s.columns:
-                out.append(f"{where}: no charge code column found")
+            out += sheet_reasons(where(name, s.name), s, options)
     return out
 
 
+def sheet_reasons(at: str, s: SheetReport, options: IngestOptions) -> list[str]:
+    """Doubts about one sheet: no table, set aside while long, read headerless, guessed roles, missing columns."""
+    chosen = options.per_sheet.get(s.name) or SheetChoice()
+    if s.header_row is None:
+        return ([f"{at}: {s.rows_read:,} rows but no table found; they would be skipped"]
+                if s.rows_read >= NOTE_ROWS else [])
+    if s.kind not in AUDITED_KINDS:
+        if s.rows_read >= NOTE_ROWS and not chosen.kind:
+            return [f"{at}: {s.rows_read:,} rows set aside as {KIND_NAMES.get(s.kind, s.kind)} ({s.kind_reason}); "
+                    "they will not be audited"]
+        return []
+    out = []
+    if s.header_row == 0 and chosen.header_row != 0 and not options.no_header:
+        out.append(f"{at}: read without a header row (every line is data); check the columns")
+    out += [_guess(at, s, role, score) for role, score in s.confidence.items() if round(score, 2) < SURE]
+    if _decided(chosen, options):
+        return out  # the analyst (or a profile) set this reading: a column the file lacks is known, not doubtful
+    if not any(r in s.columns for r in CODE_ROLES):
+        out.append(f"{at}: no CPT/HCPCS column; edits that need a code will be reported as not evaluable")
+    if "charge_code" not in s.columns and not s.code_pairs:
+        out.append(f"{at}: no charge code column; edits that need one will be reported as not evaluable")
+    return out
+
+
+def _decided(chosen: SheetChoice, options: IngestOptions) -> bool:
+    """Whether the reading of a sheet was set by the analyst: its own choices, or columns or header for all."""
+    return bool(chosen.to_dict() or options.overrides or options.no_header or options.header_row is not None)
+
+
+def _guess(at: str, s: SheetReport, role: str, score: float) -> str:
+    """'price from column C “Amount” is a guess (0.62); column D “Charge” came second'."""
+    col = s.column_index.get(role)
+    text = f"{at}: {label(role)} from {_column_name(col, s.columns.get(role, ''))} is a guess ({score:.2f})"
+    runner = (s.evidence.get(role) or {}).get("runner_up")
+    if runner:
+        text += f"; {_column_name(runner['column_index'], runner['header'])} came second"
+    return text
+
+
+def _column_name(col: int | None, header: str) -> str:
+    """'column C “Amount”', or 'column C' for a column without header text."""
+    if col is None:
+        return repr(header)
+    letter = column_letter(col - 1)
+    return f"column {letter}" if not header or header == f"column {letter}" else f"column {letter} “{header}”"
+
+
+def prune_choices(files: list[tuple[str, FileReport]], per_sheet: dict[str, SheetChoice]) -> list[str]:
+    """Drop column choices this reading of their sheet no longer has (the header row changed); say which."""
+    notes = []
+    for name, report in files:
+        for s in report.sheets:
+            choice = per_sheet.get(s.name)
+            if choice is None or s.header_row is None:
+                continue
+            for role, ref in list(choice.columns.items()):
+                if ref in s.missing_overrides:
+                    del choice.columns[role]
+                    row = f"header row {s.header_row}" if s.header_row else "no header row"
+                    notes.append(f"{where(name, s.name)}: your choice of {ref!r} for {label(role)} was dropped: "
+                                 f"read with {row}, the sheet has no such column")
+    return notes
+
+
+# ---- the page's model -------------------------------------------------------------------------------
 def raw_sheets(path: Path, max_bytes: int) -> list[RawSheet]:
     """Every sheet's cells as the ingest reads them (same readers as read_file, so the preview matches)."""
     from auditor.ingest.cms_json import read_cms_json
@@ -65,27 +161,35 @@ def raw_sheets(path: Path, max_bytes: int) -> list[RawSheet]:
     return read_text(path)[0]
 
 
-def column_fields(report_columns: dict[str, str], headers: list[str]) -> dict[int, str]:
-    """Column index -> field, recovered from a sheet report's {field: header text (' + ' joined)}."""
+def column_fields(s: SheetReport, first_col: int) -> dict[int, str]:
+    """Frame column index -> role, from a sheet report (CMS code-pair columns excluded: the format reads them)."""
     out: dict[int, str] = {}
-    for fld, text in report_columns.items():
-        if fld == CMS_KEY:
+    for role in s.columns:
+        if s.code_pairs and role in ("cpt", "code_type"):
             continue
-        parts = [text] if text in headers else text.split(" + ")
-        for part in parts:
-            idx = next((i for i, h in enumerate(headers) if h == part and i not in out), None)
-            if idx is not None:
-                out[idx] = fld
+        for idx in _role_columns(s, role, first_col):
+            out.setdefault(idx, role)
     return out
 
 
-def _cms_columns(report_columns: dict[str, str], headers: list[str]) -> set[int]:
+def _role_columns(s: SheetReport, role: str, first_col: int) -> list[int]:
+    """Frame columns feeding one role: column_index for single roles, the ' + ' joined parts for modifiers."""
+    if not CHARGEMASTER.spec(role).multi and role in s.column_index:
+        return [s.column_index[role] - 1 - first_col]
+    out: list[int] = []
+    for part in s.columns[role].split(" + "):
+        ref = _COLUMN_REF.fullmatch(part)
+        idx = (letter_index(ref.group(1)) - first_col if ref else
+               next((i for i, h in enumerate(s.headers) if h == part and i not in out), None))
+        if idx is not None and 0 <= idx < len(s.headers):
+            out.append(idx)
+    return out
+
+
+def _cms_columns(s: SheetReport) -> set[int]:
     """Columns carrying CMS code|N pairs: read by the format, not by a field choice."""
-    text = report_columns.get(CMS_KEY)
-    if not text:
-        return set()
-    names = set(text.split(", "))
-    return {i for i, h in enumerate(headers) if h in names}
+    names = {h for pair in s.code_pairs for h in pair}
+    return {i for i, h in enumerate(s.headers) if h in names}
 
 
 def _cell(value) -> str:
@@ -106,108 +210,51 @@ def _nonblank_rows(frame: pl.DataFrame, start: int, limit: int) -> list[tuple[in
 
 
 def build_review(files: list[tuple[str, Path, FileReport]], reasons: list[str], options: IngestOptions) -> dict:
-    """The review page's model: per file and sheet, the header cells, detected field per column, first rows."""
+    """The review page's model: per file and sheet, its kind, header row, field per column and first rows."""
     out = []
     for fi, (name, path, report) in enumerate(files):
         raws = {r.name: r for r in raw_sheets(path, options.max_bytes)}
-        sheets = []
-        for si, s in enumerate(report.sheets):
-            raw = raws.get(s.name)
-            sheet = {"index": si, "name": s.name, "header_row": s.header_row, "note": s.note,
-                     "rows_read": s.rows_read, "columns": [], "rows": []}
-            if raw is None or raw.frame is None:
-                sheets.append(sheet)
-                continue
-            if s.header_row is None:
-                sheet["columns"] = [{"index": i, "header": _letters(raw.first_col + i)} for i in range(raw.frame.width)]
-                sheet["rows"] = [{"row": raw.first_row + i, "cells": [_cell(c) for c in cells]}
-                                 for i, cells in _nonblank_rows(raw.frame, 0, NO_HEADER_ROWS)]
-            else:
-                fields = column_fields(s.columns, s.headers)
-                cms = _cms_columns(s.columns, s.headers)
-                sheet["columns"] = [{"index": i, "header": h, "field": fields.get(i, ""), "cms": i in cms,
-                                     "confidence": s.confidence.get(fields.get(i, ""))}
-                                    for i, h in enumerate(s.headers)]
-                start = s.header_row - raw.first_row + 1
-                sheet["rows"] = [{"row": raw.first_row + i, "cells": [_cell(c) for c in cells]}
-                                 for i, cells in _nonblank_rows(raw.frame, start, PREVIEW_ROWS)]
-            sheets.append(sheet)
-        out.append({"index": fi, "name": name, "sheets": sheets})
-    return {"files": out, "reasons": reasons, "header_row": options.header_row,
+        sheets = [sheet_model(si, s, raws.get(s.name), options.per_sheet.get(s.name))
+                  for si, s in enumerate(report.sheets)]
+        out.append({"index": fi, "name": name, "format": report.format, "sheets": sheets})
+    return {"files": out, "reasons": reasons, "header_row": options.header_row, "no_header": options.no_header,
             "overrides": dict(options.overrides)}
 
 
-def _letters(i: int) -> str:
-    """0 -> 'A', 27 -> 'AB' (column names for sheets without a header)."""
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
+def sheet_model(si: int, s: SheetReport, raw: RawSheet | None, choice: SheetChoice | None) -> dict:
+    """One sheet of the review: what was read, what the analyst chose, its columns and first rows."""
+    sheet = {"index": si, "name": s.name, "kind": s.kind, "kind_name": KIND_NAMES.get(s.kind, s.kind),
+             "kind_reason": s.kind_reason, "linked_to": s.linked_to, "kinds": kind_choices(s.kind),
+             "audited": s.audited, "header_row": s.header_row, "note": s.note, "rows_read": s.rows_read,
+             "rows_audited": s.rows_audited, "rows_skipped": s.rows_skipped, "hidden": s.hidden,
+             "choice": choice.to_dict() if choice else {}, "first_row": None, "last_header_row": None,
+             "columns": [], "rows": []}
+    if raw is None or raw.frame is None:
+        return sheet
+    frame = raw.frame
+    first = _nonblank_rows(frame, 0, 1)
+    sheet["first_row"] = raw.first_row + first[0][0] if first else raw.first_row
+    sheet["last_header_row"] = raw.first_row + min(frame.height, HEADER_ROWS) - 1
+    if s.header_row is None:
+        sheet["columns"] = [_column(raw, i, "", "", None, False) for i in range(frame.width)]
+        start, limit = 0, NO_TABLE_ROWS
+    else:
+        fields, cms = column_fields(s, raw.first_col), _cms_columns(s)
+        sheet["columns"] = [_column(raw, i, h, fields.get(i, ""), s, i in cms) for i, h in enumerate(s.headers)]
+        normed = [norm_header(h) for h in s.headers]
+        for c in sheet["columns"]:
+            # A repeated header names its first column only, so a choice names such a column by letter.
+            c["duplicate"] = bool(c["header"]) and normed.count(norm_header(c["header"])) > 1
+        start, limit = (s.header_row - raw.first_row + 1 if s.header_row else 0), PREVIEW_ROWS
+    sheet["rows"] = [{"row": raw.first_row + i, "cells": [_cell(c) for c in cells]}
+                     for i, cells in _nonblank_rows(frame, start, limit)]
+    return sheet
 
 
-def corrections(review: dict, chosen: dict[tuple[int, int, int], str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(overrides, full mapping) from the analyst's choice per (file, sheet, column); InputError on a conflict.
-
-    Only changes become overrides: the reader already maps the rest, and a field on several columns
-    (modifiers) cannot be expressed as one override. The full mapping (single-column fields) is what a
-    saved profile holds, so next quarter's file needs no detection at all.
-    """
-    known = set(CHARGEMASTER.names)
-    overrides: dict[str, str] = {}
-    full: dict[str, str] = {}
-    for f in review["files"]:
-        for s in f["sheets"]:
-            if s["header_row"] is None or not s["columns"]:
-                continue
-            where = f"{f['name']}, sheet {s['name']!r}"
-            headers = {c["index"]: c["header"] for c in s["columns"]}
-            detected: dict[str, set[int]] = {}
-            picked: dict[str, set[int]] = {}
-            for c in s["columns"]:
-                if c.get("cms"):
-                    continue
-                if c["field"]:
-                    detected.setdefault(c["field"], set()).add(c["index"])
-                value = chosen.get((f["index"], s["index"], c["index"]), c["field"])
-                if value and value not in known:
-                    raise InputError(where, f"unknown field {value!r}")
-                if value:
-                    if not headers[c["index"]].strip():
-                        raise InputError(where, f"column {c['index'] + 1} has no header text, so it cannot be "
-                                         f"chosen for {_label(value)}; set the header row instead")
-                    picked.setdefault(value, set()).add(c["index"])
-            for fld in sorted(set(detected) | set(picked), key=CHARGEMASTER.names.index):
-                cols, was = picked.get(fld, set()), detected.get(fld, set())
-                if len(cols) == 1:
-                    _put(full, fld, headers[next(iter(cols))], where, strict=False)
-                if cols == was:
-                    continue
-                if len(cols) > 1:
-                    raise InputError(where, f"{_label(fld)} is chosen for {len(cols)} columns "
-                                     f"({', '.join(repr(headers[i]) for i in sorted(cols))}); choose one")
-                if not cols:
-                    loose = [i for i in was if not any(i in v for v in picked.values())]
-                    if loose:
-                        raise InputError(where, f"column {headers[loose[0]]!r} cannot be left unused while it is "
-                                         f"the only {_label(fld)} column: the reader finds {_label(fld)} by its "
-                                         "header. Choose another field or column for it, or keep it")
-                    continue
-                _put(overrides, fld, headers[next(iter(cols))], where, strict=True)
-    return overrides, full
-
-
-def _put(target: dict[str, str], fld: str, header: str, where: str, strict: bool) -> None:
-    """Add field -> header; two different headers for one field across sheets is a conflict when strict."""
-    have = target.get(fld)
-    if have is None:
-        target[fld] = header
-    elif strict and have != header:
-        raise InputError(where, f"{_label(fld)} is set to {have!r} in one sheet and {header!r} in another; "
-                         "a mapping applies to every sheet, so choose one")
-
-
-def _label(fld: str) -> str:
-    """A field's label."""
-    return CHARGEMASTER.spec(fld).label
+def _column(raw: RawSheet, i: int, header: str, fld: str, s: SheetReport | None, cms: bool) -> dict:
+    """One column of the review: letter, header text, role, and how sure the reader was (and why)."""
+    ev = (s.evidence.get(fld) or {}) if s is not None and fld else {}
+    score = s.confidence.get(fld) if s is not None and fld else None
+    return {"index": i, "letter": column_letter(raw.first_col + i), "header": header or "", "field": fld,
+            "cms": cms, "confidence": None if score is None else round(score, 2), "evidence": ev.get("content", ""),
+            "duplicate": False}

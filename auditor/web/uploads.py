@@ -1,4 +1,4 @@
-"""Stream a multipart upload into a private folder: size cap, accepted file types, generated file names."""
+"""Stream a multipart upload into a private folder: size cap, accepted file types, one generated folder per file."""
 
 from __future__ import annotations
 
@@ -66,6 +66,16 @@ def display_name(raw: str) -> str:
     return name or "upload"
 
 
+def unique_name(name: str, seen: set[str]) -> str:
+    """A display name not used yet in this upload ('cdm (2).xlsx' for the second 'cdm.xlsx')."""
+    out, n = name, 1
+    while out.lower() in seen:
+        n += 1
+        out = f"{Path(name).stem} ({n}){Path(name).suffix}"
+    seen.add(out.lower())
+    return out
+
+
 def accepted_suffix(name: str) -> str | None:
     """The lower-case suffix when it is one of the accepted types, else None."""
     suffix = Path(name).suffix.lower()
@@ -98,6 +108,7 @@ class _Parser:
         self._upload: Upload | None = None
         self._fh = None
         self._skip = False
+        self._names: set[str] = set()
 
     def fail(self, err: UploadError) -> None:
         """Remember the first refusal; everything after it is only drained."""
@@ -143,13 +154,16 @@ class _Parser:
         if name not in self.file_fields:
             return self.fail(UploadError(400, f"unexpected file field {name!r}"))
         shown = display_name(raw)
-        suffix = accepted_suffix(shown)
-        if suffix is None:
+        if accepted_suffix(shown) is None:
             return self.fail(_type_error(shown))
         if len(self.out.files) >= self.max_files:
             return self.fail(UploadError(400, f"too many files (at most {self.max_files} in one audit)"))
-        # The stored name is generated; the client's name is only ever a label.
-        path = self.dest / f"input-{len(self.out.files) + 1}{suffix}"
+        shown = unique_name(shown, self._names)
+        # The folder is generated; the file inside keeps the sanitised client name, so that everything the
+        # reader names after the file (a text file's only sheet, its messages) reads as the analyst's file.
+        folder = self.dest / str(len(self.out.files) + 1)
+        folder.mkdir(mode=0o700)
+        path = folder / shown
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._fh = os.fdopen(fd, "wb")
         self._upload = Upload(name, shown, path)
