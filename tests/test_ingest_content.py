@@ -235,3 +235,23 @@ def test_inspect_shows_evidence_and_kind(tmp_path):
     assert "sheet 'CDM': cdm, header on row 1" in out
     assert "cpt           <- 'Proc (AMA)'  (column 4; content: 100% CPT/HCPCS-shaped" in out
     assert "header: none)" in out
+
+
+def test_reports_say_what_each_sheet_was(tmp_path):
+    """The text, HTML and JSON reports name each sheet's kind; a headerless sheet says so, not 'row 0'."""
+    gross = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Gross Charge"])
+    cash = [["Charge Code", "Description", "Revenue Code", "CPT", "Cash Price"]] + [list(r) for r in LINES]
+    bare = [[d, c, p] for _, d, _, c, p in LINES]
+    path = write_xlsx(tmp_path / "book.xlsx", {"Gross": gross, "Cash": cash, "Bare": bare})
+    out = tmp_path / "report"
+    res = run_cli("audit", str(path), "--as-of", "2026-04-01", "--format", "text,html,json", "--out", str(out))
+    assert res.exit_code in (0, 1), res.stderr
+    assert "sheet 'Gross': chargemaster, header on row 1: 20 audited, 0 skipped" in res.stdout
+    assert "sheet 'Cash': price view of 'Gross', not audited: 20 rows listed as skipped" in res.stdout
+    assert "sheet 'Bare': chargemaster, no header row: 20 audited, 0 skipped" in res.stdout
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "price view of &#39;Gross&#39;" in html and "header on row 0" not in html
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    sheets = {s["name"]: s for s in doc["run"]["inputs"][0]["sheets"]}
+    assert (sheets["Cash"]["kind"], sheets["Cash"]["linked_to"]) == ("price_view", "Gross")
+    assert sheets["Bare"]["header_row"] == 0 and sheets["Bare"]["column_index"]["cpt"] == 2

@@ -17,7 +17,9 @@ def _inputs(ingested, role: str) -> list[dict]:
         "path": f.path, "role": role, "format": f.format, "sha256": f.sha256, "size": f.size,
         "sheets": [{"name": s.name, "header_row": s.header_row, "rows_read": s.rows_read,
                     "rows_audited": s.rows_audited, "rows_skipped": s.rows_skipped, "note": s.note,
-                    "columns": s.columns} for s in f.sheets],
+                    "columns": s.columns, "kind": getattr(s, "kind", "cdm"),
+                    "kind_reason": getattr(s, "kind_reason", ""), "linked_to": getattr(s, "linked_to", None),
+                    "column_index": getattr(s, "column_index", {})} for s in f.sheets],
     } for f in ingested.files]
 
 

@@ -12,6 +12,7 @@ from auditor.report.cells import formula_like, related_text, where
 from auditor.report.charts import humanise
 from auditor.report.context import SEVERITY_ORDER, ReportContext, queue_of, queue_titles
 from auditor.report.gaps import by_reason
+from auditor.report.sheets import sheet_state
 
 # Above this many written rows (findings + audited rows) the workbook streams rows to disk (constant_memory):
 # ~3x less memory for ~14% more time (perf-notes §3).
@@ -229,9 +230,7 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         put(ws, r, c, h, styles, "header")
     r += 1
     for i in run["inputs"]:
-        sheets = "; ".join(f"{s['name']}: {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped"
-                           if s["header_row"] is not None else f"{s['name']}: not audited ({s['note']})"
-                           for s in i["sheets"])
+        sheets = "; ".join(f"{s['name']}: {sheet_state(s)}" for s in i["sheets"])
         for c, v in enumerate((i["role"], i["path"], i["format"], i["size"], i["sha256"], sheets)):
             put(ws, r, c, v, styles, "mono" if c == 4 else None)
         r += 1

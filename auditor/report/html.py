@@ -14,6 +14,7 @@ from auditor.errors import InputError
 from auditor.report.charts import bar_chart, humanise, stacked_counts, trend_chart
 from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_of, queue_titles
 from auditor.report.gaps import not_evaluable, partly_seen
+from auditor.report.sheets import sheet_state
 
 # Findings embedded in one page; past this the page keeps the most urgent ones and says so (the JSON,
 # CSV and Excel reports always hold every finding). 100k findings embed as ~25 MB and still filter smoothly.
@@ -37,6 +38,7 @@ def environment(template_dirs: tuple[Path, ...] = ()) -> Environment:
     ])
     env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["sheet_state"] = sheet_state
     env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     env.filters["human"] = humanise
     env.filters["bytes"] = _human_bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.report.gaps import by_reason, not_evaluable, partly_seen
+from auditor.report.sheets import sheet_state
 
 MAX_PER_EDIT = 5
 
@@ -17,9 +18,7 @@ def render_summary(doc: dict) -> str:
     for i in run["inputs"]:
         lines.append(f"  {i['role']}: {i['path']} ({i['format']}, sha256 {i['sha256'][:12]}…)")
         for s in i["sheets"]:
-            state = (f"{s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped" if s["header_row"] is not None
-                     else f"not audited: {s['note']}")
-            lines.append(f"    sheet {s['name']!r}: {state}")
+            lines.append(f"    sheet {s['name']!r}: {sheet_state(s)}")
     sev = summ["by_severity"]
     lines.append(f"{summ['rows_audited']:,} rows audited, {summ['rows_skipped']:,} skipped; "
                  f"{sev['error']} errors, {sev['warning']} warnings, {sev['info']} info"
