@@ -255,3 +255,13 @@ def test_reports_say_what_each_sheet_was(tmp_path):
     sheets = {s["name"]: s for s in doc["run"]["inputs"][0]["sheets"]}
     assert (sheets["Cash"]["kind"], sheets["Cash"]["linked_to"]) == ("price_view", "Gross")
     assert sheets["Bare"]["header_row"] == 0 and sheets["Bare"]["column_index"]["cpt"] == 2
+
+
+def test_drg_average_charge_sheet_is_a_summary(tmp_path):
+    """A tab keyed by 'MS-DRG' numbers with average charges per case is no list of line items."""
+    drgs = [["MS-DRG", "Description", "Average Charge"]] + [
+        [f"{i:03d}", f"DRG TITLE {i}", f"{10000 + i * 37.3:.2f}"] for i in range(1, 60)]
+    cdm = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Price"])
+    ing = read_inputs([write_xlsx(tmp_path / "drg.xlsx", {"Sheet2": drgs, "CDM": cdm})])
+    assert _sheet(ing, "Sheet2").kind == "summary" and "DRG" in _sheet(ing, "Sheet2").kind_reason
+    assert set(ing.frame.get_column("sheet").unique()) == {"CDM"}

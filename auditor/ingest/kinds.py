@@ -7,6 +7,7 @@ import re
 import polars as pl
 
 from auditor.ingest import shapes as sh
+from auditor.ingest.fields import norm_header
 from auditor.ingest.header import HeaderMatch
 
 KINDS = ("cdm", "pharmacy", "price_view", "professional_fee", "removed", "summary")
@@ -21,6 +22,7 @@ _PHARMACY_NAME = re.compile(r"pharm|drugs?\b|(^|[^a-z])rx([^a-z]|$)|medications?
                             r"formulary|^pha$", re.I)
 _OTHER_ITEMS = re.compile(r"service|supply|supplies|procedure|lab|room|surg|radiology|imaging", re.I)
 _STATS_HEADER = re.compile(r"\b(CASES|VISITS?|RANK|DISCHARGES|VOLUME|ENCOUNTERS)\b")
+_DRG_WORDS = {"MS", "APR", "DRG", "MSDRG", "APRDRG", "CODE", "NUMBER", "NO", "NBR", "ID"}
 _INACTIVE = ("INACTIVE", "I", "N", "NO", "FALSE", "DELETED", "DISCONTINUED", "RETIRED", "OBSOLETE")
 OVERLAP = 0.85  # share of a sheet's items found in another sheet for it to be a price view of that sheet
 
@@ -41,6 +43,11 @@ def sheet_signature(audited: pl.DataFrame, match: HeaderMatch) -> dict:
     status = audited.get_column("status").drop_nulls().str.to_uppercase()
     sig["inactive"] = float(status.is_in(_INACTIVE).mean() or 0.0) if status.len() else 0.0
     sig["stats"] = any(_STATS_HEADER.search(h.upper()) for h in match.headers if h)
+    # A sheet with a column headed just 'MS-DRG' or 'DRG #' and no CPT/HCPCS column lists DRGs (average
+    # charges per case), not line items.
+    sig["drg_keyed"] = not any(r in match.mapping for r in ("cpt", "hcpcs")) and any(
+        h and set(norm_header(h).split()) <= _DRG_WORDS and "DRG" in norm_header(h).replace("MSDRG", "DRG")
+        for h in match.headers)
     sig["facility"] = _facility(match)
     sig["has_code"] = any(r in match.mapping for r in ("cpt", "hcpcs")) or bool(match.cms_codes)
     sig["has_price"] = "price" in match.mapping
@@ -79,7 +86,7 @@ def _own_kind(rep) -> tuple[str, str]:
         return "summary", f"sheet name {name!r} says it is a summary, form or statistics tab"
     if sig.get("stats"):
         return "summary", "columns count cases or visits: statistics, not line items"
-    if sig.get("drg", 0) >= 0.8:
+    if sig.get("drg", 0) >= 0.8 or sig.get("drg_keyed"):
         return "summary", "its codes are DRGs: average charges per case, not line items"
     if not sig.get("has_item") and not (sig.get("has_price") and sig.get("rows", 0) >= 3):
         return "summary", "no code or charge code, and no priced list of items: not a chargemaster"
