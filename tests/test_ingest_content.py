@@ -132,6 +132,8 @@ def test_price_type_sheets_are_audited_once(tmp_path):
     assert view.rows_audited == 0 and view.rows_skipped == len(LINES)
     assert "price view of sheet 'Gross Charges'" in view.skipped[0]["reason"]
     assert ing.frame.height == len(LINES)
+    # The view's prices stay on the lines they price.
+    assert ing.frame.get_column("other_prices").to_list()[:2] == ["Cash Prices: 750.0", "Cash Prices: 82.5"]
     result = run_audit([path], AuditRequest())
     assert not [f for f in result.findings if f.edit == "PR003"]  # no charge code is "used twice"
 
@@ -244,7 +246,8 @@ def test_reports_say_what_each_sheet_was(tmp_path):
     bare = [[d, c, p] for _, d, _, c, p in LINES]
     path = write_xlsx(tmp_path / "book.xlsx", {"Gross": gross, "Cash": cash, "Bare": bare})
     out = tmp_path / "report"
-    res = run_cli("audit", str(path), "--as-of", "2026-04-01", "--format", "text,html,json", "--out", str(out))
+    res = run_cli("audit", str(path), "--as-of", "2026-04-01", "--format", "text,html,json", "--out", str(out),
+                  "--no-history")
     assert res.exit_code in (0, 1), res.stderr
     assert "sheet 'Gross': chargemaster, header on row 1: 20 audited, 0 skipped" in res.stdout
     assert "sheet 'Cash': price view of 'Gross', not audited: 20 rows listed as skipped" in res.stdout

@@ -198,7 +198,7 @@ def test_headerless_csv_is_read_from_line_one(open_page, server, tmp_path):
 
     pg.wait_for_selector("html[data-report-ready]")
     assert pg.inner_text("h1") == f"Chargemaster audit: {name}"
-    assert f"{name}: 12 audited, 0 skipped" in pg.inner_text("body")
+    assert f"{name}: chargemaster, no header row: 12 audited, 0 skipped" in pg.inner_text("body")
     # Every line of the file is accounted for: 12 data rows read, 12 audited, none lost to a header.
     run_id = pg.url.rsplit("/", 2)[-2]
     doc = httpx.get(f"{server.url}/api/audits/{run_id}/findings").json()

@@ -32,6 +32,8 @@ class FieldSpec:
     prefer: tuple[str, ...] = ()
     # Header words that make a column of the right shape something else (an AWP or cost column is money too).
     extra_veto: tuple[str, ...] = ()
+    # Header words that make the field a weaker match (a discounted price is a price, second to the gross).
+    demote: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,13 @@ class TableKind:
         return tuple(f.name for f in self.fields)
 
 
-_PRICE_EXCLUDE = ("DISCOUNT", "DISCOUNTED", "CASH", "SELF", "NEGOTIATED", "MIN", "MAX", "MINIMUM", "MAXIMUM",
-                  "PERCENT", "PERCENTAGE", "ALGORITHM", "PERCENTILE", "MEDIAN", "COUNT", "TOTAL", "AVE", "AVG",
-                  "AVERAGE", "ESTIMATED", "LAB", "DIFFERENCE", "CHANGE", "INCREASE", "DECREASE", "VARIANCE", "COST",
-                  "AWP", "NAME", "GROUP", "METHODOLOGY", "CASES", "VISITS", "VISIT", "INCREMENT", "RANK",
-                  "CATEGORY", "CLASS", "TIER", "LEVEL", "FLAG")
+# Amounts that are not a price at all.
+_PRICE_EXCLUDE = ("PERCENT", "PERCENTAGE", "ALGORITHM", "PERCENTILE", "MEDIAN", "COUNT", "TOTAL", "DIFFERENCE",
+                  "CHANGE", "INCREASE", "DECREASE", "VARIANCE", "COST", "AWP", "NAME", "GROUP", "METHODOLOGY", "CASES",
+                  "VISITS", "VISIT", "INCREMENT", "RANK", "CATEGORY", "CLASS", "TIER", "LEVEL", "FLAG")
+# Prices of another type: the sheet's price when it has no other (a cash-price tab), else second to the gross.
+_OTHER_PRICE_TYPES = ("DISCOUNT", "DISCOUNTED", "CASH", "SELF", "NEGOTIATED", "MIN", "MAX", "MINIMUM", "MAXIMUM",
+                      "AVE", "AVG", "AVERAGE", "ESTIMATED", "LAB", "PAYER")
 
 CHARGEMASTER = TableKind(
     name="chargemaster",
@@ -133,10 +137,10 @@ CHARGEMASTER = TableKind(
                    "CHARGEMASTER PRICE", "CDM PRICE", "OP PRICE", "PRICE 1", "UNIT CHARGE", "GROSS CHARGES"),
                   hints=("PRICE", "CHARGE", "FEE", "AMOUNT", "CHARGES", "RATE", "AMT"),
                   exclude=_PRICE_EXCLUDE + ("CODE", "DESCRIPTION", "ID", "NUMBER", "DATE", "TYPE", "CASES"),
-                  prefer=("OUTPATIENT", "OP", "GROSS", "STANDARD", "CURRENT"),
-                  extra_veto=("AWP", "COST", "DIFFERENCE", "CHANGE", "PERCENT", "PERCENTAGE", "INCREMENT", "DISCOUNT",
-                              "DISCOUNTED", "CASH", "NEGOTIATED", "MIN", "MAX", "VARIANCE", "INCREASE", "DECREASE",
-                              "MEDIAN", "PERCENTILE", "CASES", "VISITS", "VISIT", "TOTAL", "COUNT", "RANK")),
+                  prefer=("OUTPATIENT", "OP", "GROSS", "STANDARD", "CURRENT"), demote=_OTHER_PRICE_TYPES,
+                  extra_veto=("AWP", "COST", "DIFFERENCE", "CHANGE", "PERCENT", "PERCENTAGE", "INCREMENT", "VARIANCE",
+                              "INCREASE", "DECREASE", "MEDIAN", "PERCENTILE", "CASES", "VISITS", "VISIT", "TOTAL",
+                              "COUNT", "RANK")),
         FieldSpec("department", "department",
                   ("DEPARTMENT", "DEPT", "SERVICE AREA", "CATEGORY", "COST CENTER", "DEPARTMENT NAME", "DEPT NAME",
                    "GL DEPARTMENT", "DEPARTMENT CODE", "DEPT CODE", "REVENUE DEPARTMENT", "DEPARTMENT NUMBER",

@@ -20,6 +20,7 @@ SAMPLE_HEAD, SAMPLE_TAIL = 700, 200  # rows profiled for the final mapping: the 
 EXACT = 1.0
 HINT = 0.7
 PREFER_BONUS = 0.05
+DEMOTE = 0.25  # another price type: still a price, but second to the gross charge
 THRESHOLD = 0.35  # weakest evidence that still maps a role
 MAX_MULTI = 12  # columns one multi-column role (modifiers, diagnoses) may take
 _CMS_CODE = re.compile(r"^CODE (\d+)$")
@@ -100,6 +101,8 @@ def field_score(header: str, spec) -> float:
         bonus = PREFER_BONUS if tokens & set(spec.prefer) else 0.0
         # "Inpatient price" is a weaker price than "Outpatient price" for an outpatient audit.
         malus = PREFER_BONUS if "INPATIENT" in tokens or "IP" in tokens else 0.0
+        if tokens & set(spec.demote):
+            malus += DEMOTE
         return HINT + bonus - malus
     return 0.0
 

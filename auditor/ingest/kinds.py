@@ -137,3 +137,26 @@ def _same_items(a: dict, b: dict) -> bool:
 def _overlap(a: dict, b: dict) -> float:
     keys = a["keys"]
     return float(keys.is_in(b["keys"].implode()).mean() or 0.0) if keys.len() else 0.0
+
+
+def carry_view_prices(frames: list, sheets: list) -> list:
+    """Keep each price view's prices on its sheet's lines, as 'other_prices' ('Cash Prices: 82.50; ...')."""
+    frames = list(frames)
+    index = {rep.name: i for i, rep in enumerate(sheets)}
+    for view, frame in zip(sheets, list(frames)):
+        target = index.get(view.linked_to) if view.kind == "price_view" else None
+        if frame is None or target is None or frames[target] is None:
+            continue
+        key = view.signature.get("key_kind", "charge_code")
+        prices = (frame.filter(pl.col(key).is_not_null() & pl.col("price").is_not_null())
+                  .group_by(key, maintain_order=True).agg(pl.col("price").first().alias("_view_price")))
+        if key == "description":
+            prices = prices.with_columns(pl.col(key).str.to_uppercase())
+        main = frames[target]
+        probe = main.get_column(key).str.to_uppercase() if key == "description" else main.get_column(key)
+        got = pl.DataFrame({key: probe}).join(prices, on=key, how="left", maintain_order="left")
+        text = pl.format("{}: {}", pl.lit(view.name), pl.col("_view_price").round(2))
+        joined = got.select(pl.when(pl.col("_view_price").is_not_null()).then(text).otherwise(None)).to_series()
+        frames[target] = main.with_columns(
+            other_prices=pl.concat_str([pl.col("other_prices"), joined], separator="; ", ignore_nulls=True))
+    return frames

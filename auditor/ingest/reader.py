@@ -15,7 +15,7 @@ from auditor.ingest.codetypes import code_type_counts, declared_type, route
 from auditor.ingest.excel import read_excel
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
-from auditor.ingest.kinds import decide_kinds, sheet_signature
+from auditor.ingest.kinds import carry_view_prices, decide_kinds, sheet_signature
 from auditor.ingest.mend import mend_shifted
 from auditor.ingest.raw import RawSheet
 from auditor.ingest.shapes import RULE_LINE
@@ -27,6 +27,7 @@ CANONICAL = (
     "file", "sheet", "row", "charge_code", "description", "revenue_code", "revenue_code_raw", "code", "code_raw",
     "code_source", "alt_code", "modifiers", "modifiers_raw", "units", "price", "price_raw", "department", "status",
     "effective_from", "effective_to", "narrative", "ndc", "setting", "code_type", "other_code", "sheet_kind",
+    "other_prices",
 )
 SCHEMA = {c: pl.String for c in CANONICAL} | {"row": pl.Int64, "price": pl.Float64}
 _KEY_FIELDS = ("charge_code", "description", "code", "revenue_code")
@@ -223,6 +224,7 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
         frames.append(frame)
     if options.kind is CHARGEMASTER:
         decide_kinds(report.sheets, options.kinds())
+        frames = carry_view_prices(frames, report.sheets)
         frames = [_set_aside(f, rep) for f, rep in zip(frames, report.sheets)]
     frames = [f for f in frames if f is not None]
     tabled = [s for s in report.sheets if s.header_row is not None]
@@ -489,6 +491,7 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
         # An NDC in the code column is the line's NDC when no NDC column says otherwise.
         ndc=pl.coalesce(pl.col("ndc"), pl.when(pl.col("code_type") == "NDC").then(pl.col("other_code"))),
         sheet_kind=pl.lit("cdm"),
+        other_prices=pl.lit(None, dtype=pl.String),
     ).drop("_glued", "_mods")
     return out.select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
 
