@@ -33,6 +33,7 @@ SCHEMA = {c: pl.String for c in CANONICAL} | {"row": pl.Int64, "price": pl.Float
 _KEY_FIELDS = ("charge_code", "description", "code", "revenue_code")
 SHEET_KINDS = ("cdm", "pharmacy", "price_view", "professional_fee", "removed", "summary")
 AUDITED_KINDS = ("cdm", "pharmacy", "professional_fee")
+SET_ASIDE_KINDS = ("price_view", "removed", "summary")
 
 
 @dataclass
@@ -116,8 +117,8 @@ class SheetReport:
 
     @property
     def audited(self) -> bool:
-        """Whether the sheet's rows are audited as live lines (cdm, pharmacy, professional fees)."""
-        return self.header_row is not None and self.kind in AUDITED_KINDS
+        """Whether the sheet's rows are audited as live lines (cdm, pharmacy, professional fees; pairing, claims)."""
+        return self.header_row is not None and self.kind not in SET_ASIDE_KINDS
 
     def to_dict(self) -> dict:
         """JSON shape used by `inspect --json` and the audit run record."""
@@ -339,6 +340,8 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         column_index={k: raw.first_col + match.mapping[k][0] + 1 for k in order},
         evidence=_evidence(match, order, raw.first_col),
         hidden=raw.hidden,
+        # Pairing tables and claim lines are their own kind of table; sheet kinds sort chargemasters.
+        kind="cdm" if kind is CHARGEMASTER else kind.name,
     )
     if match.cms_codes:
         # The first code|N / code|N|type pair stands for the code and code-type roles; every pair is read.
