@@ -745,3 +745,16 @@ def test_the_analysts_file_name_is_everywhere_never_a_temporary_one(client):
     wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/runs/{run_id}/report.xlsx").content), read_only=True)
     cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     assert any(name in c for c in cells) and not any(temp.search(c) or root in c for c in cells)
+
+
+def test_api_reads_excel_unicode_text_every_row(client):
+    """Excel's "Unicode Text" export (UTF-16 with a byte-order mark, tab-delimited): every line audited."""
+    lines = ["Charge Code\tDescription\tRevenue Code\tCPT\tPrice", "1001\tHC APLIGRAF PER SQ CM\t0636\tQ4101\t137.50",
+             "1002\tHC APPLICATION SKIN SUB\t0361\t15271\t1250.00", "1003\tHC NEUROSTIM LEAD\t0278\tC1778\t5088.90"]
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-16")
+    r = client.post("/api/audits?wait=true", files=[("files", ("unicode.txt", data))], data={"as_of": AS_OF})
+    assert r.status_code == 200, r.text
+    doc = client.get(r.json()["links"]["findings"]).json()
+    (sheet,) = doc["run"]["inputs"][0]["sheets"]
+    assert (sheet["rows_read"], sheet["rows_audited"], sheet["rows_skipped"]) == (3, 3, 0)
+    assert sheet["column_index"] == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
