@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -62,7 +63,9 @@ def run_case(args: list[str], out: Path) -> dict[str, str]:
     cmd = [sys.executable, "-m", "auditor.cli", *args, "--format", formats, "--out", str(out)]
     if args[0] == "audit":
         cmd += ["--as-of", AS_OF, "--no-history"]
-    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
+    # An empty data folder: no run history or imported quarter of this machine may colour the reports.
+    env = {**os.environ, "CDM_AUDIT_HOME": str(out.parent / f"{out.name}-home")}
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
     if res.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(args)} exited {res.returncode}: {res.stderr.strip()[:300]}")
     prints = {"stdout": _digest(_text(res.stdout, out))}
