@@ -121,7 +121,8 @@ def _workbook(path: Path) -> str:
 
 
 def _text(text: str, out: Path) -> str:
-    return _STAMP.sub("TIME", text.replace(str(out), "OUT"))
+    # The checkout's own path (a packaged file named in a run record) differs from machine to machine.
+    return _STAMP.sub("TIME", text.replace(str(out), "OUT").replace(str(REPO), "REPO"))
 
 
 def _digest(text: str) -> str:
