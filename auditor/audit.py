@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from auditor import __version__
 from auditor.codeset import CodeTable
 from auditor.engine import EditSet, FacilityConfig, load_config, load_edits, run_edits
 from auditor.engine.findings import SEVERITY_RANK, Finding, exit_code_for
@@ -19,18 +19,19 @@ from auditor.engine.lists import CatalogError
 from auditor.engine.needs import NOT_EVALUABLE, UNSEEN, available_fields, sheet_fields, unseen_note
 from auditor.engine.runner import AuditRun, EditSummary
 from auditor.errors import InputError
-from auditor.ingest import Ingested, IngestOptions, read_inputs
+from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
 from auditor.ingest.fields import PAIRING
 from auditor.pairing import pairing_rows
+from auditor.version import __version__
 
 
 @dataclass
 class AuditRequest:
-    """Everything an audit needs besides the chargemaster paths."""
+    """Everything an audit needs besides the chargemaster files (files are paths, or Sources naming them)."""
 
     as_of: dt.date = field(default_factory=dt.date.today)
-    pairing_tables: list[Path] = field(default_factory=list)
-    config_path: Path | None = None
+    pairing_tables: list[Path | Source] = field(default_factory=list)
+    config_path: Path | Source | None = None
     ingest: IngestOptions = field(default_factory=IngestOptions)
     select: set[str] | None = None
     ignore: set[str] = field(default_factory=set)
@@ -77,7 +78,7 @@ class AuditResult:
         return exit_code_for(max(live, key=SEVERITY_RANK.get) if live else None, fail_on)
 
 
-def run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
+def run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditResult:
     """Read inputs, apply every edit in force on the as-of date, and collect findings."""
     with gc_paused():
         return _run_audit(paths, request)
@@ -99,11 +100,11 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_edit_set(config_path: Path | None, select: set[str] | None, ignore: set[str]):
+def load_edit_set(config_path: Path | Source | None, select: set[str] | None, ignore: set[str]):
     """The edits (with the facility's lists), the facility configuration and the edit codes to run."""
     probe = load_edits()
     known = {e.code for e in probe.edits}
-    config = load_config(config_path, known)
+    config = _facility_config(config_path, known)
     for code in (select or set()) | ignore:
         if code not in known:
             raise InputError("--select/--ignore", f"unknown edit code {code}")
@@ -111,7 +112,33 @@ def load_edit_set(config_path: Path | None, select: set[str] | None, ignore: set
     return edits, config, (select or known) - ignore
 
 
-def _run_audit(paths: list[Path], request: AuditRequest) -> AuditResult:
+def _facility_config(file: Path | Source | None, known: set[str]) -> FacilityConfig:
+    """The facility configuration; the run record and its messages name the file as its Source does."""
+    if file is None:
+        return load_config(None, known)
+    path, name = Source.of(file)
+    try:
+        config = load_config(path, known)
+    except InputError as exc:
+        if exc.path != str(path):
+            raise
+        raise dataclasses.replace(exc, path=name) from None
+    return dataclasses.replace(config, path=name)
+
+
+def expand_edit_codes(values: Iterable[str], option: str) -> set[str]:
+    """Edit codes or two-letter family prefixes ('SS', 'NS001') -> edit codes; unknown ones name `option`."""
+    known = [e.code for e in load_edits().edits]
+    out: set[str] = set()
+    for part in (v.strip().upper() for v in values if v.strip()):
+        matched = {c for c in known if c == part or (len(part) == 2 and c.startswith(part))}
+        if not matched:
+            raise InputError(option, f"unknown edit code or prefix {part}")
+        out |= matched
+    return out
+
+
+def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditResult:
     """run_audit's body."""
     edits, config, select = load_edit_set(request.config_path, request.select, request.ignore)
     table = CodeTable.load()

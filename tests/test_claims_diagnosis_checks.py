@@ -8,6 +8,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from auditor.codeset.icd10 import package_code_set
 from auditor.engine import load_edits
 from auditor.engine.checks import CheckContext, check_module
 from auditor.engine.config import FacilityConfig
@@ -52,7 +53,7 @@ def claims(*lines: tuple) -> pl.DataFrame:
 def run(code: str, frame: pl.DataFrame, eligible: pl.Expr | None = None, edit=None) -> list[dict]:
     """The edit's hits on the frame, with the message a coder reads, in the order the engine reports them."""
     edit = edit or EDITS.get(code)
-    ctx = CheckContext(frame, EDITS.lists, FacilityConfig(), "2026Q2", "claim")
+    ctx = CheckContext(frame, EDITS.lists, FacilityConfig(), "2026Q2", "claim", package_code_set())
     hits = check_module(edit.check).evaluate(ctx, edit, pl.lit(True) if eligible is None else eligible)
     if hits.height == 0:
         return []
@@ -87,6 +88,14 @@ def edit_with(code: str, **params):
 def test_quality_flags_each_offending_code_once_in_claim_order(code, dx, want):
     frame = claims(("A", "29877", "RT", dx), ("A", "29881", "RT", None))
     assert flagged(code, frame) == [(0, d) for d in want]
+
+
+def test_diagnosis_checks_need_the_code_set_in_their_context():
+    """No process-wide fallback: the caller of run_edits chooses the ICD-10-CM set, or the check says so."""
+    frame = claims(("A", "29877", "RT", "M17.9"))
+    ctx = CheckContext(frame, EDITS.lists, FacilityConfig(), "2026Q2", "claim")
+    with pytest.raises(ValueError, match="ICD-10-CM code set"):
+        check_module("diagnosis-quality").evaluate(ctx, EDITS.get("DX003"), pl.lit(True))
 
 
 def test_repeated_diagnosis_is_reported_once():
@@ -317,7 +326,7 @@ def test_fit_rules_are_data():
     check_module("diagnosis-fit").prepare(edit, lists)
     frame = claims(("A", "88881", None, "Z79.4;I10"), ("B", "77777", None, "M17.12"),
                    ("C", "77777", None, "M17.11"), ("D", "99999", None, "I10"))
-    ctx = CheckContext(frame, lists, FacilityConfig(), "2026Q2", "claim")
+    ctx = CheckContext(frame, lists, FacilityConfig(), "2026Q2", "claim", package_code_set())
     hits = check_module("diagnosis-fit").evaluate(ctx, edit, pl.lit(True))
     want = [(0, "Z79.4", "verified"), (1, "M17.12", "inferred")]
     assert hits.select("_rid", "v_dx", "v_basis").rows() == want

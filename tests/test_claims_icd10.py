@@ -5,21 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from auditor.claims import icd10
+from auditor.codeset import icd10
 from auditor.errors import InputError
 
 PACKAGE = icd10.package_code_set()
-
-
-@pytest.fixture(autouse=True)
-def _package_code_set_afterwards():
-    """Tests that swap the process-wide code set put the package's back."""
-    yield
-    icd10.use(None)
 
 
 def _one(code: str) -> dict:
@@ -191,13 +185,9 @@ def test_covers_dates_of_service(day, inside):
     assert PACKAGE.covers(day) is inside
 
 
-def test_active_defaults_to_the_package_and_use_replaces_it():
-    assert icd10.active().label == PACKAGE.label
-    other = icd10.DiagnosisCodeSet("test set", dt.date(2025, 10, 1), dt.date(2026, 9, 30))
-    icd10.use(other)
-    assert icd10.active() is other
-    icd10.use(None)
-    assert icd10.active().label == PACKAGE.label
+def test_the_package_code_set_is_loaded_once_per_process():
+    """Every run that asks for the package's set shares one instance, and with it the classification cache."""
+    assert icd10.package_code_set() is PACKAGE
 
 
 @pytest.mark.parametrize("name,period", [
@@ -251,8 +241,6 @@ def test_cms_files_replace_the_package_data_and_the_package_set_still_works(tmp_
     assert got["U98.9"]["unspecified"]
     assert not got["M17.11"]["valid"]
     assert got["U98"]["billable_children"] == "U98.1, U98.9"
-    icd10.use(mine)
-    assert icd10.active() is mine
     # A code the package set has not cached yet: it must be answered from the package's own data.
     assert PACKAGE.classify(["M17.12"]).row(0, named=True)["billable"] is True
     assert not PACKAGE.classify(["U98.1"]).row(0, named=True)["valid"]
@@ -296,3 +284,39 @@ def test_package_files_load_as_a_user_code_set(tmp_path):
     mine = icd10.load_code_set(codes, tabular)
     sample = ["M17.9", "M17.10", "M54.5", "G89.29", "XYZ", "S83.241A"]
     assert mine.classify(sample).drop("input").equals(PACKAGE.classify(sample).drop("input"))
+
+
+def test_each_claims_run_uses_its_own_code_set(tmp_path):
+    """CMS files given to one run check that run only; the next run without them is back on the package's."""
+    from edit_examples import CLAIM_HEADERS, claim_rows, write_rows
+
+    from auditor.claims.pipeline import ClaimsRequest, run_claims
+
+    codes, tabular = _tiny_files(tmp_path / "cms")
+    rows = claim_rows([{"code": "29881", "modifiers": "RT", "diagnoses": "M17.11"}], dt.date(2026, 10, 5))
+    path = write_rows(tmp_path / "claims.xlsx", rows, CLAIM_HEADERS, sheet="Claims")
+
+    def invalid(result) -> list[str]:
+        return result.findings.filter(pl.col("edit") == "DX001").get_column("message").to_list()
+
+    mine = run_claims([path], ClaimsRequest(icd10_codes=codes, icd10_tabular=tabular))
+    assert mine.meta["icd_code_set"] == "ICD-10-CM FY2027 (codes.txt)"
+    assert invalid(mine) == ["M17.11 is not an ICD-10-CM code: correct the diagnosis (checked against "
+                             "ICD-10-CM FY2027 (codes.txt))"]
+    package = run_claims([path])
+    assert package.meta["icd_code_set"] == PACKAGE.label
+    assert invalid(package) == []
+
+
+def test_a_chargemaster_audit_does_not_load_the_icd10_package(tmp_path):
+    """simple-icd-10-cm costs ~2 s and ~190 MB: only claims with diagnoses to check may load it."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from click.testing import CliRunner; from auditor.cli import main; "
+              f"r = CliRunner().invoke(main, ['audit', 'samples/chargemaster.xlsx', '--as-of', '2026-04-01', "
+              f"'--no-history', '--format', 'json', '--out', {str(tmp_path)!r}]); "
+              "print(r.exit_code, 'simple_icd_10_cm' in sys.modules)")
+    repo = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert out.stdout.split() == ["1", "False"], out.stderr[-500:]

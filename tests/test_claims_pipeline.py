@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from edit_examples import CLAIM_HEADERS, claim_rows, write_rows
 
 from auditor.claims.pipeline import ClaimsRequest, run_claims
 from auditor.claims.wiser import load_scope, payer_class
 from auditor.cli import main
-from auditor.engine.examples import CLAIM_HEADERS, claim_rows, write_rows
 
 HEADER = ["Claim ID", "Line", "DOS", "State", "Payer", "TOB", "Rev Code", "HCPCS", "Mod 1", "Mod 2", "Units",
           "Dx 1", "Dx 2", "Prior Auth"]

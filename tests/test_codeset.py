@@ -12,9 +12,9 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
+from auditor.cli.codes import codes
 from auditor.codeset import CodeImportError, CodeTable, QuarterChoice, import_quarter, quarter_of
 from auditor.codeset.build import build_table, write_table
-from auditor.codeset.cli import codes
 from auditor.codeset.table import LEVEL2_PATTERN, LEVEL2_SERIES, TABLE_PATH
 
 ADDENDUM_B = Path(__file__).resolve().parents[2] / "shared" / "data" / "cms" / "addendum-b"

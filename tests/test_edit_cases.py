@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from edit_examples import run_example
 
 from auditor.engine import load_edits
-from auditor.engine.examples import run_example
 
 CASES_DIR = Path(__file__).resolve().parent / "edit_cases"
 CASE_KEYS = {"as_of", "table", "rows", "lists", "config", "expect"}

@@ -7,9 +7,9 @@ A fail example must draw at least one finding of its edit; a pass example none.
 from __future__ import annotations
 
 import pytest
+from edit_examples import run_example
 
 from auditor.engine import load_edits
-from auditor.engine.examples import run_example
 
 EDITS = load_edits()
 EXAMPLES = [(e.code, kind, i, ex) for e in EDITS.edits for kind in ("fail", "pass")

@@ -18,7 +18,7 @@ from auditor.engine.catalog import CATEGORIES, FAMILIES, SCOPES, SEVERITIES
 from auditor.engine.checks import check_module, kinds
 from auditor.engine.docs import render_markdown
 from auditor.engine.lists import CatalogError
-from auditor.engine.resources import resource_dir
+from auditor.resources import resource_dir
 
 REPO = Path(__file__).resolve().parents[1]
 EDITS_DIR = resource_dir("edits")
@@ -183,8 +183,9 @@ edits:
 
 def _audit_with(edit_set, rows: list[dict], folder: Path, as_of=dt.date(2026, 4, 1)):
     """Write rows to a real workbook, ingest it and run the given edit set through the engine."""
+    from edit_examples import CHARGEMASTER_HEADERS, write_rows
+
     from auditor.codeset import CodeTable
-    from auditor.engine.examples import CHARGEMASTER_HEADERS, write_rows
     from auditor.ingest import read_inputs
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""`history`, `compare`, `ack` and `run` through click, on a test-only group wired as auditor/cli.py will be."""
+"""`history`, `compare`, `ack` and `run` through click, on a test-only group wired like auditor.cli.main."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import friendly_errors
-from auditor.history import audit_hook, history_options
-from auditor.history.cli import register
+from auditor.cli.history import COMMANDS
+from auditor.cli.options import friendly_errors, history_options
+from auditor.history import audit_hook
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 LINE = re.compile(r"^cdm-audit: facility (?P<facility>.+), (?P<quarter>\d{4}Q[1-4]), (?P<e>\d+) errors (?P<w>\d+) "
@@ -47,7 +47,8 @@ def audit(files, pairing_tables, as_of, history):
     sys.exit(result.exit_code("error"))
 
 
-register(cli)
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def invoke(*args) -> object:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import click
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
+from auditor.cli import main
 from auditor.codeset.hcpcs import HcpcsImportError, import_hcpcs, load_hcpcs, read_hcpcs
-from auditor.history.cli import register
 from auditor.history.quarters import quarter_changes
 
 FILLER = [f"A{n:04d}" for n in range(1, 521)]  # a release lists thousands of codes; the importer wants 500+
@@ -104,15 +103,8 @@ def test_import_feeds_quarter_changes(tmp_path, monkeypatch):
 
 def test_import_hcpcs_command_sits_under_codes(tmp_path, monkeypatch):
     monkeypatch.setenv("CDM_AUDIT_HOME", str(tmp_path / "home"))
-    from auditor.codeset.cli import codes
-
-    @click.group()
-    def cli():
-        """Test-only main group with a copy of the `codes` group."""
-
-    cli.add_command(click.Group("codes", commands=dict(codes.commands)))
-    register(cli)
-    ok = CliRunner().invoke(cli, ["codes", "import-hcpcs", str(fixed_width(tmp_path / "h.txt")), "--quarter", "2026Q2"])
+    ok = CliRunner().invoke(main, ["codes", "import-hcpcs", str(fixed_width(tmp_path / "h.txt")), "--quarter",
+                                   "2026Q2"])
     assert ok.exit_code == 0 and f"{len(FILLER) + 1} codes (1 with a termination date)" in ok.stdout
-    bad = CliRunner().invoke(cli, ["codes", "import-hcpcs", str(tmp_path / "h.txt"), "--quarter", "2026-2"])
+    bad = CliRunner().invoke(main, ["codes", "import-hcpcs", str(tmp_path / "h.txt"), "--quarter", "2026-2"])
     assert bad.exit_code == 2 and bad.stderr.startswith("error: ")

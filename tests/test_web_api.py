@@ -271,7 +271,7 @@ def test_review_reasons_say_what_is_doubtful_now():
 def test_serve_warns_and_generates_a_token_off_loopback(monkeypatch):
     from click.testing import CliRunner
 
-    from auditor.web import cli
+    from auditor.cli import serve as cli
 
     seen = {}
     def fake_server(app, settings):
@@ -353,12 +353,12 @@ def test_unknown_runs_files_and_crashes_never_show_a_traceback(home, monkeypatch
         run = c.post("/api/audits?wait=true", files=sample_files()).json()
         assert c.get(f"/runs/{run['id']}/..%2F..%2Fetc%2Fpasswd").status_code == 404
         assert c.get(f"/runs/{run['id']}/view.html").status_code == 404
-        import auditor.audit
+        import auditor.session
 
         def boom(*a, **k):
             raise RuntimeError("secret detail /very/private/path")
 
-        monkeypatch.setattr(auditor.audit, "run_audit", boom)
+        monkeypatch.setattr(auditor.session, "run_audit", boom)
         failed = c.post("/api/audits?wait=true", files=sample_files())
         assert failed.status_code == 500 and "secret" not in failed.text
         assert failed.json()["error"] == "The audit stopped on an unexpected error. The server log has the details."
@@ -386,7 +386,7 @@ def test_token_protects_pages_and_api(home):
 def test_openapi_docs_and_serve_get():
     from click.testing import CliRunner
 
-    from auditor.web.cli import serve
+    from auditor.cli.serve import serve
 
     result = CliRunner().invoke(serve, ["--get", "/api/openapi.json"])
     assert result.exit_code == 0, result.output
@@ -758,3 +758,73 @@ def test_api_reads_excel_unicode_text_every_row(client):
     (sheet,) = doc["run"]["inputs"][0]["sheets"]
     assert (sheet["rows_read"], sheet["rows_audited"], sheet["rows_skipped"]) == (3, 3, 0)
     assert sheet["column_index"] == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
+
+
+# ---- facility settings: auditor.toml, select and ignore (the same audit session as `cdm-audit audit`) ----
+# PR002 (2 info findings on the sample) switched off, RC003 (1 warning) raised to an error.
+FACILITY_TOML = b'[edits]\ndisable = ["PR002"]\n\n[severity]\nRC003 = "error"\n'
+
+
+def upload_with(client, config: bytes | None = None, config_name: str = "auditor.toml", **fields):
+    """POST the sample (chargemaster and pairing table) with an optional configuration; wait for the run."""
+    files = sample_files()
+    if config is not None:
+        files.append(("config", (config_name, config)))
+    return client.post("/api/audits?wait=true", files=files, data={"as_of": AS_OF, **fields})
+
+
+def findings_of(client, run: dict) -> dict:
+    """findings.json of a finished run."""
+    return client.get(f"/runs/{run['id']}/findings.json").json()
+
+
+def test_uploaded_facility_config_changes_the_web_report(client):
+    plain = upload_with(client).json()
+    configured = upload_with(client, FACILITY_TOML).json()
+    assert configured["status"] == "done", configured
+    assert configured["options"]["config"] == "auditor.toml" and plain["options"]["config"] is None
+    before, after = findings_of(client, plain), findings_of(client, configured)
+    assert before["summary"]["by_edit"]["PR002"] == 2 and "PR002" not in after["summary"]["by_edit"]
+    status = {e["code"]: e["status"] for e in after["run"]["edits"]}
+    assert status["PR002"] == "disabled"
+    assert {f["severity"] for f in before["findings"] if f["edit"] == "RC003"} == {"warning"}
+    assert {f["severity"] for f in after["findings"] if f["edit"] == "RC003"} == {"error"}
+    sev_before, sev_after = before["summary"]["by_severity"], after["summary"]["by_severity"]
+    assert sev_after == {"error": sev_before["error"] + 1, "warning": sev_before["warning"] - 1,
+                         "info": sev_before["info"] - 2}
+    # The run record names the configuration by its uploaded name, never the server's private folder.
+    assert after["run"]["config"]["path"] == "auditor.toml" and after["run"]["config"]["disabled"] == ["PR002"]
+    run = client.app_state.jobs.store.get(configured["id"])
+    for name in ("findings.json", "findings.csv", "report.html"):
+        assert str(run.dir) not in client.get(f"/runs/{run.id}/{name}").text
+    page = client.get(f"/runs/{run.id}/report").text
+    assert "auditor.toml" in page and str(run.dir) not in page
+
+
+def test_select_and_ignore_fields_choose_the_edits(client):
+    run = upload_with(client, select="SS, NS001", ignore="SS004").json()
+    assert run["options"]["select"][:2] == ["NS001", "SS001"] and run["options"]["ignore"] == ["SS004"]
+    ran = set(findings_of(client, run)["summary"]["by_edit"])
+    assert ran and all(c.startswith("SS") or c == "NS001" for c in ran) and "SS004" not in ran
+    bad = upload_with(client, select="SS,ZZ9")
+    assert bad.status_code == 400 and bad.json() == {"error": "select/ignore: unknown edit code or prefix ZZ9"}
+
+
+def test_bad_configurations_are_refused_with_the_uploaded_name(client):
+    wrong_type = upload_with(client, b"[edits]\n", config_name="auditor.yaml")
+    assert wrong_type.status_code == 415 and "auditor.yaml: this file type is not accepted; upload .toml" in \
+        wrong_type.json()["error"]
+    lists = upload_with(client, b'[lists]\nskin_substitutes = "../../../../etc/passwd"\n')
+    assert lists.status_code == 400 and lists.json()["error"].startswith("auditor.toml: [lists] names code-list")
+    broken = upload_with(client, b"[edits\n")
+    assert broken.status_code == 400
+    body = broken.json()
+    assert body["error"].startswith("auditor.toml: configuration is not valid TOML"), body
+    unknown = upload_with(client, b'[edits]\ndisable = ["XX999"]\n').json()
+    assert unknown["error"] == "auditor.toml: unknown edit code XX999"
+    assert "cdm-audit-web-" not in json.dumps([body, unknown])
+
+
+def test_the_upload_page_offers_the_facility_fields(client):
+    page = client.get("/").text
+    assert 'name="config" accept=".toml"' in page and 'name="select"' in page and 'name="ignore"' in page

@@ -156,7 +156,7 @@ def test_no_history_records_nothing(tmp_path):
 
 
 def test_serve_history_options(tmp_path):
-    from auditor.web import cli
+    from auditor.cli import serve as cli
 
     db = tmp_path / "cli.sqlite"
     _cli_audit(db)

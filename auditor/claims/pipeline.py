@@ -8,16 +8,17 @@ from pathlib import Path
 
 import polars as pl
 
-from auditor import __version__
 from auditor.audit import gc_paused, load_edit_set
 from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, ClaimFile, claim_chunks
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult
 from auditor.claims.wiser import WiserScope, load_scope, mark
 from auditor.codeset import CodeTable
+from auditor.codeset.icd10 import DiagnosisCodeSet, load_code_set, package_code_set
 from auditor.engine import run_edits
 from auditor.engine.lists import CatalogError
 from auditor.errors import InputError
 from auditor.ingest.reader import CANONICAL, SCHEMA, IngestOptions
+from auditor.version import __version__
 
 
 @dataclass
@@ -34,6 +35,14 @@ class ClaimsRequest:
     select: set[str] | None = None
     ignore: set[str] = field(default_factory=set)
     today: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass(frozen=True)
+class _References:
+    """The reference code sets of one run: HCPCS/CPT by quarter and ICD-10-CM."""
+
+    table: CodeTable
+    diagnoses: DiagnosisCodeSet
 
 
 @dataclass
@@ -66,29 +75,29 @@ def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
         scope = load_scope(request.wiser_scope)
     except CatalogError as exc:
         raise InputError(str(request.wiser_scope or "WISeR scope"), str(exc)) from None
-    if request.icd10_codes or request.icd10_tabular:
-        from auditor.claims import icd10
-
-        icd10.use(icd10.load_code_set(request.icd10_codes, request.icd10_tabular))
+    # This run's own ICD-10-CM set: CMS files when given, else the package's; it travels with the run.
+    diagnoses = (load_code_set(request.icd10_codes, request.icd10_tabular)
+                 if request.icd10_codes or request.icd10_tabular else package_code_set())
     table = CodeTable.load()
+    refs = _References(table, diagnoses)
     totals = _Totals()
     accounts: list[ClaimFile] = []
     notes: list[str] = []
     for path in paths:
         path = Path(path)
         try:
-            account = _one_file(path, request, scope, edits, config, table, select, totals, sort=False)
+            account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=False)
         except _Unsorted:
             notes.append(f"{path.name}: the lines of a claim are not together in the file, so it was sorted by "
                          "claim id in memory before auditing (group lines by claim to keep memory flat)")
-            account = _one_file(path, request, scope, edits, config, table, select, totals, sort=True)
+            account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=True)
         accounts.append(account)
         notes += [f"{path.name}: {e}" for e in account.x12_errors[:20]]
-    return _result(accounts, totals, notes, scope, edits.version, request)
+    return _result(accounts, totals, notes, scope, edits.version, diagnoses)
 
 
-def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, config, table, select: set[str],
-              totals: _Totals, sort: bool) -> ClaimFile:
+def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, config, refs: _References,
+              select: set[str], totals: _Totals, sort: bool) -> ClaimFile:
     """Stream one file's chunks, holding back the last claim of each chunk until its lines are complete."""
     mark_len = (len(totals.claims), len(totals.findings), len(totals.dates))
     saved = ({k: dict(v) for k, v in totals.edits.items()}, dict(totals.stale), totals.no_payer, totals.no_state)
@@ -108,9 +117,9 @@ def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, conf
             # eq_missing: a line without a claim id must land on one side (and be skipped there), not vanish.
             tail = chunk.get_column("claim_id").eq_missing(chunk.get_column("claim_id")[-1])
             carry, body = chunk.filter(tail), chunk.filter(~tail)
-            _process(body, account, request, scope, edits, config, table, select, totals, finished)
+            _process(body, account, request, scope, edits, config, refs, select, totals, finished)
         if carry is not None and carry.height:
-            _process(carry, account, request, scope, edits, config, table, select, totals, finished)
+            _process(carry, account, request, scope, edits, config, refs, select, totals, finished)
     except _Unsorted:
         del totals.claims[mark_len[0]:], totals.findings[mark_len[1]:], totals.dates[mark_len[2]:]
         totals.edits, totals.stale, totals.no_payer, totals.no_state = saved
@@ -119,7 +128,7 @@ def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, conf
 
 
 def _process(lines: pl.DataFrame, account: ClaimFile, request: ClaimsRequest, scope: WiserScope, edits, config,
-             table, select: set[str], totals: _Totals, finished: set[str]) -> None:
+             refs: _References, select: set[str], totals: _Totals, finished: set[str]) -> None:
     """Audit whole claims: claim-level values filled in, lines without a date skipped, edits run per quarter."""
     if lines.height == 0:
         return
@@ -151,8 +160,8 @@ def _process(lines: pl.DataFrame, account: ClaimFile, request: ClaimsRequest, sc
     quarter = pl.col("_dos").dt.truncate("1q")
     for (start,), part in frame.with_columns(_q=quarter).partition_by("_q", as_dict=True).items():
         part = part.drop("_q")
-        run = run_edits(part, edits, config, start, table, "claim",
-                        scope=pl.col("claim_key") + "|" + pl.col("dos"), select=select)
+        run = run_edits(part, edits, config, start, refs.table, "claim",
+                        scope=pl.col("claim_key") + "|" + pl.col("dos"), select=select, diagnoses=refs.diagnoses)
         if run.quarter.stale:
             totals.stale[run.quarter.requested] = run.quarter.used
         for s in run.summaries:
@@ -259,7 +268,7 @@ def _claims_frame(frame: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def _result(accounts: list[ClaimFile], totals: _Totals, notes: list[str], scope: WiserScope, version: str,
-            request: ClaimsRequest) -> ClaimsResult:
+            codes: DiagnosisCodeSet) -> ClaimsResult:
     """Assemble the result: frames, accounts, and notes a reader needs to trust the numbers."""
     claims = pl.concat(totals.claims, how="vertical") if totals.claims else pl.DataFrame(schema=CLAIM_SCHEMA)
     findings = (pl.concat(totals.findings, how="vertical") if totals.findings
@@ -290,9 +299,6 @@ def _result(accounts: list[ClaimFile], totals: _Totals, notes: list[str], scope:
     dated = pl.concat(totals.dates) if totals.dates else pl.Series("_dos", [], dtype=pl.Date)
     ran_dx = any(e["code"].startswith("DX") and e["status"] == "ran" for e in totals.edits.values())
     if ran_dx and dated.len():
-        from auditor.claims import icd10
-
-        codes = icd10.active()
         meta["icd_code_set"] = codes.label
         after = int((dated > codes.valid_to).sum())
         before = int((dated < codes.valid_from).sum())

@@ -71,7 +71,7 @@ def _starts_with_isa(path: Path) -> bool:
 
 def _x12(path: Path, size: int) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
     """An 837I/837P file read through the X12 library, projected like any other claim table."""
-    from auditor.claims.x12 import read_837
+    from auditor.claims.x12 import read_837  # on use: pyx12 loads only for X12 files
 
     got = read_837(path)
     report = FileReport(str(path), got.format, file_sha256(path), size)

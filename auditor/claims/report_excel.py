@@ -13,7 +13,7 @@ from auditor.claims.result import READINESS, READINESS_LABELS, ClaimsResult
 from auditor.claims.summary import NO_VALUE, TABLE_COUNTS, meta_text, service_rows
 from auditor.report.cells import formula_like
 from auditor.report.charts import humanise
-from auditor.report.excel import CONSTANT_MEMORY_ROWS, MAX_CELL, Styles, put
+from auditor.report.workbook import CONSTANT_MEMORY_ROWS, MAX_CELL, Styles, header, put
 
 MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 READINESS_FILL = {"ready": "#DDF0E3", "needs_attention": "#FCE8C3", "out_of_scope": "#E7EAEE"}
@@ -90,17 +90,9 @@ def write_claims_xlsx(result: ClaimsResult, summary: dict, path: Path,
     return path
 
 
-def _header(ws, columns, styles: Styles, row: int = 0) -> None:
-    """A styled header row with column widths, frozen below it."""
-    for c, (name, width, *_rest) in enumerate(columns):
-        ws.set_column(c, c, width)
-        ws.write_string(row, c, name, styles.get("header"))
-    ws.freeze_panes(row + 1, 0)
-
-
 def _frame_sheet(ws, frame: pl.DataFrame, columns, styles: Styles, coloured: str) -> tuple[int, int]:
     """One row per frame row in `columns` order; returns (rows written, rows in the frame)."""
-    _header(ws, columns, styles)
+    header(ws, columns, styles)
     fields = [f for _n, _w, f in columns]
     rows = frame.select(fields).head(MAX_ROWS)
     col_of = fields.index(coloured)
@@ -150,7 +142,7 @@ def _documentation_frame(result: ClaimsResult) -> pl.DataFrame:
 
 def _documentation_sheet(ws, result: ClaimsResult, styles: Styles) -> tuple[int, int]:
     """Checklist items of every in-scope claim's services, with empty 'confirmed?' and note columns."""
-    _header(ws, DOC_COLUMNS, styles)
+    header(ws, DOC_COLUMNS, styles)
     frame = _documentation_frame(result)
     rows = frame.head(MAX_ROWS) if frame.height else frame
     date_fmt, quote, wrap = styles.get("date"), styles.get("quote"), styles.get("wrap")
@@ -175,7 +167,7 @@ def _documentation_sheet(ws, result: ClaimsResult, styles: Styles) -> tuple[int,
 
 def _skipped_sheet(ws, skipped: list[dict], styles: Styles) -> tuple[int, int]:
     """File, sheet, row and reason of every line that was read but not audited."""
-    _header(ws, (("File", 40), ("Sheet", 16), ("Row", 8), ("Reason", 80)), styles)
+    header(ws, (("File", 40), ("Sheet", 16), ("Row", 8), ("Reason", 80)), styles)
     shown = skipped[:MAX_ROWS]
     for r, s in enumerate(shown, start=1):
         for c, key in enumerate(("file", "sheet", "row", "reason")):

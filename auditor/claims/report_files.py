@@ -116,11 +116,11 @@ def write_claims_report(result: ClaimsResult, out_dir: Path, formats: list[str])
     written: dict[str, Path] = {}
     for fmt in dict.fromkeys(formats):
         if fmt == "html":
-            from auditor.claims.report_html import write_claims_html
+            from auditor.claims.report_html import write_claims_html  # on use: jinja2 only for HTML
 
             written[fmt] = write_claims_html(result, summary, out_dir)
         elif fmt == "xlsx":
-            from auditor.claims.report_excel import write_claims_xlsx
+            from auditor.claims.report_excel import write_claims_xlsx  # on use: xlsxwriter only for xlsx
 
             written[fmt] = write_claims_xlsx(result, summary, out_dir / FILE_NAMES["xlsx"])
         elif fmt == "json":

@@ -12,7 +12,7 @@ import yaml
 
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, expand_codes
-from auditor.engine.resources import resource_dir
+from auditor.resources import resource_dir
 
 PAYER_CLASSES = ("original_medicare", "medicare_advantage", "medicaid", "va_ihs", "other")
 PAYER_LABELS = {"original_medicare": "Original Medicare", "medicare_advantage": "Medicare Advantage",

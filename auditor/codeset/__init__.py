@@ -1,4 +1,4 @@
-"""HCPCS/CPT code validity per quarter, from CMS OPPS Addendum B (packaged history plus user imports)."""
+"""Reference code sets: HCPCS/CPT validity per quarter (CMS OPPS Addendum B) and ICD-10-CM (`codeset.icd10`)."""
 
 from auditor.codeset.importer import CodeImportError, ImportResult, import_quarter
 from auditor.codeset.table import CodeStatus, CodeTable, CodeTableError, QuarterChoice, quarter_of

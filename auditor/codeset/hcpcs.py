@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import polars as pl
 
 from auditor.codeset.table import CodeTableError, check_quarter, default_home
@@ -166,17 +165,3 @@ def load_hcpcs(home: Path | None = None, quarter: str | None = None) -> dict[str
     return {r["code"]: {**r, "xref": (r["xref"] or "").split("|") if r["xref"] else [], "quarter": held[-1]}
             for r in frame.iter_rows(named=True)}
 
-
-@click.command("import-hcpcs")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--quarter", required=True, help="Quarter of the release, e.g. 2026Q2 for the April 2026 file.")
-def import_hcpcs_command(file: Path, quarter: str) -> None:
-    """Import a CMS HCPCS Level II file (fixed-width text or xlsx): long descriptors and cross-references."""
-    from auditor.errors import InputError
-
-    try:
-        done = import_hcpcs(file, quarter)
-    except (CodeTableError, OSError) as exc:
-        raise InputError(str(file), str(exc).removeprefix(f"{file}: ")) from None
-    click.echo(f"imported HCPCS Level II {done.quarter} from {file}: {done.codes} codes "
-               f"({done.terminated} with a termination date); stored in {done.stored}")

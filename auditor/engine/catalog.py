@@ -10,9 +10,11 @@ from pathlib import Path
 
 import yaml
 
+from auditor.engine.checks import validate_params
+from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, load_lists
 from auditor.engine.needs import FIELDS
-from auditor.engine.resources import resource_dir
+from auditor.resources import resource_dir
 
 FAMILIES = ("skin-substitute", "neurostimulator", "knee-arthroscopy", "code-validity", "revenue-code", "pricing",
             "pairing-table", "diagnosis", "wiser")
@@ -161,9 +163,6 @@ def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:
         if e.code in seen:
             raise CatalogError(f"edit code {e.code} is used twice ({seen[e.code]} and {e.source_file})")
         seen[e.code] = e.source_file
-    from auditor.engine.checks import validate_params
-    from auditor.engine.conditions import row_condition
-
     for e in edits:
         validate_params(e, lists)
         for cond in e.unless + e.only_if:

@@ -7,8 +7,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.engine.resources import resource_dir
 from auditor.errors import InputError
+from auditor.resources import resource_dir
 
 _SEVERITIES = ("error", "warning", "info")
 

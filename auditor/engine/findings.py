@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from auditor.errors import EXIT_FINDINGS, EXIT_OK
+
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
 
 def exit_code_for(worst: str | None, fail_on: str) -> int:
     """1 when the worst unwaived severity is at or above `fail_on` ('never' never fails), else 0."""
-    from auditor.errors import EXIT_FINDINGS, EXIT_OK
-
     if fail_on == "never" or worst is None:
         return EXIT_OK
     return EXIT_FINDINGS if SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on] else EXIT_OK

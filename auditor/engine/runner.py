@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from auditor.codeset import CodeTable, QuarterChoice
+from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.catalog import Edit, EditSet
 from auditor.engine.checks import CheckContext, check_module
 from auditor.engine.conditions import all_of, none_of
@@ -91,15 +92,18 @@ def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
 
 def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of: dt.date, table: CodeTable,
               scope_kind: str = "chargemaster", scope: pl.Expr | None = None,
-              select: set[str] | None = None, available: set[str] | None = None) -> AuditRun:
+              select: set[str] | None = None, available: set[str] | None = None,
+              diagnoses: DiagnosisCodeSet | None = None) -> AuditRun:
     """Apply every edit in force on `as_of` to the frame; return findings with severities and waivers applied.
 
     `available` names the input fields the frame really has (None: all); an edit needing another is
     reported not-evaluable instead of running over an all-blank column and passing everything.
+    `table` and `diagnoses` are the reference code sets: HCPCS/CPT by quarter, and the ICD-10-CM set that
+    claim diagnoses are checked against (claim scope only).
     """
     choice = table.resolve_quarter(as_of)
     prepared = prepare_frame(frame, table, choice.used, scope)
-    ctx = CheckContext(prepared, edits.lists, config, choice.used, scope_kind)
+    ctx = CheckContext(prepared, edits.lists, config, choice.used, scope_kind, diagnoses)
     rows = prepared.select("_rid", *_ROW_FIELDS)
     findings: list[Finding] = []
     summaries: list[EditSummary] = []

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-
-import click
 
 from auditor.errors import InputError
 from auditor.history import acks, store
@@ -35,28 +32,6 @@ class HistoryOptions:
     def active(self) -> bool:
         """Whether the history is touched at all."""
         return self.record or bool(self.compare_with)
-
-
-def history_options(fn):
-    """Click decorator for `audit`: adds --history, --no-history, --compare-with, --facility as one `history` kwarg."""
-    opts = [
-        click.option("--history", "history_db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Run history database (default: $CDM_AUDIT_HOME/history.sqlite)."),
-        click.option("--no-history", is_flag=True, help="Do not record this run in the history."),
-        click.option("--compare-with", default="last", show_default=True, metavar="last|RUN_ID|none",
-                     help="Run to compare with for the 'since last run' report section."),
-        click.option("--facility", default=None,
-                     help="Name that identifies this chargemaster across quarters (default: from the file name)."),
-    ]
-
-    @functools.wraps(fn)
-    def wrapper(*args, history_db=None, no_history=False, compare_with="last", facility=None, **kwargs):
-        compare = None if (compare_with or "").lower() in ("", "none", "no") else compare_with
-        return fn(*args, history=HistoryOptions(history_db, not no_history, compare, facility), **kwargs)
-
-    for opt in reversed(opts):
-        wrapper = opt(wrapper)
-    return wrapper
 
 
 def audit_hook(result, doc: dict, options: HistoryOptions) -> dict:

@@ -10,6 +10,7 @@ import polars as pl
 
 from auditor.codeset import CodeTable
 from auditor.codeset.hcpcs import load_hcpcs
+from auditor.resources import resource_dir
 
 # Status indicators that stop an outpatient line from being paid: E1/E2 not payable by Medicare,
 # B not recognised on an outpatient bill type, C inpatient only (D is classified as deleted).
@@ -34,8 +35,6 @@ def successors() -> dict[str, dict]:
     with (Path(__file__).with_name("successors.csv")).open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
             out[r["code"]] = {"replaced_by": r["replaced_by"].split("|"), "note": r["note"]}
-    from auditor.engine.resources import resource_dir  # imported on use: it loads the edit catalogue
-
     # The L-code crosswalk the NS003 edit uses: E1 L-codes and the C-code OPPS claims carry instead.
     crosswalk = resource_dir("edits") / "lists" / "l_code_crosswalk.csv"
     if crosswalk.is_file():

@@ -9,5 +9,6 @@ from auditor.ingest.reader import (
     read_file,
     read_inputs,
 )
+from auditor.ingest.source import Source
 
-__all__ = ["CANONICAL", "FileReport", "IngestOptions", "Ingested", "SheetReport", "read_file", "read_inputs"]
+__all__ = ["CANONICAL", "FileReport", "IngestOptions", "Ingested", "SheetReport", "Source", "read_file", "read_inputs"]

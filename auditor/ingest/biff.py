@@ -16,12 +16,12 @@ from auditor.ingest.raw import RawSheet
 BIFF_NAMES = {21: "BIFF2", 30: "BIFF3", 40: "BIFF4", 45: "BIFF4W", 50: "BIFF5", 70: "BIFF7", 80: "BIFF8"}
 
 
-def read_xls(path: Path) -> tuple[list[RawSheet], str]:
-    """Every worksheet of a BIFF2-BIFF8 .xls as a RawSheet, plus its BIFF version ("BIFF5")."""
-    name = str(path)
+def read_xls(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]:
+    """Every worksheet of a BIFF2-BIFF8 .xls as a RawSheet, plus its BIFF version ("BIFF5"); errors name `name`."""
+    name = name or str(path)
     try:
         # xlrd writes its warnings to `logfile` (stdout by default): keep them off the user's terminal.
-        book = xlrd.open_workbook(name, logfile=io.StringIO(), on_demand=True)
+        book = xlrd.open_workbook(str(path), logfile=io.StringIO(), on_demand=True)
     except Exception as exc:  # XLRDError, CompDocError, struct.error, ...: all mean "cannot open"
         raise InputError(name, f"xlrd cannot open the workbook: {_first_line(exc)}") from None
     try:

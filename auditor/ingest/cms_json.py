@@ -13,9 +13,9 @@ from auditor.ingest.raw import RawSheet
 SHEET = "standard_charge_information"
 
 
-def read_cms_json(path: Path) -> list[RawSheet]:
-    """One row per standard-charge item, with the header row the CSV layout uses (code|1, code|1|type, ...)."""
-    name = str(path)
+def read_cms_json(path: Path, name: str | None = None) -> list[RawSheet]:
+    """One row per standard-charge item, with the header row the CSV layout uses; errors name `name`."""
+    name = name or str(path)
     try:
         with path.open("rb") as fh:
             doc = json.load(fh)

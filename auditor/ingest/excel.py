@@ -35,21 +35,25 @@ class Workbook(list[RawSheet]):
         self.format = fmt
 
 
-def read_excel(path: Path, kind: str) -> Workbook:
-    """Every sheet of a workbook as a RawSheet, opened as what `kind` (from its bytes) says, not its name."""
+def read_excel(path: Path, kind: str, name: str | None = None) -> Workbook:
+    """Every sheet of a workbook as a RawSheet, opened as what `kind` (from its bytes) says, not its name.
+
+    Errors name the file `name` (default: its path).
+    """
+    name = name or str(path)
     with _openable(path, kind) as source:
         try:
-            return Workbook(_calamine_sheets(str(path), source, kind), _label(path, kind))
+            return Workbook(_calamine_sheets(name, source, kind), _label(path, kind))
         except InputError as refusal:
             if kind != "xls":
                 raise
-            return _xlrd_fallback(path, refusal)
+            return _xlrd_fallback(path, refusal, name)
 
 
-def _xlrd_fallback(path: Path, refusal: InputError) -> Workbook:
+def _xlrd_fallback(path: Path, refusal: InputError, name: str) -> Workbook:
     """An .xls calamine refuses (Excel 5/95 with a DOS or Mac code page, ...) read with xlrd; else calamine's error."""
     try:
-        sheets, biff = read_xls(path)
+        sheets, biff = read_xls(path, name)
     except InputError:
         raise refusal from None
     return Workbook(sheets, _label(path, "xls", f"{biff}, read with xlrd"))

@@ -20,6 +20,7 @@ from auditor.ingest.mend import mend_shifted
 from auditor.ingest.raw import RawSheet
 from auditor.ingest.shapes import RULE_LINE
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
+from auditor.ingest.source import Source
 from auditor.ingest.text import read_text
 
 # Canonical chargemaster columns, in order; every value is text except `row` and `price`.
@@ -168,16 +169,17 @@ class Ingested:
         return [{"file": f.path, "sheet": s.name, **r} for f in self.files for s in f.sheets for r in s.skipped]
 
 
-def read_inputs(paths: list[Path | str], options: IngestOptions | None = None) -> Ingested:
-    """Read every file; raise InputError for the first file that cannot be read at all."""
+def read_inputs(paths: list[Path | str | Source], options: IngestOptions | None = None) -> Ingested:
+    """Read every file (a path, or a Source naming it); raise InputError for the first that cannot be read at all."""
     options = options or IngestOptions()
     frames, reports = [], []
     for p in paths:
-        frame, report = read_file(Path(p), options)
+        source = Source.of(p)
+        frame, report = read_file(source, options)
         if not any(s.header_row is not None and (s.kind in AUDITED_KINDS or options.kind is not CHARGEMASTER)
                    for s in report.sheets):
             # A file with nothing to audit must not pass for a clean audit.
-            raise InputError(str(p), f"no table found in {Path(p).name} to audit as a chargemaster "
+            raise InputError(source.name, f"no table found in {Path(source.name).name} to audit as a chargemaster "
                              f"({_why_nothing(report)})")
         frames.append(frame)
         reports.append(report)
@@ -201,26 +203,27 @@ def _why_nothing(report: FileReport) -> str:
     return "; ".join(notes) or "it has no sheets"
 
 
-def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileReport]:
-    """Read one file into canonical rows and its report."""
-    sniffed = sniff(path, options.max_bytes)
+def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame, FileReport]:
+    """Read one file into canonical rows and its report; rows, report and messages carry the Source's name."""
+    path, name = Source.of(path)
+    sniffed = sniff(path, options.max_bytes, name)
     digest = file_sha256(path)
     if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
-        raws, fmt = (book := read_excel(path, sniffed.kind)), book.format
+        raws, fmt = (book := read_excel(path, sniffed.kind, name)), book.format
     elif sniffed.kind == "json":
-        raws, fmt = read_cms_json(path), "cms-json"
+        raws, fmt = read_cms_json(path, name), "cms-json"
     else:
-        raws, fmt = read_text(path)
+        raws, fmt = read_text(path, name)
     if options.sheets:
         known = {r.name for r in raws}
         for wanted in options.sheets:
             if wanted not in known:
-                raise InputError(str(path), f"no sheet named {wanted!r}; sheets are: {', '.join(sorted(known))}")
+                raise InputError(name, f"no sheet named {wanted!r}; sheets are: {', '.join(sorted(known))}")
         raws = [r for r in raws if r.name in options.sheets]
-    report = FileReport(str(path), fmt, digest, sniffed.size)
+    report = FileReport(name, fmt, digest, sniffed.size)
     frames = []
     for raw in raws:
-        frame, sheet_report = read_sheet(str(path), raw, options.for_sheet(raw.name))
+        frame, sheet_report = read_sheet(name, raw, options.for_sheet(raw.name))
         report.sheets.append(sheet_report)
         frames.append(frame)
     if options.kind is CHARGEMASTER:
@@ -232,7 +235,7 @@ def read_file(path: Path, options: IngestOptions) -> tuple[pl.DataFrame, FileRep
     for wanted in options.overrides.values():
         if tabled and all(wanted in s.missing_overrides for s in tabled):
             first = tabled[0]
-            raise InputError(str(path), f"no column headed {wanted!r}; headers are: "
+            raise InputError(name, f"no column headed {wanted!r}; headers are: "
                              + ", ".join(repr(h) for h in first.headers if h), sheet=first.name, row=first.header_row)
     heads = {norm_header(h) for s in report.sheets for h in s.headers}
     if "CODE 1" in heads and fmt != "cms-json":

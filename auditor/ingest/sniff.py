@@ -31,9 +31,9 @@ class Sniffed:
     size: int
 
 
-def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Sniffed:
-    """Classify a file by content, refusing empty, oversized, encrypted and disguised files."""
-    name = str(path)
+def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, name: str | None = None) -> Sniffed:
+    """Classify a file by content, refusing empty, oversized, encrypted and disguised files (named `name`)."""
+    name = name or str(path)
     if not path.exists():
         raise InputError(name, "file not found")
     if path.is_dir():
@@ -52,9 +52,9 @@ def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Sniffed:
         head = fh.read(SNIFF_BYTES)
     suffix = path.suffix.lower()
     if head.startswith(ZIP_MAGIC):
-        return Sniffed(_zip_kind(path, suffix), size)
+        return Sniffed(_zip_kind(path, suffix, name), size)
     if head.startswith(OLE_MAGIC):
-        return Sniffed(_ole_kind(path, head, size), size)
+        return Sniffed(_ole_kind(path, head, size, name), size)
     codec = utf16_codec(head)
     if codec is not None:
         # Judge the text as UTF-8 so the HTML/XML/suffix checks below see the same characters.
@@ -136,9 +136,8 @@ def _is_text(text: str) -> bool:
     return "\x00" not in text and bad * 100 <= len(text)
 
 
-def _zip_kind(path: Path, suffix: str) -> str:
+def _zip_kind(path: Path, suffix: str, name: str) -> str:
     """Tell xlsx from xlsm and other zips, and refuse zip bombs and DTD-carrying parts."""
-    name = str(path)
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -176,14 +175,14 @@ def _zip_kind(path: Path, suffix: str) -> str:
     raise InputError(name, "a zip archive that is not an Excel workbook (no xl/workbook.xml inside)")
 
 
-def _ole_kind(path: Path, head: bytes, size: int) -> str:
+def _ole_kind(path: Path, head: bytes, size: int, name: str) -> str:
     """Tell a legacy .xls from a password-protected .xlsx (both are OLE containers)."""
     with path.open("rb") as fh:
         blob = fh.read(min(size, 2 * 1024 * 1024))
     # OLE directory entries store stream names in UTF-16LE.
     if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
-        raise InputError(str(path), "workbook is encrypted or password-protected; remove the password "
+        raise InputError(name, "workbook is encrypted or password-protected; remove the password "
                          "(File > Info > Protect Workbook) and save a copy")
     if "Workbook".encode("utf-16-le") in blob or "Book".encode("utf-16-le") in blob:
         return "xls"
-    raise InputError(str(path), "an OLE container that holds no Excel workbook (a .doc or .msg file?)")
+    raise InputError(name, "an OLE container that holds no Excel workbook (a .doc or .msg file?)")

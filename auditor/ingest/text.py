@@ -52,9 +52,9 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_text(path: Path) -> tuple[list[RawSheet], str]:
-    """The file as one RawSheet named after it, plus the detected format (csv, tsv, pipe, semicolon)."""
-    name = str(path)
+def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]:
+    """The file as one RawSheet named after it (`name`, default its path), plus the detected format (csv, tsv, ...)."""
+    name = name or str(path)
     raw = path.read_bytes()
     codec = utf16_codec(raw[:SNIFF_BYTES])
     if codec is not None:
@@ -84,8 +84,8 @@ def read_text(path: Path) -> tuple[list[RawSheet], str]:
             raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None
         frame = _ragged(name, fmt, data, delim, quote)
     if frame.height == 0:
-        return [RawSheet(path.name, None, note="file has no rows")], fmt
-    return [RawSheet(path.name, frame, first_row=1, first_col=0, delimited=True, delimiter=delim)], fmt
+        return [RawSheet(Path(name).name, None, note="file has no rows")], fmt
+    return [RawSheet(Path(name).name, frame, first_row=1, first_col=0, delimited=True, delimiter=delim)], fmt
 
 
 def from_utf16(name: str, raw: bytes, codec: str) -> bytes:

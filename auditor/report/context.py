@@ -73,6 +73,7 @@ class ReportContext:
         if self.result is not None:
             return {e.code: e for e in self.result.edits.edits}
         try:
+            # On use: only a report rebuilt from findings.json, without its run, needs the catalogue.
             from auditor.engine import load_edits
 
             es = load_edits()

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import ClassVar
 
 import xlsxwriter
 
 from auditor.report.cells import formula_like, related_text, where
 from auditor.report.charts import humanise
 from auditor.report.context import SEVERITY_ORDER, ReportContext, queue_of, queue_titles
+from auditor.report.excel_history import history_sheet
 from auditor.report.gaps import by_reason
 from auditor.report.sheets import sheet_state
+from auditor.report.workbook import CONSTANT_MEMORY_ROWS, MAX_CELL, Styles, header, put
 
-# Above this many written rows (findings + audited rows) the workbook streams rows to disk (constant_memory):
-# ~3x less memory for ~14% more time (perf-notes §3).
-CONSTANT_MEMORY_ROWS = 50_000
 MAX_LINKS = 65_530  # Excel's limit of hyperlinks per worksheet
-MAX_CELL = 32_767   # Excel's limit of characters per cell
-SEV_FILL = {"error": "#F8D7D3", "warning": "#FCE8C3", "info": "#DCE8F8"}
-SEV_FONT = {"error": "#9B1C14", "warning": "#7A4B00", "info": "#1F4F8F"}
 # Which audited cells a finding of each category points at (highlighted on the annotated sheet).
 CATEGORY_FIELDS = {
     "invalid_code": ("code",), "deleted_code": ("code",), "not_payable_in_setting": ("code",),
@@ -41,57 +36,6 @@ LABELS = {"charge_code": "Charge code", "revenue_code": "Rev code", "revenue_cod
           "effective_from": "Effective from", "effective_to": "Effective to", "ndc": "NDC"}
 RAW_PAIRS = {"revenue_code_raw": "revenue_code", "code_raw": "code", "modifiers_raw": "modifiers",
              "price_raw": "price"}
-
-
-class Styles:
-    """Cached XlsxWriter formats built from named property sets (quote-prefix added for formula-like text)."""
-
-    BASE: ClassVar[dict[str, dict]] = {
-        "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "border": 1, "valign": "top",
-                   "text_wrap": True},
-        "title": {"bold": True, "font_size": 16, "font_color": "#1F4E79"},
-        "section": {"bold": True, "font_size": 12, "font_color": "#1F4E79", "bottom": 2},
-        "label": {"bold": True, "font_color": "#44546A", "valign": "top"},
-        "alert": {"bold": True, "font_color": "#9B1C14", "bg_color": "#FCE8C3", "text_wrap": True},
-        "wrap": {"text_wrap": True, "valign": "top"}, "top": {"valign": "top"},
-        "link": {"font_color": "#1F4E79", "underline": 1},
-        "money": {"num_format": "#,##0.00"}, "int": {"num_format": "#,##0"},
-        "mono": {"font_name": "Consolas"}, "waived": {"italic": True, "font_color": "#6B6480"},
-        "quote": {"quote_prefix": True},
-        **{f"sev_{s}": {"bold": True, "bg_color": c, "font_color": SEV_FONT[s]} for s, c in SEV_FILL.items()},
-        **{f"hl_{s}": {"bg_color": c} for s, c in SEV_FILL.items()},
-    }
-
-    def __init__(self, wb: xlsxwriter.Workbook):
-        self.wb, self.cache = wb, {}
-
-    def get(self, *names: str | None):
-        """The format combining these named styles (None entries ignored); None when no style applies."""
-        key = tuple(n for n in names if n)
-        if not key:
-            return None
-        if key not in self.cache:
-            props: dict = {}
-            for n in key:
-                props.update(self.BASE[n])
-            self.cache[key] = self.wb.add_format(props)
-        return self.cache[key]
-
-
-def put(ws, r: int, c: int, value, styles: Styles, *style: str | None) -> None:
-    """Write one typed cell: numbers as numbers, text always as text (quote-prefixed when formula-like)."""
-    if value is None or value == "":
-        fmt = styles.get(*style)
-        if fmt is not None:
-            ws.write_blank(r, c, None, fmt)
-        return
-    if isinstance(value, bool):
-        value = "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        ws.write_number(r, c, value, styles.get(*style))
-        return
-    text = str(value)[:MAX_CELL]
-    ws.write_string(r, c, text, styles.get(*style, "quote" if formula_like(text) else None))
 
 
 def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool | None = None) -> Path:
@@ -115,8 +59,6 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     links = _findings_sheet(findings, doc, styles, targets)
     _summary_sheet(wb, summary, doc, styles, links, constant_memory)
     if since is not None:
-        from auditor.report.excel_history import history_sheet
-
         history_sheet(wb, since, doc["history"], styles)
     by_row = _findings_by_row(doc)
     for title, frame, ws in annotated:
@@ -137,20 +79,12 @@ def _row_targets(tables) -> dict[tuple, tuple[str, int]]:
     return out
 
 
-def _header(ws, columns, styles: Styles, row: int = 0) -> None:
-    """A styled header row with column widths, frozen below it."""
-    for c, (name, width) in enumerate(columns):
-        ws.set_column(c, c, width)
-        ws.write_string(row, c, name, styles.get("header"))
-    ws.freeze_panes(row + 1, 0)
-
-
 def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
     """One row per finding, linked to its audited row; returns how many links were written."""
     history = doc.get("history")
     status = (history or {}).get("status_by_id") or {}
     columns = FINDING_COLUMNS + (HISTORY_COLUMNS if history else ())
-    _header(ws, columns, styles)
+    header(ws, columns, styles)
     titles, links = queue_titles(), 0
     write_string, write_number = ws.write_string, ws.write_number
     plain = {False: (None, styles.get("quote")), True: (styles.get("waived"), styles.get("waived", "quote"))}
@@ -338,7 +272,7 @@ def _annotated_sheet(ws, frame, by_row: dict, styles: Styles) -> None:
     cols = _annotated_columns(frame)
     headers = [("Findings", 60), ("Severity", 10)] + [
         (LABELS.get(c, humanise(c)), 40 if c == "description" else 16 if c.endswith("_raw") else 12) for c in cols]
-    _header(ws, headers, styles)
+    header(ws, headers, styles)
     pos = {c: i + 2 for i, c in enumerate(cols)}
     code_like = [c for c in cols if c == "code" or c.endswith("_code") and c not in ("charge_code", "revenue_code")]
     key_idx = [frame.columns.index(k) for k in ("file", "sheet", "row")]
@@ -374,7 +308,7 @@ def _edits_sheet(ws, edits: list[dict], styles: Styles) -> None:
     columns = (("Code", 8), ("Name", 28), ("Family", 16), ("Category", 20), ("Severity", 10), ("Status", 14),
                ("Note", 36), ("Findings", 9), ("In force", 18), ("What", 60), ("Why", 60), ("Fix", 60),
                ("References", 60))
-    _header(ws, columns, styles)
+    header(ws, columns, styles)
     for r, e in enumerate(edits, start=1):
         refs = "\n".join(f"{x['url']} ({x['basis']}{': ' + x['note'] if x['note'] else ''})" for x in e["references"])
         values = (e["code"], e["name"], humanise(e["family"]), humanise(e["category"]), e["severity"], e["status"],
@@ -386,7 +320,7 @@ def _edits_sheet(ws, edits: list[dict], styles: Styles) -> None:
 
 def _skipped_sheet(ws, skipped: list[dict], styles: Styles) -> None:
     """File, sheet, row and reason for every row that was read but not audited."""
-    _header(ws, (("File", 40), ("Sheet", 20), ("Row", 8), ("Reason", 80)), styles)
+    header(ws, (("File", 40), ("Sheet", 20), ("Row", 8), ("Reason", 80)), styles)
     for r, s in enumerate(skipped, start=1):
         for c, v in enumerate((s["file"], s["sheet"], s["row"], s["reason"])):
             put(ws, r, c, v, styles)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.report.excel import Styles, put
+from auditor.report.workbook import Styles, put
 
 COUNTS = (("new", "New"), ("resolved", "Resolved"), ("still_open", "Still open"), ("reappeared", "Reappeared"),
           ("implementation_errors", "Implementation errors"), ("fixes_confirmed", "Fixes confirmed"),

@@ -9,12 +9,12 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
-from auditor.engine.resources import resource_dir
 from auditor.errors import InputError
 from auditor.report.charts import bar_chart, humanise, stacked_counts, trend_chart
 from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_of, queue_titles
 from auditor.report.gaps import not_evaluable, partly_seen
 from auditor.report.sheets import sheet_state
+from auditor.resources import resource_dir
 
 # Findings embedded in one page; past this the page keeps the most urgent ones and says so (the JSON,
 # CSV and Excel reports always hold every finding). 100k findings embed as ~25 MB and still filter smoothly.

@@ -6,7 +6,7 @@ __all__ = ["WebSettings", "create_app"]
 
 
 def __getattr__(name: str):
-    """Import the app only when asked: `auditor.web.cli` must stay cheap for every CLI start."""
+    """Import the app only when asked: `auditor.cli.serve` must stay cheap for every CLI start."""
     if name in __all__:
         from auditor.web import app
 

@@ -24,12 +24,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from auditor import __version__
-from auditor.engine.resources import resource_dir
 from auditor.errors import InputError
 from auditor.ingest.profile import parse_overrides
+from auditor.ingest.sniff import sniff
+from auditor.resources import resource_dir
+from auditor.version import __version__
 from auditor.web import profiles
 from auditor.web.choices import apply_all, corrections, form_edits, profile_content, sheet_patches
+from auditor.web.facility import config_input, edit_selection
 from auditor.web.jobs import FINISHED, Jobs, Run, RunInput, RunStore, new_id
 from auditor.web.openapi import OPENAPI
 from auditor.web.outputs import DOWNLOADS, VIEW
@@ -407,7 +409,7 @@ def _header_row(text: str) -> int | None:
 
 
 def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
-    """A Run from the received form: files, pairing tables, as-of date, profile, corrections, flags."""
+    """A Run from the received form: files, pairing tables, facility settings, as-of date, profile, corrections."""
     cdms = [f for f in form.files if f.field == "files"]
     if not cdms:
         raise InputError("upload", "choose at least one chargemaster file")
@@ -415,13 +417,14 @@ def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
         as_of = dt.date.fromisoformat(form.get("as_of")) if form.get("as_of") else dt.date.today()
     except ValueError:
         raise InputError("as-of date", f"{form.get('as_of')!r} is not a date (YYYY-MM-DD)") from None
-    inputs = [RunInput(f.name, "chargemaster" if f.field == "files" else "pairing-table", f.path, f.size)
-              for f in form.files]
+    roles = {"files": "chargemaster", "pairing_table": "pairing-table"}
+    inputs = [RunInput(f.name, roles[f.field], f.path, f.size) for f in form.files if f.field in roles]
     review = form.get("review").lower()
     mode = ("always" if review in ("on", "true", "1", "yes", "always") else "auto" if review == "auto"
             else "never" if review in ("never", "false", "0", "no") or source == "api" else "auto")
-    run = Run(id=new_id(), dir=folder, inputs=inputs, as_of=as_of, max_bytes=max_bytes, keep=form.flag("keep"),
-              review=mode, source=source)
+    select, ignore = edit_selection(form)
+    run = Run(id=new_id(), dir=folder, inputs=inputs, as_of=as_of, max_bytes=max_bytes, config=config_input(form),
+              select=select, ignore=ignore, keep=form.flag("keep"), review=mode, source=source)
     if form.get("profile"):
         prof = profiles.load(form.get("profile"))
         run.profile = profiles.safe_name(form.get("profile"))
@@ -454,13 +457,8 @@ def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
 
 def _sniff_all(run: Run) -> None:
     """Refuse empty, disguised, encrypted or damaged files at upload time (InputError with the upload's name)."""
-    from auditor.ingest.sniff import sniff
-
     for i in run.inputs:
-        try:
-            sniff(i.path, run.max_bytes)
-        except InputError as exc:
-            raise InputError(i.name, exc.reason) from None
+        sniff(i.path, run.max_bytes, i.name)
 
 
 def history_hint(run_id: int) -> str:
@@ -500,7 +498,10 @@ def run_json(run: Run, full: bool = True) -> dict:
         "inputs": [{"name": i.name, "role": i.role, "size": i.size} for i in run.inputs],
         "options": {"columns": run.overrides, "header_row": run.header_row, "no_header": run.no_header,
                     "sheets": {n: c.to_dict() for n, c in run.per_sheet.items()}, "read_sheets": run.sheets,
-                    "profile": run.profile, "keep": run.keep, "review": run.review},
+                    "profile": run.profile, "keep": run.keep, "review": run.review,
+                    "config": run.config.name if run.config else None,
+                    "select": sorted(run.select) if run.select is not None else None,
+                    "ignore": sorted(run.ignore)},
         "links": {"self": f"/api/audits/{run.id}", "page": f"/runs/{run.id}"},
     }
     if run.status == "failed":

@@ -14,9 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from auditor.audit import AuditResult
 from auditor.errors import InputError
-from auditor.ingest import IngestOptions
+from auditor.history import HistoryOptions
+from auditor.ingest import IngestOptions, Source, read_file
 from auditor.ingest.reader import SheetChoice
+from auditor.session import SessionRequest, run_session
+from auditor.web.outputs import FORMATS, run_summary, write_view
+from auditor.web.review import build_review, prune_choices, unsure_reasons
 
 log = logging.getLogger("auditor.web")
 
@@ -27,12 +32,17 @@ MAX_RUNS = 200
 
 @dataclass
 class RunInput:
-    """One uploaded file: display name, role (chargemaster or pairing-table), stored path, size."""
+    """One uploaded file: display name, role (chargemaster, pairing-table or config), stored path, size."""
 
     name: str
     role: str
     path: Path
     size: int
+
+    @property
+    def source(self) -> Source:
+        """The stored file under its uploaded name, as the audit reads it and every report names it."""
+        return Source(self.path, self.name)
 
 
 @dataclass
@@ -44,6 +54,9 @@ class Run:
     inputs: list[RunInput]
     as_of: dt.date
     max_bytes: int
+    config: RunInput | None = None  # the facility's auditor.toml, uploaded with the files
+    select: set[str] | None = None  # edit codes to run (None: every edit)
+    ignore: set[str] = field(default_factory=set)
     overrides: dict[str, str] = field(default_factory=dict)  # for every sheet: role -> header, letter or number
     header_row: int | None = None
     no_header: bool = False
@@ -82,7 +95,16 @@ class Run:
     @property
     def inputs_kept(self) -> bool:
         """Whether the uploaded files are still on disk (kept runs, or runs not finished yet)."""
-        return all(i.path.exists() for i in self.inputs)
+        return all(i.path.exists() for i in self.uploads)
+
+    @property
+    def uploads(self) -> list[RunInput]:
+        """Every uploaded file: the inputs, then the facility configuration if one came with them."""
+        return self.inputs + ([self.config] if self.config else [])
+
+    def sources(self, role: str) -> list[Source]:
+        """The inputs of one role (chargemaster or pairing-table) under their uploaded names."""
+        return [i.source for i in self.inputs if i.role == role]
 
     def ingest_options(self) -> IngestOptions:
         """The reading options of this run (profile, corrections, header rows, per-sheet choices)."""
@@ -91,8 +113,8 @@ class Run:
                              no_header=self.no_header, per_sheet=per_sheet, max_bytes=self.max_bytes)
 
     def names(self) -> dict[str, str]:
-        """Stored path -> display name, to put the uploaded names back into reports and messages."""
-        return {str(i.path): i.name for i in self.inputs}
+        """Stored path -> display name, for messages of libraries that quote the path they were given."""
+        return {str(i.path): i.name for i in self.uploads}
 
     def elapsed(self) -> float:
         """Seconds since the work started (0 while queued)."""
@@ -157,7 +179,10 @@ def new_id() -> str:
 
 
 def public_message(exc: InputError, names: dict[str, str]) -> str:
-    """An InputError's one line with private upload paths replaced by the uploaded names."""
+    """An InputError's one line with any private upload path left in it replaced by the uploaded name.
+
+    The audit names every file by its uploaded name already; this guards the text of third-party errors.
+    """
     text = str(exc)
     for path, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(path, name).replace(Path(path).name, name)
@@ -167,9 +192,11 @@ def public_message(exc: InputError, names: dict[str, str]) -> str:
 class Jobs:
     """Owns the private temporary folder, the run store and the worker threads."""
 
-    def __init__(self, store: RunStore | None = None, workers: int = 2, root: Path | None = None, history=None):
+    def __init__(self, store: RunStore | None = None, workers: int = 2, root: Path | None = None,
+                 history: HistoryOptions | None = None):
         self.store = store or MemoryRunStore()
         # HistoryOptions of `serve` (--history/--no-history), or None: finished audits are not recorded.
+        # The facility is named from the uploaded chargemaster names, like the CLI names it from its files.
         self.history = history
         # mkdtemp makes the folder 0700: uploads are readable by this user only.
         self.root = root or Path(tempfile.mkdtemp(prefix="cdm-audit-web-"))
@@ -224,13 +251,10 @@ class Jobs:
 
     def _needs_review(self, run: Run) -> bool:
         """Read the chargemaster files; when the mapping is unsure (or review was asked), stop for review."""
-        from auditor.ingest import read_file
-        from auditor.web.review import build_review, prune_choices, unsure_reasons
-
         self._set(run, "reading", "reading " + run.title)
         options = run.ingest_options()
         cdms = [i for i in run.inputs if i.role == "chargemaster"]
-        reports = [(i.name, i.path, read_file(i.path, options)[1]) for i in cdms]
+        reports = [(i.name, i.path, read_file(i.source, options)[1]) for i in cdms]
         rows = sum(s.rows_read for _n, _p, r in reports for s in r.sheets)
         listed = [(n, r) for n, _p, r in reports]
         # A changed header row can leave a column choice without its column: drop it, and say so.
@@ -244,30 +268,24 @@ class Jobs:
         return True
 
     def _audit(self, run: Run) -> None:
-        """Run the audit with the CLI's core, then write every report."""
-        from auditor.audit import AuditRequest, run_audit
-        from auditor.web.outputs import write_all
-
+        """Run the audit session (the CLI's), with the web page's report view beside its report files."""
         self._set(run, "auditing", run.detail)
-        request = AuditRequest(as_of=run.as_of, ingest=run.ingest_options(),
-                               pairing_tables=[i.path for i in run.inputs if i.role == "pairing-table"])
-        result = run_audit([i.path for i in run.inputs if i.role == "chargemaster"], request)
-        self._set(run, "writing", f"{len(result.findings):,} findings")
-        run.summary = write_all(result, run.names(), run.report_dir, self.history_options(run))
-        run.history_run_id = run.summary.get("history_run_id")
-        self._set(run, "done", f"{len(result.findings):,} findings")
 
-    def history_options(self, run: Run):
-        """The run history options for one run: the server's, with the facility named like the CLI names it
-        (from the uploaded chargemaster names, never from the private upload paths)."""
-        if self.history is None:
-            return None
-        from dataclasses import replace
+        def writing(result: AuditResult) -> None:
+            self._set(run, "writing", f"{len(result.findings):,} findings")
 
-        from auditor.history.keys import default_facility
-
-        facility = self.history.facility or default_facility(i.name for i in run.inputs if i.role == "chargemaster")
-        return replace(self.history, facility=facility)
+        run.report_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        outcome = run_session(SessionRequest(
+            files=run.sources("chargemaster"), pairing_tables=run.sources("pairing-table"), as_of=run.as_of,
+            config=run.config.source if run.config else None, select=run.select, ignore=run.ignore,
+            ingest=run.ingest_options(), history=self.history, history_optional=True, formats=FORMATS,
+            out_dir=run.report_dir, before_writing=writing))
+        if outcome.history_error is not None:
+            log.warning("run history not updated: %s", outcome.history_error)
+        write_view(outcome, run.report_dir)
+        run.summary = run_summary(outcome)
+        run.history_run_id = run.summary["history_run_id"]
+        self._set(run, "done", f"{len(outcome.findings):,} findings")
 
     def drop_inputs(self, run: Run) -> None:
         """Delete a run's uploaded files (its reports stay)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor import __version__
+from auditor.version import __version__
 from auditor.web.uploads import ACCEPTED
 
 _ERROR = {"type": "object", "properties": {"error": {"type": "string", "description": "One-line message naming "
@@ -29,7 +29,8 @@ _RUN = {
             "size": {"type": "integer"}, "sha256": {"type": "string", "description": "History runs."}}}},
         "options": {"type": "object", "description": "How the files are read: columns and header_row / no_header "
                     "for every sheet, sheets (per-sheet choices: header_row, kind, columns), read_sheets, profile, "
-                    "keep, review."},
+                    "keep, review; and how they are audited: config (the uploaded facility configuration's name, "
+                    "or null), select (edit codes, or null for every edit), ignore (edit codes)."},
         "summary": {"type": "object", "description": "When done: rows read/audited/skipped, findings by severity, "
                     "category, family and edit (the `summary` of findings.json)."},
         "error": {"type": "string", "description": "When failed: the one-line message."},
@@ -56,11 +57,13 @@ def _json(schema: dict, description: str) -> dict:
 
 
 _ERRORS = {
-    "400": _json(_ERROR, "Bad input: empty, damaged, disguised or unreadable file, bad date, unknown field."),
+    "400": _json(_ERROR, "Bad input: empty, damaged, disguised or unreadable file, bad date, unknown field, "
+                         "unknown edit code, a facility configuration with a [lists] section."),
     "401": _json(_ERROR, "An access token is set (`--token`) and none was sent."),
     "403": _json(_ERROR, "Cross-site request."),
     "413": _json(_ERROR, "The upload is larger than --max-upload-mb."),
-    "415": _json(_ERROR, f"A file type other than {', '.join(ACCEPTED)}, or a body that is not multipart."),
+    "415": _json(_ERROR, f"A file type other than {', '.join(ACCEPTED)} (.toml for the configuration), or a "
+                         "body that is not multipart."),
 }
 _ID = [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 
@@ -86,6 +89,14 @@ OPENAPI = {
                                   "description": "Chargemaster file(s); repeat the field for several."},
                         "pairing_table": {"type": "array", "items": {"type": "string", "format": "binary"},
                                           "description": "Encoder pairing table(s), optional."},
+                        "config": {"type": "string", "format": "binary", "description": "The facility "
+                                   "configuration (auditor.toml, as for `cdm-audit audit --config`), optional: "
+                                   "disabled edits, severities, revenue codes, pricing, waivers. A [lists] section "
+                                   "is refused (its list files are not part of the upload)."},
+                        "select": {"type": "string", "description": "Only these edit codes or two-letter "
+                                   "families, separated by commas or spaces (like --select), e.g. SS,NS001."},
+                        "ignore": {"type": "string", "description": "Skip these edit codes or families (like "
+                                   "--ignore)."},
                         "as_of": {"type": "string", "format": "date", "description": "Default: today."},
                         "profile": {"type": "string", "description": "Name of a saved column profile."},
                         "columns": {"type": "string", "description": "JSON object field -> column header, "

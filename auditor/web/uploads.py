@@ -12,6 +12,8 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 ACCEPTED = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".psv", ".json")
+# File field -> the file types it accepts: chargemasters and pairing tables, and the facility's auditor.toml.
+FILE_FIELDS = {"files": ACCEPTED, "pairing_table": ACCEPTED, "config": (".toml",)}
 MAX_FIELD_BYTES = 64 * 1024
 # Past the cap the rest of the body is read and thrown away (up to this much) so that the browser,
 # still sending, receives the 413 page instead of a reset connection.
@@ -76,10 +78,10 @@ def unique_name(name: str, seen: set[str]) -> str:
     return out
 
 
-def accepted_suffix(name: str) -> str | None:
+def accepted_suffix(name: str, accepted: tuple[str, ...] = ACCEPTED) -> str | None:
     """The lower-case suffix when it is one of the accepted types, else None."""
     suffix = Path(name).suffix.lower()
-    return suffix if suffix in ACCEPTED else None
+    return suffix if suffix in accepted else None
 
 
 def mb(n: int) -> str:
@@ -87,15 +89,16 @@ def mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB".replace(".0 MB", " MB")
 
 
-def _type_error(name: str) -> UploadError:
+def _type_error(name: str, accepted: tuple[str, ...]) -> UploadError:
     """415 for a file whose name is not an accepted type."""
-    return UploadError(415, f"{name}: this file type is not accepted; upload {', '.join(ACCEPTED)} files")
+    return UploadError(415, f"{name}: this file type is not accepted; upload {', '.join(accepted)} files")
 
 
 class _Parser:
     """python-multipart callbacks writing file parts straight into `dest` while counting bytes."""
 
-    def __init__(self, dest: Path, max_bytes: int, file_fields: tuple[str, ...], max_files: int, max_fields: int):
+    def __init__(self, dest: Path, max_bytes: int, file_fields: dict[str, tuple[str, ...]], max_files: int,
+                 max_fields: int):
         self.dest, self.max_bytes, self.file_fields = dest, max_bytes, file_fields
         self.max_files, self.max_fields = max_files, max_fields
         self.out = Received()
@@ -154,8 +157,8 @@ class _Parser:
         if name not in self.file_fields:
             return self.fail(UploadError(400, f"unexpected file field {name!r}"))
         shown = display_name(raw)
-        if accepted_suffix(shown) is None:
-            return self.fail(_type_error(shown))
+        if accepted_suffix(shown, self.file_fields[name]) is None:
+            return self.fail(_type_error(shown, self.file_fields[name]))
         if len(self.out.files) >= self.max_files:
             return self.fail(UploadError(400, f"too many files (at most {self.max_files} in one audit)"))
         shown = unique_name(shown, self._names)
@@ -201,7 +204,7 @@ class _Parser:
                                                "on_header_value", "on_header_end", "on_headers_finished")}
 
 
-async def receive(request, dest: Path, max_bytes: int, file_fields: tuple[str, ...] = ("files", "pairing_table"),
+async def receive(request, dest: Path, max_bytes: int, file_fields: dict[str, tuple[str, ...]] | None = None,
                   max_files: int = 20, max_fields: int = 200) -> Received:
     """Parse a multipart/form-data request, storing files in `dest`; raise UploadError (400/413/415)."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
@@ -213,7 +216,7 @@ async def receive(request, dest: Path, max_bytes: int, file_fields: tuple[str, .
     declared = int(request.headers.get("content-length") or 0)
     if declared > max_bytes + DRAIN_LIMIT:
         raise UploadError(413, f"the upload ({mb(declared)}) is larger than the {mb(max_bytes)} limit")
-    state = _Parser(dest, max_bytes, file_fields, max_files, max_fields)
+    state = _Parser(dest, max_bytes, file_fields or FILE_FIELDS, max_files, max_fields)
     parser = MultipartParser(boundary, state.callbacks())
     drained = 0
     try:

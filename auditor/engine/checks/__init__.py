@@ -6,18 +6,23 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.lists import CatalogError
 
 
 @dataclass
 class CheckContext:
-    """What a check sees: the prepared frame, code lists, facility config, quarter and scope kind."""
+    """What a check sees: the prepared frame, code lists, facility config, quarter, scope kind and code sets.
+
+    `diagnoses` is the ICD-10-CM code set claim diagnoses are checked against (None where no check needs it).
+    """
 
     frame: pl.DataFrame
     lists: dict
     config: object
     quarter: str
     scope_kind: str
+    diagnoses: DiagnosisCodeSet | None = None
     cache: dict = field(default_factory=dict)
 
     def presence(self, description_not: str | None = None) -> pl.DataFrame:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.conditions import laterality
 from auditor.engine.lists import CatalogError, Selector, expand_codes, resolve_selector
 
@@ -128,18 +129,23 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
 
 # -- shared: each claim's diagnoses, classified once per run ----------------------------------------
 
+def code_set(ctx) -> DiagnosisCodeSet:
+    """The ICD-10-CM code set the run was given (the caller chooses it: package data or CMS files)."""
+    if ctx.diagnoses is None:
+        raise ValueError("diagnosis checks need an ICD-10-CM code set: pass diagnoses= to run_edits")
+    return ctx.diagnoses
+
+
 def claim_diagnoses(ctx) -> pl.DataFrame:
     """One row per (claim, distinct diagnosis), in claim order (`_pos`), with its ICD-10-CM classification."""
     if "dx_claim" not in ctx.cache:
-        from auditor.claims import icd10
-
         # Every line of a claim carries the same list, so one line per claim is enough.
         per_claim = ctx.frame.lazy().group_by("claim_key").agg(pl.col("dx").first()).collect()
         long = (per_claim.with_columns(_pos=pl.int_ranges(0, pl.col("dx").list.len()))
                 .explode("dx", "_pos")
                 .filter(pl.col("dx").is_not_null() & (pl.col("dx").str.strip_chars() != ""))
                 .rename({"dx": "input"}))
-        classes = icd10.active().classify(long.get_column("input").unique().to_list())
+        classes = code_set(ctx).classify(long.get_column("input").unique().to_list())
         long = (long.join(classes, on="input", how="left")
                 .sort("claim_key", "_pos")
                 .unique(["claim_key", "dx"], keep="first", maintain_order=True))
@@ -180,8 +186,6 @@ def _anchor_expr(p: dict, frame: pl.DataFrame) -> pl.Expr:
 
 def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """One hit per (claim, diagnosis with the flagged quality), on the claim's anchor line."""
-    from auditor.claims import icd10
-
     p = edit.params
     frame = ctx.frame
     dated = "_dos" in frame.columns
@@ -196,12 +200,12 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     if dated:
         hits = hits.join(frame.select("_rid", "_dos"), on="_rid", how="left")
     hits = hits.sort("_rid", "_pos")
-    code_set = icd10.active()
+    codes = code_set(ctx)
     dos_note = pl.lit("")
     if dated:
-        outside = ~pl.col("_dos").is_between(code_set.valid_from, code_set.valid_to).fill_null(True)
+        outside = ~pl.col("_dos").is_between(codes.valid_from, codes.valid_to).fill_null(True)
         note = pl.format(" (the date of service {} is outside {}, the period of the code set used)",
-                         pl.col("_dos"), pl.lit(code_set.period()))
+                         pl.col("_dos"), pl.lit(codes.period()))
         dos_note = pl.when(outside).then(note).otherwise(pl.lit(""))
     alternatives = pl.col("alternatives")
     expected = {"not_billable": pl.lit("one of ") + pl.col("billable_children"),
@@ -220,7 +224,7 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
               + pl.when(pl.col("_state").is_not_null()).then(pl.format(" ({})", pl.col("_state")))
               .otherwise(pl.lit("")))
         .otherwise(pl.lit("")),
-        v_codeset=pl.lit(code_set.label),
+        v_codeset=pl.lit(codes.label),
         v_dos_note=dos_note,
     )
 

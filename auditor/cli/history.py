@@ -1,4 +1,4 @@
-"""Click commands `history`, `compare`, `ack`, `run` (and `codes import-hcpcs`); `register(group)` attaches them."""
+"""`cdm-audit history`, `compare`, `ack` and `run`: the run history, and recurring audits described in a file."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from pathlib import Path
 
 import click
 
+from auditor.cli.options import AS_OF, friendly_errors, history_path_option
+from auditor.cli.recurring import run_file
 from auditor.errors import InputError
 from auditor.history import acks as ack_store
 from auditor.history import store
 from auditor.history.compare import compare_runs
 from auditor.history.keys import slug
-
-history_path_option = click.option(
-    "--history", "history_db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Run history database (default: $CDM_AUDIT_HOME/history.sqlite).")
+from auditor.report.summary import render_history
 
 
 def _open(history_db: Path | None):
@@ -35,6 +34,7 @@ def _open(history_db: Path | None):
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Newest runs to list.")
 @click.option("--findings", "show_findings", is_flag=True, help="With RUN_ID: list the run's findings with their ids.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@friendly_errors
 def history_command(run_id, history_db, facility, limit, show_findings, as_json):
     """List recorded audit runs, or show one run's record (inputs, hashes, quarter, configuration)."""
     conn = _open(history_db)
@@ -93,14 +93,13 @@ def _run_text(run: dict) -> str:
 @click.option("--facility", default=None, help="Without run ids: this facility's last two runs.")
 @click.option("--all", "show_all", is_flag=True, help="List every finding of each list (default: 10 per list).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full comparison as JSON.")
+@friendly_errors
 def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
     """Findings new, resolved, still open and reappeared between RUN_A and RUN_B; implementation errors.
 
     With one run id, compares it with the facility's run before it; with none, the latest run
     (of --facility) with the one before it.
     """
-    from auditor.report.summary import render_history
-
     conn = _open(history_db)
     try:
         if run_a is not None and run_b is None:
@@ -140,6 +139,7 @@ def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
 @click.option("--list", "list_acks", is_flag=True, help="List active acknowledgements.")
 @click.option("--facility", default=None, help="With --list: only this facility.")
 @history_path_option
+@friendly_errors
 def ack_command(finding_ids, status, reason, who, list_acks, facility, history_db):
     """Acknowledge findings by id (from the report, `compare` or `history RUN --findings`)."""
     conn = _open(history_db)
@@ -188,12 +188,11 @@ def _key_text(key: str) -> str:
 
 @click.command("run")
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--as-of", type=AS_OF, default=None,
               help="Override the file's as_of (default: the file's, else today).")
+@friendly_errors
 def run_command(config_file, as_of):
     """Run the recurring audit described in CONFIG_FILE (TOML); print one summary line; exit 0, 1 or 2."""
-    from auditor.history.recurring import run_file
-
     outcome = run_file(config_file, as_of.date() if as_of else None)
     for w in outcome.warnings:
         click.echo(f"warning: {w}", err=True)
@@ -201,20 +200,5 @@ def run_command(config_file, as_of):
     sys.exit(outcome.exit_code)
 
 
+# Top-level commands of this group, in the order `cdm-audit` adds them.
 COMMANDS = (history_command, compare_command, ack_command, run_command)
-
-
-def register(group: click.Group) -> None:
-    """Attach the history commands to a click group, with the CLI's one-line error handling."""
-    from auditor.cli import friendly_errors
-    from auditor.codeset.hcpcs import import_hcpcs_command
-
-    for cmd in (*COMMANDS, import_hcpcs_command):
-        if not getattr(cmd, "_friendly", False):  # registering on a second group must not wrap twice
-            cmd.callback, cmd._friendly = friendly_errors(cmd.callback), True
-    for cmd in COMMANDS:
-        group.add_command(cmd)
-    # `codes import-hcpcs` belongs beside `codes import` (Addendum B) when the group has a `codes` group.
-    codes = group.commands.get("codes")
-    if isinstance(codes, click.Group):
-        codes.add_command(import_hcpcs_command)

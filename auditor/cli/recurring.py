@@ -8,9 +8,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.audit import expand_edit_codes
 from auditor.errors import EXIT_BAD_INPUT, InputError
-from auditor.history.hook import HistoryOptions, audit_hook
+from auditor.history import HistoryOptions
 from auditor.history.keys import slug
+from auditor.ingest.profile import load_profile, profile_options
+from auditor.session import SessionRequest, run_session
 
 FORMATS = ("html", "xlsx", "json", "csv", "text")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -143,63 +146,46 @@ def _fill(spec: RecurringRun, text: str, values: dict[str, str]) -> str:
                                          "{year} or {facility}") from None
 
 
-def _relative(spec: RecurringRun, value: str | None) -> Path | None:
+def _relative(spec: RecurringRun, value: str) -> Path:
     """A path setting, relative to the TOML file's folder."""
-    if value is None:
-        return None
     p = Path(value).expanduser()
     return p if p.is_absolute() else spec.path.parent / p
 
 
+def _optional(spec: RecurringRun, value: str | None) -> Path | None:
+    """An optional path setting, relative to the TOML file's folder."""
+    return None if value is None else _relative(spec, value)
+
+
 def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
     """Audit, record, compare and write the reports of one recurring run; return its outcome."""
-    from auditor.audit import AuditRequest, run_audit
-    from auditor.ingest.profile import load_profile, profile_options
-    from auditor.report.context import ReportContext
-    from auditor.report.document import build_document
-    from auditor.report.summary import render_summary
-    from auditor.report.writers import WRITERS
-
     as_of = spec.as_of or today or dt.date.today()
     values = placeholders(spec, as_of)
     files = expand(spec, spec.files, values)
     pairing = expand(spec, spec.pairing_tables, values)
     profile = load_profile(_relative(spec, spec.profile)) if spec.profile else None
     ingest = profile_options(profile, max_bytes=spec.max_size * 1024 * 1024)
-    request = AuditRequest(as_of=as_of, pairing_tables=pairing, config_path=_relative(spec, spec.config),
-                           ingest=ingest, select=_edit_codes(spec.select) or None,
-                           ignore=_edit_codes(spec.ignore) or set())
-    result = run_audit(files, request)
-    doc = build_document(result)
-    options = HistoryOptions(db=_relative(spec, spec.history), record=spec.record, compare_with=spec.compare_with,
+    select, ignore = _edit_codes(spec.select) or None, _edit_codes(spec.ignore)
+    history = HistoryOptions(db=_optional(spec, spec.history), record=spec.record, compare_with=spec.compare_with,
                              facility=spec.facility, label=str(spec.path))
-    doc = audit_hook(result, doc, options)
+    # Known before the audit, so a bad {placeholder} in `out` fails before a run is recorded.
     out_dir = _relative(spec, _fill(spec, spec.out, values))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = ReportContext(doc, result, (_relative(spec, spec.templates),) if spec.templates else ())
-    for fmt in spec.formats:
-        if fmt == "text":
-            (out_dir / "summary.txt").write_text(render_summary(doc) + "\n", encoding="utf-8")
-        else:
-            WRITERS[fmt](ctx, out_dir)
-    warnings = [result.quarter.message] if result.quarter.message else []
-    return Outcome(result.exit_code(spec.fail_on), summary_line(doc, out_dir, spec.facility), out_dir, doc, warnings)
+    outcome = run_session(SessionRequest(
+        files=files, pairing_tables=pairing, as_of=as_of, config=_optional(spec, spec.config), ingest=ingest,
+        select=select, ignore=ignore, history=history, formats=[f for f in spec.formats if f != "text"],
+        out_dir=out_dir, templates=(_relative(spec, spec.templates),) if spec.templates else (),
+        fail_on=spec.fail_on))
+    out_dir.mkdir(parents=True, exist_ok=True)  # the summary line names it even when only text is asked
+    if "text" in spec.formats:
+        (out_dir / "summary.txt").write_text(outcome.summary_text() + "\n", encoding="utf-8")
+    message = outcome.audit.quarter.message
+    return Outcome(outcome.exit_code, summary_line(outcome.document, out_dir, spec.facility), out_dir,
+                   outcome.document, [message] if message else [])
 
 
 def _edit_codes(values: list[str]) -> set[str]:
     """Edit codes or two-letter family prefixes (SS, NS001) -> the set of edit codes."""
-    if not values:
-        return set()
-    from auditor.engine import load_edits
-
-    known = [e.code for e in load_edits().edits]
-    out: set[str] = set()
-    for part in (v.strip().upper() for v in values if v.strip()):
-        matched = {c for c in known if c == part or (len(part) == 2 and c.startswith(part))}
-        if not matched:
-            raise InputError("select/ignore", f"unknown edit code or prefix {part}")
-        out |= matched
-    return out
+    return expand_edit_codes(values, "select/ignore") if values else set()
 
 
 def summary_line(doc: dict, out_dir: Path | None, facility: str | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import re
 import threading
@@ -30,7 +31,8 @@ _PHRASE = re.compile(r"[a-z'-]+(?: [a-z'-]+){0,3}")
 _ICD_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:[0-9A-Z]{1,4})?$")
 _MONTHS = {"january": 1, "april": 4, "july": 7, "october": 10}
 
-# The package keeps one code set in module globals; remember which one it holds and serialise access.
+# simple-icd-10-cm keeps the one release it has loaded in its module globals: remember which one it holds
+# and serialise access, so code sets of different releases can be used side by side.
 _LOCK = threading.RLock()
 _loaded: tuple | None = None
 
@@ -262,9 +264,12 @@ def _package_data() -> tuple[Path, Path]:
     return codes[-1], tabular[-1]
 
 
+@functools.lru_cache(maxsize=1)
 def package_code_set() -> DiagnosisCodeSet:
     """The code set simple-icd-10-cm ships (1.5.0: FY2026 with the April 1, 2026 update)."""
-    from importlib.metadata import version
+    # One instance per process: the package data never changes, and sharing the instance keeps its
+    # classification cache warm from one claims run to the next.
+    from importlib.metadata import version  # on use: chargemaster audits import this module too
 
     codes, tabular = _package_data()
     found = period_from_name(codes.name) or period_from_name(tabular.name)
@@ -304,21 +309,3 @@ def load_code_set(codes_file: str | Path, tabular_file: str | Path, valid_from: 
             raise InputError(str(tabular_path), "the ICD-10-CM tabular XML holds no codes")
     return DiagnosisCodeSet(f"{name} ({codes_path.name})", start, end, files)
 
-
-_active: DiagnosisCodeSet | None = None
-
-
-def active() -> DiagnosisCodeSet:
-    """The process-wide code set (the package's, unless `use` replaced it)."""
-    global _active
-    with _LOCK:
-        if _active is None:
-            _active = package_code_set()
-        return _active
-
-
-def use(code_set: DiagnosisCodeSet | None) -> None:
-    """Replace the process-wide code set (None goes back to the package's)."""
-    global _active
-    with _LOCK:
-        _active = code_set

@@ -1,12 +1,15 @@
-"""Run an edit's documented example through the real path: rows -> workbook -> ingest -> edits -> findings."""
+"""Test scaffolding: run an edit's documented example through the real audit (rows -> workbook -> findings)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
 import xlsxwriter
 
+from auditor.audit import AuditRequest, run_audit
+from auditor.claims.pipeline import ClaimsRequest, run_claims
 from auditor.engine.findings import Finding
 
 CHARGEMASTER_HEADERS = {
@@ -46,8 +49,6 @@ def write_rows(path: Path, rows: list[dict], headers: dict[str, str], sheet: str
 
 def run_example(example: dict, folder: Path, config_path: Path | None = None) -> list[Finding]:
     """Findings the audit produces for one example (chargemaster, pairing table or claim lines)."""
-    from auditor.audit import AuditRequest, run_audit
-
     as_of = example.get("as_of", DEFAULT_AS_OF)
     as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
     folder.mkdir(parents=True, exist_ok=True)
@@ -68,8 +69,6 @@ def run_example(example: dict, folder: Path, config_path: Path | None = None) ->
 
 def _lists_config(folder: Path, lists: dict[str, list[dict]]) -> Path:
     """An auditor.toml pointing at facility lists written from the example."""
-    import csv
-
     lines = ["[lists]"]
     for name, rows in lists.items():
         path = folder / f"{name}.csv"
@@ -100,8 +99,6 @@ def claim_rows(rows: list[dict], as_of: dt.date) -> list[dict]:
 
 def _claims_example(rows: list[dict], as_of: dt.date, folder: Path, config_path: Path | None) -> list[Finding]:
     """Run claim rows through a real workbook and the claims pipeline; findings as engine Findings."""
-    from auditor.claims.pipeline import ClaimsRequest, run_claims
-
     path = write_rows(folder / "claims.xlsx", claim_rows(rows, as_of), CLAIM_HEADERS, sheet="Claims")
     result = run_claims([path], ClaimsRequest(config_path=config_path))
     out = []

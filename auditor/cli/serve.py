@@ -1,4 +1,4 @@
-"""The `serve` command: start the local web app (uvicorn), or answer one request in process with --get."""
+"""`cdm-audit serve`: start the local web app (uvicorn), or answer one request in process with --get."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ from auditor.web.security import is_loopback
               help="Answer one GET request in process, print the response body and exit (no server).")
 def serve(host, port, max_upload_mb, token, workers, history_db, no_history, get_path):
     """Start the local web app: upload files, review the column mapping, read the report, download Excel/JSON/CSV."""
+    # Imported here, not at the top: starlette and jinja2 load only when the app is asked for, which keeps
+    # every other command's start fast.
     from auditor.web.app import WebSettings, create_app
 
     settings = WebSettings(host=host, port=port, max_upload_mb=max_upload_mb, token=token, workers=workers,
@@ -65,7 +67,7 @@ def _get(app, path: str, token: str | None) -> int:
 
 def _run_server(app, settings) -> None:
     """Serve with uvicorn until Ctrl+C; the temporary folder is removed on the way out."""
-    import uvicorn
+    import uvicorn  # loaded only to serve, like the app itself
 
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown}:{settings.port}/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PKG = Path(__file__).resolve().parent.parent
+_PKG = Path(__file__).resolve().parent
 
 
 def resource_dir(name: str) -> Path:

@@ -1,18 +1,21 @@
-"""`cdm-audit codes` commands: import a CMS Addendum B quarter, look up code status, list quarters."""
+"""`cdm-audit codes`: import a CMS Addendum B quarter or a HCPCS Level II file, look up code status, list quarters."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from auditor.cli.options import friendly_errors
+from auditor.codeset.hcpcs import import_hcpcs
 from auditor.codeset.importer import import_quarter
 from auditor.codeset.table import CodeStatus, CodeTable, CodeTableError, quarter_label
-from auditor.errors import EXIT_BAD_INPUT
+from auditor.errors import EXIT_BAD_INPUT, InputError
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """Print one `error:` line on stderr and exit 2 (bad input, not a crash)."""
     click.echo(f"error: {message}", err=True)
     raise SystemExit(EXIT_BAD_INPUT)
@@ -52,6 +55,7 @@ def codes() -> None:
 @codes.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--quarter", help="Quarter the file covers, e.g. 2026Q3 for the July 2026 Addendum B.")
+@friendly_errors
 def import_command(file: Path, quarter: str | None) -> None:
     """Import a CMS Addendum B file (xlsx or csv) as a quarter."""
     if not quarter:
@@ -72,6 +76,7 @@ def import_command(file: Path, quarter: str | None) -> None:
 @codes.command("status")
 @click.argument("code_list", metavar="CODE...", nargs=-1)
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Date of service to check (default: today).")
+@friendly_errors
 def status_command(code_list: tuple[str, ...], as_of: str | None) -> None:
     """Show whether codes are active, deleted, invalid or unknown to OPPS on a date."""
     if not code_list:
@@ -91,6 +96,7 @@ def status_command(code_list: tuple[str, ...], as_of: str | None) -> None:
 
 
 @codes.command("quarters")
+@friendly_errors
 def quarters_command() -> None:
     """List the Addendum B quarters held, marking imported ones."""
     table = _load()
@@ -99,3 +105,17 @@ def quarters_command() -> None:
     for quarter, count in zip(table.quarters, counts):
         origin = f"imported from {imported[quarter]}" if quarter in imported else "packaged"
         click.echo(f"{quarter}  {quarter_label(quarter):<12}  {count:>6} codes  {origin}")
+
+
+@codes.command("import-hcpcs")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--quarter", required=True, help="Quarter of the release, e.g. 2026Q2 for the April 2026 file.")
+@friendly_errors
+def import_hcpcs_command(file: Path, quarter: str) -> None:
+    """Import a CMS HCPCS Level II file (fixed-width text or xlsx): long descriptors and cross-references."""
+    try:
+        done = import_hcpcs(file, quarter)
+    except (CodeTableError, OSError) as exc:
+        raise InputError(str(file), str(exc).removeprefix(f"{file}: ")) from None
+    click.echo(f"imported HCPCS Level II {done.quarter} from {file}: {done.codes} codes "
+               f"({done.terminated} with a termination date); stored in {done.stored}")

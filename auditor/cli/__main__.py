@@ -1,0 +1,5 @@
+"""`python -m auditor.cli`: the same command line as `cdm-audit`."""
+
+from auditor.cli import main
+
+main()

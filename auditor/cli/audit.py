@@ -1,0 +1,94 @@
+"""`cdm-audit audit` (the chargemaster audit, through the session) and `cdm-audit inspect` (how files are read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from auditor.audit import AuditResult
+from auditor.cli.options import (
+    AS_OF,
+    FAIL_ON,
+    build_options,
+    edit_codes,
+    formats_arg,
+    friendly_errors,
+    history_options,
+    reading_options,
+)
+from auditor.errors import InputError
+from auditor.ingest import read_inputs
+from auditor.inspection import inspect_dict, render_text
+from auditor.report.writers import WRITERS
+from auditor.session import SessionRequest, run_session
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@reading_options
+@click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON.")
+@click.option("--samples", default=3, show_default=True, help="Sample rows to show per sheet.")
+@friendly_errors
+def inspect(files, columns, header_row, no_header, sheet_kinds, sheets, profile, save_profile, max_size, as_json,
+            samples):
+    """Show how each file and sheet is read: its kind, header row, column roles with evidence, rows read and skipped."""
+    options = build_options(columns, header_row, sheets, profile, save_profile, max_size, no_header=no_header,
+                            sheet_kinds=sheet_kinds)
+    doc = inspect_dict(read_inputs(list(files), options), samples=samples)
+    if as_json:
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_text(doc))
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--pairing-table", "pairing_tables", multiple=True, type=click.Path(path_type=Path),
+              help="The encoder's procedure-to-linked-code table (repeatable).")
+@click.option("--as-of", type=AS_OF, default=None,
+              help="Date of service the audit is for (default: today); picks the quarter and the edits in force.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Facility configuration (auditor.toml).")
+@click.option("--format", "formats", default="text", show_default=True,
+              help="Comma-separated: text, json, html, xlsx, csv (report files go to --out).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report files (default: ./cdm-audit-report when a file format is asked).")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Folder of facility report templates, checked before the packaged ones.")
+@click.option("--fail-on", type=FAIL_ON, default="error",
+              show_default=True, help="Exit 1 when an unwaived finding is at or above this severity.")
+@click.option("--select", "select", default=None, help="Only these edit codes or prefixes (e.g. SS,NS001).")
+@click.option("--ignore", "ignore", default=None, help="Skip these edit codes or prefixes.")
+@reading_options
+@history_options
+@friendly_errors
+def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates_dir, fail_on, select, ignore, columns,
+          header_row, no_header, sheet_kinds, sheets, profile, save_profile, max_size, history):
+    """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
+    wanted = formats_arg(formats)
+    unknown = [f for f in wanted if f != "text" and f not in WRITERS]
+    if unknown:
+        raise InputError("--format", f"unknown format {unknown[0]!r}; choose from text, {', '.join(WRITERS)}")
+    options = build_options(columns, header_row, sheets, profile, save_profile, max_size, no_header=no_header,
+                            sheet_kinds=sheet_kinds)
+    request = SessionRequest(
+        files=list(files), pairing_tables=list(pairing_tables), as_of=as_of.date() if as_of else dt.date.today(),
+        config=config_path, select=edit_codes(select), ignore=edit_codes(ignore) or set(), ingest=options,
+        history=history, formats=[f for f in wanted if f != "text"], out_dir=out_dir or Path("cdm-audit-report"),
+        templates=(templates_dir,) if templates_dir else (), fail_on=fail_on, before_writing=_warn_if_stale)
+    outcome = run_session(request)
+    if "text" in wanted or not outcome.written:
+        click.echo(outcome.summary_text())
+    for path in outcome.written:
+        click.echo(f"wrote {path}")
+    sys.exit(outcome.exit_code)
+
+
+def _warn_if_stale(result: AuditResult) -> None:
+    """Say on stderr when the code table held is older than the audit's quarter (or the choice needs a note)."""
+    if result.quarter.stale or result.quarter.message:
+        click.echo(f"warning: {result.quarter.message}", err=True)

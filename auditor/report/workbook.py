@@ -1,0 +1,75 @@
+"""Workbook styling shared by the report.xlsx sheets and claims-report.xlsx: named formats, typed cells, headers."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import xlsxwriter
+
+from auditor.report.cells import formula_like
+
+# Above this many written rows (findings + audited rows) the workbook streams rows to disk (constant_memory):
+# ~3x less memory for ~14% more time (perf-notes §3).
+CONSTANT_MEMORY_ROWS = 50_000
+MAX_CELL = 32_767   # Excel's limit of characters per cell
+SEV_FILL = {"error": "#F8D7D3", "warning": "#FCE8C3", "info": "#DCE8F8"}
+SEV_FONT = {"error": "#9B1C14", "warning": "#7A4B00", "info": "#1F4F8F"}
+
+
+class Styles:
+    """Cached XlsxWriter formats built from named property sets (quote-prefix added for formula-like text)."""
+
+    BASE: ClassVar[dict[str, dict]] = {
+        "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "border": 1, "valign": "top",
+                   "text_wrap": True},
+        "title": {"bold": True, "font_size": 16, "font_color": "#1F4E79"},
+        "section": {"bold": True, "font_size": 12, "font_color": "#1F4E79", "bottom": 2},
+        "label": {"bold": True, "font_color": "#44546A", "valign": "top"},
+        "alert": {"bold": True, "font_color": "#9B1C14", "bg_color": "#FCE8C3", "text_wrap": True},
+        "wrap": {"text_wrap": True, "valign": "top"}, "top": {"valign": "top"},
+        "link": {"font_color": "#1F4E79", "underline": 1},
+        "money": {"num_format": "#,##0.00"}, "int": {"num_format": "#,##0"},
+        "mono": {"font_name": "Consolas"}, "waived": {"italic": True, "font_color": "#6B6480"},
+        "quote": {"quote_prefix": True},
+        **{f"sev_{s}": {"bold": True, "bg_color": c, "font_color": SEV_FONT[s]} for s, c in SEV_FILL.items()},
+        **{f"hl_{s}": {"bg_color": c} for s, c in SEV_FILL.items()},
+    }
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb, self.cache = wb, {}
+
+    def get(self, *names: str | None):
+        """The format combining these named styles (None entries ignored); None when no style applies."""
+        key = tuple(n for n in names if n)
+        if not key:
+            return None
+        if key not in self.cache:
+            props: dict = {}
+            for n in key:
+                props.update(self.BASE[n])
+            self.cache[key] = self.wb.add_format(props)
+        return self.cache[key]
+
+
+def put(ws, r: int, c: int, value, styles: Styles, *style: str | None) -> None:
+    """Write one typed cell: numbers as numbers, text always as text (quote-prefixed when formula-like)."""
+    if value is None or value == "":
+        fmt = styles.get(*style)
+        if fmt is not None:
+            ws.write_blank(r, c, None, fmt)
+        return
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        ws.write_number(r, c, value, styles.get(*style))
+        return
+    text = str(value)[:MAX_CELL]
+    ws.write_string(r, c, text, styles.get(*style, "quote" if formula_like(text) else None))
+
+
+def header(ws, columns, styles: Styles, row: int = 0) -> None:
+    """A styled header row with column widths (from (name, width, ...) tuples), frozen below it."""
+    for c, (name, width, *_rest) in enumerate(columns):
+        ws.set_column(c, c, width)
+        ws.write_string(row, c, name, styles.get("header"))
+    ws.freeze_panes(row + 1, 0)

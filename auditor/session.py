@@ -1,0 +1,163 @@
+"""One audit session, the path every front takes: read and audit, build the document, run history, report files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.audit import AuditRequest, AuditResult, run_audit
+from auditor.claims.pipeline import ClaimsRequest, run_claims
+from auditor.claims.report_files import FORMATS as CLAIMS_FORMATS
+from auditor.claims.report_files import write_claims_report
+from auditor.claims.result import ClaimsResult
+from auditor.claims.summary import build_summary
+from auditor.engine.findings import Finding
+from auditor.errors import InputError
+from auditor.history import HistoryOptions, audit_hook
+from auditor.ingest import IngestOptions, Source
+from auditor.report.context import ReportContext
+from auditor.report.document import build_document
+from auditor.report.summary import render_summary
+from auditor.report.writers import WRITERS
+
+FAIL_ON = ("error", "warning", "info", "never")
+# A file as a front names it: a path (named by itself) or a (path, display name) pair.
+FileArg = Path | str | tuple[Path | str, str]
+
+
+@dataclass
+class SessionRequest:
+    """One chargemaster audit as a front asks for it: named inputs, settings, run history and report files.
+
+    A file is a path, named by itself, or a (path, display name) pair (a Source): the display name is what
+    every report, the run record and messages show, e.g. an upload's own name beside its stored path.
+    """
+
+    files: Sequence[FileArg]  # chargemaster files
+    pairing_tables: Sequence[FileArg] = ()
+    as_of: dt.date = field(default_factory=dt.date.today)
+    config: FileArg | None = None  # the facility's auditor.toml
+    select: set[str] | None = None  # edit codes to run (None: every edit)
+    ignore: set[str] = field(default_factory=set)
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    history: HistoryOptions | None = None  # None: the run history is neither read nor written
+    # True (the web page): a run history that cannot be used is reported in the result, the reports go out
+    # without it; False (the command line): it stops the audit with its InputError.
+    history_optional: bool = False
+    formats: Sequence[str] = ()  # report files, from report.writers.WRITERS: json, csv, html, xlsx
+    out_dir: Path = Path("cdm-audit-report")
+    templates: tuple[Path, ...] = ()  # facility template folders, before the packaged ones
+    fail_on: str = "error"
+    # Called once the findings and the document are final, before any report file is written (progress, warnings).
+    before_writing: Callable[[AuditResult], None] | None = None
+
+    def __post_init__(self) -> None:
+        _check_outputs(self.formats, tuple(WRITERS), self.fail_on)
+
+    def sources(self) -> list[Source]:
+        """The chargemaster files, each with the name reports give it."""
+        return [Source.of(f) for f in self.files]
+
+    def audit_request(self) -> AuditRequest:
+        """What the audit core needs of this request besides the chargemaster files."""
+        return AuditRequest(as_of=self.as_of, pairing_tables=[Source.of(f) for f in self.pairing_tables],
+                            config_path=Source.of(self.config) if self.config is not None else None,
+                            ingest=self.ingest, select=self.select, ignore=set(self.ignore))
+
+
+@dataclass
+class SessionResult:
+    """What a session produced: the audit, its document (as the reports show it), exit code and files written."""
+
+    audit: AuditResult
+    document: dict
+    exit_code: int  # 0, or 1 when an unwaived finding is at or above the request's fail_on
+    written: list[Path] = field(default_factory=list)
+    history_error: InputError | None = None  # only with history_optional: why the history was left out
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of every scope (chargemaster and pairing table)."""
+        return self.audit.findings
+
+    def summary_text(self) -> str:
+        """The terminal summary (what `cdm-audit audit` prints)."""
+        return render_summary(self.document)
+
+    def context(self, templates: tuple[Path, ...] = ()) -> ReportContext:
+        """A report context over this result, for a renderer of the front's own (the web page's view)."""
+        return ReportContext(self.document, self.audit, templates)
+
+
+def _check_outputs(formats: Sequence[str], known: tuple[str, ...], fail_on: str) -> None:
+    """Refuse a report format or fail-on level the session does not know (fronts check their own first)."""
+    unknown = [f for f in formats if f not in known]
+    if unknown:
+        raise InputError("formats", f"unknown format {unknown[0]!r}; choose from {', '.join(known)}")
+    if fail_on not in FAIL_ON:
+        raise InputError("fail_on", f"must be one of {', '.join(FAIL_ON)}")
+
+
+def run_session(request: SessionRequest) -> SessionResult:
+    """Audit the inputs, build the document, apply the run history, write the report files."""
+    result = run_audit(request.sources(), request.audit_request())
+    doc, history_error = _with_history(result, build_document(result), request)
+    if request.before_writing is not None:
+        request.before_writing(result)
+    written = []
+    if request.formats:
+        request.out_dir.mkdir(parents=True, exist_ok=True)
+        ctx = ReportContext(doc, result, tuple(request.templates))
+        written = [WRITERS[fmt](ctx, request.out_dir) for fmt in request.formats]
+    return SessionResult(result, doc, result.exit_code(request.fail_on), written, history_error)
+
+
+def _with_history(result: AuditResult, doc: dict, request: SessionRequest) -> tuple[dict, InputError | None]:
+    """The document after the run history step (waivers, record, 'since last run'), and why it was left out."""
+    if request.history is None:
+        return doc, None
+    try:
+        return audit_hook(result, doc, request.history), None
+    except InputError as exc:
+        if not request.history_optional:
+            raise
+        # The hook may have applied acknowledged waivers before failing: the document follows the result.
+        return build_document(result), exc
+
+
+@dataclass
+class ClaimsSessionRequest:
+    """One claims run as a front asks for it: claim files, the claims settings and report files.
+
+    Claim files are named by their paths: the claims reader takes no display names yet (a web front for
+    claims will pass Sources through claims.read.claim_chunks). Claims have no run history yet.
+    """
+
+    files: Sequence[Path]
+    claims: ClaimsRequest = field(default_factory=ClaimsRequest)
+    formats: Sequence[str] = ()  # report files, from claims.report_files.FORMATS: text, html, xlsx, json, csv
+    out_dir: Path = Path("cdm-audit-claims")
+    fail_on: str = "error"
+
+    def __post_init__(self) -> None:
+        _check_outputs(self.formats, CLAIMS_FORMATS, self.fail_on)
+
+
+@dataclass
+class ClaimsSessionResult:
+    """What a claims session produced: the claims result, its summary, exit code and files written (format -> path)."""
+
+    claims: ClaimsResult
+    summary: dict
+    exit_code: int
+    written: dict[str, Path] = field(default_factory=dict)
+
+
+def run_claims_session(request: ClaimsSessionRequest) -> ClaimsSessionResult:
+    """Audit the claim files and write the report files."""
+    result = run_claims([Path(f) for f in request.files], request.claims)
+    summary = build_summary(result)
+    written = write_claims_report(result, request.out_dir, list(request.formats)) if request.formats else {}
+    return ClaimsSessionResult(result, summary, result.exit_code(request.fail_on), written)
