@@ -9,18 +9,17 @@ from pathlib import Path
 
 from auditor.audit import AuditRequest, AuditResult, run_audit
 from auditor.claims.pipeline import ClaimsRequest, run_claims
-from auditor.claims.report_files import FORMATS as CLAIMS_FORMATS
-from auditor.claims.report_files import write_claims_report
 from auditor.claims.result import ClaimsResult
-from auditor.claims.summary import build_summary
 from auditor.engine.findings import Finding
 from auditor.errors import InputError
-from auditor.history import HistoryOptions, audit_hook
+from auditor.history import HistoryOptions, apply_history
 from auditor.ingest import IngestOptions, Source
+from auditor.report.claims_context import ClaimsContext
+from auditor.report.claims_text import render_claims_summary
 from auditor.report.context import ReportContext
-from auditor.report.document import build_document
+from auditor.report.document import AuditDocument
+from auditor.report.renderers import CHARGEMASTER, CLAIMS, formats, write_reports
 from auditor.report.summary import render_summary
-from auditor.report.writers import WRITERS
 
 FAIL_ON = ("error", "warning", "info", "never")
 # A file as a front names it: a path (named by itself) or a (path, display name) pair.
@@ -46,7 +45,7 @@ class SessionRequest:
     # True (the web page): a run history that cannot be used is reported in the result, the reports go out
     # without it; False (the command line): it stops the audit with its InputError.
     history_optional: bool = False
-    formats: Sequence[str] = ()  # report files, from report.writers.WRITERS: json, csv, html, xlsx
+    formats: Sequence[str] = ()  # report files, from renderers.formats(CHARGEMASTER): text (summary.txt), html, ...
     out_dir: Path = Path("cdm-audit-report")
     templates: tuple[Path, ...] = ()  # facility template folders, before the packaged ones
     fail_on: str = "error"
@@ -54,7 +53,7 @@ class SessionRequest:
     before_writing: Callable[[AuditResult], None] | None = None
 
     def __post_init__(self) -> None:
-        _check_outputs(self.formats, tuple(WRITERS), self.fail_on)
+        _check_outputs(self.formats, formats(CHARGEMASTER), self.fail_on)
 
     def sources(self) -> list[Source]:
         """The chargemaster files, each with the name reports give it."""
@@ -74,7 +73,7 @@ class SessionResult:
     audit: AuditResult
     document: dict
     exit_code: int  # 0, or 1 when an unwaived finding is at or above the request's fail_on
-    written: list[Path] = field(default_factory=list)
+    written: dict[str, Path] = field(default_factory=dict)  # format -> its main file, in the order written
     history_error: InputError | None = None  # only with history_optional: why the history was left out
 
     @property
@@ -103,28 +102,29 @@ def _check_outputs(formats: Sequence[str], known: tuple[str, ...], fail_on: str)
 def run_session(request: SessionRequest) -> SessionResult:
     """Audit the inputs, build the document, apply the run history, write the report files."""
     result = run_audit(request.sources(), request.audit_request())
-    doc, history_error = _with_history(result, build_document(result), request)
+    result, document, history_error = _with_history(result, AuditDocument.of(result), request)
+    doc = document.to_dict()  # the findings.json form every renderer and front reads
     if request.before_writing is not None:
         request.before_writing(result)
-    written = []
+    written = {}
     if request.formats:
-        request.out_dir.mkdir(parents=True, exist_ok=True)
         ctx = ReportContext(doc, result, tuple(request.templates))
-        written = [WRITERS[fmt](ctx, request.out_dir) for fmt in request.formats]
+        written = write_reports(CHARGEMASTER, ctx, request.formats, request.out_dir)
     return SessionResult(result, doc, result.exit_code(request.fail_on), written, history_error)
 
 
-def _with_history(result: AuditResult, doc: dict, request: SessionRequest) -> tuple[dict, InputError | None]:
-    """The document after the run history step (waivers, record, 'since last run'), and why it was left out."""
+def _with_history(result: AuditResult, document: AuditDocument,
+                  request: SessionRequest) -> tuple[AuditResult, AuditDocument, InputError | None]:
+    """The result and document after the run history step (waivers, record, 'since last run'), and why it was
+    left out: a step that fails changes nothing, so the reports then go out as the audit made them."""
     if request.history is None:
-        return doc, None
+        return result, document, None
     try:
-        return audit_hook(result, doc, request.history), None
+        return *apply_history(result, document, request.history), None
     except InputError as exc:
         if not request.history_optional:
             raise
-        # The hook may have applied acknowledged waivers before failing: the document follows the result.
-        return build_document(result), exc
+        return result, document, exc
 
 
 @dataclass
@@ -137,12 +137,12 @@ class ClaimsSessionRequest:
 
     files: Sequence[Path]
     claims: ClaimsRequest = field(default_factory=ClaimsRequest)
-    formats: Sequence[str] = ()  # report files, from claims.report_files.FORMATS: text, html, xlsx, json, csv
+    formats: Sequence[str] = ()  # report files, from renderers.formats(CLAIMS): text, html, xlsx, json, csv
     out_dir: Path = Path("cdm-audit-claims")
     fail_on: str = "error"
 
     def __post_init__(self) -> None:
-        _check_outputs(self.formats, CLAIMS_FORMATS, self.fail_on)
+        _check_outputs(self.formats, formats(CLAIMS), self.fail_on)
 
 
 @dataclass
@@ -154,10 +154,13 @@ class ClaimsSessionResult:
     exit_code: int
     written: dict[str, Path] = field(default_factory=dict)
 
+    def summary_text(self) -> str:
+        """The terminal summary (what `cdm-audit claims` prints)."""
+        return render_claims_summary(ClaimsContext(self.claims, self.summary))
+
 
 def run_claims_session(request: ClaimsSessionRequest) -> ClaimsSessionResult:
     """Audit the claim files and write the report files."""
-    result = run_claims([Path(f) for f in request.files], request.claims)
-    summary = build_summary(result)
-    written = write_claims_report(result, request.out_dir, list(request.formats)) if request.formats else {}
-    return ClaimsSessionResult(result, summary, result.exit_code(request.fail_on), written)
+    ctx = ClaimsContext.of(run_claims([Path(f) for f in request.files], request.claims))
+    written = write_reports(CLAIMS, ctx, request.formats, request.out_dir) if request.formats else {}
+    return ClaimsSessionResult(ctx.result, ctx.summary, ctx.result.exit_code(request.fail_on), written)

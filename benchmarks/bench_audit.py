@@ -19,7 +19,7 @@ def audit(path: str) -> int:
 
     from auditor.audit import AuditRequest, run_audit
     from auditor.report.document import build_document
-    from auditor.report.writers import write_json
+    from auditor.report.json_report import write_json
 
     result = run_audit([Path(path)], AuditRequest(as_of=dt.date(2026, 4, 1)))
     with tempfile.TemporaryDirectory() as out:

@@ -128,7 +128,7 @@ def main() -> None:
     ap.add_argument("--rows", action="store_true", help="add an annotated sheet with as many audited rows")
     args = ap.parse_args()
     from auditor.report.context import ReportContext
-    from auditor.report.writers import WRITERS
+    from auditor.report.renderers import CHARGEMASTER, renderer
 
     print(f"{'findings':>9} {'format':<6} {'seconds':>8} {'size MB':>8}  file")
     for n in (int(s) for s in args.sizes.split(",")):
@@ -139,7 +139,7 @@ def main() -> None:
             for _ in range(args.runs):
                 out = Path(tempfile.mkdtemp(prefix="bench-reports-"))
                 t0 = time.perf_counter()
-                path = WRITERS[fmt](ctx, out)
+                path = renderer(CHARGEMASTER, fmt).write(ctx, out)
                 times.append(time.perf_counter() - t0)
                 size = path.stat().st_size
                 shutil.rmtree(out)

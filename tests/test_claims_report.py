@@ -12,12 +12,14 @@ import openpyxl
 import polars as pl
 import pytest
 
-from auditor.claims.report_excel import write_claims_xlsx
-from auditor.claims.report_files import text_summary, write_claims_report
-from auditor.claims.report_html import MAX_CLAIM_BLOCKS, MAX_TABLE_ROWS, PAGE_SIZE, render_claims_html
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult, empty_claims, empty_findings
 from auditor.claims.summary import build_summary
 from auditor.report.cells import neutralise
+from auditor.report.claims_context import ClaimsContext
+from auditor.report.claims_excel import write_claims_xlsx
+from auditor.report.claims_html import MAX_CLAIM_BLOCKS, MAX_TABLE_ROWS, PAGE_SIZE, render_claims_html
+from auditor.report.claims_text import render_claims_summary
+from auditor.report.renderers import CLAIMS, write_reports
 
 HOSTILE_ID = '=HYPERLINK("http://evil.example/x","click")'
 SCRIPT = "<script>alert('x')</script>"
@@ -217,6 +219,11 @@ class Page(HTMLParser):
         return " ".join(" ".join(self.text).split())
 
 
+def write_claims_report(result: ClaimsResult, out_dir: Path, formats: list[str]) -> dict[str, Path]:
+    """The claims renderers through the registry, as the claims session calls them."""
+    return write_reports(CLAIMS, ClaimsContext.of(result), formats, out_dir)
+
+
 def csp_hash(text: str) -> str:
     """The CSP source a browser computes for an inline block."""
     import base64
@@ -242,7 +249,7 @@ def sheet_rows(ws) -> list[tuple]:
 def test_html_counts_match_the_summary(result):
     """Cards and the three tables show the summary's numbers; hostile text stays text; nothing loads."""
     summary = build_summary(result)
-    html = render_claims_html(result, summary)
+    html = render_claims_html(ClaimsContext(result, summary))
     page = Page(html)
     totals = summary["totals"]
     for key in ("ready", "needs_attention", "out_of_scope", "claims", "in_scope", "unspecified_dx",
@@ -268,7 +275,7 @@ def test_html_counts_match_the_summary(result):
 
 def test_html_is_self_contained_with_a_strict_csp(result):
     """No external loads; the CSP allows only the page's own inline style and script, by hash."""
-    html = render_claims_html(result, build_summary(result))
+    html = render_claims_html(ClaimsContext.of(result))
     page = Page(html)
     assert page.loads == []
     assert "src=" not in html and "<link" not in html and "url(" not in page.styles[0]
@@ -281,7 +288,7 @@ def test_html_is_self_contained_with_a_strict_csp(result):
 
 def test_claim_blocks_show_blocking_findings_and_the_policy_checklist(result):
     """A claim needing attention lists what blocks it and, in scope, what the policy asks of the record."""
-    page = Page(render_claims_html(result, build_summary(result)))
+    page = Page(render_claims_html(ClaimsContext.of(result)))
     text = page.plain
     block = text[text.index("TX-1001"):text.index("TX-1002")]
     assert "M17.9 is unspecified osteoarthritis of knee" in block and "No UTN on a WISeR-scoped line" in block
@@ -307,7 +314,7 @@ def test_html_caps_claim_blocks_and_table_rows_and_says_so():
     findings = [finding(c["claim_id"], "prior_auth_missing") for c in attention]
     skipped = [{"file": "claims.csv", "sheet": None, "row": i, "reason": "no claim id"} for i in range(2_005)]
     result = make_result(attention + others, findings, skipped)
-    page = Page(render_claims_html(result, build_summary(result)))
+    page = Page(render_claims_html(ClaimsContext.of(result)))
     text = page.plain
     assert page.items == MAX_CLAIM_BLOCKS + MAX_TABLE_ROWS
     assert page.hidden_items == MAX_TABLE_ROWS - PAGE_SIZE  # laid out a page at a time: the file opens fast
@@ -341,7 +348,7 @@ def test_empty_result_writes_every_format(tmp_path):
 def test_excel_sheets_counts_and_text_cells(result, tmp_path, constant_memory):
     """Every sheet is there with its rows; counts equal the summary; hostile text and codes stay text."""
     summary = build_summary(result)
-    path = write_claims_xlsx(result, summary, tmp_path / "r.xlsx", constant_memory=constant_memory)
+    path = write_claims_xlsx(ClaimsContext(result, summary), tmp_path, constant_memory=constant_memory)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Claims", "Findings", "Documentation", "Skipped lines", "About"]
 
@@ -453,7 +460,7 @@ def test_text_summary_and_report_paths(result, tmp_path):
     assert "5 errors, 1 warnings, 1 info, 1 waived" in text and "prior_auth_missing" in text
     assert str(written["html"]) in text and str(written["xlsx"]) in text
     assert written["html"].name == "claims-report.html" and written["xlsx"].name == "claims-report.xlsx"
-    assert text_summary(result, build_summary(result)).startswith("cdm-audit claims 0.1.0")
+    assert render_claims_summary(ClaimsContext.of(result)).startswith("cdm-audit claims 0.1.0")
     with pytest.raises(ValueError, match="pdf"):
         write_claims_report(result, tmp_path, ["pdf"])
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from auditor.cli.history import COMMANDS
 from auditor.cli.options import friendly_errors, history_options
-from auditor.history import audit_hook
+from auditor.history import apply_history
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 LINE = re.compile(r"^cdm-audit: facility (?P<facility>.+), (?P<quarter>\d{4}Q[1-4]), (?P<e>\d+) errors (?P<w>\d+) "
@@ -37,13 +37,12 @@ def cli():
 def audit(files, pairing_tables, as_of, history):
     """The real audit command's body, cut down, with the two history lines the integration adds."""
     from auditor.audit import AuditRequest, run_audit
-    from auditor.report.document import build_document
+    from auditor.report.document import AuditDocument
     from auditor.report.summary import render_summary
 
     result = run_audit(list(files), AuditRequest(as_of=as_of.date(), pairing_tables=list(pairing_tables)))
-    doc = build_document(result)
-    doc = audit_hook(result, doc, history)
-    click.echo(render_summary(doc))
+    result, document = apply_history(result, AuditDocument.of(result), history)
+    click.echo(render_summary(document.to_dict()))
     sys.exit(result.exit_code("error"))
 
 

@@ -23,13 +23,13 @@ import openpyxl
 import pytest
 
 from auditor.audit import AuditRequest, run_audit
-from auditor.history import HistoryOptions, audit_hook, store
+from auditor.history import HistoryOptions, apply_history, store
 from auditor.history import acks as ack_store
 from auditor.history.compare import compare_runs
 from auditor.report.context import ReportContext
-from auditor.report.document import build_document
+from auditor.report.document import AuditDocument
+from auditor.report.renderers import CHARGEMASTER, write_reports
 from auditor.report.summary import render_summary
-from auditor.report.writers import write_reports
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 PAIRING = SAMPLES / "pairing_table.csv"
@@ -40,8 +40,9 @@ Q4_2025, Q2_2026 = dt.date(2025, 10, 1), dt.date(2026, 4, 1)
 def audit(db: Path, name: str, as_of: dt.date, **options):
     """One audit of a sample chargemaster (with the sample pairing table), through the history hook."""
     result = run_audit([SAMPLES / name], AuditRequest(as_of=as_of, pairing_tables=[PAIRING]))
-    doc = audit_hook(result, build_document(result), HistoryOptions(db=db, facility=FACILITY, **options))
-    return result, doc
+    history = HistoryOptions(db=db, facility=FACILITY, **options)
+    result, document = apply_history(result, AuditDocument.of(result), history)
+    return result, document.to_dict()
 
 
 def fid_of(doc: dict, edit: str, code: str, charge_code: str | None = None) -> str:
@@ -238,14 +239,14 @@ def test_reordered_rows_keep_every_identity(runs, tmp_path):
     moved = {f.row for f in result.findings if f.scope == "chargemaster"} - {
         f["row"] for f in runs[4][1]["findings"] if f["scope"] == "chargemaster"}
     assert moved, "the reversal must move the flagged rows for this test to mean anything"
-    doc = audit_hook(result, build_document(result), HistoryOptions(db=runs["db"], facility=FACILITY,
-                                                                     record=False, compare_with="4"))
+    options = HistoryOptions(db=runs["db"], facility=FACILITY, record=False, compare_with="4")
+    doc = apply_history(result, AuditDocument.of(result), options)[1].to_dict()
     assert counts(doc)["new"] == 0 and counts(doc)["resolved"] == 0 and counts(doc)["still_open"] == 48
 
 
 def test_reports_gain_a_since_last_run_section(runs, tmp_path):
     result, doc = runs[3]
-    write_reports(ReportContext(doc, result), ["html", "xlsx", "json"], tmp_path)
+    write_reports(CHARGEMASTER, ReportContext(doc, result), ["html", "xlsx", "json"], tmp_path)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="since-last-run"' in html and 'id="trend-chart"' in html and "<svg" in html
     for key, n in (("new", 1), ("resolved", 33), ("still_open", 15), ("implementation_errors", 1)):
@@ -268,7 +269,7 @@ def test_reports_gain_a_since_last_run_section(runs, tmp_path):
 
 def test_run_2_report_lists_quarter_breaks(runs, tmp_path):
     result, doc = runs[2]
-    write_reports(ReportContext(doc, result), ["html", "xlsx"], tmp_path)
+    write_reports(CHARGEMASTER, ReportContext(doc, result), ["html", "xlsx"], tmp_path)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="quarter-broke"' in html
     for code in ("C5271", "C5275", "Q4100", "Q4106"):

@@ -9,8 +9,8 @@ import fastexcel
 import pytest
 
 from auditor.audit import AuditRequest, run_audit
-from auditor.history import HistoryOptions, audit_hook
-from auditor.report.document import build_document
+from auditor.history import HistoryOptions, apply_history
+from auditor.report.document import AuditDocument
 
 REAL_CDM = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-cdm"
 TORRANCE = REAL_CDM / "oshpd-torrance-2018" / "106190422_CDM_2018.xlsx"
@@ -35,7 +35,8 @@ def january(tmp_path_factory):
     doc = None
     for as_of in (dt.date(2025, 10, 1), dt.date(2026, 1, 1)):
         result = run_audit([TORRANCE], AuditRequest(as_of=as_of))
-        doc = audit_hook(result, build_document(result), HistoryOptions(db=db, facility="Torrance Memorial"))
+        options = HistoryOptions(db=db, facility="Torrance Memorial")
+        doc = apply_history(result, AuditDocument.of(result), options)[1].to_dict()
     return doc
 
 

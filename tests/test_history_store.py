@@ -152,15 +152,15 @@ CONCURRENT_CHILD = r"""
 import datetime as dt, sys
 from pathlib import Path
 from auditor.audit import AuditRequest, run_audit
-from auditor.history import HistoryOptions, audit_hook
-from auditor.report.document import build_document
+from auditor.history import HistoryOptions, apply_history
+from auditor.report.document import AuditDocument
 
 db, worker, samples = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 result = run_audit([samples / "chargemaster.xlsx"],
                    AuditRequest(as_of=dt.date(2026, 4, 1), pairing_tables=[samples / "pairing_table.csv"]))
 for n in range(3):
-    doc = audit_hook(result, build_document(result),
-                     HistoryOptions(db=Path(db), facility="Sample Hospital", label=f"worker {worker} run {n}"))
+    options = HistoryOptions(db=Path(db), facility="Sample Hospital", label=f"worker {worker} run {n}")
+    doc = apply_history(result, AuditDocument.of(result), options)[1].to_dict()
     print(doc["history"]["run_id"], doc["history"]["counts"]["new"], flush=True)
 """
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.claims.result import ClaimsResult
+from auditor.engine.categories import CLAIM_FLAGS, with_claim_flag
 
-# Finding categories behind each per-claim flag the tables count (a claim counts once per flag).
-UNSPECIFIED_DX = ("diagnosis_unspecified", "diagnosis_unspecified_laterality", "diagnosis_other")
-NOT_FIT = ("diagnosis_not_fit",)
-BROKEN_PAIR = ("missing_companion", "orphan_component", "pairing_mismatch", "addon_without_primary",
-               "unit_mismatch", "modifier_issue")
-PRIOR_AUTH_PREFIX = "prior_auth_"
-FLAGS = ("unspecified_dx", "not_fit", "broken_pairs", "prior_auth")
+# Per-claim flags, in table column order; the category table says which categories raise each.
+FLAGS = CLAIM_FLAGS
 # Columns of every by_state / by_participant / by_service row, after `key` and `label`.
 TABLE_COUNTS = ("claims", "in_scope", "ready", "needs_attention", "out_of_scope") + FLAGS
 NO_VALUE = {"by_state": "(no state)", "by_participant": "(no WISeR participant)",
@@ -41,11 +37,7 @@ def claim_flags(result: ClaimsResult) -> pl.DataFrame:
     """The claims frame plus one boolean column per flag in FLAGS (from the claim's unwaived findings)."""
     cat = pl.col("category")
     flags = live_findings(result).group_by("claim_id").agg(
-        unspecified_dx=cat.is_in(UNSPECIFIED_DX).any(),
-        not_fit=cat.is_in(NOT_FIT).any(),
-        broken_pairs=cat.is_in(BROKEN_PAIR).any(),
-        prior_auth=cat.str.starts_with(PRIOR_AUTH_PREFIX).any(),
-    )
+        **{flag: cat.is_in(with_claim_flag(flag)).any() for flag in FLAGS})
     return (result.claims.join(flags, on="claim_id", how="left", maintain_order="left")
             .with_columns(pl.col(f).fill_null(False) for f in FLAGS))
 

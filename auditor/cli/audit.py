@@ -15,15 +15,15 @@ from auditor.cli.options import (
     FAIL_ON,
     build_options,
     edit_codes,
-    formats_arg,
+    format_option,
     friendly_errors,
     history_options,
     reading_options,
+    report_formats,
 )
-from auditor.errors import InputError
 from auditor.ingest import read_inputs
 from auditor.inspection import inspect_dict, render_text
-from auditor.report.writers import WRITERS
+from auditor.report.renderers import CHARGEMASTER, TEXT
 from auditor.session import SessionRequest, run_session
 
 
@@ -53,8 +53,7 @@ def inspect(files, columns, header_row, no_header, sheet_kinds, sheets, profile,
               help="Date of service the audit is for (default: today); picks the quarter and the edits in force.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Facility configuration (auditor.toml).")
-@click.option("--format", "formats", default="text", show_default=True,
-              help="Comma-separated: text, json, html, xlsx, csv (report files go to --out).")
+@format_option(CHARGEMASTER)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for report files (default: ./cdm-audit-report when a file format is asked).")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -69,21 +68,18 @@ def inspect(files, columns, header_row, no_header, sheet_kinds, sheets, profile,
 def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates_dir, fail_on, select, ignore, columns,
           header_row, no_header, sheet_kinds, sheets, profile, save_profile, max_size, history):
     """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
-    wanted = formats_arg(formats)
-    unknown = [f for f in wanted if f != "text" and f not in WRITERS]
-    if unknown:
-        raise InputError("--format", f"unknown format {unknown[0]!r}; choose from text, {', '.join(WRITERS)}")
+    wanted = report_formats(formats, CHARGEMASTER)
     options = build_options(columns, header_row, sheets, profile, save_profile, max_size, no_header=no_header,
                             sheet_kinds=sheet_kinds)
     request = SessionRequest(
         files=list(files), pairing_tables=list(pairing_tables), as_of=as_of.date() if as_of else dt.date.today(),
         config=config_path, select=edit_codes(select), ignore=edit_codes(ignore) or set(), ingest=options,
-        history=history, formats=[f for f in wanted if f != "text"], out_dir=out_dir or Path("cdm-audit-report"),
+        history=history, formats=[f for f in wanted if f != TEXT], out_dir=out_dir or Path("cdm-audit-report"),
         templates=(templates_dir,) if templates_dir else (), fail_on=fail_on, before_writing=_warn_if_stale)
     outcome = run_session(request)
-    if "text" in wanted or not outcome.written:
+    if TEXT in wanted or not outcome.written:  # printed, not written: the terminal is where it is read
         click.echo(outcome.summary_text())
-    for path in outcome.written:
+    for path in outcome.written.values():
         click.echo(f"wrote {path}")
     sys.exit(outcome.exit_code)
 

@@ -9,16 +9,22 @@ import click
 
 from auditor.claims.fields import CLAIM
 from auditor.claims.pipeline import ClaimsRequest
-from auditor.claims.report_files import FORMATS, text_summary
-from auditor.cli.options import FAIL_ON, build_options, edit_codes, formats_arg, friendly_errors
+from auditor.cli.options import (
+    FAIL_ON,
+    build_options,
+    edit_codes,
+    format_option,
+    friendly_errors,
+    report_formats,
+)
 from auditor.errors import InputError
+from auditor.report.renderers import CLAIMS, TEXT
 from auditor.session import ClaimsSessionRequest, run_claims_session
 
 
 @click.command("claims")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "formats", default="text", show_default=True,
-              help="Comma-separated: text, html, xlsx, json, csv (report files go to --out).")
+@format_option(CLAIMS)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for report files (default: ./cdm-audit-claims when a file format is asked).")
 @click.option("--state", default=None, help="Two-letter state for claims whose lines name none.")
@@ -49,10 +55,7 @@ from auditor.session import ClaimsSessionRequest, run_claims_session
 def claims(files, formats, out_dir, state, config_path, wiser_scope, icd10_codes, icd10_tabular, fail_on,
            select, ignore, columns, header_row, sheets, profile, save_profile, max_size, chunk_rows):
     """Audit claim-line FILES (csv, xlsx, 837I/837P): pairs on the claim, diagnoses, WISeR readiness."""
-    wanted = formats_arg(formats)
-    unknown = [f for f in wanted if f not in FORMATS]
-    if unknown:
-        raise InputError("--format", f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    wanted = report_formats(formats, CLAIMS)
     if bool(icd10_codes) != bool(icd10_tabular):
         raise InputError("--icd10-codes", "give both --icd10-codes and --icd10-tabular (CMS ships them together)")
     if state and (len(state) != 2 or not state.isalpha()):
@@ -62,10 +65,10 @@ def claims(files, formats, out_dir, state, config_path, wiser_scope, icd10_codes
                             icd10_codes=icd10_codes, icd10_tabular=icd10_tabular, ingest=options,
                             chunk_rows=chunk_rows, select=edit_codes(select), ignore=edit_codes(ignore) or set())
     outcome = run_claims_session(ClaimsSessionRequest(
-        files=list(files), claims=request, formats=[f for f in wanted if f != "text"],
+        files=list(files), claims=request, formats=[f for f in wanted if f != TEXT],
         out_dir=out_dir or Path("cdm-audit-claims"), fail_on=fail_on))
-    if "text" in wanted or not outcome.written:
-        click.echo(text_summary(outcome.claims, outcome.summary))
+    if TEXT in wanted or not outcome.written:  # printed, not written: the terminal is where it is read
+        click.echo(outcome.summary_text())
     for path in outcome.written.values():
         click.echo(f"wrote {path}")
     sys.exit(outcome.exit_code)

@@ -23,6 +23,7 @@ from auditor.ingest.profile import (
     save_profile,
 )
 from auditor.ingest.reader import SheetChoice
+from auditor.report.renderers import TEXT, formats
 
 FAIL_ON = click.Choice(["error", "warning", "info", "never"])
 AS_OF = click.DateTime(formats=["%Y-%m-%d"])
@@ -107,9 +108,19 @@ def edit_codes(value: str | None) -> set[str] | None:
     return expand_edit_codes(value.split(","), "--select/--ignore")
 
 
-def formats_arg(value: str) -> list[str]:
-    """--format 'text,HTML' -> ['text', 'html']."""
-    return [f.strip().lower() for f in value.split(",") if f.strip()]
+def format_option(kind: str):
+    """--format for a command that reports a `kind` of result: its help lists the registry's formats."""
+    return click.option("--format", "formats", default=TEXT, show_default=True,
+                        help=f"Comma-separated: {', '.join(formats(kind))} (report files go to --out).")
+
+
+def report_formats(value: str, kind: str) -> list[str]:
+    """--format 'text,HTML' -> ['text', 'html']; a format the registry has not for `kind` is an InputError."""
+    wanted = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in formats(kind)]
+    if unknown:
+        raise InputError("--format", f"unknown format {unknown[0]!r}; choose from {', '.join(formats(kind))}")
+    return wanted
 
 
 def history_options(fn):

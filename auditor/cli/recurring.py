@@ -13,9 +13,9 @@ from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.history import HistoryOptions
 from auditor.history.keys import slug
 from auditor.ingest.profile import load_profile, profile_options
+from auditor.report.renderers import CHARGEMASTER, formats
 from auditor.session import SessionRequest, run_session
 
-FORMATS = ("html", "xlsx", "json", "csv", "text")
 FAIL_ON = ("error", "warning", "info", "never")
 DEFAULT_OUT = "cdm-audit-reports/{facility}/{quarter}"
 KEYS = {"facility", "files", "pairing_tables", "config", "profile", "templates", "out", "formats", "fail_on",
@@ -82,9 +82,9 @@ def load_recurring(path: Path) -> RecurringRun:
             setattr(spec, key, data[key])
     if "formats" in data:
         spec.formats = [f.strip().lower() for f in _str_list(path, data, "formats")]
-        bad = [f for f in spec.formats if f not in FORMATS]
+        bad = [f for f in spec.formats if f not in formats(CHARGEMASTER)]
         if bad:
-            raise InputError(str(path), f"unknown format {bad[0]!r}; choose from {', '.join(FORMATS)}")
+            raise InputError(str(path), f"unknown format {bad[0]!r}; choose from {', '.join(formats(CHARGEMASTER))}")
     if data.get("fail_on", "error") not in FAIL_ON:
         raise InputError(str(path), f"fail_on must be one of {', '.join(FAIL_ON)}")
     spec.fail_on = data.get("fail_on", "error")
@@ -172,12 +172,10 @@ def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
     out_dir = _relative(spec, _fill(spec, spec.out, values))
     outcome = run_session(SessionRequest(
         files=files, pairing_tables=pairing, as_of=as_of, config=_optional(spec, spec.config), ingest=ingest,
-        select=select, ignore=ignore, history=history, formats=[f for f in spec.formats if f != "text"],
+        select=select, ignore=ignore, history=history, formats=spec.formats,
         out_dir=out_dir, templates=(_relative(spec, spec.templates),) if spec.templates else (),
         fail_on=spec.fail_on))
-    out_dir.mkdir(parents=True, exist_ok=True)  # the summary line names it even when only text is asked
-    if "text" in spec.formats:
-        (out_dir / "summary.txt").write_text(outcome.summary_text() + "\n", encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)  # the summary line names it even when no report is asked
     message = outcome.audit.quarter.message
     return Outcome(outcome.exit_code, summary_line(outcome.document, out_dir, spec.facility), out_dir,
                    outcome.document, [message] if message else [])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from auditor.engine import categories
 from auditor.engine.checks import validate_params
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, load_lists
@@ -18,13 +19,7 @@ from auditor.resources import resource_dir
 
 FAMILIES = ("skin-substitute", "neurostimulator", "knee-arthroscopy", "code-validity", "revenue-code", "pricing",
             "pairing-table", "diagnosis", "wiser")
-CATEGORIES = ("invalid_code", "deleted_code", "not_payable_in_setting", "revenue_code_mismatch",
-              "missing_companion", "orphan_component", "pairing_mismatch", "description_mismatch",
-              "addon_without_primary", "unit_mismatch", "modifier_issue", "duplicate", "price_outlier",
-              # Claim-only: ICD-10-CM quality ("vague" apart from "does not fit") and WISeR prior authorization.
-              "diagnosis_invalid", "diagnosis_not_billable", "diagnosis_unspecified", "diagnosis_unspecified_laterality",
-              "diagnosis_other", "diagnosis_laterality_conflict", "diagnosis_not_fit",
-              "prior_auth_missing", "prior_auth_invalid", "prior_auth_not_covered")
+CATEGORIES = categories.NAMES  # the category table holds each category's queue, label and claim flag
 SEVERITIES = ("error", "warning", "info")
 SCOPES = ("chargemaster", "pairing", "claim")
 # Billing settings an edit's rule belongs to: OPPS status indicators, device C-codes and revenue codes

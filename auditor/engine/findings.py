@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from auditor.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -16,9 +16,13 @@ def exit_code_for(worst: str | None, fail_on: str) -> int:
     return EXIT_FINDINGS if SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on] else EXIT_OK
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """A line that breaks an edit, with the codes involved and what is expected instead."""
+    """A line that breaks an edit, with the codes involved and what is expected instead (immutable).
+
+    A waiver applied later (an acknowledgement in the run history) makes a new finding with
+    `dataclasses.replace`; nothing changes a finding once the engine made it.
+    """
 
     edit: str
     name: str
@@ -40,6 +44,9 @@ class Finding:
     waiver_reason: str | None = None
     scope: str | None = None
     extra: dict = field(default_factory=dict)
+    # Canonical fields the finding concerns (('code',), ('revenue_code',), ('description', 'code') ...), as the
+    # check kind that raised it says: the cells reports point at. Not part of the JSON contract.
+    columns: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON shape of one finding (findings.json); fields are plain data, so no deep copy is needed."""
@@ -49,9 +56,14 @@ class Finding:
         d["extra"] = dict(self.extra)
         return d
 
+    def waived_by(self, reason: str) -> Finding:
+        """This finding waived with `reason`: a new finding, this one unchanged."""
+        return replace(self, waived=True, waiver_reason=reason)
+
     def sort_key(self) -> tuple:
         """Stable order: file, sheet, row, edit."""
         return (self.file, self.sheet or "", self.row or 0, self.edit, self.code or "")
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(Finding))
+# to_dict()'s keys: every field but `columns`, which findings.json has never carried.
+_FIELD_NAMES = tuple(f.name for f in fields(Finding) if f.name != "columns")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import string
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -13,7 +12,7 @@ import polars as pl
 from auditor.codeset import CodeTable, QuarterChoice
 from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.catalog import Edit, EditSet
-from auditor.engine.checks import CheckContext, check_module
+from auditor.engine.checks import CheckContext, check_module, finding_columns
 from auditor.engine.conditions import all_of, none_of
 from auditor.engine.config import FacilityConfig
 from auditor.engine.findings import SEVERITY_RANK, Finding
@@ -47,18 +46,6 @@ class AuditRun:
     rows_audited: int
     edit_set_version: str
     config: FacilityConfig = field(default_factory=FacilityConfig)
-
-    def counts(self) -> dict:
-        """Counts of unwaived findings by severity, category and family, plus waived."""
-        live = [f for f in self.findings if not f.waived]
-        return {
-            "findings": len(self.findings),
-            "waived": len(self.findings) - len(live),
-            "by_severity": {s: sum(1 for f in live if f.severity == s) for s in ("error", "warning", "info")},
-            "by_category": dict(sorted(Counter(f.category for f in live).items())),
-            "by_family": dict(sorted(Counter(f.family for f in live).items())),
-            "by_edit": dict(sorted(Counter(f.edit for f in live).items())),
-        }
 
     def worst(self) -> str | None:
         """Highest severity among unwaived findings."""
@@ -206,6 +193,7 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
         for rec in rows.select(pl.all().gather(wanted)).iter_rows(named=True):
             related_of[rec.pop("_rid")] = rec
     waivers = config.waivers
+    concerns = finding_columns(edit)
     cols = ["_message", *_ROW_FIELDS, "expected", "related", *var_cols]
     names = [c[2:] for c in var_cols]
     out = []
@@ -215,6 +203,6 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
             edit.code, edit.name, edit.family, edit.category, severity, msg, file, sheet, row, charge, code, rev,
             desc, expected, reference, tuple(related_of[j] for j in sorted(related)) if related else (),
             waiver is not None, waiver.reason if waiver else None, scope_kind,
-            dict(zip(names, extra)),
+            dict(zip(names, extra)), concerns,
         ))
     return out

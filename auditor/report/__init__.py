@@ -1,1 +1,1 @@
-"""Report renderers: one document built from an audit, written as JSON, CSV, HTML or Excel."""
+"""Report renderers for every kind of result (chargemaster audits, claims runs), through one registry (renderers)."""

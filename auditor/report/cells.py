@@ -1,10 +1,14 @@
-"""Cell helpers shared by the tabular writers: formula neutralisation and one-line related rows."""
+"""Cell helpers shared by the tabular writers: formula neutralisation (cells and frames), one-line related rows."""
 
 from __future__ import annotations
+
+import polars as pl
 
 # What spreadsheet programs read as the start of a formula (OWASP CSV injection list), plus the
 # full-width look-alikes some programs normalise. Leading spaces or newlines do not make text safe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# formula_like() as a regex for whole columns: a formula start, possibly after leading spaces, newlines or NBSPs.
+FORMULA_PATTERN = "^[\\x{20}\\x{A}\\x{A0}]*[" + "".join(f"\\x{{{ord(c):X}}}" for c in FORMULA_STARTS) + "]"
 
 
 def formula_like(text: str | None) -> bool:
@@ -22,6 +26,19 @@ def neutralise(text: str | None) -> str:
     if text is None:
         return ""
     return "'" + text if formula_like(text) else text
+
+
+def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """neutralise() on every text column of a frame (None stays null); booleans as yes/no, like the row writers."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype == pl.String:
+            quoted = pl.when(col.str.contains(FORMULA_PATTERN)).then(pl.lit("'") + col).otherwise(col)
+            exprs.append(quoted.alias(name))
+        elif dtype == pl.Boolean:
+            exprs.append(pl.when(col).then(pl.lit("yes")).when(col.not_()).then(pl.lit("no")).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def where(file: str | None, sheet: str | None, row: int | None, base_file: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Inline SVG charts for the HTML report: horizontal bars stacked by severity, no external assets."""
+"""Inline SVG charts for the HTML reports: stacked horizontal bars and a quarter trend, no external assets."""
 
 from __future__ import annotations
 
@@ -15,42 +15,54 @@ def humanise(key: str) -> str:
 
 
 def stacked_counts(findings: list[dict], key: str) -> list[tuple[str, dict[str, int]]]:
-    """(value of `key`, {severity: count}) over unwaived findings, largest total first, then by name."""
+    """(humanised value of `key`, {severity: count}) over unwaived findings, largest total first, then by value."""
     out: dict[str, dict[str, int]] = {}
     for f in findings:
         if not f["waived"]:
             sev = out.setdefault(f[key], {s: 0 for s in SEVERITY_COLOURS})
             sev[f["severity"]] = sev.get(f["severity"], 0) + 1
-    return sorted(out.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    ordered = sorted(out.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    return [(humanise(k), counts) for k, counts in ordered]
 
 
-def bar_chart(title: str, rows: list[tuple[str, dict[str, int]]], width: int = 560) -> Markup:
-    """An accessible SVG bar chart (one bar per row, segments by severity, count at the end)."""
+def bar_chart(title: str, rows: list[tuple[str, dict[str, int]]], width: int = 560, *,
+              colours: dict[str, str] = SEVERITY_COLOURS, names: dict[str, str] | None = None,
+              label_w: int = LABEL_W, label_chars: int | None = None) -> Markup:
+    """An accessible SVG bar chart: one bar per (label, {segment: count}) row, segments in `colours` order."""
+    # `names`: each segment's word in the hover text; `label_chars`: longer labels are cut, whole on hover.
     if not rows:
         return Markup("")
     top = max(sum(c.values()) for _, c in rows) or 1
-    bar_w = width - LABEL_W - COUNT_W
+    bar_w = width - label_w - COUNT_W
     height = ROW_H * len(rows) + 8
     parts = [(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
               f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">'),
              f"<title>{escape(title)}</title>"]
     for i, (label, counts) in enumerate(rows):
         y = 4 + i * ROW_H
-        total = sum(counts.values())
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 3}" text-anchor="end" class="chart-label">'
-                     f"{escape(humanise(label))}</text>")
-        x = float(LABEL_W)
-        for sev, colour in SEVERITY_COLOURS.items():
-            n = counts.get(sev, 0)
+        parts.append(f'<text x="{label_w - 8}" y="{y + BAR_H - 3}" text-anchor="end" class="chart-label">'
+                     f"{_label(label, label_chars)}</text>")
+        x = float(label_w)
+        for key, colour in colours.items():
+            n = counts.get(key, 0)
             if not n:
                 continue
             w = max(bar_w * n / top, 2.0)
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR_H}" rx="2" fill="{colour}">'
-                         f"<title>{escape(humanise(label))}: {n} {sev}</title></rect>")
+                         f"<title>{escape(label)}: {n:,} {escape((names or {}).get(key, key))}</title></rect>")
             x += w
+        total = sum(counts.values())
         parts.append(f'<text x="{x + 6:.1f}" y="{y + BAR_H - 3}" class="chart-count">{total:,}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _label(label: str, chars: int | None) -> Markup:
+    """A bar's label, cut to `chars` (the whole label then in its hover title) when a limit is given."""
+    if chars is None:
+        return escape(label)
+    short = label if len(label) <= chars else label[:chars - 1].rstrip() + "…"
+    return Markup(f"<title>{escape(label)}</title>{escape(short)}")
 
 
 def trend_chart(points: list[dict], title: str = "Findings per quarter", width: int = 640) -> Markup:

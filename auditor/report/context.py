@@ -6,25 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Work queues analysts are organised around, in display order: (key, title, categories).
-QUEUES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("invalid", "Invalid codes", ("invalid_code", "deleted_code", "not_payable_in_setting")),
-    ("revenue", "Revenue code mismatches", ("revenue_code_mismatch",)),
-    ("pairing", "Missing or mismatched pairings",
-     ("missing_companion", "orphan_component", "pairing_mismatch", "description_mismatch",
-      "addon_without_primary", "unit_mismatch")),
-    ("hygiene", "Compliance and hygiene", ("modifier_issue", "duplicate", "price_outlier")),
-)
-OTHER_QUEUE = ("other", "Other findings")
+from auditor.engine import categories
+from auditor.engine.categories import queue_of
+
+# Work queues analysts are organised around, in display order: (key, title, categories), from the category table.
+QUEUES: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (q.key, q.title, categories.queue_members(q.key)) for q in categories.QUEUES)
+OTHER_QUEUE = (categories.OTHER.key, categories.OTHER.title)
 SEVERITY_ORDER = ("error", "warning", "info")
-
-
-_QUEUE_OF = {c: key for key, _title, cats in QUEUES for c in cats}
-
-
-def queue_of(category: str) -> str:
-    """The queue key a finding category belongs to ('other' when no queue claims it)."""
-    return _QUEUE_OF.get(category, OTHER_QUEUE[0])
 
 
 def queue_titles() -> dict[str, str]:

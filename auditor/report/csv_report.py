@@ -1,4 +1,4 @@
-"""findings.csv: one row per finding in a fixed column order, plus findings-run.csv with the run record."""
+"""findings.csv (+ findings-run.csv) of an audit and claims.csv (+ claim-findings.csv) of a claims run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import csv
 import json
 from pathlib import Path
 
-from auditor.report.cells import neutralise, related_text
+import polars as pl
+
+from auditor.report.cells import neutralise, neutralise_frame, related_text
+from auditor.report.claims_context import ClaimsContext
 from auditor.report.context import ReportContext, queue_of
 from auditor.report.gaps import not_evaluable
 
@@ -53,4 +56,16 @@ def write_csv(ctx: ReportContext | dict, out_dir: Path) -> Path:
         w = csv.writer(fh)
         w.writerow(("key", "value"))
         w.writerows((k, neutralise(v)) for k, v in run_rows(doc))
+    return path
+
+
+def write_claims_csv(ctx: ClaimsContext, out_dir: Path) -> Path:
+    """claims.csv (one row per claim) and claim-findings.csv (one row per finding)."""
+    _write_frame(ctx.result.findings, out_dir / "claim-findings.csv")
+    return _write_frame(ctx.result.claims, out_dir / "claims.csv")
+
+
+def _write_frame(frame: pl.DataFrame, path: Path) -> Path:
+    """A frame as CSV the way findings.csv is written (BOM, CRLF, text neutralised), dates as YYYY-MM-DD."""
+    neutralise_frame(frame).write_csv(path, include_bom=True, line_terminator="\r\n", date_format="%Y-%m-%d")
     return path

@@ -5,25 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import xlsxwriter
-
 from auditor.report.cells import formula_like, related_text, where
 from auditor.report.charts import humanise
 from auditor.report.context import SEVERITY_ORDER, ReportContext, queue_of, queue_titles
 from auditor.report.excel_history import history_sheet
 from auditor.report.gaps import by_reason
 from auditor.report.sheets import sheet_state
-from auditor.report.workbook import CONSTANT_MEMORY_ROWS, MAX_CELL, Styles, header, put
+from auditor.report.workbook import (
+    MAX_CELL,
+    Styles,
+    facts,
+    header,
+    header_cells,
+    open_workbook,
+    put,
+    skipped_sheet,
+    widths,
+)
 
 MAX_LINKS = 65_530  # Excel's limit of hyperlinks per worksheet
-# Which audited cells a finding of each category points at (highlighted on the annotated sheet).
-CATEGORY_FIELDS = {
-    "invalid_code": ("code",), "deleted_code": ("code",), "not_payable_in_setting": ("code",),
-    "revenue_code_mismatch": ("revenue_code",), "missing_companion": ("code",), "orphan_component": ("code",),
-    "pairing_mismatch": ("code",), "addon_without_primary": ("code",), "description_mismatch": ("description", "code"),
-    "unit_mismatch": ("description", "units"), "modifier_issue": ("modifiers",), "duplicate": ("code", "price"),
-    "price_outlier": ("price",),
-}
 FINDING_COLUMNS = (("Severity", 10), ("Edit", 8), ("Name", 26), ("Queue", 22), ("Category", 20), ("Family", 16),
                    ("Go to row", 14), ("File", 24), ("Sheet", 12), ("Row", 7), ("Charge code", 13), ("Code", 9),
                    ("Rev code", 9), ("Description", 40), ("Message", 60), ("Expected", 40), ("Related rows", 50),
@@ -42,13 +42,10 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     """report.xlsx in `out_dir`; streams rows (constant_memory) for large audits unless told otherwise."""
     ctx = ReportContext.of(ctx)
     doc, tables = ctx.doc, ctx.audited_tables()
-    if constant_memory is None:
-        constant_memory = len(doc["findings"]) + sum(t.height for _, t in tables) > CONSTANT_MEMORY_ROWS
     path = out_dir / "report.xlsx"
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "constant_memory": constant_memory})
-    wb.set_properties({"title": "Chargemaster audit report", "author": f"cdm-audit {doc['run']['tool_version']}",
-                       "comments": f"as of {doc['run']['as_of']}, edit set {doc['run']['edit_set_version']}"})
+    wb = open_workbook(path, {"title": "Chargemaster audit report", "author": f"cdm-audit {doc['run']['tool_version']}",
+                              "comments": f"as of {doc['run']['as_of']}, edit set {doc['run']['edit_set_version']}"},
+                       len(doc["findings"]) + sum(t.height for _, t in tables), constant_memory)
     styles = Styles(wb)
     targets = _row_targets(tables)
     summary = wb.add_worksheet("Summary")
@@ -57,14 +54,14 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     annotated = [(title, frame, wb.add_worksheet(title)) for title, frame in tables]
     edits_ws, skipped_ws = wb.add_worksheet("Edits"), wb.add_worksheet("Skipped rows")
     links = _findings_sheet(findings, doc, styles, targets)
-    _summary_sheet(wb, summary, doc, styles, links, constant_memory)
+    _summary_sheet(wb, summary, doc, styles, links, wb.constant_memory)
     if since is not None:
         history_sheet(wb, since, doc["history"], styles)
-    by_row = _findings_by_row(doc)
+    by_row = _findings_by_row(doc, ctx.result)
     for title, frame, ws in annotated:
         _annotated_sheet(ws, frame, by_row, styles)
     _edits_sheet(edits_ws, ctx.edit_docs(), styles)
-    _skipped_sheet(skipped_ws, doc["skipped_rows"], styles)
+    skipped_sheet(skipped_ws, doc["skipped_rows"], styles)
     summary.activate()
     wb.close()
     return path
@@ -123,8 +120,7 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
 def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memory: bool) -> None:
     """Run record, inputs with hashes, counts, tables by category/family/edit, and two native bar charts."""
     run, summ = doc["run"], doc["summary"]
-    for c, width in enumerate((30, 52, 14, 12, 68, 50)):
-        ws.set_column(c, c, width)
+    widths(ws, (30, 52, 14, 12, 68, 50))
     r = 0
     put(ws, r, 0, "Chargemaster audit report", styles, "title")
     r += 2
@@ -143,25 +139,20 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
     put(ws, r, 0, "Run", styles, "section")
     r += 1
     cfg = run["config"]
-    facts = [("Tool", f"{run['tool']} {run['tool_version']}"), ("Generated at", run["generated_at"]),
-             ("As of", run["as_of"]), ("Code set quarter", run["quarter"]),
-             ("Quarter requested", run["quarter_requested"]), ("Quarter stale", run["quarter_stale"]),
-             ("Edit set version", run["edit_set_version"]),
-             ("Configuration file", cfg.get("path") or "none (packaged defaults)"),
-             ("Disabled edits", ", ".join(cfg.get("disabled", [])) or "none"),
-             ("Severity overrides", "; ".join(f"{k} -> {v}" for k, v in cfg.get("severity", {}).items()) or "none"),
-             ("Settings", json.dumps(cfg.get("values", {}), sort_keys=True)),
-             ("Facility code lists", "; ".join(f"{k}: {v}" for k, v in cfg.get("extra_lists", {}).items()) or "none"),
-             ("Waivers applied", len(cfg.get("waivers", [])))]
-    for label, value in facts:
-        put(ws, r, 0, label, styles, "label")
-        put(ws, r, 1, value, styles, "top")
-        r += 1
-    r += 1
+    run_facts = [("Tool", f"{run['tool']} {run['tool_version']}"), ("Generated at", run["generated_at"]),
+                 ("As of", run["as_of"]), ("Code set quarter", run["quarter"]),
+                 ("Quarter requested", run["quarter_requested"]), ("Quarter stale", run["quarter_stale"]),
+                 ("Edit set version", run["edit_set_version"]),
+                 ("Configuration file", cfg.get("path") or "none (packaged defaults)"),
+                 ("Disabled edits", ", ".join(cfg.get("disabled", [])) or "none"),
+                 ("Severity overrides", "; ".join(f"{k} -> {v}" for k, v in cfg.get("severity", {}).items()) or "none"),
+                 ("Settings", json.dumps(cfg.get("values", {}), sort_keys=True)),
+                 ("Facility code lists", "; ".join(f"{k}: {v}" for k, v in cfg.get("extra_lists", {}).items()) or "none"),
+                 ("Waivers applied", len(cfg.get("waivers", [])))]
+    r = facts(ws, r, run_facts, styles) + 1
     put(ws, r, 0, "Inputs", styles, "section")
     r += 1
-    for c, h in enumerate(("Role", "Path", "Format", "Size (bytes)", "SHA-256", "Sheets")):
-        put(ws, r, c, h, styles, "header")
+    header_cells(ws, r, ("Role", "Path", "Format", "Size (bytes)", "SHA-256", "Sheets"), styles)
     r += 1
     for i in run["inputs"]:
         sheets = "; ".join(f"{s['name']}: {sheet_state(s)}" for s in i["sheets"])
@@ -177,10 +168,7 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
               ("Lines with findings", summ["lines_with_findings"])]
     counts += [(f"{label} (not waived)", summ["by_severity"].get(s, 0))
                for s, label in zip(SEVERITY_ORDER, ("Errors", "Warnings", "Info"))]
-    for label, value in counts:
-        put(ws, r, 0, label, styles, "label")
-        put(ws, r, 1, value, styles, "int")
-        r += 1
+    r = facts(ws, r, counts, styles, "int")
     if links < len(doc["findings"]):
         put(ws, r, 0, "Note", styles, "label")
         put(ws, r, 1, f"'Go to row' links on {links:,} of {len(doc['findings']):,} findings "
@@ -205,8 +193,7 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
     r = max(r, charts_at + (sum(heights) + 20 * len(heights)) // 20 + 1)  # start the next table below the charts
     put(ws, r, 0, "Edits run", styles, "section")
     r += 1
-    for c, h in enumerate(("Code", "Name", "Severity", "Findings", "Status", "Note")):
-        put(ws, r, c, h, styles, "header")
+    header_cells(ws, r, ("Code", "Name", "Severity", "Findings", "Status", "Note"), styles)
     for e in run["edits"]:
         r += 1
         for c, v in enumerate((e["code"], e["name"], e["severity"], e["findings"], e["status"], e["note"])):
@@ -216,8 +203,7 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         r += 2
         put(ws, r, 0, "Waivers", styles, "section")
         r += 1
-        for c, h in enumerate(("Charge code", "Edit", "Reason", "Until")):
-            put(ws, r, c, h, styles, "header")
+        header_cells(ws, r, ("Charge code", "Edit", "Reason", "Until"), styles)
         for w in waivers:
             r += 1
             for c, v in enumerate((w["charge_code"], w["edit"] or "all edits", w["reason"], w["until"] or "open")):
@@ -240,11 +226,17 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         y += height // 20 + 1
 
 
-def _findings_by_row(doc: dict) -> dict[tuple, list[dict]]:
-    """(file, sheet, row) -> findings on that row (document order)."""
-    out: dict[tuple, list[dict]] = {}
-    for f in doc["findings"]:
-        out.setdefault((f["file"], f["sheet"], f["row"]), []).append(f)
+def _findings_by_row(doc: dict, result) -> dict[tuple, list[tuple[dict, tuple[str, ...]]]]:
+    """(file, sheet, row) -> (finding, the fields it concerns) on that row, in document order.
+
+    The document is built from `result.findings` in order, so the two line up; a document without its
+    result has no annotated sheets, and its findings point at no cells.
+    """
+    found = getattr(result, "findings", None) or []
+    concerns = [f.columns for f in found] if len(found) == len(doc["findings"]) else [()] * len(doc["findings"])
+    out: dict[tuple, list[tuple[dict, tuple[str, ...]]]] = {}
+    for f, columns in zip(doc["findings"], concerns):
+        out.setdefault((f["file"], f["sheet"], f["row"]), []).append((f, columns))
     return out
 
 
@@ -282,17 +274,17 @@ def _annotated_sheet(ws, frame, by_row: dict, styles: Styles) -> None:
         found = by_row.get(tuple(row[i] for i in key_idx))
         hl: dict[int, str] = {}
         if found:
-            live = [f for f in found if not f["waived"]] or found
-            top = min((f["severity"] for f in live), key=lambda s: rank.get(s, 9))
+            live = [(f, cs) for f, cs in found if not f["waived"]] or found
+            top = min((f["severity"] for f, _ in live), key=lambda s: rank.get(s, 9))
             text = "; ".join(f"{f['edit']} {f['severity']}{' (waived)' if f['waived'] else ''}: {f['message']}"
-                             for f in found)
+                             for f, _ in found)
             put(ws, r, 0, text, styles, f"hl_{top}")
             put(ws, r, 1, top, styles, f"sev_{top}")
-            for f in sorted(live, key=lambda f: -rank.get(f["severity"], 9)):  # most severe wins the colour
-                for field in CATEGORY_FIELDS.get(f["category"], ("code",)):
+            for f, concerns in sorted(live, key=lambda fc: -rank.get(fc[0]["severity"], 9)):  # most severe wins
+                for field in concerns:  # the cells the finding's check kind says it concerns
                     if field in pos:
                         hl[pos[field]] = f["severity"]
-                    elif field == "code":
+                    elif field == "code":  # a pairing table holds its codes as procedure_code, linked_code ...
                         for c in code_like:
                             if f["code"] and row[frame.columns.index(c)] == f["code"]:
                                 hl[pos[c]] = f["severity"]
@@ -316,12 +308,3 @@ def _edits_sheet(ws, edits: list[dict], styles: Styles) -> None:
         for c, v in enumerate(values):
             put(ws, r, c, v, styles, f"sev_{e['severity']}" if c == 4 else "wrap" if c == 6 or c >= 9 else "top")
     ws.autofilter(0, 0, max(len(edits), 1), len(columns) - 1)
-
-
-def _skipped_sheet(ws, skipped: list[dict], styles: Styles) -> None:
-    """File, sheet, row and reason for every row that was read but not audited."""
-    header(ws, (("File", 40), ("Sheet", 20), ("Row", 8), ("Reason", 80)), styles)
-    for r, s in enumerate(skipped, start=1):
-        for c, v in enumerate((s["file"], s["sheet"], s["row"], s["reason"])):
-            put(ws, r, c, v, styles)
-    ws.autofilter(0, 0, max(len(skipped), 1), 3)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.report.workbook import Styles, put
+from auditor.report.workbook import Styles, facts, header_cells, put, widths
 
 COUNTS = (("new", "New"), ("resolved", "Resolved"), ("still_open", "Still open"), ("reappeared", "Reappeared"),
           ("implementation_errors", "Implementation errors"), ("fixes_confirmed", "Fixes confirmed"),
@@ -13,35 +13,28 @@ WIDTHS = (30, 16, 16, 14, 12, 14, 14, 40, 70, 50)
 
 def history_sheet(wb, ws, hist: dict, styles: Styles) -> None:
     """Write the sheet top to bottom (constant_memory workbooks need rows in order)."""
-    for c, width in enumerate(WIDTHS):
-        ws.set_column(c, c, width)
+    widths(ws, WIDTHS)
     put(ws, 0, 0, "Since last run", styles, "title")
     r = 2
     base = hist.get("baseline")
-    facts = [("Facility", hist["facility"]), ("Facility key", hist["facility_key"]),
+    about = [("Facility", hist["facility"]), ("Facility key", hist["facility_key"]),
              ("Recorded as run", hist["run_id"] if hist.get("run_id") else "not recorded"),
              ("History database", hist["database"])]
     if hist.get("counts") is None:
-        facts.append(("Compared with", "no comparison asked"))
+        about.append(("Compared with", "no comparison asked"))
     elif base is None:
-        facts.append(("Compared with", "first recorded run for this facility: every finding is new"))
+        about.append(("Compared with", "first recorded run for this facility: every finding is new"))
     else:
-        facts += [("Compared with run", base["id"]), ("Its as-of date", base["as_of"]),
+        about += [("Compared with run", base["id"]), ("Its as-of date", base["as_of"]),
                   ("Its code set quarter", base["code_quarter"]), ("Its edit set", base["edit_set_version"]),
                   ("Its inputs", ", ".join(i["name"] for i in base["inputs"])),
                   ("Same input files", "yes" if hist.get("same_inputs") else "no")]
-    for label, value in facts:
-        put(ws, r, 0, label, styles, "label")
-        put(ws, r, 1, value, styles, "top")
-        r += 1
+    r = facts(ws, r, about, styles)
     if hist.get("counts") is not None:
         r += 1
         put(ws, r, 0, "Counts", styles, "section")
         r += 1
-        for key, label in COUNTS:
-            put(ws, r, 0, label, styles, "label")
-            put(ws, r, 1, hist["counts"][key], styles, "int")
-            r += 1
+        r = facts(ws, r, [(label, hist["counts"][key]) for key, label in COUNTS], styles, "int")
     r = _trend(wb, ws, hist.get("trend") or [], styles, r + 1)
     if hist.get("counts") is None:
         return
@@ -60,8 +53,7 @@ def _trend(wb, ws, points: list[dict], styles: Styles, r: int) -> int:
         return r
     put(ws, r, 0, "Trend across quarters (latest run of each quarter, not waived)", styles, "section")
     r += 1
-    for c, h in enumerate(("Quarter", "Run", "As of", "Errors", "Warnings", "Info")):
-        put(ws, r, c, h, styles, "header")
+    header_cells(ws, r, ("Quarter", "Run", "As of", "Errors", "Warnings", "Info"), styles)
     first = r + 1
     for p in points:
         r += 1
@@ -80,12 +72,6 @@ def _trend(wb, ws, points: list[dict], styles: Styles, r: int) -> int:
     return max(r + 2, first + 16)  # leave the chart's height free before the next table
 
 
-def _header_row(ws, columns, styles: Styles, r: int) -> None:
-    """One styled header row."""
-    for c, h in enumerate(columns):
-        put(ws, r, c, h, styles, "header")
-
-
 def _finding_list(ws, title: str, items: list[dict], total: int, styles: Styles, r: int, ack: bool = False) -> int:
     """A titled table of findings (capped lists say so); returns the next free row."""
     if not items and not total:
@@ -94,7 +80,7 @@ def _finding_list(ws, title: str, items: list[dict], total: int, styles: Styles,
                                          "`cdm-audit compare --all` every finding)" if len(items) < total else ""),
         styles, "section")
     r += 1
-    _header_row(ws, LIST_COLUMNS + (("Acknowledgement",) if ack else ()), styles, r)
+    header_cells(ws, r, LIST_COLUMNS + (("Acknowledgement",) if ack else ()), styles)
     for f in items:
         r += 1
         values = [f["fid"], f["severity"], f["edit"], f["sheet"], f["row"], f["charge_code"], f["code"],
@@ -118,8 +104,8 @@ def _quarter_changes(ws, hist: dict, styles: Styles, r: int) -> int:
         put(ws, r, 0, "Note", styles, "label")
         put(ws, r, 1, hist["quarter_note"], styles, "wrap")
         r += 1
-    _header_row(ws, ("Code", "File", "Change", "SI before", "SI after", "Lines", "Replaced by", "Descriptor",
-                     "Charge codes (rows)", "Replacement on file"), styles, r)
+    header_cells(ws, r, ("Code", "File", "Change", "SI before", "SI after", "Lines", "Replaced by", "Descriptor",
+                         "Charge codes (rows)", "Replacement on file"), styles)
     for q in sorted(changes, key=lambda q: not q["broken"]):  # broken first, order kept within each group
         r += 1
         sample = ", ".join(f"{s['charge_code'] or '-'} ({s['row']})" for s in q["sample"])

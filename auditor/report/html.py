@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
 from auditor.errors import InputError
@@ -15,6 +15,9 @@ from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_
 from auditor.report.gaps import not_evaluable, partly_seen
 from auditor.report.sheets import sheet_state
 from auditor.resources import resource_dir
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # Findings embedded in one page; past this the page keeps the most urgent ones and says so (the JSON,
 # CSV and Excel reports always hold every finding). 100k findings embed as ~25 MB and still filter smoothly.
@@ -27,9 +30,18 @@ FIELDS = ("edit", "severity", "file", "sheet", "row", "charge_code", "code", "re
           "message", "expected", "related", "related_total", "waived", "waiver_reason", "scope")
 
 
+def page_csp(style_src: str = "'unsafe-inline'", script_src: str = "'unsafe-inline'") -> str:
+    """The Content-Security-Policy of a report page: its own inline style and script, data: images, nothing else."""
+    return (f"default-src 'none'; style-src {style_src}; script-src {script_src}; img-src data:; "
+            "form-action 'none'; base-uri 'none'")
+
+
 @functools.lru_cache(maxsize=16)
 def environment(template_dirs: tuple[Path, ...] = ()) -> Environment:
     """Jinja2 environment: facility folders first, then the packaged templates (also as `default:NAME`)."""
+    # On use: the registry imports every renderer, and only a run that writes a page should load jinja2.
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+
     packaged = str(resource_dir("templates"))
     loader = ChoiceLoader([
         FileSystemLoader([str(d) for d in template_dirs]),
@@ -97,6 +109,8 @@ def view(ctx: ReportContext) -> dict:
     chargemasters = [i for i in doc["run"]["inputs"] if i["role"] == "chargemaster"]
     return {
         "doc": doc, "run": doc["run"], "summary": doc["summary"], "queues": queues,
+        # Facility templates may add inline styles, so the page allows inline blocks rather than listing hashes.
+        "csp": page_csp(), "generator": f"{doc['run']['tool']} {doc['run']['tool_version']}",
         "title": "Chargemaster audit: " + ", ".join(Path(i["path"]).name for i in chargemasters),
         "chart_family": bar_chart("Findings by family", stacked_counts(doc["findings"], "family")),
         "chart_category": bar_chart("Findings by category", stacked_counts(doc["findings"], "category")),
@@ -125,6 +139,8 @@ def skipped_groups(skipped: list[dict]) -> list[dict]:
 
 def render_html(ctx: ReportContext | dict) -> str:
     """The whole report page as a string (what the CLI writes and a web route can serve)."""
+    from jinja2 import TemplateError  # on use, as in environment()
+
     ctx = ReportContext.of(ctx)
     try:
         return environment(tuple(ctx.templates)).get_template("report.html").render(view(ctx))

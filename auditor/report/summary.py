@@ -1,7 +1,10 @@
-"""The terminal summary of an audit: counts, then the findings grouped by edit."""
+"""The terminal summary of an audit: counts, then the findings grouped by edit (printed, or summary.txt)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from auditor.report.context import ReportContext
 from auditor.report.gaps import by_reason, not_evaluable, partly_seen
 from auditor.report.sheets import sheet_state
 
@@ -39,6 +42,13 @@ def render_summary(doc: dict) -> str:
     if doc.get("history"):
         lines.append(render_history(doc["history"]))
     return "\n".join(lines)
+
+
+def write_summary(ctx: ReportContext | dict, out_dir: Path) -> Path:
+    """summary.txt: the terminal summary as a file (what a scheduled run keeps beside its reports)."""
+    path = out_dir / "summary.txt"
+    path.write_text(render_summary(ReportContext.of(ctx).doc) + "\n", encoding="utf-8")
+    return path
 
 
 def render_gaps(edits: list[dict]) -> list[str]:

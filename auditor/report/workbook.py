@@ -1,19 +1,35 @@
-"""Workbook styling shared by the report.xlsx sheets and claims-report.xlsx: named formats, typed cells, headers."""
+"""Workbook parts shared by report.xlsx and claims-report.xlsx: named formats, typed cells, headers, blocks, sheets."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import xlsxwriter
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from auditor.report.cells import formula_like
+
+if TYPE_CHECKING:
+    import xlsxwriter
 
 # Above this many written rows (findings + audited rows) the workbook streams rows to disk (constant_memory):
 # ~3x less memory for ~14% more time (perf-notes §3).
 CONSTANT_MEMORY_ROWS = 50_000
 MAX_CELL = 32_767   # Excel's limit of characters per cell
+MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 SEV_FILL = {"error": "#F8D7D3", "warning": "#FCE8C3", "info": "#DCE8F8"}
 SEV_FONT = {"error": "#9B1C14", "warning": "#7A4B00", "info": "#1F4F8F"}
+
+
+def open_workbook(path: Path, properties: dict, rows: int, constant_memory: bool | None = None) -> xlsxwriter.Workbook:
+    """A workbook that keeps text as text, streaming rows past CONSTANT_MEMORY_ROWS unless told either way."""
+    # No formula, link or number is ever made of a string; `properties`: the file's title, author, comments.
+    import xlsxwriter  # on use: only a run that writes a workbook loads it
+
+    if constant_memory is None:
+        constant_memory = rows > CONSTANT_MEMORY_ROWS
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "constant_memory": constant_memory})
+    wb.set_properties(properties)
+    return wb
 
 
 class Styles:
@@ -73,3 +89,47 @@ def header(ws, columns, styles: Styles, row: int = 0) -> None:
         ws.set_column(c, c, width)
         ws.write_string(row, c, name, styles.get("header"))
     ws.freeze_panes(row + 1, 0)
+
+
+def widths(ws, column_widths) -> None:
+    """Column widths from the first column on."""
+    for c, width in enumerate(column_widths):
+        ws.set_column(c, c, width)
+
+
+def header_cells(ws, r: int, names, styles: Styles) -> None:
+    """One styled header row at row `r` inside a sheet (a table's column names)."""
+    for c, name in enumerate(names):
+        put(ws, r, c, name, styles, "header")
+
+
+def facts(ws, r: int, pairs, styles: Styles, value_style: str | None = "top") -> int:
+    """(label, value) rows, labels bold in column A; returns the next free row."""
+    for label, value in pairs:
+        put(ws, r, 0, label, styles, "label")
+        put(ws, r, 1, value, styles, value_style)
+        r += 1
+    return r
+
+
+def table(ws, r: int, title: str, names, rows, styles: Styles, style_of=None) -> int:
+    """A titled block: section line, header row, one row per item (style_of(column, value)); returns the next free row."""
+    put(ws, r, 0, title, styles, "section")
+    header_cells(ws, r + 1, names, styles)
+    r += 1
+    for values in rows:
+        r += 1
+        for c, v in enumerate(values):
+            put(ws, r, c, v, styles, style_of(c, v) if style_of else None)
+    return r + 2
+
+
+def skipped_sheet(ws, skipped: list[dict], styles: Styles, sheet_width: int = 20) -> tuple[int, int]:
+    """File, sheet, row and reason of every row read but not audited; returns (rows written, rows skipped)."""
+    header(ws, (("File", 40), ("Sheet", sheet_width), ("Row", 8), ("Reason", 80)), styles)
+    shown = skipped[:MAX_ROWS]
+    for r, s in enumerate(shown, start=1):
+        for c, key in enumerate(("file", "sheet", "row", "reason")):
+            put(ws, r, c, s.get(key), styles)
+    ws.autofilter(0, 0, max(len(shown), 1), 3)
+    return len(shown), len(skipped)

@@ -5,19 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor.report.html import render_html
+from auditor.report.renderers import CHARGEMASTER, TEXT, downloads, formats
 from auditor.resources import resource_dir
 from auditor.session import SessionResult
 
-FORMATS = ("json", "csv", "xlsx", "html")
-# Download name -> media type; nothing else in a run's report folder is ever served.
-DOWNLOADS = {
-    "report.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "findings.json": "application/json",
-    "findings.csv": "text/csv; charset=utf-8",
-    "findings-run.csv": "text/csv; charset=utf-8",
-    "report.html": "text/html; charset=utf-8",
-    "history.json": "application/json",  # only after an audit that used the run history
-}
+# Every report file of an audit; the summary is the page itself, not a download.
+FORMATS = tuple(f for f in formats(CHARGEMASTER) if f != TEXT)
+# Download name -> media type; nothing else in a run's report folder is ever served (history.json only
+# exists after an audit that used the run history).
+DOWNLOADS = downloads(CHARGEMASTER, FORMATS)
 VIEW = "view.html"
 
 

@@ -77,6 +77,11 @@ def check_module(kind: str):
     return reg[kind]
 
 
+def finding_columns(edit) -> tuple[str, ...]:
+    """Canonical fields an edit's findings concern, as its check kind reads them (Finding.columns)."""
+    return tuple(check_module(edit.check).columns(edit))
+
+
 def validate_params(edit, lists: dict) -> None:
     """Resolve an edit's selectors now, so a bad edit fails at load, not mid-audit."""
     try:

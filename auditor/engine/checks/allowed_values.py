@@ -24,6 +24,11 @@ def prepare(edit, lists) -> None:
     p["_when"] = resolve_selector(p.get("when"), lists)
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The field whose value is not allowed."""
+    return (edit.params["field"],)
+
+
 def allowed_list(ctx, edit) -> list[str]:
     """The allowed values, reading `$config.` references from the facility configuration."""
     allowed = edit.params["allowed"]

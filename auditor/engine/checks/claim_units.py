@@ -38,6 +38,11 @@ def prepare(edit, lists) -> None:
     p["_apps"] = {r["code"].strip().upper(): (float(bands[r["size_band"]]), r["role"]) for r in rows}
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The units cell."""
+    return ("units",)
+
+
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Lines whose units do not fit."""
     if edit.check == "max-units":

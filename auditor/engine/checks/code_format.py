@@ -16,6 +16,11 @@ def prepare(edit, lists) -> None:
     """No parameters to resolve."""
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The CPT/HCPCS cell."""
+    return ("code",)
+
+
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows with a code that cannot be a CPT or HCPCS code."""
     cond = eligible & pl.col("code").is_not_null() & ~pl.col("code").str.contains(CODE_SHAPE)

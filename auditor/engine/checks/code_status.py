@@ -22,6 +22,11 @@ def prepare(edit, lists) -> None:
     edit.params["_when"] = resolve_selector(edit.params.get("when"), lists)
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The CPT/HCPCS cell."""
+    return ("code",)
+
+
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose code has one of the statuses in the audit quarter."""
     cond = eligible & pl.col("cs_status").is_in(list(edit.params["statuses"])).fill_null(False)

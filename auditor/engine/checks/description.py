@@ -40,6 +40,12 @@ def prepare(edit, lists) -> None:
                     if spec else {})
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The description and the code it contradicts, plus any field a `says` entry's `when_field` reads."""
+    extra = [s["when_field"]["field"] for s in edit.params["says"] if s.get("when_field")]
+    return tuple(dict.fromkeys(["description", "code", *extra]))
+
+
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose description says something the code does not bill."""
     p = edit.params

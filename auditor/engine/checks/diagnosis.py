@@ -66,6 +66,12 @@ def prepare(edit, lists) -> None:
         p["_rules"] = _fit_rules(lists, p.get("list", "diagnosis_fit"))
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The claim's diagnoses, and what they are held against: side modifiers (diagnosis-side), the code (fit)."""
+    return {"diagnosis-side": ("diagnoses", "modifiers"), "diagnosis-fit": ("diagnoses", "code")}.get(
+        edit.check, ("diagnoses",))
+
+
 def _claim_has(p: dict, lists) -> tuple[list[Selector], bool] | None:
     """The `claim_has` selectors (one or a list) and whether WISeR service lines count; None = every claim."""
     spec = p.get("claim_has")

@@ -19,6 +19,11 @@ def prepare(edit, lists) -> None:
     """No selectors to resolve."""
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The code and its differing price, or the repeated charge code."""
+    return ("code", "price") if edit.check == "duplicate-price" else ("charge_code",)
+
+
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Every line of a group that disagrees, with the other lines of the group as related rows."""
     frame = ctx.frame.lazy().filter(eligible)

@@ -19,6 +19,11 @@ def prepare(edit, lists) -> None:
     edit.params["_when"] = resolve_selector(edit.params.get("when"), lists)
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The blank field, and the code that requires it (a column blank on every line may not be shown at all)."""
+    return (edit.params["field"], "code")
+
+
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Selected rows with the field blank."""
     p = edit.params

@@ -34,6 +34,11 @@ def prepare(edit, lists) -> None:
         raise CatalogError("forbids-companion needs when")
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The trigger's code (the forbidden one is on the related rows)."""
+    return ("code",)
+
+
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows whose scope also holds a forbidden code; the forbidden rows are the related rows."""
     p = edit.params
@@ -62,7 +67,6 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         expected = p.get("expected") or f"no {what} in the same {ctx.scope_kind}"
         out.append(joined.select("_rid", "related", expected=pl.lit(expected)))
     return pl.concat(out) if out else pl.DataFrame(schema={"_rid": pl.Int64})
-
 
 
 def _same_side(frame: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:

@@ -14,6 +14,11 @@ def prepare(edit, lists) -> None:
     """No selectors to resolve."""
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The price cell."""
+    return ("price",)
+
+
 def _value(ctx, raw):
     """A literal or a `$config.` reference."""
     if isinstance(raw, str) and raw.startswith("$config."):

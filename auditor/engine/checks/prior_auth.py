@@ -28,6 +28,11 @@ def prepare(edit, lists) -> None:
         raise CatalogError("prior-auth flag malformed needs pattern")
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The UTN (prior authorization) cell."""
+    return ("utn",)
+
+
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """In-scope WISeR lines whose authorization is missing, malformed or does not cover them."""
     frame = ctx.frame

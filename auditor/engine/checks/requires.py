@@ -40,6 +40,11 @@ def prepare(edit, lists) -> None:
     p["_when"] = when
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The trigger's code (the companion it lacks is on no line)."""
+    return ("code",)
+
+
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows with a group of companions missing from their scope."""
     p = edit.params

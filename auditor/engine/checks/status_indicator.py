@@ -24,6 +24,11 @@ def prepare(edit, lists) -> None:
         {r["code"].upper(): r[sug["column"]] for r in list_rows(sug["list"], None, lists)} if sug else {})
 
 
+def columns(edit) -> tuple[str, ...]:
+    """The CPT/HCPCS cell."""
+    return ("code",)
+
+
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose code carries a listed status indicator this quarter."""
     p = edit.params

@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
-import xlsxwriter
 
 from auditor.claims.result import READINESS, READINESS_LABELS, ClaimsResult
 from auditor.claims.summary import NO_VALUE, TABLE_COUNTS, meta_text, service_rows
+from auditor.report import workbook
 from auditor.report.cells import formula_like
 from auditor.report.charts import humanise
-from auditor.report.workbook import CONSTANT_MEMORY_ROWS, MAX_CELL, Styles, header, put
+from auditor.report.claims_context import ClaimsContext
+from auditor.report.workbook import MAX_CELL, MAX_ROWS, Styles, header, put
 
-MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 READINESS_FILL = {"ready": "#DDF0E3", "needs_attention": "#FCE8C3", "out_of_scope": "#E7EAEE"}
 READINESS_FONT = {"ready": "#1E6B3A", "needs_attention": "#7A4B00", "out_of_scope": "#4A5563"}
 CHART_FILL = {"ready": "#2E7D4F", "needs_attention": "#D08A12", "out_of_scope": "#8A94A3"}
@@ -46,8 +46,16 @@ TOTAL_LABELS = (("Claims", "claims"), ("Claim lines", "lines"), ("In WISeR scope
                 ("Claims with a diagnosis that does not fit", "not_fit"),
                 ("Claims with a broken pair", "broken_pairs"),
                 ("Claims with a prior-auth finding", "prior_auth"), ("Lines skipped", "lines_skipped"))
+ABOUT_FACTS = (("Generated at", "generated_at"), ("Tool version", "tool_version"),
+               ("Edit set version", "edit_set_version"), ("ICD-10-CM code set", "icd_code_set"),
+               ("WISeR scope", "wiser"))
 INPUT_FIELDS = ("path", "format", "size", "rows_read", "rows_audited", "rows_skipped", "sha256")
+INPUT_HEADERS = ("Path", "Format", "Size (bytes)", "Lines read", "Audited", "Skipped", "SHA-256")
+EDIT_FIELDS = ("code", "name", "category", "severity", "status", "findings", "basis")
+EDIT_HEADERS = ("Code", "Name", "Category", "Severity", "Status", "Findings", "Basis")
+SEVERITIES = ("error", "warning", "info")
 SERVICE_HEADERS = ("Service", "Policy", "Basis", "Delayed", "Codes", "Checklist items", "Policy URL")
+CATEGORY_HEADERS = ("Category", "Errors", "Warnings", "Info", "Total", "Blocking", "Claims")
 TABLE_HEADERS = ("Claims", "In WISeR scope", "Ready", "Needs attention", "Out of scope", "Unspecified dx",
                  "Dx not fit", "Broken pair", "Prior auth")
 
@@ -63,17 +71,13 @@ class ClaimStyles(Styles):
     }
 
 
-def write_claims_xlsx(result: ClaimsResult, summary: dict, path: Path,
-                      constant_memory: bool | None = None) -> Path:
-    """The workbook at `path`; streams rows (constant_memory) when claims + findings pass ~50k rows."""
-    if constant_memory is None:
-        constant_memory = result.claims.height + result.findings.height > CONSTANT_MEMORY_ROWS
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "constant_memory": constant_memory})
+def write_claims_xlsx(ctx: ClaimsContext, out_dir: Path, constant_memory: bool | None = None) -> Path:
+    """claims-report.xlsx in `out_dir`; streams rows (constant_memory) when claims + findings pass ~50k rows."""
+    result, summary, path = ctx.result, ctx.summary, out_dir / "claims-report.xlsx"
     meta = result.meta
-    wb.set_properties({"title": "Claims readiness report",
-                       "author": f"cdm-audit {meta.get('tool_version') or ''}",
-                       "comments": f"generated {meta.get('generated_at') or ''}"})
+    properties = {"title": "Claims readiness report", "author": f"cdm-audit {meta.get('tool_version') or ''}",
+                  "comments": f"generated {meta.get('generated_at') or ''}"}
+    wb = workbook.open_workbook(path, properties, result.claims.height + result.findings.height, constant_memory)
     styles = ClaimStyles(wb)
     sheets = {name: wb.add_worksheet(name) for name in
               ("Summary", "Claims", "Findings", "Documentation", "Skipped lines", "About")}
@@ -82,7 +86,7 @@ def write_claims_xlsx(result: ClaimsResult, summary: dict, path: Path,
     capped["Findings"] = _frame_sheet(sheets["Findings"], result.findings, FINDING_COLUMNS, styles,
                                       "severity")
     capped["Documentation"] = _documentation_sheet(sheets["Documentation"], result, styles)
-    capped["Skipped lines"] = _skipped_sheet(sheets["Skipped lines"], result.skipped, styles)
+    capped["Skipped lines"] = workbook.skipped_sheet(sheets["Skipped lines"], result.skipped, styles, 16)
     _summary_sheet(wb, sheets["Summary"], result, summary, styles, capped)
     _about_sheet(sheets["About"], result, styles, capped)
     sheets["Summary"].activate()
@@ -165,22 +169,10 @@ def _documentation_sheet(ws, result: ClaimsResult, styles: Styles) -> tuple[int,
     return rows.height, frame.height
 
 
-def _skipped_sheet(ws, skipped: list[dict], styles: Styles) -> tuple[int, int]:
-    """File, sheet, row and reason of every line that was read but not audited."""
-    header(ws, (("File", 40), ("Sheet", 16), ("Row", 8), ("Reason", 80)), styles)
-    shown = skipped[:MAX_ROWS]
-    for r, s in enumerate(shown, start=1):
-        for c, key in enumerate(("file", "sheet", "row", "reason")):
-            put(ws, r, c, s.get(key), styles)
-    ws.autofilter(0, 0, max(len(shown), 1), 3)
-    return len(shown), len(skipped)
-
-
 def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, capped: dict) -> None:
     """Totals, tables by state / participant / service, categories, reasons, a readiness-by-state chart."""
     totals = summary["totals"]
-    for c, width in enumerate((34, 14, 14, 12, 16, 13, 14, 12, 12, 11)):
-        ws.set_column(c, c, width)
+    workbook.widths(ws, (34, 14, 14, 12, 16, 13, 14, 12, 12, 11))
     r = 0
     put(ws, r, 0, "Claims readiness report", styles, "title")
     r += 1
@@ -202,10 +194,7 @@ def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, 
     r += bool(result.notes) or any(w < t for w, t in capped.values())
     put(ws, r, 0, "Totals", styles, "section")
     r += 1
-    for label, key in TOTAL_LABELS:
-        put(ws, r, 0, label, styles, "label")
-        put(ws, r, 1, totals[key], styles, "int")
-        r += 1
+    r = workbook.facts(ws, r, [(label, totals[key]) for label, key in TOTAL_LABELS], styles, "int")
     chart_at = None
     for key, title, first in (("by_state", "By state", "State"), ("by_participant", "By WISeR participant",
                                                                   "Participant"),
@@ -213,8 +202,7 @@ def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, 
         r += 1
         put(ws, r, 0, title, styles, "section")
         r += 1
-        for c, h in enumerate((first,) + TABLE_HEADERS):
-            put(ws, r, c, h, styles, "header")
+        workbook.header_cells(ws, r, (first,) + TABLE_HEADERS, styles)
         start = r + 1
         for row in summary[key]:
             r += 1
@@ -226,8 +214,7 @@ def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, 
     r += 2
     put(ws, r, 0, "Findings by category (not waived)", styles, "section")
     r += 1
-    for c, h in enumerate(("Category", "Errors", "Warnings", "Info", "Total", "Blocking", "Claims")):
-        put(ws, r, c, h, styles, "header")
+    workbook.header_cells(ws, r, CATEGORY_HEADERS, styles)
     for row in summary["by_category"]:
         r += 1
         put(ws, r, 0, humanise(row["category"] or ""), styles)
@@ -236,8 +223,7 @@ def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, 
     r += 2
     put(ws, r, 0, "Why claims are out of scope", styles, "section")
     r += 1
-    put(ws, r, 0, "Reason", styles, "header")
-    put(ws, r, 1, "Claims", styles, "header")
+    workbook.header_cells(ws, r, ("Reason", "Claims"), styles)
     for row in summary["top_reasons"]:
         r += 1
         put(ws, r, 0, row["reason"], styles)
@@ -260,47 +246,22 @@ def _summary_sheet(wb, ws, result: ClaimsResult, summary: dict, styles: Styles, 
 
 def _about_sheet(ws, result: ClaimsResult, styles: Styles, capped: dict) -> None:
     """Inputs with hashes, code set, WISeR scope, notes, sheet row counts, services and the edits run."""
-    for c, width in enumerate((30, 52, 12, 12, 12, 12, 68)):
-        ws.set_column(c, c, width)
+    workbook.widths(ws, (30, 52, 12, 12, 12, 12, 68))
     meta, r = result.meta, 0
     put(ws, r, 0, "About this report", styles, "title")
     r += 2
-    for label, key in (("Generated at", "generated_at"), ("Tool version", "tool_version"),
-                       ("Edit set version", "edit_set_version"), ("ICD-10-CM code set", "icd_code_set"),
-                       ("WISeR scope", "wiser")):
-        put(ws, r, 0, label, styles, "label")
-        put(ws, r, 1, meta_text(meta.get(key)), styles, "wrap")
-        r += 1
-    for note in result.notes:
-        put(ws, r, 0, "Note", styles, "label")
-        put(ws, r, 1, note, styles, "wrap")
-        r += 1
-    r += 1
+    about = [(label, meta_text(meta.get(key))) for label, key in ABOUT_FACTS]
+    r = workbook.facts(ws, r, about + [("Note", note) for note in result.notes], styles, "wrap") + 1
     inputs = [[f.get(k) for k in INPUT_FIELDS] for f in result.files]
-    r = _table(ws, r, "Inputs", ("Path", "Format", "Size (bytes)", "Lines read", "Audited", "Skipped", "SHA-256"),
-               inputs, styles, lambda c, v: "mono" if INPUT_FIELDS[c] == "sha256" else None)
+    r = workbook.table(ws, r, "Inputs", INPUT_HEADERS, inputs, styles,
+                       lambda c, v: "mono" if INPUT_FIELDS[c] == "sha256" else None)
     sheets = [[sheet, written, total] for sheet, (written, total) in capped.items()]
-    r = _table(ws, r, "Sheets", ("Sheet", "Rows written", "Rows in the run"), sheets, styles,
-               lambda c, v: "int" if c else None)
+    r = workbook.table(ws, r, "Sheets", ("Sheet", "Rows written", "Rows in the run"), sheets, styles,
+                       lambda c, v: "int" if c else None)
     services = [[s.get("title") or sid, s.get("policy"), s.get("basis"), s.get("delayed"),
                  ", ".join(s.get("codes") or []), len(s.get("checklist") or []), s.get("policy_url")]
                 for sid, s in sorted(result.services.items())]
-    r = _table(ws, r, "WISeR services", SERVICE_HEADERS, services, styles)
-    edit_keys = ("code", "name", "category", "severity", "status", "findings", "basis")
-    edits = [[e.get(k) for k in edit_keys] for e in result.edits]
-    _table(ws, r, "Edits run", ("Code", "Name", "Category", "Severity", "Status", "Findings", "Basis"), edits,
-           styles, lambda c, v: f"sev_{v}" if edit_keys[c] == "severity" and v in ("error", "warning", "info")
-           else None)
-
-
-def _table(ws, r: int, title: str, headers, rows: list[list], styles: Styles, style_of=None) -> int:
-    """A titled block on the About sheet: section line, header row, one row per item; returns the next free row."""
-    put(ws, r, 0, title, styles, "section")
-    r += 1
-    for c, h in enumerate(headers):
-        put(ws, r, c, h, styles, "header")
-    for values in rows:
-        r += 1
-        for c, v in enumerate(values):
-            put(ws, r, c, v, styles, style_of(c, v) if style_of else None)
-    return r + 2
+    r = workbook.table(ws, r, "WISeR services", SERVICE_HEADERS, services, styles)
+    edits = [[e.get(k) for k in EDIT_FIELDS] for e in result.edits]
+    workbook.table(ws, r, "Edits run", EDIT_HEADERS, edits, styles,
+                   lambda c, v: f"sev_{v}" if EDIT_FIELDS[c] == "severity" and v in SEVERITIES else None)

@@ -7,12 +7,13 @@ import hashlib
 from pathlib import Path
 
 import polars as pl
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from auditor.claims.result import READINESS, READINESS_LABELS, ClaimsResult
 from auditor.claims.summary import meta_text
-from auditor.report.charts import BAR_H, COUNT_W, ROW_H, humanise
-from auditor.report.html import environment
+from auditor.report.charts import bar_chart, humanise
+from auditor.report.claims_context import ClaimsContext
+from auditor.report.html import environment, page_csp
 
 # Past these the page says how many it leaves out; the Excel and CSV reports always hold everything.
 MAX_CLAIM_BLOCKS = 2_000
@@ -27,37 +28,11 @@ SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 NONE_TOKEN = "-"  # filter value of a claim with no state / participant
 
 
-def readiness_chart(title: str, rows: list[dict], width: int = 560) -> Markup:
-    """An accessible SVG bar chart: one bar per table row, segments ready / needs attention / out of scope."""
-    rows = [r for r in rows if r["claims"]][:CHART_ROWS]
-    if not rows:
-        return Markup("")
-    top = max(r["claims"] for r in rows) or 1
-    bar_w = width - LABEL_W - COUNT_W
-    height = ROW_H * len(rows) + 8
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-             f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">',
-             f"<title>{escape(title)}</title>"]
-    for i, row in enumerate(rows):
-        y = 4 + i * ROW_H
-        label = str(row["label"])
-        short = label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1].rstrip() + "…"
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 3}" text-anchor="end" class="chart-label">'
-                     f"<title>{escape(label)}</title>{escape(short)}</text>")
-        x = float(LABEL_W)
-        for key in READINESS:
-            n = row[key]
-            if not n:
-                continue
-            w = max(bar_w * n / top, 2.0)
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR_H}" rx="2" '
-                         f'fill="{READINESS_COLOURS[key]}"><title>{escape(label)}: {n:,} '
-                         f"{READINESS_LABELS[key].lower()}</title></rect>")
-            x += w
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + BAR_H - 3}" class="chart-count">'
-                     f'{row["claims"]:,}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+def readiness_chart(title: str, rows: list[dict]) -> Markup:
+    """The stacked bar chart of a summary table: one bar per row, segments ready / needs attention / out of scope."""
+    bars = [(str(r["label"]), {k: r[k] for k in READINESS}) for r in rows if r["claims"]][:CHART_ROWS]
+    return bar_chart(title, bars, colours=READINESS_COLOURS, label_w=LABEL_W, label_chars=LABEL_CHARS,
+                     names={k: label.lower() for k, label in READINESS_LABELS.items()})
 
 
 def file_facts(f: dict) -> dict:
@@ -158,7 +133,7 @@ def view(result: ClaimsResult, summary: dict, max_blocks: int, max_rows: int) ->
     return {
         "title": "Claims readiness: " + (", ".join(names) if names else "no input files"),
         "meta": meta, "generated_at": meta.get("generated_at") or "not recorded",
-        "tool": f"cdm-audit {meta.get('tool_version') or ''}".strip(),
+        "generator": f"cdm-audit {meta.get('tool_version') or ''}".strip(),
         "facts": [("Generated at", meta_text(meta.get("generated_at"))),
                   ("Tool", f"cdm-audit {meta_text(meta.get('tool_version'))}"),
                   ("Edit set", meta_text(meta.get("edit_set_version"))),
@@ -182,20 +157,19 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
-def render_claims_html(result: ClaimsResult, summary: dict, max_blocks: int = MAX_CLAIM_BLOCKS,
+def render_claims_html(ctx: ClaimsContext, max_blocks: int = MAX_CLAIM_BLOCKS,
                        max_rows: int = MAX_TABLE_ROWS) -> str:
     """The whole readiness page as a string; its CSP allows only its own inline style and script (by hash)."""
     env = environment(())
     css = env.get_template("_report.css").render() + env.get_template("claims/_claims.css").render()
     js = env.get_template("claims/_claims.js").render()
-    csp = (f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; img-src data:; "
-           "form-action 'none'; base-uri 'none'")
-    ctx = view(result, summary, max_blocks, max_rows)
-    return env.get_template("claims/report.html").render(ctx, css=Markup(css), js=Markup(js), csp=csp)
+    page = view(ctx.result, ctx.summary, max_blocks, max_rows)
+    return env.get_template("claims/report.html").render(page, css=Markup(css), js=Markup(js),
+                                                         csp=page_csp(_csp_hash(css), _csp_hash(js)))
 
 
-def write_claims_html(result: ClaimsResult, summary: dict, out_dir: Path) -> Path:
+def write_claims_html(ctx: ClaimsContext, out_dir: Path) -> Path:
     """claims-report.html in `out_dir`."""
     path = out_dir / "claims-report.html"
-    path.write_text(render_claims_html(result, summary), encoding="utf-8")
+    path.write_text(render_claims_html(ctx), encoding="utf-8")
     return path
