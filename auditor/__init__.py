@@ -12,12 +12,28 @@ from auditor.version import __version__
 # Public name -> the module that defines it, imported on first use: the audit, engine and report modules are
 # what the package's own modules are built from, so `import auditor` does not load them up front.
 _LAZY = {
-    "run_session": "auditor.session", "SessionRequest": "auditor.session", "SessionResult": "auditor.session",
-    "HistoryOptions": "auditor.history", "Finding": "auditor.engine", "load_edits": "auditor.engine",
+    "run_session": "auditor.session",
+    "SessionRequest": "auditor.session",
+    "SessionResult": "auditor.session",
+    "HistoryOptions": "auditor.history",
+    "Finding": "auditor.engine",
+    "load_edits": "auditor.engine",
 }
 
-__all__ = ["Finding", "HistoryOptions", "InputError", "IngestOptions", "Ingested", "SessionRequest",
-           "SessionResult", "Source", "__version__", "load_edits", "read_inputs", "run_session"]
+__all__ = [
+    "Finding",
+    "HistoryOptions",
+    "InputError",
+    "IngestOptions",
+    "Ingested",
+    "SessionRequest",
+    "SessionResult",
+    "Source",
+    "__version__",
+    "load_edits",
+    "read_inputs",
+    "run_session",
+]
 
 if TYPE_CHECKING:
     from auditor.engine import Finding, load_edits

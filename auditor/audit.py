@@ -66,7 +66,9 @@ class AuditResult:
                         # It ran on the pairing table but not on the chargemaster: say so beside "ran".
                         reason = cur.note.removeprefix(NOT_EVALUABLE)
                         note = "; ".join(filter(None, [f"{UNSEEN}the chargemaster: {reason}", note]))
-                    merged[s.code] = EditSummary(s.code, s.name, s.severity, s.status, s.findings, s.seconds, note)
+                    merged[s.code] = EditSummary(
+                        s.code, s.name, s.severity, s.status, s.findings, s.seconds, note
+                    )
                 elif s.status == "ran":
                     cur.findings += s.findings
                     cur.seconds = round(cur.seconds + s.seconds, 4)
@@ -143,17 +145,42 @@ def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditRe
     edits, config, select = load_edit_set(request.config_path, request.select, request.ignore)
     table = CodeTable.load()
     chargemaster = read_inputs(paths, request.ingest)
-    runs = [run_edits(chargemaster.frame, edits, config, request.as_of, table, "chargemaster", select=select,
-                      available=available_fields(chargemaster))]
+    runs = [
+        run_edits(
+            chargemaster.frame,
+            edits,
+            config,
+            request.as_of,
+            table,
+            "chargemaster",
+            select=select,
+            available=available_fields(chargemaster),
+        )
+    ]
     _note_unseen_sheets(runs[0], edits, sheet_fields(chargemaster))
     pairing = None
     if request.pairing_tables:
-        pairing = read_inputs(request.pairing_tables, IngestOptions(kind=PAIRING, max_bytes=request.ingest.max_bytes))
+        pairing = read_inputs(
+            request.pairing_tables, IngestOptions(kind=PAIRING, max_bytes=request.ingest.max_bytes)
+        )
         rows = pairing_rows(pairing.frame)
-        runs.append(run_edits(rows.drop("_scope", "link_role"), edits, config, request.as_of, table, "pairing",
-                              scope=pl.Series(rows.get_column("_scope")), select=select))
-    findings = runs[0].findings if len(runs) == 1 else sorted((f for r in runs for f in r.findings),
-                                                               key=Finding.sort_key)
+        runs.append(
+            run_edits(
+                rows.drop("_scope", "link_role"),
+                edits,
+                config,
+                request.as_of,
+                table,
+                "pairing",
+                scope=pl.Series(rows.get_column("_scope")),
+                select=select,
+            )
+        )
+    findings = (
+        runs[0].findings
+        if len(runs) == 1
+        else sorted((f for r in runs for f in r.findings), key=Finding.sort_key)
+    )
     return AuditResult(findings, chargemaster, pairing, runs, edits, config, request)
 
 

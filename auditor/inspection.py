@@ -7,7 +7,12 @@ import polars as pl
 from auditor.ingest import Ingested
 
 SAMPLE_FIELDS = ("charge_code", "description", "revenue_code", "code", "modifiers", "price", "code_source")
-_RAW_OF = {"revenue_code": "revenue_code_raw", "code": "code_raw", "price": "price_raw", "modifiers": "modifiers_raw"}
+_RAW_OF = {
+    "revenue_code": "revenue_code_raw",
+    "code": "code_raw",
+    "price": "price_raw",
+    "modifiers": "modifiers_raw",
+}
 
 
 def inspect_dict(ingested: Ingested, samples: int = 3) -> dict:
@@ -16,7 +21,9 @@ def inspect_dict(ingested: Ingested, samples: int = 3) -> dict:
     for f in ingested.files:
         fd = f.to_dict()
         for sd in fd["sheets"]:
-            sd["sample_rows"] = _samples(ingested.frame, f.path, sd["name"], samples) if sd["header_row"] is not None else []
+            sd["sample_rows"] = (
+                _samples(ingested.frame, f.path, sd["name"], samples) if sd["header_row"] is not None else []
+            )
         files.append(fd)
     return {"files": files}
 
@@ -78,9 +85,14 @@ def _sheet_lines(s: dict, max_skipped: int) -> list[str]:
     if s.get("code_types"):
         lines.append("    codes by type: " + ", ".join(f"{k} {v:,}" for k, v in s["code_types"].items()))
     if s["unmapped_headers"]:
-        lines.append("    not used: " + ", ".join(repr(h) for h in s["unmapped_headers"][:12])
-                     + (" …" if len(s["unmapped_headers"]) > 12 else ""))
-    lines.append(f"    rows: {s['rows_read']:,} read, {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped")
+        lines.append(
+            "    not used: "
+            + ", ".join(repr(h) for h in s["unmapped_headers"][:12])
+            + (" …" if len(s["unmapped_headers"]) > 12 else "")
+        )
+    lines.append(
+        f"    rows: {s['rows_read']:,} read, {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped"
+    )
     for sk in s["skipped"][:max_skipped]:
         lines.append(f"      skipped row {sk['row']}: {sk['reason']}")
     if len(s["skipped"]) > max_skipped:

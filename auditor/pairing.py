@@ -17,16 +17,35 @@ def pairing_rows(table: pl.DataFrame) -> pl.DataFrame:
         base.filter(pl.col("procedure_code").is_not_null())
         .sort("row")
         .group_by("_scope", maintain_order=True)
-        .agg(pl.col("file", "sheet", "row", "procedure_code", "procedure_description", "procedure_charge_code").first())
-        .select("file", "sheet", "row", "_scope", code=pl.col("procedure_code"),
-                description=pl.col("procedure_description"), charge_code=pl.col("procedure_charge_code"),
-                link_role=pl.lit("procedure"))
+        .agg(
+            pl.col(
+                "file", "sheet", "row", "procedure_code", "procedure_description", "procedure_charge_code"
+            ).first()
+        )
+        .select(
+            "file",
+            "sheet",
+            "row",
+            "_scope",
+            code=pl.col("procedure_code"),
+            description=pl.col("procedure_description"),
+            charge_code=pl.col("procedure_charge_code"),
+            link_role=pl.lit("procedure"),
+        )
     )
     links = base.filter(pl.col("linked_code").is_not_null()).select(
-        "file", "sheet", "row", "_scope", code=pl.col("linked_code"), description=pl.col("linked_description"),
-        charge_code=pl.col("linked_charge_code"), link_role=pl.lit("link"))
-    both = pl.concat([procedures, links], how="vertical").sort("file", "sheet", "row", "link_role",
-                                                                 descending=[False, False, False, True])
+        "file",
+        "sheet",
+        "row",
+        "_scope",
+        code=pl.col("linked_code"),
+        description=pl.col("linked_description"),
+        charge_code=pl.col("linked_charge_code"),
+        link_role=pl.lit("link"),
+    )
+    both = pl.concat([procedures, links], how="vertical").sort(
+        "file", "sheet", "row", "link_role", descending=[False, False, False, True]
+    )
     missing = [c for c in CANONICAL if c not in both.columns]
     both = both.with_columns([pl.lit(None, dtype=SCHEMA[c]).alias(c) for c in missing])
     return both.select([*CANONICAL, "_scope", "link_role"])

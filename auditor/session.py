@@ -45,7 +45,9 @@ class SessionRequest:
     # True (the web page): a run history that cannot be used is reported in the result, the reports go out
     # without it; False (the command line): it stops the audit with its InputError.
     history_optional: bool = False
-    formats: Sequence[str] = ()  # report files, from renderers.formats(CHARGEMASTER): text (summary.txt), html, ...
+    formats: Sequence[
+        str
+    ] = ()  # report files, from renderers.formats(CHARGEMASTER): text (summary.txt), html, ...
     out_dir: Path = Path("cdm-audit-report")
     templates: tuple[Path, ...] = ()  # facility template folders, before the packaged ones
     fail_on: str = "error"
@@ -61,9 +63,14 @@ class SessionRequest:
 
     def audit_request(self) -> AuditRequest:
         """What the audit core needs of this request besides the chargemaster files."""
-        return AuditRequest(as_of=self.as_of, pairing_tables=[Source.of(f) for f in self.pairing_tables],
-                            config_path=Source.of(self.config) if self.config is not None else None,
-                            ingest=self.ingest, select=self.select, ignore=set(self.ignore))
+        return AuditRequest(
+            as_of=self.as_of,
+            pairing_tables=[Source.of(f) for f in self.pairing_tables],
+            config_path=Source.of(self.config) if self.config is not None else None,
+            ingest=self.ingest,
+            select=self.select,
+            ignore=set(self.ignore),
+        )
 
 
 @dataclass
@@ -113,8 +120,9 @@ def run_session(request: SessionRequest) -> SessionResult:
     return SessionResult(result, doc, result.exit_code(request.fail_on), written, history_error)
 
 
-def _with_history(result: AuditResult, document: AuditDocument,
-                  request: SessionRequest) -> tuple[AuditResult, AuditDocument, InputError | None]:
+def _with_history(
+    result: AuditResult, document: AuditDocument, request: SessionRequest
+) -> tuple[AuditResult, AuditDocument, InputError | None]:
     """The result and document after the run history step (waivers, record, 'since last run'), and why it was
     left out: a step that fails changes nothing, so the reports then go out as the audit made them."""
     if request.history is None:

@@ -28,10 +28,26 @@ def audit(path: str) -> int:
 
 
 TASKS = {**bench_ingest.TASKS, "audit": audit}
-MEASURES = [harness.Measure("audit/fastexcel", "audit", "fastexcel", "xlsx", a_base="import_auditor",
-                            b_base="import_fastexcel", target=2.0)]
+MEASURES = [
+    harness.Measure(
+        "audit/fastexcel",
+        "audit",
+        "fastexcel",
+        "xlsx",
+        a_base="import_auditor",
+        b_base="import_fastexcel",
+        target=2.0,
+    )
+]
 
 if __name__ == "__main__":
-    sys.exit(harness.suite_main(__file__, TASKS, MEASURES, bench_ingest.inputs_for,
-                                description="audit benchmark: read + all edits + JSON vs bare fastexcel",
-                                default_data=gen_cdm.DATA_DIR))
+    sys.exit(
+        harness.suite_main(
+            __file__,
+            TASKS,
+            MEASURES,
+            bench_ingest.inputs_for,
+            description="audit benchmark: read + all edits + JSON vs bare fastexcel",
+            default_data=gen_cdm.DATA_DIR,
+        )
+    )

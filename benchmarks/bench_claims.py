@@ -40,9 +40,17 @@ def import_polars(path: str | None = None) -> int:
     return 0
 
 
-TASKS = {"claims": claims, "polars": polars_read, "import_claims": import_claims, "import_polars": import_polars}
-MEASURES = [harness.Measure("claims/polars", "claims", "polars", "csv", a_base="import_claims",
-                            b_base="import_polars")]
+TASKS = {
+    "claims": claims,
+    "polars": polars_read,
+    "import_claims": import_claims,
+    "import_polars": import_polars,
+}
+MEASURES = [
+    harness.Measure(
+        "claims/polars", "claims", "polars", "csv", a_base="import_claims", b_base="import_polars"
+    )
+]
 
 
 def inputs_for(size: int, data_dir: Path | None) -> dict[str, Path]:
@@ -51,6 +59,16 @@ def inputs_for(size: int, data_dir: Path | None) -> dict[str, Path]:
 
 
 if __name__ == "__main__":
-    sys.exit(harness.suite_main(__file__, TASKS, MEASURES, inputs_for, description=__doc__.splitlines()[0],
-                                default_sizes="100000,1000000", default_data=gen_claims.DATA_DIR,
-                                runs_for=lambda n: 5 if n < 500_000 else 2, headline_size=1_000_000))
+    sys.exit(
+        harness.suite_main(
+            __file__,
+            TASKS,
+            MEASURES,
+            inputs_for,
+            description=__doc__.splitlines()[0],
+            default_sizes="100000,1000000",
+            default_data=gen_claims.DATA_DIR,
+            runs_for=lambda n: 5 if n < 500_000 else 2,
+            headline_size=1_000_000,
+        )
+    )

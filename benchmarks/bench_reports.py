@@ -34,7 +34,14 @@ MESSAGES = {
 }
 TEMPLATES = [  # (edit, category, family, severity, expected, related rows)
     ("CV001", "deleted_code", "code-validity", "error", "a code valid for 2026Q2 dates of service", 0),
-    ("CV003", "invalid_code", "code-validity", "error", "a CPT code (5 digits) or HCPCS code (letter + 4 digits)", 0),
+    (
+        "CV003",
+        "invalid_code",
+        "code-validity",
+        "error",
+        "a CPT code (5 digits) or HCPCS code (letter + 4 digits)",
+        0,
+    ),
     ("RC002", "revenue_code_mismatch", "revenue-code", "warning", "one of 0278, 0624", 0),
     ("NS002", "missing_companion", "neurostimulator", "warning", "a line for C1767 or C1820", 2),
     ("SS005", "pairing_mismatch", "skin-substitute", "error", "15271-15278 with the product", 1),
@@ -43,8 +50,24 @@ TEMPLATES = [  # (edit, category, family, severity, expected, related rows)
     ("PR002", "price_outlier", "pricing", "warning", "a price near the median of the same code", 0),
     ("KN006", "modifier_issue", "knee-arthroscopy", "warning", "no laterality on the charge line", 0),
 ]
-WORDS = ["HC", "NEUROSTIM", "LEAD", "TRIAL", "PERC", "ANCHOR", "SUTURE", "SKIN", "SUB", "APPL", "TRUNK", "KNEE",
-         "SCOPE", "GEN", "DRESSING", "FOAM"]
+WORDS = [
+    "HC",
+    "NEUROSTIM",
+    "LEAD",
+    "TRIAL",
+    "PERC",
+    "ANCHOR",
+    "SUTURE",
+    "SKIN",
+    "SUB",
+    "APPL",
+    "TRUNK",
+    "KNEE",
+    "SCOPE",
+    "GEN",
+    "DRESSING",
+    "FOAM",
+]
 
 
 def synth_doc(n: int, rows: int, seed: int = 7) -> dict:
@@ -59,18 +82,45 @@ def synth_doc(n: int, rows: int, seed: int = 7) -> dict:
         msg = MESSAGES[edit]
         row = 5 + rnd.randrange(rows)
         code = rnd.choice(["C1713", "C1778", "Q4101", "15271", "64568", "L8680", "XYZ12"])
-        related = [{"file": "cdm.xlsx", "sheet": "CDM", "row": 5 + rnd.randrange(rows), "charge_code": f"{i:08d}",
-                    "code": code, "revenue_code": "0278", "description": " ".join(rnd.sample(WORDS, 5))}
-                   for _ in range(nrel)]
-        findings.append({
-            "edit": edit, "name": edit.lower() + "-check", "family": fam, "category": cat, "severity": sev,
-            "message": msg.format(code=code), "file": "cdm.xlsx", "sheet": "CDM", "row": row,
-            "charge_code": f"{27800000 + row:08d}", "code": code, "revenue_code": "0278",
-            "description": " ".join(rnd.sample(WORDS, 6)), "related_rows": related, "expected": exp,
-            "reference": {"text": "https://www.cms.gov/medicare (verified: example)", "urls": ["https://www.cms.gov/"],
-                          "basis": "verified"},
-            "waived": i % 97 == 0, "waiver_reason": "payer contract" if i % 97 == 0 else None,
-            "scope": "chargemaster"})
+        related = [
+            {
+                "file": "cdm.xlsx",
+                "sheet": "CDM",
+                "row": 5 + rnd.randrange(rows),
+                "charge_code": f"{i:08d}",
+                "code": code,
+                "revenue_code": "0278",
+                "description": " ".join(rnd.sample(WORDS, 5)),
+            }
+            for _ in range(nrel)
+        ]
+        findings.append(
+            {
+                "edit": edit,
+                "name": edit.lower() + "-check",
+                "family": fam,
+                "category": cat,
+                "severity": sev,
+                "message": msg.format(code=code),
+                "file": "cdm.xlsx",
+                "sheet": "CDM",
+                "row": row,
+                "charge_code": f"{27800000 + row:08d}",
+                "code": code,
+                "revenue_code": "0278",
+                "description": " ".join(rnd.sample(WORDS, 6)),
+                "related_rows": related,
+                "expected": exp,
+                "reference": {
+                    "text": "https://www.cms.gov/medicare (verified: example)",
+                    "urls": ["https://www.cms.gov/"],
+                    "basis": "verified",
+                },
+                "waived": i % 97 == 0,
+                "waiver_reason": "payer contract" if i % 97 == 0 else None,
+                "scope": "chargemaster",
+            }
+        )
     findings.sort(key=lambda f: (f["file"], f["sheet"], f["row"], f["edit"]))
     live = [f for f in findings if not f["waived"]]
 
@@ -81,24 +131,72 @@ def synth_doc(n: int, rows: int, seed: int = 7) -> dict:
         return dict(sorted(out.items()))
 
     return {
-        "run": {"tool": "cdm-audit", "tool_version": "bench", "generated_at": "2026-04-01T00:00:00+00:00",
-                "as_of": "2026-04-01", "quarter": "2026Q2", "quarter_requested": "2026Q2", "quarter_stale": False,
-                "quarter_message": "", "edit_set_version": es.version,
-                "inputs": [{"path": "cdm.xlsx", "role": "chargemaster", "format": "xlsx", "sha256": "0" * 64,
-                            "size": 1, "sheets": [{"name": "CDM", "header_row": 4, "rows_read": rows,
-                                                   "rows_audited": rows, "rows_skipped": 0, "note": None,
-                                                   "columns": {}}]}],
-                "config": {"path": None, "disabled": [], "severity": {}, "values": {}, "waivers": [],
-                           "extra_lists": {}},
-                "edits": [{"code": e.code, "name": e.name, "severity": e.severity, "status": "ran",
-                           "findings": sum(1 for f in findings if f["edit"] == e.code), "note": ""}
-                          for e in es.edits]},
-        "summary": {"rows_read": rows, "rows_audited": rows, "rows_skipped": 0, "findings": n,
-                    "waived": n - len(live),
-                    "by_severity": {s: sum(1 for f in live if f["severity"] == s) for s in ("error", "warning", "info")},
-                    "by_category": count("category"), "by_family": count("family"), "by_edit": count("edit"),
-                    "lines_with_findings": len({f["row"] for f in live})},
-        "findings": findings, "skipped_rows": [],
+        "run": {
+            "tool": "cdm-audit",
+            "tool_version": "bench",
+            "generated_at": "2026-04-01T00:00:00+00:00",
+            "as_of": "2026-04-01",
+            "quarter": "2026Q2",
+            "quarter_requested": "2026Q2",
+            "quarter_stale": False,
+            "quarter_message": "",
+            "edit_set_version": es.version,
+            "inputs": [
+                {
+                    "path": "cdm.xlsx",
+                    "role": "chargemaster",
+                    "format": "xlsx",
+                    "sha256": "0" * 64,
+                    "size": 1,
+                    "sheets": [
+                        {
+                            "name": "CDM",
+                            "header_row": 4,
+                            "rows_read": rows,
+                            "rows_audited": rows,
+                            "rows_skipped": 0,
+                            "note": None,
+                            "columns": {},
+                        }
+                    ],
+                }
+            ],
+            "config": {
+                "path": None,
+                "disabled": [],
+                "severity": {},
+                "values": {},
+                "waivers": [],
+                "extra_lists": {},
+            },
+            "edits": [
+                {
+                    "code": e.code,
+                    "name": e.name,
+                    "severity": e.severity,
+                    "status": "ran",
+                    "findings": sum(1 for f in findings if f["edit"] == e.code),
+                    "note": "",
+                }
+                for e in es.edits
+            ],
+        },
+        "summary": {
+            "rows_read": rows,
+            "rows_audited": rows,
+            "rows_skipped": 0,
+            "findings": n,
+            "waived": n - len(live),
+            "by_severity": {
+                s: sum(1 for f in live if f["severity"] == s) for s in ("error", "warning", "info")
+            },
+            "by_category": count("category"),
+            "by_family": count("family"),
+            "by_edit": count("edit"),
+            "lines_with_findings": len({f["row"] for f in live}),
+        },
+        "findings": findings,
+        "skipped_rows": [],
     }
 
 
@@ -110,13 +208,24 @@ def synth_result(rows: int):
     from auditor.ingest import CANONICAL
 
     data = {c: [None] * rows for c in CANONICAL}
-    data |= {"file": ["cdm.xlsx"] * rows, "sheet": ["CDM"] * rows, "row": list(range(5, 5 + rows)),
-             "charge_code": [f"{27800000 + r:08d}" for r in range(5, 5 + rows)],
-             "description": [" ".join(WORDS[(r + k) % len(WORDS)] for k in range(5)) for r in range(rows)],
-             "revenue_code": ["0278"] * rows, "code": ["C1713"] * rows, "price": [float(r % 900) for r in range(rows)],
-             "department": ["SURGERY"] * rows, "status": ["A"] * rows}
-    frame = pl.DataFrame(data, schema={c: (pl.Int64 if c == "row" else pl.Float64 if c == "price" else pl.String)
-                                       for c in CANONICAL})
+    data |= {
+        "file": ["cdm.xlsx"] * rows,
+        "sheet": ["CDM"] * rows,
+        "row": list(range(5, 5 + rows)),
+        "charge_code": [f"{27800000 + r:08d}" for r in range(5, 5 + rows)],
+        "description": [" ".join(WORDS[(r + k) % len(WORDS)] for k in range(5)) for r in range(rows)],
+        "revenue_code": ["0278"] * rows,
+        "code": ["C1713"] * rows,
+        "price": [float(r % 900) for r in range(rows)],
+        "department": ["SURGERY"] * rows,
+        "status": ["A"] * rows,
+    }
+    frame = pl.DataFrame(
+        data,
+        schema={
+            c: (pl.Int64 if c == "row" else pl.Float64 if c == "price" else pl.String) for c in CANONICAL
+        },
+    )
     return SimpleNamespace(chargemaster=SimpleNamespace(frame=frame), pairing=None, edits=load_edits())
 
 
@@ -144,7 +253,9 @@ def main() -> None:
                 size = path.stat().st_size
                 shutil.rmtree(out)
             label = path.name + (f" (+{rows:,} annotated rows)" if fmt == "xlsx" and args.rows else "")
-            print(f"{n:>9,} {fmt:<6} {statistics.median(times):>8.2f} {size / 1e6:>8.2f}  {label}", flush=True)
+            print(
+                f"{n:>9,} {fmt:<6} {statistics.median(times):>8.2f} {size / 1e6:>8.2f}  {label}", flush=True
+            )
 
 
 if __name__ == "__main__":

@@ -37,20 +37,28 @@ def _frac(a: int, b: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--root", type=Path, default=mx.DEFAULT_ROOT,
-                    help="data root the expectation's paths are relative to (default: %(default)s)")
-    ap.add_argument("--expected", type=Path, default=mx.DEFAULT_EXPECTED,
-                    help="expectation YAML (default: %(default)s)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--root",
+        type=Path,
+        default=mx.DEFAULT_ROOT,
+        help="data root the expectation's paths are relative to (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--expected", type=Path, default=mx.DEFAULT_EXPECTED, help="expectation YAML (default: %(default)s)"
+    )
     ap.add_argument("--verbose", "-v", action="store_true", help="print every difference, sheet by sheet")
     args = ap.parse_args(argv)
 
     expected = mx.load_expected(args.expected)
     present = [f for f in expected if (args.root / f.path).is_file()]
     missing = [f for f in expected if not (args.root / f.path).is_file()]
-    print(f"expectations: {args.expected}  ({len(expected)} files, "
-          f"{sum(len(f.sheets) for f in expected)} sheets)")
+    print(
+        f"expectations: {args.expected}  ({len(expected)} files, "
+        f"{sum(len(f.sheets) for f in expected)} sheets)"
+    )
     print(f"data root:    {args.root}")
     if missing:
         print(f"missing on disk ({len(missing)}, left out of the totals):")
@@ -77,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{exp.path:<{width}}  {outcome.seconds:6.2f}  {verdict}")
         else:
             t = mx.totals([res])
-            print(f"{exp.path:<{width}}  {outcome.seconds:6.2f}  {t.sheets:>6}  {t.kinds_right:>5}  "
-                  f"{f'{t.headers_right}/{t.headers_expected}':>7}  {f'{t.roles_right}/{t.roles_expected}':>7}  "
-                  f"{t.extra_roles:>5}  {t.fully_right:>5}")
+            print(
+                f"{exp.path:<{width}}  {outcome.seconds:6.2f}  {t.sheets:>6}  {t.kinds_right:>5}  "
+                f"{f'{t.headers_right}/{t.headers_expected}':>7}  {f'{t.roles_right}/{t.roles_expected}':>7}  "
+                f"{t.extra_roles:>5}  {t.fully_right:>5}"
+            )
         if args.verbose:
             _print_diffs(res)
         else:

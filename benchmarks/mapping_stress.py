@@ -79,13 +79,17 @@ def main() -> int:
                 if any("|" in h for h in header):
                     continue  # CMS standard-charges files are defined by their header names
                 for variant in wanted:
-                    got = _score(variant, header, rows, es.roles, Path(tmp), f"{exp.path}:{es.name}", args.verbose)
+                    got = _score(
+                        variant, header, rows, es.roles, Path(tmp), f"{exp.path}:{es.name}", args.verbose
+                    )
                     for i, n in enumerate(got):
                         totals[variant][i] += n
     print(f"{'variant':12} {'roles right':>16} {'header rows right':>20}")
     for v, (right, roles, hdr, n) in totals.items():
-        print(f"{v:12} {right:>7}/{roles:<5} {100 * right / max(roles, 1):3.0f}%  {hdr:>9}/{n:<4} "
-              f"{100 * hdr / max(n, 1):3.0f}%")
+        print(
+            f"{v:12} {right:>7}/{roles:<5} {100 * right / max(roles, 1):3.0f}%  {hdr:>9}/{n:<4} "
+            f"{100 * hdr / max(n, 1):3.0f}%"
+        )
     return 0
 
 
@@ -102,12 +106,19 @@ def _table(raw, header_row: int, limit: int) -> tuple[list[str], list[list[str]]
     pad = [""] * raw.first_col
     rows = [pad + r for r in rows]
     idx = header_row - raw.first_row
-    body = [r for r in rows[idx + 1:] if any(c.strip() for c in r)]
+    body = [r for r in rows[idx + 1 :] if any(c.strip() for c in r)]
     return rows[idx], body[:limit]
 
 
-def _score(variant: str, header: list[str], rows: list[list[str]], roles: dict[str, int], tmp: Path,
-           label: str, verbose: bool) -> tuple[int, int, int, int]:
+def _score(
+    variant: str,
+    header: list[str],
+    rows: list[list[str]],
+    roles: dict[str, int],
+    tmp: Path,
+    label: str,
+    verbose: bool,
+) -> tuple[int, int, int, int]:
     """Write one variant, read it back, and count (roles right, roles, header right, 1)."""
     width = len(header)
     order = list(range(width))
@@ -117,7 +128,10 @@ def _score(variant: str, header: list[str], rows: list[list[str]], roles: dict[s
     elif variant == "unfamiliar":
         col_role = {c - 1: r for r, c in roles.items()}
         pick = zlib.crc32(label.encode()) % 5
-        head = [UNFAMILIAR[col_role[i]][pick] if col_role.get(i) in UNFAMILIAR else h for i, h in enumerate(header)]
+        head = [
+            UNFAMILIAR[col_role[i]][pick] if col_role.get(i) in UNFAMILIAR else h
+            for i, h in enumerate(header)
+        ]
     elif variant == "shuffled":
         order = order[::-1]
     grid = [[head[i] for i in order]] + [[r[i] if i < len(r) else "" for i in order] for r in rows]
@@ -125,8 +139,18 @@ def _score(variant: str, header: list[str], rows: list[list[str]], roles: dict[s
     offset_rows, offset_cols = 0, 0
     if variant == "preamble":
         offset_rows, offset_cols = 10, 2
-        top = [["Community Hospital"], ["Chargemaster as of 01/01/2019"], [], ["Prices shown are gross charges."],
-               ["Call the billing office with questions."], [], [], ["Confidential"], [], []]
+        top = [
+            ["Community Hospital"],
+            ["Chargemaster as of 01/01/2019"],
+            [],
+            ["Prices shown are gross charges."],
+            ["Call the billing office with questions."],
+            [],
+            [],
+            ["Confidential"],
+            [],
+            [],
+        ]
         grid = [[""] * offset_cols + r for r in top] + [[""] * offset_cols + r for r in grid]
         want = {k: v + offset_cols for k, v in want.items()}
     elif variant == "report":
@@ -155,8 +179,10 @@ def _score(variant: str, header: list[str], rows: list[list[str]], roles: dict[s
     hdr_ok = int(sheet.get("header_row") == expect_header)
     if verbose and (right < len(want) or not hdr_ok):
         miss = {r: (c, got.get(r)) for r, c in want.items() if got.get(r) != c}
-        print(f"  {variant:10} {label}: header {sheet.get('header_row')} (want {expect_header}); "
-              f"wrong roles (want, got): {miss} {sheet.get('error', '')}")
+        print(
+            f"  {variant:10} {label}: header {sheet.get('header_row')} (want {expect_header}); "
+            f"wrong roles (want, got): {miss} {sheet.get('error', '')}"
+        )
     return right, len(want), hdr_ok, 1
 
 

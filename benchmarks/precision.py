@@ -56,8 +56,17 @@ def load_labels(paths: list[Path]) -> list[Label]:
     for path in paths:
         with path.open(encoding="utf-8", newline="") as fh:
             for r in csv.DictReader(fh):
-                out.append(Label(r["edit"], r["label"].strip().upper(), r["folder"], r["file"], r["sheet"],
-                                 int(r["row"]), r.get("why", "")))
+                out.append(
+                    Label(
+                        r["edit"],
+                        r["label"].strip().upper(),
+                        r["folder"],
+                        r["file"],
+                        r["sheet"],
+                        int(r["row"]),
+                        r.get("why", ""),
+                    )
+                )
     return out
 
 
@@ -88,8 +97,11 @@ def audit_outcomes(labels: list[Label], data: Path) -> list[Outcome]:
         for lab in labs:
             found = hits.get((lab.sheet, lab.row, lab.edit), [])
             live = [f for f in found if not f.waived]
-            folded = bool(live) and all(getattr(f, "problem_severity", f.severity) == "info" and
-                                        getattr(f, "problem", None) is not None for f in live)
+            folded = bool(live) and all(
+                getattr(f, "problem_severity", f.severity) == "info"
+                and getattr(f, "problem", None) is not None
+                for f in live
+            )
             out.append(Outcome(lab, bool(live), folded))
     return out
 
@@ -131,17 +143,24 @@ def main() -> int:
     tot = defaultdict(int)
     for r in table(outcomes):
         prec = "-" if r["precision"] is None else f"{100 * r['precision']:.0f}%"
-        print(f"{r['edit']:6} {r['t_found']:>4}/{r['t']:<4} {r['f_raised']:>4}/{r['f']:<4} "
-              f"{r['n_unfolded']:>5}/{r['n']:<5} {prec:>10}")
+        print(
+            f"{r['edit']:6} {r['t_found']:>4}/{r['t']:<4} {r['f_raised']:>4}/{r['f']:<4} "
+            f"{r['n_unfolded']:>5}/{r['n']:<5} {prec:>10}"
+        )
         for k in ("t", "t_found", "f", "f_raised", "n", "n_unfolded"):
             tot[k] += r[k]
     kept = tot["t_found"] + tot["f_raised"] + tot["n_unfolded"]
-    print(f"{'all':6} {tot['t_found']:>4}/{tot['t']:<4} {tot['f_raised']:>4}/{tot['f']:<4} "
-          f"{tot['n_unfolded']:>5}/{tot['n']:<5} {100 * tot['t_found'] / max(kept, 1):>9.0f}%")
+    print(
+        f"{'all':6} {tot['t_found']:>4}/{tot['t']:<4} {tot['f_raised']:>4}/{tot['f']:<4} "
+        f"{tot['n_unfolded']:>5}/{tot['n']:<5} {100 * tot['t_found'] / max(kept, 1):>9.0f}%"
+    )
     if args.verbose:
         for o in outcomes:
-            wrong = ((o.label.label == "T" and not o.raised) or (o.label.label == "F" and o.raised)
-                     or (o.label.label == "N" and o.raised and not o.folded))
+            wrong = (
+                (o.label.label == "T" and not o.raised)
+                or (o.label.label == "F" and o.raised)
+                or (o.label.label == "N" and o.raised and not o.folded)
+            )
             if wrong:
                 lab = o.label
                 print(f"  {lab.label} {lab.edit} {lab.folder}/{lab.sheet}!{lab.row}: {lab.why[:110]}")

@@ -63,8 +63,10 @@ def phases(path: Path) -> list[tuple[str, float]]:
     frame = step("rename c0..cN", lambda: frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}))
     first_row, first_col = offsets.get(reader.sheet_names[0], (1, 0))
     raw = RawSheet(reader.sheet_names[0], frame, first_row, first_col)
-    match = step("header and roles (content profile of a sample)", lambda: rd._locate_header(str(path), raw, frame,
-                                                                                               opts))
+    match = step(
+        "header and roles (content profile of a sample)",
+        lambda: rd._locate_header(str(path), raw, frame, opts),
+    )
     apply_overrides(match, opts.overrides, opts.kind)
     filled = step("filled cells per row (strip+len on every column)", lambda: rd._filled_cells(frame))
     nonblank = filled > 0

@@ -33,15 +33,23 @@ PROVIDER = "EXAMPLE REGIONAL MEDICAL CENTER"
 PROVIDER_NPI = "1234567893"  # the check-digit-valid NPI used in CMS examples, not a real provider
 # A city and ZIP+4 per state so N4 looks like an address; unknown states get a generic one.
 PLACES = {
-    "AZ": ("PHOENIX", "850040001"), "CA": ("SACRAMENTO", "958140001"), "MD": ("BALTIMORE", "212010001"),
-    "NJ": ("TRENTON", "086080001"), "OH": ("COLUMBUS", "432150001"), "OK": ("OKLAHOMA CITY", "731020001"),
-    "TX": ("AUSTIN", "787010001"), "WA": ("OLYMPIA", "985010001"), "FL": ("TALLAHASSEE", "323010001"),
+    "AZ": ("PHOENIX", "850040001"),
+    "CA": ("SACRAMENTO", "958140001"),
+    "MD": ("BALTIMORE", "212010001"),
+    "NJ": ("TRENTON", "086080001"),
+    "OH": ("COLUMBUS", "432150001"),
+    "OK": ("OKLAHOMA CITY", "731020001"),
+    "TX": ("AUSTIN", "787010001"),
+    "WA": ("OLYMPIA", "985010001"),
+    "FL": ("TALLAHASSEE", "323010001"),
     "NY": ("ALBANY", "122070001"),
 }
 # Payer text -> SBR09 claim filing indicator and the NM1*PR payer name/id; other payers are commercial (CI).
-PAYERS = {"MEDICARE": ("MA", "MEDICARE", "00000"),
-          "MEDICARE ADVANTAGE": ("16", "MEDICARE ADVANTAGE PLAN", "00001"),
-          "MEDICAID": ("MC", "MEDICAID", "00002")}
+PAYERS = {
+    "MEDICARE": ("MA", "MEDICARE", "00000"),
+    "MEDICARE ADVANTAGE": ("16", "MEDICARE ADVANTAGE PLAN", "00001"),
+    "MEDICAID": ("MC", "MEDICAID", "00002"),
+}
 
 Segment = list[str]
 
@@ -79,21 +87,49 @@ class Claim:
 # The professional sample: Part B claims in an office (11) and an ASC (24), one with a line-level UTN,
 # one with a service facility in another state, one Medicare Advantage claim with a claim-level UTN.
 PROFESSIONAL_CLAIMS = [
-    Claim("PB26000201", "TX", "MB", "MEDICARE PART B", "04412", ["M1711", "E11621"], pos="11", lines=[
-        Line("2026-02-05", "99214", ["25"], charge="150.00"),
-        Line("2026-02-05", "20610", ["RT", "59", "XS", "GA"], charge="95.00"),
-        Line("2026-02-05", "J7325", ["RT", "JZ"], units="48", charge="480.00"),
-    ]),
-    Claim("PB26000202", "NJ", "MB", "MEDICARE PART B", "12502", ["L97522", "E11621"], pos="24", lines=[
-        Line("2026-03-02", "15271", ["RT", "59", "XS"], charge="410.00", utn="N3B9C2D7E4F6G1"),
-        Line("2026-03-02/2026-03-04", "Q4186", ["JC"], units="20", charge="2000.00",
-             utn="N3B9C2D7E4F6G1"),
-    ]),
-    Claim("PB26000203", "TX", "16", "MEDICARE ADVANTAGE PLAN", "99726", ["G8929", "M5416"], pos="11",
-          utn="T7Q2W9E4R1T6Y3", lines=[
-              Line("2026-02-18", "62323", charge="600.00", pos="24"),
-              Line("2026-02-18", "J1100", units="10", charge="25.00"),
-          ]),
+    Claim(
+        "PB26000201",
+        "TX",
+        "MB",
+        "MEDICARE PART B",
+        "04412",
+        ["M1711", "E11621"],
+        pos="11",
+        lines=[
+            Line("2026-02-05", "99214", ["25"], charge="150.00"),
+            Line("2026-02-05", "20610", ["RT", "59", "XS", "GA"], charge="95.00"),
+            Line("2026-02-05", "J7325", ["RT", "JZ"], units="48", charge="480.00"),
+        ],
+    ),
+    Claim(
+        "PB26000202",
+        "NJ",
+        "MB",
+        "MEDICARE PART B",
+        "12502",
+        ["L97522", "E11621"],
+        pos="24",
+        lines=[
+            Line("2026-03-02", "15271", ["RT", "59", "XS"], charge="410.00", utn="N3B9C2D7E4F6G1"),
+            Line(
+                "2026-03-02/2026-03-04", "Q4186", ["JC"], units="20", charge="2000.00", utn="N3B9C2D7E4F6G1"
+            ),
+        ],
+    ),
+    Claim(
+        "PB26000203",
+        "TX",
+        "16",
+        "MEDICARE ADVANTAGE PLAN",
+        "99726",
+        ["G8929", "M5416"],
+        pos="11",
+        utn="T7Q2W9E4R1T6Y3",
+        lines=[
+            Line("2026-02-18", "62323", charge="600.00", pos="24"),
+            Line("2026-02-18", "J1100", units="10", charge="25.00"),
+        ],
+    ),
 ]
 
 
@@ -124,12 +160,26 @@ def claims_from_csv(path: Path) -> list[Claim]:
     for row in rows:
         units = row["Units"].strip() or "1"
         charge = (row.get("Charges") or "").strip() or f"{Decimal(units) * 100:.2f}"
-        line = Line(row["Date of Service"].strip(), row["HCPCS"].strip().upper(),
-                    split_list(row["Modifiers"].upper()), units, charge, row["Revenue Code"].strip())
+        line = Line(
+            row["Date of Service"].strip(),
+            row["HCPCS"].strip().upper(),
+            split_list(row["Modifiers"].upper()),
+            units,
+            charge,
+            row["Revenue Code"].strip(),
+        )
         sbr09, payer_name, payer_id = filing_indicator(row["Payer"])
-        seen = Claim(row["Claim ID"].strip(), row["State"].strip().upper(), sbr09, payer_name, payer_id,
-                     [dotless(c) for c in split_list(row["Diagnosis Codes"])], [],
-                     bill_type=row["Bill Type"].strip(), utn=row["UTN"].strip())
+        seen = Claim(
+            row["Claim ID"].strip(),
+            row["State"].strip().upper(),
+            sbr09,
+            payer_name,
+            payer_id,
+            [dotless(c) for c in split_list(row["Diagnosis Codes"])],
+            [],
+            bill_type=row["Bill Type"].strip(),
+            utn=row["UTN"].strip(),
+        )
         claim = claims.setdefault(seen.claim_id, seen)
         for name in ("state", "payer", "bill_type", "utn"):
             if getattr(claim, name) != getattr(seen, name):
@@ -139,8 +189,11 @@ def claims_from_csv(path: Path) -> list[Claim]:
         claim.diagnoses += [c for c in seen.diagnoses if c not in claim.diagnoses]
         claim.lines.append(line)
     for claim_id, names in flattened.items():
-        print(f"note: claim {claim_id}: lines differ in {', '.join(sorted(names))}; the 837I carries one "
-              "value per claim", file=sys.stderr)
+        print(
+            f"note: claim {claim_id}: lines differ in {', '.join(sorted(names))}; the 837I carries one "
+            "value per claim",
+            file=sys.stderr,
+        )
     return list(claims.values())
 
 
@@ -189,8 +242,10 @@ def facility(claim: Claim, billing_state: str) -> list[Segment]:
     """Service facility location (2310E/2310C) when the claim is not in the billing provider's state."""
     if claim.state == billing_state:
         return []
-    return [["NM1", "77", "2", f"{PROVIDER} {claim.state}", "", "", "", "", "XX", PROVIDER_NPI],
-            *address(claim.state, "200 CAMPUS DR")]
+    return [
+        ["NM1", "77", "2", f"{PROVIDER} {claim.state}", "", "", "", "", "XX", PROVIDER_NPI],
+        *address(claim.state, "200 CAMPUS DR"),
+    ]
 
 
 def diagnosis_segments(codes: list[str], professional: bool) -> list[Segment]:
@@ -201,7 +256,7 @@ def diagnosis_segments(codes: list[str], professional: bool) -> list[Segment]:
     if professional:
         return [["HI", *tagged[:12]]]
     rest = tagged[1:]
-    return [["HI", tagged[0]], *(["HI", *rest[i:i + 12]] for i in range(0, len(rest), 12))]
+    return [["HI", tagged[0]], *(["HI", *rest[i : i + 12]] for i in range(0, len(rest), 12))]
 
 
 def institutional_claim(n: int, claim: Claim, billing_state: str) -> list[Segment]:
@@ -220,9 +275,11 @@ def institutional_claim(n: int, claim: Claim, billing_state: str) -> list[Segmen
     segs += facility(claim, billing_state)
     for i, line in enumerate(claim.lines, start=1):
         composite = procedure(line) if line.code else ""
-        segs += [["LX", str(i)],
-                 ["SV2", line.revenue_code, composite, line.charge, "UN", line.units],
-                 date_segment("472", line.date)]
+        segs += [
+            ["LX", str(i)],
+            ["SV2", line.revenue_code, composite, line.charge, "UN", line.units],
+            date_segment("472", line.date),
+        ]
     return segs
 
 
@@ -237,9 +294,11 @@ def professional_claim(n: int, claim: Claim, billing_state: str) -> list[Segment
     segs += facility(claim, billing_state)
     pointers = ":".join(str(i) for i in range(1, min(len(claim.diagnoses), 4) + 1))
     for i, line in enumerate(claim.lines, start=1):
-        segs += [["LX", str(i)],
-                 ["SV1", procedure(line), line.charge, "UN", line.units, line.pos, "", pointers],
-                 date_segment("472", line.date)]
+        segs += [
+            ["LX", str(i)],
+            ["SV1", procedure(line), line.charge, "UN", line.units, line.pos, "", pointers],
+            date_segment("472", line.date),
+        ]
         if line.utn:
             segs.append(["REF", "G1", line.utn])
     return segs
@@ -265,10 +324,29 @@ def interchange(version: str, control: int, claims: list[Claim]) -> list[Segment
         body += build(n, claim, billing_state)
     st = ["ST", "837", "0001", version]
     return [
-        ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", SUBMITTER.ljust(15), "ZZ", RECEIVER.ljust(15),
-         date[2:], time, "^", "00501", f"{control:09d}", "0", "T", ":"],
+        [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            "ZZ",
+            SUBMITTER.ljust(15),
+            "ZZ",
+            RECEIVER.ljust(15),
+            date[2:],
+            time,
+            "^",
+            "00501",
+            f"{control:09d}",
+            "0",
+            "T",
+            ":",
+        ],
         ["GS", "HC", SUBMITTER, RECEIVER, date, time, str(control), "X", version],
-        st, *body, ["SE", str(len(body) + 2), "0001"],
+        st,
+        *body,
+        ["SE", str(len(body) + 2), "0001"],
         ["GE", "1", str(control)],
         ["IEA", "1", f"{control:09d}"],
     ]
@@ -294,8 +372,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     claims = claims_from_csv(args.csv)
     args.out_i.write_text(render(interchange(INSTITUTIONAL, 101, claims)), encoding="ascii", newline="\n")
-    args.out_p.write_text(render(interchange(PROFESSIONAL, 102, PROFESSIONAL_CLAIMS)), encoding="ascii",
-                          newline="\n")
+    args.out_p.write_text(
+        render(interchange(PROFESSIONAL, 102, PROFESSIONAL_CLAIMS)), encoding="ascii", newline="\n"
+    )
     print(f"wrote {args.out_i} ({len(claims)} claims) and {args.out_p} ({len(PROFESSIONAL_CLAIMS)} claims)")
 
 

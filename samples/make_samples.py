@@ -1653,8 +1653,16 @@ CLAIMS = [
         "",
         [("0360", "29881", "RT", 1)],
         [
-            ("diagnosis_unspecified_laterality", 1, "M17.10 is primary osteoarthritis of an unspecified knee"),
-            ("diagnosis_not_fit", 1, "osteoarthritis is the only knee diagnosis for the meniscectomy (NCD 150.9)"),
+            (
+                "diagnosis_unspecified_laterality",
+                1,
+                "M17.10 is primary osteoarthritis of an unspecified knee",
+            ),
+            (
+                "diagnosis_not_fit",
+                1,
+                "osteoarthritis is the only knee diagnosis for the meniscectomy (NCD 150.9)",
+            ),
         ],
     ),
     (
@@ -1666,7 +1674,13 @@ CLAIMS = [
         "M23.222",
         "",
         [("0360", "29881", "RT", 1)],
-        [("diagnosis_laterality_conflict", 1, "diagnosis M23.222 is the left knee; the meniscectomy is billed RT")],
+        [
+            (
+                "diagnosis_laterality_conflict",
+                1,
+                "diagnosis M23.222 is the left knee; the meniscectomy is billed RT",
+            )
+        ],
     ),
     (
         "OH26000120",
@@ -1677,7 +1691,13 @@ CLAIMS = [
         "G47.31",
         "H4J8K2L6Z1X5C9",
         [("0360", "64582", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)],
-        [("diagnosis_not_fit", 1, "G47.31 is central sleep apnea; hypoglossal stimulation treats obstructive apnea")],
+        [
+            (
+                "diagnosis_not_fit",
+                1,
+                "G47.31 is central sleep apnea; hypoglossal stimulation treats obstructive apnea",
+            )
+        ],
     ),
     (
         "OK26000121",
@@ -1688,7 +1708,13 @@ CLAIMS = [
         "N39.3",
         "K7P1Q5R9S3T8U2",
         [("0360", "64561", "", 1), ("0278", "C1897", "", 1)],
-        [("diagnosis_not_fit", 1, "N39.3 is stress incontinence, which NCD 230.18 excludes from sacral stimulation")],
+        [
+            (
+                "diagnosis_not_fit",
+                1,
+                "N39.3 is stress incontinence, which NCD 230.18 excludes from sacral stimulation",
+            )
+        ],
     ),
     (
         "NJ26000122",
@@ -1699,7 +1725,13 @@ CLAIMS = [
         "L97.412",
         "N5B1C7D3E9F2G4",
         [("0761", "15275", "", 1), ("0636", "Q4186", "", 20)],
-        [("diagnosis_not_fit", 1, "L97.412 (heel ulcer) with no underlying condition coded first (e.g. E11.621)")],
+        [
+            (
+                "diagnosis_not_fit",
+                1,
+                "L97.412 (heel ulcer) with no underlying condition coded first (e.g. E11.621)",
+            )
+        ],
     ),
     (
         "NJ26000123",
@@ -1868,22 +1900,54 @@ def write_claims(path: Path) -> tuple[list[dict], list[dict]]:
 
 # Clean claim templates: (service, revenue/code/modifier/unit lines, diagnoses, needs a UTN when in scope).
 _CLEAN = [
-    ("knee meniscectomy, side matches the diagnosis",
-     [("0360", "29881", "{side}", 1), ("0370", "", "", 3), ("0272", "", "", 1)], "M23.22{n}", False),
-    ("medial and lateral meniscectomy with G0289 on the same knee",
-     [("0360", "29880", "{side}", 1), ("0360", "G0289", "{side}", 1)], "M23.22{n};M17.1{n}", False),
-    ("epidural steroid injection with its drug", [("0360", "62323", "", 1), ("0636", "J1100", "", 10)],
-     "M54.16", True),
-    ("skin substitute on the foot: primary, add-on, product in sq cm",
-     [("0761", "15275", "", 1), ("0761", "15276", "", 1), ("0636", "Q4186", "", 40)], "E11.621;L97.52{n}", True),
-    ("percutaneous spinal cord stimulator leads", [("0360", "63650", "", 1), ("0278", "C1778", "", 2)],
-     "G89.4;M54.16", False),
-    ("sacral nerve stimulation test with its lead kit", [("0360", "64561", "", 1), ("0278", "C1897", "", 1)],
-     "N39.41", True),
-    ("hypoglossal nerve stimulator with generator and lead",
-     [("0360", "64582", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)], "G47.33", True),
-    ("vagus nerve stimulator for intractable epilepsy",
-     [("0360", "64568", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)], "G40.219", True),
+    (
+        "knee meniscectomy, side matches the diagnosis",
+        [("0360", "29881", "{side}", 1), ("0370", "", "", 3), ("0272", "", "", 1)],
+        "M23.22{n}",
+        False,
+    ),
+    (
+        "medial and lateral meniscectomy with G0289 on the same knee",
+        [("0360", "29880", "{side}", 1), ("0360", "G0289", "{side}", 1)],
+        "M23.22{n};M17.1{n}",
+        False,
+    ),
+    (
+        "epidural steroid injection with its drug",
+        [("0360", "62323", "", 1), ("0636", "J1100", "", 10)],
+        "M54.16",
+        True,
+    ),
+    (
+        "skin substitute on the foot: primary, add-on, product in sq cm",
+        [("0761", "15275", "", 1), ("0761", "15276", "", 1), ("0636", "Q4186", "", 40)],
+        "E11.621;L97.52{n}",
+        True,
+    ),
+    (
+        "percutaneous spinal cord stimulator leads",
+        [("0360", "63650", "", 1), ("0278", "C1778", "", 2)],
+        "G89.4;M54.16",
+        False,
+    ),
+    (
+        "sacral nerve stimulation test with its lead kit",
+        [("0360", "64561", "", 1), ("0278", "C1897", "", 1)],
+        "N39.41",
+        True,
+    ),
+    (
+        "hypoglossal nerve stimulator with generator and lead",
+        [("0360", "64582", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)],
+        "G47.33",
+        True,
+    ),
+    (
+        "vagus nerve stimulator for intractable epilepsy",
+        [("0360", "64568", "", 1), ("0278", "C1767", "", 1), ("0278", "C1778", "", 1)],
+        "G40.219",
+        True,
+    ),
     ("office visit", [("0510", "99213", "", 1)], "I10", False),
 ]
 _STATES = ["TX", "OK", "NJ", "OH", "WA", "AZ", "CA", "FL", "NY"]

@@ -18,8 +18,12 @@ NOS = {"Q4431", "Q4432", "Q4433", "A4100", "Q4100"}
 def unit_of(descriptor: str | None) -> str:
     """Billing unit read from the HCPCS short descriptor ('per sq cm', 'per mg', 'per cc', 'each')."""
     d = (descriptor or "").lower()
-    for pat, unit in ((r"sq ?cm", "sq cm"), (r"\bmg\b|\d mg|per mg|\bg\b", "mg"), (r"\bcc\b|\bml\b|\d ?cc", "cc"),
-                      (r"\beach\b", "each")):
+    for pat, unit in (
+        (r"sq ?cm", "sq cm"),
+        (r"\bmg\b|\d mg|per mg|\bg\b", "mg"),
+        (r"\bcc\b|\bml\b|\d ?cc", "cc"),
+        (r"\beach\b", "each"),
+    ):
         if re.search(pat, d):
             return unit
     return ""
@@ -39,15 +43,23 @@ def main(out: Path) -> None:
         unit = unit_of(r["descriptor"])
         if form == "unknown" and unit in ("mg", "cc"):
             form = "non-sheet"
-        records.append({
-            "code": r["code"], "form": form, "si_newest": si or "", "unit": unit,
-            "fda_category": FDA.get(r["code"], ""), "nos": "yes" if r["code"] in NOS else "",
-            "last_seen": r["last_seen"] or "",
-            "source": f"CMS OPPS Addendum B {newest} status indicator (S1 = sheet, N = non-sheet) [D]",
-        })
+        records.append(
+            {
+                "code": r["code"],
+                "form": form,
+                "si_newest": si or "",
+                "unit": unit,
+                "fda_category": FDA.get(r["code"], ""),
+                "nos": "yes" if r["code"] in NOS else "",
+                "last_seen": r["last_seen"] or "",
+                "source": f"CMS OPPS Addendum B {newest} status indicator (S1 = sheet, N = non-sheet) [D]",
+            }
+        )
     pl.DataFrame(records).write_csv(out)
     print(f"wrote {len(records)} products to {out}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "edits" / "lists" / "skin_substitute_products.csv")
+    main(
+        Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "edits" / "lists" / "skin_substitute_products.csv"
+    )

@@ -27,8 +27,9 @@ def write_xlsx(path: Path, sheets: dict[str, Rows], origin: tuple[int, int] = (0
     import xlsxwriter
 
     # Keep text text: never let xlsxwriter turn "0278" into a number or "http..." into a link.
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False,
-                                         "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_urls": False, "strings_to_formulas": False}
+    )
     for name, rows in sheets.items():
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):
@@ -50,7 +51,8 @@ def write_xlsm(path: Path, sheets: dict[str, Rows], origin: tuple[int, int] = (0
         members = {n: zf.read(n) for n in zf.namelist()}
     members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
         b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
@@ -71,12 +73,22 @@ def write_xls(path: Path, sheets: dict[str, Rows], origin: tuple[int, int] = (0,
     return path
 
 
-def write_text(path: Path, rows: Rows, delimiter: str = ",", encoding: str = "utf-8", newline: str = "\r\n",
-               quote_all: bool = False) -> Path:
+def write_text(
+    path: Path,
+    rows: Rows,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    newline: str = "\r\n",
+    quote_all: bool = False,
+) -> Path:
     """A delimited text file; None cells are written empty."""
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline,
-                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buf,
+        delimiter=delimiter,
+        lineterminator=newline,
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    )
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     path.write_bytes(buf.getvalue().encode(encoding))
@@ -110,8 +122,14 @@ def run_cli(*args: str) -> CliResult:
 
 def run_cli_process(*args: str, timeout: float = 60) -> CliResult:
     """Run `python -m auditor.cli ARGS` as a real process, from the repository root."""
-    proc = subprocess.run([sys.executable, "-m", "auditor.cli", *map(str, args)], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -155,8 +173,15 @@ def _isolated_home(tmp_path_factory):
 
 # Debian chromium driven by Playwright, shared by the report and web browser tests.
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 INSTALL = "apt-get install -y --no-install-recommends chromium && pip install playwright==1.65.2"
 
 

@@ -13,26 +13,48 @@ from auditor.claims.pipeline import ClaimsRequest, run_claims
 from auditor.engine.findings import Finding
 
 CHARGEMASTER_HEADERS = {
-    "charge_code": "Charge Code", "description": "Charge Description", "revenue_code": "Revenue Code",
-    "code": "CPT/HCPCS", "modifiers": "Modifier", "units": "Units", "price": "Price", "narrative": "Notes",
-    "setting": "Setting", "department": "Department",
+    "charge_code": "Charge Code",
+    "description": "Charge Description",
+    "revenue_code": "Revenue Code",
+    "code": "CPT/HCPCS",
+    "modifiers": "Modifier",
+    "units": "Units",
+    "price": "Price",
+    "narrative": "Notes",
+    "setting": "Setting",
+    "department": "Department",
 }
 PAIRING_HEADERS = {
-    "procedure_code": "Procedure Code", "procedure_description": "Procedure Description",
-    "linked_code": "Linked Code", "linked_description": "Linked Description", "link_type": "Link Type",
+    "procedure_code": "Procedure Code",
+    "procedure_description": "Procedure Description",
+    "linked_code": "Linked Code",
+    "linked_description": "Linked Description",
+    "link_type": "Link Type",
 }
 CLAIM_HEADERS = {
-    "claim_id": "Claim ID", "line": "Line", "dos": "Date of Service", "state": "State", "payer": "Payer",
-    "bill_type": "Type of Bill", "pos": "Place of Service", "revenue_code": "Revenue Code", "code": "HCPCS",
-    "modifiers": "Modifiers", "units": "Units", "charges": "Charges", "diagnoses": "Diagnosis Codes", "utn": "UTN",
+    "claim_id": "Claim ID",
+    "line": "Line",
+    "dos": "Date of Service",
+    "state": "State",
+    "payer": "Payer",
+    "bill_type": "Type of Bill",
+    "pos": "Place of Service",
+    "revenue_code": "Revenue Code",
+    "code": "HCPCS",
+    "modifiers": "Modifiers",
+    "units": "Units",
+    "charges": "Charges",
+    "diagnoses": "Diagnosis Codes",
+    "utn": "UTN",
 }
 DEFAULT_AS_OF = dt.date(2026, 4, 1)
 
 
 def write_rows(path: Path, rows: list[dict], headers: dict[str, str], sheet: str = "CDM") -> Path:
     """An xlsx with one header row and the rows as text cells, numbers where a cell looks numeric."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     ws = wb.add_worksheet(sheet)
     cols = [k for k in headers if any(k in r for r in rows)] or list(headers)[:2]
     for j, key in enumerate(cols):
@@ -58,8 +80,11 @@ def run_example(example: dict, folder: Path, config_path: Path | None = None) ->
     if table == "claims":
         return _claims_example(example["rows"], as_of, folder, config_path)
     if table == "pairing":
-        cdm = write_rows(folder / "cdm.xlsx", [{"charge_code": "X1", "description": "PLACEHOLDER LINE",
-                                                "code": "99213"}], CHARGEMASTER_HEADERS)
+        cdm = write_rows(
+            folder / "cdm.xlsx",
+            [{"charge_code": "X1", "description": "PLACEHOLDER LINE", "code": "99213"}],
+            CHARGEMASTER_HEADERS,
+        )
         pairing = write_rows(folder / "pairing.xlsx", example["rows"], PAIRING_HEADERS, sheet="Pairs")
         request = AuditRequest(as_of=as_of, pairing_tables=[pairing], config_path=config_path)
         return [f for f in run_audit([cdm], request).findings if f.scope == "pairing"]
@@ -97,15 +122,36 @@ def claim_rows(rows: list[dict], as_of: dt.date) -> list[dict]:
     return out
 
 
-def _claims_example(rows: list[dict], as_of: dt.date, folder: Path, config_path: Path | None) -> list[Finding]:
+def _claims_example(
+    rows: list[dict], as_of: dt.date, folder: Path, config_path: Path | None
+) -> list[Finding]:
     """Run claim rows through a real workbook and the claims pipeline; findings as engine Findings."""
     path = write_rows(folder / "claims.xlsx", claim_rows(rows, as_of), CLAIM_HEADERS, sheet="Claims")
     result = run_claims([path], ClaimsRequest(config_path=config_path))
     out = []
     for f in result.findings.iter_rows(named=True):
-        out.append(Finding(
-            f["edit"], f["name"], f["family"], f["category"], f["severity"], f["message"], f["file"], f["sheet"],
-            f["row"], None, f["code"], f["revenue_code"], None, f["expected"],
-            {"text": f["reference"], "basis": f["basis"]}, (), f["waived"], None, "claim",
-            {"claim_id": f["claim_id"], "line": f["line"], "blocks": f["blocks"]}))
+        out.append(
+            Finding(
+                f["edit"],
+                f["name"],
+                f["family"],
+                f["category"],
+                f["severity"],
+                f["message"],
+                f["file"],
+                f["sheet"],
+                f["row"],
+                None,
+                f["code"],
+                f["revenue_code"],
+                None,
+                f["expected"],
+                {"text": f["reference"], "basis": f["basis"]},
+                (),
+                f["waived"],
+                None,
+                "claim",
+                {"claim_id": f["claim_id"], "line": f["line"], "blocks": f["blocks"]},
+            )
+        )
     return out

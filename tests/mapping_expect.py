@@ -35,8 +35,24 @@ from pathlib import Path
 import yaml
 
 KINDS = ("cdm", "pharmacy", "price_view", "professional_fee", "removed", "summary")
-ROLES = ("charge_code", "description", "revenue_code", "cpt", "hcpcs", "modifiers", "units", "ndc", "setting",
-         "department", "status", "effective_from", "effective_to", "narrative", "code_type", "price")
+ROLES = (
+    "charge_code",
+    "description",
+    "revenue_code",
+    "cpt",
+    "hcpcs",
+    "modifiers",
+    "units",
+    "ndc",
+    "setting",
+    "department",
+    "status",
+    "effective_from",
+    "effective_to",
+    "narrative",
+    "code_type",
+    "price",
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = REPO.parent / "shared" / "data"
@@ -111,7 +127,9 @@ def _sheet(raw: object, where: str) -> ExpectedSheet:
     if kind not in KINDS:
         raise ValueError(f"{where}: kind must be one of {KINDS}, not {kind!r}")
     header_row = raw.get("header_row")
-    if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 0):
+    if header_row is not None and (
+        not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 0
+    ):
         raise ValueError(f"{where}: header_row must be an integer >= 0")
     roles = raw.get("roles")
     if roles is not None:
@@ -128,7 +146,9 @@ def _sheet(raw: object, where: str) -> ExpectedSheet:
     linked_to = raw.get("linked_to")
     if (kind == "price_view") != (linked_to is not None):
         raise ValueError(f"{where}: linked_to goes with kind price_view, and price_view needs it")
-    return ExpectedSheet(name, kind, header_row, roles, None if linked_to is None else str(linked_to), raw.get("note"))
+    return ExpectedSheet(
+        name, kind, header_row, roles, None if linked_to is None else str(linked_to), raw.get("note")
+    )
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -219,13 +239,16 @@ def reported_roles(sheet: dict) -> dict[str, int | None]:
     return roles
 
 
-def compare_sheet(file: str, exp: ExpectedSheet, got: dict | None, why_missing: str | None = None) -> SheetResult:
+def compare_sheet(
+    file: str, exp: ExpectedSheet, got: dict | None, why_missing: str | None = None
+) -> SheetResult:
     """Score one expected sheet against the report's sheet dict (None = absent from the report or file refused)."""
     n_roles = len(exp.roles) if exp.roles is not None else 0
     if got is None:
         reason = why_missing or "sheet not in the report"
-        return SheetResult(file, exp, None, False, None if exp.header_row is None else False, 0, n_roles,
-                           diffs=[reason])
+        return SheetResult(
+            file, exp, None, False, None if exp.header_row is None else False, 0, n_roles, diffs=[reason]
+        )
     diffs = []
     kind = got.get("kind", "<missing>")
     kind_ok = kind == exp.kind
@@ -275,7 +298,11 @@ def compare_file(exp: ExpectedFile, outcome: Outcome) -> FileResult:
             res.diffs.append("expected the reader to refuse this file (InputError); it read it")
         return res
     if outcome.report is None:
-        why = f"file refused: {outcome.refused}" if outcome.refused is not None else f"reader crashed: {outcome.crashed}"
+        why = (
+            f"file refused: {outcome.refused}"
+            if outcome.refused is not None
+            else f"reader crashed: {outcome.crashed}"
+        )
         res.diffs.append(why)
         res.sheets = [compare_sheet(exp.path, s, None, why) for s in exp.sheets]
         return res

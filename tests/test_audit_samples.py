@@ -37,10 +37,16 @@ def test_planted_defect_is_found(sample_result, defect):
     cats = {defect["category"], *defect.get("also_acceptable", [])}
     rows = _where(defect)
     hits = [
-        f for f in sample_result.findings
-        if Path(f.file).name == defect["file"] and f.category in cats
-        and (f.row == defect["row"] or (f.row in rows and defect["row"] in {r["row"] for r in f.related_rows})
-             or f.row in rows - {defect["row"]} and f.category == defect["category"])
+        f
+        for f in sample_result.findings
+        if Path(f.file).name == defect["file"]
+        and f.category in cats
+        and (
+            f.row == defect["row"]
+            or (f.row in rows and defect["row"] in {r["row"] for r in f.related_rows})
+            or f.row in rows - {defect["row"]}
+            and f.category == defect["category"]
+        )
     ]
     assert hits, f"no {sorted(cats)} finding for {defect['file']} row {defect['row']}: {defect['what']}"
 

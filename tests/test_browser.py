@@ -21,8 +21,14 @@ def open_report(browser):
         pg = browser.new_page(viewport={"width": width, "height": 1000})
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        pg.on("request", lambda r: errors.append(f"network request {r.url}")
-              if not r.url.startswith(("file:", "data:")) else None)
+        pg.on(
+            "request",
+            lambda r: (
+                errors.append(f"network request {r.url}")
+                if not r.url.startswith(("file:", "data:"))
+                else None
+            ),
+        )
         pg.goto(path.resolve().as_uri())
         pg.wait_for_selector("html[data-report-ready]", timeout=30_000)
         pages.append(pg)

@@ -47,18 +47,33 @@ def test_claim_flags_derive_from_the_table():
     from auditor.claims.summary import FLAGS
 
     assert FLAGS == categories.CLAIM_FLAGS
-    assert categories.with_claim_flag("prior_auth") == tuple(n for n in categories.NAMES if n.startswith("prior_auth_"))
+    assert categories.with_claim_flag("prior_auth") == tuple(
+        n for n in categories.NAMES if n.startswith("prior_auth_")
+    )
     assert "description_mismatch" not in categories.with_claim_flag("broken_pairs")
     assert set(categories.with_claim_flag("unspecified_dx")) == {
-        "diagnosis_unspecified", "diagnosis_unspecified_laterality", "diagnosis_other"}
+        "diagnosis_unspecified",
+        "diagnosis_unspecified_laterality",
+        "diagnosis_other",
+    }
 
 
-@pytest.mark.parametrize("code, columns", [
-    ("CV001", ("code",)), ("RC002", ("revenue_code",)), ("NS004", ("description", "code")),
-    ("KN006", ("description", "code", "modifiers")), ("SS007", ("narrative", "code")), ("SS009", ("units",)),
-    ("PR001", ("code", "price")), ("PR002", ("price",)), ("PR003", ("charge_code",)), ("WS001", ("utn",)),
-    ("DX006", ("diagnoses", "modifiers")),
-])
+@pytest.mark.parametrize(
+    "code, columns",
+    [
+        ("CV001", ("code",)),
+        ("RC002", ("revenue_code",)),
+        ("NS004", ("description", "code")),
+        ("KN006", ("description", "code", "modifiers")),
+        ("SS007", ("narrative", "code")),
+        ("SS009", ("units",)),
+        ("PR001", ("code", "price")),
+        ("PR002", ("price",)),
+        ("PR003", ("charge_code",)),
+        ("WS001", ("utn",)),
+        ("DX006", ("diagnoses", "modifiers")),
+    ],
+)
 def test_finding_columns_come_from_the_check_kind(code, columns):
     from auditor.engine import load_edits
     from auditor.engine.checks import finding_columns

@@ -34,16 +34,26 @@ def claims(*lines: tuple) -> pl.DataFrame:
         state = rest[1] if len(rest) > 1 else "TX"
         if dx is not None:
             dx_of.setdefault(claim, [d for d in dx.split(";") if d])
-        rows.append({"claim_key": f"claims.csv|{claim}", "code": code, "modifiers": mods, "_dos": dos,
-                     "state": state})
-    frame = pl.DataFrame(rows, schema={"claim_key": pl.String, "code": pl.String, "modifiers": pl.String,
-                                       "_dos": pl.Date, "state": pl.String})
+        rows.append(
+            {"claim_key": f"claims.csv|{claim}", "code": code, "modifiers": mods, "_dos": dos, "state": state}
+        )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "claim_key": pl.String,
+            "code": pl.String,
+            "modifiers": pl.String,
+            "_dos": pl.Date,
+            "state": pl.String,
+        },
+    )
     wiser = pl.col("code").is_in(list(WISER_CODES)) & pl.col("state").is_in(list(WISER_STATES))
     return frame.with_row_index("_rid").with_columns(
         pl.col("_rid").cast(pl.Int64),
         _scope=pl.col("claim_key") + "|" + pl.col("_dos").cast(pl.String),
-        dx=pl.col("claim_key").replace_strict({f"claims.csv|{k}": v for k, v in dx_of.items()}, default=[],
-                                              return_dtype=pl.List(pl.String)),
+        dx=pl.col("claim_key").replace_strict(
+            {f"claims.csv|{k}": v for k, v in dx_of.items()}, default=[], return_dtype=pl.List(pl.String)
+        ),
         wiser_category=pl.when(pl.col("code").is_in(list(WISER_CODES))).then(pl.lit("service")),
         wiser_in_scope=wiser,
         wiser_state=pl.col("state"),
@@ -77,14 +87,18 @@ def edit_with(code: str, **params):
 
 # -- diagnosis-quality -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code,dx,want", [
-    ("DX001", "M17.99;M23.221;ABC;M54.99X", ["M17.99", "ABC", "M54.99X"]),
-    ("DX001", "m23221;M17.11", []),  # lower case, no dot: valid
-    ("DX002", "M54.5;M17.1;M54.50;S83.241;S83.241A", ["M54.5", "M17.1", "S83.241"]),
-    ("DX003", "M17.9;M17.10;M17.11;R32;G89.29", ["M17.9", "R32"]),
-    ("DX004", "M17.9;M17.10;M23.8X9;M17.12", ["M17.10", "M23.8X9"]),
-    ("DX005", "G89.29;L97.522;M23.8X9;M54.59", ["G89.29", "M54.59"]),
-])
+
+@pytest.mark.parametrize(
+    "code,dx,want",
+    [
+        ("DX001", "M17.99;M23.221;ABC;M54.99X", ["M17.99", "ABC", "M54.99X"]),
+        ("DX001", "m23221;M17.11", []),  # lower case, no dot: valid
+        ("DX002", "M54.5;M17.1;M54.50;S83.241;S83.241A", ["M54.5", "M17.1", "S83.241"]),
+        ("DX003", "M17.9;M17.10;M17.11;R32;G89.29", ["M17.9", "R32"]),
+        ("DX004", "M17.9;M17.10;M23.8X9;M17.12", ["M17.10", "M23.8X9"]),
+        ("DX005", "G89.29;L97.522;M23.8X9;M54.59", ["G89.29", "M54.59"]),
+    ],
+)
 def test_quality_flags_each_offending_code_once_in_claim_order(code, dx, want):
     frame = claims(("A", "29877", "RT", dx), ("A", "29881", "RT", None))
     assert flagged(code, frame) == [(0, d) for d in want]
@@ -104,9 +118,11 @@ def test_repeated_diagnosis_is_reported_once():
 
 
 def test_claim_spanning_two_dates_of_service_gives_one_finding_per_code():
-    frame = claims(("A", "29877", "RT", "M17.9;XYZ", dt.date(2026, 5, 4)),
-                   ("A", "29881", "RT", None, dt.date(2026, 5, 5)),
-                   ("A", "29877", "LT", None, dt.date(2026, 5, 5)))
+    frame = claims(
+        ("A", "29877", "RT", "M17.9;XYZ", dt.date(2026, 5, 4)),
+        ("A", "29881", "RT", None, dt.date(2026, 5, 5)),
+        ("A", "29877", "LT", None, dt.date(2026, 5, 5)),
+    )
     assert flagged("DX001", frame) == [(0, "XYZ")]
     assert flagged("DX003", frame) == [(0, "M17.9")]
 
@@ -119,8 +135,11 @@ def test_anchor_is_the_first_line_of_a_service_we_audit():
 
 
 def test_claims_without_an_audited_service_are_not_checked_for_vagueness():
-    frame = claims(("A", "99213", None, "M17.9;G89.29;M17.10"), ("B", "J1100", None, "R32"),
-                   ("C", "64561", None, "R32", DOS, "CA"))
+    frame = claims(
+        ("A", "99213", None, "M17.9;G89.29;M17.10"),
+        ("B", "J1100", None, "R32"),
+        ("C", "64561", None, "R32", DOS, "CA"),
+    )
     assert flagged("DX003", frame) == [(2, "R32")]  # sacral stimulation outside WISeR is still audited
     assert flagged("DX004", frame) == []
     assert flagged("DX005", frame) == []
@@ -135,9 +154,11 @@ def test_a_wiser_service_line_counts_as_audited_through_its_category():
 
 
 def test_only_eligible_lines_anchor():
-    frame = claims(("A", "29877", "RT", "M17.9", dt.date(2026, 5, 4)),
-                   ("A", "29881", "RT", None, dt.date(2026, 5, 5)),
-                   ("B", "29877", "RT", "M17.9", dt.date(2026, 5, 4)))
+    frame = claims(
+        ("A", "29877", "RT", "M17.9", dt.date(2026, 5, 4)),
+        ("A", "29881", "RT", None, dt.date(2026, 5, 5)),
+        ("B", "29877", "RT", "M17.9", dt.date(2026, 5, 4)),
+    )
     late = pl.col("_dos") >= dt.date(2026, 5, 5)
     assert flagged("DX003", frame, eligible=late) == [(1, "M17.9")]
 
@@ -156,8 +177,9 @@ def test_frame_with_no_diagnoses_at_all():
 
 
 def test_messages_read_well_to_a_coder():
-    frame = claims(("A", "29877", "RT", "M17.9;M54.5;M17.10;G89.29;M17.99"),
-                   ("B", "29877", "RT", "M17.9", DOS, "CA"))
+    frame = claims(
+        ("A", "29877", "RT", "M17.9;M54.5;M17.10;G89.29;M17.99"), ("B", "29877", "RT", "M17.9", DOS, "CA")
+    )
     msgs = {c: [h["message"] for h in run(c, frame)] for c in ("DX001", "DX002", "DX003", "DX004", "DX005")}
     wiser = " on a claim that needs WISeR prior authorization (TX)"
     assert msgs["DX003"] == [
@@ -167,14 +189,20 @@ def test_messages_read_well_to_a_coder():
         "M17.9 (Osteoarthritis of knee, unspecified) is an unspecified diagnosis: report the specific code "
         "the record supports (for example M17.0, M17.11, M17.12, M17.2, M17.31, M17.32 and 2 more)",
     ]
-    assert msgs["DX002"] == [f"M54.5 (Low back pain) is a heading, not a billable code{wiser}: report one of "
-                             "M54.50, M54.51, M54.59"]
-    assert msgs["DX004"] == ["M17.10 (Unilateral primary osteoarthritis, unspecified knee) leaves the side "
-                             f"unspecified{wiser}: report the right, left or bilateral code (for example "
-                             "M17.11, M17.12)"]
+    assert msgs["DX002"] == [
+        f"M54.5 (Low back pain) is a heading, not a billable code{wiser}: report one of "
+        "M54.50, M54.51, M54.59"
+    ]
+    assert msgs["DX004"] == [
+        "M17.10 (Unilateral primary osteoarthritis, unspecified knee) leaves the side "
+        f"unspecified{wiser}: report the right, left or bilateral code (for example "
+        "M17.11, M17.12)"
+    ]
     assert msgs["DX005"][0].startswith(f"G89.29 (Other chronic pain) is an 'other' catch-all code{wiser}:")
-    assert msgs["DX001"] == [f"M17.99 is not an ICD-10-CM code{wiser}: correct the diagnosis (checked "
-                             "against ICD-10-CM FY2026, April 1, 2026 update (simple-icd-10-cm 1.5.0))"]
+    assert msgs["DX001"] == [
+        f"M17.99 is not an ICD-10-CM code{wiser}: correct the diagnosis (checked "
+        "against ICD-10-CM FY2026, April 1, 2026 update (simple-icd-10-cm 1.5.0))"
+    ]
     assert all("?" not in m for ms in msgs.values() for m in ms)
 
 
@@ -188,8 +216,10 @@ def test_wiser_phrase_follows_the_claim_not_the_anchor_line():
 def test_date_of_service_outside_the_code_set_is_said():
     frame = claims(("A", "99213", None, "M54.5", dt.date(2026, 2, 10)), ("B", "99213", None, "M54.5"))
     msgs = [h["message"] for h in run("DX002", frame)]
-    assert msgs[0].endswith("(the date of service 2026-02-10 is outside 2026-04-01 to 2026-09-30, the period "
-                            "of the code set used)")
+    assert msgs[0].endswith(
+        "(the date of service 2026-02-10 is outside 2026-04-01 to 2026-09-30, the period "
+        "of the code set used)"
+    )
     assert msgs[1].endswith("report one of M54.50, M54.51, M54.59")
 
 
@@ -206,33 +236,42 @@ def test_quality_needs_a_known_flag():
 
 # -- diagnosis-side ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mods,dx,hit", [
-    ("LT", "M23.221", True),  # right-knee diagnosis, left modifier
-    ("RT", "M23.222;M17.12", True),
-    ("RT,59", "M17.12", True),
-    ("rt", "M17.12", True),
-    ("RT", "M23.221", False),
-    ("LT", "M17.0", False),  # bilateral never conflicts
-    ("LT", "M23.221;M23.222", False),  # a diagnosis for the line's side clears it
-    ("RT,LT", "M17.12", False),  # both sides on one line: not this check
-    (None, "M17.12", False),
-    ("50", "M17.12", False),
-    ("LT", "M17.10", False),  # no side in the diagnosis: DX004's business
-    ("LT", "L97.412;Z89.411", False),  # sided, but not the knee
-])
+
+@pytest.mark.parametrize(
+    "mods,dx,hit",
+    [
+        ("LT", "M23.221", True),  # right-knee diagnosis, left modifier
+        ("RT", "M23.222;M17.12", True),
+        ("RT,59", "M17.12", True),
+        ("rt", "M17.12", True),
+        ("RT", "M23.221", False),
+        ("LT", "M17.0", False),  # bilateral never conflicts
+        ("LT", "M23.221;M23.222", False),  # a diagnosis for the line's side clears it
+        ("RT,LT", "M17.12", False),  # both sides on one line: not this check
+        (None, "M17.12", False),
+        ("50", "M17.12", False),
+        ("LT", "M17.10", False),  # no side in the diagnosis: DX004's business
+        ("LT", "L97.412;Z89.411", False),  # sided, but not the knee
+    ],
+)
 def test_side_against_the_modifier(mods, dx, hit):
     frame = claims(("A", "29881", mods, dx))
     assert bool(flagged("DX006", frame)) is hit
 
 
 def test_side_finding_per_line_with_its_message():
-    frame = claims(("A", "29880", "RT", "M23.222;M17.12"), ("A", "G0289", "RT", None),
-                   ("A", "J1100", "RT", None), ("B", "29881", "LT", "M23.221"))
+    frame = claims(
+        ("A", "29880", "RT", "M23.222;M17.12"),
+        ("A", "G0289", "RT", None),
+        ("A", "J1100", "RT", None),
+        ("B", "29881", "LT", "M23.221"),
+    )
     hits = run("DX006", frame)
     assert [h["_rid"] for h in hits] == [0, 1, 3]  # J1100 is not a knee arthroscopy code
     assert hits[0]["message"] == (
         "29880-RT is on the right knee, but M23.222 (Derangement of posterior horn of medial meniscus due to "
-        "old tear or injury, left knee; also M17.12) is on the left: correct the modifier or the diagnosis")
+        "old tear or injury, left knee; also M17.12) is on the left: correct the modifier or the diagnosis"
+    )
     assert hits[2]["message"].startswith("29881-LT is on the left knee, but M23.221")
 
 
@@ -250,71 +289,99 @@ def test_side_needs_body_part_and_when():
 
 # -- diagnosis-fit ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code,dx,want", [
-    ("64582", "G47.31", ["G47.31"]),  # central apnea: the flag rule speaks, the expect rule defers
-    ("64582", "G47.30;E66.9", ["G47.30"]),
-    ("64582", "E66.9;I10", ["E66.9, I10"]),  # no sleep apnea at all: the expect rule
-    ("64582", None, ["no diagnosis"]),
-    ("64582", "G47.33;E66.9", []),
-    ("64582", "G47.33;G47.31", ["G47.31"]),
-    ("64561", "N39.3;N39.41", ["N39.3"]),
-    ("64581", "N39.3", ["N39.3"]),
-    ("64561", "N39.41", []),
-    ("64561", "R32", []),  # merely unspecified: DX003 covers it
-    ("15275", "L97.412", ["L97.412"]),
-    ("15271", "L97.412;E11.621", []),
-    ("15271", "L97.412;I70.234", []),
-    ("15277", "L97.512;I87.313", []),
-    ("15275", "L97.412;I96", []),
-    ("15275", "L97.412;E11.9", ["L97.412"]),  # diabetes, but not with a foot ulcer
-    ("15275", "L89.614", []),  # a pressure ulcer is not L97
-    ("64568", "G40.909", ["G40.909"]),
-    ("64568", "G40.919", []),
-    ("64568", "G47.33", []),
-    ("29877", "M17.12", ["M17.12"]),
-    ("29881", "M17.11;M17.12", ["M17.11, M17.12"]),
-    ("29880", "M17.11;S83.241A", []),
-    ("29877", "M17.11;M23.41", []),
-    ("29877", "M17.99", []),  # junk (DX001) is no evidence either way
-    ("29870", "M17.11", []),  # diagnostic arthroscopy has no rule
-    ("33276", "G47.37", ["G47.37"]),
-    ("33277", "G47.34", []),
-    ("54405", "N52.9", []),
-    ("54400", "N48.6", ["N48.6"]),
-    ("99213", "G47.31;N39.3", []),
-])
+
+@pytest.mark.parametrize(
+    "code,dx,want",
+    [
+        ("64582", "G47.31", ["G47.31"]),  # central apnea: the flag rule speaks, the expect rule defers
+        ("64582", "G47.30;E66.9", ["G47.30"]),
+        ("64582", "E66.9;I10", ["E66.9, I10"]),  # no sleep apnea at all: the expect rule
+        ("64582", None, ["no diagnosis"]),
+        ("64582", "G47.33;E66.9", []),
+        ("64582", "G47.33;G47.31", ["G47.31"]),
+        ("64561", "N39.3;N39.41", ["N39.3"]),
+        ("64581", "N39.3", ["N39.3"]),
+        ("64561", "N39.41", []),
+        ("64561", "R32", []),  # merely unspecified: DX003 covers it
+        ("15275", "L97.412", ["L97.412"]),
+        ("15271", "L97.412;E11.621", []),
+        ("15271", "L97.412;I70.234", []),
+        ("15277", "L97.512;I87.313", []),
+        ("15275", "L97.412;I96", []),
+        ("15275", "L97.412;E11.9", ["L97.412"]),  # diabetes, but not with a foot ulcer
+        ("15275", "L89.614", []),  # a pressure ulcer is not L97
+        ("64568", "G40.909", ["G40.909"]),
+        ("64568", "G40.919", []),
+        ("64568", "G47.33", []),
+        ("29877", "M17.12", ["M17.12"]),
+        ("29881", "M17.11;M17.12", ["M17.11, M17.12"]),
+        ("29880", "M17.11;S83.241A", []),
+        ("29877", "M17.11;M23.41", []),
+        ("29877", "M17.99", []),  # junk (DX001) is no evidence either way
+        ("29870", "M17.11", []),  # diagnostic arthroscopy has no rule
+        ("33276", "G47.37", ["G47.37"]),
+        ("33277", "G47.34", []),
+        ("54405", "N52.9", []),
+        ("54400", "N48.6", ["N48.6"]),
+        ("99213", "G47.31;N39.3", []),
+    ],
+)
 def test_fit_rules(code, dx, want):
     frame = claims(("A", code, None, dx, DOS, "CA"))
     assert [d for _, d in flagged("DX007", frame)] == want
 
 
 def test_fit_reports_once_per_claim_and_rule_with_the_other_lines_related():
-    frame = claims(("A", "15275", None, "L97.412"), ("A", "15276", None, None), ("A", "Q4186", None, None),
-                   ("A", "15276", None, None), ("B", "64582", None, "G47.31;N39.3"),
-                   ("B", "64561", None, None))
+    frame = claims(
+        ("A", "15275", None, "L97.412"),
+        ("A", "15276", None, None),
+        ("A", "Q4186", None, None),
+        ("A", "15276", None, None),
+        ("B", "64582", None, "G47.31;N39.3"),
+        ("B", "64561", None, None),
+    )
     hits = run("DX007", frame)
     assert [(h["_rid"], h["related"]) for h in hits] == [(0, [1, 3]), (4, []), (5, [])]
     assert hits[0]["message"] == (
         "15275 (skin substitute application) with L97.412: the ICD-10-CM tabular says to code the underlying "
-        "condition first for a non-pressure chronic ulcer (L97) and the claim has none [verified]")
+        "condition first for a non-pressure chronic ulcer (L97) and the claim has none [verified]"
+    )
     assert hits[0]["expected"].startswith("the underlying condition coded first: E08-E13 .621/.622")
     assert hits[1]["message"].endswith("[inferred]") and "G47.31" in hits[1]["message"]
 
 
 def test_fit_honours_eligible_lines():
-    frame = claims(("A", "64561", None, "N39.3", dt.date(2026, 5, 4)),
-                   ("A", "64581", None, None, dt.date(2026, 5, 6)))
+    frame = claims(
+        ("A", "64561", None, "N39.3", dt.date(2026, 5, 4)), ("A", "64581", None, None, dt.date(2026, 5, 6))
+    )
     assert flagged("DX007", frame, eligible=pl.col("_dos") > dt.date(2026, 5, 5)) == [(1, "N39.3")]
 
 
 FACILITY_RULES = [
-    {"code": "99999|88880-88882", "service": "test service", "rule": "flag", "dx_pattern": "^Z",
-     "description_pattern": "", "requires_pattern": "", "expected": "", "reason": "Z codes do not fit",
-     "basis": "verified", "source": "test"},
-    {"code": "77777", "service": "test expect", "rule": "expect", "dx_pattern": "",
-     "description_pattern": "right knee",
-     "requires_pattern": "", "expected": "a right knee diagnosis", "reason": "needs the right knee",
-     "basis": "inferred", "source": "test"},
+    {
+        "code": "99999|88880-88882",
+        "service": "test service",
+        "rule": "flag",
+        "dx_pattern": "^Z",
+        "description_pattern": "",
+        "requires_pattern": "",
+        "expected": "",
+        "reason": "Z codes do not fit",
+        "basis": "verified",
+        "source": "test",
+    },
+    {
+        "code": "77777",
+        "service": "test expect",
+        "rule": "expect",
+        "dx_pattern": "",
+        "description_pattern": "right knee",
+        "requires_pattern": "",
+        "expected": "a right knee diagnosis",
+        "reason": "needs the right knee",
+        "basis": "inferred",
+        "source": "test",
+    },
 ]
 
 
@@ -324,21 +391,28 @@ def test_fit_rules_are_data():
     edit = copy.deepcopy(EDITS.get("DX007"))
     edit.params = {"list": "my_rules"}
     check_module("diagnosis-fit").prepare(edit, lists)
-    frame = claims(("A", "88881", None, "Z79.4;I10"), ("B", "77777", None, "M17.12"),
-                   ("C", "77777", None, "M17.11"), ("D", "99999", None, "I10"))
+    frame = claims(
+        ("A", "88881", None, "Z79.4;I10"),
+        ("B", "77777", None, "M17.12"),
+        ("C", "77777", None, "M17.11"),
+        ("D", "99999", None, "I10"),
+    )
     ctx = CheckContext(frame, lists, FacilityConfig(), "2026Q2", "claim", package_code_set())
     hits = check_module("diagnosis-fit").evaluate(ctx, edit, pl.lit(True))
     want = [(0, "Z79.4", "verified"), (1, "M17.12", "inferred")]
     assert hits.select("_rid", "v_dx", "v_basis").rows() == want
 
 
-@pytest.mark.parametrize("change,error", [
-    ({"rule": "maybe"}, "rule 'maybe'"),
-    ({"dx_pattern": "", "description_pattern": ""}, "needs dx_pattern or description_pattern"),
-    ({"rule": "requires"}, "requires_pattern"),
-    ({"dx_pattern": "^(?=Z)"}, "bad regex"),  # look-around: polars cannot run it
-    ({"basis": "probably"}, "verified or inferred"),
-])
+@pytest.mark.parametrize(
+    "change,error",
+    [
+        ({"rule": "maybe"}, "rule 'maybe'"),
+        ({"dx_pattern": "", "description_pattern": ""}, "needs dx_pattern or description_pattern"),
+        ({"rule": "requires"}, "requires_pattern"),
+        ({"dx_pattern": "^(?=Z)"}, "bad regex"),  # look-around: polars cannot run it
+        ({"basis": "probably"}, "verified or inferred"),
+    ],
+)
 def test_bad_fit_rows_fail_at_load(change, error):
     lists = dict(EDITS.lists, my_rules=[FACILITY_RULES[0] | change])
     edit = copy.deepcopy(EDITS.get("DX007"))
@@ -356,16 +430,35 @@ def test_every_packaged_fit_row_has_an_honest_basis_and_a_source():
 
 # -- scale -------------------------------------------------------------------------------------------
 
+
 def test_a_hundred_thousand_lines_take_a_moment():
     """Vectorised: 100k lines over 25k claims through all seven edits in seconds (no per-line Python)."""
     import time
 
-    pool = ["M17.12", "M17.9", "M23.221", "M54.5", "G47.33", "G47.31", "M17.10", "L97.412", "E11.621",
-            "G89.29", "XYZ"]
+    pool = [
+        "M17.12",
+        "M17.9",
+        "M23.221",
+        "M54.5",
+        "G47.33",
+        "G47.31",
+        "M17.10",
+        "L97.412",
+        "E11.621",
+        "G89.29",
+        "XYZ",
+    ]
     codes = ["29881", "29877", "15275", "64582", "64561", "99213"]
     start = [(i // 4) % 9 for i in range(100_000)]
-    lines = [(f"C{i // 4}", codes[i % 6], ("RT", "LT", None)[i % 3],
-              ";".join(pool[start[i]:start[i] + 3]) if i % 4 == 0 else None) for i in range(100_000)]
+    lines = [
+        (
+            f"C{i // 4}",
+            codes[i % 6],
+            ("RT", "LT", None)[i % 3],
+            ";".join(pool[start[i] : start[i] + 3]) if i % 4 == 0 else None,
+        )
+        for i in range(100_000)
+    ]
     frame = claims(*lines)
     run("DX001", frame)  # the code set loads once per process
     started = time.perf_counter()

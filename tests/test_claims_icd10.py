@@ -24,12 +24,26 @@ def _one(code: str) -> dict:
 
 # -- normalising ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw,want", [
-    ("M17.11", "M17.11"), ("m1711", "M17.11"), (" M17.11 ", "M17.11"), ("m17.11", "M17.11"),
-    ("M 17.11", "M17.11"), ("r32", "R32"), ("S83241A", "S83.241A"), ("M54.99x", "M54.99X"), ("abc", "ABC"),
-    ("hello world", "HELLO WORLD"),
-    ("", ""), (None, ""), ("M15-M19", "M15-M19"), (12, "12"),
-])
+
+@pytest.mark.parametrize(
+    "raw,want",
+    [
+        ("M17.11", "M17.11"),
+        ("m1711", "M17.11"),
+        (" M17.11 ", "M17.11"),
+        ("m17.11", "M17.11"),
+        ("M 17.11", "M17.11"),
+        ("r32", "R32"),
+        ("S83241A", "S83.241A"),
+        ("M54.99x", "M54.99X"),
+        ("abc", "ABC"),
+        ("hello world", "HELLO WORLD"),
+        ("", ""),
+        (None, ""),
+        ("M15-M19", "M15-M19"),
+        (12, "12"),
+    ],
+)
 def test_normalise_is_lenient_and_never_raises(raw, want):
     assert icd10.normalise(raw) == want
 
@@ -110,11 +124,14 @@ def test_descriptions_are_the_official_ones():
     assert _one("m1711")["description"] == "Unilateral primary osteoarthritis, right knee"
 
 
-@pytest.mark.parametrize("code,children", [
-    ("M54.5", "M54.50, M54.51, M54.59"),
-    ("M17.1", "M17.10, M17.11, M17.12"),
-    ("S83.241", "S83.241A, S83.241D, S83.241S"),
-])
+@pytest.mark.parametrize(
+    "code,children",
+    [
+        ("M54.5", "M54.50, M54.51, M54.59"),
+        ("M17.1", "M17.10, M17.11, M17.12"),
+        ("S83.241", "S83.241A, S83.241D, S83.241S"),
+    ],
+)
 def test_headers_list_their_billable_codes(code, children):
     assert _one(code)["billable_children"] == children
 
@@ -125,13 +142,16 @@ def test_long_lists_of_billable_codes_are_capped_at_six():
     assert len(shown.split(", ")) == 6 and int(more) > 0
 
 
-@pytest.mark.parametrize("code,alternatives", [
-    ("M17.10", "M17.11, M17.12"),  # the same code with the side named
-    ("L97.401", "L97.411, L97.421"),
-    ("S83.279A", "S83.271A, S83.272A"),  # same 7th character
-    ("M23.8X9", "M23.8X1, M23.8X2"),
-    ("M54.50", "M54.51, M54.59"),  # unspecified: specific codes of the same parent
-])
+@pytest.mark.parametrize(
+    "code,alternatives",
+    [
+        ("M17.10", "M17.11, M17.12"),  # the same code with the side named
+        ("L97.401", "L97.411, L97.421"),
+        ("S83.279A", "S83.271A, S83.272A"),  # same 7th character
+        ("M23.8X9", "M23.8X1, M23.8X2"),
+        ("M54.50", "M54.51, M54.59"),  # unspecified: specific codes of the same parent
+    ],
+)
 def test_vague_codes_suggest_specific_ones(code, alternatives):
     assert _one(code)["alternatives"] == alternatives
 
@@ -172,15 +192,22 @@ def test_repeated_classification_is_served_from_the_cache():
 
 # -- the code set and its period -----------------------------------------------------------------------
 
+
 def test_package_code_set_is_fy2026_april_update():
     assert PACKAGE.label == "ICD-10-CM FY2026, April 1, 2026 update (simple-icd-10-cm 1.5.0)"
     assert (PACKAGE.valid_from, PACKAGE.valid_to) == (dt.date(2026, 4, 1), dt.date(2026, 9, 30))
 
 
-@pytest.mark.parametrize("day,inside", [
-    (dt.date(2026, 4, 1), True), (dt.date(2026, 9, 30), True), (dt.date(2026, 3, 31), False),
-    (dt.date(2026, 10, 1), False), (dt.date(2026, 1, 15), False),
-])
+@pytest.mark.parametrize(
+    "day,inside",
+    [
+        (dt.date(2026, 4, 1), True),
+        (dt.date(2026, 9, 30), True),
+        (dt.date(2026, 3, 31), False),
+        (dt.date(2026, 10, 1), False),
+        (dt.date(2026, 1, 15), False),
+    ],
+)
 def test_covers_dates_of_service(day, inside):
     assert PACKAGE.covers(day) is inside
 
@@ -190,17 +217,26 @@ def test_the_package_code_set_is_loaded_once_per_process():
     assert icd10.package_code_set() is PACKAGE
 
 
-@pytest.mark.parametrize("name,period", [
-    ("icd10cm-codes-2027.txt", (dt.date(2026, 10, 1), dt.date(2027, 9, 30), "ICD-10-CM FY2027")),
-    ("icd10cm_tabular_2026.xml", (dt.date(2025, 10, 1), dt.date(2026, 9, 30), "ICD-10-CM FY2026")),
-    ("icd10cm-codes-April-2026.txt",
-     (dt.date(2026, 4, 1), dt.date(2026, 9, 30), "ICD-10-CM FY2026, April 1, 2026 update")),
-    ("icd10c-tabular-April-1-2026.xml",
-     (dt.date(2026, 4, 1), dt.date(2026, 9, 30), "ICD-10-CM FY2026, April 1, 2026 update")),
-    ("codes-October-2026.txt",
-     (dt.date(2026, 10, 1), dt.date(2027, 9, 30), "ICD-10-CM FY2027, October 1, 2026 update")),
-    ("codes.txt", None),
-])
+@pytest.mark.parametrize(
+    "name,period",
+    [
+        ("icd10cm-codes-2027.txt", (dt.date(2026, 10, 1), dt.date(2027, 9, 30), "ICD-10-CM FY2027")),
+        ("icd10cm_tabular_2026.xml", (dt.date(2025, 10, 1), dt.date(2026, 9, 30), "ICD-10-CM FY2026")),
+        (
+            "icd10cm-codes-April-2026.txt",
+            (dt.date(2026, 4, 1), dt.date(2026, 9, 30), "ICD-10-CM FY2026, April 1, 2026 update"),
+        ),
+        (
+            "icd10c-tabular-April-1-2026.xml",
+            (dt.date(2026, 4, 1), dt.date(2026, 9, 30), "ICD-10-CM FY2026, April 1, 2026 update"),
+        ),
+        (
+            "codes-October-2026.txt",
+            (dt.date(2026, 10, 1), dt.date(2027, 9, 30), "ICD-10-CM FY2027, October 1, 2026 update"),
+        ),
+        ("codes.txt", None),
+    ],
+)
 def test_period_from_cms_file_names(name, period):
     assert icd10.period_from_name(name) == period
 
@@ -301,8 +337,10 @@ def test_each_claims_run_uses_its_own_code_set(tmp_path):
 
     mine = run_claims([path], ClaimsRequest(icd10_codes=codes, icd10_tabular=tabular))
     assert mine.meta["icd_code_set"] == "ICD-10-CM FY2027 (codes.txt)"
-    assert invalid(mine) == ["M17.11 is not an ICD-10-CM code: correct the diagnosis (checked against "
-                             "ICD-10-CM FY2027 (codes.txt))"]
+    assert invalid(mine) == [
+        "M17.11 is not an ICD-10-CM code: correct the diagnosis (checked against "
+        "ICD-10-CM FY2027 (codes.txt))"
+    ]
     package = run_claims([path])
     assert package.meta["icd_code_set"] == PACKAGE.label
     assert invalid(package) == []
@@ -313,10 +351,14 @@ def test_a_chargemaster_audit_does_not_load_the_icd10_package(tmp_path):
     import subprocess
     import sys
 
-    script = ("import sys; from click.testing import CliRunner; from auditor.cli import main; "
-              f"r = CliRunner().invoke(main, ['audit', 'samples/chargemaster.xlsx', '--as-of', '2026-04-01', "
-              f"'--no-history', '--format', 'json', '--out', {str(tmp_path)!r}]); "
-              "print(r.exit_code, 'simple_icd_10_cm' in sys.modules)")
+    script = (
+        "import sys; from click.testing import CliRunner; from auditor.cli import main; "
+        f"r = CliRunner().invoke(main, ['audit', 'samples/chargemaster.xlsx', '--as-of', '2026-04-01', "
+        f"'--no-history', '--format', 'json', '--out', {str(tmp_path)!r}]); "
+        "print(r.exit_code, 'simple_icd_10_cm' in sys.modules)"
+    )
     repo = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=300
+    )
     assert out.stdout.split() == ["1", "False"], out.stderr[-500:]

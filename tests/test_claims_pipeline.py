@@ -15,8 +15,22 @@ from auditor.claims.pipeline import ClaimsRequest, run_claims
 from auditor.claims.wiser import load_scope, payer_class
 from auditor.cli import main
 
-HEADER = ["Claim ID", "Line", "DOS", "State", "Payer", "TOB", "Rev Code", "HCPCS", "Mod 1", "Mod 2", "Units",
-          "Dx 1", "Dx 2", "Prior Auth"]
+HEADER = [
+    "Claim ID",
+    "Line",
+    "DOS",
+    "State",
+    "Payer",
+    "TOB",
+    "Rev Code",
+    "HCPCS",
+    "Mod 1",
+    "Mod 2",
+    "Units",
+    "Dx 1",
+    "Dx 2",
+    "Prior Auth",
+]
 
 
 def _csv(path: Path, rows: list[list]) -> Path:
@@ -29,10 +43,26 @@ def _csv(path: Path, rows: list[list]) -> Path:
 
 def _skin_claim(cid: str, utn: str = "") -> list[list]:
     """15271 + 15272 + product: clean when the UTN is present (NJ, Medicare, TOB 131)."""
-    return [[cid, 1, "03/02/2026", "NJ", "Medicare Part B", "0131", "761", "15271", "", "", "1", "E11.621",
-             "L97.522", utn],
-            [cid, 2, "03/02/2026", "NJ", "Medicare Part B", "0131", "761", "15272", "", "", "1", "", "", utn],
-            [cid, 3, "03/02/2026", "NJ", "Medicare Part B", "0131", "636", "Q4186", "", "", "30", "", "", utn]]
+    return [
+        [
+            cid,
+            1,
+            "03/02/2026",
+            "NJ",
+            "Medicare Part B",
+            "0131",
+            "761",
+            "15271",
+            "",
+            "",
+            "1",
+            "E11.621",
+            "L97.522",
+            utn,
+        ],
+        [cid, 2, "03/02/2026", "NJ", "Medicare Part B", "0131", "761", "15272", "", "", "1", "", "", utn],
+        [cid, 3, "03/02/2026", "NJ", "Medicare Part B", "0131", "636", "Q4186", "", "", "30", "", "", utn],
+    ]
 
 
 def test_claim_split_across_chunks_is_audited_whole(tmp_path):
@@ -87,11 +117,41 @@ def test_codes_stay_text_in_a_workbook(tmp_path):
 
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Lines")
-    for j, h in enumerate(["Claim Number", "Line", "Service Date", "State", "Financial Class", "Bill Type",
-                           "Revenue Code", "CPT/HCPCS", "Modifier", "Units", "Diagnosis 1", "UTN"]):
+    for j, h in enumerate(
+        [
+            "Claim Number",
+            "Line",
+            "Service Date",
+            "State",
+            "Financial Class",
+            "Bill Type",
+            "Revenue Code",
+            "CPT/HCPCS",
+            "Modifier",
+            "Units",
+            "Diagnosis 1",
+            "UTN",
+        ]
+    ):
         ws.write_string(0, j, h)
-    ws.write_row(1, 0, ["X1", 1, dt.datetime(2026, 2, 3), "TX", "MEDICARE", 131.0, 360, 15271.0, "", 1, "E11621",
-                        "A2K7F39QX1R2M8"])
+    ws.write_row(
+        1,
+        0,
+        [
+            "X1",
+            1,
+            dt.datetime(2026, 2, 3),
+            "TX",
+            "MEDICARE",
+            131.0,
+            360,
+            15271.0,
+            "",
+            1,
+            "E11621",
+            "A2K7F39QX1R2M8",
+        ],
+    )
     ws.write_row(2, 0, ["X1", 2, dt.datetime(2026, 2, 3), "TX", "MEDICARE", 131.0, 450, 99284, "", 1, "", ""])
     wb.close()
     result = run_claims([path])
@@ -102,31 +162,49 @@ def test_codes_stay_text_in_a_workbook(tmp_path):
     assert claim["setting"] == "TOB 131"
 
 
-@pytest.mark.parametrize("payer,expected", [
-    ("MEDICARE", "original_medicare"), ("Medicare Part B", "original_medicare"), ("MCR", "original_medicare"),
-    ("MB", "original_medicare"), ("Novitas", "original_medicare"), ("MEDICARE ADVANTAGE", "medicare_advantage"),
-    ("Humana Medicare", "medicare_advantage"), ("16", "medicare_advantage"), ("AETNA MEDICARE PPO", "medicare_advantage"),
-    ("TX MEDICAID", "medicaid"), ("VA COMMUNITY CARE", "va_ihs"), ("Indian Health Service", "va_ihs"),
-    ("BLUE CROSS PPO", "other"), ("BL", "other"), ("Anthem Medicare Advantage", "medicare_advantage"), ("SELF PAY", "other"), (None, None),
-])
+@pytest.mark.parametrize(
+    "payer,expected",
+    [
+        ("MEDICARE", "original_medicare"),
+        ("Medicare Part B", "original_medicare"),
+        ("MCR", "original_medicare"),
+        ("MB", "original_medicare"),
+        ("Novitas", "original_medicare"),
+        ("MEDICARE ADVANTAGE", "medicare_advantage"),
+        ("Humana Medicare", "medicare_advantage"),
+        ("16", "medicare_advantage"),
+        ("AETNA MEDICARE PPO", "medicare_advantage"),
+        ("TX MEDICAID", "medicaid"),
+        ("VA COMMUNITY CARE", "va_ihs"),
+        ("Indian Health Service", "va_ihs"),
+        ("BLUE CROSS PPO", "other"),
+        ("BL", "other"),
+        ("Anthem Medicare Advantage", "medicare_advantage"),
+        ("SELF PAY", "other"),
+        (None, None),
+    ],
+)
 def test_payer_classes(payer, expected):
     got = pl.DataFrame({"p": [payer]}, schema={"p": pl.String}).select(payer_class(pl.col("p"), load_scope()))
     assert got.item() == expected
 
 
-@pytest.mark.parametrize("row,in_scope,reason", [
-    ({"dos": "2026-01-15"}, True, None),
-    ({"dos": "2026-01-14"}, False, "date of service before 2026-01-15"),
-    ({"state": "CA"}, False, "CA is not a WISeR state"),
-    ({"payer": "MEDICARE ADVANTAGE"}, False, "payer is Medicare Advantage"),
-    ({"bill_type": "111"}, False, "TOB 111 is not a WISeR setting"),
-    ({"bill_type": "", "pos": "22"}, False, "POS 22 is not a WISeR setting"),
-    ({"bill_type": "", "pos": "11"}, True, None),
-    ({"modifiers": "ET"}, False, "emergency visit"),
-    ({"code": "G0276", "dos": "2026-04-05"}, True, None),
-    ({"code": "G0276", "dos": "2026-04-06"}, False, "service delayed by CMS (lumbar-decompression)"),
-    ({"code": "61863"}, False, "service delayed by CMS (deep-brain-stimulation)"),
-])
+@pytest.mark.parametrize(
+    "row,in_scope,reason",
+    [
+        ({"dos": "2026-01-15"}, True, None),
+        ({"dos": "2026-01-14"}, False, "date of service before 2026-01-15"),
+        ({"state": "CA"}, False, "CA is not a WISeR state"),
+        ({"payer": "MEDICARE ADVANTAGE"}, False, "payer is Medicare Advantage"),
+        ({"bill_type": "111"}, False, "TOB 111 is not a WISeR setting"),
+        ({"bill_type": "", "pos": "22"}, False, "POS 22 is not a WISeR setting"),
+        ({"bill_type": "", "pos": "11"}, True, None),
+        ({"modifiers": "ET"}, False, "emergency visit"),
+        ({"code": "G0276", "dos": "2026-04-05"}, True, None),
+        ({"code": "G0276", "dos": "2026-04-06"}, False, "service delayed by CMS (lumbar-decompression)"),
+        ({"code": "61863"}, False, "service delayed by CMS (deep-brain-stimulation)"),
+    ],
+)
 def test_scope_decisions(tmp_path, row, in_scope, reason):
     """Each WISeR scope rule on its own, from a real workbook."""
     base = {"code": "62323", "diagnoses": "M54.16", "dos": "2026-03-02"}
@@ -143,10 +221,13 @@ def test_cli_bad_inputs_exit_2_with_one_line(tmp_path):
     notes.write_text("hello,world\nthis,is not a claim file\n", encoding="utf-8")
     broken = tmp_path / "claims.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
-    for args, words in [([str(notes)], "no claim-line header"), ([str(broken)], "claims.xlsx"),
-                        ([str(tmp_path / "missing.csv")], "file not found"),
-                        (["--state", "Texas", str(notes)], "two-letter"),
-                        (["--format", "pdf", str(notes)], "unknown format")]:
+    for args, words in [
+        ([str(notes)], "no claim-line header"),
+        ([str(broken)], "claims.xlsx"),
+        ([str(tmp_path / "missing.csv")], "file not found"),
+        (["--state", "Texas", str(notes)], "two-letter"),
+        (["--format", "pdf", str(notes)], "unknown format"),
+    ]:
         res = runner.invoke(main, ["claims", *args])
         assert res.exit_code == 2, (args, res.output)
         lines = [ln for ln in res.output.splitlines() if ln.strip()]

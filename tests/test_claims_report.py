@@ -25,41 +25,120 @@ HOSTILE_ID = '=HYPERLINK("http://evil.example/x","click")'
 SCRIPT = "<script>alert('x')</script>"
 SERVICES = {
     "knee_arthroscopy": {
-        "title": "Knee arthroscopy", "policy": "NCD 150.9",
+        "title": "Knee arthroscopy",
+        "policy": "NCD 150.9",
         "policy_url": "https://www.cms.gov/medicare-coverage-database/view/ncd.aspx?ncdid=285",
-        "basis": "verified", "codes": ["29877", "G0289"], "delayed": None,
-        "checklist": ["Knee symptoms other than osteoarthritis alone (e.g. mechanical locking)",
-                      "Imaging findings supporting the indication", "Side and compartment treated"]},
+        "basis": "verified",
+        "codes": ["29877", "G0289"],
+        "delayed": None,
+        "checklist": [
+            "Knee symptoms other than osteoarthritis alone (e.g. mechanical locking)",
+            "Imaging findings supporting the indication",
+            "Side and compartment treated",
+        ],
+    },
     "skin_substitute": {
-        "title": "Skin substitutes", "policy": "LCD L35041", "policy_url": "", "basis": "inferred",
-        "codes": ["15271", "15275"], "delayed": None,
-        "checklist": ["Wound size in sq cm before application", "Four weeks of standard wound care failed"]},
+        "title": "Skin substitutes",
+        "policy": "LCD L35041",
+        "policy_url": "",
+        "basis": "inferred",
+        "codes": ["15271", "15275"],
+        "delayed": None,
+        "checklist": ["Wound size in sq cm before application", "Four weeks of standard wound care failed"],
+    },
     "epidural": {
-        "title": "Epidural steroid injections", "policy": "LCD L39242", "policy_url": "", "basis": "verified",
-        "codes": ["62321", "64483"], "delayed": None, "checklist": ["Radicular pain documented"]},
+        "title": "Epidural steroid injections",
+        "policy": "LCD L39242",
+        "policy_url": "",
+        "basis": "verified",
+        "codes": ["62321", "64483"],
+        "delayed": None,
+        "checklist": ["Radicular pain documented"],
+    },
 }
 
 
-def claim(claim_id, state, participant, readiness, wiser_status, reason=None, categories=None, utn=None,
-          dx="M17.11", errors=0, warnings=0, infos=0, blocking=0, lines=2, row=2, payer="Medicare"):
+def claim(
+    claim_id,
+    state,
+    participant,
+    readiness,
+    wiser_status,
+    reason=None,
+    categories=None,
+    utn=None,
+    dx="M17.11",
+    errors=0,
+    warnings=0,
+    infos=0,
+    blocking=0,
+    lines=2,
+    row=2,
+    payer="Medicare",
+):
     """One CLAIM_SCHEMA row."""
-    return {"claim_id": claim_id, "file": "claims.csv", "first_row": row, "last_row": row + lines - 1,
-            "lines": lines, "dos_from": date(2026, 2, 3), "dos_to": date(2026, 2, 3), "state": state,
-            "participant": participant, "payer": payer, "payer_class": "medicare_ffs", "setting": "TOB 131",
-            "wiser_status": wiser_status, "wiser_reason": reason, "wiser_categories": categories, "utn": utn,
-            "diagnoses": dx, "readiness": readiness, "errors": errors, "warnings": warnings, "infos": infos,
-            "blocking": blocking}
+    return {
+        "claim_id": claim_id,
+        "file": "claims.csv",
+        "first_row": row,
+        "last_row": row + lines - 1,
+        "lines": lines,
+        "dos_from": date(2026, 2, 3),
+        "dos_to": date(2026, 2, 3),
+        "state": state,
+        "participant": participant,
+        "payer": payer,
+        "payer_class": "medicare_ffs",
+        "setting": "TOB 131",
+        "wiser_status": wiser_status,
+        "wiser_reason": reason,
+        "wiser_categories": categories,
+        "utn": utn,
+        "diagnoses": dx,
+        "readiness": readiness,
+        "errors": errors,
+        "warnings": warnings,
+        "infos": infos,
+        "blocking": blocking,
+    }
 
 
-def finding(claim_id, category, severity="error", blocks=True, code="29877", message="check this", row=2,
-            expected=None, revenue_code="0360", waived=False, line="1"):
+def finding(
+    claim_id,
+    category,
+    severity="error",
+    blocks=True,
+    code="29877",
+    message="check this",
+    row=2,
+    expected=None,
+    revenue_code="0360",
+    waived=False,
+    line="1",
+):
     """One FINDING_SCHEMA row."""
-    return {"claim_id": claim_id, "line": line, "file": "claims.csv", "sheet": None, "row": row,
-            "dos": date(2026, 2, 3), "code": code, "modifiers": None, "revenue_code": revenue_code,
-            "edit": "CL001", "name": category, "family": "wiser", "category": category, "severity": severity,
-            "message": message,
-            "expected": expected, "reference": "https://www.cms.gov/x (inferred)", "basis": "inferred",
-            "blocks": blocks, "waived": waived}
+    return {
+        "claim_id": claim_id,
+        "line": line,
+        "file": "claims.csv",
+        "sheet": None,
+        "row": row,
+        "dos": date(2026, 2, 3),
+        "code": code,
+        "modifiers": None,
+        "revenue_code": revenue_code,
+        "edit": "CL001",
+        "name": category,
+        "family": "wiser",
+        "category": category,
+        "severity": severity,
+        "message": message,
+        "expected": expected,
+        "reference": "https://www.cms.gov/x (inferred)",
+        "basis": "inferred",
+        "blocks": blocks,
+        "waived": waived,
+    }
 
 
 def make_result(claims: list[dict], findings: list[dict], skipped: list[dict] | None = None) -> ClaimsResult:
@@ -67,51 +146,160 @@ def make_result(claims: list[dict], findings: list[dict], skipped: list[dict] | 
     return ClaimsResult(
         claims=pl.DataFrame(claims, schema=CLAIM_SCHEMA) if claims else empty_claims(),
         findings=pl.DataFrame(findings, schema=FINDING_SCHEMA) if findings else empty_findings(),
-        files=[{"path": "/data/claims.csv", "format": "csv", "sha256": "ab" * 32, "size": 2048,
-                "rows_read": 14, "rows_audited": 12, "rows_skipped": 2}],
-        skipped=skipped if skipped is not None else [
+        files=[
+            {
+                "path": "/data/claims.csv",
+                "format": "csv",
+                "sha256": "ab" * 32,
+                "size": 2048,
+                "rows_read": 14,
+                "rows_audited": 12,
+                "rows_skipped": 2,
+            }
+        ],
+        skipped=skipped
+        if skipped is not None
+        else [
             {"file": "claims.csv", "sheet": None, "row": 15, "reason": "no claim id"},
-            {"file": "claims.csv", "sheet": None, "row": 16, "reason": SCRIPT}],
+            {"file": "claims.csv", "sheet": None, "row": 16, "reason": SCRIPT},
+        ],
         notes=["Lines dated from 2026-10-01 were checked against FY2026 codes (FY2027 not installed)."],
-        meta={"generated_at": "2026-05-01T12:00:00+00:00", "tool_version": "0.1.0",
-              "edit_set_version": "2026.05",
-              "icd_code_set": "FY2026 (simple-icd-10-cm 1.5.0)",
-              "wiser": {"version": "2026-04", "as_of": "2026-04-15", "source": "Cohere Health list (TX)"}},
+        meta={
+            "generated_at": "2026-05-01T12:00:00+00:00",
+            "tool_version": "0.1.0",
+            "edit_set_version": "2026.05",
+            "icd_code_set": "FY2026 (simple-icd-10-cm 1.5.0)",
+            "wiser": {"version": "2026-04", "as_of": "2026-04-15", "source": "Cohere Health list (TX)"},
+        },
         services=SERVICES,
-        edits=[{"code": "CL001", "name": "Prior authorization", "category": "prior_auth_missing",
-                "severity": "error", "status": "ran", "findings": 2, "basis": "verified"}],
+        edits=[
+            {
+                "code": "CL001",
+                "name": "Prior authorization",
+                "category": "prior_auth_missing",
+                "severity": "error",
+                "status": "ran",
+                "findings": 2,
+                "basis": "verified",
+            }
+        ],
     )
 
 
 def sample_result() -> ClaimsResult:
     """Six claims across TX, OH and CA, with hostile text in ids, messages and codes."""
     claims = [
-        claim("TX-1001", "TX", "Cohere Health", "needs_attention", "in_scope", categories="knee_arthroscopy",
-              dx="M17.9", errors=2, blocking=2),
-        claim("TX-1002", "TX", "Cohere Health", "needs_attention", "in_scope", categories="skin_substitute",
-              utn="A1234567890123", errors=2, blocking=2, lines=3, row=4),
-        claim("OH-2001", "OH", "Innovaccer", "ready", "in_scope", categories="epidural", utn="B1234567890123",
-              infos=1, row=7),
-        claim("OH-2002", "OH", "Innovaccer", "out_of_scope", "out_of_scope",
-              reason="date of service before 2026-01-15", categories="epidural", row=9),
-        claim("CA-3001", "CA", None, "out_of_scope", "out_of_scope", reason="state CA is not in WISeR",
-              categories="knee_arthroscopy", row=11, payer="+1 Medicare"),
-        claim(HOSTILE_ID, "TX", "Cohere Health", "needs_attention", "in_scope",
-              categories="knee_arthroscopy, ", errors=1, warnings=1, blocking=1, row=13, payer="@x"),
+        claim(
+            "TX-1001",
+            "TX",
+            "Cohere Health",
+            "needs_attention",
+            "in_scope",
+            categories="knee_arthroscopy",
+            dx="M17.9",
+            errors=2,
+            blocking=2,
+        ),
+        claim(
+            "TX-1002",
+            "TX",
+            "Cohere Health",
+            "needs_attention",
+            "in_scope",
+            categories="skin_substitute",
+            utn="A1234567890123",
+            errors=2,
+            blocking=2,
+            lines=3,
+            row=4,
+        ),
+        claim(
+            "OH-2001",
+            "OH",
+            "Innovaccer",
+            "ready",
+            "in_scope",
+            categories="epidural",
+            utn="B1234567890123",
+            infos=1,
+            row=7,
+        ),
+        claim(
+            "OH-2002",
+            "OH",
+            "Innovaccer",
+            "out_of_scope",
+            "out_of_scope",
+            reason="date of service before 2026-01-15",
+            categories="epidural",
+            row=9,
+        ),
+        claim(
+            "CA-3001",
+            "CA",
+            None,
+            "out_of_scope",
+            "out_of_scope",
+            reason="state CA is not in WISeR",
+            categories="knee_arthroscopy",
+            row=11,
+            payer="+1 Medicare",
+        ),
+        claim(
+            HOSTILE_ID,
+            "TX",
+            "Cohere Health",
+            "needs_attention",
+            "in_scope",
+            categories="knee_arthroscopy, ",
+            errors=1,
+            warnings=1,
+            blocking=1,
+            row=13,
+            payer="@x",
+        ),
     ]
     findings = [
         finding("TX-1001", "diagnosis_unspecified", message="M17.9 is unspecified osteoarthritis of knee"),
         finding("TX-1001", "prior_auth_missing", message="No UTN on a WISeR-scoped line"),
-        finding("TX-1002", "pairing_mismatch", code="15275", row=4,
-                message="Product does not fit the procedure"),
-        finding("TX-1002", "unit_mismatch", code="Q4101", row=5, message="Units exceed wound size",
-                expected="-2+3 sq cm"),
-        finding("OH-2001", "diagnosis_other", severity="info", blocks=False, code="64483", row=7,
-                message="G89.29 is an 'other' code"),
-        finding(HOSTILE_ID, "orphan_component", code="+1", row=13, message=SCRIPT, expected="@x",
-                revenue_code="0450"),
-        finding(HOSTILE_ID, "diagnosis_unspecified_laterality", severity="warning", blocks=False, row=14,
-                message="=1+2 laterality", revenue_code="0450"),
+        finding(
+            "TX-1002", "pairing_mismatch", code="15275", row=4, message="Product does not fit the procedure"
+        ),
+        finding(
+            "TX-1002",
+            "unit_mismatch",
+            code="Q4101",
+            row=5,
+            message="Units exceed wound size",
+            expected="-2+3 sq cm",
+        ),
+        finding(
+            "OH-2001",
+            "diagnosis_other",
+            severity="info",
+            blocks=False,
+            code="64483",
+            row=7,
+            message="G89.29 is an 'other' code",
+        ),
+        finding(
+            HOSTILE_ID,
+            "orphan_component",
+            code="+1",
+            row=13,
+            message=SCRIPT,
+            expected="@x",
+            revenue_code="0450",
+        ),
+        finding(
+            HOSTILE_ID,
+            "diagnosis_unspecified_laterality",
+            severity="warning",
+            blocks=False,
+            row=14,
+            message="=1+2 laterality",
+            revenue_code="0450",
+        ),
         finding(HOSTILE_ID, "prior_auth_missing", code="29877", row=13, message="waived", waived=True),
     ]
     return make_result(claims, findings)
@@ -130,20 +318,35 @@ def test_summary_counts_claims_by_readiness_state_and_flags(result):
     """Totals and per-state rows count claims once per flag; waived findings are not counted."""
     s = build_summary(result)
     t = s["totals"]
-    assert (t["claims"], t["ready"], t["needs_attention"], t["out_of_scope"], t["in_scope"]) == \
-        (6, 1, 3, 2, 4)
+    assert (t["claims"], t["ready"], t["needs_attention"], t["out_of_scope"], t["in_scope"]) == (
+        6,
+        1,
+        3,
+        2,
+        4,
+    )
     assert (t["errors"], t["warnings"], t["infos"], t["waived"], t["blocking"]) == (5, 1, 1, 1, 5)
     assert (t["unspecified_dx"], t["broken_pairs"], t["prior_auth"], t["lines"]) == (3, 2, 1, 13)
     tx = next(r for r in s["by_state"] if r["key"] == "TX")
-    assert (tx["claims"], tx["needs_attention"], tx["unspecified_dx"], tx["broken_pairs"],
-            tx["prior_auth"]) == (3, 3, 2, 2, 1)
-    assert [r["label"] for r in s["by_participant"]] == \
-        ["Cohere Health", "Innovaccer", "(no WISeR participant)"]
+    assert (
+        tx["claims"],
+        tx["needs_attention"],
+        tx["unspecified_dx"],
+        tx["broken_pairs"],
+        tx["prior_auth"],
+    ) == (3, 3, 2, 2, 1)
+    assert [r["label"] for r in s["by_participant"]] == [
+        "Cohere Health",
+        "Innovaccer",
+        "(no WISeR participant)",
+    ]
     knee = next(r for r in s["by_service"] if r["key"] == "knee_arthroscopy")
     assert (knee["label"], knee["claims"], knee["out_of_scope"]) == ("Knee arthroscopy", 3, 1)
     assert sum(r["claims"] for r in s["by_service"]) == 6  # "knee_arthroscopy, " counts once, not as none
-    assert s["top_reasons"] == [{"reason": "date of service before 2026-01-15", "claims": 1},
-                                {"reason": "state CA is not in WISeR", "claims": 1}]
+    assert s["top_reasons"] == [
+        {"reason": "date of service before 2026-01-15", "claims": 1},
+        {"reason": "state CA is not in WISeR", "claims": 1},
+    ]
     cats = {r["category"]: r for r in s["by_category"]}
     assert "prior_auth_missing" in cats and cats["prior_auth_missing"]["total"] == 1
     assert (cats["diagnosis_other"]["info"], cats["diagnosis_other"]["blocking"]) == (1, 0)
@@ -252,8 +455,18 @@ def test_html_counts_match_the_summary(result):
     html = render_claims_html(ClaimsContext(result, summary))
     page = Page(html)
     totals = summary["totals"]
-    for key in ("ready", "needs_attention", "out_of_scope", "claims", "in_scope", "unspecified_dx",
-                "broken_pairs", "errors", "warnings", "infos"):
+    for key in (
+        "ready",
+        "needs_attention",
+        "out_of_scope",
+        "claims",
+        "in_scope",
+        "unspecified_dx",
+        "broken_pairs",
+        "errors",
+        "warnings",
+        "infos",
+    ):
         assert page.metrics[key] == totals[key], key
     for table in ("by_state", "by_participant", "by_service"):
         shown = page.rows[table]
@@ -290,27 +503,40 @@ def test_claim_blocks_show_blocking_findings_and_the_policy_checklist(result):
     """A claim needing attention lists what blocks it and, in scope, what the policy asks of the record."""
     page = Page(render_claims_html(ClaimsContext.of(result)))
     text = page.plain
-    block = text[text.index("TX-1001"):text.index("TX-1002")]
+    block = text[text.index("TX-1001") : text.index("TX-1002")]
     assert "M17.9 is unspecified osteoarthritis of knee" in block and "No UTN on a WISeR-scoped line" in block
     assert "none on the claim" in block  # no UTN
     assert "Knee arthroscopy: what NCD 150.9 asks the record to show" in block
     assert "Confirm in the record; this tool does not read it." in block
     assert "Imaging findings supporting the indication" in block
-    skin = text[text.index("TX-1002"):text.index(HOSTILE_ID)]
+    skin = text[text.index("TX-1002") : text.index(HOSTILE_ID)]
     assert "what LCD L35041 asks the record to show inferred" in skin  # inferred checklists say so
     # Out-of-scope claims get no checklist; they sit in the compact table.
-    tail = text[text.index("Ready and out-of-scope claims"):]
+    tail = text[text.index("Ready and out-of-scope claims") :]
     assert "state CA is not in WISeR" in tail and "Radicular pain documented" not in tail
     assert "attention-cap" not in page.ids and "table-cap" not in page.ids
 
 
 def test_html_caps_claim_blocks_and_table_rows_and_says_so():
     """Past 2,000 claim blocks / 20,000 table rows / 2,000 skipped lines the page says how many it omits."""
-    attention = [claim(f"NA-{i:05d}", "TX", "Cohere Health", "needs_attention", "in_scope",
-                       categories="knee_arthroscopy", errors=1, blocking=1, row=i)
-                 for i in range(MAX_CLAIM_BLOCKS + 3)]
-    others = [claim(f"OK-{i:05d}", "OH", "Innovaccer", "ready", "in_scope", row=i)
-              for i in range(MAX_TABLE_ROWS + 1)]
+    attention = [
+        claim(
+            f"NA-{i:05d}",
+            "TX",
+            "Cohere Health",
+            "needs_attention",
+            "in_scope",
+            categories="knee_arthroscopy",
+            errors=1,
+            blocking=1,
+            row=i,
+        )
+        for i in range(MAX_CLAIM_BLOCKS + 3)
+    ]
+    others = [
+        claim(f"OK-{i:05d}", "OH", "Innovaccer", "ready", "in_scope", row=i)
+        for i in range(MAX_TABLE_ROWS + 1)
+    ]
     findings = [finding(c["claim_id"], "prior_auth_missing") for c in attention]
     skipped = [{"file": "claims.csv", "sheet": None, "row": i, "reason": "no claim id"} for i in range(2_005)]
     result = make_result(attention + others, findings, skipped)
@@ -368,16 +594,29 @@ def test_excel_sheets_counts_and_text_cells(result, tmp_path, constant_memory):
 
     findings = wb["Findings"]
     fh = [c.value for c in findings[1]]
-    for name in ("Claim ID", "Line", "Row", "Code", "Category", "Severity", "Blocks", "Message", "Expected",
-                 "Reference"):
+    for name in (
+        "Claim ID",
+        "Line",
+        "Row",
+        "Code",
+        "Category",
+        "Severity",
+        "Blocks",
+        "Message",
+        "Expected",
+        "Reference",
+    ):
         assert name in fh
     frows = sheet_rows(findings)[1:]
     assert len(frows) == result.findings.height
     rev = [r[fh.index("Rev code")] for r in frows]
     assert "0450" in rev and all(isinstance(v, str) for v in rev)
     orphan = next(r for r in frows if r[fh.index("Category")] == "orphan_component")
-    assert (orphan[fh.index("Code")], orphan[fh.index("Message")], orphan[fh.index("Expected")]) == \
-        ("+1", SCRIPT, "@x")
+    assert (orphan[fh.index("Code")], orphan[fh.index("Message")], orphan[fh.index("Expected")]) == (
+        "+1",
+        SCRIPT,
+        "@x",
+    )
     assert all(isinstance(r[fh.index("Message")], str) for r in frows)
     assert not any(c.data_type == "f" for row in findings.iter_rows() for c in row)
 
@@ -391,8 +630,12 @@ def test_excel_sheets_counts_and_text_cells(result, tmp_path, constant_memory):
 
     summ = {r[0]: r[1] for r in sheet_rows(wb["Summary"]) if r and isinstance(r[0], str)}
     totals = summary["totals"]
-    assert (summ["Claims"], summ["Ready"], summ["Needs attention"], summ["Out of scope"]) == \
-        (totals["claims"], totals["ready"], totals["needs_attention"], totals["out_of_scope"])
+    assert (summ["Claims"], summ["Ready"], summ["Needs attention"], summ["Out of scope"]) == (
+        totals["claims"],
+        totals["ready"],
+        totals["needs_attention"],
+        totals["out_of_scope"],
+    )
     assert summ["Claims with an unspecified diagnosis"] == totals["unspecified_dx"]
     assert summ["Claims with a broken pair"] == totals["broken_pairs"]
     assert summ["TX"] == 3 and summ["Cohere Health"] == 3 and summ["Knee arthroscopy"] == 3
@@ -420,16 +663,36 @@ def test_csv_quote_prefixes_formula_text_and_keeps_codes(result, tmp_path):
     findings = read_csv(tmp_path / "claim-findings.csv")
     assert len(findings) == result.findings.height
     orphan = next(f for f in findings if f["category"] == "orphan_component")
-    assert (orphan["code"], orphan["expected"], orphan["revenue_code"], orphan["message"]) == \
-        ("'+1", "'@x", "0450", SCRIPT)
+    assert (orphan["code"], orphan["expected"], orphan["revenue_code"], orphan["message"]) == (
+        "'+1",
+        "'@x",
+        "0450",
+        SCRIPT,
+    )
     assert next(f for f in findings if f["category"] == "unit_mismatch")["expected"] == "'-2+3 sq cm"
     assert {f["blocks"] for f in findings} == {"yes", "no"}
 
 
 def test_csv_neutralisation_matches_the_chargemaster_csv_writer(tmp_path):
     """The claims CSV quotes exactly the cells the existing findings.csv writer quotes."""
-    tricky = ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", " =x", "\n+1", "\u00a0@x", "\uff1dx", "a=b",
-              "0450", "", "plain", "  padded", "'already"]
+    tricky = [
+        "=1+1",
+        "+1",
+        "-2",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        " =x",
+        "\n+1",
+        "\u00a0@x",
+        "\uff1dx",
+        "a=b",
+        "0450",
+        "",
+        "plain",
+        "  padded",
+        "'already",
+    ]
     rows = [finding(f"C{i}", "unit_mismatch", message=m) for i, m in enumerate(tricky)]
     written = write_claims_report(make_result([], rows), tmp_path, ["csv"])
     got = [f["message"] for f in read_csv(tmp_path / "claim-findings.csv")]
@@ -442,8 +705,17 @@ def test_json_holds_everything_and_is_deterministic(result, tmp_path):
     a = write_claims_report(result, tmp_path / "a", ["json", "csv"])
     b = write_claims_report(result, tmp_path / "b", ["json", "csv"])
     doc = json.loads(a["json"].read_text(encoding="utf-8"))
-    assert list(doc) == ["meta", "summary", "files", "skipped", "notes", "services", "edits", "claims",
-                         "findings"]
+    assert list(doc) == [
+        "meta",
+        "summary",
+        "files",
+        "skipped",
+        "notes",
+        "services",
+        "edits",
+        "claims",
+        "findings",
+    ]
     assert len(doc["claims"]) == 6 and len(doc["findings"]) == result.findings.height
     assert doc["summary"] == json.loads(json.dumps(build_summary(result)))
     assert doc["claims"][5]["claim_id"] == HOSTILE_ID and doc["claims"][0]["dos_from"] == "2026-02-03"
@@ -505,16 +777,20 @@ def test_browser_filters_claims(browser, result, tmp_path):
 
 def test_browser_pages_the_claims_table(browser, tmp_path):
     """The ready / out-of-scope table shows 200 rows at a time, pages through the rest, filters them all."""
-    rows = [claim(f"R-{i:04d}", "OH" if i % 2 else "TX", "Innovaccer", "ready", "in_scope", row=i)
-            for i in range(450)]
+    rows = [
+        claim(f"R-{i:04d}", "OH" if i % 2 else "TX", "Innovaccer", "ready", "in_scope", row=i)
+        for i in range(450)
+    ]
     path = write_claims_report(make_result(rows, []), tmp_path, ["html"])["html"]
     pg = browser.new_page(viewport={"width": 1300, "height": 900})
     pg.goto(path.as_uri())
     pg.wait_for_selector("html[data-report-ready]", timeout=20_000)
 
     def shown() -> list[str]:
-        return pg.eval_on_selector_all("#other-claims-body > tr", "els => els.filter(e => !e.hidden)"
-                                       ".map(e => e.firstElementChild.textContent)")
+        return pg.eval_on_selector_all(
+            "#other-claims-body > tr",
+            "els => els.filter(e => !e.hidden).map(e => e.firstElementChild.textContent)",
+        )
 
     status = "[data-filter-for=other-claims-body] [data-filter-status]"
     assert shown()[0] == "R-0001" and len(shown()) == 200  # ready claims by state (OH first), then claim id
@@ -530,8 +806,10 @@ def test_browser_pages_the_claims_table(browser, tmp_path):
 
 def test_browser_filter_values_containing_the_separator(browser, tmp_path):
     """A participant named 'Zyter|TruCare' does not match the filter for a participant named 'TruCare'."""
-    rows = [claim("A-1", "AZ", "Zyter|TruCare", "needs_attention", "in_scope", errors=1, blocking=1),
-            claim("A-2", "AZ", "TruCare", "needs_attention", "in_scope", errors=1, blocking=1)]
+    rows = [
+        claim("A-1", "AZ", "Zyter|TruCare", "needs_attention", "in_scope", errors=1, blocking=1),
+        claim("A-2", "AZ", "TruCare", "needs_attention", "in_scope", errors=1, blocking=1),
+    ]
     path = write_claims_report(make_result(rows, []), tmp_path, ["html"])["html"]
     pg = browser.new_page()
     pg.goto(path.as_uri())
@@ -539,7 +817,9 @@ def test_browser_filter_values_containing_the_separator(browser, tmp_path):
     select = "[data-filter-for=attention-list] select[data-key=participant]"
     for label, expected in (("TruCare", ["A-2"]), ("Zyter|TruCare", ["A-1"])):
         pg.select_option(select, label=label)
-        shown = pg.eval_on_selector_all("#attention-list > article", "els => els.filter(e => !e.hidden)"
-                                        ".map(e => e.querySelector('.claim-id').textContent)")
+        shown = pg.eval_on_selector_all(
+            "#attention-list > article",
+            "els => els.filter(e => !e.hidden).map(e => e.querySelector('.claim-id').textContent)",
+        )
         assert shown == expected, label
     pg.close()

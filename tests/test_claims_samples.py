@@ -27,11 +27,17 @@ def test_every_line_is_audited_or_skipped(result):
     assert result.claims.get_column("lines").sum() == result.files[0]["rows_audited"]
 
 
-@pytest.mark.parametrize("planted", EXPECTED["claims"], ids=lambda p: f"{p['claim_id']}-{p['line']}-{p['category']}")
+@pytest.mark.parametrize(
+    "planted", EXPECTED["claims"], ids=lambda p: f"{p['claim_id']}-{p['line']}-{p['category']}"
+)
 def test_planted_problem_found(result, planted):
     """The planted problem is reported on its row, in its category."""
-    hits = result.findings.filter((pl.col("row") == planted["row"]) & (pl.col("category") == planted["category"]))
-    others = result.findings.filter(pl.col("claim_id") == planted["claim_id"]).select("line", "category").rows()
+    hits = result.findings.filter(
+        (pl.col("row") == planted["row"]) & (pl.col("category") == planted["category"])
+    )
+    others = (
+        result.findings.filter(pl.col("claim_id") == planted["claim_id"]).select("line", "category").rows()
+    )
     assert hits.height >= 1, f"{planted['what']}: not found; the claim's findings are {others}"
     assert hits.get_column("claim_id").unique().to_list() == [planted["claim_id"]]
 
@@ -49,7 +55,11 @@ def test_no_clean_claim_flagged(result):
 def test_no_finding_beyond_the_planted_ones(result):
     """Every finding on a dirty claim is one of its planted problems (same row and category)."""
     planted = {(p["row"], p["category"]) for p in EXPECTED["claims"]}
-    extra = [r for r in result.findings.select("claim_id", "row", "category", "edit").rows() if (r[1], r[2]) not in planted]
+    extra = [
+        r
+        for r in result.findings.select("claim_id", "row", "category", "edit").rows()
+        if (r[1], r[2]) not in planted
+    ]
     assert extra == []
 
 

@@ -24,6 +24,7 @@ INST, PROF = "005010X223A2", "005010X222A1"
 
 # ---- small builders: a segment is its elements joined by '*', a file is segments joined by '~' ----
 
+
 def seg(*elements: str) -> str:
     """One segment; trailing empty elements dropped as X12 requires."""
     return "*".join(elements).rstrip("*")
@@ -32,38 +33,77 @@ def seg(*elements: str) -> str:
 def x12(version: str, body: list[str], group: str = "HC", st: str = "837") -> str:
     """A whole interchange around one transaction whose detail is `body`."""
     head = [
-        seg("ST", st, "0001", version), seg("BHT", "0019", "00", "T1", "20260401", "1200", "CH"),
+        seg("ST", st, "0001", version),
+        seg("BHT", "0019", "00", "T1", "20260401", "1200", "CH"),
         seg("NM1", "41", "2", "TEST SUBMITTER", "", "", "", "", "46", "SUB1"),
         seg("PER", "IC", "DESK", "TE", "5555550100"),
         seg("NM1", "40", "2", "TEST RECEIVER", "", "", "", "", "46", "REC1"),
     ]
-    isa = seg("ISA", "00", " " * 10, "00", " " * 10, "ZZ", "SUB1".ljust(15), "ZZ", "REC1".ljust(15), "260401",
-              "1200", "^", "00501", "000000001", "0", "T", ":")
-    segs = [isa, seg("GS", group, "SUB1", "REC1", "20260401", "1200", "1", "X", version), *head, *body,
-            seg("SE", str(len(head) + len(body) + 1), "0001"), seg("GE", "1", "1"),
-            seg("IEA", "1", "000000001")]
+    isa = seg(
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        "ZZ",
+        "SUB1".ljust(15),
+        "ZZ",
+        "REC1".ljust(15),
+        "260401",
+        "1200",
+        "^",
+        "00501",
+        "000000001",
+        "0",
+        "T",
+        ":",
+    )
+    segs = [
+        isa,
+        seg("GS", group, "SUB1", "REC1", "20260401", "1200", "1", "X", version),
+        *head,
+        *body,
+        seg("SE", str(len(head) + len(body) + 1), "0001"),
+        seg("GE", "1", "1"),
+        seg("IEA", "1", "000000001"),
+    ]
     return "~\n".join(segs) + "~\n"
 
 
 def billing(state: str = "TX") -> list[str]:
     """2000A and 2010AA."""
-    return ["HL*1**20*1", "NM1*85*2*TEST HOSPITAL*****XX*1234567893", "N3*1 MAIN ST",
-            f"N4*AUSTIN*{state}*787010001", "REF*EI*123456789"]
+    return [
+        "HL*1**20*1",
+        "NM1*85*2*TEST HOSPITAL*****XX*1234567893",
+        "N3*1 MAIN ST",
+        f"N4*AUSTIN*{state}*787010001",
+        "REF*EI*123456789",
+    ]
 
 
 def subscriber(hl: int, payer: str = "MA", name: str = "MEDICARE", patient_below: bool = False) -> list[str]:
     """2000B, 2010BA, 2010BB; with patient_below the claim sits in a 2000C patient loop."""
-    return [seg("HL", str(hl), "1", "22", "1" if patient_below else "0"),
-            seg("SBR", "P", "" if patient_below else "18", "", "", "", "", "", "", payer),
-            "NM1*IL*1*DOE*JANE****MI*1EG4TE5MK73", "N3*1 ELM ST", "N4*AUSTIN*TX*787010001",
-            "DMG*D8*19480101*F",
-            seg("NM1", "PR", "2", name, "", "", "", "", "PI", "00000")]
+    return [
+        seg("HL", str(hl), "1", "22", "1" if patient_below else "0"),
+        seg("SBR", "P", "" if patient_below else "18", "", "", "", "", "", "", payer),
+        "NM1*IL*1*DOE*JANE****MI*1EG4TE5MK73",
+        "N3*1 ELM ST",
+        "N4*AUSTIN*TX*787010001",
+        "DMG*D8*19480101*F",
+        seg("NM1", "PR", "2", name, "", "", "", "", "PI", "00000"),
+    ]
 
 
 def patient(hl: int, parent: int) -> list[str]:
     """2000C and 2010CA: a patient who is not the subscriber."""
-    return [f"HL*{hl}*{parent}*23*0", "PAT*01", "NM1*QC*1*DOE*JOHN", "N3*1 ELM ST", "N4*AUSTIN*TX*787010001",
-            "DMG*D8*19500101*M"]
+    return [
+        f"HL*{hl}*{parent}*23*0",
+        "PAT*01",
+        "NM1*QC*1*DOE*JOHN",
+        "N3*1 ELM ST",
+        "N4*AUSTIN*TX*787010001",
+        "DMG*D8*19500101*M",
+    ]
 
 
 def facility(state: str) -> list[str]:
@@ -71,9 +111,15 @@ def facility(state: str) -> list[str]:
     return ["NM1*77*2*TEST CLINIC*****XX*1234567893", "N3*2 OAK ST", f"N4*TRENTON*{state}*086080001"]
 
 
-def claim_i(claim_id: str, lines: list[list[str]], tob: str = "13:A:1",
-            statement: str | None = "RD8*20260203-20260205", utn: str | None = None,
-            dx: tuple[str, ...] = ("M1711", "E11621"), state: str | None = None) -> list[str]:
+def claim_i(
+    claim_id: str,
+    lines: list[list[str]],
+    tob: str = "13:A:1",
+    statement: str | None = "RD8*20260203-20260205",
+    utn: str | None = None,
+    dx: tuple[str, ...] = ("M1711", "E11621"),
+    state: str | None = None,
+) -> list[str]:
     """An 837I 2300 loop with its lines."""
     segs = [seg("CLM", claim_id, "100", "", "", tob, "", "A", "Y", "Y")]
     segs += [f"DTP*434*{statement}"] if statement else []
@@ -86,15 +132,22 @@ def claim_i(claim_id: str, lines: list[list[str]], tob: str = "13:A:1",
     return segs + [s for n, line in enumerate(lines, 1) for s in [f"LX*{n}", *line]]
 
 
-def sv2(rev: str, proc: str = "", mods: str = "", units: str = "1",
-        date: str | None = "D8*20260204") -> list[str]:
+def sv2(
+    rev: str, proc: str = "", mods: str = "", units: str = "1", date: str | None = "D8*20260204"
+) -> list[str]:
     """SV2 (and its DTP*472) of an 837I line; `mods` is ':'-joined."""
     composite = ":".join(p for p in ("HC", proc, mods) if p) if proc else ""
     return [seg("SV2", rev, composite, "100", "UN", units), *([f"DTP*472*{date}"] if date else [])]
 
 
-def claim_p(claim_id: str, lines: list[list[str]], pos: str = "11", utn: str | None = None,
-            dx: tuple[str, ...] = ("M1711", "E11621"), state: str | None = None) -> list[str]:
+def claim_p(
+    claim_id: str,
+    lines: list[list[str]],
+    pos: str = "11",
+    utn: str | None = None,
+    dx: tuple[str, ...] = ("M1711", "E11621"),
+    state: str | None = None,
+) -> list[str]:
     """An 837P 2300 loop with its lines."""
     segs = [seg("CLM", claim_id, "100", "", "", f"{pos}:B:1", "Y", "A", "Y", "Y")]
     segs += [f"REF*G1*{utn}"] if utn else []
@@ -104,12 +157,21 @@ def claim_p(claim_id: str, lines: list[list[str]], pos: str = "11", utn: str | N
     return segs + [s for n, line in enumerate(lines, 1) for s in [f"LX*{n}", *line]]
 
 
-def sv1(proc: str, mods: str = "", units: str = "1", pos: str = "", date: str | None = "D8*20260204",
-        utn: str | None = None) -> list[str]:
+def sv1(
+    proc: str,
+    mods: str = "",
+    units: str = "1",
+    pos: str = "",
+    date: str | None = "D8*20260204",
+    utn: str | None = None,
+) -> list[str]:
     """SV1 (and its DTP*472 and REF*G1) of an 837P line."""
     composite = ":".join(p for p in ("HC", proc, mods) if p)
-    return [seg("SV1", composite, "100", "UN", units, pos, "", "1"), *([f"DTP*472*{date}"] if date else []),
-            *([f"REF*G1*{utn}"] if utn else [])]
+    return [
+        seg("SV1", composite, "100", "UN", units, pos, "", "1"),
+        *([f"DTP*472*{date}"] if date else []),
+        *([f"REF*G1*{utn}"] if utn else []),
+    ]
 
 
 def write(tmp_path: Path, text: str, name: str = "claims.x12") -> Path:
@@ -131,68 +193,137 @@ def pyx12_valid(path: Path) -> bool:
 
 READS = {
     "837I line dates, claim-level UTN, MA payer": (
-        INST, billing() + subscriber(2) + claim_i("C1", [sv2("0360", "29881", "RT"), sv2("0272", units="2")],
-                                               utn="A2K7F39QX1R2M8"),
-        [{"claim_id": "C1", "line": "1", "dos": "2026-02-04", "bill_type": "131", "pos": None, "state": "TX",
-          "payer": "MA", "payer_name": "MEDICARE", "revenue_code": "0360", "cpt": "29881", "modifiers": "RT",
-          "units": "1", "charges": "100", "diagnoses": "M1711;E11621", "utn": "A2K7F39QX1R2M8",
-          "sheet": None},
-         {"line": "2", "revenue_code": "0272", "cpt": None, "modifiers": None, "units": "2",
-          "utn": "A2K7F39QX1R2M8"}],
+        INST,
+        billing()
+        + subscriber(2)
+        + claim_i("C1", [sv2("0360", "29881", "RT"), sv2("0272", units="2")], utn="A2K7F39QX1R2M8"),
+        [
+            {
+                "claim_id": "C1",
+                "line": "1",
+                "dos": "2026-02-04",
+                "bill_type": "131",
+                "pos": None,
+                "state": "TX",
+                "payer": "MA",
+                "payer_name": "MEDICARE",
+                "revenue_code": "0360",
+                "cpt": "29881",
+                "modifiers": "RT",
+                "units": "1",
+                "charges": "100",
+                "diagnoses": "M1711;E11621",
+                "utn": "A2K7F39QX1R2M8",
+                "sheet": None,
+            },
+            {
+                "line": "2",
+                "revenue_code": "0272",
+                "cpt": None,
+                "modifiers": None,
+                "units": "2",
+                "utn": "A2K7F39QX1R2M8",
+            },
+        ],
     ),
     "837I claim-level statement date when lines have none": (
-        INST, billing() + subscriber(2) + claim_i("C2", [sv2("0360", "64561", date=None)]),
+        INST,
+        billing() + subscriber(2) + claim_i("C2", [sv2("0360", "64561", date=None)]),
         [{"claim_id": "C2", "dos": "2026-02-03", "cpt": "64561"}],
     ),
     "837I RD8 line range takes the from-date": (
-        INST, billing() + subscriber(2) + claim_i("C3", [sv2("0636", "Q4186", date="RD8*20260302-20260304")]),
+        INST,
+        billing() + subscriber(2) + claim_i("C3", [sv2("0636", "Q4186", date="RD8*20260302-20260304")]),
         [{"dos": "2026-03-02", "cpt": "Q4186"}],
     ),
     "837I modifiers one to four, bill type frequency": (
-        INST, billing() + subscriber(2) + claim_i("C4", [sv2("0360", "29880", "RT:59:XS:GA"),
-                                                      sv2("0360", "G0289", "RT:59")], tob="85:A:7"),
+        INST,
+        billing()
+        + subscriber(2)
+        + claim_i("C4", [sv2("0360", "29880", "RT:59:XS:GA"), sv2("0360", "G0289", "RT:59")], tob="85:A:7"),
         [{"modifiers": "RT,59,XS,GA", "bill_type": "857"}, {"modifiers": "RT,59", "cpt": "G0289"}],
     ),
     "837I service facility state wins over billing state": (
-        INST, billing("TX") + subscriber(2) + claim_i("C5", [sv2("0761", "15271")], state="NJ"),
+        INST,
+        billing("TX") + subscriber(2) + claim_i("C5", [sv2("0761", "15271")], state="NJ"),
         [{"state": "NJ"}],
     ),
     "837I missing optional segments": (
-        INST, billing("OK") + subscriber(2, "16", "MEDICARE ADVANTAGE PLAN")
+        INST,
+        billing("OK")
+        + subscriber(2, "16", "MEDICARE ADVANTAGE PLAN")
         + claim_i("C6", [sv2("0450", "99284", date=None)], dx=("S81811A",)),
-        [{"dos": "2026-02-03", "utn": None, "state": "OK", "diagnoses": "S81811A", "payer": "16",
-          "payer_name": "MEDICARE ADVANTAGE PLAN"}],
+        [
+            {
+                "dos": "2026-02-03",
+                "utn": None,
+                "state": "OK",
+                "diagnoses": "S81811A",
+                "payer": "16",
+                "payer_name": "MEDICARE ADVANTAGE PLAN",
+            }
+        ],
     ),
     "837I claim in a 2000C patient loop keeps the subscriber's payer": (
-        INST, billing() + subscriber(2, patient_below=True) + patient(3, 2)
-        + claim_i("C7", [sv2("0360", "62323")]),
+        INST,
+        billing() + subscriber(2, patient_below=True) + patient(3, 2) + claim_i("C7", [sv2("0360", "62323")]),
         [{"claim_id": "C7", "payer": "MA", "cpt": "62323"}],
     ),
     "837P line UTN, RD8 line date, POS from the claim or the line, MB payer": (
-        PROF, billing() + subscriber(2, "MB", "MEDICARE PART B")
-        + claim_p("P1", [sv1("15271", "RT", utn="N3B9C2D7E4F6G1"), sv1("Q4186", "JC", "20", "24",
-                                                                       date="RD8*20260302-20260304")],
-                  utn="T7Q2W9E4R1T6Y3"),
-        [{"claim_id": "P1", "line": "1", "dos": "2026-02-04", "bill_type": None, "pos": "11", "payer": "MB",
-          "payer_name": "MEDICARE PART B", "revenue_code": None, "cpt": "15271", "modifiers": "RT",
-          "utn": "N3B9C2D7E4F6G1"},
-         {"line": "2", "dos": "2026-03-02", "pos": "24", "units": "20", "utn": "T7Q2W9E4R1T6Y3"}],
+        PROF,
+        billing()
+        + subscriber(2, "MB", "MEDICARE PART B")
+        + claim_p(
+            "P1",
+            [
+                sv1("15271", "RT", utn="N3B9C2D7E4F6G1"),
+                sv1("Q4186", "JC", "20", "24", date="RD8*20260302-20260304"),
+            ],
+            utn="T7Q2W9E4R1T6Y3",
+        ),
+        [
+            {
+                "claim_id": "P1",
+                "line": "1",
+                "dos": "2026-02-04",
+                "bill_type": None,
+                "pos": "11",
+                "payer": "MB",
+                "payer_name": "MEDICARE PART B",
+                "revenue_code": None,
+                "cpt": "15271",
+                "modifiers": "RT",
+                "utn": "N3B9C2D7E4F6G1",
+            },
+            {"line": "2", "dos": "2026-03-02", "pos": "24", "units": "20", "utn": "T7Q2W9E4R1T6Y3"},
+        ],
     ),
     "837P four modifiers, no UTN, service facility 2310C": (
-        PROF, billing("TX") + subscriber(2, "MB", "MEDICARE PART B")
+        PROF,
+        billing("TX")
+        + subscriber(2, "MB", "MEDICARE PART B")
         + claim_p("P2", [sv1("20610", "RT:59:XS:GA"), sv1("99214")], pos="24", state="NJ"),
-        [{"modifiers": "RT,59,XS,GA", "utn": None, "state": "NJ", "pos": "24"},
-         {"modifiers": None, "cpt": "99214"}],
+        [
+            {"modifiers": "RT,59,XS,GA", "utn": None, "state": "NJ", "pos": "24"},
+            {"modifiers": None, "cpt": "99214"},
+        ],
     ),
     "837P line-level service facility 2420C wins over the claim's": (
-        PROF, billing("TX") + subscriber(2, "MB", "MEDICARE PART B")
+        PROF,
+        billing("TX")
+        + subscriber(2, "MB", "MEDICARE PART B")
         + claim_p("P3", [sv1("99213") + facility("FL"), sv1("99214")], state="NJ"),
         [{"cpt": "99213", "state": "FL"}, {"cpt": "99214", "state": "NJ"}],
     ),
     "837I reason-for-visit codes follow the other diagnoses, without repeats": (
-        INST, billing() + subscriber(2)
-        + [s for s in claim_i("C8", [sv2("0450", "99284")])
-           for s in ([s, "HI*APR:M1711*APR:R52"] if s.startswith("HI*ABK") else [s])],
+        INST,
+        billing()
+        + subscriber(2)
+        + [
+            s
+            for s in claim_i("C8", [sv2("0450", "99284")])
+            for s in ([s, "HI*APR:M1711*APR:R52"] if s.startswith("HI*ABK") else [s])
+        ],
         [{"diagnoses": "M1711;E11621;R52"}],
     ),
 }
@@ -237,6 +368,7 @@ def test_bom_whitespace_and_crlf_do_not_matter(tmp_path):
 
 # ---- recoverable problems: pyx12's messages come back in `errors`, the rest of the file is read ----
 
+
 def test_segment_errors_are_reported_not_raised(tmp_path):
     body = billing() + subscriber(2) + claim_i("C1", [sv2("0360", "29881", date="D8*20261303"), sv2("0272")])
     body.insert(body.index("CL1***01") + 1, "ZZZ*1")
@@ -258,10 +390,14 @@ def test_errors_are_capped(tmp_path):
     assert len(got.errors) == 51 and got.errors[-1] == "30 more validation messages not shown"
 
 
-@pytest.mark.parametrize("line, reason", [
-    (["SV1*HC:*100*UN*1***1", "DTP*472*D8*20260204"], "neither a procedure code nor a revenue code"),
-    (["DTP*472*D8*20260204"], "no SV1/SV2 service segment"),
-], ids=["no procedure code", "no SV1 at all"])
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        (["SV1*HC:*100*UN*1***1", "DTP*472*D8*20260204"], "neither a procedure code nor a revenue code"),
+        (["DTP*472*D8*20260204"], "no SV1/SV2 service segment"),
+    ],
+    ids=["no procedure code", "no SV1 at all"],
+)
 def test_unusable_service_lines_are_skipped_with_a_reason(tmp_path, line, reason):
     body = billing() + subscriber(2, "MB") + claim_p("P1", [line, sv1("99213")])
     got = read_837(write(tmp_path, x12(PROF, body)))
@@ -310,6 +446,7 @@ def test_looks_like_x12_only_for_isa_files(tmp_path):
 
 # ---- the sample files: current, valid, and a faithful copy of claims.csv ----
 
+
 @functools.cache
 def load_maker():
     """samples/make_837.py as a module (it is a script, not part of the package)."""
@@ -348,14 +485,38 @@ def test_837i_sample_carries_every_csv_line():
         dx += [c.replace(".", "") for c in r["Diagnosis Codes"].split(";") if c.replace(".", "") not in dx]
     filing = load_maker().filing_indicator
     expected = sorted(
-        (r["Claim ID"], r["Line"], r["Date of Service"], r["State"], filing(r["Payer"])[0], r["Bill Type"],
-         r["Revenue Code"], r["HCPCS"] or None, ",".join(re.split(r"[,; ]+", r["Modifiers"].strip())) or None,
-         r["Units"], ";".join(claim_dx[r["Claim ID"]]), claim_utn[r["Claim ID"]])
-        for r in rows)
+        (
+            r["Claim ID"],
+            r["Line"],
+            r["Date of Service"],
+            r["State"],
+            filing(r["Payer"])[0],
+            r["Bill Type"],
+            r["Revenue Code"],
+            r["HCPCS"] or None,
+            ",".join(re.split(r"[,; ]+", r["Modifiers"].strip())) or None,
+            r["Units"],
+            ";".join(claim_dx[r["Claim ID"]]),
+            claim_utn[r["Claim ID"]],
+        )
+        for r in rows
+    )
     got = read_837(SAMPLES / "claims_837i.x12")
     assert got.format == "x12-837i" and got.skipped == []
-    cols = ["claim_id", "line", "dos", "state", "payer", "bill_type", "revenue_code", "cpt", "modifiers",
-            "units", "diagnoses", "utn"]
+    cols = [
+        "claim_id",
+        "line",
+        "dos",
+        "state",
+        "payer",
+        "bill_type",
+        "revenue_code",
+        "cpt",
+        "modifiers",
+        "units",
+        "diagnoses",
+        "utn",
+    ]
     assert sorted(got.frame.select(cols).iter_rows()) == expected
     assert {"MA", "16"} <= set(got.frame["payer"])
 
@@ -363,12 +524,36 @@ def test_837i_sample_carries_every_csv_line():
 def test_837p_sample_carries_the_professional_claims():
     maker = load_maker()
     expected = sorted(
-        (c.claim_id, str(n), line.date.split("/")[0], line.pos or c.pos, c.state, c.payer, line.code,
-         ",".join(line.modifiers) or None, line.units, ";".join(c.diagnoses), line.utn or c.utn or None)
-        for c in maker.PROFESSIONAL_CLAIMS for n, line in enumerate(c.lines, 1))
+        (
+            c.claim_id,
+            str(n),
+            line.date.split("/")[0],
+            line.pos or c.pos,
+            c.state,
+            c.payer,
+            line.code,
+            ",".join(line.modifiers) or None,
+            line.units,
+            ";".join(c.diagnoses),
+            line.utn or c.utn or None,
+        )
+        for c in maker.PROFESSIONAL_CLAIMS
+        for n, line in enumerate(c.lines, 1)
+    )
     got = read_837(SAMPLES / "claims_837p.x12")
     assert got.format == "x12-837p"
-    cols = ["claim_id", "line", "dos", "pos", "state", "payer", "cpt", "modifiers", "units", "diagnoses",
-            "utn"]
+    cols = [
+        "claim_id",
+        "line",
+        "dos",
+        "pos",
+        "state",
+        "payer",
+        "cpt",
+        "modifiers",
+        "units",
+        "diagnoses",
+        "utn",
+    ]
     assert sorted(got.frame.select(cols).iter_rows()) == expected
     assert set(got.frame["pos"]) == {"11", "24"}

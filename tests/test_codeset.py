@@ -44,10 +44,16 @@ def test_quarters_held(table):
     assert table.quarters == sorted(table.quarters)
 
 
-@pytest.mark.parametrize("day, quarter", [
-    (dt.date(2026, 1, 1), "2026Q1"), (dt.date(2026, 3, 31), "2026Q1"), (dt.date(2026, 4, 1), "2026Q2"),
-    (dt.date(2026, 9, 30), "2026Q3"), (dt.date(2026, 11, 26), "2026Q4"),
-])
+@pytest.mark.parametrize(
+    "day, quarter",
+    [
+        (dt.date(2026, 1, 1), "2026Q1"),
+        (dt.date(2026, 3, 31), "2026Q1"),
+        (dt.date(2026, 4, 1), "2026Q2"),
+        (dt.date(2026, 9, 30), "2026Q3"),
+        (dt.date(2026, 11, 26), "2026Q4"),
+    ],
+)
 def test_quarter_of(day, quarter):
     assert quarter_of(day) == quarter
 
@@ -134,7 +140,14 @@ def test_classify_keeps_input_order_and_length_with_nulls(table):
     assert result.columns == ["code", "status", "si", "first_seen", "last_seen", "last_si", "descriptor"]
     assert result.height == len(codes_in)
     assert result["status"].to_list() == [
-        "active", None, "deleted", None, "invalid", "active", "unknown_to_opps", "active",
+        "active",
+        None,
+        "deleted",
+        None,
+        "invalid",
+        "active",
+        "unknown_to_opps",
+        "active",
     ]
 
 
@@ -291,12 +304,15 @@ def test_import_refuses_short_file_and_bad_rows(tmp_path):
         import_quarter(bad, "2026Q3")
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["import", "missing.xlsx", "--quarter", "2026Q3"], "no such file"),
-    (["import", "missing.xlsx"], "--quarter is required"),
-    (["import", "missing.xlsx", "--quarter", "2026Q5"], "not of the form 2026Q3"),
-    (["status", "L8680", "--as-of", "26/11/2026"], "is not a date"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["import", "missing.xlsx", "--quarter", "2026Q3"], "no such file"),
+        (["import", "missing.xlsx"], "--quarter is required"),
+        (["import", "missing.xlsx", "--quarter", "2026Q5"], "not of the form 2026Q3"),
+        (["status", "L8680", "--as-of", "26/11/2026"], "is not a date"),
+    ],
+)
 def test_cli_bad_input_is_one_error_line(args, fragment):
     assert fragment in _one_error_line(CliRunner().invoke(codes, args))
 

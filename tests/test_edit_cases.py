@@ -56,6 +56,7 @@ def pytest_generate_tests(metafunc):
 
 # -- writing the case's auditor.toml ---------------------------------------------------------------
 
+
 def _toml_value(value) -> str:
     """A TOML scalar or array (strings as JSON strings, which TOML basic strings accept)."""
     if isinstance(value, bool):
@@ -115,22 +116,28 @@ def run_case(case: dict, folder: Path):
 def _subset(expected, actual) -> bool:
     """Expected values equal the actual ones; dicts compare as subsets and lists element-wise, recursively."""
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and _subset(v, actual[k])
-                                                for k, v in expected.items())
+        return isinstance(actual, dict) and all(
+            k in actual and _subset(v, actual[k]) for k, v in expected.items()
+        )
     if isinstance(expected, list):
-        return (isinstance(actual, list) and len(expected) == len(actual)
-                and all(_subset(e, a) for e, a in zip(expected, actual)))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(_subset(e, a) for e, a in zip(expected, actual, strict=False))
+        )
     return expected == actual
 
 
 def _comparable(finding: dict) -> dict:
     """A finding with its related rows in file order (the engine's set operations do not keep order)."""
-    finding["related_rows"] = sorted(finding["related_rows"],
-                                     key=lambda r: (r.get("file") or "", r.get("row") or 0))
+    finding["related_rows"] = sorted(
+        finding["related_rows"], key=lambda r: (r.get("file") or "", r.get("row") or 0)
+    )
     return finding
 
 
 # -- the tests -------------------------------------------------------------------------------------
+
 
 def test_edit_case(edit_case, tmp_path):
     """The case's findings of its edit match `expect` one-to-one, in order; `expect: []` means none."""
@@ -143,9 +150,10 @@ def test_edit_case(edit_case, tmp_path):
         assert findings == [], f"{code} must not fire in {name!r}, but found: {shown}"
         return
     assert len(findings) == len(expect), f"{code}-{name}: expected {len(expect)} finding(s), got {shown}"
-    for i, (want, got) in enumerate(zip(expect, findings)):
-        mismatch = {k: (v, got.get(k, "<absent>")) for k, v in want.items()
-                    if not (k in got and _subset(v, got[k]))}
+    for i, (want, got) in enumerate(zip(expect, findings, strict=False)):
+        mismatch = {
+            k: (v, got.get(k, "<absent>")) for k, v in want.items() if not (k in got and _subset(v, got[k]))
+        }
         assert not mismatch, f"{code}-{name} finding #{i + 1}: (expected, actual) {mismatch}; all: {shown}"
 
 

@@ -12,12 +12,15 @@ from edit_examples import run_example
 from auditor.engine import load_edits
 
 EDITS = load_edits()
-EXAMPLES = [(e.code, kind, i, ex) for e in EDITS.edits for kind in ("fail", "pass")
-            for i, ex in enumerate(e.examples.get(kind) or [])]
+EXAMPLES = [
+    (e.code, kind, i, ex)
+    for e in EDITS.edits
+    for kind in ("fail", "pass")
+    for i, ex in enumerate(e.examples.get(kind) or [])
+]
 
 
-@pytest.mark.parametrize("code,kind,index,example", EXAMPLES,
-                         ids=[f"{c}-{k}-{i}" for c, k, i, _ in EXAMPLES])
+@pytest.mark.parametrize("code,kind,index,example", EXAMPLES, ids=[f"{c}-{k}-{i}" for c, k, i, _ in EXAMPLES])
 def test_documented_example(code, kind, index, example, tmp_path):
     """The example behaves as documented."""
     findings = run_example(example, tmp_path)

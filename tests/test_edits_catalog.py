@@ -24,8 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 EDITS_DIR = resource_dir("edits")
 EDITS = load_edits()
 CODES = [e.code for e in EDITS.edits]
-RAW = [(path.name, raw) for path in sorted(EDITS_DIR.glob("*.yaml"))
-       for raw in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("edits", [])]
+RAW = [
+    (path.name, raw)
+    for path in sorted(EDITS_DIR.glob("*.yaml"))
+    for raw in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("edits", [])
+]
 
 
 def _lists_named(node) -> set[str]:
@@ -48,6 +51,7 @@ def _raw(code: str) -> dict:
 
 
 # -- shape and vocabulary ----------------------------------------------------------------------------
+
 
 def test_codes_unique_and_shaped():
     """Codes are unique across all files and look like SS001 (two capitals, three digits)."""
@@ -99,14 +103,17 @@ def test_inferred_rules_ship_as_warnings(code):
     e = EDITS.get(code)
     if not e.verified:
         assert e.severity in ("warning", "info"), (
-            f"{code} has an unverified reference ({e.reference_text()}) but severity {e.severity}")
+            f"{code} has an unverified reference ({e.reference_text()}) but severity {e.severity}"
+        )
         unverified = [r for r in e.references if not r.verified]
         assert all(r.note.strip() for r in unverified), f"{code}: an unverified reference must say why (note)"
 
 
 def test_every_list_an_edit_names_exists():
     named = {e.code: _lists_named(_raw(e.code).get("params") or {}) for e in EDITS.edits}
-    missing = {code: sorted(lists - set(EDITS.lists)) for code, lists in named.items() if lists - set(EDITS.lists)}
+    missing = {
+        code: sorted(lists - set(EDITS.lists)) for code, lists in named.items() if lists - set(EDITS.lists)
+    }
     assert not missing, f"edits name lists that are not in edits/lists/: {missing}"
     for name, rows in EDITS.lists.items():
         assert (EDITS_DIR / "lists" / f"{name}.csv").is_file()
@@ -206,7 +213,12 @@ def test_new_edit_and_list_need_no_python(tmp_path):
     assert edit_set.version != EDITS.version, "the edit-set fingerprint must change when an edit is added"
 
     def line(charge_code, description, code, revenue_code):
-        return {"charge_code": charge_code, "description": description, "code": code, "revenue_code": revenue_code}
+        return {
+            "charge_code": charge_code,
+            "description": description,
+            "code": code,
+            "revenue_code": revenue_code,
+        }
 
     implant = line("1", "HC COCHLEAR IMPLANT", "69930", "0360")
     device = line("2", "HC COCHLEAR DEVICE", "L8614", "0278")
@@ -244,18 +256,24 @@ def test_family_vocabulary_is_closed(tmp_path):
 
 # -- generated docs and the CLI ------------------------------------------------------------------------
 
+
 def test_docs_edits_md_is_current():
     committed = REPO / "docs" / "edits.md"
     assert committed.is_file(), "docs/edits.md is missing; run: cdm-audit edits docs"
     assert committed.read_text(encoding="utf-8") == render_markdown(load_edits()), (
-        "docs/edits.md is stale; run: cdm-audit edits docs")
+        "docs/edits.md is stale; run: cdm-audit edits docs"
+    )
 
 
 def test_sources_page_has_no_cpt_descriptor_text():
     """docs/sources.md carries code numbers and our own short labels, never AMA CPT descriptor text."""
     text = (REPO / "docs" / "sources.md").read_text(encoding="utf-8")
-    for phrase in ("each additional 25 sq cm", "first 25 sq cm or less", "with or without synovial biopsy",
-                   "separate procedure"):
+    for phrase in (
+        "each additional 25 sq cm",
+        "first 25 sq cm or less",
+        "with or without synovial biopsy",
+        "separate procedure",
+    ):
         assert phrase.lower() not in text.lower()
 
 

@@ -18,9 +18,11 @@ from auditor.cli.options import friendly_errors, history_options
 from auditor.history import apply_history
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-LINE = re.compile(r"^cdm-audit: facility (?P<facility>.+), (?P<quarter>\d{4}Q[1-4]), (?P<e>\d+) errors (?P<w>\d+) "
-                  r"warnings (?P<i>\d+) info, (?P<new>\d+) new (?P<res>\d+) resolved (?P<impl>\d+) implementation "
-                  r"errors, report at (?P<dir>.+)$")
+LINE = re.compile(
+    r"^cdm-audit: facility (?P<facility>.+), (?P<quarter>\d{4}Q[1-4]), (?P<e>\d+) errors (?P<w>\d+) "
+    r"warnings (?P<i>\d+) info, (?P<new>\d+) new (?P<res>\d+) resolved (?P<impl>\d+) implementation "
+    r"errors, report at (?P<dir>.+)$"
+)
 
 
 @click.group()
@@ -65,8 +67,19 @@ def db(tmp_path):
 
 def audit_sample(db, name: str, as_of: str, *extra):
     """`audit` of a sample chargemaster with the pairing table into `db`."""
-    return invoke("audit", SAMPLES / name, "--pairing-table", SAMPLES / "pairing_table.csv", "--as-of", as_of,
-                  "--history", db, "--facility", "Sample Hospital", *extra)
+    return invoke(
+        "audit",
+        SAMPLES / name,
+        "--pairing-table",
+        SAMPLES / "pairing_table.csv",
+        "--as-of",
+        as_of,
+        "--history",
+        db,
+        "--facility",
+        "Sample Hospital",
+        *extra,
+    )
 
 
 def test_audit_records_and_reports_since_last_run(db):
@@ -104,19 +117,41 @@ def test_compare_arguments(db):
     conn.execute("UPDATE runs SET edit_set_version = 'older' WHERE id = 1")
     conn.commit()
     conn.close()
-    assert "the edit set changed since run 1 (older -> " in invoke("compare", "1", "2", "--history", db).stdout
+    assert (
+        "the edit set changed since run 1 (older -> " in invoke("compare", "1", "2", "--history", db).stdout
+    )
 
 
 def test_ack_pending_fix_waive_list_clear(db):
     audit_sample(db, "chargemaster.xlsx", "2026-04-01")
     data = json.loads(invoke("compare", "--history", db, "--json").stdout)
     ids = {(f["edit"], f["code"]): f["fid"] for f in data["new"]}
-    pending = invoke("ack", ids[("NS003", "L8680")], "--pending-fix", "--by", "J. Analyst",
-                     "--reason", "ticket CDM-118", "--history", db)
+    pending = invoke(
+        "ack",
+        ids[("NS003", "L8680")],
+        "--pending-fix",
+        "--by",
+        "J. Analyst",
+        "--reason",
+        "ticket CDM-118",
+        "--history",
+        db,
+    )
     assert pending.exit_code == 0 and "pending-fix by J. Analyst" in pending.stdout
-    assert invoke("ack", ids[("NS003", "L8686")], "--waive", "--history", db).exit_code == 2  # no reason, no --by
-    waived = invoke("ack", ids[("NS003", "L8686")][:8], "--waive", "--by", "Dr. Compliance",
-                    "--reason", "billed to a payer that takes L-codes", "--history", db)
+    assert (
+        invoke("ack", ids[("NS003", "L8686")], "--waive", "--history", db).exit_code == 2
+    )  # no reason, no --by
+    waived = invoke(
+        "ack",
+        ids[("NS003", "L8686")][:8],
+        "--waive",
+        "--by",
+        "Dr. Compliance",
+        "--reason",
+        "billed to a payer that takes L-codes",
+        "--history",
+        db,
+    )
     assert waived.exit_code == 0, waived.stderr
     listed = invoke("ack", "--list", "--history", db).stdout.splitlines()
     assert len(listed) == 2 and "NS003 on charge code 27801310, code L8686" in listed[1]
@@ -141,12 +176,15 @@ def test_no_history_and_missing_history(db, tmp_path):
     dry = audit_sample(db, "chargemaster.xlsx", "2026-04-01", "--no-history")
     assert "this audit (not recorded)" in dry.stdout and "10 new, 1 resolved" in dry.stdout
     assert [line.split()[0] for line in invoke("history", "--history", db).stdout.splitlines()[1:]] == ["1"]
-    other = audit_sample(db, "chargemaster.xlsx", "2026-04-01", "--compare-with", "1", "--facility", "Elsewhere")
+    other = audit_sample(
+        db, "chargemaster.xlsx", "2026-04-01", "--compare-with", "1", "--facility", "Elsewhere"
+    )
     assert other.exit_code == 2 and "pass --facility 'Sample Hospital'" in other.stderr
 
 
 def write_toml(path: Path, **settings) -> Path:
     """A recurring-run file from keyword settings (strings quoted, lists and dates as TOML)."""
+
     def value(v):
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
@@ -163,10 +201,17 @@ def test_recurring_run_prints_one_line_and_exits_by_threshold(tmp_path):
     extracts.mkdir()
     (extracts / "cdm_2025Q4.xlsx").write_bytes((SAMPLES / "chargemaster.xlsx").read_bytes())
     (extracts / "cdm_2026Q2.xlsx").write_bytes((SAMPLES / "chargemaster_clean.xlsx").read_bytes())
-    config = write_toml(tmp_path / "audit.toml", facility="Sample Hospital", files=["extracts/cdm_{quarter}.xlsx"],
-                        pairing_tables=[str(SAMPLES / "pairing_table.csv")], history="state/history.sqlite",
-                        out="reports/{facility}/{quarter}", formats=["html", "xlsx", "json", "text"],
-                        fail_on="error", as_of=dt.date(2025, 10, 1))
+    config = write_toml(
+        tmp_path / "audit.toml",
+        facility="Sample Hospital",
+        files=["extracts/cdm_{quarter}.xlsx"],
+        pairing_tables=[str(SAMPLES / "pairing_table.csv")],
+        history="state/history.sqlite",
+        out="reports/{facility}/{quarter}",
+        formats=["html", "xlsx", "json", "text"],
+        fail_on="error",
+        as_of=dt.date(2025, 10, 1),
+    )
     first = invoke("run", config)
     assert first.exit_code == 1, first.stderr
     (line,) = first.stdout.splitlines()
@@ -174,11 +219,24 @@ def test_recurring_run_prints_one_line_and_exits_by_threshold(tmp_path):
     assert m, line
     # 2025Q4: the sample's 39 findings (10 errors, 23 warnings, 6 info), all new on the first run.
     assert (m["facility"], m["quarter"], m["e"], m["w"], m["i"], m["new"], m["res"], m["impl"]) == (
-        "Sample Hospital", "2025Q4", "10", "23", "6", "39", "0", "0")
+        "Sample Hospital",
+        "2025Q4",
+        "10",
+        "23",
+        "6",
+        "39",
+        "0",
+        "0",
+    )
     report = Path(m["dir"])
     assert report == tmp_path / "reports" / "sample-hospital" / "2025Q4"
-    assert {p.name for p in report.iterdir()} == {"report.html", "report.xlsx", "findings.json", "history.json",
-                                                  "summary.txt"}
+    assert {p.name for p in report.iterdir()} == {
+        "report.html",
+        "report.xlsx",
+        "findings.json",
+        "history.json",
+        "summary.txt",
+    }
     assert (tmp_path / "state" / "history.sqlite").is_file()
     # Next quarter the scheduler runs the same file with a new date; the clean extract is picked by {quarter}.
     second = invoke("run", config, "--as-of", "2026-04-01")
@@ -189,23 +247,40 @@ def test_recurring_run_prints_one_line_and_exits_by_threshold(tmp_path):
     # C1820, C1778 and the 7 pairing findings; new are PR001 C1897 and the 5 pairing findings that start in
     # 2026 = 6; resolved = 39 - 10 = 29.
     assert (m["quarter"], m["e"], m["w"], m["i"], m["new"], m["res"], m["impl"]) == (
-        "2026Q2", "7", "5", "4", "6", "29", "0")
+        "2026Q2",
+        "7",
+        "5",
+        "4",
+        "6",
+        "29",
+        "0",
+    )
     assert second.exit_code == 1  # the pairing table still has errors
-    lenient = write_toml(tmp_path / "lenient.toml", facility="Sample Hospital", files=["extracts/cdm_2026Q2.xlsx"],
-                         history="state/history.sqlite", formats=["json"], fail_on="warning",
-                         as_of=dt.date(2026, 4, 1), out="reports/clean")
+    lenient = write_toml(
+        tmp_path / "lenient.toml",
+        facility="Sample Hospital",
+        files=["extracts/cdm_2026Q2.xlsx"],
+        history="state/history.sqlite",
+        formats=["json"],
+        fail_on="warning",
+        as_of=dt.date(2026, 4, 1),
+        out="reports/clean",
+    )
     ok = invoke("run", lenient)
     # The clean chargemaster alone: only the 4 PR001 info notes, below the warning threshold.
     assert ok.exit_code == 0 and LINE.match(ok.stdout.strip())["i"] == "4"
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"facility": "X", "files": ["missing_{quarter}.xlsx"]}, "no file matches 'missing_{quarter}.xlsx'"),
-    ({"facility": "X", "files": ["a.xlsx"], "fail_on": "sometimes"}, "fail_on must be one of"),
-    ({"facility": "X", "files": ["a.xlsx"], "outdir": "r"}, "unknown setting 'outdir'"),
-    ({"files": ["a.xlsx"]}, "'facility' is required"),
-    ({"facility": "X", "files": ["{site}.xlsx"]}, "unknown placeholder"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"facility": "X", "files": ["missing_{quarter}.xlsx"]}, "no file matches 'missing_{quarter}.xlsx'"),
+        ({"facility": "X", "files": ["a.xlsx"], "fail_on": "sometimes"}, "fail_on must be one of"),
+        ({"facility": "X", "files": ["a.xlsx"], "outdir": "r"}, "unknown setting 'outdir'"),
+        ({"files": ["a.xlsx"]}, "'facility' is required"),
+        ({"facility": "X", "files": ["{site}.xlsx"]}, "unknown placeholder"),
+    ],
+)
 def test_recurring_run_bad_input_is_one_error_line(tmp_path, settings, message):
     config = write_toml(tmp_path / "audit.toml", **settings)
     out = invoke("run", config)

@@ -10,16 +10,19 @@ import pytest
 from auditor.history.keys import default_facility, finding_keys, short_id, slug
 
 
-@pytest.mark.parametrize("names, facility", [
-    (["106190422_CDM_2018.xlsx"], "106190422-cdm"),           # the OSHPD facility number stays: it is identity
-    (["HMC_Fees_20211001.xlsx"], "hmc-fees"),                 # yyyymmdd extract date dropped
-    (["cdm_2026Q2_final.xlsx"], "cdm"),                       # quarter and version words dropped
-    (["CDM Q2 2026.csv"], "cdm"),
-    (["cdm-2026-04-01.xlsx"], "cdm"),
-    (["Mercy CDM April 2026.xlsx"], "mercy-cdm"),
-    (["2026.xlsx"], "chargemaster"),
-    (["b_2026.xlsx", "a.csv", "b.xlsx"], "a+b"),              # several files: each stem once, sorted
-])
+@pytest.mark.parametrize(
+    "names, facility",
+    [
+        (["106190422_CDM_2018.xlsx"], "106190422-cdm"),  # the OSHPD facility number stays: it is identity
+        (["HMC_Fees_20211001.xlsx"], "hmc-fees"),  # yyyymmdd extract date dropped
+        (["cdm_2026Q2_final.xlsx"], "cdm"),  # quarter and version words dropped
+        (["CDM Q2 2026.csv"], "cdm"),
+        (["cdm-2026-04-01.xlsx"], "cdm"),
+        (["Mercy CDM April 2026.xlsx"], "mercy-cdm"),
+        (["2026.xlsx"], "chargemaster"),
+        (["b_2026.xlsx", "a.csv", "b.xlsx"], "a+b"),  # several files: each stem once, sorted
+    ],
+)
 def test_default_facility(names, facility):
     assert default_facility(names) == facility
 
@@ -28,10 +31,20 @@ def test_slug_makes_names_comparable():
     assert slug("Torrance Memorial / CDM") == slug("torrance memorial cdm") == "torrance-memorial-cdm"
 
 
-def f(edit="NS003", row=10, charge_code="27801300", code="L8680", description="HC LEAD", scope="chargemaster"):
+def f(
+    edit="NS003", row=10, charge_code="27801300", code="L8680", description="HC LEAD", scope="chargemaster"
+):
     """A finding-like object with the fields keys use."""
-    return SimpleNamespace(edit=edit, row=row, charge_code=charge_code, code=code, description=description,
-                           scope=scope, file="cdm.xlsx", sheet="CDM")
+    return SimpleNamespace(
+        edit=edit,
+        row=row,
+        charge_code=charge_code,
+        code=code,
+        description=description,
+        scope=scope,
+        file="cdm.xlsx",
+        sheet="CDM",
+    )
 
 
 def test_key_ignores_row_file_and_description_spacing():
@@ -46,8 +59,12 @@ def test_key_ignores_row_file_and_description_spacing():
 
 def test_key_changes_with_code_edit_scope_and_facility():
     base = finding_keys("mercy", [f()])[0]
-    for other in (finding_keys("mercy", [f(code="C1778")]), finding_keys("mercy", [f(edit="CV001")]),
-                  finding_keys("mercy", [f(scope="pairing")]), finding_keys("stmary", [f()])):
+    for other in (
+        finding_keys("mercy", [f(code="C1778")]),
+        finding_keys("mercy", [f(edit="CV001")]),
+        finding_keys("mercy", [f(scope="pairing")]),
+        finding_keys("stmary", [f()]),
+    ):
         assert other[0] != base
 
 

@@ -47,8 +47,13 @@ def audit(db: Path, name: str, as_of: dt.date, **options):
 
 def fid_of(doc: dict, edit: str, code: str, charge_code: str | None = None) -> str:
     """The history id of the one finding of `edit` on `code` (and charge code) in a document."""
-    (f,) = [f for f in doc["findings"] if f["edit"] == edit and f["code"] == code
-            and (charge_code is None or f["charge_code"] == charge_code)]
+    (f,) = [
+        f
+        for f in doc["findings"]
+        if f["edit"] == edit
+        and f["code"] == code
+        and (charge_code is None or f["charge_code"] == charge_code)
+    ]
     return f["history_id"]
 
 
@@ -63,15 +68,30 @@ def runs(tmp_path_factory):
     conn = store.connect(db)
     try:
         # Fix accepted: recode the L8680 electrode (E1 under OPPS) to C1778. The clean extract has it.
-        ack_store.acknowledge(conn, [fid_of(doc2, "NS003", "L8680")], "pending-fix", "J. Analyst",
-                              "recode to C1778, ticket CDM-118")
+        ack_store.acknowledge(
+            conn,
+            [fid_of(doc2, "NS003", "L8680")],
+            "pending-fix",
+            "J. Analyst",
+            "recode to C1778, ticket CDM-118",
+        )
         # Fix accepted: one price for the rechargeable SCS generators (PR001 group C1820). The clean
         # extract still prices them 28,900-34,200: this fix never reached the chargemaster.
-        ack_store.acknowledge(conn, [fid_of(doc2, "PR001", "C1820")], "pending-fix", "J. Analyst",
-                              "align generator prices, ticket CDM-119")
+        ack_store.acknowledge(
+            conn,
+            [fid_of(doc2, "PR001", "C1820")],
+            "pending-fix",
+            "J. Analyst",
+            "align generator prices, ticket CDM-119",
+        )
         # Waived: leads of different lengths are meant to be priced differently (PR001 group C1778).
-        ack_store.acknowledge(conn, [fid_of(doc2, "PR001", "C1778")], "waived", "Dr. Compliance",
-                              "lead lengths differ; prices are intended")
+        ack_store.acknowledge(
+            conn,
+            [fid_of(doc2, "PR001", "C1778")],
+            "waived",
+            "Dr. Compliance",
+            "lead lengths differ; prices are intended",
+        )
     finally:
         conn.close()
     out[3] = audit(db, "chargemaster_clean.xlsx", Q2_2026)
@@ -98,8 +118,15 @@ def test_run_1_first_run_everything_is_new(runs):
     # (SS004 + SS002 = 2); the C5271 and Q4100 links are still valid in 2025Q4. 2 + 3 + 2 = 7.
     assert doc["summary"]["findings"] == 32 + 7
     assert doc["history"]["run_id"] == 1 and doc["history"]["baseline"] is None
-    assert counts(doc) == {"new": 39, "resolved": 0, "still_open": 0, "reappeared": 0,
-                           "implementation_errors": 0, "fixes_confirmed": 0, "waived_by_ack": 0}
+    assert counts(doc) == {
+        "new": 39,
+        "resolved": 0,
+        "still_open": 0,
+        "reappeared": 0,
+        "implementation_errors": 0,
+        "fixes_confirmed": 0,
+        "waived_by_ack": 0,
+    }
     assert set(doc["history"]["status_by_id"].values()) == {"new"}
     assert [f["history_id"] for f in doc["findings"]] == list(doc["history"]["status_by_id"])
 
@@ -115,12 +142,28 @@ def test_run_2_same_file_new_quarter(runs):
     assert doc["summary"]["findings"] == 36 + 12
     assert hist["baseline"]["id"] == 1 and hist["same_inputs"] is True
     # new 4 + 1 + 2 + 3 = 10; resolved: CV002 on Q4431 = 1; still open 39 - 1 = 38; nobody acknowledged yet.
-    assert counts(doc) == {"new": 10, "resolved": 1, "still_open": 38, "reappeared": 0,
-                           "implementation_errors": 0, "fixes_confirmed": 0, "waived_by_ack": 0}
+    assert counts(doc) == {
+        "new": 10,
+        "resolved": 1,
+        "still_open": 38,
+        "reappeared": 0,
+        "implementation_errors": 0,
+        "fixes_confirmed": 0,
+        "waived_by_ack": 0,
+    }
     new = {(f["edit"], f["code"]) for f in hist["new"]}
-    assert new == {("CV001", "C5271"), ("CV001", "C5275"), ("CV001", "Q4100"), ("CV001", "Q4106"),
-                   ("SS007", "Q4431"), ("CV001", "C5271"), ("CV001", "Q4100"),
-                   ("SS005", "Q4101"), ("SS005", "Q4186"), ("SS005", "Q4133")}
+    assert new == {
+        ("CV001", "C5271"),
+        ("CV001", "C5275"),
+        ("CV001", "Q4100"),
+        ("CV001", "Q4106"),
+        ("SS007", "Q4431"),
+        ("CV001", "C5271"),
+        ("CV001", "Q4100"),
+        ("SS005", "Q4101"),
+        ("SS005", "Q4186"),
+        ("SS005", "Q4133"),
+    }
     assert [(f["edit"], f["code"]) for f in hist["resolved"]] == [("CV002", "Q4431")]
 
 
@@ -130,9 +173,14 @@ def test_run_2_lists_what_the_january_update_broke(runs):
     # Codes on the files that are listed in 2025Q4 and absent from 2026Q2: four chargemaster lines and two
     # pairing-table links. Nothing on these files turned E1 or inpatient-only between the two quarters
     # (L8680/L8686 were E1 and 61867 was C in both).
-    assert broke == {("chargemaster", "C5271", "deleted"), ("chargemaster", "C5275", "deleted"),
-                     ("chargemaster", "Q4100", "deleted"), ("chargemaster", "Q4106", "deleted"),
-                     ("pairing-table", "C5271", "deleted"), ("pairing-table", "Q4100", "deleted")}
+    assert broke == {
+        ("chargemaster", "C5271", "deleted"),
+        ("chargemaster", "C5275", "deleted"),
+        ("chargemaster", "Q4100", "deleted"),
+        ("chargemaster", "Q4106", "deleted"),
+        ("pairing-table", "C5271", "deleted"),
+        ("pairing-table", "Q4100", "deleted"),
+    }
     by_code = {(q["role"], q["code"]): q for q in hist["quarter_changes"]}
     c5271 = by_code[("chargemaster", "C5271")]
     assert c5271["before"] == {"quarter": "2025Q4", "status": "active", "si": "T"}
@@ -155,8 +203,15 @@ def test_run_3_clean_extract_confirms_one_fix_and_shows_one_implementation_error
     # resolved: the 36 chargemaster findings of run 2 minus the 3 still open = 33.
     # implementation errors: the C1820 price alignment acknowledged after run 2 is not in the extract = 1;
     # fixes confirmed: the L8680 recode arrived (NS003 gone) = 1; waived by acknowledgement: PR001 C1778 = 1.
-    assert counts(doc) == {"new": 1, "resolved": 33, "still_open": 15, "reappeared": 0,
-                           "implementation_errors": 1, "fixes_confirmed": 1, "waived_by_ack": 1}
+    assert counts(doc) == {
+        "new": 1,
+        "resolved": 33,
+        "still_open": 15,
+        "reappeared": 0,
+        "implementation_errors": 1,
+        "fixes_confirmed": 1,
+        "waived_by_ack": 1,
+    }
     (err,) = hist["implementation_errors"]
     assert (err["edit"], err["code"], err["ack"]["who"]) == ("PR001", "C1820", "J. Analyst")
     (fixed,) = hist["fixes_confirmed"]
@@ -177,11 +232,20 @@ def test_run_4_reloaded_extract_reappears_and_both_pending_fixes_are_implementat
     # (resolved 1); the 15 shared findings stay open. Both pending fixes are in this extract: the C1820
     # prices (never fixed) and the L8680 line (fixed in run 3, overwritten now) = 2 implementation errors.
     assert doc["summary"]["findings"] == 48
-    assert counts(doc) == {"new": 0, "resolved": 1, "still_open": 15, "reappeared": 33,
-                           "implementation_errors": 2, "fixes_confirmed": 0, "waived_by_ack": 1}
+    assert counts(doc) == {
+        "new": 0,
+        "resolved": 1,
+        "still_open": 15,
+        "reappeared": 33,
+        "implementation_errors": 2,
+        "fixes_confirmed": 0,
+        "waived_by_ack": 1,
+    }
     assert {f["last_seen_run"] for f in doc["history"]["reappeared"]} == {2}
     assert {(f["edit"], f["code"]) for f in doc["history"]["implementation_errors"]} == {
-        ("PR001", "C1820"), ("NS003", "L8680")}
+        ("PR001", "C1820"),
+        ("NS003", "L8680"),
+    }
     assert sum(s == "reappeared" for s in doc["history"]["status_by_id"].values()) == 33
 
 
@@ -193,7 +257,12 @@ def test_compare_any_two_runs_and_the_default_baseline(runs):
         # were acknowledged on run 2, before run 4: 2 implementation errors.
         c = compare_runs(conn, 1, 4).counts()
         assert (c["new"], c["resolved"], c["still_open"], c["reappeared"], c["implementation_errors"]) == (
-            10, 1, 38, 0, 2)
+            10,
+            1,
+            38,
+            0,
+            2,
+        )
         # No baseline: the facility's run before run 3 is run 2, the same comparison the audit reported.
         assert compare_runs(conn, None, 3).to_dict()["counts"] == runs[3][1]["history"]["counts"]
     finally:
@@ -214,10 +283,16 @@ def test_history_holds_the_run_record(runs):
     try:
         run = store.get_run(conn, 2)
         assert (run["facility"], run["as_of"], run["quarter"], run["code_quarter"]) == (
-            FACILITY, "2026-04-01", "2026Q2", "2026Q2")
+            FACILITY,
+            "2026-04-01",
+            "2026Q2",
+            "2026Q2",
+        )
         assert run["edit_set_version"] == runs[2][1]["run"]["edit_set_version"]
-        assert [(i["role"], i["name"]) for i in run["inputs"]] == [("chargemaster", "chargemaster.xlsx"),
-                                                                   ("pairing-table", "pairing_table.csv")]
+        assert [(i["role"], i["name"]) for i in run["inputs"]] == [
+            ("chargemaster", "chargemaster.xlsx"),
+            ("pairing-table", "pairing_table.csv"),
+        ]
         assert all(re.fullmatch(r"[0-9a-f]{64}", i["sha256"]) for i in run["inputs"])
         assert run["config"] == runs[2][1]["run"]["config"]
         stored = store.run_findings(conn, 2)
@@ -235,9 +310,12 @@ def test_reordered_rows_keep_every_identity(runs, tmp_path):
         for j, (value, fmt) in enumerate(row):
             ws.cell(5 + i, 1 + j).value, ws.cell(5 + i, 1 + j).number_format = value, fmt
     wb.save(tmp_path / "chargemaster_2026Q2.xlsx")
-    result = run_audit([tmp_path / "chargemaster_2026Q2.xlsx"], AuditRequest(as_of=Q2_2026, pairing_tables=[PAIRING]))
+    result = run_audit(
+        [tmp_path / "chargemaster_2026Q2.xlsx"], AuditRequest(as_of=Q2_2026, pairing_tables=[PAIRING])
+    )
     moved = {f.row for f in result.findings if f.scope == "chargemaster"} - {
-        f["row"] for f in runs[4][1]["findings"] if f["scope"] == "chargemaster"}
+        f["row"] for f in runs[4][1]["findings"] if f["scope"] == "chargemaster"
+    }
     assert moved, "the reversal must move the flagged rows for this test to mean anything"
     options = HistoryOptions(db=runs["db"], facility=FACILITY, record=False, compare_with="4")
     doc = apply_history(result, AuditDocument.of(result), options)[1].to_dict()
@@ -261,8 +339,9 @@ def test_reports_gain_a_since_last_run_section(runs, tmp_path):
     saved = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))
     assert saved["counts"]["fixes_confirmed"] == 1
     findings = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
-    assert "history" not in findings and all(re.fullmatch(r"[0-9a-f]{12}", f["history_id"])
-                                             for f in findings["findings"])
+    assert "history" not in findings and all(
+        re.fullmatch(r"[0-9a-f]{12}", f["history_id"]) for f in findings["findings"]
+    )
     text = render_summary(doc)
     assert "Since last run" in text and "1 implementation errors" in text and "CDM-119" in text
 
@@ -274,6 +353,8 @@ def test_run_2_report_lists_quarter_breaks(runs, tmp_path):
     assert 'id="quarter-broke"' in html
     for code in ("C5271", "C5275", "Q4100", "Q4106"):
         assert f'data-code="{code}" data-kind="deleted"' in html
-    rows = list(openpyxl.load_workbook(tmp_path / "report.xlsx")["Since last run"].iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(tmp_path / "report.xlsx")["Since last run"].iter_rows(values_only=True)
+    )
     deleted = {r[0] for r in rows if len(r) > 2 and r[2] == "deleted"}
     assert deleted == {"C5271", "C5275", "Q4100", "Q4106"}

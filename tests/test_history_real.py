@@ -15,14 +15,16 @@ from auditor.report.document import AuditDocument
 REAL_CDM = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-cdm"
 TORRANCE = REAL_CDM / "oshpd-torrance-2018" / "106190422_CDM_2018.xlsx"
 pytestmark = pytest.mark.skipif(not TORRANCE.is_file(), reason=f"real chargemaster not found at {TORRANCE}")
-LOW_COST = [f"C527{n}" for n in range(1, 9)]  # the low-cost skin substitute application codes deleted for 2026
+LOW_COST = [
+    f"C527{n}" for n in range(1, 9)
+]  # the low-cost skin substitute application codes deleted for 2026
 
 
 def lines_by_hcpcs() -> dict[str, list[str]]:
     """HCPCS -> bill item ids, read straight from the workbook (columns BILL ITEM ID .. HCPCS), not via cdm-audit."""
     sheet = fastexcel.read_excel(str(TORRANCE)).load_sheet(0, header_row=None, dtypes="string").to_polars()
     out: dict[str, list[str]] = {}
-    for bill_item, hcpcs in zip(sheet[:, 0].to_list()[1:], sheet[:, 3].to_list()[1:]):
+    for bill_item, hcpcs in zip(sheet[:, 0].to_list()[1:], sheet[:, 3].to_list()[1:], strict=False):
         if hcpcs and hcpcs.strip():
             out.setdefault(hcpcs.strip().upper(), []).append(bill_item.strip())
     return out

@@ -17,19 +17,50 @@ from auditor.history import store
 
 REPO = Path(__file__).resolve().parents[1]
 
-RUN = {"facility": "Synthetic", "facility_slug": "synthetic", "recorded_at": "2026-04-01T00:00:00+00:00",
-       "generated_at": None, "as_of": "2026-04-01", "quarter": "2026Q2", "code_quarter": "2026Q2",
-       "quarter_stale": 0, "edit_set_version": "test", "tool_version": "test", "config_json": "{}",
-       "options_json": "{}", "label": None, "errors": 0, "warnings": 0, "infos": 0, "waived": 0,
-       "findings": 0, "rows_audited": 0}
+RUN = {
+    "facility": "Synthetic",
+    "facility_slug": "synthetic",
+    "recorded_at": "2026-04-01T00:00:00+00:00",
+    "generated_at": None,
+    "as_of": "2026-04-01",
+    "quarter": "2026Q2",
+    "code_quarter": "2026Q2",
+    "quarter_stale": 0,
+    "edit_set_version": "test",
+    "tool_version": "test",
+    "config_json": "{}",
+    "options_json": "{}",
+    "label": None,
+    "errors": 0,
+    "warnings": 0,
+    "infos": 0,
+    "waived": 0,
+    "findings": 0,
+    "rows_audited": 0,
+}
 
 
 def finding(i: int) -> dict:
     """A synthetic stored finding."""
-    return {"key": f'["synthetic/chargemaster","PR001","cc:{i:08d}","",1]', "fid": f"{i:012x}", "edit": "PR001",
-            "name": "n", "severity": "info", "category": "duplicate", "family": "pricing", "message": "m",
-            "file": "f.xlsx", "sheet": "CDM", "row": i, "charge_code": f"{i:08d}", "code": None,
-            "description": "d", "scope": "chargemaster", "waived": 0, "waiver_reason": None}
+    return {
+        "key": f'["synthetic/chargemaster","PR001","cc:{i:08d}","",1]',
+        "fid": f"{i:012x}",
+        "edit": "PR001",
+        "name": "n",
+        "severity": "info",
+        "category": "duplicate",
+        "family": "pricing",
+        "message": "m",
+        "file": "f.xlsx",
+        "sheet": "CDM",
+        "row": i,
+        "charge_code": f"{i:08d}",
+        "code": None,
+        "description": "d",
+        "scope": "chargemaster",
+        "waived": 0,
+        "waiver_reason": None,
+    }
 
 
 def check_consistent(db: Path) -> list[sqlite3.Row]:
@@ -39,10 +70,14 @@ def check_consistent(db: Path) -> list[sqlite3.Row]:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        runs = conn.execute("SELECT r.id, r.findings, r.label, (SELECT COUNT(*) FROM findings f "
-                            "WHERE f.run_id = r.id) AS stored FROM runs r ORDER BY r.id").fetchall()
+        runs = conn.execute(
+            "SELECT r.id, r.findings, r.label, (SELECT COUNT(*) FROM findings f "
+            "WHERE f.run_id = r.id) AS stored FROM runs r ORDER BY r.id"
+        ).fetchall()
         assert all(r["findings"] == r["stored"] for r in runs), [tuple(r) for r in runs]
-        orphans = conn.execute("SELECT COUNT(*) FROM findings WHERE run_id NOT IN (SELECT id FROM runs)").fetchone()
+        orphans = conn.execute(
+            "SELECT COUNT(*) FROM findings WHERE run_id NOT IN (SELECT id FROM runs)"
+        ).fetchone()
         assert orphans[0] == 0
         return runs
     finally:
@@ -114,11 +149,17 @@ store.record_run(conn, {**RUN, "findings": 20000, "label": "killed"}, [], findin
 def test_a_killed_recording_leaves_the_history_consistent(tmp_path):
     db = tmp_path / "h.sqlite"
     conn = store.connect(db)
-    store.record_run(conn, {**RUN, "findings": 300, "label": "before"}, [], (finding(i) for i in range(300)), [])
+    store.record_run(
+        conn, {**RUN, "findings": 300, "label": "before"}, [], (finding(i) for i in range(300)), []
+    )
     conn.close()
     marker = tmp_path / "marker"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, str(db), str(marker), str(Path(__file__).parent)],
-                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CHILD, str(db), str(marker), str(Path(__file__).parent)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -140,8 +181,9 @@ def test_a_killed_recording_leaves_the_history_consistent(tmp_path):
     assert [(r["label"], r["stored"]) for r in runs] == [("before", 300)]  # none of the killed run
     conn = store.connect(db)  # the lock died with the child: the next run records normally
     try:
-        run_id = store.record_run(conn, {**RUN, "findings": 5, "label": "after"}, [],
-                                  (finding(i) for i in range(5)), [])
+        run_id = store.record_run(
+            conn, {**RUN, "findings": 5, "label": "after"}, [], (finding(i) for i in range(5)), []
+        )
     finally:
         conn.close()
     assert [(r["label"], r["stored"]) for r in check_consistent(db)] == [("before", 300), ("after", 5)]
@@ -168,16 +210,26 @@ for n in range(3):
 def test_concurrent_recorders_lose_no_run(tmp_path):
     db = tmp_path / "h.sqlite"
     samples = REPO / "samples"
-    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT_CHILD, str(db), str(w), str(samples)], cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for w in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONCURRENT_CHILD, str(db), str(w), str(samples)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(4)
+    ]
     outputs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
+    for p, (_out, err) in zip(procs, outputs, strict=False):
         assert p.returncode == 0, err
     ids = sorted(int(line.split()[0]) for out, _ in outputs for line in out.splitlines())
     assert ids == list(range(1, 13))  # 4 workers x 3 runs, every one recorded under its own id
     runs = check_consistent(db)
     assert len(runs) == 12 and all(r["stored"] == 48 for r in runs)
-    assert sorted(r["label"] for r in runs) == sorted(f"worker {w} run {n}" for w in range(4) for n in range(3))
+    assert sorted(r["label"] for r in runs) == sorted(
+        f"worker {w} run {n}" for w in range(4) for n in range(3)
+    )
     # Every run compared with the run committed just before it; only the very first found anything new.
     news = sorted(int(line.split()[1]) for out, _ in outputs for line in out.splitlines())
     assert news == [0] * 11 + [48]

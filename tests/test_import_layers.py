@@ -48,8 +48,17 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / ROOT
 LAYERS = (
     ("fronts", ("auditor.cli", "auditor.web")),
     ("session", ("auditor.session",)),
-    ("cores", ("auditor.audit", "auditor.claims", "auditor.report", "auditor.history", "auditor.inspection",
-               "auditor.pairing")),
+    (
+        "cores",
+        (
+            "auditor.audit",
+            "auditor.claims",
+            "auditor.report",
+            "auditor.history",
+            "auditor.inspection",
+            "auditor.pairing",
+        ),
+    ),
     ("engine", ("auditor.engine",)),
     ("readers", ("auditor.ingest", "auditor.codeset")),
     ("base", ("auditor.errors", "auditor.resources", "auditor.version")),
@@ -149,8 +158,10 @@ def upward_imports() -> list[str]:
             continue  # the public surface re-exports from every layer
         if i.target == ROOT and set(i.names) - METADATA:
             names = ", ".join(sorted(set(i.names) - METADATA))
-            out.append(f"{i.where()}: {i.source} imports {names} from the package root; import it from its "
-                       "own module (only the root's metadata is for the package's modules)")
+            out.append(
+                f"{i.where()}: {i.source} imports {names} from the package root; import it from its "
+                "own module (only the root's metadata is for the package's modules)"
+            )
             continue
         src, dst = layer_of(i.source), layer_of(i.target)
         if src is not None and dst is not None and dst < src:
@@ -200,7 +211,9 @@ def _cycles() -> list[tuple[list[str], list[list[Import]]]]:
     return [(sorted(g), _covering_circles(g, edges)) for g in sorted(groups, key=sorted)]
 
 
-def _covering_circles(group: set[str], edges: dict[str, dict[str, Import]], most: int = 3) -> list[list[Import]]:
+def _covering_circles(
+    group: set[str], edges: dict[str, dict[str, Import]], most: int = 3
+) -> list[list[Import]]:
     """The shortest circles of a group, each through a module the ones before it missed (at most `most`)."""
     out: list[list[Import]] = []
     covered: set[str] = set()
@@ -237,14 +250,18 @@ def test_no_import_cycles():
     shown = []
     for members, circles in _cycles():
         shown.append(f"{len(members)} modules: {', '.join(members)}; for example")
-        shown += ["    " + " -> ".join([c[0].source] + [f"{i.target} ({i.where()})" for i in c]) for c in circles]
+        shown += [
+            "    " + " -> ".join([c[0].source] + [f"{i.target} ({i.where()})" for i in c]) for c in circles
+        ]
     assert not shown, "modules import each other in a circle:\n  " + "\n  ".join(shown)
 
 
 def test_the_walk_sees_lazy_and_relative_imports():
     """The checker itself: imports inside functions and relative imports are found and resolved."""
-    assert any(i.source == "auditor.engine.checks" and i.target == "auditor.engine.checks.diagnosis"
-               for i in ALL_IMPORTS), "the lazy import of the check kinds was not seen"
+    assert any(
+        i.source == "auditor.engine.checks" and i.target == "auditor.engine.checks.diagnosis"
+        for i in ALL_IMPORTS
+    ), "the lazy import of the check kinds was not seen"
     node = ast.parse("from ..lists import CatalogError").body[0]
     assert _absolute(node, "auditor.engine.checks.diagnosis") == "auditor.engine.lists"
     assert layer_of("auditor.cli.audit") == 0 and layer_of("auditor.codeset.icd10") == 4

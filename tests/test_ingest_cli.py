@@ -25,10 +25,21 @@ def test_unusual_headers_are_read_by_content_and_overrides_still_win(tmp_path):
     path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": [UNUSUAL] + ROWS})
     plain = inspect_json(str(path))["files"][0]["sheets"][0]
     assert {k: plain["columns"][k] for k in ("revenue_code", "cpt", "price")} == {
-        "revenue_code": "Rev Ctr", "cpt": "Proc", "price": "Amt"}
-    assert plain["column_index"] == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
-    assert [(r["row"], r["revenue_code"], r["code"]) for r in plain["sample_rows"]] == [(2, "0278", "Q4101"),
-                                                                                      (3, "0361", "15271")]
+        "revenue_code": "Rev Ctr",
+        "cpt": "Proc",
+        "price": "Amt",
+    }
+    assert plain["column_index"] == {
+        "charge_code": 1,
+        "description": 2,
+        "revenue_code": 3,
+        "cpt": 4,
+        "price": 5,
+    }
+    assert [(r["row"], r["revenue_code"], r["code"]) for r in plain["sample_rows"]] == [
+        (2, "0278", "Q4101"),
+        (3, "0361", "15271"),
+    ]
     doc = inspect_json(str(path), "--column", "charge_code=Proc")
     sheet = doc["files"][0]["sheets"][0]
     assert sheet["columns"]["charge_code"] == "Proc" and "cpt" not in sheet["columns"]
@@ -51,7 +62,9 @@ def test_override_moves_a_field_to_another_column(tmp_path):
 def test_column_named_by_letter_or_number(tmp_path):
     """--column description=B and --column price=5 name spreadsheet columns, for headers nobody can match."""
     path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": [UNUSUAL] + ROWS})
-    sheet = inspect_json(str(path), "--column", "price=C", "--column", "revenue_code=5")["files"][0]["sheets"][0]
+    sheet = inspect_json(str(path), "--column", "price=C", "--column", "revenue_code=5")["files"][0][
+        "sheets"
+    ][0]
     assert sheet["columns"]["price"] == "Rev Ctr" and sheet["columns"]["revenue_code"] == "Amt"
     assert sheet["column_index"]["price"] == 3 and sheet["column_index"]["revenue_code"] == 5
 
@@ -59,11 +72,23 @@ def test_column_named_by_letter_or_number(tmp_path):
 def test_saved_profile_is_reused_on_a_second_file(tmp_path):
     """--save-profile writes the overrides; --profile applies them to next quarter's file, flags still win."""
     q1 = write_xlsx(tmp_path / "q1.xlsx", {"CDM": [["Run 2026-01-01"], UNUSUAL] + ROWS})
-    q2 = write_text(tmp_path / "q2.csv", [["Run 2026-04-01"], UNUSUAL, ["2001", "LEAD", "278", "C1778", "5000"]])
+    q2 = write_text(
+        tmp_path / "q2.csv", [["Run 2026-04-01"], UNUSUAL, ["2001", "LEAD", "278", "C1778", "5000"]]
+    )
     profile = tmp_path / "profiles" / "hospital.toml"
     profile.parent.mkdir()
-    res = run_cli("inspect", str(q1), "--column", "revenue_code=Rev Ctr", "--column", "cpt=Proc",
-                  "--column", "price=Amt", "--save-profile", str(profile))
+    res = run_cli(
+        "inspect",
+        str(q1),
+        "--column",
+        "revenue_code=Rev Ctr",
+        "--column",
+        "cpt=Proc",
+        "--column",
+        "price=Amt",
+        "--save-profile",
+        str(profile),
+    )
     assert res.exit_code == 0, res.stderr
     assert res.stderr.strip() == f"saved column profile to {profile}"
     saved = tomllib.loads(profile.read_text(encoding="utf-8"))
@@ -72,11 +97,17 @@ def test_saved_profile_is_reused_on_a_second_file(tmp_path):
     sheet = inspect_json(str(q2), "--profile", str(profile))["files"][0]["sheets"][0]
     assert sheet["header_row"] == 2
     assert {k: sheet["columns"][k] for k in ("revenue_code", "cpt", "price")} == {
-        "revenue_code": "Rev Ctr", "cpt": "Proc", "price": "Amt"}
-    assert [(r["row"], r["charge_code"], r["revenue_code"], r["code"], r["price"]) for r in sheet["sample_rows"]] == [
-        (3, "2001", "0278", "C1778", 5000.0)]
+        "revenue_code": "Rev Ctr",
+        "cpt": "Proc",
+        "price": "Amt",
+    }
+    assert [
+        (r["row"], r["charge_code"], r["revenue_code"], r["code"], r["price"]) for r in sheet["sample_rows"]
+    ] == [(3, "2001", "0278", "C1778", 5000.0)]
     # A flag overrides the profile's choice for the same field.
-    sheet = inspect_json(str(q2), "--profile", str(profile), "--column", "price=Description")["files"][0]["sheets"][0]
+    sheet = inspect_json(str(q2), "--profile", str(profile), "--column", "price=Description")["files"][0][
+        "sheets"
+    ][0]
     assert sheet["columns"]["price"] == "Description"
 
 
@@ -88,20 +119,38 @@ def test_profile_with_header_row_for_a_table_detection_cannot_find(tmp_path):
     auto = inspect_json(str(q1))["files"][0]["sheets"][0]
     assert auto["header_row"] == 2 and auto["column_index"]["hcpcs"] == 4
     profile = tmp_path / "p.toml"
-    args = ["--header-row", "2", "--column", "charge_code=Nbr", "--column", "description=Text",
-            "--column", "revenue_code=Ctr", "--column", "cpt=Proc"]
+    args = [
+        "--header-row",
+        "2",
+        "--column",
+        "charge_code=Nbr",
+        "--column",
+        "description=Text",
+        "--column",
+        "revenue_code=Ctr",
+        "--column",
+        "cpt=Proc",
+    ]
     assert run_cli("inspect", str(q1), *args, "--save-profile", str(profile)).exit_code == 0
     assert tomllib.loads(profile.read_text(encoding="utf-8"))["header_row"] == 2
     q2 = write_text(tmp_path / "q2.csv", rows[:2] + [["2001", "LEAD", "0278", "C1778"]])
     sheet = inspect_json(str(q2), "--profile", str(profile))["files"][0]["sheets"][0]
     assert [(r["row"], r["charge_code"], r["revenue_code"], r["code"]) for r in sheet["sample_rows"]] == [
-        (3, "2001", "0278", "C1778")]
+        (3, "2001", "0278", "C1778")
+    ]
 
 
 def test_override_naming_a_missing_header_is_one_line_error(tmp_path):
     """Exit 2 and one `error:` line naming the file, the sheet and the headers that do exist."""
-    path = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": [["Charge Code", "Description", "Revenue Code", "CPT"],
-                                                     ["1001", "SKIN SUB", "0278", "Q4101"]]})
+    path = write_xlsx(
+        tmp_path / "cdm.xlsx",
+        {
+            "CDM": [
+                ["Charge Code", "Description", "Revenue Code", "CPT"],
+                ["1001", "SKIN SUB", "0278", "Q4101"],
+            ]
+        },
+    )
     res = run_cli("inspect", str(path), "--column", 'revenue_code="UB CODE"')
     assert res.exit_code == 2
     assert res.stdout == ""
@@ -133,8 +182,15 @@ def test_unknown_field_name_is_refused(tmp_path):
 
 def test_inspect_json_accounts_for_every_row(tmp_path):
     """The JSON account: header row, counts that add up, and each skipped row with its reason."""
-    rows = [["Chargemaster"], ["Charge Code", "Description", "CPT", "Price"], ["1001", "SKIN", "Q4101", "10"],
-            [], ["Charge Code", "Description", "CPT", "Price"], ["1002", "APPL", "15271", "20"], ["End of report"]]
+    rows = [
+        ["Chargemaster"],
+        ["Charge Code", "Description", "CPT", "Price"],
+        ["1001", "SKIN", "Q4101", "10"],
+        [],
+        ["Charge Code", "Description", "CPT", "Price"],
+        ["1002", "APPL", "15271", "20"],
+        ["End of report"],
+    ]
     path = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": rows, "Notes": [["see policy 12"]]})
     doc = inspect_json(str(path))
     (f,) = doc["files"]

@@ -18,23 +18,52 @@ FIRST_TRICKY_ROW = 1 + FILLER + 1
 
 # (cells as stored, expected canonical values). Numbers are numbers in a workbook and their str() in text.
 TRICKY = [
-    (["00123456", "SKIN SUB GRAFT PER SQ CM", "0278", None, "C1713", None, "$1,234.56"],
-     dict(charge_code="00123456", revenue_code="0278", code="C1713", modifiers=None, price=1234.56,
-          price_raw="$1,234.56")),
-    ([123, "APPLICATION SKIN SUB", 278, 15271, None, None, 1234.5],
-     dict(charge_code="123", revenue_code="0278", code="15271", modifiers=None, price=1234.5)),
-    (["X3", "APPLICATION SKIN SUB FLOAT", 278.0, 15271.0, None, None, 99.99],
-     dict(charge_code="X3", revenue_code="0278", code="15271", modifiers=None, price=99.99)),
-    (["X4", "APPLICATION RIGHT", "278", "15271-RT", None, None, None],
-     dict(charge_code="X4", revenue_code="0278", code="15271", code_raw="15271-RT", modifiers="RT", price=None)),
-    (["X5", "NEUROSTIM ARRAY REDUCED", "0361", "63650 52", None, None, None],
-     dict(charge_code="X5", revenue_code="0361", code="63650", code_raw="63650 52", modifiers="52")),
-    (["X6", "ANESTHESIA LENS", "0370", 100, None, None, None],
-     dict(charge_code="X6", revenue_code="0370", code="00100")),
-    (["X7", "LEAD NEUROSTIM", "0278", None, "C1778", 50, "5000"],
-     dict(charge_code="X7", revenue_code="0278", code="C1778", modifiers="50", price=5000.0)),
-    (["X8", "LEAD NEUROSTIM BILAT", 278, "15271", "C1778", "rt", None],
-     dict(charge_code="X8", revenue_code="0278", code="C1778", alt_code="15271", modifiers="RT")),
+    (
+        ["00123456", "SKIN SUB GRAFT PER SQ CM", "0278", None, "C1713", None, "$1,234.56"],
+        dict(
+            charge_code="00123456",
+            revenue_code="0278",
+            code="C1713",
+            modifiers=None,
+            price=1234.56,
+            price_raw="$1,234.56",
+        ),
+    ),
+    (
+        [123, "APPLICATION SKIN SUB", 278, 15271, None, None, 1234.5],
+        dict(charge_code="123", revenue_code="0278", code="15271", modifiers=None, price=1234.5),
+    ),
+    (
+        ["X3", "APPLICATION SKIN SUB FLOAT", 278.0, 15271.0, None, None, 99.99],
+        dict(charge_code="X3", revenue_code="0278", code="15271", modifiers=None, price=99.99),
+    ),
+    (
+        ["X4", "APPLICATION RIGHT", "278", "15271-RT", None, None, None],
+        dict(
+            charge_code="X4",
+            revenue_code="0278",
+            code="15271",
+            code_raw="15271-RT",
+            modifiers="RT",
+            price=None,
+        ),
+    ),
+    (
+        ["X5", "NEUROSTIM ARRAY REDUCED", "0361", "63650 52", None, None, None],
+        dict(charge_code="X5", revenue_code="0361", code="63650", code_raw="63650 52", modifiers="52"),
+    ),
+    (
+        ["X6", "ANESTHESIA LENS", "0370", 100, None, None, None],
+        dict(charge_code="X6", revenue_code="0370", code="00100"),
+    ),
+    (
+        ["X7", "LEAD NEUROSTIM", "0278", None, "C1778", 50, "5000"],
+        dict(charge_code="X7", revenue_code="0278", code="C1778", modifiers="50", price=5000.0),
+    ),
+    (
+        ["X8", "LEAD NEUROSTIM BILAT", 278, "15271", "C1778", "rt", None],
+        dict(charge_code="X8", revenue_code="0278", code="C1778", alt_code="15271", modifiers="RT"),
+    ),
 ]
 
 
@@ -60,7 +89,11 @@ def check(path, fmt: str) -> None:
     frame = ing.frame
     first = frame.filter(frame["row"] == 2).row(0, named=True)
     assert (first["charge_code"], first["revenue_code"], first["code"], first["price"]) == (
-        "10000001", "0300", "80053", 12.5)
+        "10000001",
+        "0300",
+        "80053",
+        12.5,
+    )
     for offset, (_, want) in enumerate(TRICKY):
         got = frame.filter(frame["row"] == FIRST_TRICKY_ROW + offset).row(0, named=True)
         for key, value in want.items():
@@ -101,18 +134,48 @@ def test_tsv(tmp_path):
 
 
 CMS_PREAMBLE = [
-    ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address", "license_number|CA"],
+    [
+        "hospital_name",
+        "last_updated_on",
+        "version",
+        "hospital_location",
+        "hospital_address",
+        "license_number|CA",
+    ],
     ["Test Hospital", "2026-01-01", "2.0.0", "Test Hospital", "1 Main St", "12345"],
 ]
-CMS_HEADER = ["description", "code|1", "code|1|type", "code|2", "code|2|type", "code|3", "code|3|type", "modifiers",
-              "setting", "standard_charge|gross"]
+CMS_HEADER = [
+    "description",
+    "code|1",
+    "code|1|type",
+    "code|2",
+    "code|2|type",
+    "code|3",
+    "code|3|type",
+    "modifiers",
+    "setting",
+    "standard_charge|gross",
+]
 
 
 def test_cms_csv(tmp_path):
     """CMS wide CSV: codes are text in `code|N`, typed by `code|N|type`; zeros and float text survive."""
     rows = CMS_PREAMBLE + [CMS_HEADER]
     for i in range(FILLER):
-        rows.append([f"LAB TEST {i}", "300", "RC", "80053", "CPT", f"{10_000_000 + i}", "CDM", "", "outpatient", "12.5"])
+        rows.append(
+            [
+                f"LAB TEST {i}",
+                "300",
+                "RC",
+                "80053",
+                "CPT",
+                f"{10_000_000 + i}",
+                "CDM",
+                "",
+                "outpatient",
+                "12.5",
+            ]
+        )
     rows += [
         ["SKIN SUB GRAFT", "0278", "RC", "C1713", "HCPCS", "00123456", "CDM", "", "outpatient", "1234.56"],
         ["APPLICATION", "278", "RC", "15271.0", "CPT", "123", "CDM", "RT", "outpatient", "$1,234.56"],
@@ -137,32 +200,64 @@ def test_cms_csv(tmp_path):
 
 def test_cms_csv_tall_with_spaced_pipes(tmp_path):
     """v3 tall CSVs write 'code | 1' with spaces and carry payer_name; still one code pair per column pair."""
-    header = ["description", "code | 1", "code | 1 | type", "code | 2", "code | 2 | type", "setting",
-              "standard_charge | gross", "payer_name", "plan_name"]
-    rows = CMS_PREAMBLE + [header, ["Pacemaker", "278", "RC", "C1785", "HCPCS", "outpatient", "40000", "Aetna", "PPO"],
-                           ["Pacemaker", "278", "RC", "C1785", "HCPCS", "outpatient", "40000", "Cigna", "HMO"]]
+    header = [
+        "description",
+        "code | 1",
+        "code | 1 | type",
+        "code | 2",
+        "code | 2 | type",
+        "setting",
+        "standard_charge | gross",
+        "payer_name",
+        "plan_name",
+    ]
+    rows = CMS_PREAMBLE + [
+        header,
+        ["Pacemaker", "278", "RC", "C1785", "HCPCS", "outpatient", "40000", "Aetna", "PPO"],
+        ["Pacemaker", "278", "RC", "C1785", "HCPCS", "outpatient", "40000", "Cigna", "HMO"],
+    ]
     ing = read_inputs([write_text(tmp_path / "tall.csv", rows)])
     assert ing.files[0].format == "cms-csv-tall"
     assert ing.frame.select("row", "code", "revenue_code", "price").rows() == [
-        (4, "C1785", "0278", 40000.0), (5, "C1785", "0278", 40000.0)]
+        (4, "C1785", "0278", 40000.0),
+        (5, "C1785", "0278", 40000.0),
+    ]
 
 
 def test_cms_json(tmp_path):
     """CMS JSON with codes as JSON numbers (278, 15271, 15271.0) and as text ('0278', '00123456')."""
-    items = [{"description": f"LAB TEST {i}", "code_information": [{"code": 300, "type": "RC"},
-                                                                 {"code": 80053, "type": "CPT"}],
-              "standard_charges": [{"setting": "outpatient", "gross_charge": 12.5}]} for i in range(FILLER)]
+    items = [
+        {
+            "description": f"LAB TEST {i}",
+            "code_information": [{"code": 300, "type": "RC"}, {"code": 80053, "type": "CPT"}],
+            "standard_charges": [{"setting": "outpatient", "gross_charge": 12.5}],
+        }
+        for i in range(FILLER)
+    ]
     items += [
-        {"description": "SKIN SUB GRAFT", "code_information": [
-            {"code": "0278", "type": "RC"}, {"code": "C1713", "type": "HCPCS"}, {"code": "00123456", "type": "CDM"}],
-         "standard_charges": [{"setting": "outpatient", "gross_charge": 1234.56}]},
-        {"description": "APPLICATION", "code_information": [{"code": 278, "type": "RC"}, {"code": 15271.0, "type": "CPT"}],
-         "standard_charges": [{"setting": "inpatient", "gross_charge": 900},
-                              {"setting": "outpatient", "gross_charge": 1200, "modifier_code": ["RT"]}]},
+        {
+            "description": "SKIN SUB GRAFT",
+            "code_information": [
+                {"code": "0278", "type": "RC"},
+                {"code": "C1713", "type": "HCPCS"},
+                {"code": "00123456", "type": "CDM"},
+            ],
+            "standard_charges": [{"setting": "outpatient", "gross_charge": 1234.56}],
+        },
+        {
+            "description": "APPLICATION",
+            "code_information": [{"code": 278, "type": "RC"}, {"code": 15271.0, "type": "CPT"}],
+            "standard_charges": [
+                {"setting": "inpatient", "gross_charge": 900},
+                {"setting": "outpatient", "gross_charge": 1200, "modifier_code": ["RT"]},
+            ],
+        },
         {"description": "ANESTHESIA", "code_information": [{"code": "00100", "type": "CPT"}]},
     ]
-    path = write_json(tmp_path / "standardcharges.json", {"hospital_name": "Test", "version": "3.0.0",
-                                                          "standard_charge_information": items})
+    path = write_json(
+        tmp_path / "standardcharges.json",
+        {"hospital_name": "Test", "version": "3.0.0", "standard_charge_information": items},
+    )
     ing = read_inputs([path])
     assert ing.files[0].format == "cms-json"
     assert ing.files[0].sheets[0].rows_read == FILLER + 3
@@ -179,10 +274,12 @@ def test_cms_json(tmp_path):
 
 # -- encodings ---------------------------------------------------------------------------------------------
 
-ENC_ROWS = [["Charge Code", "Description", "CPT/HCPCS", "Revenue Code", "Price"],
-            ["2001", "CAFÉ AU LAIT SPOT REMOVAL", "17000", "0361", "120.00"],
-            ["2002", "APLIGRAF® PER SQ CM", "Q4101", "0278", "137.00"],
-            ["2003", "NAÏVE 3\" DRESSING – LARGE", "A6212", "0270", "9.50"]]
+ENC_ROWS = [
+    ["Charge Code", "Description", "CPT/HCPCS", "Revenue Code", "Price"],
+    ["2001", "CAFÉ AU LAIT SPOT REMOVAL", "17000", "0361", "120.00"],
+    ["2002", "APLIGRAF® PER SQ CM", "Q4101", "0278", "137.00"],
+    ["2003", 'NAÏVE 3" DRESSING – LARGE', "A6212", "0270", "9.50"],
+]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
@@ -198,8 +295,11 @@ def test_text_encodings(tmp_path, encoding):
 
 def test_cp1252_after_a_long_ascii_start(tmp_path):
     """A Windows-1252 byte far past the sampled start still decodes as cp1252, not as garbage."""
-    rows = [ENC_ROWS[0]] + [[str(3000 + i), f"SUPPLY ITEM {i:06d} " + "X" * 40, "A4649", "0272", "1.00"]
-                            for i in range(6000)] + [["9999", "BRACE ® CAFÉ", "L1812", "0274", "80.00"]]
+    rows = (
+        [ENC_ROWS[0]]
+        + [[str(3000 + i), f"SUPPLY ITEM {i:06d} " + "X" * 40, "A4649", "0272", "1.00"] for i in range(6000)]
+        + [["9999", "BRACE ® CAFÉ", "L1812", "0274", "80.00"]]
+    )
     path = write_text(tmp_path / "late.csv", rows, encoding="cp1252")
     assert path.stat().st_size > 256 * 1024
     frame = read_inputs([path]).frame
@@ -208,9 +308,15 @@ def test_cp1252_after_a_long_ascii_start(tmp_path):
 
 def test_pipe_file_with_inch_marks_is_not_quoted(tmp_path):
     """A lone '"' inside a pipe file is an inch mark, not a quote: the record must not swallow the next lines."""
-    lines = ["Charge Code|Description|CPT|Price", '5001|CATH 3"X35 CM|C1887|50.00', "5002|GUIDEWIRE|C1769|20.00"]
+    lines = [
+        "Charge Code|Description|CPT|Price",
+        '5001|CATH 3"X35 CM|C1887|50.00',
+        "5002|GUIDEWIRE|C1769|20.00",
+    ]
     path = tmp_path / "inch.txt"
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     frame = read_inputs([path]).frame
-    assert frame.select("row", "description", "code").rows() == [(2, 'CATH 3"X35 CM', "C1887"),
-                                                                 (3, "GUIDEWIRE", "C1769")]
+    assert frame.select("row", "description", "code").rows() == [
+        (2, 'CATH 3"X35 CM', "C1887"),
+        (3, "GUIDEWIRE", "C1769"),
+    ]

@@ -52,7 +52,9 @@ def _sheet(ing, name=None):
 
 def test_unfamiliar_headers_are_read_from_content(tmp_path):
     """Headers no synonym list holds: each role still lands on its column, with its evidence."""
-    path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": _rows(["Line Key", "Text", "Ctr", "Proc (AMA)", "Jan 2019"])})
+    path = write_xlsx(
+        tmp_path / "odd.xlsx", {"CDM": _rows(["Line Key", "Text", "Ctr", "Proc (AMA)", "Jan 2019"])}
+    )
     sheet = _sheet(read_inputs([path]))
     assert sheet.column_index == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
     assert sheet.evidence["cpt"]["header"] == "none"
@@ -85,7 +87,9 @@ def test_no_header_flag_and_columns_by_letter(tmp_path):
     """--no-header with --column description=B: line 1 is data even when it could pass for a header."""
     rows = [["Item", "Service", "Amount"]] + [[c, d, p] for c, d, _, _, p in LINES]
     path = write_text(tmp_path / "flag.csv", rows)
-    doc = json.loads(run_cli("inspect", "--json", "--no-header", "--column", "description=B", str(path)).stdout)
+    doc = json.loads(
+        run_cli("inspect", "--json", "--no-header", "--column", "description=B", str(path)).stdout
+    )
     sheet = doc["files"][0]["sheets"][0]
     assert sheet["header_row"] == 0 and sheet["column_index"]["description"] == 2
     assert sheet["rows_read"] == len(LINES) + 1
@@ -93,38 +97,51 @@ def test_no_header_flag_and_columns_by_letter(tmp_path):
 
 def test_code_type_column_routes_ndc_drg_and_local_codes(tmp_path):
     """A `Code Type` column: CPT/HCPCS are audited, NDC goes to the NDC field, DRG and local codes are kept aside."""
-    rows = [["Charge Code", "Description", "Code", "Code Type", "Price"],
-            ["1001", "HC APLIGRAF PER SQ CM", "Q4101", "HCPCS", "137.50"],
-            ["1002", "HC OFFICE VISIT LEVEL 3", "99213", "CPT", "210.00"],
-            ["1003", "BUPIVACAINE 0.5% 30 ML VIAL", "0409-1162-02", "NDC", "37.50"],
-            ["1004", "MAJOR JOINT REPLACEMENT", "470", "MS-DRG", "48000.00"],
-            ["1005", "HC WORKERS COMP REPORT", "0130C", "LOCAL", "45.00"]]
+    rows = [
+        ["Charge Code", "Description", "Code", "Code Type", "Price"],
+        ["1001", "HC APLIGRAF PER SQ CM", "Q4101", "HCPCS", "137.50"],
+        ["1002", "HC OFFICE VISIT LEVEL 3", "99213", "CPT", "210.00"],
+        ["1003", "BUPIVACAINE 0.5% 30 ML VIAL", "0409-1162-02", "NDC", "37.50"],
+        ["1004", "MAJOR JOINT REPLACEMENT", "470", "MS-DRG", "48000.00"],
+        ["1005", "HC WORKERS COMP REPORT", "0130C", "LOCAL", "45.00"],
+    ]
     ing = read_inputs([write_xlsx(tmp_path / "typed.xlsx", {"CDM": rows})])
     got = ing.frame.select("charge_code", "code", "code_type", "other_code", "ndc").rows()
-    assert got == [("1001", "Q4101", "HCPCS", None, None), ("1002", "99213", "CPT", None, None),
-                   ("1003", None, "NDC", "0409-1162-02", "0409-1162-02"), ("1004", None, "MS-DRG", "470", None),
-                   ("1005", None, "LOCAL", "0130C", None)]
+    assert got == [
+        ("1001", "Q4101", "HCPCS", None, None),
+        ("1002", "99213", "CPT", None, None),
+        ("1003", None, "NDC", "0409-1162-02", "0409-1162-02"),
+        ("1004", None, "MS-DRG", "470", None),
+        ("1005", None, "LOCAL", "0130C", None),
+    ]
     assert _sheet(ing).code_types == {"HCPCS": 1, "CPT": 1, "NDC": 1, "MS-DRG": 1, "LOCAL": 1}
 
 
 def test_shapes_without_a_code_type_column(tmp_path):
     """NDCs in the HCPCS column stay whole (no 'modifiers'); Medi-Cal Z codes are local; 0001A is CPT."""
-    rows = [["Charge Code", "Description", "CPT/HCPCS", "Price"],
-            ["2001", "SOD CHLORIDE 0.9% 10 ML", "00409488810", "4.00"],
-            ["2002", "SMZ/TMP 200-40 MG SUSP", "Z7610", "15.00"],
-            ["2003", "COVID VACCINE ADMIN 1ST DOSE", "0001A", "40.00"],
-            ["2004", "HC LEAD", "C1778-RT", "5000.00"]]
+    rows = [
+        ["Charge Code", "Description", "CPT/HCPCS", "Price"],
+        ["2001", "SOD CHLORIDE 0.9% 10 ML", "00409488810", "4.00"],
+        ["2002", "SMZ/TMP 200-40 MG SUSP", "Z7610", "15.00"],
+        ["2003", "COVID VACCINE ADMIN 1ST DOSE", "0001A", "40.00"],
+        ["2004", "HC LEAD", "C1778-RT", "5000.00"],
+    ]
     ing = read_inputs([write_xlsx(tmp_path / "shapes.xlsx", {"CDM": rows})])
     got = ing.frame.select("code", "code_type", "ndc", "modifiers").rows()
-    assert got == [(None, "NDC", "00409488810", None), (None, "LOCAL", None, None), ("0001A", "CPT", None, None),
-                   ("C1778", "HCPCS", None, "RT")]
+    assert got == [
+        (None, "NDC", "00409488810", None),
+        (None, "LOCAL", None, None),
+        ("0001A", "CPT", None, None),
+        ("C1778", "HCPCS", None, "RT"),
+    ]
 
 
 def test_price_type_sheets_are_audited_once(tmp_path):
     """Gross charges and discounted cash prices on two sheets: one chargemaster, one price view linked to it."""
     gross = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Gross Charge"])
     cash = [["Charge Code", "Description", "Revenue Code", "CPT", "Discounted Cash Price"]] + [
-        [c, d, r, k, f"{float(p) * 0.6:.2f}"] for c, d, r, k, p in LINES]
+        [c, d, r, k, f"{float(p) * 0.6:.2f}"] for c, d, r, k, p in LINES
+    ]
     path = write_xlsx(tmp_path / "two.xlsx", {"Gross Charges": gross, "Cash Prices": cash})
     ing = read_inputs([path])
     main, view = _sheet(ing, "Gross Charges"), _sheet(ing, "Cash Prices")
@@ -140,33 +157,60 @@ def test_price_type_sheets_are_audited_once(tmp_path):
 
 def test_separate_facilities_are_not_price_views(tmp_path):
     """One sheet per hospital of a system, same items: each is its own chargemaster."""
+
     def facility(name):
         return [["Hospital", "Service Description", "Price"]] + [[name, d, p] for _, d, _, _, p in LINES]
-    path = write_xlsx(tmp_path / "system.xlsx", {"North": facility("North Hospital"),
-                                                 "South": facility("South Hospital")})
+
+    path = write_xlsx(
+        tmp_path / "system.xlsx", {"North": facility("North Hospital"), "South": facility("South Hospital")}
+    )
     ing = read_inputs([path])
     assert [(s.kind, s.column_index) for s in ing.files[0].sheets] == [
-        ("cdm", {"description": 2, "price": 3}), ("cdm", {"description": 2, "price": 3})]
+        ("cdm", {"description": 2, "price": 3}),
+        ("cdm", {"description": 2, "price": 3}),
+    ]
     assert ing.frame.height == 2 * len(LINES)
 
 
 def test_sheet_kinds_from_names_and_content(tmp_path):
     """Professional fees, removed items, a form and a pharmacy tab are told apart; only live lines are audited."""
     cdm = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Price"])
-    pro = [["CPT Code", "Procedure Description", "Unit Charge"]] + [[k, f"PR {d[3:]}", p] for _, d, _, k, p in LINES]
+    pro = [["CPT Code", "Procedure Description", "Unit Charge"]] + [
+        [k, f"PR {d[3:]}", p] for _, d, _, k, p in LINES
+    ]
     removed = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Price"])[:4]
-    form = [["Hospital Name: Community Hospital", ""], ["Evaluation & Management Services", "2018 CPT Code"],
-            ["Emergency Room Visit, Level 2", "99282"], ["Outpatient Visit, established", "99213"]]
-    drugs = [["Charge Code", "Drug", "Price"]] + [[f"47{i:06d}", f"{n} {s} MG TAB", "4.00"] for i, (n, s) in
-                                                  enumerate([("ACETAMINOPHEN", 325), ("IBUPROFEN", 400),
-                                                             ("ZOLPIDEM", 5), ("ONDANSETRON", 4), ("APIXABAN", 5),
-                                                             ("LISINOPRIL", 10)])]
-    path = write_xlsx(tmp_path / "kinds.xlsx", {"CDM": cdm, "Pro Fees": pro, "Deleted Items": removed,
-                                                "AB 1045 Form": form, "Pharmacy": drugs})
+    form = [
+        ["Hospital Name: Community Hospital", ""],
+        ["Evaluation & Management Services", "2018 CPT Code"],
+        ["Emergency Room Visit, Level 2", "99282"],
+        ["Outpatient Visit, established", "99213"],
+    ]
+    drugs = [["Charge Code", "Drug", "Price"]] + [
+        [f"47{i:06d}", f"{n} {s} MG TAB", "4.00"]
+        for i, (n, s) in enumerate(
+            [
+                ("ACETAMINOPHEN", 325),
+                ("IBUPROFEN", 400),
+                ("ZOLPIDEM", 5),
+                ("ONDANSETRON", 4),
+                ("APIXABAN", 5),
+                ("LISINOPRIL", 10),
+            ]
+        )
+    ]
+    path = write_xlsx(
+        tmp_path / "kinds.xlsx",
+        {"CDM": cdm, "Pro Fees": pro, "Deleted Items": removed, "AB 1045 Form": form, "Pharmacy": drugs},
+    )
     ing = read_inputs([path])
     kinds = {s.name: s.kind for s in ing.files[0].sheets}
-    assert kinds == {"CDM": "cdm", "Pro Fees": "professional_fee", "Deleted Items": "removed",
-                     "AB 1045 Form": "summary", "Pharmacy": "pharmacy"}
+    assert kinds == {
+        "CDM": "cdm",
+        "Pro Fees": "professional_fee",
+        "Deleted Items": "removed",
+        "AB 1045 Form": "summary",
+        "Pharmacy": "pharmacy",
+    }
     removed_sheet = _sheet(ing, "Deleted Items")
     assert removed_sheet.rows_audited == 0 and "removed or inactive" in removed_sheet.skipped[0]["reason"]
     assert set(ing.frame.get_column("sheet").unique()) == {"CDM", "Pro Fees", "Pharmacy"}
@@ -174,11 +218,17 @@ def test_sheet_kinds_from_names_and_content(tmp_path):
 
 def test_hospital_outpatient_edits_skip_professional_fee_lines(tmp_path):
     """A neurostimulator procedure on a pro-fee sheet is no device-pairing error; on the CDM sheet it is."""
-    cdm = [["Charge Code", "Description", "Revenue Code", "CPT", "Price"],
-           ["1", "HC SCS GENERATOR INSERTION", "0360", "63685", "15800.00"],
-           ["2", "HC OFFICE VISIT", "0510", "99213", "210.00"]]
-    pro = [["CPT Code", "Procedure Description", "Unit Charge"], ["63685", "PR SCS GENERATOR INSERTION", "1400.00"],
-           ["99213", "PR OFFICE VISIT", "120.00"], ["36415", "PR VENIPUNCTURE", "10.00"]]
+    cdm = [
+        ["Charge Code", "Description", "Revenue Code", "CPT", "Price"],
+        ["1", "HC SCS GENERATOR INSERTION", "0360", "63685", "15800.00"],
+        ["2", "HC OFFICE VISIT", "0510", "99213", "210.00"],
+    ]
+    pro = [
+        ["CPT Code", "Procedure Description", "Unit Charge"],
+        ["63685", "PR SCS GENERATOR INSERTION", "1400.00"],
+        ["99213", "PR OFFICE VISIT", "120.00"],
+        ["36415", "PR VENIPUNCTURE", "10.00"],
+    ]
     path = write_xlsx(tmp_path / "mixed.xlsx", {"CDM": cdm, "Physician Fees": pro})
     result = run_audit([path], AuditRequest())
     ns001 = [(f.sheet, f.code) for f in result.findings if f.edit == "NS001"]
@@ -218,10 +268,13 @@ def test_description_and_price_list_runs_the_description_edits_only(tmp_path):
 def test_per_sheet_choices_win_over_detection(tmp_path):
     """A sheet's own header row (0: none) and kind, given in the options, override what detection found."""
     body = [[c, d, p] for c, d, _, _, p in LINES]
-    path = write_xlsx(tmp_path / "choices.xlsx", {"A": body, "B": _rows(["Charge Code", "Description", "Rev",
-                                                                         "CPT", "Price"])})
-    options = IngestOptions(per_sheet={"A": SheetChoice(header_row=0, kind="pharmacy"),
-                                       "B": SheetChoice(kind="summary")})
+    path = write_xlsx(
+        tmp_path / "choices.xlsx",
+        {"A": body, "B": _rows(["Charge Code", "Description", "Rev", "CPT", "Price"])},
+    )
+    options = IngestOptions(
+        per_sheet={"A": SheetChoice(header_row=0, kind="pharmacy"), "B": SheetChoice(kind="summary")}
+    )
     ing = read_inputs([path], options)
     a, b = _sheet(ing, "A"), _sheet(ing, "B")
     assert (a.header_row, a.kind, a.rows_audited) == (0, "pharmacy", len(LINES))
@@ -232,7 +285,9 @@ def test_per_sheet_choices_win_over_detection(tmp_path):
 
 def test_inspect_shows_evidence_and_kind(tmp_path):
     """`inspect` says, per role, the column, the content evidence and whether the header matched."""
-    path = write_xlsx(tmp_path / "odd.xlsx", {"CDM": _rows(["Line Key", "Text", "Ctr", "Proc (AMA)", "Jan 2019"])})
+    path = write_xlsx(
+        tmp_path / "odd.xlsx", {"CDM": _rows(["Line Key", "Text", "Ctr", "Proc (AMA)", "Jan 2019"])}
+    )
     out = run_cli("inspect", str(path)).stdout
     assert "sheet 'CDM': cdm, header on row 1" in out
     assert "cpt           <- 'Proc (AMA)'  (column 4; content: 100% CPT/HCPCS-shaped" in out
@@ -246,8 +301,17 @@ def test_reports_say_what_each_sheet_was(tmp_path):
     bare = [[d, c, p] for _, d, _, c, p in LINES]
     path = write_xlsx(tmp_path / "book.xlsx", {"Gross": gross, "Cash": cash, "Bare": bare})
     out = tmp_path / "report"
-    res = run_cli("audit", str(path), "--as-of", "2026-04-01", "--format", "text,html,json", "--out", str(out),
-                  "--no-history")
+    res = run_cli(
+        "audit",
+        str(path),
+        "--as-of",
+        "2026-04-01",
+        "--format",
+        "text,html,json",
+        "--out",
+        str(out),
+        "--no-history",
+    )
     assert res.exit_code in (0, 1), res.stderr
     assert "sheet 'Gross': chargemaster, header on row 1: 20 audited, 0 skipped" in res.stdout
     assert "sheet 'Cash': price view of 'Gross', not audited: 20 rows listed as skipped" in res.stdout
@@ -263,7 +327,8 @@ def test_reports_say_what_each_sheet_was(tmp_path):
 def test_drg_average_charge_sheet_is_a_summary(tmp_path):
     """A tab keyed by 'MS-DRG' numbers with average charges per case is no list of line items."""
     drgs = [["MS-DRG", "Description", "Average Charge"]] + [
-        [f"{i:03d}", f"DRG TITLE {i}", f"{10000 + i * 37.3:.2f}"] for i in range(1, 60)]
+        [f"{i:03d}", f"DRG TITLE {i}", f"{10000 + i * 37.3:.2f}"] for i in range(1, 60)
+    ]
     cdm = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Price"])
     ing = read_inputs([write_xlsx(tmp_path / "drg.xlsx", {"Sheet2": drgs, "CDM": cdm})])
     assert _sheet(ing, "Sheet2").kind == "summary" and "DRG" in _sheet(ing, "Sheet2").kind_reason

@@ -32,8 +32,13 @@ TABLE = [
     ["Total lines: 2"],
 ]
 AUDITED = {4: "Q4101", 6: "15271"}
-REAL_UK = SHARED / "data" / "real-cdm-more" / "uk-healthcare-2019" / \
-    "university-of-kentucky-healthcare-rates-posted-1-1-19.xls"
+REAL_UK = (
+    SHARED
+    / "data"
+    / "real-cdm-more"
+    / "uk-healthcare-2019"
+    / "university-of-kentucky-healthcare-rates-posted-1-1-19.xls"
+)
 
 
 def read_one(path):
@@ -77,6 +82,7 @@ def test_biff8_xls_named_xlsx_is_read_as_xls(tmp_path):
 
 def test_correctly_named_workbook_takes_no_detour(tmp_path, monkeypatch):
     """The normal path opens the file itself: no temporary folder, no alias, the plain label."""
+
     def no_tmp(*args, **kwargs):
         raise AssertionError("a correctly named workbook must not be aliased")
 
@@ -137,8 +143,9 @@ def biff5_bof(stream_type: int) -> bytes:
 def biff5_sheet(cells: dict[tuple[int, int], object], codec: str) -> bytes:
     """A worksheet substream: str -> LABEL (8-bit text), number -> NUMBER, (serial, xf) -> a date NUMBER."""
     rows, cols = [r for r, _ in cells], [c for _, c in cells]
-    out = biff5_bof(0x0010) + biff_record(0x0200, struct.pack("<HHHHH", min(rows), max(rows) + 1, min(cols),
-                                                             max(cols) + 1, 0))
+    out = biff5_bof(0x0010) + biff_record(
+        0x0200, struct.pack("<HHHHH", min(rows), max(rows) + 1, min(cols), max(cols) + 1, 0)
+    )
     for (r, c), value in sorted(cells.items()):
         if isinstance(value, str):
             text = value.encode(codec)
@@ -153,14 +160,16 @@ def biff5_workbook(sheets: dict[str, dict[tuple[int, int], object]], codepage: i
     """A BIFF5 workbook stream: globals (code page, fonts, XFs, one BOUNDSHEET per sheet), then the sheets."""
     codec = "mac_roman" if codepage == CODEPAGE_MAC else f"cp{codepage}"
     font = biff_record(0x0031, struct.pack("<HHHHHBBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0, 5) + b"Arial")
-    xfs = b"".join(biff_record(0x00E0, struct.pack("<HHHBBII", 0, fmt, kind, 0x20, 0, 0, 0))
-                   for fmt, kind in ((0, 0xFFF5), (14, 0x0001), (22, 0x0001)))
+    xfs = b"".join(
+        biff_record(0x00E0, struct.pack("<HHHBBII", 0, fmt, kind, 0x20, 0, 0, 0))
+        for fmt, kind in ((0, 0xFFF5), (14, 0x0001), (22, 0x0001))
+    )
     globals_ = biff5_bof(0x0005) + biff_record(0x0042, struct.pack("<H", codepage)) + font * 5 + xfs
     bodies = [biff5_sheet(cells, codec) for cells in sheets.values()]
     names = [n.encode(codec) for n in sheets]
     pos = len(globals_) + sum(4 + 7 + len(n) for n in names) + 4
     bounds = b""
-    for name, body in zip(names, bodies):
+    for name, body in zip(names, bodies, strict=False):
         bounds += biff_record(0x0085, struct.pack("<IBBB", pos, 0, 0, len(name)) + name)
         pos += len(body)
     return globals_ + bounds + biff_record(0x000A) + b"".join(bodies)
@@ -173,7 +182,9 @@ def compound_file(stream_name: str, data: bytes) -> bytes:
     sectors = len(data) // 512
     assert sectors <= 126, "one FAT sector maps 128 sectors; enough for these small test workbooks"
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
-    header += struct.pack("<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0, 1, 1, 0, 0x1000, end, 0, end, 0)
+    header += struct.pack(
+        "<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0, 1, 1, 0, 0x1000, end, 0, end, 0
+    )
     header += struct.pack("<I", 0) + struct.pack("<I", free) * 108
     # Sector 0 is the FAT, sector 1 the directory, sectors 2.. the stream, chained one after the other.
     chain = [fat_sector, end] + list(range(3, 2 + sectors)) + [end]
@@ -181,15 +192,25 @@ def compound_file(stream_name: str, data: bytes) -> bytes:
 
     def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
         raw = (name.encode("utf-16-le") + b"\x00\x00") if name else b""
-        return (raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1)
-                + struct.pack("<III", no_stream, no_stream, child) + bytes(36) + struct.pack("<IQ", start, size))
+        return (
+            raw.ljust(64, b"\x00")
+            + struct.pack("<HBB", len(raw), kind, 1)
+            + struct.pack("<III", no_stream, no_stream, child)
+            + bytes(36)
+            + struct.pack("<IQ", start, size)
+        )
 
-    directory = (entry("Root Entry", 5, 1, end, 0) + entry(stream_name, 2, no_stream, 2, len(data))
-                 + entry("", 0, no_stream, 0, 0) * 2)
+    directory = (
+        entry("Root Entry", 5, 1, end, 0)
+        + entry(stream_name, 2, no_stream, 2, len(data))
+        + entry("", 0, no_stream, 0, 0) * 2
+    )
     return header + fat + directory + data
 
 
-def biff5_table(origin: tuple[int, int] = (0, 0), text: str = "CAFÉ AU LAIT SUPPLY") -> dict[tuple[int, int], object]:
+def biff5_table(
+    origin: tuple[int, int] = (0, 0), text: str = "CAFÉ AU LAIT SUPPLY"
+) -> dict[tuple[int, int], object]:
     """TABLE as Excel 5 stores it: numeric charge codes and prices, text codes, one date column, a non-ASCII text."""
     rows = [
         ["Example Regional Medical Center - Chargemaster"],
@@ -255,7 +276,14 @@ def test_biff5_calamine_refuses_is_read_with_xlrd(tmp_path):
     assert frame["description"].to_list()[1] == "CAFÉ AU LAIT SUPPLY"
     (raw,) = read_excel(path, "xls")
     assert (raw.first_row, raw.first_col) == (3, 2)
-    assert raw.frame.row(3) == ("1001", "SKIN SUB GRAFT PER SQ CM", "0278", "Q4101", "137.5", "2026-04-01 00:00:00")
+    assert raw.frame.row(3) == (
+        "1001",
+        "SKIN SUB GRAFT PER SQ CM",
+        "0278",
+        "Q4101",
+        "137.5",
+        "2026-04-01 00:00:00",
+    )
     assert raw.frame.row(5)[3:] == ("15271", "850", "2026-04-01 12:00:00")
 
 
@@ -305,12 +333,14 @@ def test_xlrd_renders_cells_like_calamine(tmp_path):
     by_calamine = read_excel(path, "xls")
     by_xlrd, biff = read_xls(path)
     assert biff == "BIFF8"
-    assert [(s.name, s.first_row, s.first_col, s.note) for s in by_xlrd] == \
-        [(s.name, s.first_row, s.first_col, s.note) for s in by_calamine] == \
-        [("Mixed", 4, 2, None), ("Empty", 1, 0, "sheet is empty")]
+    assert (
+        [(s.name, s.first_row, s.first_col, s.note) for s in by_xlrd]
+        == [(s.name, s.first_row, s.first_col, s.note) for s in by_calamine]
+        == [("Mixed", 4, 2, None), ("Empty", 1, 0, "sheet is empty")]
+    )
     assert by_xlrd[0].frame.equals(by_calamine[0].frame), pl.concat(
-        [by_xlrd[0].frame, by_calamine[0].frame], how="horizontal").filter(
-        pl.col("c0") != pl.col("c0_right"))
+        [by_xlrd[0].frame, by_calamine[0].frame], how="horizontal"
+    ).filter(pl.col("c0") != pl.col("c0_right"))
 
 
 # ---------------------------------------------------------------- UTF-16 text ("Unicode Text")
@@ -322,8 +352,9 @@ def utf16(rows, codec: str, bom: bool) -> bytes:
     return (("\ufeff" if bom else "") + text).encode(codec)
 
 
-@pytest.mark.parametrize(("codec", "bom"), [("utf-16-le", True), ("utf-16-be", True), ("utf-16-le", False),
-                                            ("utf-16-be", False)])
+@pytest.mark.parametrize(
+    ("codec", "bom"), [("utf-16-le", True), ("utf-16-be", True), ("utf-16-le", False), ("utf-16-be", False)]
+)
 def test_utf16_text_reads_like_utf8(tmp_path, codec, bom):
     """Same rows, same row numbers and same values as the UTF-8 tab-delimited file; non-ASCII text survives."""
     rows = [row[:] for row in TABLE]
@@ -342,7 +373,9 @@ def test_utf16_text_reads_like_utf8(tmp_path, codec, bom):
 
 def test_large_utf16_file_is_read_whole(tmp_path):
     """Well past the sniffed head and the delimiter sample: every row is read, rows audited + skipped = data rows."""
-    rows = [HEADER] + [[str(10000 + i), f"SUPPLY ITEM {i} – ½", "0272", "A4649", f"{i % 500}.25"] for i in range(20000)]
+    rows = [HEADER] + [
+        [str(10000 + i), f"SUPPLY ITEM {i} – ½", "0272", "A4649", f"{i % 500}.25"] for i in range(20000)
+    ]
     rows.append(["End of report"])
     path = tmp_path / "big.txt"
     path.write_bytes(utf16(rows, "utf-16-le", True))
@@ -367,14 +400,18 @@ def test_utf16_claim_lines_are_transcoded_not_streamed_raw(tmp_path):
     """The claims reader streams UTF-8 text itself; UTF-16 (sniffed as text-utf16) goes through read_text instead."""
     from auditor.claims.read import claim_chunks
 
-    rows = [["Claim ID", "Line", "HCPCS", "Units", "Charge", "Date of Service"],
-            ["C1", "1", "15271", "1", "850.00", "2026-04-01"], ["C1", "2", "Q4101", "25", "137.00", "2026-04-01"]]
+    rows = [
+        ["Claim ID", "Line", "HCPCS", "Units", "Charge", "Date of Service"],
+        ["C1", "1", "15271", "1", "850.00", "2026-04-01"],
+        ["C1", "2", "Q4101", "25", "137.00", "2026-04-01"],
+    ]
     path = tmp_path / "claims.txt"
     path.write_bytes(utf16(rows, "utf-16-le", True))
     account, chunks = claim_chunks(path, IngestOptions())
     (frame,) = list(chunks)
     assert frame.select("row", "claim_id", "charges").rows() == [(2, "C1", 850.0), (3, "C1", 137.0)]
     assert [(s.rows_read, s.rows_audited) for s in account.report.sheets] == [(2, 2)]
+
 
 JUNK = {
     "bom_then_random_bytes": b"\xff\xfe" + random.Random(5).randbytes(4096),
@@ -420,4 +457,3 @@ def test_utf16_json_is_refused_clearly(tmp_path):
     path.write_bytes('\ufeff{"standard_charge_information": []}'.encode("utf-16-le"))
     with pytest.raises(InputError, match="JSON text in UTF-16"):
         read_inputs([path], IngestOptions())
-

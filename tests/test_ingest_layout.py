@@ -23,16 +23,16 @@ LEAD = ["1003", "NEUROSTIM LEAD", "0278", "C1778", 5000]
 # the header repeated after a page break, a footer note, and a grand total under the price column.
 REPORT = [
     ["Example Regional Medical Center - Chargemaster"],  # row 1
-    ["Effective 2026-01-01"],                           # row 2
-    [],                                                 # row 3
-    HEADER,                                             # row 4
-    SKIN,                                               # row 5
-    [],                                                 # row 6 (blank: not counted)
-    APPL,                                               # row 7
-    HEADER,                                             # row 8 (page break: header repeated)
-    LEAD,                                               # row 9
-    [None, None, None, None, 5987],                     # row 10 (grand total, no key)
-    ["Total lines: 3"],                                 # row 11 (footer under the charge code column)
+    ["Effective 2026-01-01"],  # row 2
+    [],  # row 3
+    HEADER,  # row 4
+    SKIN,  # row 5
+    [],  # row 6 (blank: not counted)
+    APPL,  # row 7
+    HEADER,  # row 8 (page break: header repeated)
+    LEAD,  # row 9
+    [None, None, None, None, 5987],  # row 10 (grand total, no key)
+    ["Total lines: 3"],  # row 11 (footer under the charge code column)
 ]
 AUDITED = {5: "Q4101", 7: "15271", 9: "C1778"}
 SKIPPED = {8: "repeated header row", 10: "no charge code", 11: "note or footer"}
@@ -43,8 +43,13 @@ def check_report(path, sheet: str, first_col_offset: int = 0) -> None:
     ing = read_inputs([path])
     rep = {s.name: s for s in ing.files[0].sheets}[sheet]
     assert rep.header_row == 4
-    assert rep.columns == {"charge_code": "Charge Code", "description": "Description", "revenue_code": "Rev Code",
-                           "cpt": "CPT/HCPCS", "price": "Price"}
+    assert rep.columns == {
+        "charge_code": "Charge Code",
+        "description": "Description",
+        "revenue_code": "Rev Code",
+        "cpt": "CPT/HCPCS",
+        "price": "Price",
+    }
     assert rep.rows_read == len(AUDITED) + len(SKIPPED) == rep.rows_audited + rep.rows_skipped
     frame = ing.frame.filter(ing.frame["sheet"] == sheet)
     assert dict(frame.select("row", "code").rows()) == AUDITED
@@ -101,26 +106,46 @@ def test_report_layout_csv(tmp_path):
 
 def test_header_split_over_two_rows(tmp_path):
     """'Charge' / 'Code' on two rows reads as 'Charge Code'; the header ends on row 2 and data starts on row 3."""
-    rows = [["Charge", "Charge", "Rev", "CPT/HCPCS", "Unit"],
-            ["Code", "Description", "Code", "Code", "Price"],
-            ["2001", "ANESTHESIA LENS", 370, 100, 5],
-            ["2002", "SKIN SUB", "0278", "Q4102", 6]]
-    for path in (write_xlsx(tmp_path / "split.xlsx", {"CDM": rows}), write_text(tmp_path / "split.csv", rows)):
+    rows = [
+        ["Charge", "Charge", "Rev", "CPT/HCPCS", "Unit"],
+        ["Code", "Description", "Code", "Code", "Price"],
+        ["2001", "ANESTHESIA LENS", 370, 100, 5],
+        ["2002", "SKIN SUB", "0278", "Q4102", 6],
+    ]
+    for path in (
+        write_xlsx(tmp_path / "split.xlsx", {"CDM": rows}),
+        write_text(tmp_path / "split.csv", rows),
+    ):
         ing = read_inputs([path])
         rep = ing.files[0].sheets[0]
         assert rep.header_row == 2
-        assert rep.columns == {"charge_code": "Charge Code", "description": "Charge Description",
-                               "revenue_code": "Rev Code", "cpt": "CPT/HCPCS Code", "price": "Unit Price"}
-        assert ing.frame.select("row", "code", "revenue_code").rows() == [(3, "00100", "0370"), (4, "Q4102", "0278")]
+        assert rep.columns == {
+            "charge_code": "Charge Code",
+            "description": "Charge Description",
+            "revenue_code": "Rev Code",
+            "cpt": "CPT/HCPCS Code",
+            "price": "Unit Price",
+        }
+        assert ing.frame.select("row", "code", "revenue_code").rows() == [
+            (3, "00100", "0370"),
+            (4, "Q4102", "0278"),
+        ]
 
 
 def test_notes_sheet_is_listed_not_audited(tmp_path):
     """A 'notes' sheet with no table: header_row None with the reason, and its non-blank rows listed as skipped."""
-    path = write_xlsx(tmp_path / "multi.xlsx", {
-        "Read me": [["These prices are effective January 1."], [], ["Questions: billing office, ext 4411."]],
-        "CDM": [HEADER, SKIN, APPL],
-        "Lab": [HEADER, LEAD],
-    })
+    path = write_xlsx(
+        tmp_path / "multi.xlsx",
+        {
+            "Read me": [
+                ["These prices are effective January 1."],
+                [],
+                ["Questions: billing office, ext 4411."],
+            ],
+            "CDM": [HEADER, SKIN, APPL],
+            "Lab": [HEADER, LEAD],
+        },
+    )
     ing = read_inputs([path])
     sheets = {s.name: s for s in ing.files[0].sheets}
     assert list(sheets) == ["Read me", "CDM", "Lab"]
@@ -130,13 +155,18 @@ def test_notes_sheet_is_listed_not_audited(tmp_path):
     assert notes.rows_read == notes.rows_skipped == 2 and notes.rows_audited == 0
     assert [s["row"] for s in notes.skipped] == [1, 3]
     assert all("no recognisable table" in s["reason"] for s in notes.skipped)
-    assert ing.frame.select("sheet", "row", "code").rows() == [("CDM", 2, "Q4101"), ("CDM", 3, "15271"),
-                                                               ("Lab", 2, "C1778")]
+    assert ing.frame.select("sheet", "row", "code").rows() == [
+        ("CDM", 2, "Q4101"),
+        ("CDM", 3, "15271"),
+        ("Lab", 2, "C1778"),
+    ]
     assert ing.skipped_rows() == [{"file": str(path), "sheet": "Read me", **s} for s in notes.skipped]
 
 
 def test_sheet_option_reads_only_named_sheets(tmp_path):
-    path = write_xlsx(tmp_path / "multi.xlsx", {"Read me": [["notes"]], "CDM": [HEADER, SKIN], "Lab": [HEADER, LEAD]})
+    path = write_xlsx(
+        tmp_path / "multi.xlsx", {"Read me": [["notes"]], "CDM": [HEADER, SKIN], "Lab": [HEADER, LEAD]}
+    )
     ing = read_inputs([path], IngestOptions(sheets=["Lab"]))
     assert [s.name for s in ing.files[0].sheets] == ["Lab"]
     assert ing.frame["code"].to_list() == ["C1778"]
@@ -148,7 +178,9 @@ def test_forced_header_row(tmp_path):
     """--header-row picks a header detection would not choose; rows below it keep their Excel numbers."""
     rows = [["Run date", "2026-01-01"], ["Item", "Text", "Code"], ["1001", "SKIN SUB", "Q4101"]]
     path = write_xlsx(tmp_path / "forced.xlsx", {"CDM": rows}, origin=(2, 0))
-    opts = IngestOptions(header_row=4, overrides={"charge_code": "Item", "description": "Text", "cpt": "Code"})
+    opts = IngestOptions(
+        header_row=4, overrides={"charge_code": "Item", "description": "Text", "cpt": "Code"}
+    )
     ing = read_inputs([path], opts)
     assert ing.files[0].sheets[0].header_row == 4
     assert ing.frame.select("row", "charge_code", "code").rows() == [(5, "1001", "Q4101")]
@@ -165,29 +197,42 @@ def test_header_only_file_reads_zero_rows(tmp_path):
 def test_trailing_empty_fields_are_harmless(tmp_path):
     """Exports that pad some records with extra empty fields are read normally."""
     path = tmp_path / "padded.csv"
-    path.write_text("Charge Code,Description,CPT\n1001,SKIN SUB,Q4101,,,\n1002,APPL,15271\n", encoding="utf-8")
+    path.write_text(
+        "Charge Code,Description,CPT\n1001,SKIN SUB,Q4101,,,\n1002,APPL,15271\n", encoding="utf-8"
+    )
     assert read_inputs([path]).frame.select("row", "code").rows() == [(2, "Q4101"), (3, "15271")]
 
 
 def test_unquoted_comma_in_a_description_is_mended(tmp_path):
     """An unquoted comma in a description shifts the columns: the extra field goes back into the description."""
     path = tmp_path / "ragged.csv"
-    path.write_text("Charge Code,Description,Revenue Code,CPT,Price\n1001,SKIN SUB,0278,Q4101,137\n"
-                    "1003,LEAD, NEUROSTIM,0278,C1778,5000\n1004,APPL,0361,15271,850\n", encoding="utf-8")
+    path.write_text(
+        "Charge Code,Description,Revenue Code,CPT,Price\n1001,SKIN SUB,0278,Q4101,137\n"
+        "1003,LEAD, NEUROSTIM,0278,C1778,5000\n1004,APPL,0361,15271,850\n",
+        encoding="utf-8",
+    )
     ing = read_inputs([path])
     assert ing.frame.select("row", "description", "revenue_code", "code", "price").rows() == [
-        (2, "SKIN SUB", "0278", "Q4101", 137.0), (3, "LEAD, NEUROSTIM", "0278", "C1778", 5000.0),
-        (4, "APPL", "0361", "15271", 850.0)]
+        (2, "SKIN SUB", "0278", "Q4101", 137.0),
+        (3, "LEAD, NEUROSTIM", "0278", "C1778", 5000.0),
+        (4, "APPL", "0361", "15271", 850.0),
+    ]
 
 
 def test_unquoted_thousands_separator_in_a_price_is_mended(tmp_path):
     """'$2,596.00' unquoted splits into '$2' and '596.00': joined back into one amount."""
     path = tmp_path / "prices.csv"
-    path.write_text("Charge Description,Price\n3-d radiotherapy plan,$2,596.00\nAbd paracentesis, w/imaging,$3,380.00\n"
-                    "Bone age,$842.00\n", encoding="utf-8")
+    path.write_text(
+        "Charge Description,Price\n3-d radiotherapy plan,$2,596.00\nAbd paracentesis, w/imaging,$3,380.00\n"
+        "Bone age,$842.00\n",
+        encoding="utf-8",
+    )
     ing = read_inputs([path])
     assert ing.frame.select("row", "description", "price").rows() == [
-        (2, "3-d radiotherapy plan", 2596.0), (3, "Abd paracentesis, w/imaging", 3380.0), (4, "Bone age", 842.0)]
+        (2, "3-d radiotherapy plan", 2596.0),
+        (3, "Abd paracentesis, w/imaging", 3380.0),
+        (4, "Bone age", 842.0),
+    ]
 
 
 def test_record_that_cannot_be_mended_is_skipped_with_its_row(tmp_path):
@@ -209,20 +254,25 @@ def test_record_that_cannot_be_mended_is_skipped_with_its_row(tmp_path):
 def test_quoted_line_break_keeps_excel_row_numbers(tmp_path):
     """A quoted value with a line break stays in one row: rows are records, as Excel numbers them."""
     path = tmp_path / "multiline.csv"
-    path.write_text('Charge Code,"Charge\nDescription",CPT\n1001,"SKIN SUB\nPER SQ CM",Q4101\n1002,APPL,15271\n',
-                    encoding="utf-8")
+    path.write_text(
+        'Charge Code,"Charge\nDescription",CPT\n1001,"SKIN SUB\nPER SQ CM",Q4101\n1002,APPL,15271\n',
+        encoding="utf-8",
+    )
     ing = read_inputs([path])
     assert ing.files[0].sheets[0].columns["description"] == "Charge\nDescription"
-    assert ing.frame.select("row", "description", "code").rows() == [(2, "SKIN SUB\nPER SQ CM", "Q4101"),
-                                                                     (3, "APPL", "15271")]
+    assert ing.frame.select("row", "description", "code").rows() == [
+        (2, "SKIN SUB\nPER SQ CM", "Q4101"),
+        (3, "APPL", "15271"),
+    ]
 
 
 def test_description_only_rows_are_not_given_guessed_codes(tmp_path):
     """No CPT/HCPCS column: no code is guessed from descriptions, and the sheet says it has no code column."""
-    rows = [["Charge Code", "Description", "Revenue Code"], ["3001", "HC OPTIME SHELL 278 C1820", "0278"],
-            ["3002", "HC ROOM CHARGE", "0120"]]
+    rows = [
+        ["Charge Code", "Description", "Revenue Code"],
+        ["3001", "HC OPTIME SHELL 278 C1820", "0278"],
+        ["3002", "HC ROOM CHARGE", "0120"],
+    ]
     ing = read_inputs([write_xlsx(tmp_path / "desc.xlsx", {"CDM": rows})])
     assert "cpt" not in ing.files[0].sheets[0].columns
     assert ing.frame.select("row", "code", "code_source").rows() == [(2, None, None), (3, None, None)]
-
-

@@ -16,16 +16,28 @@ from pathlib import Path
 import pytest
 from conftest import CliResult, run_cli, run_cli_process
 
-_spec = importlib.util.spec_from_file_location("make_corpus", Path(__file__).parent / "malformed" / "make_corpus.py")
+_spec = importlib.util.spec_from_file_location(
+    "make_corpus", Path(__file__).parent / "malformed" / "make_corpus.py"
+)
 make_corpus = importlib.util.module_from_spec(_spec)
 sys.modules["make_corpus"] = make_corpus
 _spec.loader.exec_module(make_corpus)
 CASES = {c.name: c for c in make_corpus.CASES}
 # One or more per reader path (sniff, zip checks, calamine, text, JSON, path checks) for the real-process run;
 # a whole interpreter per case would cost ~0.4 s each.
-PROCESS_CASES = ["zero_bytes.csv", "encrypted.xlsx", "zip_bomb.xlsx", "xml_bomb.xlsx", "corrupt_member.xlsx",
-                 "broken_biff.xls", "chart_only.xlsx", "no_header.csv", "truncated.json",
-                 "oversized.csv", "does_not_exist.xlsx"]
+PROCESS_CASES = [
+    "zero_bytes.csv",
+    "encrypted.xlsx",
+    "zip_bomb.xlsx",
+    "xml_bomb.xlsx",
+    "corrupt_member.xlsx",
+    "broken_biff.xls",
+    "chart_only.xlsx",
+    "no_header.csv",
+    "truncated.json",
+    "oversized.csv",
+    "does_not_exist.xlsx",
+]
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +80,7 @@ def test_refused_in_process(corpus, name, capfd, caplog):
 
 def test_refused_by_a_real_process(corpus):
     """Cases from every reader path again through a separate interpreter, the way a user runs it."""
+
     def run(case):
         path = case.path(corpus)
         return case, path, run_cli_process("inspect", path, *case.args)
@@ -94,7 +107,11 @@ def test_encrypted_workbook_is_a_valid_ole_container(corpus):
     """The hand-built encrypted container is a real compound file (checked with olefile where installed)."""
     olefile = pytest.importorskip("olefile")
     ole = olefile.OleFileIO(str(corpus / "encrypted.xlsx"))
-    assert sorted("/".join(e) for e in ole.listdir()) == ["\x06DataSpaces", "EncryptedPackage", "EncryptionInfo"]
+    assert sorted("/".join(e) for e in ole.listdir()) == [
+        "\x06DataSpaces",
+        "EncryptedPackage",
+        "EncryptionInfo",
+    ]
 
 
 def test_oversized_file_passes_with_a_higher_limit(corpus):

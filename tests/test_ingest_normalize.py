@@ -14,58 +14,105 @@ def apply(expr: pl.Expr, **cols: list) -> list:
     return frame.select(expr.alias("out"))["out"].to_list()
 
 
-@pytest.mark.parametrize(("raw", "want"), [
-    ("278", "0278"), ("278.0", "0278"), ("0278", "0278"), (" 0278 ", "0278"),
-    ("OTHER IMPLANT [0278]", "0278"), ("MEDICAL/SURGICAL SUPPLIES - OTHER IMPLANT (0278)", "0278"),
-    ("360", "0360"), ("0636", "0636"), ("278 - IMPLANTS", "0278"), ("PHARMACY 0250", "0250"),
-    ("", None), (None, None), ("N/A", "N/A"),
-])
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("278", "0278"),
+        ("278.0", "0278"),
+        ("0278", "0278"),
+        (" 0278 ", "0278"),
+        ("OTHER IMPLANT [0278]", "0278"),
+        ("MEDICAL/SURGICAL SUPPLIES - OTHER IMPLANT (0278)", "0278"),
+        ("360", "0360"),
+        ("0636", "0636"),
+        ("278 - IMPLANTS", "0278"),
+        ("PHARMACY 0250", "0250"),
+        ("", None),
+        (None, None),
+        ("N/A", "N/A"),
+    ],
+)
 def test_revenue_code(raw, want):
     assert apply(nz.revenue_code("c"), c=[raw]) == [want]
 
 
-@pytest.mark.parametrize(("raw", "code", "glued"), [
-    ("15271", "15271", None), ("15271.0", "15271", None), (" q4101 ", "Q4101", None), ("C1713", "C1713", None),
-    ("15271-RT", "15271", "RT"), ("63650 52", "63650", "52"), ("27447-RT-59", "27447", "RT,59"),
-    ("100", "00100", None), ("0042T", "0042T", None), ("", None, None), (None, None, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "code", "glued"),
+    [
+        ("15271", "15271", None),
+        ("15271.0", "15271", None),
+        (" q4101 ", "Q4101", None),
+        ("C1713", "C1713", None),
+        ("15271-RT", "15271", "RT"),
+        ("63650 52", "63650", "52"),
+        ("27447-RT-59", "27447", "RT,59"),
+        ("100", "00100", None),
+        ("0042T", "0042T", None),
+        ("", None, None),
+        (None, None, None),
+    ],
+)
 def test_code_parts(raw, code, glued):
     c, g = nz.code_parts("c")
     assert apply(c, c=[raw]) == [code]
     assert apply(g, c=[raw]) == [glued]
 
 
-@pytest.mark.parametrize(("raw", "want"), [
-    ("$1,351.73 ", 1351.73), ("1234.56", 1234.56), ("(12.00)", -12.0), ("-5", -5.0), ("USD 20", 20.0),
-    ("N/A", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("$1,351.73 ", 1351.73),
+        ("1234.56", 1234.56),
+        ("(12.00)", -12.0),
+        ("-5", -5.0),
+        ("USD 20", 20.0),
+        ("N/A", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_money(raw, want):
     assert apply(nz.money("c"), c=[raw]) == [want]
 
 
 def test_modifiers_keep_values_when_another_modifier_cell_is_empty():
     """Regression: one empty MOD cell used to blank the whole row's modifiers (concat_list of a null)."""
-    got = apply(nz.modifiers(["m1", "m2"]), m1=["RT", None, "59", None, "50.0", "rt lt"],
-                m2=[None, "LT", "XS", None, "RT", "RT"])
+    got = apply(
+        nz.modifiers(["m1", "m2"]),
+        m1=["RT", None, "59", None, "50.0", "rt lt"],
+        m2=[None, "LT", "XS", None, "RT", "RT"],
+    )
     assert got == ["RT", "LT", "59,XS", None, "50,RT", "RT,LT"]
 
 
 def test_merge_modifiers_keeps_either_side():
     """Regression: a glued '-RT' used to vanish when the modifier column was empty, and vice versa."""
-    got = apply(nz.merge_modifiers(pl.col("a"), pl.col("b")), a=["RT", None, "59", None, "RT,59"],
-                b=[None, "52", "59", None, "LT"])
+    got = apply(
+        nz.merge_modifiers(pl.col("a"), pl.col("b")),
+        a=["RT", None, "59", None, "RT,59"],
+        b=[None, "52", "59", None, "LT"],
+    )
     assert got == ["RT", "52", "59", None, "RT,59,LT"]
 
 
-@pytest.mark.parametrize(("raw", "want"), [
-    ("2025-11-26 00:00:00", "2025-11-26"), ("11/26/2025", "2025-11-26"), ("2025-11-26", "2025-11-26"),
-    ("20251126", "2025-11-26"), ("until further notice", "until further notice"), ("", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("2025-11-26 00:00:00", "2025-11-26"),
+        ("11/26/2025", "2025-11-26"),
+        ("2025-11-26", "2025-11-26"),
+        ("20251126", "2025-11-26"),
+        ("until further notice", "until further notice"),
+        ("", None),
+    ],
+)
 def test_iso_date(raw, want):
     assert apply(nz.iso_date("c"), c=[raw]) == [want]
 
 
 def test_inferred_code_from_description():
-    got = apply(nz.inferred_code("d"), d=["HC OPTIME SHELL 278 C1820", "SKIN SUB Q4101/SQCM", "ROOM 0120",
-                                          "LEADC1778X"])
+    got = apply(
+        nz.inferred_code("d"),
+        d=["HC OPTIME SHELL 278 C1820", "SKIN SUB Q4101/SQCM", "ROOM 0120", "LEADC1778X"],
+    )
     assert got == ["C1820", "Q4101", None, None]

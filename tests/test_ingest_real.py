@@ -20,46 +20,142 @@ import pytest
 from auditor.ingest import IngestOptions, read_inputs
 
 CMS = "cms-hpt-examples"
-CMS_COLUMNS = {"description": "description", "modifiers": "modifiers", "price": "standard_charge|gross",
-               "narrative": "additional_generic_notes", "setting": "setting", "cpt": "code|1",
-               "code_type": "code|1|type"}
+CMS_COLUMNS = {
+    "description": "description",
+    "modifiers": "modifiers",
+    "price": "standard_charge|gross",
+    "narrative": "additional_generic_notes",
+    "setting": "setting",
+    "cpt": "code|1",
+    "code_type": "code|1|type",
+}
 
 # file -> format and, per sheet, the header row and the exact column mapping.
 EXPECTED = {
-    "oshpd-torrance-2018/106190422_CDM_2018.xlsx": ("xlsx", {
-        "June 2018 CDM": (1, {"charge_code": "BILL ITEM ID", "description": "LONG DESCRIPTION",
-                              "revenue_code": "REVENUE", "cpt": "CPT-4", "hcpcs": "HCPCS",
-                              "price": "TMMC Standard Price Schedule"})}),
-    "uw-harborview-2021/HMC_Fees_20211001.xlsx": ("xlsx", {
-        "Harborview Medical Center": (1, {"charge_code": "Procedure/Item ID", "description": "Description",
-                                          "cpt": "CPT/HCPCS", "price": "Price"})}),
-    "oshpd-stanislaus-surgical-2018/106504038_CDM_All_2018.xls": ("xls", {
-        "Chargemaster": (1, {"charge_code": "IVNUM", "description": "IVDESC", "revenue_code": "IVREVCD",
-                             "cpt": "IVCPTCD", "price": "IVPRICE1"}),
-        "Top 25 Outpatient": (1, {"description": "Description", "cpt": "CPT Code", "price": "Charges"}),
-        "Sheet3": (None, {})}),
-    "kennestone-2019/WSProcedures.txt": ("pipe", {
-        "WSProcedures.txt": (1, {"charge_code": "Px Code", "description": "Procedure Description",
-                                 "revenue_code": "Default Rev Code", "cpt": "CPT(R)/HCPCS Code",
-                                 "modifiers": "Default Mod", "price": "Unit Price", "department": "Service Area"})}),
-    "sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv": ("csv", {
-        "940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv": (
-            2, {"charge_code": "ID", "description": "DESCRIPTION", "revenue_code": "REVENUE_CODE", "cpt": "CPT",
-                "price": "Gross Charge", "ndc": "NDC", "setting": "SERVICE_SETTING"})}),
+    "oshpd-torrance-2018/106190422_CDM_2018.xlsx": (
+        "xlsx",
+        {
+            "June 2018 CDM": (
+                1,
+                {
+                    "charge_code": "BILL ITEM ID",
+                    "description": "LONG DESCRIPTION",
+                    "revenue_code": "REVENUE",
+                    "cpt": "CPT-4",
+                    "hcpcs": "HCPCS",
+                    "price": "TMMC Standard Price Schedule",
+                },
+            )
+        },
+    ),
+    "uw-harborview-2021/HMC_Fees_20211001.xlsx": (
+        "xlsx",
+        {
+            "Harborview Medical Center": (
+                1,
+                {
+                    "charge_code": "Procedure/Item ID",
+                    "description": "Description",
+                    "cpt": "CPT/HCPCS",
+                    "price": "Price",
+                },
+            )
+        },
+    ),
+    "oshpd-stanislaus-surgical-2018/106504038_CDM_All_2018.xls": (
+        "xls",
+        {
+            "Chargemaster": (
+                1,
+                {
+                    "charge_code": "IVNUM",
+                    "description": "IVDESC",
+                    "revenue_code": "IVREVCD",
+                    "cpt": "IVCPTCD",
+                    "price": "IVPRICE1",
+                },
+            ),
+            "Top 25 Outpatient": (1, {"description": "Description", "cpt": "CPT Code", "price": "Charges"}),
+            "Sheet3": (None, {}),
+        },
+    ),
+    "kennestone-2019/WSProcedures.txt": (
+        "pipe",
+        {
+            "WSProcedures.txt": (
+                1,
+                {
+                    "charge_code": "Px Code",
+                    "description": "Procedure Description",
+                    "revenue_code": "Default Rev Code",
+                    "cpt": "CPT(R)/HCPCS Code",
+                    "modifiers": "Default Mod",
+                    "price": "Unit Price",
+                    "department": "Service Area",
+                },
+            )
+        },
+    ),
+    "sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv": (
+        "csv",
+        {
+            "940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv": (
+                2,
+                {
+                    "charge_code": "ID",
+                    "description": "DESCRIPTION",
+                    "revenue_code": "REVENUE_CODE",
+                    "cpt": "CPT",
+                    "price": "Gross Charge",
+                    "ndc": "NDC",
+                    "setting": "SERVICE_SETTING",
+                },
+            )
+        },
+    ),
     # The price headers hold line breaks inside quotes: "Inpatient \nPrice", "Outpatient \nPrice".
-    "ucdavis-2019/CDM.csv": ("csv", {
-        "CDM.csv": (1, {"charge_code": "Charge Code", "description": "Charge Description", "cpt": "CPT/HCPCS Code",
-                        "price": "Outpatient \nPrice", "department": "Category"})}),
-    f"{CMS}/V2.0.0_Tall_CSV_Format_Example.csv": ("cms-csv-tall", {
-        "V2.0.0_Tall_CSV_Format_Example.csv": (3, CMS_COLUMNS)}),
-    f"{CMS}/V2.0.0_Wide_CSV_Format_Example.csv": ("cms-csv-wide", {
-        "V2.0.0_Wide_CSV_Format_Example.csv": (3, CMS_COLUMNS)}),
+    "ucdavis-2019/CDM.csv": (
+        "csv",
+        {
+            "CDM.csv": (
+                1,
+                {
+                    "charge_code": "Charge Code",
+                    "description": "Charge Description",
+                    "cpt": "CPT/HCPCS Code",
+                    "price": "Outpatient \nPrice",
+                    "department": "Category",
+                },
+            )
+        },
+    ),
+    f"{CMS}/V2.0.0_Tall_CSV_Format_Example.csv": (
+        "cms-csv-tall",
+        {"V2.0.0_Tall_CSV_Format_Example.csv": (3, CMS_COLUMNS)},
+    ),
+    f"{CMS}/V2.0.0_Wide_CSV_Format_Example.csv": (
+        "cms-csv-wide",
+        {"V2.0.0_Wide_CSV_Format_Example.csv": (3, CMS_COLUMNS)},
+    ),
     # v3 tall writes its headers with spaces around the pipes: 'code | 1', 'standard_charge | gross'.
-    f"{CMS}/V3.0.0_Tall_CSV_Format_Example.csv": ("cms-csv-tall", {
-        "V3.0.0_Tall_CSV_Format_Example.csv": (3, {**CMS_COLUMNS, "price": "standard_charge | gross",
-                                                   "cpt": "code | 1", "code_type": "code | 1 | type"})}),
-    f"{CMS}/V3.0.0_Wide_CSV_Format_Example.csv": ("cms-csv-wide", {
-        "V3.0.0_Wide_CSV_Format_Example.csv": (3, CMS_COLUMNS)}),
+    f"{CMS}/V3.0.0_Tall_CSV_Format_Example.csv": (
+        "cms-csv-tall",
+        {
+            "V3.0.0_Tall_CSV_Format_Example.csv": (
+                3,
+                {
+                    **CMS_COLUMNS,
+                    "price": "standard_charge | gross",
+                    "cpt": "code | 1",
+                    "code_type": "code | 1 | type",
+                },
+            )
+        },
+    ),
+    f"{CMS}/V3.0.0_Wide_CSV_Format_Example.csv": (
+        "cms-csv-wide",
+        {"V3.0.0_Wide_CSV_Format_Example.csv": (3, CMS_COLUMNS)},
+    ),
     f"{CMS}/V2.0.0_JSON_Format_Example.json": ("cms-json", {"standard_charge_information": (0, CMS_COLUMNS)}),
     f"{CMS}/v3_json_format_example.json": ("cms-json", {"standard_charge_information": (0, CMS_COLUMNS)}),
 }
@@ -67,54 +163,166 @@ EXPECTED = {
 # (file, sheet, row, expected canonical values): skin substitutes (Q41xx), neurostimulator devices (C1778/C1820),
 # checked by hand in the source file. The source row itself is re-checked independently below.
 PINNED = [
-    ("oshpd-torrance-2018/106190422_CDM_2018.xlsx", "June 2018 CDM", 7519,
-     dict(charge_code="748913", description="LEAD QUAD PISCES 3487A-33", code="C1778", revenue_code="0278",
-          revenue_code_raw="278", price=5088.9)),
-    ("oshpd-torrance-2018/106190422_CDM_2018.xlsx", "June 2018 CDM", 9258,
-     dict(charge_code="1484609", code="C1820", revenue_code="0278", price=59062.5)),
-    ("oshpd-torrance-2018/106190422_CDM_2018.xlsx", "June 2018 CDM", 24216,
-     dict(charge_code="962217", code="Q4104", revenue_code="0636", price=21324.0)),
-    ("uw-harborview-2021/HMC_Fees_20211001.xlsx", "Harborview Medical Center", 7067,
-     dict(charge_code="06360227", description="HC OASIS WOUND MATRIX PER SQ CM", code="Q4102", revenue_code=None,
-          price=87.36)),
-    ("oshpd-stanislaus-surgical-2018/106504038_CDM_All_2018.xls", "Chargemaster", 6941,
-     dict(charge_code="7101452", description="LEAD ANCHOR", code="C1778", revenue_code="0278", price=928.0)),
-    ("oshpd-stanislaus-surgical-2018/106504038_CDM_All_2018.xls", "Chargemaster", 7972,
-     dict(charge_code="7101167", code="Q4100", revenue_code="0278", price=1640.0)),
-    ("kennestone-2019/WSProcedures.txt", "WSProcedures.txt", 28,
-     dict(charge_code="278110328", code="Q4116", revenue_code="0278",
-          revenue_code_raw="MEDICAL/SURGICAL SUPPLIES AND DEVICES - OTHER IMPLANT [0278]", price=20979.0,
-          modifiers=None)),
-    ("kennestone-2019/WSProcedures.txt", "WSProcedures.txt", 64,
-     dict(charge_code="93091420", code="92921", revenue_code="0481", modifiers="RI", modifiers_raw="RI")),
-    ("sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv",
-     "940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv", 2010,
-     dict(charge_code="IP_SUP-60050711-387911", description="PATCH DERMIS 40X70MM", code="Q4125",
-          revenue_code="0278", price=10350.01, price_raw="$10,350.01", setting="INPATIENT")),
-    ("sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv",
-     "940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv", 1524,
-     dict(charge_code="IP_SUP-60050102-571306", code="C1820", revenue_code="0278", price=66100.01)),
+    (
+        "oshpd-torrance-2018/106190422_CDM_2018.xlsx",
+        "June 2018 CDM",
+        7519,
+        dict(
+            charge_code="748913",
+            description="LEAD QUAD PISCES 3487A-33",
+            code="C1778",
+            revenue_code="0278",
+            revenue_code_raw="278",
+            price=5088.9,
+        ),
+    ),
+    (
+        "oshpd-torrance-2018/106190422_CDM_2018.xlsx",
+        "June 2018 CDM",
+        9258,
+        dict(charge_code="1484609", code="C1820", revenue_code="0278", price=59062.5),
+    ),
+    (
+        "oshpd-torrance-2018/106190422_CDM_2018.xlsx",
+        "June 2018 CDM",
+        24216,
+        dict(charge_code="962217", code="Q4104", revenue_code="0636", price=21324.0),
+    ),
+    (
+        "uw-harborview-2021/HMC_Fees_20211001.xlsx",
+        "Harborview Medical Center",
+        7067,
+        dict(
+            charge_code="06360227",
+            description="HC OASIS WOUND MATRIX PER SQ CM",
+            code="Q4102",
+            revenue_code=None,
+            price=87.36,
+        ),
+    ),
+    (
+        "oshpd-stanislaus-surgical-2018/106504038_CDM_All_2018.xls",
+        "Chargemaster",
+        6941,
+        dict(
+            charge_code="7101452", description="LEAD ANCHOR", code="C1778", revenue_code="0278", price=928.0
+        ),
+    ),
+    (
+        "oshpd-stanislaus-surgical-2018/106504038_CDM_All_2018.xls",
+        "Chargemaster",
+        7972,
+        dict(charge_code="7101167", code="Q4100", revenue_code="0278", price=1640.0),
+    ),
+    (
+        "kennestone-2019/WSProcedures.txt",
+        "WSProcedures.txt",
+        28,
+        dict(
+            charge_code="278110328",
+            code="Q4116",
+            revenue_code="0278",
+            revenue_code_raw="MEDICAL/SURGICAL SUPPLIES AND DEVICES - OTHER IMPLANT [0278]",
+            price=20979.0,
+            modifiers=None,
+        ),
+    ),
+    (
+        "kennestone-2019/WSProcedures.txt",
+        "WSProcedures.txt",
+        64,
+        dict(charge_code="93091420", code="92921", revenue_code="0481", modifiers="RI", modifiers_raw="RI"),
+    ),
+    (
+        "sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv",
+        "940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv",
+        2010,
+        dict(
+            charge_code="IP_SUP-60050711-387911",
+            description="PATCH DERMIS 40X70MM",
+            code="Q4125",
+            revenue_code="0278",
+            price=10350.01,
+            price_raw="$10,350.01",
+            setting="INPATIENT",
+        ),
+    ),
+    (
+        "sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv",
+        "940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv",
+        1524,
+        dict(charge_code="IP_SUP-60050102-571306", code="C1820", revenue_code="0278", price=66100.01),
+    ),
     # grep -n says line 2674: the quoted header spans lines 1-3, so it is record (Excel row) 2672.
-    ("ucdavis-2019/CDM.csv", "CDM.csv", 2672,
-     dict(charge_code="636000540", description="HC APLIGRAF, PER SQ CM", code="Q4101", revenue_code=None,
-          price=137.0, price_raw="$137.00", department="Other")),
-    ("ucdavis-2019/CDM.csv", "CDM.csv", 7543,
-     dict(charge_code="377177", description="SOLIA S 53 (377177)", code="C1778", price=4500.0)),
-    (f"{CMS}/V3.0.0_Tall_CSV_Format_Example.csv", "V3.0.0_Tall_CSV_Format_Example.csv", 16,
-     dict(description="Pacemaker", code="C1785", revenue_code="0278", revenue_code_raw="278", price=40000.0,
-          setting="outpatient")),
-    (f"{CMS}/V3.0.0_Wide_CSV_Format_Example.csv", "V3.0.0_Wide_CSV_Format_Example.csv", 10,
-     dict(description="Pacemaker", code="C1785", revenue_code="0278", price=40000.0)),
-    (f"{CMS}/v3_json_format_example.json", "standard_charge_information", 7,
-     dict(description="Pacemaker", code="C1785", revenue_code="0278", price=40000.0)),
-    (f"{CMS}/V2.0.0_Tall_CSV_Format_Example.csv", "V2.0.0_Tall_CSV_Format_Example.csv", 4,
-     dict(charge_code="175869", code=None, setting="inpatient")),
-    (f"{CMS}/V2.0.0_Tall_CSV_Format_Example.csv", "V2.0.0_Tall_CSV_Format_Example.csv", 27,
-     dict(code="J1450", ndc="25021-0184-82", price=75.0)),
-    (f"{CMS}/V2.0.0_Wide_CSV_Format_Example.csv", "V2.0.0_Wide_CSV_Format_Example.csv", 12,
-     dict(code=None, revenue_code="0762", price=13000.0)),
-    (f"{CMS}/V2.0.0_JSON_Format_Example.json", "standard_charge_information", 8,
-     dict(code="J1450", ndc="25021-0184-82", price=75.0)),
+    (
+        "ucdavis-2019/CDM.csv",
+        "CDM.csv",
+        2672,
+        dict(
+            charge_code="636000540",
+            description="HC APLIGRAF, PER SQ CM",
+            code="Q4101",
+            revenue_code=None,
+            price=137.0,
+            price_raw="$137.00",
+            department="Other",
+        ),
+    ),
+    (
+        "ucdavis-2019/CDM.csv",
+        "CDM.csv",
+        7543,
+        dict(charge_code="377177", description="SOLIA S 53 (377177)", code="C1778", price=4500.0),
+    ),
+    (
+        f"{CMS}/V3.0.0_Tall_CSV_Format_Example.csv",
+        "V3.0.0_Tall_CSV_Format_Example.csv",
+        16,
+        dict(
+            description="Pacemaker",
+            code="C1785",
+            revenue_code="0278",
+            revenue_code_raw="278",
+            price=40000.0,
+            setting="outpatient",
+        ),
+    ),
+    (
+        f"{CMS}/V3.0.0_Wide_CSV_Format_Example.csv",
+        "V3.0.0_Wide_CSV_Format_Example.csv",
+        10,
+        dict(description="Pacemaker", code="C1785", revenue_code="0278", price=40000.0),
+    ),
+    (
+        f"{CMS}/v3_json_format_example.json",
+        "standard_charge_information",
+        7,
+        dict(description="Pacemaker", code="C1785", revenue_code="0278", price=40000.0),
+    ),
+    (
+        f"{CMS}/V2.0.0_Tall_CSV_Format_Example.csv",
+        "V2.0.0_Tall_CSV_Format_Example.csv",
+        4,
+        dict(charge_code="175869", code=None, setting="inpatient"),
+    ),
+    (
+        f"{CMS}/V2.0.0_Tall_CSV_Format_Example.csv",
+        "V2.0.0_Tall_CSV_Format_Example.csv",
+        27,
+        dict(code="J1450", ndc="25021-0184-82", price=75.0),
+    ),
+    (
+        f"{CMS}/V2.0.0_Wide_CSV_Format_Example.csv",
+        "V2.0.0_Wide_CSV_Format_Example.csv",
+        12,
+        dict(code=None, revenue_code="0762", price=13000.0),
+    ),
+    (
+        f"{CMS}/V2.0.0_JSON_Format_Example.json",
+        "standard_charge_information",
+        8,
+        dict(code="J1450", ndc="25021-0184-82", price=75.0),
+    ),
 ]
 
 
@@ -143,8 +351,11 @@ def source_rows(path: Path, sheet: str) -> dict[int, list[str]]:
 
         sheet_obj = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
         start = sheet_obj.start[0] if sheet_obj.start else 0  # to_python() begins at the first used row
-        return {start + i: ["" if v is None else str(v) for v in r]
-                for i, r in enumerate(sheet_obj.to_python(skip_empty_area=False), start=1) if _nonblank(r)}
+        return {
+            start + i: ["" if v is None else str(v) for v in r]
+            for i, r in enumerate(sheet_obj.to_python(skip_empty_area=False), start=1)
+            if _nonblank(r)
+        }
     if path.suffix == ".json":
         items = json.loads(path.read_text(encoding="utf-8"))["standard_charge_information"]
         return {i: [json.dumps(it)] for i, it in enumerate(items, start=1)}
@@ -192,8 +403,11 @@ def test_every_row_accounted_for(real_cdm, rel, fmt, sheet, header_row, columns)
 
 def test_every_real_file_is_covered(real_cdm):
     """A file added to shared/data/real-cdm must get its expectations here too."""
-    on_disk = {str(p.relative_to(real_cdm)) for p in real_cdm.glob("*/*")
-               if p.is_file() and p.name not in ("SOURCE.txt", "README.md") and p.parent.name != "labels"}
+    on_disk = {
+        str(p.relative_to(real_cdm))
+        for p in real_cdm.glob("*/*")
+        if p.is_file() and p.name not in ("SOURCE.txt", "README.md") and p.parent.name != "labels"
+    }
     assert on_disk == set(EXPECTED)
 
 
@@ -206,13 +420,16 @@ def test_real_files_have_no_skipped_rows(real_cdm):
         for s in ingest(real_cdm / rel).files[0].sheets:
             if s.kind == "summary":
                 assert s.rows_audited == 0 and len(s.skipped) == s.rows_read, (rel, s.name)
-                assert all("not audited" in k["reason"] or "no recognisable table" in k["reason"] for k in s.skipped)
+                assert all(
+                    "not audited" in k["reason"] or "no recognisable table" in k["reason"] for k in s.skipped
+                )
             else:
                 assert s.skipped == [], (rel, s.name, s.skipped[:3])
 
 
-@pytest.mark.parametrize(("rel", "sheet", "row", "want"), PINNED,
-                         ids=[f"{p[0].split('/')[-1]}:{p[2]}" for p in PINNED])
+@pytest.mark.parametrize(
+    ("rel", "sheet", "row", "want"), PINNED, ids=[f"{p[0].split('/')[-1]}:{p[2]}" for p in PINNED]
+)
 def test_hand_checked_row(real_cdm, rel, sheet, row, want):
     """A hand-picked skin-substitute / neurostimulator line comes out at its user row with exact values."""
     path = real_cdm / rel
@@ -265,7 +482,9 @@ def test_kennestone_modifiers_survive(real_cdm):
 
 def test_sutter_money_with_dollar_sign_and_trailing_space(real_cdm):
     """'$1,351.73 ' parses to 1351.73 and every non-empty gross charge parses."""
-    frame = ingest(real_cdm / "sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv").frame
+    frame = ingest(
+        real_cdm / "sutter-lakeside-2022/940562680-1952634008_SUTTER-LAKESIDE-HOSPITAL_standardcharges.csv"
+    ).frame
     assert frame.filter(pl.col("price_raw") == "$1,351.73")["price"].to_list()[:1] == [1351.73]
     priced = frame.filter(pl.col("price_raw").is_not_null())
     assert priced["price"].null_count() == 0
@@ -273,8 +492,11 @@ def test_sutter_money_with_dollar_sign_and_trailing_space(real_cdm):
 
 def test_cms_code_pairs_pick_cpt_hcpcs_and_revenue(real_cdm):
     """CMS code|N / code|N|type pairs: CPT/HCPCS -> code, RC -> revenue code, LOCAL -> charge code, NDC -> ndc."""
-    for name in ("V3.0.0_Tall_CSV_Format_Example.csv", "V3.0.0_Wide_CSV_Format_Example.csv",
-                 "v3_json_format_example.json"):
+    for name in (
+        "V3.0.0_Tall_CSV_Format_Example.csv",
+        "V3.0.0_Wide_CSV_Format_Example.csv",
+        "v3_json_format_example.json",
+    ):
         frame = ingest(real_cdm / CMS / name).frame
         mri = frame.filter(pl.col("description") == "MRI of brain (no contrast)").row(0, named=True)
         assert (mri["code"], mri["revenue_code"], mri["price"]) == ("70551", "0611", 1200.0), name

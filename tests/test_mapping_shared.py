@@ -35,7 +35,9 @@ def _short(rel: str) -> str:
     return f"{folder}/{rel.rsplit('/', 1)[-1]}" if shared or not folder else folder
 
 
-SHEETS = [pytest.param(f, s, id=f"{_short(f.path)}:{s.name}") for f in EXPECTED if not f.error for s in f.sheets]
+SHEETS = [
+    pytest.param(f, s, id=f"{_short(f.path)}:{s.name}") for f in EXPECTED if not f.error for s in f.sheets
+]
 REFUSED = [pytest.param(f, id=_short(f.path)) for f in EXPECTED if f.error]
 
 

@@ -26,24 +26,36 @@ NO_DESC = "not evaluable: no description column"
 NO_CODE = "not evaluable: no CPT/HCPCS column"
 
 # C1820 described as a recharger trips NS004 when descriptions are there; C5271 is deleted in 2026.
-FULL = [["Charge Code", "Description", "CPT/HCPCS", "Rev Code", "Price"],
-        ["1001", "NEUROSTIM RECHARGER", "C1820", "0278", 100],
-        ["1002", "SKIN SUB APPL TRUNK", "C5271", "0361", 200],
-        ["1003", "KNEE SCOPE MENISCECTOMY", "29881", "0360", 300]]
+FULL = [
+    ["Charge Code", "Description", "CPT/HCPCS", "Rev Code", "Price"],
+    ["1001", "NEUROSTIM RECHARGER", "C1820", "0278", 100],
+    ["1002", "SKIN SUB APPL TRUNK", "C5271", "0361", 200],
+    ["1003", "KNEE SCOPE MENISCECTOMY", "29881", "0360", 300],
+]
 
 
 def _drop(rows: list[list], header: str) -> list[list]:
     """The rows without one column."""
     i = rows[0].index(header)
-    return [r[:i] + r[i + 1:] for r in rows]
+    return [r[:i] + r[i + 1 :] for r in rows]
 
 
 def _audit(tmp: Path, name: str, rows: list[list], *extra: str) -> tuple[Path, str]:
     """Write a CSV, audit it through the CLI in every format; return the report folder and the text output."""
     src = write_text(tmp / f"{name}.csv", rows)
     out = tmp / f"{name}-report"
-    res = run_cli("audit", src, "--as-of", AS_OF, "--no-history", "--format", "text,html,xlsx,json",
-                  "--out", out, *extra)
+    res = run_cli(
+        "audit",
+        src,
+        "--as-of",
+        AS_OF,
+        "--no-history",
+        "--format",
+        "text,html,xlsx,json",
+        "--out",
+        out,
+        *extra,
+    )
     assert res.exit_code in (0, 1), res.stderr
     return out, res.stdout
 
@@ -58,12 +70,15 @@ def _edits(out: Path) -> dict[str, dict]:
 def reports(tmp_path_factory) -> dict[str, tuple[Path, str]]:
     """Reports for: everything, no description column, no CPT/HCPCS column (descriptions only name codes)."""
     tmp = tmp_path_factory.mktemp("not-evaluable")
-    return {"full": _audit(tmp, "full", FULL),
-            "no_desc": _audit(tmp, "no_desc", _drop(FULL, "Description")),
-            "no_code": _audit(tmp, "no_code", _drop(_drop(FULL, "CPT/HCPCS"), "Rev Code"))}
+    return {
+        "full": _audit(tmp, "full", FULL),
+        "no_desc": _audit(tmp, "no_desc", _drop(FULL, "Description")),
+        "no_code": _audit(tmp, "no_code", _drop(_drop(FULL, "CPT/HCPCS"), "Rev Code")),
+    }
 
 
 # -- findings.json --------------------------------------------------------------------------------------
+
 
 def test_json_marks_description_edit_not_evaluable_without_descriptions(reports):
     edits = _edits(reports["no_desc"][0])
@@ -103,6 +118,7 @@ def test_json_not_for_scope_and_not_in_force_win_over_not_evaluable(reports):
 
 # -- text, HTML, Excel ----------------------------------------------------------------------------------
 
+
 def test_text_summary_names_edits_that_could_not_run(reports):
     text = reports["no_desc"][1]
     assert "could not run (not evaluable" in text
@@ -117,22 +133,22 @@ def test_text_summary_of_full_input_does_not_list_description_edits(reports):
 
 def test_html_edits_section_shows_status_and_reason(reports):
     html = (reports["no_desc"][0] / "report.html").read_text(encoding="utf-8")
-    edits = html[html.index('<section id="edits"'):]
-    edits = edits[:edits.index("</section>")]
-    card = edits[edits.index(f'id="edit-{DESC_EDIT}"'):]
-    card = card[:card.index("</article>")]
+    edits = html[html.index('<section id="edits"') :]
+    edits = edits[: edits.index("</section>")]
+    card = edits[edits.index(f'id="edit-{DESC_EDIT}"') :]
+    card = card[: card.index("</article>")]
     assert 'data-edit-status="not-evaluable"' in card
     assert f"status not-evaluable ({NO_DESC})" in card
-    code_card = edits[edits.index(f'id="edit-{CODE_EDIT}"'):]
-    assert "status ran" in code_card[:code_card.index("</article>")]
-    summary = html[html.index('id="not-evaluable"'):]
-    assert f'href="#edit-{DESC_EDIT}"' in summary[:summary.index("</div>")]
+    code_card = edits[edits.index(f'id="edit-{CODE_EDIT}"') :]
+    assert "status ran" in code_card[: code_card.index("</article>")]
+    summary = html[html.index('id="not-evaluable"') :]
+    assert f'href="#edit-{DESC_EDIT}"' in summary[: summary.index("</div>")]
 
 
 def test_html_of_full_input_has_no_not_evaluable_description_edit(reports):
     html = (reports["full"][0] / "report.html").read_text(encoding="utf-8")
-    card = html[html.index(f'id="edit-{DESC_EDIT}"'):]
-    assert "not-evaluable" not in card[:card.index("</article>")]
+    card = html[html.index(f'id="edit-{DESC_EDIT}"') :]
+    assert "not-evaluable" not in card[: card.index("</article>")]
 
 
 def test_excel_edits_sheet_has_status_and_note(reports):
@@ -157,6 +173,7 @@ def test_excel_of_full_input_shows_description_edit_ran(reports):
 
 
 # -- other inputs: header forced, several sheets, a pairing table --------------------------------------
+
 
 def test_description_and_price_only(tmp_path):
     # A priced list long enough to read as a chargemaster, not a summary table.
@@ -191,6 +208,7 @@ def test_pairing_table_run_keeps_ran_and_names_the_chargemaster_gap(tmp_path):
 
 # -- the needs table and the available fields -----------------------------------------------------------
 
+
 def test_needed_fields_by_check_kind():
     es = load_edits()
     need = {e.code: needed_fields(e) for e in es.edits}
@@ -220,10 +238,13 @@ def test_yaml_needs_overrides_the_derivation(tmp_path):
     text = (SAMPLES.parent / "edits" / "pricing.yaml").read_text(encoding="utf-8")
     marker = "  - code: PR003\n"
     assert marker in text
-    (folder / "pricing.yaml").write_text(text.replace(marker, marker + "    needs: [charge_code, price]\n"),
-                                         encoding="utf-8")
+    (folder / "pricing.yaml").write_text(
+        text.replace(marker, marker + "    needs: [charge_code, price]\n"), encoding="utf-8"
+    )
     assert needed_fields(load_edits(folder).get("PR003")) == ("charge_code", "price")
-    (folder / "pricing.yaml").write_text(text.replace(marker, marker + "    needs: [cpt]\n"), encoding="utf-8")
+    (folder / "pricing.yaml").write_text(
+        text.replace(marker, marker + "    needs: [cpt]\n"), encoding="utf-8"
+    )
     with pytest.raises(CatalogError, match="needs must be"):
         load_edits(folder)
 
@@ -235,16 +256,22 @@ def _ingested(*sheets):
 
 def _sheet(name, columns, rows=5, header_row=1, **extra):
     """A real SheetReport with these roles mapped."""
-    return SheetReport(name, header_row, columns=dict.fromkeys(columns, "h"), rows_read=rows, rows_audited=rows,
-                       **extra)
+    return SheetReport(
+        name, header_row, columns=dict.fromkeys(columns, "h"), rows_read=rows, rows_audited=rows, **extra
+    )
 
 
 def test_available_fields_from_sheet_reports():
     assert available_fields(_ingested(_sheet("CDM", ["charge_code", "hcpcs", "price"]))) == {
-        "charge_code", "code", "modifiers", "price"}
+        "charge_code",
+        "code",
+        "modifiers",
+        "price",
+    }
     # A CMS standard-charges file's code|N pairs feed the code, charge code, revenue code and NDC.
-    cms = available_fields(_ingested(_sheet("s", ["description", "cpt", "code_type"],
-                                            code_pairs=[["code|1", "code|1|type"]])))
+    cms = available_fields(
+        _ingested(_sheet("s", ["description", "cpt", "code_type"], code_pairs=[["code|1", "code|1|type"]]))
+    )
     assert {"code", "charge_code", "revenue_code", "ndc", "description"} <= cms
     # A sheet without a table does not count.
     plain = _sheet("CDM", ["description"])
@@ -253,5 +280,7 @@ def test_available_fields_from_sheet_reports():
     kinds = _ingested(_sheet("A", ["cpt"], kind="price_view"), _sheet("B", ["description"], kind="pharmacy"))
     assert available_fields(kinds) == {"description"}
     # A sheet with a header but no rows says nothing, unless no sheet has rows.
-    assert available_fields(_ingested(_sheet("A", ["cpt"], rows=0), _sheet("B", ["description"]))) == {"description"}
+    assert available_fields(_ingested(_sheet("A", ["cpt"], rows=0), _sheet("B", ["description"]))) == {
+        "description"
+    }
     assert sheet_fields(_ingested(_sheet("A", ["cpt"], rows=0))) == {"sheet 'A'": {"code", "modifiers"}}

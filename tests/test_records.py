@@ -15,22 +15,76 @@ from auditor.report.document import AuditDocument, build_document
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 AT = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
 # findings.json keys, in order, as recorded before the records were typed.
-RUN_KEYS = ["tool", "tool_version", "generated_at", "as_of", "quarter", "quarter_requested", "quarter_stale",
-            "quarter_message", "edit_set_version", "inputs", "config", "edits"]
+RUN_KEYS = [
+    "tool",
+    "tool_version",
+    "generated_at",
+    "as_of",
+    "quarter",
+    "quarter_requested",
+    "quarter_stale",
+    "quarter_message",
+    "edit_set_version",
+    "inputs",
+    "config",
+    "edits",
+]
 INPUT_KEYS = ["path", "role", "format", "sha256", "size", "sheets"]
-SHEET_KEYS = ["name", "header_row", "rows_read", "rows_audited", "rows_skipped", "note", "columns", "kind",
-              "kind_reason", "linked_to", "column_index"]
-SUMMARY_KEYS = ["rows_read", "rows_audited", "rows_skipped", "findings", "waived", "by_severity", "by_category",
-                "by_family", "by_edit", "lines_with_findings"]
-FINDING_TO_DICT = ["edit", "name", "family", "category", "severity", "message", "file", "sheet", "row",
-                   "charge_code", "code", "revenue_code", "description", "expected", "reference", "related_rows",
-                   "waived", "waiver_reason", "scope", "extra"]
+SHEET_KEYS = [
+    "name",
+    "header_row",
+    "rows_read",
+    "rows_audited",
+    "rows_skipped",
+    "note",
+    "columns",
+    "kind",
+    "kind_reason",
+    "linked_to",
+    "column_index",
+]
+SUMMARY_KEYS = [
+    "rows_read",
+    "rows_audited",
+    "rows_skipped",
+    "findings",
+    "waived",
+    "by_severity",
+    "by_category",
+    "by_family",
+    "by_edit",
+    "lines_with_findings",
+]
+FINDING_TO_DICT = [
+    "edit",
+    "name",
+    "family",
+    "category",
+    "severity",
+    "message",
+    "file",
+    "sheet",
+    "row",
+    "charge_code",
+    "code",
+    "revenue_code",
+    "description",
+    "expected",
+    "reference",
+    "related_rows",
+    "waived",
+    "waiver_reason",
+    "scope",
+    "extra",
+]
 
 
 @pytest.fixture(scope="module")
 def result():
-    return run_audit([SAMPLES / "chargemaster.xlsx"],
-                     AuditRequest(as_of=dt.date(2026, 4, 1), pairing_tables=[SAMPLES / "pairing_table.csv"]))
+    return run_audit(
+        [SAMPLES / "chargemaster.xlsx"],
+        AuditRequest(as_of=dt.date(2026, 4, 1), pairing_tables=[SAMPLES / "pairing_table.csv"]),
+    )
 
 
 def test_findings_are_frozen_and_waived_by_replacement(result):
@@ -52,7 +106,10 @@ def test_document_keys_are_the_json_contract(result):
     doc = build_document(result, AT)
     assert list(doc) == ["run", "summary", "findings", "skipped_rows"]
     assert list(doc["run"]) == RUN_KEYS and list(doc["summary"]) == SUMMARY_KEYS
-    assert list(doc["run"]["inputs"][0]) == INPUT_KEYS and list(doc["run"]["inputs"][0]["sheets"][0]) == SHEET_KEYS
+    assert (
+        list(doc["run"]["inputs"][0]) == INPUT_KEYS
+        and list(doc["run"]["inputs"][0]["sheets"][0]) == SHEET_KEYS
+    )
     assert list(doc["run"]["edits"][0]) == ["code", "name", "severity", "status", "findings", "note"]
     assert doc["summary"]["findings"] == len(result.findings) and doc["run"]["generated_at"] == AT.isoformat()
 
@@ -98,6 +155,8 @@ def test_history_waivers_build_a_new_result(result, tmp_path):
     before = AuditDocument.of(result, AT)
     after_result, after = apply_history(result, before, options)
     assert not result.findings[target].waived and before.summary.waived == after.summary.waived - 1
-    assert after_result.findings[target].waived and "IDE device" in after_result.findings[target].waiver_reason
+    assert (
+        after_result.findings[target].waived and "IDE device" in after_result.findings[target].waiver_reason
+    )
     assert after.findings == tuple(after_result.findings) and after.run == before.run
     assert before.to_dict() == build_document(result, AT)  # the document handed in is unchanged

@@ -33,10 +33,16 @@ def test_every_chargemaster_renderer_takes_a_context_or_a_doc(tmp_path):
     asked = ["json", "csv", "html", "xlsx", "json", "text"]
     written = write_reports(CHARGEMASTER, ReportContext(doc, result), asked, tmp_path / "ctx")
     assert {f: p.name for f, p in written.items()} == {  # once each, in the order asked
-        "json": "findings.json", "csv": "findings.csv", "html": "report.html", "xlsx": "report.xlsx",
-        "text": "summary.txt"}
+        "json": "findings.json",
+        "csv": "findings.csv",
+        "html": "report.html",
+        "xlsx": "report.xlsx",
+        "text": "summary.txt",
+    }
     (tmp_path / "doc").mkdir()
-    for fmt in formats(CHARGEMASTER):  # a bare document still renders (no annotated sheet, catalogue from package)
+    for fmt in formats(
+        CHARGEMASTER
+    ):  # a bare document still renders (no annotated sheet, catalogue from package)
         assert renderer(CHARGEMASTER, fmt).write(doc, tmp_path / "doc").stat().st_size > 0, fmt
 
 
@@ -51,8 +57,10 @@ def test_every_renderer_writes_the_files_it_declares(tmp_path):
     from auditor.report.renderers import CHARGEMASTER, CLAIMS, RENDERERS, formats, write_reports
 
     result = run_audit([hostile_cdm(tmp_path / "h.xlsx")], AuditRequest(as_of=dt.date(2026, 4, 1)))
-    reports = {CHARGEMASTER: ReportContext(build_document(result), result),
-               CLAIMS: ClaimsContext.of(sample_result())}
+    reports = {
+        CHARGEMASTER: ReportContext(build_document(result), result),
+        CLAIMS: ClaimsContext.of(sample_result()),
+    }
     assert {kind for kind, _fmt in RENDERERS} == set(reports)
     for (kind, fmt), r in RENDERERS.items():
         out = tmp_path / kind / fmt
@@ -78,7 +86,9 @@ def test_command_line_formats_come_from_the_registry(tmp_path):
     runner = CliRunner()
     for command, kind in (("audit", CHARGEMASTER), ("claims", CLAIMS)):
         listed = ", ".join(formats(kind))
-        assert f"Comma-separated: {listed}" in " ".join(runner.invoke(main, [command, "--help"]).output.split())
+        assert f"Comma-separated: {listed}" in " ".join(
+            runner.invoke(main, [command, "--help"]).output.split()
+        )
         res = runner.invoke(main, [command, "--format", "html,pdf", str(tmp_path / "x.csv")])
         assert res.exit_code == 2 and f"unknown format 'pdf'; choose from {listed}" in res.output, res.output
 
@@ -86,8 +96,12 @@ def test_command_line_formats_come_from_the_registry(tmp_path):
 def test_json_writer_is_byte_stable(tmp_path):
     from auditor.report.json_report import write_json
 
-    doc = {"run": {"generated_at": "2026-04-01T00:00:00+00:00", "note": "é <tag>"}, "summary": {"b": 1, "a": 2},
-           "findings": [], "skipped_rows": []}
+    doc = {
+        "run": {"generated_at": "2026-04-01T00:00:00+00:00", "note": "é <tag>"},
+        "summary": {"b": 1, "a": 2},
+        "findings": [],
+        "skipped_rows": [],
+    }
     path = write_json(doc, tmp_path)
     assert path.read_bytes() == (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -99,11 +113,18 @@ def test_json_writer_puts_long_lists_one_item_a_line(tmp_path):
     from auditor.report.json_report import Rows, frame_rows, list_rows, write_document
 
     items = [{"a": 1, "b": "x"}, {"a": 2, "b": "é"}, {"a": 3, "b": None}]
-    expected = ('{\n  "meta": {\n    "n": 3\n  },\n  "items": [\n    {"a":1,"b":"x"},\n    {"a":2,"b":"é"},\n'
-                '    {"a":3,"b":null}\n  ],\n  "none": []\n}\n')
-    for rows in (list_rows(items), frame_rows(pl.DataFrame(items), chunk=2), Rows(['{"a":1,"b":"x"}',
-                 '{"a":2,"b":"é"},\n    {"a":3,"b":null}'])):
-        path = write_document(tmp_path / "d.json", [("meta", {"n": 3}), ("items", rows), ("none", list_rows([]))])
+    expected = (
+        '{\n  "meta": {\n    "n": 3\n  },\n  "items": [\n    {"a":1,"b":"x"},\n    {"a":2,"b":"é"},\n'
+        '    {"a":3,"b":null}\n  ],\n  "none": []\n}\n'
+    )
+    for rows in (
+        list_rows(items),
+        frame_rows(pl.DataFrame(items), chunk=2),
+        Rows(['{"a":1,"b":"x"}', '{"a":2,"b":"é"},\n    {"a":3,"b":null}']),
+    ):
+        path = write_document(
+            tmp_path / "d.json", [("meta", {"n": 3}), ("items", rows), ("none", list_rows([]))]
+        )
         assert path.read_text(encoding="utf-8") == expected
         assert json.loads(expected)["items"] == items
 

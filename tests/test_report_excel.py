@@ -46,8 +46,12 @@ def test_findings_sheet_one_row_per_finding(book, sample_reports):
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(head))}{ws.max_row}"
     col = {h: i for i, h in enumerate(head)}
-    for row, f in zip(ws.iter_rows(min_row=2, values_only=True), doc["findings"]):
-        assert (row[col["Edit"]], row[col["Row"]], row[col["Charge code"]]) == (f["edit"], f["row"], f["charge_code"])
+    for row, f in zip(ws.iter_rows(min_row=2, values_only=True), doc["findings"], strict=False):
+        assert (row[col["Edit"]], row[col["Row"]], row[col["Charge code"]]) == (
+            f["edit"],
+            f["row"],
+            f["charge_code"],
+        )
         assert row[col["Severity"]] == f["severity"]
         assert row[col["Waived"]] == ("yes" if f["waived"] else "no")
     # severity colours
@@ -69,7 +73,9 @@ def test_links_point_at_the_annotated_row(book):
         assert link is not None and link.location.startswith("'Chargemaster'!A")
         target = int(link.location.split("!A")[1])
         assert (cdm.cell(target, a_sheet).value, cdm.cell(target, a_row).value) == (
-            ws.cell(r, sheet_col).value, ws.cell(r, row_col).value)
+            ws.cell(r, sheet_col).value,
+            ws.cell(r, row_col).value,
+        )
         assert ws.cell(r, go).value == f"{ws.cell(r, sheet_col).value}!{ws.cell(r, row_col).value}"
         checked += 1
     assert checked > 0
@@ -149,7 +155,9 @@ def test_hostile_text_is_stored_as_text(hostile_reports):
             cell = seen[payload]
             assert cell.data_type == "s", (name, payload, cell.data_type)
             assert cell.value == payload
-            assert cell.quotePrefix, f"{payload!r} on {name} lacks the quote prefix that keeps it text on edit"
+            assert cell.quotePrefix, (
+                f"{payload!r} on {name} lacks the quote prefix that keeps it text on edit"
+            )
     with zipfile.ZipFile(hostile_reports / "report.xlsx") as zf:
         for n in zf.namelist():
             if n.startswith("xl/worksheets/sheet"):

@@ -26,18 +26,22 @@ HOSTILE = {
 
 def small_cdm(path: Path) -> Path:
     """A small chargemaster with findings in every queue (stand-in when samples/ is not there)."""
-    rows = [HEADER,
-            ["02721500", "HC SURGICAL TRAY CUSTOM ORTHO", "0272", "XYZ12", None, 120.0],
-            ["27801020", "HC NEUROSTIM GEN RECHARGEABLE SCS 32CH", "0275", "C1820", None, 25000.0],
-            ["27801300", "HC NEUROSTIM ELECTRODE EACH", "0278", "L8680", None, 900.0],
-            ["27801320", "HC NEUROSTIM ELECTRODE GROUP OF 4", "0278", "E0752", None, 800.0],
-            ["76100300", "HC LOW COST SKIN SUB APPL TRUNK 1ST 25SQCM", "0761", "C5271", None, 400.0],
-            ["76100230", "HC SKIN SUB APPL TRUNK EA ADDL 100SQCM", "0761", "15274", None, 300.0],
-            ["76100500", "HC APLIGRAF PER SQCM", "0278", "Q4101", None, 50.0],
-            ["36000780", "HC DBS ELECTRODE IMPL W/MICROELECTRODE REC", "0360", "61867", None, 9000.0],
-            ["36000770", "HC VNS CRANIAL NERVE STIM IMPL W/GEN", "0360", "64568", None, 8000.0]]
-    rows += [[f"2780040{i}", f"HC ANCHOR SUTURE {i}MM", "0278", "C1713", None, p]
-             for i, p in enumerate((409.68, 450.0, 480.0, 500.0, 96850.0))]
+    rows = [
+        HEADER,
+        ["02721500", "HC SURGICAL TRAY CUSTOM ORTHO", "0272", "XYZ12", None, 120.0],
+        ["27801020", "HC NEUROSTIM GEN RECHARGEABLE SCS 32CH", "0275", "C1820", None, 25000.0],
+        ["27801300", "HC NEUROSTIM ELECTRODE EACH", "0278", "L8680", None, 900.0],
+        ["27801320", "HC NEUROSTIM ELECTRODE GROUP OF 4", "0278", "E0752", None, 800.0],
+        ["76100300", "HC LOW COST SKIN SUB APPL TRUNK 1ST 25SQCM", "0761", "C5271", None, 400.0],
+        ["76100230", "HC SKIN SUB APPL TRUNK EA ADDL 100SQCM", "0761", "15274", None, 300.0],
+        ["76100500", "HC APLIGRAF PER SQCM", "0278", "Q4101", None, 50.0],
+        ["36000780", "HC DBS ELECTRODE IMPL W/MICROELECTRODE REC", "0360", "61867", None, 9000.0],
+        ["36000770", "HC VNS CRANIAL NERVE STIM IMPL W/GEN", "0360", "64568", None, 8000.0],
+    ]
+    rows += [
+        [f"2780040{i}", f"HC ANCHOR SUTURE {i}MM", "0278", "C1713", None, p]
+        for i, p in enumerate((409.68, 450.0, 480.0, 500.0, 96850.0))
+    ]
     return write_xlsx(path, {"CDM": rows, "Notes": [["Free text notes"], ["not a table"]]})
 
 
@@ -57,15 +61,29 @@ def hostile_cdm(path: Path) -> Path:
 
 def waiver_config(path: Path, charge_code: str) -> Path:
     """An auditor.toml waiving every edit on one charge code."""
-    path.write_text(f'[[waivers]]\ncharge_code = "{charge_code}"\nreason = "Payer contract <b>ACME</b> allows it"\n'
-                    'until = 2026-12-31\n', encoding="utf-8")
+    path.write_text(
+        f'[[waivers]]\ncharge_code = "{charge_code}"\nreason = "Payer contract <b>ACME</b> allows it"\n'
+        "until = 2026-12-31\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def audit_reports(out: Path, cdm: Path, pairing: list[Path], *extra: str) -> Path:
     """Run `cdm-audit audit` writing html, xlsx, json and csv into `out`; returns `out`."""
-    args = ["audit", cdm, *[a for p in pairing for a in ("--pairing-table", p)], "--as-of", AS_OF,
-            "--format", "html,xlsx,json,csv", "--out", out, "--no-history", *extra]
+    args = [
+        "audit",
+        cdm,
+        *[a for p in pairing for a in ("--pairing-table", p)],
+        "--as-of",
+        AS_OF,
+        "--format",
+        "html,xlsx,json,csv",
+        "--out",
+        out,
+        "--no-history",
+        *extra,
+    ]
     res = run_cli(*args)
     assert res.exit_code in (0, 1), res.stderr
     for name in ("report.html", "report.xlsx", "findings.json", "findings.csv", "findings-run.csv"):

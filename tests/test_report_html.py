@@ -96,7 +96,9 @@ def test_findings_embedded_with_edit_explanations(sample_reports):
     data = p.data()
     assert data["total"] == len(data["findings"]) == len(doc["findings"])
     X = {k: i for i, k in enumerate(data["fields"])}
-    got = sorted((r[X["edit"]], data["strings"][r[X["sheet"]]], r[X["row"]], r[X["waived"]]) for r in data["findings"])
+    got = sorted(
+        (r[X["edit"]], data["strings"][r[X["sheet"]]], r[X["row"]], r[X["waived"]]) for r in data["findings"]
+    )
     want = sorted((f["edit"], f["sheet"], f["row"], int(f["waived"])) for f in doc["findings"])
     assert got == want
     related = [r for r in data["findings"] if r[X["related_total"]]]
@@ -128,8 +130,11 @@ def test_script_payloads_are_escaped(hostile_reports):
     assert not p.find("img")
     data = p.data()
     X = {k: i for i, k in enumerate(data["fields"])}
-    assert {r[X["description"]] for r in data["findings"]} >= {HOSTILE["30000006"], HOSTILE["30000007"],
-                                                              '=HYPERLINK("http://x","y")'}
+    assert {r[X["description"]] for r in data["findings"]} >= {
+        HOSTILE["30000006"],
+        HOSTILE["30000007"],
+        '=HYPERLINK("http://x","y")',
+    }
 
 
 def test_nothing_outside_the_file_is_referenced(sample_reports, hostile_reports):
@@ -176,7 +181,8 @@ def test_facility_letterhead_override(tmp_path):
     (tdir / "report.html").write_text(
         '{% extends "default:report.html" %}{% block letterhead %}'
         '<div class="facility-letterhead">St. Example Compliance Office {{ run.as_of }}</div>{% endblock %}',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     out = audit_reports(tmp_path / "out", hostile_cdm(tmp_path / "h.xlsx"), [], "--templates", tdir)
     p = page(out)
     assert p.find("div", **{"class": "facility-letterhead"})
@@ -232,7 +238,19 @@ def test_broken_facility_template_is_a_clear_error(tmp_path):
     tdir = tmp_path / "facility"
     tdir.mkdir()
     (tdir / "_letterhead.html").write_text("{{ no_such_variable }}", encoding="utf-8")
-    res = run_cli("audit", hostile_cdm(tmp_path / "h.xlsx"), "--as-of", AS_OF, "--format", "html",
-                  "--out", tmp_path / "out", "--templates", tdir)
+    res = run_cli(
+        "audit",
+        hostile_cdm(tmp_path / "h.xlsx"),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "html",
+        "--out",
+        tmp_path / "out",
+        "--templates",
+        tdir,
+    )
     assert res.exit_code == 2
-    assert str(tdir) in res.stderr and "report template error" in res.stderr and "no_such_variable" in res.stderr
+    assert (
+        str(tdir) in res.stderr and "report template error" in res.stderr and "no_such_variable" in res.stderr
+    )

@@ -52,16 +52,25 @@ def open_page(browser):
     contexts, errors = [], []
 
     def _open(base: str, javascript: bool = True):
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript,
-                                  accept_downloads=True)
+        ctx = browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript, accept_downloads=True
+        )
         contexts.append(ctx)
         pg = ctx.new_page()
         pg.set_default_timeout(30_000)
         pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 4" not in m.text
-              else None)
-        pg.on("request", lambda r: errors.append(f"request off the server: {r.url}")
-              if not r.url.startswith((base, "data:")) else None)
+        pg.on(
+            "console",
+            lambda m: errors.append(m.text) if m.type == "error" and "status of 4" not in m.text else None,
+        )
+        pg.on(
+            "request",
+            lambda r: (
+                errors.append(f"request off the server: {r.url}")
+                if not r.url.startswith((base, "data:"))
+                else None
+            ),
+        )
         pg.goto(base + "/")
         return pg
 
@@ -104,7 +113,9 @@ def test_upload_review_mapping_report_and_excel(open_page, server, tmp_path):
     dept = sheet.locator("select[data-detected='department']")
     assert dept.input_value() == "department"
     dept.select_option("narrative")
-    assert "changed" in (sheet.locator("th:has(select[data-detected='department'])").get_attribute("class") or "")
+    assert "changed" in (
+        sheet.locator("th:has(select[data-detected='department'])").get_attribute("class") or ""
+    )
     _shot(pg, "web-review.png")
     pg.click("#run-audit")
 
@@ -146,7 +157,9 @@ def test_too_large_and_corrupt_uploads_show_the_error(open_page, small_server, t
     assert pg.is_hidden("#form-error")
     pg.click("#submit")
     pg.wait_for_selector("#form-error:not([hidden])")
-    assert pg.inner_text("#form-error").startswith("corrupt.xlsx: damaged workbook: the zip container is corrupt")
+    assert pg.inner_text("#form-error").startswith(
+        "corrupt.xlsx: damaged workbook: the zip container is corrupt"
+    )
     _shot(pg, "web-corrupt.png")
 
     # Without script the form posts natively: the server refuses past the cap with its own page.
@@ -154,17 +167,27 @@ def test_too_large_and_corrupt_uploads_show_the_error(open_page, small_server, t
     plain.set_input_files("#files", str(big))
     plain.click("#submit")
     assert plain.inner_text("h1") == "Upload too large"
-    assert plain.inner_text("#error-message") == ("big.csv: the upload is larger than the 1 MB limit; split the "
-                                                   "file or ask for a higher --max-upload-mb")
+    assert plain.inner_text("#error-message") == (
+        "big.csv: the upload is larger than the 1 MB limit; split the "
+        "file or ask for a higher --max-upload-mb"
+    )
     _shot(plain, "web-too-large.png")
 
 
-HEADERLESS = [("HC OFFICE VISIT EST LVL 3", "99213", "125.00"), ("HC OFFICE VISIT EST LVL 4", "99214", "180.00"),
-              ("HC CT HEAD W/O CONTRAST", "70450", "950.00"), ("HC XR CHEST 2 VIEWS", "71046", "210.00"),
-              ("HC CBC AUTOMATED", "85025", "45.00"), ("HC BASIC METABOLIC PANEL", "80048", "60.00"),
-              ("HC ECG 12 LEAD", "93005", "130.00"), ("HC VENIPUNCTURE", "36415", "18.00"),
-              ("HC INFUSION IV 1ST HR", "96365", "420.00"), ("HC KNEE ARTHROSCOPY MENISCECTOMY", "29881", "5400.00"),
-              ("HC APLIGRAF PER SQ CM", "Q4101", "95.00"), ("HC US ABDOMEN COMPLETE", "76700", "780.00")]
+HEADERLESS = [
+    ("HC OFFICE VISIT EST LVL 3", "99213", "125.00"),
+    ("HC OFFICE VISIT EST LVL 4", "99214", "180.00"),
+    ("HC CT HEAD W/O CONTRAST", "70450", "950.00"),
+    ("HC XR CHEST 2 VIEWS", "71046", "210.00"),
+    ("HC CBC AUTOMATED", "85025", "45.00"),
+    ("HC BASIC METABOLIC PANEL", "80048", "60.00"),
+    ("HC ECG 12 LEAD", "93005", "130.00"),
+    ("HC VENIPUNCTURE", "36415", "18.00"),
+    ("HC INFUSION IV 1ST HR", "96365", "420.00"),
+    ("HC KNEE ARTHROSCOPY MENISCECTOMY", "29881", "5400.00"),
+    ("HC APLIGRAF PER SQ CM", "Q4101", "95.00"),
+    ("HC US ABDOMEN COMPLETE", "76700", "780.00"),
+]
 
 
 def test_headerless_csv_is_read_from_line_one(open_page, server, tmp_path):

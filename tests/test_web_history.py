@@ -59,8 +59,9 @@ def _cli_audit(db: Path) -> None:
     """`cdm-audit audit` of the sample, recorded into `db`."""
     from auditor.cli import main
 
-    result = CliRunner().invoke(main, ["audit", str(CDM), "--pairing-table", str(PAIRING), "--as-of", AS_OF,
-                                       "--history", str(db)])
+    result = CliRunner().invoke(
+        main, ["audit", str(CDM), "--pairing-table", str(PAIRING), "--as-of", AS_OF, "--history", str(db)]
+    )
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
 
@@ -77,7 +78,9 @@ def test_api_upload_is_recorded_in_the_history_file(tmp_path):
         # The facility comes from the uploaded name, as the CLI derives it from its file names.
         assert run["facility"] == default_facility([SHOWN]) == "mercy-general"
         assert [(i["role"], i["name"], i["path"]) for i in run["inputs"]] == [
-            ("chargemaster", SHOWN, SHOWN), ("pairing-table", PAIRING.name, PAIRING.name)]
+            ("chargemaster", SHOWN, SHOWN),
+            ("pairing-table", PAIRING.name, PAIRING.name),
+        ]
         assert run["inputs"][0]["sha256"] == hashlib.sha256(CDM.read_bytes()).hexdigest()
         assert run["as_of"] == AS_OF and run["findings"] == first["summary"]["findings"]
         conn = store.connect(db)
@@ -90,7 +93,9 @@ def test_api_upload_is_recorded_in_the_history_file(tmp_path):
         assert root not in stored and "input-1" not in stored and "input-2" not in stored
         # The report has the CLI's "Since last run" section and the findings carry their history ids.
         hist = client.get(first["links"]["history"]).json()
-        assert hist["run_id"] == run["id"] and hist["facility"] == "mercy-general" and hist["recorded"] is True
+        assert (
+            hist["run_id"] == run["id"] and hist["facility"] == "mercy-general" and hist["recorded"] is True
+        )
         doc = client.get(first["links"]["findings"]).json()
         assert "history" not in doc and all(f.get("history_id") for f in doc["findings"])
         assert {f["history_id"] for f in doc["findings"]} == {f["fid"] for f in recorded.values()}
@@ -139,7 +144,9 @@ def test_past_audits_list_a_run_recorded_by_the_cli(tmp_path):
         assert client.get(body["links"]["history"]).json()["baseline"]["id"] == cli_run["id"]
         listed = client.get("/api/audits").json()["audits"]
         assert [(a["source"], a["id"], a["history_run_id"]) for a in listed] == [
-            ("server", body["id"], body["history_run_id"]), ("history", None, cli_run["id"])]
+            ("server", body["id"], body["history_run_id"]),
+            ("history", None, cli_run["id"]),
+        ]
         page = client.get("/runs").text
         assert f'data-history-run="{body["history_run_id"]}"' in page
         assert f'href="/runs/{body["id"]}/report"' in page

@@ -76,8 +76,11 @@ def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
     except CatalogError as exc:
         raise InputError(str(request.wiser_scope or "WISeR scope"), str(exc)) from None
     # This run's own ICD-10-CM set: CMS files when given, else the package's; it travels with the run.
-    diagnoses = (load_code_set(request.icd10_codes, request.icd10_tabular)
-                 if request.icd10_codes or request.icd10_tabular else package_code_set())
+    diagnoses = (
+        load_code_set(request.icd10_codes, request.icd10_tabular)
+        if request.icd10_codes or request.icd10_tabular
+        else package_code_set()
+    )
     table = CodeTable.load()
     refs = _References(table, diagnoses)
     totals = _Totals()
@@ -88,24 +91,42 @@ def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
         try:
             account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=False)
         except _Unsorted:
-            notes.append(f"{path.name}: the lines of a claim are not together in the file, so it was sorted by "
-                         "claim id in memory before auditing (group lines by claim to keep memory flat)")
+            notes.append(
+                f"{path.name}: the lines of a claim are not together in the file, so it was sorted by "
+                "claim id in memory before auditing (group lines by claim to keep memory flat)"
+            )
             account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=True)
         accounts.append(account)
         notes += [f"{path.name}: {e}" for e in account.x12_errors[:20]]
     return _result(accounts, totals, notes, scope, edits.version, diagnoses)
 
 
-def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, config, refs: _References,
-              select: set[str], totals: _Totals, sort: bool) -> ClaimFile:
+def _one_file(
+    path: Path,
+    request: ClaimsRequest,
+    scope: WiserScope,
+    edits,
+    config,
+    refs: _References,
+    select: set[str],
+    totals: _Totals,
+    sort: bool,
+) -> ClaimFile:
     """Stream one file's chunks, holding back the last claim of each chunk until its lines are complete."""
     mark_len = (len(totals.claims), len(totals.findings), len(totals.dates))
-    saved = ({k: dict(v) for k, v in totals.edits.items()}, dict(totals.stale), totals.no_payer, totals.no_state)
+    saved = (
+        {k: dict(v) for k, v in totals.edits.items()},
+        dict(totals.stale),
+        totals.no_payer,
+        totals.no_state,
+    )
     account, chunks = claim_chunks(path, request.ingest, chunk_rows=request.chunk_rows)
     if sort:
         whole = pl.concat(list(chunks), how="vertical")
         whole = whole.sort("claim_id", "row", maintain_order=True, nulls_last=True)
-        chunks = iter(whole.slice(i, request.chunk_rows) for i in range(0, max(whole.height, 1), request.chunk_rows))
+        chunks = iter(
+            whole.slice(i, request.chunk_rows) for i in range(0, max(whole.height, 1), request.chunk_rows)
+        )
     finished: set[str] = set()
     carry: pl.DataFrame | None = None
     try:
@@ -121,14 +142,24 @@ def _one_file(path: Path, request: ClaimsRequest, scope: WiserScope, edits, conf
         if carry is not None and carry.height:
             _process(carry, account, request, scope, edits, config, refs, select, totals, finished)
     except _Unsorted:
-        del totals.claims[mark_len[0]:], totals.findings[mark_len[1]:], totals.dates[mark_len[2]:]
+        del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :], totals.dates[mark_len[2] :]
         totals.edits, totals.stale, totals.no_payer, totals.no_state = saved
         raise
     return account
 
 
-def _process(lines: pl.DataFrame, account: ClaimFile, request: ClaimsRequest, scope: WiserScope, edits, config,
-             refs: _References, select: set[str], totals: _Totals, finished: set[str]) -> None:
+def _process(
+    lines: pl.DataFrame,
+    account: ClaimFile,
+    request: ClaimsRequest,
+    scope: WiserScope,
+    edits,
+    config,
+    refs: _References,
+    select: set[str],
+    totals: _Totals,
+    finished: set[str],
+) -> None:
     """Audit whole claims: claim-level values filled in, lines without a date skipped, edits run per quarter."""
     if lines.height == 0:
         return
@@ -137,12 +168,17 @@ def _process(lines: pl.DataFrame, account: ClaimFile, request: ClaimsRequest, sc
         raise _Unsorted()
     finished.update(ids.to_list())
     frame = _claim_level(lines, request)
-    skip = (pl.when(pl.col("claim_id").is_null()).then(pl.lit("no claim id on this claim line"))
-            .when(pl.col("_dos").is_null() & pl.col("_dos_text").is_not_null())
-            .then(pl.format("date of service '{}' is not a date", pl.col("_dos_text")))
-            .when(pl.col("_dos").is_null()).then(pl.lit("no date of service on the line or its claim"))
-            .when(pl.col("code").is_null() & pl.col("revenue_code").is_null())
-            .then(pl.lit("no CPT/HCPCS code and no revenue code on this claim line")).otherwise(None))
+    skip = (
+        pl.when(pl.col("claim_id").is_null())
+        .then(pl.lit("no claim id on this claim line"))
+        .when(pl.col("_dos").is_null() & pl.col("_dos_text").is_not_null())
+        .then(pl.format("date of service '{}' is not a date", pl.col("_dos_text")))
+        .when(pl.col("_dos").is_null())
+        .then(pl.lit("no date of service on the line or its claim"))
+        .when(pl.col("code").is_null() & pl.col("revenue_code").is_null())
+        .then(pl.lit("no CPT/HCPCS code and no revenue code on this claim line"))
+        .otherwise(None)
+    )
     frame = frame.with_columns(_skip=skip)
     dropped = frame.filter(pl.col("_skip").is_not_null())
     if dropped.height:
@@ -160,18 +196,40 @@ def _process(lines: pl.DataFrame, account: ClaimFile, request: ClaimsRequest, sc
     quarter = pl.col("_dos").dt.truncate("1q")
     for (start,), part in frame.with_columns(_q=quarter).partition_by("_q", as_dict=True).items():
         part = part.drop("_q")
-        run = run_edits(part, edits, config, start, refs.table, "claim",
-                        scope=pl.col("claim_key") + "|" + pl.col("dos"), select=select, diagnoses=refs.diagnoses)
+        run = run_edits(
+            part,
+            edits,
+            config,
+            start,
+            refs.table,
+            "claim",
+            scope=pl.col("claim_key") + "|" + pl.col("dos"),
+            select=select,
+            diagnoses=refs.diagnoses,
+        )
         if run.quarter.stale:
             totals.stale[run.quarter.requested] = run.quarter.used
         for s in run.summaries:
-            cur = totals.edits.setdefault(s.code, {"code": s.code, "name": s.name, "severity": s.severity,
-                                                   "status": s.status, "findings": 0, "note": s.note})
+            cur = totals.edits.setdefault(
+                s.code,
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "severity": s.severity,
+                    "status": s.status,
+                    "findings": 0,
+                    "note": s.note,
+                },
+            )
             if s.status == "ran":
                 cur["status"], cur["note"] = "ran", ""
                 cur["findings"] += s.findings
         found.append(_findings_frame(run.findings, part, edits))
-    findings = pl.concat(found, how="vertical") if found else pl.DataFrame(schema=FINDING_SCHEMA | {"claim_key": pl.String})
+    findings = (
+        pl.concat(found, how="vertical")
+        if found
+        else pl.DataFrame(schema=FINDING_SCHEMA | {"claim_key": pl.String})
+    )
     claims = _claims_frame(frame, findings)
     totals.claims.append(claims)
     totals.findings.append(findings.drop("claim_key"))
@@ -181,10 +239,15 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
     """Fill a claim's header values (date, state, payer, bill type, UTN, diagnoses) onto all its lines."""
     key = pl.col("file") + "|" + pl.col("claim_id")
     f = lines.with_columns(claim_key=key, _dos=pl.col("dos").str.to_date("%Y-%m-%d", strict=False))
-    first = [pl.col(c).drop_nulls().first().over("claim_key").alias(c) for c in ("state", "payer", "bill_type", "pos")]
+    first = [
+        pl.col(c).drop_nulls().first().over("claim_key").alias(c)
+        for c in ("state", "payer", "bill_type", "pos")
+    ]
     f = f.with_columns(
         # Only a missing date takes the claim's; a date that does not parse stays missing and is skipped.
-        pl.when(pl.col("dos").is_null()).then(pl.col("_dos").min().over("claim_key")).otherwise(pl.col("_dos")),
+        pl.when(pl.col("dos").is_null())
+        .then(pl.col("_dos").min().over("claim_key"))
+        .otherwise(pl.col("_dos")),
         *[pl.coalesce(pl.col(c.meta.output_name()), c) for c in first],
     )
     if request.state:
@@ -192,12 +255,20 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
     f = f.with_columns(_dos_text=pl.col("dos"), dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
     # One UTN on one line of the claim stands for the claim; different UTNs per line stay per line.
     utns = pl.col("utn").drop_nulls().unique().len().over("claim_key")
-    f = f.with_columns(utn=pl.when(utns == 1).then(pl.col("utn").drop_nulls().first().over("claim_key"))
-                       .otherwise(pl.col("utn")))
+    f = f.with_columns(
+        utn=pl.when(utns == 1)
+        .then(pl.col("utn").drop_nulls().first().over("claim_key"))
+        .otherwise(pl.col("utn"))
+    )
     # Diagnoses are the claim's: the union over its lines, principal (first seen) first.
-    dx = (f.select("claim_key", "dx").explode("dx").drop_nulls("dx")
-          .unique(["claim_key", "dx"], keep="first", maintain_order=True)
-          .group_by("claim_key", maintain_order=True).agg(pl.col("dx")))
+    dx = (
+        f.select("claim_key", "dx")
+        .explode("dx")
+        .drop_nulls("dx")
+        .unique(["claim_key", "dx"], keep="first", maintain_order=True)
+        .group_by("claim_key", maintain_order=True)
+        .agg(pl.col("dx"))
+    )
     f = f.drop("dx").join(dx, on="claim_key", how="left", maintain_order="left")
     return f.with_columns(pl.col("dx").fill_null(pl.lit([], dtype=pl.List(pl.String))))
 
@@ -217,18 +288,61 @@ def _findings_frame(findings: list, part: pl.DataFrame, edits) -> pl.DataFrame:
     if not findings:
         return pl.DataFrame(schema=schema)
     base = pl.DataFrame(
-        [(f.edit, f.name, f.family, f.category, f.severity, f.message, f.file, f.sheet, f.row, f.code,
-          f.revenue_code, f.expected, f.reference.get("text", ""), f.reference.get("basis", ""), f.waived)
-         for f in findings],
-        schema={"edit": pl.String, "name": pl.String, "family": pl.String, "category": pl.String,
-                "severity": pl.String, "message": pl.String, "file": pl.String, "sheet": pl.String, "row": pl.Int64,
-                "code": pl.String, "revenue_code": pl.String, "expected": pl.String, "reference": pl.String,
-                "basis": pl.String, "waived": pl.Boolean}, orient="row")
-    where = part.select("file", "sheet", "row", "claim_id", "claim_key", "line", dos=pl.col("_dos"),
-                        modifiers=pl.col("modifiers"), _in=pl.col("wiser_in_scope").any().over("claim_key"))
+        [
+            (
+                f.edit,
+                f.name,
+                f.family,
+                f.category,
+                f.severity,
+                f.message,
+                f.file,
+                f.sheet,
+                f.row,
+                f.code,
+                f.revenue_code,
+                f.expected,
+                f.reference.get("text", ""),
+                f.reference.get("basis", ""),
+                f.waived,
+            )
+            for f in findings
+        ],
+        schema={
+            "edit": pl.String,
+            "name": pl.String,
+            "family": pl.String,
+            "category": pl.String,
+            "severity": pl.String,
+            "message": pl.String,
+            "file": pl.String,
+            "sheet": pl.String,
+            "row": pl.Int64,
+            "code": pl.String,
+            "revenue_code": pl.String,
+            "expected": pl.String,
+            "reference": pl.String,
+            "basis": pl.String,
+            "waived": pl.Boolean,
+        },
+        orient="row",
+    )
+    where = part.select(
+        "file",
+        "sheet",
+        "row",
+        "claim_id",
+        "claim_key",
+        "line",
+        dos=pl.col("_dos"),
+        modifiers=pl.col("modifiers"),
+        _in=pl.col("wiser_in_scope").any().over("claim_key"),
+    )
     out = base.join(where, on=["file", "sheet", "row"], how="left", nulls_equal=True, maintain_order="left")
     # Any error blocks; on a claim that needs WISeR prior authorization a warning blocks auto-approval too.
-    blocks = ~pl.col("waived") & ((pl.col("severity") == "error") | ((pl.col("severity") == "warning") & pl.col("_in")))
+    blocks = ~pl.col("waived") & (
+        (pl.col("severity") == "error") | ((pl.col("severity") == "warning") & pl.col("_in"))
+    )
     return out.with_columns(blocks=blocks.fill_null(False)).select(list(schema))
 
 
@@ -237,65 +351,119 @@ def _claims_frame(frame: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     wiser = pl.col("wiser_category").is_not_null()
     in_scope = pl.col("wiser_in_scope")
     claims = frame.group_by("claim_key", maintain_order=True).agg(
-        pl.col("claim_id").first(), pl.col("file").first(), first_row=pl.col("row").min(),
-        last_row=pl.col("row").max(), lines=pl.len().cast(pl.Int64), dos_from=pl.col("_dos").min(),
-        dos_to=pl.col("_dos").max(), state=pl.col("state").first(), participant=pl.col("participant").first(),
-        payer=pl.col("payer").first(), payer_class=pl.col("payer_class").first(),
-        setting=pl.col("setting_label").first(), _in=in_scope.any(), _wiser=wiser.any(),
+        pl.col("claim_id").first(),
+        pl.col("file").first(),
+        first_row=pl.col("row").min(),
+        last_row=pl.col("row").max(),
+        lines=pl.len().cast(pl.Int64),
+        dos_from=pl.col("_dos").min(),
+        dos_to=pl.col("_dos").max(),
+        state=pl.col("state").first(),
+        participant=pl.col("participant").first(),
+        payer=pl.col("payer").first(),
+        payer_class=pl.col("payer_class").first(),
+        setting=pl.col("setting_label").first(),
+        _in=in_scope.any(),
+        _wiser=wiser.any(),
         wiser_reason=pl.col("wiser_reason").filter(wiser).first(),
         _cats_in=pl.col("wiser_category").filter(in_scope).unique(maintain_order=True),
         _cats=pl.col("wiser_category").filter(wiser).unique(maintain_order=True),
-        utn=pl.col("utn").drop_nulls().first(), diagnoses=pl.col("dx").first().list.join("; "),
+        utn=pl.col("utn").drop_nulls().first(),
+        diagnoses=pl.col("dx").first().list.join("; "),
     )
     live = findings.filter(~pl.col("waived"))
     counts = live.group_by("claim_key").agg(
         errors=(pl.col("severity") == "error").sum().cast(pl.Int64),
         warnings=(pl.col("severity") == "warning").sum().cast(pl.Int64),
         infos=(pl.col("severity") == "info").sum().cast(pl.Int64),
-        blocking=pl.col("blocks").sum().cast(pl.Int64))
+        blocking=pl.col("blocks").sum().cast(pl.Int64),
+    )
     claims = claims.join(counts, on="claim_key", how="left").with_columns(
-        pl.col("errors", "warnings", "infos", "blocking").fill_null(0))
-    status = pl.when(pl.col("_in")).then(pl.lit("in_scope")).when(pl.col("_wiser")).then(pl.lit("out_of_scope")) \
+        pl.col("errors", "warnings", "infos", "blocking").fill_null(0)
+    )
+    status = (
+        pl.when(pl.col("_in"))
+        .then(pl.lit("in_scope"))
+        .when(pl.col("_wiser"))
+        .then(pl.lit("out_of_scope"))
         .otherwise(pl.lit("not_wiser"))
-    readiness = pl.when(pl.col("blocking") > 0).then(pl.lit("needs_attention")).when(pl.col("_in")) \
-        .then(pl.lit("ready")).otherwise(pl.lit("out_of_scope"))
+    )
+    readiness = (
+        pl.when(pl.col("blocking") > 0)
+        .then(pl.lit("needs_attention"))
+        .when(pl.col("_in"))
+        .then(pl.lit("ready"))
+        .otherwise(pl.lit("out_of_scope"))
+    )
     cats = pl.when(pl.col("_in")).then(pl.col("_cats_in")).otherwise(pl.col("_cats")).list.join(",")
     return claims.with_columns(
-        wiser_status=status, readiness=readiness, wiser_categories=pl.when(cats == "").then(None).otherwise(cats),
-        wiser_reason=pl.when(pl.col("_in")).then(None).when(~pl.col("_wiser"))
-        .then(pl.lit("no WISeR service on the claim")).otherwise(pl.col("wiser_reason")),
+        wiser_status=status,
+        readiness=readiness,
+        wiser_categories=pl.when(cats == "").then(None).otherwise(cats),
+        wiser_reason=pl.when(pl.col("_in"))
+        .then(None)
+        .when(~pl.col("_wiser"))
+        .then(pl.lit("no WISeR service on the claim"))
+        .otherwise(pl.col("wiser_reason")),
     ).select(list(CLAIM_SCHEMA))
 
 
-def _result(accounts: list[ClaimFile], totals: _Totals, notes: list[str], scope: WiserScope, version: str,
-            codes: DiagnosisCodeSet) -> ClaimsResult:
+def _result(
+    accounts: list[ClaimFile],
+    totals: _Totals,
+    notes: list[str],
+    scope: WiserScope,
+    version: str,
+    codes: DiagnosisCodeSet,
+) -> ClaimsResult:
     """Assemble the result: frames, accounts, and notes a reader needs to trust the numbers."""
     claims = pl.concat(totals.claims, how="vertical") if totals.claims else pl.DataFrame(schema=CLAIM_SCHEMA)
-    findings = (pl.concat(totals.findings, how="vertical") if totals.findings
-                else pl.DataFrame(schema=FINDING_SCHEMA))
+    findings = (
+        pl.concat(totals.findings, how="vertical") if totals.findings else pl.DataFrame(schema=FINDING_SCHEMA)
+    )
     findings = findings.sort("file", "row", "edit", maintain_order=True)
     files, skipped = [], []
     for acc in accounts:
         sheets = acc.report.sheets
-        files.append({"path": acc.report.path, "format": acc.report.format, "sha256": acc.report.sha256,
-                      "size": acc.report.size, "rows_read": sum(s.rows_read for s in sheets),
-                      "rows_audited": sum(s.rows_audited for s in sheets),
-                      "rows_skipped": sum(s.rows_skipped for s in sheets),
-                      "sheets": [s.to_dict() for s in sheets]})
+        files.append(
+            {
+                "path": acc.report.path,
+                "format": acc.report.format,
+                "sha256": acc.report.sha256,
+                "size": acc.report.size,
+                "rows_read": sum(s.rows_read for s in sheets),
+                "rows_audited": sum(s.rows_audited for s in sheets),
+                "rows_skipped": sum(s.rows_skipped for s in sheets),
+                "sheets": [s.to_dict() for s in sheets],
+            }
+        )
         skipped += [{"file": acc.report.path, "sheet": s.name, **r} for s in sheets for r in s.skipped]
     for requested, used in sorted(totals.stale.items()):
-        notes.append(f"Lines dated in {requested} were checked against the {used} OPPS code table (the newest "
-                     "loaded); import the newer Addendum B with `cdm-audit codes import`.")
+        notes.append(
+            f"Lines dated in {requested} were checked against the {used} OPPS code table (the newest "
+            "loaded); import the newer Addendum B with `cdm-audit codes import`."
+        )
     if totals.no_payer:
-        notes.append(f"{totals.no_payer} claim(s) name no payer: they were treated as Original Medicare for WISeR.")
+        notes.append(
+            f"{totals.no_payer} claim(s) name no payer: they were treated as Original Medicare for WISeR."
+        )
     if totals.no_state:
-        notes.append(f"{totals.no_state} claim(s) name no state, so WISeR scope could not be decided for them "
-                     "(give --state).")
-    meta = {"generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), "tool_version": __version__,
-            "edit_set_version": version,
-            "wiser": f"version {scope.version} (as of {scope.as_of}; first date of service {scope.first_dos})",
-            "wiser_scope": {"version": scope.version, "as_of": str(scope.as_of), "path": scope.path,
-                            "first_dos": str(scope.first_dos)}}
+        notes.append(
+            f"{totals.no_state} claim(s) name no state, so WISeR scope could not be decided for them "
+            "(give --state)."
+        )
+    meta = {
+        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "tool_version": __version__,
+        "edit_set_version": version,
+        "wiser": f"version {scope.version} (as of {scope.as_of}; first date of service {scope.first_dos})",
+        "wiser_scope": {
+            "version": scope.version,
+            "as_of": str(scope.as_of),
+            "path": scope.path,
+            "first_dos": str(scope.first_dos),
+        },
+    }
     dated = pl.concat(totals.dates) if totals.dates else pl.Series("_dos", [], dtype=pl.Date)
     ran_dx = any(e["code"].startswith("DX") and e["status"] == "ran" for e in totals.edits.values())
     if ran_dx and dated.len():
@@ -303,11 +471,15 @@ def _result(accounts: list[ClaimFile], totals: _Totals, notes: list[str], scope:
         after = int((dated > codes.valid_to).sum())
         before = int((dated < codes.valid_from).sum())
         if after:
-            notes.append(f"{after} line(s) are dated after {codes.valid_to}: their diagnoses were checked against "
-                         f"{codes.label}, an older code set; load CMS's newer files with --icd10-codes and "
-                         "--icd10-tabular.")
+            notes.append(
+                f"{after} line(s) are dated after {codes.valid_to}: their diagnoses were checked against "
+                f"{codes.label}, an older code set; load CMS's newer files with --icd10-codes and "
+                "--icd10-tabular."
+            )
         if before:
-            notes.append(f"{before} line(s) are dated before {codes.valid_from}: their diagnoses were checked against "
-                         f"{codes.label}, so codes new on {codes.valid_from} are accepted for them too.")
+            notes.append(
+                f"{before} line(s) are dated before {codes.valid_from}: their diagnoses were checked against "
+                f"{codes.label}, so codes new on {codes.valid_from} are accepted for them too."
+            )
     edits = sorted(totals.edits.values(), key=lambda e: e["code"])
     return ClaimsResult(claims, findings, files, skipped, notes, meta, scope.service_table(), edits)

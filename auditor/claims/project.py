@@ -10,24 +10,96 @@ from auditor.ingest import normalize as nz
 
 # Canonical claim-line columns; everything is text except row, units_n, charges and dx (a list).
 LINE_SCHEMA = {
-    "file": pl.String, "sheet": pl.String, "row": pl.Int64, "claim_id": pl.String, "line": pl.String,
-    "dos": pl.String, "bill_type": pl.String, "pos": pl.String, "state": pl.String, "payer": pl.String,
-    "revenue_code": pl.String, "revenue_code_raw": pl.String, "code": pl.String, "code_raw": pl.String,
-    "modifiers": pl.String, "units": pl.String, "units_n": pl.Float64, "charges": pl.Float64,
-    "dx": pl.List(pl.String), "utn": pl.String,
+    "file": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "claim_id": pl.String,
+    "line": pl.String,
+    "dos": pl.String,
+    "bill_type": pl.String,
+    "pos": pl.String,
+    "state": pl.String,
+    "payer": pl.String,
+    "revenue_code": pl.String,
+    "revenue_code_raw": pl.String,
+    "code": pl.String,
+    "code_raw": pl.String,
+    "modifiers": pl.String,
+    "units": pl.String,
+    "units_n": pl.Float64,
+    "charges": pl.Float64,
+    "dx": pl.List(pl.String),
+    "utn": pl.String,
 }
-RAW_FIELDS = ("claim_id", "line", "dos", "bill_type", "pos", "state", "payer", "revenue_code", "cpt", "hcpcs",
-              "modifiers", "units", "charges", "diagnoses", "utn")
+RAW_FIELDS = (
+    "claim_id",
+    "line",
+    "dos",
+    "bill_type",
+    "pos",
+    "state",
+    "payer",
+    "revenue_code",
+    "cpt",
+    "hcpcs",
+    "modifiers",
+    "units",
+    "charges",
+    "diagnoses",
+    "utn",
+)
 _STATES = {
-    "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA", "COLORADO": "CO",
-    "CONNECTICUT": "CT", "DELAWARE": "DE", "DISTRICT OF COLUMBIA": "DC", "FLORIDA": "FL", "GEORGIA": "GA",
-    "HAWAII": "HI", "IDAHO": "ID", "ILLINOIS": "IL", "INDIANA": "IN", "IOWA": "IA", "KANSAS": "KS", "KENTUCKY": "KY",
-    "LOUISIANA": "LA", "MAINE": "ME", "MARYLAND": "MD", "MASSACHUSETTS": "MA", "MICHIGAN": "MI", "MINNESOTA": "MN",
-    "MISSISSIPPI": "MS", "MISSOURI": "MO", "MONTANA": "MT", "NEBRASKA": "NE", "NEVADA": "NV", "NEW HAMPSHIRE": "NH",
-    "NEW JERSEY": "NJ", "NEW MEXICO": "NM", "NEW YORK": "NY", "NORTH CAROLINA": "NC", "NORTH DAKOTA": "ND",
-    "OHIO": "OH", "OKLAHOMA": "OK", "OREGON": "OR", "PENNSYLVANIA": "PA", "RHODE ISLAND": "RI",
-    "SOUTH CAROLINA": "SC", "SOUTH DAKOTA": "SD", "TENNESSEE": "TN", "TEXAS": "TX", "UTAH": "UT", "VERMONT": "VT",
-    "VIRGINIA": "VA", "WASHINGTON": "WA", "WEST VIRGINIA": "WV", "WISCONSIN": "WI", "WYOMING": "WY",
+    "ALABAMA": "AL",
+    "ALASKA": "AK",
+    "ARIZONA": "AZ",
+    "ARKANSAS": "AR",
+    "CALIFORNIA": "CA",
+    "COLORADO": "CO",
+    "CONNECTICUT": "CT",
+    "DELAWARE": "DE",
+    "DISTRICT OF COLUMBIA": "DC",
+    "FLORIDA": "FL",
+    "GEORGIA": "GA",
+    "HAWAII": "HI",
+    "IDAHO": "ID",
+    "ILLINOIS": "IL",
+    "INDIANA": "IN",
+    "IOWA": "IA",
+    "KANSAS": "KS",
+    "KENTUCKY": "KY",
+    "LOUISIANA": "LA",
+    "MAINE": "ME",
+    "MARYLAND": "MD",
+    "MASSACHUSETTS": "MA",
+    "MICHIGAN": "MI",
+    "MINNESOTA": "MN",
+    "MISSISSIPPI": "MS",
+    "MISSOURI": "MO",
+    "MONTANA": "MT",
+    "NEBRASKA": "NE",
+    "NEVADA": "NV",
+    "NEW HAMPSHIRE": "NH",
+    "NEW JERSEY": "NJ",
+    "NEW MEXICO": "NM",
+    "NEW YORK": "NY",
+    "NORTH CAROLINA": "NC",
+    "NORTH DAKOTA": "ND",
+    "OHIO": "OH",
+    "OKLAHOMA": "OK",
+    "OREGON": "OR",
+    "PENNSYLVANIA": "PA",
+    "RHODE ISLAND": "RI",
+    "SOUTH CAROLINA": "SC",
+    "SOUTH DAKOTA": "SD",
+    "TENNESSEE": "TN",
+    "TEXAS": "TX",
+    "UTAH": "UT",
+    "VERMONT": "VT",
+    "VIRGINIA": "VA",
+    "WASHINGTON": "WA",
+    "WEST VIRGINIA": "WV",
+    "WISCONSIN": "WI",
+    "WYOMING": "WY",
     "PUERTO RICO": "PR",
 }
 
@@ -46,31 +118,54 @@ def service_date(col: str) -> pl.Expr:
 
 def diagnosis_list(col: str) -> pl.Expr:
     """'M17.11; e11621, L97.522' -> ['M17.11', 'E11.621', 'L97.522'] (upper-case, dotted, no repeats)."""
-    tokens = pl.col(col).str.to_uppercase().str.replace_all(r"[^A-Z0-9.]+", " ").str.strip_chars().str.split(" ")
+    tokens = (
+        pl.col(col).str.to_uppercase().str.replace_all(r"[^A-Z0-9.]+", " ").str.strip_chars().str.split(" ")
+    )
     bare = pl.element().str.replace_all(".", "", literal=True)
-    dotted = pl.when(bare.str.len_chars() > 3).then(bare.str.slice(0, 3) + "." + bare.str.slice(3)).otherwise(bare)
-    return tokens.list.eval(dotted.filter(bare.str.len_chars() >= 3)).list.unique(maintain_order=True).fill_null([])
+    dotted = (
+        pl.when(bare.str.len_chars() > 3).then(bare.str.slice(0, 3) + "." + bare.str.slice(3)).otherwise(bare)
+    )
+    return (
+        tokens.list.eval(dotted.filter(bare.str.len_chars() >= 3))
+        .list.unique(maintain_order=True)
+        .fill_null([])
+    )
 
 
 def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
     """Canonical claim lines from text columns named after the claim fields (missing fields are null)."""
     missing = [f for f in (*RAW_FIELDS, "row") if f not in raw.columns]
-    raw = raw.with_columns([pl.lit(None, dtype=pl.Int64 if f == "row" else pl.String).alias(f) for f in missing])
+    raw = raw.with_columns(
+        [pl.lit(None, dtype=pl.Int64 if f == "row" else pl.String).alias(f) for f in missing]
+    )
     code_a, glued_a = nz.code_parts("cpt")
     code_b, glued_b = nz.code_parts("hcpcs")
     state = pl.col("state").str.strip_chars().str.to_uppercase()
-    state = pl.when(state.str.len_chars() == 2).then(state).otherwise(
-        state.replace_strict(_STATES, default=state, return_dtype=pl.String))
+    state = (
+        pl.when(state.str.len_chars() == 2)
+        .then(state)
+        .otherwise(state.replace_strict(_STATES, default=state, return_dtype=pl.String))
+    )
     out = raw.select(
-        file=pl.lit(path, dtype=pl.String), sheet=pl.lit(sheet, dtype=pl.String), row=pl.col("row").cast(pl.Int64),
-        claim_id=nz.clean_text("claim_id"), line=_whole("line"), dos=service_date("dos"),
-        bill_type=_whole("bill_type").str.replace(r"^0(\d{3})$", "${1}"), pos=_whole("pos").str.zfill(2),
-        state=nz.clean_text(state), payer=nz.clean_text("payer"),
-        revenue_code=nz.revenue_code("revenue_code"), revenue_code_raw=nz.clean_text("revenue_code"),
-        code=pl.coalesce(code_a, code_b), code_raw=pl.coalesce(nz.clean_text("cpt"), nz.clean_text("hcpcs")),
+        file=pl.lit(path, dtype=pl.String),
+        sheet=pl.lit(sheet, dtype=pl.String),
+        row=pl.col("row").cast(pl.Int64),
+        claim_id=nz.clean_text("claim_id"),
+        line=_whole("line"),
+        dos=service_date("dos"),
+        bill_type=_whole("bill_type").str.replace(r"^0(\d{3})$", "${1}"),
+        pos=_whole("pos").str.zfill(2),
+        state=nz.clean_text(state),
+        payer=nz.clean_text("payer"),
+        revenue_code=nz.revenue_code("revenue_code"),
+        revenue_code_raw=nz.clean_text("revenue_code"),
+        code=pl.coalesce(code_a, code_b),
+        code_raw=pl.coalesce(nz.clean_text("cpt"), nz.clean_text("hcpcs")),
         modifiers=nz.merge_modifiers(nz.merge_modifiers(glued_a, glued_b), nz.modifiers(["modifiers"])),
-        units=_whole("units"), units_n=pl.col("units").str.strip_chars().cast(pl.Float64, strict=False),
-        charges=nz.money("charges"), dx=diagnosis_list("diagnoses"),
+        units=_whole("units"),
+        units_n=pl.col("units").str.strip_chars().cast(pl.Float64, strict=False),
+        charges=nz.money("charges"),
+        dx=diagnosis_list("diagnoses"),
         utn=nz.clean_text(pl.col("utn").str.to_uppercase().str.replace_all(r"\s+", "")),
     )
     return out
@@ -85,7 +180,9 @@ def project_sheet(path: str, sheet: str, data: pl.DataFrame, match, kind) -> pl.
             continue
         if spec.multi:
             # Modifier 1-4 or Dx 1-12 columns, in sheet order, read as one list.
-            cols[spec.name] = pl.concat_str([pl.col(f"c{i}") for i in sorted(idx)], separator=" ", ignore_nulls=True)
+            cols[spec.name] = pl.concat_str(
+                [pl.col(f"c{i}") for i in sorted(idx)], separator=" ", ignore_nulls=True
+            )
         else:
             cols[spec.name] = pl.col(f"c{idx[0]}")
     return project(data.select(**cols), path, sheet)

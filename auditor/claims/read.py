@@ -44,8 +44,9 @@ class ClaimFile:
         have.skipped.extend(rep.skipped)
 
 
-def claim_chunks(path: Path, options: IngestOptions,
-                 chunk_rows: int = DEFAULT_CHUNK_ROWS) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
+def claim_chunks(
+    path: Path, options: IngestOptions, chunk_rows: int = DEFAULT_CHUNK_ROWS
+) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
     """The file's account and an iterator of canonical claim-line frames (LINE_SCHEMA)."""
     options = replace(options, kind=CLAIM)
     sniffed = sniff(path, options.max_bytes)
@@ -76,15 +77,23 @@ def _x12(path: Path, size: int) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
     got = read_837(path)
     report = FileReport(str(path), got.format, file_sha256(path), size)
     lines = project(got.frame, str(path), got.format)
-    sheet = SheetReport(got.format, header_row=None, rows_read=lines.height + len(got.skipped),
-                        rows_audited=lines.height, rows_skipped=len(got.skipped), skipped=list(got.skipped))
+    sheet = SheetReport(
+        got.format,
+        header_row=None,
+        rows_read=lines.height + len(got.skipped),
+        rows_audited=lines.height,
+        rows_skipped=len(got.skipped),
+        skipped=list(got.skipped),
+    )
     sheet.note = "X12 837 interchange: row = position of the service-line segment (SV1/SV2) in the file"
     acc = ClaimFile(report, {sheet.name: sheet}, list(got.errors))
     report.sheets.append(sheet)
     return acc, iter([lines])
 
 
-def _text_chunks(path: Path, options: IngestOptions, acc: ClaimFile, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _text_chunks(
+    path: Path, options: IngestOptions, acc: ClaimFile, chunk_rows: int
+) -> Iterator[pl.DataFrame]:
     """Find the header in the first megabyte, then stream the rest through polars in chunks."""
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
@@ -95,34 +104,68 @@ def _text_chunks(path: Path, options: IngestOptions, acc: ClaimFile, chunk_rows:
     width = max_width(sample, delim, quote)
     schema = {f"c{i}": pl.String for i in range(width)}
     cut = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
-    body = head[:cut].removeprefix(b"\xef\xbb\xbf").decode(encoding if encoding != "utf-8-sig" else "utf-8",
-                                                           errors="replace").encode("utf-8")
+    body = (
+        head[:cut]
+        .removeprefix(b"\xef\xbb\xbf")
+        .decode(encoding if encoding != "utf-8-sig" else "utf-8", errors="replace")
+        .encode("utf-8")
+    )
     try:
-        head_frame = pl.read_csv(io.BytesIO(body), has_header=False, schema=schema, separator=delim, quote_char=quote,
-                                 infer_schema=False, missing_columns="insert", n_rows=200, truncate_ragged_lines=True)
+        head_frame = pl.read_csv(
+            io.BytesIO(body),
+            has_header=False,
+            schema=schema,
+            separator=delim,
+            quote_char=quote,
+            infer_schema=False,
+            missing_columns="insert",
+            n_rows=200,
+            truncate_ragged_lines=True,
+        )
     except pl.exceptions.ComputeError as exc:
-        raise InputError(str(path), f"cannot parse as {acc.report.format}: {str(exc).splitlines()[0][:200]}") from None
-    probe, rep = read_sheet(str(path), RawSheet(path.name, head_frame, first_row=1, delimited=True),
-                            replace(options, kind=CLAIM))
+        raise InputError(
+            str(path), f"cannot parse as {acc.report.format}: {str(exc).splitlines()[0][:200]}"
+        ) from None
+    probe, rep = read_sheet(
+        str(path), RawSheet(path.name, head_frame, first_row=1, delimited=True), replace(options, kind=CLAIM)
+    )
     if probe is None or rep.header_row is None:
-        raise InputError(str(path), "no claim-line header found in the first 30 rows (looked for a claim id "
-                         "column); name it with --column claim_id=HEADER or --header-row N")
+        raise InputError(
+            str(path),
+            "no claim-line header found in the first 30 rows (looked for a claim id "
+            "column); name it with --column claim_id=HEADER or --header-row N",
+        )
     header_row = rep.header_row
     header_cells = [rep.headers[i] if i < len(rep.headers) else None for i in range(width)]
-    header = pl.DataFrame({f"c{i}": [header_cells[i]] for i in range(width)} | {"_row": [header_row]},
-                          schema=schema | {"_row": pl.Int64})
+    header = pl.DataFrame(
+        {f"c{i}": [header_cells[i]] for i in range(width)} | {"_row": [header_row]},
+        schema=schema | {"_row": pl.Int64},
+    )
     chunk_opts = replace(options, kind=CLAIM, header_row=header_row)
-    lf = pl.scan_csv(path, has_header=False, skip_rows=header_row, schema=schema, separator=delim,
-                     quote_char=quote, infer_schema=False, encoding="utf8-lossy", missing_columns="insert",
-                     row_index_name="_row", row_index_offset=header_row + 1)
+    lf = pl.scan_csv(
+        path,
+        has_header=False,
+        skip_rows=header_row,
+        schema=schema,
+        separator=delim,
+        quote_char=quote,
+        infer_schema=False,
+        encoding="utf8-lossy",
+        missing_columns="insert",
+        row_index_name="_row",
+        row_index_offset=header_row + 1,
+    )
     lf = lf.select(*schema, pl.col("_row").cast(pl.Int64))
     try:
         for batch in lf.collect_batches(chunk_size=chunk_rows):
-            raw = RawSheet(path.name, pl.concat([header, batch], how="vertical"), first_row=header_row,
-                           delimited=True)
+            raw = RawSheet(
+                path.name, pl.concat([header, batch], how="vertical"), first_row=header_row, delimited=True
+            )
             frame, chunk_rep = read_sheet(str(path), raw, chunk_opts)
             acc.add(chunk_rep)
             if frame is not None and frame.height:
                 yield frame.select(list(LINE_SCHEMA))
     except pl.exceptions.ComputeError as exc:
-        raise InputError(str(path), f"cannot parse as {acc.report.format}: {str(exc).splitlines()[0][:200]}") from None
+        raise InputError(
+            str(path), f"cannot parse as {acc.report.format}: {str(exc).splitlines()[0][:200]}"
+        ) from None

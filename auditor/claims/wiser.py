@@ -15,8 +15,13 @@ from auditor.engine.lists import CatalogError, expand_codes
 from auditor.resources import resource_dir
 
 PAYER_CLASSES = ("original_medicare", "medicare_advantage", "medicaid", "va_ihs", "other")
-PAYER_LABELS = {"original_medicare": "Original Medicare", "medicare_advantage": "Medicare Advantage",
-                "medicaid": "Medicaid", "va_ihs": "VA / IHS / TRICARE", "other": "another payer"}
+PAYER_LABELS = {
+    "original_medicare": "Original Medicare",
+    "medicare_advantage": "Medicare Advantage",
+    "medicaid": "Medicaid",
+    "va_ihs": "VA / IHS / TRICARE",
+    "other": "another payer",
+}
 
 
 @dataclass
@@ -48,10 +53,15 @@ class WiserScope:
         out = {}
         for sid, s in self.services.items():
             delayed = s.get("delayed")
-            out[sid] = {"title": s["title"], "policy": s["policy"], "policy_url": s.get("policy_url", ""),
-                        "basis": s.get("basis", "inferred"), "checklist": list(s.get("checklist") or []),
-                        "codes": sorted(expand_codes(s["codes"])),
-                        "delayed": f"from {delayed['from']}: {delayed.get('note', '')}".strip() if delayed else None}
+            out[sid] = {
+                "title": s["title"],
+                "policy": s["policy"],
+                "policy_url": s.get("policy_url", ""),
+                "basis": s.get("basis", "inferred"),
+                "checklist": list(s.get("checklist") or []),
+                "codes": sorted(expand_codes(s["codes"])),
+                "delayed": f"from {delayed['from']}: {delayed.get('note', '')}".strip() if delayed else None,
+            }
         return out
 
 
@@ -76,14 +86,21 @@ def load_scope(path: Path | None = None) -> WiserScope:
                 raise CatalogError(f"{path}: payer class {cls!r} is not one of {', '.join(PAYER_CLASSES)}")
             re.compile(pattern)
         return WiserScope(
-            version=str(doc["version"]), as_of=doc["as_of"], first_dos=doc["first_dos"],
-            model_to=doc["model"]["to"], states={k.upper(): v for k, v in doc["states"].items()},
-            services=services, code_service=code_service,
+            version=str(doc["version"]),
+            as_of=doc["as_of"],
+            first_dos=doc["first_dos"],
+            model_to=doc["model"]["to"],
+            states={k.upper(): v for k, v in doc["states"].items()},
+            services=services,
+            code_service=code_service,
             bill_type_prefixes=tuple(str(x) for x in doc["settings"]["bill_type_prefixes"]),
             places_of_service=tuple(str(x).zfill(2) for x in doc["settings"]["places_of_service"]),
             emergency_revenue=doc["exclusions"]["emergency_revenue_pattern"],
             emergency_modifiers=tuple(doc["exclusions"]["emergency_modifiers"]),
-            payers=payers, path=str(path), raw=doc)
+            payers=payers,
+            path=str(path),
+            raw=doc,
+        )
     except (KeyError, TypeError) as exc:
         raise CatalogError(f"{path}: the WISeR scope file lacks {exc}") from None
 
@@ -104,21 +121,34 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
     delayed = {sid: start for sid in scope.services if (start := scope.delayed_from(sid))}
     f = frame.with_columns(
         payer_class=payer_class(pl.col("payer"), scope),
-        wiser_category=pl.col("code").replace_strict(scope.code_service, default=None, return_dtype=pl.String),
+        wiser_category=pl.col("code").replace_strict(
+            scope.code_service, default=None, return_dtype=pl.String
+        ),
         wiser_state=pl.col("state"),
         participant=pl.col("state").replace_strict(participants, default=None, return_dtype=pl.String),
     )
     tob = pl.col("bill_type").str.replace(r"^0", "")
     pos = pl.col("pos").str.zfill(2)
-    in_setting = (pl.when(tob.is_not_null()).then(tob.str.slice(0, 2).is_in(scope.bill_type_prefixes))
-                  .when(pos.is_not_null()).then(pos.is_in(scope.places_of_service)).otherwise(True))
+    in_setting = (
+        pl.when(tob.is_not_null())
+        .then(tob.str.slice(0, 2).is_in(scope.bill_type_prefixes))
+        .when(pos.is_not_null())
+        .then(pos.is_in(scope.places_of_service))
+        .otherwise(True)
+    )
     # setting_label is shown to people; `setting` is what the code-validity edits read (inpatient or not).
-    f = f.with_columns(setting_label=pl.when(tob.is_not_null()).then(pl.lit("TOB ") + tob)
-                       .when(pos.is_not_null()).then(pl.lit("POS ") + pos).otherwise(None),
-                       setting=pl.when(tob.str.starts_with("11")).then(pl.lit("inpatient")).otherwise(pl.lit("outpatient")))
+    f = f.with_columns(
+        setting_label=pl.when(tob.is_not_null())
+        .then(pl.lit("TOB ") + tob)
+        .when(pos.is_not_null())
+        .then(pl.lit("POS ") + pos)
+        .otherwise(None),
+        setting=pl.when(tob.str.starts_with("11")).then(pl.lit("inpatient")).otherwise(pl.lit("outpatient")),
+    )
     # Emergency is a claim-level fact: an ER line (045X) or ET anywhere on the claim takes the visit out.
-    er_line = (pl.col("revenue_code").str.contains(scope.emergency_revenue).fill_null(False)
-               | row_condition({"field": "modifiers", "has_any": list(scope.emergency_modifiers)}))
+    er_line = pl.col("revenue_code").str.contains(scope.emergency_revenue).fill_null(False) | row_condition(
+        {"field": "modifiers", "has_any": list(scope.emergency_modifiers)}
+    )
     f = f.with_columns(_er=er_line.any().over("claim_key"))
     delayed_on = pl.lit(False)
     for sid, start in delayed.items():
@@ -126,20 +156,34 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
     wiser = pl.col("wiser_category").is_not_null()
     pc = pl.col("payer_class")
     reason = (
-        pl.when(~wiser).then(None)
+        pl.when(~wiser)
+        .then(None)
         .when(pc.is_not_null() & (pc != "original_medicare"))
-        .then(pl.lit("payer is ") + pc.replace_strict(PAYER_LABELS, default="another payer")
-              + pl.lit(", not Original Medicare"))
-        .when(pl.col("state").is_null()).then(pl.lit("no state on the claim (give --state)"))
-        .when(~pl.col("state").is_in(states)).then(pl.col("state") + pl.lit(" is not a WISeR state"))
-        .when(pl.col("_dos").is_null()).then(pl.lit("no date of service"))
+        .then(
+            pl.lit("payer is ")
+            + pc.replace_strict(PAYER_LABELS, default="another payer")
+            + pl.lit(", not Original Medicare")
+        )
+        .when(pl.col("state").is_null())
+        .then(pl.lit("no state on the claim (give --state)"))
+        .when(~pl.col("state").is_in(states))
+        .then(pl.col("state") + pl.lit(" is not a WISeR state"))
+        .when(pl.col("_dos").is_null())
+        .then(pl.lit("no date of service"))
         .when(pl.col("_dos") < scope.first_dos)
         .then(pl.lit(f"date of service before {scope.first_dos} (first WISeR date of service)"))
-        .when(pl.col("_dos") > scope.model_to).then(pl.lit(f"date of service after the model ends ({scope.model_to})"))
-        .when(delayed_on).then(pl.lit("service delayed by CMS (") + pl.col("wiser_category") + pl.lit(")"))
-        .when(~in_setting).then(pl.col("setting_label") + pl.lit(" is not a WISeR setting (TOB 13X; POS 11, 12, 24)"))
-        .when(pl.col("_er")).then(pl.lit("emergency visit (revenue code 045X or modifier ET on the claim)"))
+        .when(pl.col("_dos") > scope.model_to)
+        .then(pl.lit(f"date of service after the model ends ({scope.model_to})"))
+        .when(delayed_on)
+        .then(pl.lit("service delayed by CMS (") + pl.col("wiser_category") + pl.lit(")"))
+        .when(~in_setting)
+        .then(pl.col("setting_label") + pl.lit(" is not a WISeR setting (TOB 13X; POS 11, 12, 24)"))
+        .when(pl.col("_er"))
+        .then(pl.lit("emergency visit (revenue code 045X or modifier ET on the claim)"))
         .otherwise(None)
     )
-    return f.with_columns(wiser_reason=reason).with_columns(
-        wiser_in_scope=wiser & pl.col("wiser_reason").is_null()).drop("_er")
+    return (
+        f.with_columns(wiser_reason=reason)
+        .with_columns(wiser_in_scope=wiser & pl.col("wiser_reason").is_null())
+        .drop("_er")
+    )

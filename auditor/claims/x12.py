@@ -19,8 +19,26 @@ from auditor.errors import InputError
 
 # GS08 (version/release) -> our format name. These are the two 5010 guides pyx12 ships 837 maps for.
 FORMATS = {"005010X223A2": "x12-837i", "005010X222A1": "x12-837p"}
-COLUMNS = ("row", "claim_id", "line", "dos", "bill_type", "pos", "state", "payer", "payer_name",
-           "revenue_code", "cpt", "modifiers", "units", "charges", "diagnoses", "utn", "file", "sheet")
+COLUMNS = (
+    "row",
+    "claim_id",
+    "line",
+    "dos",
+    "bill_type",
+    "pos",
+    "state",
+    "payer",
+    "payer_name",
+    "revenue_code",
+    "cpt",
+    "modifiers",
+    "units",
+    "charges",
+    "diagnoses",
+    "utn",
+    "file",
+    "sheet",
+)
 SCHEMA = {name: (pl.Int64 if name == "row" else pl.String) for name in COLUMNS}
 MAX_ERRORS = 50
 MAX_MESSAGE = 240  # characters of one message; pyx12 quotes whole element values
@@ -31,10 +49,17 @@ OTHER_DX = ("ABF", "APR", "ABJ", "ABN")
 # Service facility location loop (claim level; 837P also has one per line) by format.
 FACILITY_LOOPS = {"x12-837i": ("2310E",), "x12-837p": ("2310C", "2420C")}
 # GS01 functional identifier codes a user might feed us by mistake, for the error message.
-GROUPS = {"HP": "835 payment/remittance advice", "HS": "270 eligibility inquiry",
-          "HB": "271 eligibility response", "HR": "276 claim status inquiry",
-          "HN": "277 claim status response", "BE": "834 benefit enrollment", "RA": "820 premium payment",
-          "HI": "278 services review", "FA": "999/997 acknowledgment"}
+GROUPS = {
+    "HP": "835 payment/remittance advice",
+    "HS": "270 eligibility inquiry",
+    "HB": "271 eligibility response",
+    "HR": "276 claim status inquiry",
+    "HN": "277 claim status response",
+    "BE": "834 benefit enrollment",
+    "RA": "820 premium payment",
+    "HI": "278 services review",
+    "FA": "999/997 acknowledgment",
+}
 _BLANK = b" \t\r\n\x00"
 
 
@@ -70,8 +95,9 @@ def read_837(path: Path) -> X12Claims:
         try:
             reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), collector, text)
         except pyx12.errors.X12Error as exc:
-            raise InputError(str(path), f"the ISA interchange header is not valid X12: {exc}",
-                             row=1) from None
+            raise InputError(
+                str(path), f"the ISA interchange header is not valid X12: {exc}", row=1
+            ) from None
         with reader:
             nodes = reader.iter_segments()
             while True:
@@ -90,8 +116,12 @@ def read_837(path: Path) -> X12Claims:
             leftover = reader.src.raw.buffer.strip()
             empty_segment = bool(leftover) and reader.src.seg_term in leftover
     state.finish(ordinal, bool(leftover), empty_segment)
-    return X12Claims(format=state.format or "x12-837", frame=state.frame(), skipped=state.skipped,
-                     errors=collector.messages(state.errors))
+    return X12Claims(
+        format=state.format or "x12-837",
+        frame=state.frame(),
+        skipped=state.skipped,
+        errors=collector.messages(state.errors),
+    )
 
 
 def _strip_head(head: bytes) -> tuple[int, bytes]:
@@ -121,14 +151,19 @@ def _next_node(nodes: Any, path: Path, ordinal: int) -> Any:
         if found:
             group, version = (v if v != "None" else "" for v in found.groups())
             raise InputError(str(path), _unsupported(group, version), row=ordinal) from None
-        raise InputError(str(path), f"pyx12 could not place this segment in the 837 structure ({exc})",
-                         row=ordinal) from None
+        raise InputError(
+            str(path), f"pyx12 could not place this segment in the 837 structure ({exc})", row=ordinal
+        ) from None
     except OSError:
         raise  # a disk or map-installation problem, not a fault of the file's content
     except Exception as exc:  # pyx12 raises assorted errors (IndexError, X12Error...) on malformed input
         reason = str(exc).strip() or type(exc).__name__
-        raise InputError(str(path), f"pyx12 cannot read on from this segment; the X12 structure around it is "
-                         f"broken ({reason[:MAX_MESSAGE]})", row=ordinal) from None
+        raise InputError(
+            str(path),
+            f"pyx12 cannot read on from this segment; the X12 structure around it is "
+            f"broken ({reason[:MAX_MESSAGE]})",
+            row=ordinal,
+        ) from None
 
 
 def _unsupported(group: str, version: str) -> str:
@@ -136,8 +171,10 @@ def _unsupported(group: str, version: str) -> str:
     if group != "HC":
         kind = GROUPS.get(group, f"functional group {group or '(blank)'}")
         return f"this X12 file holds {kind} transactions (GS01 {group or 'blank'}), not 837 claims"
-    return (f"this 837 is version {version or '(blank)'}; only 5010 institutional (005010X223A2) "
-            "and professional (005010X222A1) claims are read")
+    return (
+        f"this 837 is version {version or '(blank)'}; only 5010 institutional (005010X223A2) "
+        "and professional (005010X222A1) claims are read"
+    )
 
 
 def _date(qualifier: str | None, value: str | None) -> str | None:
@@ -176,8 +213,9 @@ class _Collector(pyx12.error_handler.errh_list):
     def st_error(self, err_cde: str, err_str: str) -> None:
         self.pending.append(err_str)
 
-    def seg_error(self, err_cde: str, err_str: str, err_value: str | None = None,
-                  src_line: int | None = None) -> None:
+    def seg_error(
+        self, err_cde: str, err_str: str, err_value: str | None = None, src_line: int | None = None
+    ) -> None:
         self.pending.append(err_str)
 
     def ele_error(self, err_cde: str, err_str: str, bad_value: str | None, refdes: str | None = None) -> None:
@@ -189,7 +227,7 @@ class _Collector(pyx12.error_handler.errh_list):
             self.total += 1
             if len(self.kept) < MAX_ERRORS:
                 text = " ".join(message.split())
-                text = text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "\u2026"
+                text = text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "\u2026"
                 self.kept.append(f"segment {ordinal} ({seg_id}): {text}")
         self.pending = []
 
@@ -251,11 +289,19 @@ class _Claims837:
         """Close the last claim; a file that stops before its IEA trailer is refused as truncated."""
         self._end_claim()
         if empty_segment:
-            raise InputError(str(self.path), f"segment {ordinal + 1} is empty (two segment terminators in a "
-                             "row) and pyx12 cannot read past it", row=ordinal + 1)
+            raise InputError(
+                str(self.path),
+                f"segment {ordinal + 1} is empty (two segment terminators in a "
+                "row) and pyx12 cannot read past it",
+                row=ordinal + 1,
+            )
         if self.open_interchanges or leftover or self.last_id != "IEA":
-            raise InputError(str(self.path), "the file ends before the interchange trailer (IEA): it looks "
-                             f"truncated after segment {ordinal}", row=ordinal + 1)
+            raise InputError(
+                str(self.path),
+                "the file ends before the interchange trailer (IEA): it looks "
+                f"truncated after segment {ordinal}",
+                row=ordinal + 1,
+            )
 
     def frame(self) -> pl.DataFrame:
         """The service lines as a frame with the raw claim-line columns."""
@@ -275,11 +321,16 @@ class _Claims837:
             if self.format is None:
                 self.format = self.group_format
             elif self.format != self.group_format:
-                self.errors.append(f"segment {ordinal} (GS): the file mixes 837I and 837P groups; both are "
-                                   f"read and the file is labelled {self.format}")
+                self.errors.append(
+                    f"segment {ordinal} (GS): the file mixes 837I and 837P groups; both are "
+                    f"read and the file is labelled {self.format}"
+                )
         elif seg_id == "ST" and _value(seg, "ST01") != "837":
-            raise InputError(str(self.path), f"this X12 file holds a {_value(seg, 'ST01')} transaction, "
-                             "not 837 claims", row=ordinal)
+            raise InputError(
+                str(self.path),
+                f"this X12 file holds a {_value(seg, 'ST01')} transaction, not 837 claims",
+                row=ordinal,
+            )
         elif seg_id in ("SE", "GE"):
             self._end_claim()
             self.billing_state = self.payer = self.payer_name = None
@@ -291,9 +342,14 @@ class _Claims837:
             institutional = self.group_format == "x12-837i"
             facility, frequency = _value(seg, "CLM05-1"), _value(seg, "CLM05-3")
             self.claim = {
-                "claim_id": _value(seg, "CLM01"), "state": None, "from": None, "utn": None, "dx": [],
+                "claim_id": _value(seg, "CLM01"),
+                "state": None,
+                "from": None,
+                "utn": None,
+                "dx": [],
                 "bill_type": (facility + (frequency or "")) if institutional and facility else None,
-                "pos": None if institutional else facility, "lines": [],
+                "pos": None if institutional else facility,
+                "lines": [],
             }
         elif self.claim is None:
             return
@@ -312,8 +368,14 @@ class _Claims837:
         if self.claim is None:
             return
         if seg_id == "LX":
-            self.line = {"lx": ordinal, "line": _value(seg, "LX01"), "sv": None, "dos": None, "utn": None,
-                         "state": None}
+            self.line = {
+                "lx": ordinal,
+                "line": _value(seg, "LX01"),
+                "sv": None,
+                "dos": None,
+                "utn": None,
+                "state": None,
+            }
             self.claim["lines"].append(self.line)
         elif self.line is None:
             return
@@ -334,33 +396,62 @@ class _Claims837:
         diagnoses = ";".join(dict.fromkeys(dx)) or None
         for line in claim["lines"]:
             if line["sv"] is None:
-                self.skipped.append({"row": line["lx"], "reason": f"service line {line['line']} of claim "
-                                     f"{claim['claim_id']} has no SV1/SV2 service segment"})
+                self.skipped.append(
+                    {
+                        "row": line["lx"],
+                        "reason": f"service line {line['line']} of claim "
+                        f"{claim['claim_id']} has no SV1/SV2 service segment",
+                    }
+                )
                 continue
             ordinal, seg_id, seg = line["sv"]
             if seg_id == "SV2":
-                fields = {"revenue_code": _value(seg, "SV201"), "cpt": _value(seg, "SV202-2"),
-                          "mods": [_value(seg, f"SV202-{i}") for i in range(3, 7)],
-                          "charges": _value(seg, "SV203"), "units": _value(seg, "SV205"), "pos": None}
+                fields = {
+                    "revenue_code": _value(seg, "SV201"),
+                    "cpt": _value(seg, "SV202-2"),
+                    "mods": [_value(seg, f"SV202-{i}") for i in range(3, 7)],
+                    "charges": _value(seg, "SV203"),
+                    "units": _value(seg, "SV205"),
+                    "pos": None,
+                }
             else:
-                fields = {"revenue_code": None, "cpt": _value(seg, "SV101-2"),
-                          "mods": [_value(seg, f"SV101-{i}") for i in range(3, 7)],
-                          "charges": _value(seg, "SV102"), "units": _value(seg, "SV104"),
-                          "pos": _value(seg, "SV105") or claim["pos"]}
+                fields = {
+                    "revenue_code": None,
+                    "cpt": _value(seg, "SV101-2"),
+                    "mods": [_value(seg, f"SV101-{i}") for i in range(3, 7)],
+                    "charges": _value(seg, "SV102"),
+                    "units": _value(seg, "SV104"),
+                    "pos": _value(seg, "SV105") or claim["pos"],
+                }
             if not fields["cpt"] and not fields["revenue_code"]:
-                self.skipped.append({"row": ordinal, "reason": f"service line {line['line']} of claim "
-                                     f"{claim['claim_id']} has neither a procedure code nor a revenue code"})
+                self.skipped.append(
+                    {
+                        "row": ordinal,
+                        "reason": f"service line {line['line']} of claim "
+                        f"{claim['claim_id']} has neither a procedure code nor a revenue code",
+                    }
+                )
                 continue
             modifiers = ",".join(m for m in fields["mods"] if m) or None
             values = {
-                "row": ordinal, "claim_id": claim["claim_id"], "line": line["line"],
+                "row": ordinal,
+                "claim_id": claim["claim_id"],
+                "line": line["line"],
                 "dos": line["dos"] or (claim["from"] if seg_id == "SV2" else None),
-                "bill_type": claim["bill_type"], "pos": fields["pos"],
+                "bill_type": claim["bill_type"],
+                "pos": fields["pos"],
                 "state": line["state"] or claim["state"] or self.billing_state,
-                "payer": self.payer, "payer_name": self.payer_name, "revenue_code": fields["revenue_code"],
-                "cpt": fields["cpt"], "modifiers": modifiers, "units": fields["units"],
-                "charges": fields["charges"], "diagnoses": diagnoses, "utn": line["utn"] or claim["utn"],
-                "file": str(self.path), "sheet": None,
+                "payer": self.payer,
+                "payer_name": self.payer_name,
+                "revenue_code": fields["revenue_code"],
+                "cpt": fields["cpt"],
+                "modifiers": modifiers,
+                "units": fields["units"],
+                "charges": fields["charges"],
+                "diagnoses": diagnoses,
+                "utn": line["utn"] or claim["utn"],
+                "file": str(self.path),
+                "sheet": None,
             }
             for name in COLUMNS:
                 self.rows[name].append(values[name])

@@ -20,5 +20,13 @@ def main(debug: bool) -> None:
     logging.getLogger("fastexcel").setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
 
-for _command in (audit.inspect, audit.audit, edits.edits, codes.codes, *history.COMMANDS, claims.claims, serve.serve):
+for _command in (
+    audit.inspect,
+    audit.audit,
+    edits.edits,
+    codes.codes,
+    *history.COMMANDS,
+    claims.claims,
+    serve.serve,
+):
     main.add_command(_command)

@@ -33,11 +33,30 @@ from auditor.session import SessionRequest, run_session
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON.")
 @click.option("--samples", default=3, show_default=True, help="Sample rows to show per sheet.")
 @friendly_errors
-def inspect(files, columns, header_row, no_header, sheet_kinds, sheets, profile, save_profile, max_size, as_json,
-            samples):
+def inspect(
+    files,
+    columns,
+    header_row,
+    no_header,
+    sheet_kinds,
+    sheets,
+    profile,
+    save_profile,
+    max_size,
+    as_json,
+    samples,
+):
     """Show how each file and sheet is read: its kind, header row, column roles with evidence, rows read and skipped."""
-    options = build_options(columns, header_row, sheets, profile, save_profile, max_size, no_header=no_header,
-                            sheet_kinds=sheet_kinds)
+    options = build_options(
+        columns,
+        header_row,
+        sheets,
+        profile,
+        save_profile,
+        max_size,
+        no_header=no_header,
+        sheet_kinds=sheet_kinds,
+    )
     doc = inspect_dict(read_inputs(list(files), options), samples=samples)
     if as_json:
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -47,35 +66,100 @@ def inspect(files, columns, header_row, no_header, sheet_kinds, sheets, profile,
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--pairing-table", "pairing_tables", multiple=True, type=click.Path(path_type=Path),
-              help="The encoder's procedure-to-linked-code table (repeatable).")
-@click.option("--as-of", type=AS_OF, default=None,
-              help="Date of service the audit is for (default: today); picks the quarter and the edits in force.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Facility configuration (auditor.toml).")
+@click.option(
+    "--pairing-table",
+    "pairing_tables",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="The encoder's procedure-to-linked-code table (repeatable).",
+)
+@click.option(
+    "--as-of",
+    type=AS_OF,
+    default=None,
+    help="Date of service the audit is for (default: today); picks the quarter and the edits in force.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Facility configuration (auditor.toml).",
+)
 @format_option(CHARGEMASTER)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for report files (default: ./cdm-audit-report when a file format is asked).")
-@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Folder of facility report templates, checked before the packaged ones.")
-@click.option("--fail-on", type=FAIL_ON, default="error",
-              show_default=True, help="Exit 1 when an unwaived finding is at or above this severity.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for report files (default: ./cdm-audit-report when a file format is asked).",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of facility report templates, checked before the packaged ones.",
+)
+@click.option(
+    "--fail-on",
+    type=FAIL_ON,
+    default="error",
+    show_default=True,
+    help="Exit 1 when an unwaived finding is at or above this severity.",
+)
 @click.option("--select", "select", default=None, help="Only these edit codes or prefixes (e.g. SS,NS001).")
 @click.option("--ignore", "ignore", default=None, help="Skip these edit codes or prefixes.")
 @reading_options
 @history_options
 @friendly_errors
-def audit(files, pairing_tables, as_of, config_path, formats, out_dir, templates_dir, fail_on, select, ignore, columns,
-          header_row, no_header, sheet_kinds, sheets, profile, save_profile, max_size, history):
+def audit(
+    files,
+    pairing_tables,
+    as_of,
+    config_path,
+    formats,
+    out_dir,
+    templates_dir,
+    fail_on,
+    select,
+    ignore,
+    columns,
+    header_row,
+    no_header,
+    sheet_kinds,
+    sheets,
+    profile,
+    save_profile,
+    max_size,
+    history,
+):
     """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
     wanted = report_formats(formats, CHARGEMASTER)
-    options = build_options(columns, header_row, sheets, profile, save_profile, max_size, no_header=no_header,
-                            sheet_kinds=sheet_kinds)
+    options = build_options(
+        columns,
+        header_row,
+        sheets,
+        profile,
+        save_profile,
+        max_size,
+        no_header=no_header,
+        sheet_kinds=sheet_kinds,
+    )
     request = SessionRequest(
-        files=list(files), pairing_tables=list(pairing_tables), as_of=as_of.date() if as_of else dt.date.today(),
-        config=config_path, select=edit_codes(select), ignore=edit_codes(ignore) or set(), ingest=options,
-        history=history, formats=[f for f in wanted if f != TEXT], out_dir=out_dir or Path("cdm-audit-report"),
-        templates=(templates_dir,) if templates_dir else (), fail_on=fail_on, before_writing=_warn_if_stale)
+        files=list(files),
+        pairing_tables=list(pairing_tables),
+        as_of=as_of.date() if as_of else dt.date.today(),
+        config=config_path,
+        select=edit_codes(select),
+        ignore=edit_codes(ignore) or set(),
+        ingest=options,
+        history=history,
+        formats=[f for f in wanted if f != TEXT],
+        out_dir=out_dir or Path("cdm-audit-report"),
+        templates=(templates_dir,) if templates_dir else (),
+        fail_on=fail_on,
+        before_writing=_warn_if_stale,
+    )
     outcome = run_session(request)
     if TEXT in wanted or not outcome.written:  # printed, not written: the terminal is where it is read
         click.echo(outcome.summary_text())

@@ -65,12 +65,15 @@ def import_command(file: Path, quarter: str | None) -> None:
     except (CodeTableError, OSError) as exc:
         _fail(str(exc))
     versus = (
-        f"{result.new} new, {result.dropped} dropped vs {result.previous}" if result.previous
+        f"{result.new} new, {result.dropped} dropped vs {result.previous}"
+        if result.previous
         else "no earlier quarter to compare"
     )
     replaced = ", replacing the earlier import" if result.replaced else ""
-    click.echo(f"imported {result.quarter} from {file}: {result.codes} codes ({versus}){replaced}; "
-               f"stored in {result.stored}")
+    click.echo(
+        f"imported {result.quarter} from {file}: {result.codes} codes ({versus}){replaced}; "
+        f"stored in {result.stored}"
+    )
 
 
 @codes.command("status")
@@ -102,7 +105,7 @@ def quarters_command() -> None:
     table = _load()
     imported = table.imported_quarters
     counts = table.frame.select(table.quarters).count().row(0)
-    for quarter, count in zip(table.quarters, counts):
+    for quarter, count in zip(table.quarters, counts, strict=False):
         origin = f"imported from {imported[quarter]}" if quarter in imported else "packaged"
         click.echo(f"{quarter}  {quarter_label(quarter):<12}  {count:>6} codes  {origin}")
 
@@ -117,5 +120,7 @@ def import_hcpcs_command(file: Path, quarter: str) -> None:
         done = import_hcpcs(file, quarter)
     except (CodeTableError, OSError) as exc:
         raise InputError(str(file), str(exc).removeprefix(f"{file}: ")) from None
-    click.echo(f"imported HCPCS Level II {done.quarter} from {file}: {done.codes} codes "
-               f"({done.terminated} with a termination date); stored in {done.stored}")
+    click.echo(
+        f"imported HCPCS Level II {done.quarter} from {file}: {done.codes} codes "
+        f"({done.terminated} with a termination date); stored in {done.stored}"
+    )

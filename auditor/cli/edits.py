@@ -24,16 +24,28 @@ def edits():
 def edits_list(as_json):
     """Every edit: code, severity, family, category, effective period and name."""
     es = load_edits()
-    rows = [{"code": e.code, "name": e.name, "family": e.family, "category": e.category, "severity": e.severity,
-             "effective": e.period(), "scopes": list(e.scopes), "basis": "verified" if e.verified else "inferred"}
-            for e in es.edits]
+    rows = [
+        {
+            "code": e.code,
+            "name": e.name,
+            "family": e.family,
+            "category": e.category,
+            "severity": e.severity,
+            "effective": e.period(),
+            "scopes": list(e.scopes),
+            "basis": "verified" if e.verified else "inferred",
+        }
+        for e in es.edits
+    ]
     if as_json:
         click.echo(json.dumps({"edit_set_version": es.version, "edits": rows}, indent=2))
         return
     click.echo(f"{len(rows)} edits (edit set {es.version})")
     for r in rows:
-        click.echo(f"{r['code']}  {r['severity']:<7}  {r['family']:<17} {r['category']:<23} {r['name']}"
-                   + ("  [inferred]" if r["basis"] == "inferred" else ""))
+        click.echo(
+            f"{r['code']}  {r['severity']:<7}  {r['family']:<17} {r['category']:<23} {r['name']}"
+            + ("  [inferred]" if r["basis"] == "inferred" else "")
+        )
 
 
 @edits.command("explain")
@@ -50,8 +62,9 @@ def edits_explain(code):
 
 
 @edits.command("docs")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/edits.md"),
-              show_default=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/edits.md"), show_default=True
+)
 @friendly_errors
 def edits_docs(out):
     """Write the edit reference (docs/edits.md) from the catalogue."""

@@ -23,7 +23,9 @@ def _open(history_db: Path | None):
     """Connect to the history, refusing to create an empty one just to read it."""
     path = Path(history_db).expanduser() if history_db else store.default_path()
     if not path.is_file():
-        raise InputError(str(path), "no run history yet: `cdm-audit audit` or `cdm-audit run` records runs here")
+        raise InputError(
+            str(path), "no run history yet: `cdm-audit audit` or `cdm-audit run` records runs here"
+        )
     return store.connect(path)
 
 
@@ -31,8 +33,12 @@ def _open(history_db: Path | None):
 @click.argument("run_id", type=int, required=False)
 @history_path_option
 @click.option("--facility", default=None, help="Only this facility's runs.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Newest runs to list.")
-@click.option("--findings", "show_findings", is_flag=True, help="With RUN_ID: list the run's findings with their ids.")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Newest runs to list."
+)
+@click.option(
+    "--findings", "show_findings", is_flag=True, help="With RUN_ID: list the run's findings with their ids."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @friendly_errors
 def history_command(run_id, history_db, facility, limit, show_findings, as_json):
@@ -47,40 +53,54 @@ def history_command(run_id, history_db, facility, limit, show_findings, as_json)
             if not runs:
                 click.echo("no runs recorded" + (f" for facility {facility!r}" if facility else ""))
                 return
-            click.echo(f"{'run':>5}  {'recorded (UTC)':<20} {'facility':<24} {'as of':<10} {'quarter':<8} "
-                       f"{'errors':>6} {'warn':>5} {'info':>5}  inputs")
+            click.echo(
+                f"{'run':>5}  {'recorded (UTC)':<20} {'facility':<24} {'as of':<10} {'quarter':<8} "
+                f"{'errors':>6} {'warn':>5} {'info':>5}  inputs"
+            )
             for r in runs:
                 names = ", ".join(i["name"] for i in r["inputs"])
                 stale = "*" if r["quarter_stale"] else ""
-                click.echo(f"{r['id']:>5}  {r['recorded_at'][:19]:<20} {r['facility'][:24]:<24} {r['as_of']:<10} "
-                           f"{r['quarter'] + stale:<8} {r['errors']:>6} {r['warnings']:>5} {r['infos']:>5}  {names}")
+                click.echo(
+                    f"{r['id']:>5}  {r['recorded_at'][:19]:<20} {r['facility'][:24]:<24} {r['as_of']:<10} "
+                    f"{r['quarter'] + stale:<8} {r['errors']:>6} {r['warnings']:>5} {r['infos']:>5}  {names}"
+                )
             return
         run = store.get_run(conn, run_id)
         if run is None:
             raise InputError(str(run_id), "no such run (see `cdm-audit history`)")
         findings = list(store.run_findings(conn, run_id).values()) if show_findings else []
         if as_json:
-            click.echo(json.dumps({"run": run, "findings": findings} if show_findings else run, indent=2, default=str))
+            click.echo(
+                json.dumps(
+                    {"run": run, "findings": findings} if show_findings else run, indent=2, default=str
+                )
+            )
             return
         click.echo(_run_text(run))
         for f in findings:
             where = f"{f['sheet']}!{f['row']}" if f["sheet"] else f"row {f['row']}"
-            click.echo(f"  {f['fid']}  {f['severity']:<7} {f['edit']}  {where:<14} {f['charge_code'] or '-':<12} "
-                       f"{f['code'] or '-':<6} {f['message']}" + ("  (waived)" if f["waived"] else ""))
+            click.echo(
+                f"  {f['fid']}  {f['severity']:<7} {f['edit']}  {where:<14} {f['charge_code'] or '-':<12} "
+                f"{f['code'] or '-':<6} {f['message']}" + ("  (waived)" if f["waived"] else "")
+            )
     finally:
         conn.close()
 
 
 def _run_text(run: dict) -> str:
     """One run's record as text."""
-    lines = [f"run {run['id']}: facility {run['facility']} (key {run['facility_slug']}), recorded {run['recorded_at']}",
-             f"  as of {run['as_of']}, quarter {run['quarter']}, code set {run['code_quarter']}"
-             + (" (stale)" if run["quarter_stale"] else "")
-             + f", edit set {run['edit_set_version']}, cdm-audit {run['tool_version']}",
-             (f"  {run['errors']} errors, {run['warnings']} warnings, {run['infos']} info, {run['waived']} waived; "
-              f"{run['findings']} findings on {run['rows_audited']:,} audited rows"),
-             f"  configuration: {run['config'].get('path') or 'packaged defaults'}"
-             + (f"; recurring run {run['label']}" if run.get("label") else "")]
+    lines = [
+        f"run {run['id']}: facility {run['facility']} (key {run['facility_slug']}), recorded {run['recorded_at']}",
+        f"  as of {run['as_of']}, quarter {run['quarter']}, code set {run['code_quarter']}"
+        + (" (stale)" if run["quarter_stale"] else "")
+        + f", edit set {run['edit_set_version']}, cdm-audit {run['tool_version']}",
+        (
+            f"  {run['errors']} errors, {run['warnings']} warnings, {run['infos']} info, {run['waived']} waived; "
+            f"{run['findings']} findings on {run['rows_audited']:,} audited rows"
+        ),
+        f"  configuration: {run['config'].get('path') or 'packaged defaults'}"
+        + (f"; recurring run {run['label']}" if run.get("label") else ""),
+    ]
     for i in run["inputs"]:
         lines.append(f"  {i['role']}: {i['path']} ({i['format']}, {i['size']:,} bytes, sha256 {i['sha256']})")
     return "\n".join(lines)
@@ -91,7 +111,9 @@ def _run_text(run: dict) -> str:
 @click.argument("run_b", type=int, required=False)
 @history_path_option
 @click.option("--facility", default=None, help="Without run ids: this facility's last two runs.")
-@click.option("--all", "show_all", is_flag=True, help="List every finding of each list (default: 10 per list).")
+@click.option(
+    "--all", "show_all", is_flag=True, help="List every finding of each list (default: 10 per list)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the full comparison as JSON.")
 @friendly_errors
 def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
@@ -116,9 +138,11 @@ def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
         except LookupError as exc:
             raise InputError("compare", str(exc)) from None
         if cmp.baseline and cmp.baseline["facility_slug"] != cmp.current["facility_slug"]:
-            click.echo(f"warning: run {cmp.baseline['id']} is facility {cmp.baseline['facility']!r} and run "
-                       f"{cmp.current['id']} is {cmp.current['facility']!r}: no finding can match across them",
-                       err=True)
+            click.echo(
+                f"warning: run {cmp.baseline['id']} is facility {cmp.baseline['facility']!r} and run "
+                f"{cmp.current['id']} is {cmp.current['facility']!r}: no finding can match across them",
+                err=True,
+            )
         data = cmp.to_dict() | {"run_id": cmp.current["id"]}
         if as_json:
             click.echo(json.dumps(data, indent=2, default=str))
@@ -130,9 +154,15 @@ def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
 
 @click.command("ack")
 @click.argument("finding_ids", nargs=-1)
-@click.option("--pending-fix", "status", flag_value="pending-fix",
-              help="The fix is accepted and on its way: the next run flags it if it is still there.")
-@click.option("--waive", "status", flag_value="waived", help="Accept the finding as is (needs --reason and --by).")
+@click.option(
+    "--pending-fix",
+    "status",
+    flag_value="pending-fix",
+    help="The fix is accepted and on its way: the next run flags it if it is still there.",
+)
+@click.option(
+    "--waive", "status", flag_value="waived", help="Accept the finding as is (needs --reason and --by)."
+)
 @click.option("--clear", "status", flag_value="clear", help="Withdraw the acknowledgement.")
 @click.option("--reason", default=None, help="Why (ticket number, decision, approval).")
 @click.option("--by", "who", default=None, help="Who decided (default for --pending-fix: your login name).")
@@ -147,8 +177,10 @@ def ack_command(finding_ids, status, reason, who, list_acks, facility, history_d
         if list_acks:
             rows = ack_store.active(conn, facility_slug=slug(facility) if facility else None)
             for a in rows.values():
-                click.echo(f"#{a['id']:<4} {a['fid']}  {a['status']:<11} by {a['who']} on {a['at'][:10]} "
-                           f"(run {a['run_id']}): {a['reason'] or ''}  {_key_text(a['key'])}")
+                click.echo(
+                    f"#{a['id']:<4} {a['fid']}  {a['status']:<11} by {a['who']} on {a['at'][:10]} "
+                    f"(run {a['run_id']}): {a['reason'] or ''}  {_key_text(a['key'])}"
+                )
             if not rows:
                 click.echo("no active acknowledgements")
             return
@@ -163,8 +195,10 @@ def ack_command(finding_ids, status, reason, who, list_acks, facility, history_d
         if status == "waived" and not who:
             raise InputError("ack", "a waiver needs --by (who decided)")
         for a in ack_store.acknowledge(conn, finding_ids, status, who or _login(), reason):
-            click.echo(f"ack #{a['id']}: {a['fid']} {a['status']} by {a['who']} (finding last seen in run "
-                       f"{a['run_id']}): {_key_text(a['key'])}")
+            click.echo(
+                f"ack #{a['id']}: {a['fid']} {a['status']} by {a['who']} (finding last seen in run "
+                f"{a['run_id']}): {_key_text(a['key'])}"
+            )
     finally:
         conn.close()
 
@@ -188,8 +222,9 @@ def _key_text(key: str) -> str:
 
 @click.command("run")
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--as-of", type=AS_OF, default=None,
-              help="Override the file's as_of (default: the file's, else today).")
+@click.option(
+    "--as-of", type=AS_OF, default=None, help="Override the file's as_of (default: the file's, else today)."
+)
 @friendly_errors
 def run_command(config_file, as_of):
     """Run the recurring audit described in CONFIG_FILE (TOML); print one summary line; exit 0, 1 or 2."""

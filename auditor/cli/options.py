@@ -47,8 +47,11 @@ def friendly_errors(fn):
         except Exception as exc:  # never show a traceback to a user; --debug shows it
             if click.get_current_context().find_root().params.get("debug"):
                 traceback.print_exc()
-            click.echo(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                       " (rerun with --debug and report it)", err=True)
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                " (rerun with --debug and report it)",
+                err=True,
+            )
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper
@@ -57,30 +60,66 @@ def friendly_errors(fn):
 def reading_options(fn):
     """Options shared by every command that reads chargemaster files."""
     opts = [
-        click.option("--column", "columns", multiple=True, metavar='FIELD="HEADER"',
-                     help='Map a field to a column by its header, e.g. --column revenue_code="UB CODE".'),
-        click.option("--header-row", type=click.IntRange(min=1), help="Row number of the header (skip detection)."),
-        click.option("--no-header", is_flag=True, default=None,
-                     help="The table has no header row: every row is data, roles come from the columns' content "
-                          "(name columns by letter or number: --column description=B)."),
-        click.option("--sheet-kind", "sheet_kinds", multiple=True, metavar='"SHEET=KIND"',
-                     help="Say what a sheet is: cdm, pharmacy, price_view, professional_fee, removed or summary "
-                          '(e.g. --sheet-kind "Drugs=pharmacy"; only cdm, pharmacy and professional_fee are audited).'),
+        click.option(
+            "--column",
+            "columns",
+            multiple=True,
+            metavar='FIELD="HEADER"',
+            help='Map a field to a column by its header, e.g. --column revenue_code="UB CODE".',
+        ),
+        click.option(
+            "--header-row", type=click.IntRange(min=1), help="Row number of the header (skip detection)."
+        ),
+        click.option(
+            "--no-header",
+            is_flag=True,
+            default=None,
+            help="The table has no header row: every row is data, roles come from the columns' content "
+            "(name columns by letter or number: --column description=B).",
+        ),
+        click.option(
+            "--sheet-kind",
+            "sheet_kinds",
+            multiple=True,
+            metavar='"SHEET=KIND"',
+            help="Say what a sheet is: cdm, pharmacy, price_view, professional_fee, removed or summary "
+            '(e.g. --sheet-kind "Drugs=pharmacy"; only cdm, pharmacy and professional_fee are audited).',
+        ),
         click.option("--sheet", "sheets", multiple=True, help="Read only this sheet (repeatable)."),
-        click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Column profile saved earlier with --save-profile."),
-        click.option("--save-profile", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Save --column/--header-row/--sheet choices to this profile file."),
-        click.option("--max-size", type=click.IntRange(min=1), default=300, show_default=True,
-                     help="Refuse input files larger than this many MB."),
+        click.option(
+            "--profile",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Column profile saved earlier with --save-profile.",
+        ),
+        click.option(
+            "--save-profile",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Save --column/--header-row/--sheet choices to this profile file.",
+        ),
+        click.option(
+            "--max-size",
+            type=click.IntRange(min=1),
+            default=300,
+            show_default=True,
+            help="Refuse input files larger than this many MB.",
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
 
 
-def build_options(columns, header_row, sheets, profile, save_profile_to, max_size, kind: TableKind | None = None,
-                  no_header=None, sheet_kinds=()) -> IngestOptions:
+def build_options(
+    columns,
+    header_row,
+    sheets,
+    profile,
+    save_profile_to,
+    max_size,
+    kind: TableKind | None = None,
+    no_header=None,
+    sheet_kinds=(),
+) -> IngestOptions:
     """Merge profile and flags (flags win) into IngestOptions; save the profile when asked."""
     kind = kind or CHARGEMASTER
     base = load_profile(profile, kind) if profile else empty_profile()
@@ -94,11 +133,19 @@ def build_options(columns, header_row, sheets, profile, save_profile_to, max_siz
     if header_row and no_header:
         raise InputError("--header-row/--no-header", "give a header row or say there is none, not both")
     if save_profile_to:
-        save_profile(save_profile_to, overrides, header_row, sheet_list, no_header=bool(no_header),
-                     per_sheet=per_sheet)
+        save_profile(
+            save_profile_to, overrides, header_row, sheet_list, no_header=bool(no_header), per_sheet=per_sheet
+        )
         click.echo(f"saved column profile to {save_profile_to}", err=True)
-    return IngestOptions(overrides=overrides, header_row=header_row, sheets=sheet_list,
-                         max_bytes=max_size * 1024 * 1024, kind=kind, no_header=bool(no_header), per_sheet=per_sheet)
+    return IngestOptions(
+        overrides=overrides,
+        header_row=header_row,
+        sheets=sheet_list,
+        max_bytes=max_size * 1024 * 1024,
+        kind=kind,
+        no_header=bool(no_header),
+        per_sheet=per_sheet,
+    )
 
 
 def edit_codes(value: str | None) -> set[str] | None:
@@ -110,8 +157,13 @@ def edit_codes(value: str | None) -> set[str] | None:
 
 def format_option(kind: str):
     """--format for a command that reports a `kind` of result: its help lists the registry's formats."""
-    return click.option("--format", "formats", default=TEXT, show_default=True,
-                        help=f"Comma-separated: {', '.join(formats(kind))} (report files go to --out).")
+    return click.option(
+        "--format",
+        "formats",
+        default=TEXT,
+        show_default=True,
+        help=f"Comma-separated: {', '.join(formats(kind))} (report files go to --out).",
+    )
 
 
 def report_formats(value: str, kind: str) -> list[str]:
@@ -126,13 +178,26 @@ def report_formats(value: str, kind: str) -> list[str]:
 def history_options(fn):
     """Click decorator for `audit`: adds --history, --no-history, --compare-with, --facility as one `history` kwarg."""
     opts = [
-        click.option("--history", "history_db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Run history database (default: $CDM_AUDIT_HOME/history.sqlite)."),
+        click.option(
+            "--history",
+            "history_db",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Run history database (default: $CDM_AUDIT_HOME/history.sqlite).",
+        ),
         click.option("--no-history", is_flag=True, help="Do not record this run in the history."),
-        click.option("--compare-with", default="last", show_default=True, metavar="last|RUN_ID|none",
-                     help="Run to compare with for the 'since last run' report section."),
-        click.option("--facility", default=None,
-                     help="Name that identifies this chargemaster across quarters (default: from the file name)."),
+        click.option(
+            "--compare-with",
+            default="last",
+            show_default=True,
+            metavar="last|RUN_ID|none",
+            help="Run to compare with for the 'since last run' report section.",
+        ),
+        click.option(
+            "--facility",
+            default=None,
+            help="Name that identifies this chargemaster across quarters (default: from the file name).",
+        ),
     ]
 
     @functools.wraps(fn)
@@ -146,5 +211,9 @@ def history_options(fn):
 
 
 history_path_option = click.option(
-    "--history", "history_db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Run history database (default: $CDM_AUDIT_HOME/history.sqlite).")
+    "--history",
+    "history_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Run history database (default: $CDM_AUDIT_HOME/history.sqlite).",
+)

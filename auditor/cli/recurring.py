@@ -18,8 +18,24 @@ from auditor.session import SessionRequest, run_session
 
 FAIL_ON = ("error", "warning", "info", "never")
 DEFAULT_OUT = "cdm-audit-reports/{facility}/{quarter}"
-KEYS = {"facility", "files", "pairing_tables", "config", "profile", "templates", "out", "formats", "fail_on",
-        "as_of", "history", "compare_with", "record", "select", "ignore", "max_size"}
+KEYS = {
+    "facility",
+    "files",
+    "pairing_tables",
+    "config",
+    "profile",
+    "templates",
+    "out",
+    "formats",
+    "fail_on",
+    "as_of",
+    "history",
+    "compare_with",
+    "record",
+    "select",
+    "ignore",
+    "max_size",
+}
 
 
 @dataclass
@@ -72,9 +88,14 @@ def load_recurring(path: Path) -> RecurringRun:
         if not data.get(key):
             raise InputError(str(path), f"{key!r} is required")
     files = _str_list(path, data, "files")
-    spec = RecurringRun(path=path, facility=str(data["facility"]), files=files,
-                        pairing_tables=_str_list(path, data, "pairing_tables"),
-                        select=_str_list(path, data, "select"), ignore=_str_list(path, data, "ignore"))
+    spec = RecurringRun(
+        path=path,
+        facility=str(data["facility"]),
+        files=files,
+        pairing_tables=_str_list(path, data, "pairing_tables"),
+        select=_str_list(path, data, "select"),
+        ignore=_str_list(path, data, "ignore"),
+    )
     for key in ("config", "profile", "templates", "out", "history"):
         if key in data:
             if not isinstance(data[key], str):
@@ -84,7 +105,9 @@ def load_recurring(path: Path) -> RecurringRun:
         spec.formats = [f.strip().lower() for f in _str_list(path, data, "formats")]
         bad = [f for f in spec.formats if f not in formats(CHARGEMASTER)]
         if bad:
-            raise InputError(str(path), f"unknown format {bad[0]!r}; choose from {', '.join(formats(CHARGEMASTER))}")
+            raise InputError(
+                str(path), f"unknown format {bad[0]!r}; choose from {', '.join(formats(CHARGEMASTER))}"
+            )
     if data.get("fail_on", "error") not in FAIL_ON:
         raise InputError(str(path), f"fail_on must be one of {', '.join(FAIL_ON)}")
     spec.fail_on = data.get("fail_on", "error")
@@ -120,8 +143,12 @@ def _date(path: Path, value) -> dt.date | None:
 
 def placeholders(spec: RecurringRun, as_of: dt.date) -> dict[str, str]:
     """Values for {quarter}, {as_of}, {year} and {facility} in file patterns and the output folder."""
-    return {"quarter": f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}", "as_of": as_of.isoformat(),
-            "year": str(as_of.year), "facility": slug(spec.facility)}
+    return {
+        "quarter": f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}",
+        "as_of": as_of.isoformat(),
+        "year": str(as_of.year),
+        "facility": slug(spec.facility),
+    }
 
 
 def expand(spec: RecurringRun, patterns: list[str], values: dict[str, str]) -> list[Path]:
@@ -142,8 +169,10 @@ def _fill(spec: RecurringRun, text: str, values: dict[str, str]) -> str:
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
-        raise InputError(str(spec.path), f"{text!r}: unknown placeholder {exc}; use {{quarter}}, {{as_of}}, "
-                                         "{year} or {facility}") from None
+        raise InputError(
+            str(spec.path),
+            f"{text!r}: unknown placeholder {exc}; use {{quarter}}, {{as_of}}, {{year}} or {{facility}}",
+        ) from None
 
 
 def _relative(spec: RecurringRun, value: str) -> Path:
@@ -166,19 +195,40 @@ def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
     profile = load_profile(_relative(spec, spec.profile)) if spec.profile else None
     ingest = profile_options(profile, max_bytes=spec.max_size * 1024 * 1024)
     select, ignore = _edit_codes(spec.select) or None, _edit_codes(spec.ignore)
-    history = HistoryOptions(db=_optional(spec, spec.history), record=spec.record, compare_with=spec.compare_with,
-                             facility=spec.facility, label=str(spec.path))
+    history = HistoryOptions(
+        db=_optional(spec, spec.history),
+        record=spec.record,
+        compare_with=spec.compare_with,
+        facility=spec.facility,
+        label=str(spec.path),
+    )
     # Known before the audit, so a bad {placeholder} in `out` fails before a run is recorded.
     out_dir = _relative(spec, _fill(spec, spec.out, values))
-    outcome = run_session(SessionRequest(
-        files=files, pairing_tables=pairing, as_of=as_of, config=_optional(spec, spec.config), ingest=ingest,
-        select=select, ignore=ignore, history=history, formats=spec.formats,
-        out_dir=out_dir, templates=(_relative(spec, spec.templates),) if spec.templates else (),
-        fail_on=spec.fail_on))
+    outcome = run_session(
+        SessionRequest(
+            files=files,
+            pairing_tables=pairing,
+            as_of=as_of,
+            config=_optional(spec, spec.config),
+            ingest=ingest,
+            select=select,
+            ignore=ignore,
+            history=history,
+            formats=spec.formats,
+            out_dir=out_dir,
+            templates=(_relative(spec, spec.templates),) if spec.templates else (),
+            fail_on=spec.fail_on,
+        )
+    )
     out_dir.mkdir(parents=True, exist_ok=True)  # the summary line names it even when no report is asked
     message = outcome.audit.quarter.message
-    return Outcome(outcome.exit_code, summary_line(outcome.document, out_dir, spec.facility), out_dir,
-                   outcome.document, [message] if message else [])
+    return Outcome(
+        outcome.exit_code,
+        summary_line(outcome.document, out_dir, spec.facility),
+        out_dir,
+        outcome.document,
+        [message] if message else [],
+    )
 
 
 def _edit_codes(values: list[str]) -> set[str]:
@@ -191,11 +241,19 @@ def summary_line(doc: dict, out_dir: Path | None, facility: str | None = None) -
     run, sev, hist = doc["run"], doc["summary"]["by_severity"], doc.get("history") or {}
     quarter = run["quarter_requested"] + (f" (codes {run['quarter']}, stale)" if run["quarter_stale"] else "")
     counts = hist.get("counts") or {}
-    since = (f"{counts.get('new', 0)} new {counts.get('resolved', 0)} resolved "
-             f"{counts.get('implementation_errors', 0)} implementation errors") if counts else "no comparison"
+    since = (
+        (
+            f"{counts.get('new', 0)} new {counts.get('resolved', 0)} resolved "
+            f"{counts.get('implementation_errors', 0)} implementation errors"
+        )
+        if counts
+        else "no comparison"
+    )
     facility = hist.get("facility") or facility or "-"
-    return (f"cdm-audit: facility {facility}, {quarter}, {sev['error']} errors {sev['warning']} warnings "
-            f"{sev['info']} info, {since}, report at {out_dir if out_dir is not None else '-'}")
+    return (
+        f"cdm-audit: facility {facility}, {quarter}, {sev['error']} errors {sev['warning']} warnings "
+        f"{sev['info']} info, {since}, report at {out_dir if out_dir is not None else '-'}"
+    )
 
 
 def run_file(path: Path, as_of: dt.date | None = None) -> Outcome:

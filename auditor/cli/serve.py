@@ -12,41 +12,84 @@ from auditor.web.security import is_loopback
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but loopback exposes the app to the network.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback exposes the app to the network.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--max-upload-mb", default=100, show_default=True, type=click.IntRange(min=1),
-              help="Refuse uploads larger than this many MB (all files of one audit together).")
-@click.option("--token", default=None, envvar="CDM_AUDIT_TOKEN",
-              help="Access token: browsers open /?token=TOKEN once, API clients send Authorization: Bearer TOKEN. "
-                   "Generated when --host is not loopback.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
-              help="Audits run at the same time (the rest wait in the queue).")
-@click.option("--history", "history_db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Run history database every finished web audit is recorded in, and the past-audits page lists "
-                   "(default: $CDM_AUDIT_HOME/history.sqlite, the one `cdm-audit audit` uses).")
-@click.option("--no-history", is_flag=True,
-              help="Do not record web audits in the run history (they are still compared with the last recorded run).")
-@click.option("--get", "get_path", default=None, metavar="PATH",
-              help="Answer one GET request in process, print the response body and exit (no server).")
+@click.option(
+    "--max-upload-mb",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Refuse uploads larger than this many MB (all files of one audit together).",
+)
+@click.option(
+    "--token",
+    default=None,
+    envvar="CDM_AUDIT_TOKEN",
+    help="Access token: browsers open /?token=TOKEN once, API clients send Authorization: Bearer TOKEN. "
+    "Generated when --host is not loopback.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Audits run at the same time (the rest wait in the queue).",
+)
+@click.option(
+    "--history",
+    "history_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Run history database every finished web audit is recorded in, and the past-audits page lists "
+    "(default: $CDM_AUDIT_HOME/history.sqlite, the one `cdm-audit audit` uses).",
+)
+@click.option(
+    "--no-history",
+    is_flag=True,
+    help="Do not record web audits in the run history (they are still compared with the last recorded run).",
+)
+@click.option(
+    "--get",
+    "get_path",
+    default=None,
+    metavar="PATH",
+    help="Answer one GET request in process, print the response body and exit (no server).",
+)
 def serve(host, port, max_upload_mb, token, workers, history_db, no_history, get_path):
     """Start the local web app: upload files, review the column mapping, read the report, download Excel/JSON/CSV."""
     # Imported here, not at the top: starlette and jinja2 load only when the app is asked for, which keeps
     # every other command's start fast.
     from auditor.web.app import WebSettings, create_app
 
-    settings = WebSettings(host=host, port=port, max_upload_mb=max_upload_mb, token=token, workers=workers,
-                           history=history_db, record_history=not no_history)
+    settings = WebSettings(
+        host=host,
+        port=port,
+        max_upload_mb=max_upload_mb,
+        token=token,
+        workers=workers,
+        history=history_db,
+        record_history=not no_history,
+    )
     if get_path is not None:
         sys.exit(_get(create_app(settings), get_path, token))
     if not is_loopback(host) and not token:
         settings.token = secrets.token_urlsafe(24)
-        click.echo(f"warning: --host {host} is reachable from the network and the app has no user accounts; "
-                   "it is protected only by this generated access token (share it only with the people who "
-                   "should use the app).", err=True)
+        click.echo(
+            f"warning: --host {host} is reachable from the network and the app has no user accounts; "
+            "it is protected only by this generated access token (share it only with the people who "
+            "should use the app).",
+            err=True,
+        )
     elif not is_loopback(host):
-        click.echo(f"warning: --host {host} is reachable from the network; only the access token protects it.",
-                   err=True)
+        click.echo(
+            f"warning: --host {host} is reachable from the network; only the access token protects it.",
+            err=True,
+        )
     _run_server(create_app(settings), settings)
 
 
@@ -71,11 +114,22 @@ def _run_server(app, settings) -> None:
 
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown}:{settings.port}/"
-    click.echo(f"cdm-audit web app on {url}" + (f"?token={settings.token}" if settings.token else ""), err=True)
-    click.echo(f"uploads up to {settings.max_upload_mb} MB; Ctrl+C stops the server and deletes every upload and "
-               "report it holds", err=True)
+    click.echo(
+        f"cdm-audit web app on {url}" + (f"?token={settings.token}" if settings.token else ""), err=True
+    )
+    click.echo(
+        f"uploads up to {settings.max_upload_mb} MB; Ctrl+C stops the server and deletes every upload and "
+        "report it holds",
+        err=True,
+    )
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                    server_header=False)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+        )
     finally:
         app.state.jobs.close()

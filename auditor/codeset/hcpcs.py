@@ -13,16 +13,41 @@ from auditor.codeset.table import CodeTableError, check_quarter, default_home
 
 # Fixed-width record (HCPC<year>_recordlayout.txt, 320 bytes; trailing filler is often trimmed).
 # 1-based inclusive positions of the fields kept.
-FIELDS = {"code": (1, 5), "ric": (11, 11), "long": (12, 91), "short": (92, 119), "xref": (205, 229),
-          "add_date": (269, 276), "action_date": (277, 284), "termination_date": (285, 292), "action": (293, 293)}
+FIELDS = {
+    "code": (1, 5),
+    "ric": (11, 11),
+    "long": (12, 91),
+    "short": (92, 119),
+    "xref": (205, 229),
+    "add_date": (269, 276),
+    "action_date": (277, 284),
+    "termination_date": (285, 292),
+    "action": (293, 293),
+}
 # Record identification code: 3 = first line of a procedure, 4 = its continuation lines; 7/8 = modifiers.
 FIRST, CONTINUATION = "3", "4"
 LEVEL2 = re.compile(r"^[A-V]\d{4}$")  # CPT (Level I) descriptors are AMA copyright: never stored
-COLUMNS = ("code", "long_descriptor", "short_descriptor", "add_date", "action_date", "termination_date", "action",
-           "xref")
+COLUMNS = (
+    "code",
+    "long_descriptor",
+    "short_descriptor",
+    "add_date",
+    "action_date",
+    "termination_date",
+    "action",
+    "xref",
+)
 # xlsx headers as CMS names them (HCPC, LONG DESCRIPTION, ...), normalised to letters and digits.
-XLSX_HEADERS = {"hcpc": "code", "recid": "ric", "longdescription": "long", "shortdescription": "short",
-                "adddt": "add_date", "acteffdt": "action_date", "termdt": "termination_date", "actioncd": "action"}
+XLSX_HEADERS = {
+    "hcpc": "code",
+    "recid": "ric",
+    "longdescription": "long",
+    "shortdescription": "short",
+    "adddt": "add_date",
+    "acteffdt": "action_date",
+    "termdt": "termination_date",
+    "actioncd": "action",
+}
 MIN_CODES = 500
 
 
@@ -64,19 +89,29 @@ def _records_fixed(path: Path) -> list[dict]:
             ric = line[10]
             code = line[:5].strip().upper()
             if ric == FIRST:
-                get = {k: line[a - 1:b].strip() if len(line) >= a else "" for k, (a, b) in FIELDS.items()}
+                get = {k: line[a - 1 : b].strip() if len(line) >= a else "" for k, (a, b) in FIELDS.items()}
                 xref = line[204:229] if len(line) >= 205 else ""
-                current = {"code": code, "long": get["long"], "short": get["short"], "add_date": get["add_date"],
-                           "action_date": get["action_date"], "termination_date": get["termination_date"],
-                           "action": get["action"],
-                           "xref": [xref[i:i + 5].strip() for i in range(0, 25, 5) if xref[i:i + 5].strip()]}
+                current = {
+                    "code": code,
+                    "long": get["long"],
+                    "short": get["short"],
+                    "add_date": get["add_date"],
+                    "action_date": get["action_date"],
+                    "termination_date": get["termination_date"],
+                    "action": get["action"],
+                    "xref": [xref[i : i + 5].strip() for i in range(0, 25, 5) if xref[i : i + 5].strip()],
+                }
                 out.append(current)
             elif ric == CONTINUATION:
                 if current is None or current["code"] != code:
-                    raise HcpcsImportError(f"{path}: line {n}: continuation of {code!r} without its first line")
+                    raise HcpcsImportError(
+                        f"{path}: line {n}: continuation of {code!r} without its first line"
+                    )
                 current["long"] = f"{current['long']} {line[11:91].strip()}".strip()
             elif ric not in "78":
-                raise HcpcsImportError(f"{path}: line {n}: record type {ric!r} is not a HCPCS record (3, 4, 7, 8)")
+                raise HcpcsImportError(
+                    f"{path}: line {n}: record type {ric!r} is not a HCPCS record (3, 4, 7, 8)"
+                )
     return out
 
 
@@ -85,7 +120,7 @@ def _records_xlsx(path: Path) -> list[dict]:
     import fastexcel
 
     sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string").to_polars()
-    for index, row in enumerate(sheet.head(20).iter_rows()):
+    for index, row in enumerate(sheet.head(20).iter_rows()):  # noqa: B007 (index is read after the break)
         names = {re.sub(r"[^a-z0-9]", "", (v or "").lower()): i for i, v in enumerate(row)}
         if "hcpc" in names and "longdescription" in names:
             break
@@ -95,9 +130,11 @@ def _records_xlsx(path: Path) -> list[dict]:
     xrefs = [i for h, i in sorted(names.items()) if re.fullmatch(r"xref\d", h)]
     out, current = [], None
     for row in sheet.slice(index + 1).iter_rows():
+
         def get(field, row=row):
             i = cols.get(field)
             return (row[i] or "").strip() if i is not None else ""
+
         code, ric = get("code").upper(), get("ric") or FIRST
         if not code:
             continue
@@ -106,10 +143,16 @@ def _records_xlsx(path: Path) -> list[dict]:
             continue
         if ric != FIRST:
             continue
-        current = {"code": code, "long": get("long"), "short": get("short"),
-                   "add_date": get("add_date").replace("-", "")[:8], "action_date": get("action_date").replace("-", "")[:8],
-                   "termination_date": get("termination_date").replace("-", "")[:8], "action": get("action"),
-                   "xref": [(row[i] or "").strip() for i in xrefs if (row[i] or "").strip()]}
+        current = {
+            "code": code,
+            "long": get("long"),
+            "short": get("short"),
+            "add_date": get("add_date").replace("-", "")[:8],
+            "action_date": get("action_date").replace("-", "")[:8],
+            "termination_date": get("termination_date").replace("-", "")[:8],
+            "action": get("action"),
+            "xref": [(row[i] or "").strip() for i in xrefs if (row[i] or "").strip()],
+        }
         out.append(current)
     return out
 
@@ -129,13 +172,22 @@ def read_hcpcs(path: Path) -> pl.DataFrame:
         raise HcpcsImportError(f"{path}: not a readable HCPCS file ({type(exc).__name__}: {exc})") from None
     rows = [r for r in records if LEVEL2.match(r["code"])]
     if len(rows) < MIN_CODES:
-        raise HcpcsImportError(f"{path}: only {len(rows)} HCPCS Level II codes; a CMS release lists thousands")
-    frame = pl.DataFrame({
-        "code": [r["code"] for r in rows], "long_descriptor": [r["long"] for r in rows],
-        "short_descriptor": [r["short"] for r in rows], "add_date": [_date(r["add_date"]) for r in rows],
-        "action_date": [_date(r["action_date"]) for r in rows],
-        "termination_date": [_date(r["termination_date"]) for r in rows], "action": [r["action"] or None for r in rows],
-        "xref": ["|".join(r["xref"]) or None for r in rows]}, schema={c: pl.String for c in COLUMNS})
+        raise HcpcsImportError(
+            f"{path}: only {len(rows)} HCPCS Level II codes; a CMS release lists thousands"
+        )
+    frame = pl.DataFrame(
+        {
+            "code": [r["code"] for r in rows],
+            "long_descriptor": [r["long"] for r in rows],
+            "short_descriptor": [r["short"] for r in rows],
+            "add_date": [_date(r["add_date"]) for r in rows],
+            "action_date": [_date(r["action_date"]) for r in rows],
+            "termination_date": [_date(r["termination_date"]) for r in rows],
+            "action": [r["action"] or None for r in rows],
+            "xref": ["|".join(r["xref"]) or None for r in rows],
+        },
+        schema={c: pl.String for c in COLUMNS},
+    )
     return frame.unique("code", keep="last", maintain_order=True).sort("code")
 
 
@@ -151,7 +203,9 @@ def import_hcpcs(path: Path, quarter: str, home: Path | None = None) -> HcpcsImp
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     frame.write_csv(tmp)
     tmp.replace(target)  # never leave a half-written quarter for a reader
-    return HcpcsImport(quarter, Path(path), target, frame.height, frame["termination_date"].is_not_null().sum())
+    return HcpcsImport(
+        quarter, Path(path), target, frame.height, frame["termination_date"].is_not_null().sum()
+    )
 
 
 def load_hcpcs(home: Path | None = None, quarter: str | None = None) -> dict[str, dict]:
@@ -162,6 +216,7 @@ def load_hcpcs(home: Path | None = None, quarter: str | None = None) -> dict[str
     if not held:
         return {}
     frame = pl.read_csv(folder / f"{held[-1]}.csv", infer_schema=False)
-    return {r["code"]: {**r, "xref": (r["xref"] or "").split("|") if r["xref"] else [], "quarter": held[-1]}
-            for r in frame.iter_rows(named=True)}
-
+    return {
+        r["code"]: {**r, "xref": (r["xref"] or "").split("|") if r["xref"] else [], "quarter": held[-1]}
+        for r in frame.iter_rows(named=True)
+    }

@@ -18,15 +18,45 @@ from auditor.errors import InputError
 
 MAX_SUGGESTIONS = 6
 SCHEMA = {
-    "input": pl.String, "dx": pl.String, "valid": pl.Boolean, "billable": pl.Boolean,
-    "description": pl.String, "unspecified": pl.Boolean, "unspecified_laterality": pl.Boolean,
-    "other": pl.Boolean, "side": pl.String, "billable_children": pl.String, "alternatives": pl.String,
+    "input": pl.String,
+    "dx": pl.String,
+    "valid": pl.Boolean,
+    "billable": pl.Boolean,
+    "description": pl.String,
+    "unspecified": pl.Boolean,
+    "unspecified_laterality": pl.Boolean,
+    "other": pl.Boolean,
+    "side": pl.String,
+    "billable_children": pl.String,
+    "alternatives": pl.String,
 }
 _PACKAGE = ("package",)
 # Words that end the body-part phrase after "unspecified" ("unspecified knee, initial", "foot with").
-_STOP_WORDS = frozenset({"with", "without", "of", "and", "or", "due", "in", "to", "for", "following",
-                         "affecting", "as", "from", "at", "by", "not", "on", "involving", "except", "other",
-                         "unspecified"})
+_STOP_WORDS = frozenset(
+    {
+        "with",
+        "without",
+        "of",
+        "and",
+        "or",
+        "due",
+        "in",
+        "to",
+        "for",
+        "following",
+        "affecting",
+        "as",
+        "from",
+        "at",
+        "by",
+        "not",
+        "on",
+        "involving",
+        "except",
+        "other",
+        "unspecified",
+    }
+)
 _PHRASE = re.compile(r"[a-z'-]+(?: [a-z'-]+){0,3}")
 _ICD_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:[0-9A-Z]{1,4})?$")
 _MONTHS = {"january": 1, "april": 4, "july": 7, "october": 10}
@@ -76,7 +106,7 @@ def _words_after(text: str, start: int) -> list[str]:
     """Up to four words following position `start`, cut at punctuation or a joining word."""
     m = _PHRASE.match(text, start)
     words = []
-    for w in (m.group(0).split() if m else []):
+    for w in m.group(0).split() if m else []:
         if w in _STOP_WORDS:
             break
         words.append(w)
@@ -159,9 +189,18 @@ def _vagueness(description: str, lateral: frozenset[str]) -> tuple[bool, bool, b
 
 def _describe(cm, dx: str, lateral: frozenset[str], by_description: dict) -> dict:
     """Classification of one normalised code (`by_description` caches each category's description index)."""
-    out = {"dx": dx, "valid": False, "billable": False, "description": None, "unspecified": False,
-           "unspecified_laterality": False, "other": False, "side": None, "billable_children": None,
-           "alternatives": None}
+    out = {
+        "dx": dx,
+        "valid": False,
+        "billable": False,
+        "description": None,
+        "unspecified": False,
+        "unspecified_laterality": False,
+        "other": False,
+        "side": None,
+        "billable_children": None,
+        "alternatives": None,
+    }
     # Chapters ("13") and blocks ("M15-M19") are items of the package but not codes.
     if not dx or not cm.is_valid_item(dx) or not cm.is_category_or_subcategory(dx):
         return out
@@ -175,8 +214,9 @@ def _describe(cm, dx: str, lateral: frozenset[str], by_description: dict) -> dic
     unspecified, laterality, other = _vagueness(description, lateral)
     out.update(unspecified=unspecified, unspecified_laterality=laterality, other=other)
     if laterality:
-        out["alternatives"] = (_sided_twins(cm, dx, description, by_description)
-                               or _alternatives(cm, dx, lateral))
+        out["alternatives"] = _sided_twins(cm, dx, description, by_description) or _alternatives(
+            cm, dx, lateral
+        )
     elif unspecified:
         out["alternatives"] = _alternatives(cm, dx, lateral)
     return out
@@ -184,8 +224,10 @@ def _describe(cm, dx: str, lateral: frozenset[str], by_description: dict) -> dic
 
 def _sided_twins(cm, dx: str, description: str, by_description: dict) -> str | None:
     """Codes of the same category whose description is this one with the side named (M17.10 -> M17.11/.12)."""
-    wanted = [re.sub(r"\bunspecified\b", side, description, flags=re.I).lower()
-              for side in ("right", "left", "bilateral")]
+    wanted = [
+        re.sub(r"\bunspecified\b", side, description, flags=re.I).lower()
+        for side in ("right", "left", "bilateral")
+    ]
     category = dx[:3]
     if category not in by_description:
         index: dict[str, str] = {}
@@ -227,6 +269,7 @@ def _listing(codes: list[str]) -> str | None:
 
 # -- code set periods from file names ---------------------------------------------------------------
 
+
 def period_from_name(name: str) -> tuple[dt.date, dt.date, str] | None:
     """(valid_from, valid_to, label part) from a CMS-style file name: '...April-2026...' or '...2026...'."""
     low = name.lower()
@@ -234,8 +277,11 @@ def period_from_name(name: str) -> tuple[dt.date, dt.date, str] | None:
     if m:
         month, year = _MONTHS[m.group(1)], int(m.group(2))
         fiscal = year + 1 if month >= 10 else year
-        return (dt.date(year, month, 1), dt.date(fiscal, 9, 30),
-                f"ICD-10-CM FY{fiscal}, {m.group(1).capitalize()} 1, {year} update")
+        return (
+            dt.date(year, month, 1),
+            dt.date(fiscal, 9, 30),
+            f"ICD-10-CM FY{fiscal}, {m.group(1).capitalize()} 1, {year} update",
+        )
     m = re.search(r"(?<!\d)(20\d\d)(?!\d)", low)
     if m:
         fiscal = int(m.group(1))
@@ -279,8 +325,12 @@ def package_code_set() -> DiagnosisCodeSet:
     return DiagnosisCodeSet(f"{name} (simple-icd-10-cm {version('simple-icd-10-cm')})", start, end)
 
 
-def load_code_set(codes_file: str | Path, tabular_file: str | Path, valid_from: dt.date | None = None,
-                  valid_to: dt.date | None = None) -> DiagnosisCodeSet:
+def load_code_set(
+    codes_file: str | Path,
+    tabular_file: str | Path,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> DiagnosisCodeSet:
     """A code set from CMS's files (code list + tabular XML); its period comes from the file names or the
     XML version, or from `valid_from`/`valid_to` (which win). Raises InputError for unreadable files."""
     codes_path, tabular_path = Path(codes_file), Path(tabular_file)
@@ -292,8 +342,11 @@ def load_code_set(codes_file: str | Path, tabular_file: str | Path, valid_from: 
         year = _xml_version(tabular_path)
         found = period_from_name(f"fy{year}") if year else None
     if found is None and (valid_from is None or valid_to is None):
-        raise InputError(str(codes_path), "cannot tell which fiscal year these ICD-10-CM files are for; "
-                                          "give the first and last date of service they apply to")
+        raise InputError(
+            str(codes_path),
+            "cannot tell which fiscal year these ICD-10-CM files are for; "
+            "give the first and last date of service they apply to",
+        )
     start, end, name = found or (valid_from, valid_to, "ICD-10-CM")
     start, end = valid_from or start, valid_to or end
     if start > end:
@@ -303,9 +356,9 @@ def load_code_set(codes_file: str | Path, tabular_file: str | Path, valid_from: 
         try:
             cm = _package(files)
         except Exception as exc:  # the package raises bare ParseError/ValueError/IndexError on bad files
-            raise InputError(str(tabular_path),
-                             f"not a readable ICD-10-CM code list + tabular XML pair ({exc})") from None
+            raise InputError(
+                str(tabular_path), f"not a readable ICD-10-CM code list + tabular XML pair ({exc})"
+            ) from None
         if not cm.get_all_codes(True):
             raise InputError(str(tabular_path), "the ICD-10-CM tabular XML holds no codes")
     return DiagnosisCodeSet(f"{name} ({codes_path.name})", start, end, files)
-

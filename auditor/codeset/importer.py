@@ -102,7 +102,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # CMS and converted files are often Windows-1252/latin-1
-    lines = text.splitlines()[:HEADER_SCAN_ROWS + 5]
+    lines = text.splitlines()[: HEADER_SCAN_ROWS + 5]
     separator = "\t" if sum(ln.count("\t") for ln in lines) > sum(ln.count(",") for ln in lines) else ","
     width = 1 + max((ln.count(separator) for ln in text.splitlines()), default=0)
     # Title rows above the header have fewer fields than the table: read with a fixed, wide enough

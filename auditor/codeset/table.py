@@ -218,19 +218,29 @@ class CodeTable:
         earlier = [q for q in self._quarters if q < requested]
         if not earlier:
             used = self._quarters[0]
-            return QuarterChoice(requested, used, False, (
-                f"audit date {as_of:%Y-%m-%d} falls in {requested} but the oldest CMS Addendum B held is "
-                f"{used} ({quarter_label(used)}); codes are checked against {used}, so codes that were "
-                f"valid in {requested} but deleted before {used} show as deleted or invalid."
-            ))
+            return QuarterChoice(
+                requested,
+                used,
+                False,
+                (
+                    f"audit date {as_of:%Y-%m-%d} falls in {requested} but the oldest CMS Addendum B held is "
+                    f"{used} ({quarter_label(used)}); codes are checked against {used}, so codes that were "
+                    f"valid in {requested} but deleted before {used} show as deleted or invalid."
+                ),
+            )
         used = earlier[-1]
         held = "newest" if used == self.newest_quarter else "nearest earlier"
-        return QuarterChoice(requested, used, True, (
-            f"audit date {as_of:%Y-%m-%d} falls in {requested} but the {held} CMS Addendum B held is "
-            f"{used} ({quarter_label(used)}); codes are checked against {used}. "
-            f"Import the {quarter_label(requested)} Addendum B with: "
-            f"cdm-audit codes import <Addendum B file> --quarter {requested}"
-        ))
+        return QuarterChoice(
+            requested,
+            used,
+            True,
+            (
+                f"audit date {as_of:%Y-%m-%d} falls in {requested} but the {held} CMS Addendum B held is "
+                f"{used} ({quarter_label(used)}); codes are checked against {used}. "
+                f"Import the {quarter_label(requested)} Addendum B with: "
+                f"cdm-audit codes import <Addendum B file> --quarter {requested}"
+            ),
+        )
 
     def classify(self, codes: pl.Series, quarter: str) -> pl.DataFrame:
         """Classify each code for a held quarter; one output row per input position, same order."""
@@ -248,11 +258,16 @@ class CodeTable:
         unlisted = list(self._unlisted)
         in_unlisted_series = code.str.contains(LEVEL2_PATTERN) & code.str.slice(0, 1).is_in(unlisted)
         status = (
-            pl.when(code.is_null()).then(None)
-            .when(si == "D").then(pl.lit("deleted"))  # SI D = discontinued code
-            .when(si.is_not_null()).then(pl.lit("active"))
-            .when(first_seen < quarter).then(pl.lit("deleted"))
-            .when(first_seen.is_null() & in_unlisted_series).then(pl.lit("unknown_to_opps"))
+            pl.when(code.is_null())
+            .then(None)
+            .when(si == "D")
+            .then(pl.lit("deleted"))  # SI D = discontinued code
+            .when(si.is_not_null())
+            .then(pl.lit("active"))
+            .when(first_seen < quarter)
+            .then(pl.lit("deleted"))
+            .when(first_seen.is_null() & in_unlisted_series)
+            .then(pl.lit("unknown_to_opps"))
             .otherwise(pl.lit("invalid"))
         )
         return rows.select("code", status.alias("status"), "si", *SUMMARY_COLUMNS)

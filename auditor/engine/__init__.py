@@ -5,4 +5,13 @@ from auditor.engine.config import FacilityConfig, load_config
 from auditor.engine.findings import Finding
 from auditor.engine.runner import AuditRun, run_edits
 
-__all__ = ["AuditRun", "Edit", "EditSet", "FacilityConfig", "Finding", "load_config", "load_edits", "run_edits"]
+__all__ = [
+    "AuditRun",
+    "Edit",
+    "EditSet",
+    "FacilityConfig",
+    "Finding",
+    "load_config",
+    "load_edits",
+    "run_edits",
+]

@@ -17,16 +17,37 @@ from auditor.engine.lists import CatalogError, load_lists
 from auditor.engine.needs import FIELDS
 from auditor.resources import resource_dir
 
-FAMILIES = ("skin-substitute", "neurostimulator", "knee-arthroscopy", "code-validity", "revenue-code", "pricing",
-            "pairing-table", "diagnosis", "wiser")
+FAMILIES = (
+    "skin-substitute",
+    "neurostimulator",
+    "knee-arthroscopy",
+    "code-validity",
+    "revenue-code",
+    "pricing",
+    "pairing-table",
+    "diagnosis",
+    "wiser",
+)
 CATEGORIES = categories.NAMES  # the category table holds each category's queue, label and claim flag
 SEVERITIES = ("error", "warning", "info")
 SCOPES = ("chargemaster", "pairing", "claim")
 # Billing settings an edit's rule belongs to: OPPS status indicators, device C-codes and revenue codes
 # are hospital outpatient (facility) rules that a professional fee schedule never meets.
 SETTINGS = ("hospital-outpatient", "professional")
-REQUIRED = ("code", "name", "family", "category", "severity", "check", "message", "what", "why", "fix",
-            "references", "effective")
+REQUIRED = (
+    "code",
+    "name",
+    "family",
+    "category",
+    "severity",
+    "check",
+    "message",
+    "what",
+    "why",
+    "fix",
+    "references",
+    "effective",
+)
 # libyaml's C loader parses the catalogue ~10x faster than the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CODE = re.compile(r"^[A-Z]{2}\d{3}$")
@@ -77,7 +98,8 @@ class Edit:
     def in_force(self, day: dt.date) -> bool:
         """Whether the edit applies to services on `day`."""
         return (self.effective_from is None or self.effective_from <= day) and (
-            self.effective_to is None or day <= self.effective_to)
+            self.effective_to is None or day <= self.effective_to
+        )
 
     def period(self) -> str:
         """'2026-01-01 onwards', 'through 2025-12-31', or 'always'."""
@@ -92,8 +114,10 @@ class Edit:
 
     def reference_text(self) -> str:
         """References as one line, each tagged verified or inferred."""
-        return "; ".join(f"{r.url} ({'verified' if r.verified else 'inferred'}{': ' + r.note if r.note else ''})"
-                         for r in self.references)
+        return "; ".join(
+            f"{r.url} ({'verified' if r.verified else 'inferred'}{': ' + r.note if r.note else ''})"
+            for r in self.references
+        )
 
 
 @dataclass
@@ -125,8 +149,10 @@ def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | 
     folder = folder or resource_dir("edits")
     if extra_lists:
         return _load(folder, extra_lists)
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                  for p in sorted([*folder.glob("*.yaml"), *(folder / "lists").glob("*.csv")]))
+    stamp = tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted([*folder.glob("*.yaml"), *(folder / "lists").glob("*.csv")])
+    )
     key = (str(folder.resolve()), stamp)
     if key not in _CACHE:
         _CACHE.clear()
@@ -139,7 +165,9 @@ def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:
     lists = load_lists(folder / "lists")
     for name, rows in (extra_lists or {}).items():
         if name not in lists:
-            raise CatalogError(f"no packaged list named {name!r} to replace; lists are: {', '.join(sorted(lists))}")
+            raise CatalogError(
+                f"no packaged list named {name!r} to replace; lists are: {', '.join(sorted(lists))}"
+            )
         lists[name] = rows
     edits: list[Edit] = []
     digest = hashlib.sha256()
@@ -202,13 +230,27 @@ def _parse_edit(raw: dict, source: str) -> Edit:
             raise CatalogError(f"{where}: needs must be a list of fields among {', '.join(FIELDS)}")
         needs = tuple(needs)
     return Edit(
-        code=raw["code"], name=raw["name"], family=raw["family"], category=raw["category"],
-        severity=raw["severity"], check=raw["check"], message=str(raw["message"]).strip(),
-        what=str(raw["what"]).strip(), why=str(raw["why"]).strip(), fix=str(raw["fix"]).strip(),
-        references=refs, effective_from=_date(eff.get("from"), where), effective_to=_date(eff.get("to"), where),
-        params=raw.get("params") or {}, scopes=scopes, unless=raw.get("unless") or [],
+        code=raw["code"],
+        name=raw["name"],
+        family=raw["family"],
+        category=raw["category"],
+        severity=raw["severity"],
+        check=raw["check"],
+        message=str(raw["message"]).strip(),
+        what=str(raw["what"]).strip(),
+        why=str(raw["why"]).strip(),
+        fix=str(raw["fix"]).strip(),
+        references=refs,
+        effective_from=_date(eff.get("from"), where),
+        effective_to=_date(eff.get("to"), where),
+        params=raw.get("params") or {},
+        scopes=scopes,
+        unless=raw.get("unless") or [],
         only_if=raw.get("only_if") or [],
-        examples=raw.get("examples") or {}, source_file=source, needs=needs, settings=settings,
+        examples=raw.get("examples") or {},
+        source_file=source,
+        needs=needs,
+        settings=settings,
     )
 
 

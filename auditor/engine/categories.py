@@ -53,7 +53,9 @@ TABLE = (
     Category("diagnosis_invalid", "other", "Diagnosis invalid"),
     Category("diagnosis_not_billable", "other", "Diagnosis not billable"),
     Category("diagnosis_unspecified", "other", "Diagnosis unspecified", "unspecified_dx"),
-    Category("diagnosis_unspecified_laterality", "other", "Diagnosis unspecified laterality", "unspecified_dx"),
+    Category(
+        "diagnosis_unspecified_laterality", "other", "Diagnosis unspecified laterality", "unspecified_dx"
+    ),
     Category("diagnosis_other", "other", "Diagnosis other", "unspecified_dx"),
     Category("diagnosis_laterality_conflict", "other", "Diagnosis laterality conflict"),
     Category("diagnosis_not_fit", "other", "Diagnosis not fit", "not_fit"),

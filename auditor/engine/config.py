@@ -55,10 +55,19 @@ class FacilityConfig:
     def to_dict(self) -> dict:
         """What the run record shows of the configuration."""
         return {
-            "path": self.path, "disabled": sorted(self.disabled), "severity": dict(sorted(self.severity.items())),
+            "path": self.path,
+            "disabled": sorted(self.disabled),
+            "severity": dict(sorted(self.severity.items())),
             "values": self.values,
-            "waivers": [{"charge_code": w.charge_code, "edit": w.edit, "reason": w.reason,
-                         "until": w.until.isoformat() if w.until else None} for w in self.waivers],
+            "waivers": [
+                {
+                    "charge_code": w.charge_code,
+                    "edit": w.edit,
+                    "reason": w.reason,
+                    "until": w.until.isoformat() if w.until else None,
+                }
+                for w in self.waivers
+            ],
             "extra_lists": {k: str(v) for k, v in self.extra_lists.items()},
         }
 
@@ -80,8 +89,11 @@ def load_config(path: Path | None = None, known_edits: set[str] | None = None) -
     cfg.path, cfg.raw_text = name, text
     unknown = set(data) - {"edits", "severity", "revenue_codes", "waivers", "lists", "pricing"}
     if unknown:
-        raise InputError(name, f"unknown section(s) {', '.join(sorted(unknown))}; allowed: edits, severity, "
-                         "revenue_codes, pricing, lists, waivers")
+        raise InputError(
+            name,
+            f"unknown section(s) {', '.join(sorted(unknown))}; allowed: edits, severity, "
+            "revenue_codes, pricing, lists, waivers",
+        )
     known = known_edits or set()
     disabled = {c.upper() for c in data.get("edits", {}).get("disable", [])}
     for code in disabled | {c.upper() for c in data.get("severity", {})}:

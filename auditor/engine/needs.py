@@ -7,28 +7,58 @@ from pathlib import Path
 
 # Canonical chargemaster fields an edit can need (the frame's columns less bookkeeping and raw copies);
 # kept literal so loading the catalogue does not import the readers; a test keeps it within ingest's CANONICAL.
-FIELDS = ("charge_code", "description", "revenue_code", "code", "modifiers", "units", "price", "department",
-          "status", "effective_from", "effective_to", "narrative", "ndc", "setting")
+FIELDS = (
+    "charge_code",
+    "description",
+    "revenue_code",
+    "code",
+    "modifiers",
+    "units",
+    "price",
+    "department",
+    "status",
+    "effective_from",
+    "effective_to",
+    "narrative",
+    "ndc",
+    "setting",
+)
 
 # Note prefixes: a not-evaluable edit's note, and the part of a ran edit's note naming inputs it could not see.
 NOT_EVALUABLE = "not evaluable: "
 UNSEEN = "not evaluated on "
 
-LABELS = {"code": "CPT/HCPCS", "charge_code": "charge code", "revenue_code": "revenue code", "ndc": "NDC",
-          "modifiers": "modifier", "effective_from": "effective-from date", "effective_to": "effective-to date"}
+LABELS = {
+    "code": "CPT/HCPCS",
+    "charge_code": "charge code",
+    "revenue_code": "revenue code",
+    "ndc": "NDC",
+    "modifiers": "modifier",
+    "effective_from": "effective-from date",
+    "effective_to": "effective-to date",
+}
 
 # Check kind -> fields it reads to decide. Row conditions (`only_if`, `unless`, a `says` entry's
 # `when_field`) and description discounts (`companion_description_not`) are not needs: an absent
 # column there only means the condition never holds.
 _BY_KIND = {
-    "code-format": ("code",), "code-valid-in-quarter": ("code",), "status-indicator": ("code",),
-    "requires-companion": ("code",), "add-on-needs-primary": ("code",), "forbids-companion": ("code",),
+    "code-format": ("code",),
+    "code-valid-in-quarter": ("code",),
+    "status-indicator": ("code",),
+    "requires-companion": ("code",),
+    "add-on-needs-primary": ("code",),
+    "forbids-companion": ("code",),
     "description-vs-code": ("description", "code"),
     "duplicate-charge-code": ("charge_code",),
-    "duplicate-price": ("price", "code"), "price-outlier": ("price", "code"),
+    "duplicate-price": ("price", "code"),
+    "price-outlier": ("price", "code"),
     # Claim-only kinds: claim lines have their own required columns; listed for completeness.
-    "max-units": ("units", "code"), "product-units-vs-area": ("units", "code"), "prior-auth": (),
-    "diagnosis-quality": (), "diagnosis-side": ("code",), "diagnosis-fit": ("code",),
+    "max-units": ("units", "code"),
+    "product-units-vs-area": ("units", "code"),
+    "prior-auth": (),
+    "diagnosis-quality": (),
+    "diagnosis-side": ("code",),
+    "diagnosis-fit": ("code",),
 }
 # Kinds whose decisive column is the `field` param; a `when` selector adds the code it selects on.
 _FIELD_KINDS = ("allowed-values", "field-required")
@@ -69,14 +99,20 @@ def _sheet_fields(columns: dict[str, str], code_pairs: bool = False) -> set[str]
 
 def sheet_fields(ingested) -> dict[str, set[str]]:
     """Audited chargemaster sheet (as named in notes) -> fields it supplies."""
-    sheets = [(f, s) for f in ingested.files for s in f.sheets
-              if s.header_row is not None and getattr(s, "kind", "cdm") in _AUDITED_KINDS]
+    sheets = [
+        (f, s)
+        for f in ingested.files
+        for s in f.sheets
+        if s.header_row is not None and getattr(s, "kind", "cdm") in _AUDITED_KINDS
+    ]
     # A sheet that found a header but contributed no rows says nothing about the data; use it only
     # when no sheet has rows, so an empty input still reports its columns rather than none.
     sheets = [(f, s) for f, s in sheets if s.rows_audited] or sheets
     several_files = len({f.path for f, _ in sheets}) > 1
-    return {_where(f.path, s.name, several_files): _sheet_fields(s.columns, bool(getattr(s, "code_pairs", None)))
-            for f, s in sheets}
+    return {
+        _where(f.path, s.name, several_files): _sheet_fields(s.columns, bool(getattr(s, "code_pairs", None)))
+        for f, s in sheets
+    }
 
 
 def _where(path: str, sheet: str, several_files: bool) -> str:

@@ -53,14 +53,20 @@ class AuditRun:
         return max(live, key=SEVERITY_RANK.get) if live else None
 
 
-def prepare_frame(frame: pl.DataFrame, table: CodeTable, quarter: str, scope: pl.Expr | None = None) -> pl.DataFrame:
+def prepare_frame(
+    frame: pl.DataFrame, table: CodeTable, quarter: str, scope: pl.Expr | None = None
+) -> pl.DataFrame:
     """Add row ids, the pairing scope and the quarter's code classification."""
     frame = frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64))
     frame = frame.with_columns((scope if scope is not None else pl.col("file")).alias("_scope"))
     cls = table.classify(frame.get_column("code"), quarter)
     return frame.with_columns(
-        cs_status=cls.get_column("status"), cs_si=cls.get_column("si"), cs_first_seen=cls.get_column("first_seen"),
-        cs_last_seen=cls.get_column("last_seen"), cs_descriptor=cls.get_column("descriptor"))
+        cs_status=cls.get_column("status"),
+        cs_si=cls.get_column("si"),
+        cs_first_seen=cls.get_column("first_seen"),
+        cs_last_seen=cls.get_column("last_seen"),
+        cs_descriptor=cls.get_column("descriptor"),
+    )
 
 
 def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
@@ -77,10 +83,18 @@ def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
     return cond
 
 
-def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of: dt.date, table: CodeTable,
-              scope_kind: str = "chargemaster", scope: pl.Expr | None = None,
-              select: set[str] | None = None, available: set[str] | None = None,
-              diagnoses: DiagnosisCodeSet | None = None) -> AuditRun:
+def run_edits(
+    frame: pl.DataFrame,
+    edits: EditSet,
+    config: FacilityConfig,
+    as_of: dt.date,
+    table: CodeTable,
+    scope_kind: str = "chargemaster",
+    scope: pl.Expr | None = None,
+    select: set[str] | None = None,
+    available: set[str] | None = None,
+    diagnoses: DiagnosisCodeSet | None = None,
+) -> AuditRun:
     """Apply every edit in force on `as_of` to the frame; return findings with severities and waivers applied.
 
     `available` names the input fields the frame really has (None: all); an edit needing another is
@@ -122,22 +136,26 @@ def run_edits(frame: pl.DataFrame, edits: EditSet, config: FacilityConfig, as_of
     started = time.perf_counter()
     batch = pl.collect_all([check_module(e.check).plan(ctx, e, _eligible(e, prepared)) for e, _ in planned])
     share = (time.perf_counter() - started) / max(len(planned), 1)
-    precomputed = {e.code: (hits, share) for (e, _), hits in zip(planned, batch)}
+    precomputed = {e.code: (hits, share) for (e, _), hits in zip(planned, batch, strict=False)}
     for edit, summary in runnable:
         started = time.perf_counter()
         if edit.code in precomputed:
             hits, spent = precomputed[edit.code]
         else:
             hits, spent = check_module(edit.check).evaluate(ctx, edit, _eligible(edit, prepared)), 0.0
-        findings.extend(_to_findings(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind))
+        findings.extend(
+            _to_findings(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind)
+        )
         summary.findings = hits.height
         summary.seconds = round(time.perf_counter() - started + spent, 4)
     findings.sort(key=Finding.sort_key)
     return AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
 
 
-PRO_ONLY = ("a hospital outpatient (facility) rule; the input holds only professional-fee lines, where OPPS "
-            "status indicators, device C-codes and revenue codes do not apply")
+PRO_ONLY = (
+    "a hospital outpatient (facility) rule; the input holds only professional-fee lines, where OPPS "
+    "status indicators, device C-codes and revenue codes do not apply"
+)
 
 
 def _professional_lines(frame: pl.DataFrame) -> int:
@@ -169,13 +187,24 @@ def message_expr(template: str, columns: set[str], fixed: dict[str, str]) -> pl.
     return pl.concat_str(parts) if parts else pl.lit("")
 
 
-def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFrame, quarter: str,
-                 config: FacilityConfig, today: dt.date, scope_kind: str) -> list[Finding]:
+def _to_findings(
+    edit: Edit,
+    severity: str,
+    hits: pl.DataFrame,
+    rows: pl.DataFrame,
+    quarter: str,
+    config: FacilityConfig,
+    today: dt.date,
+    scope_kind: str,
+) -> list[Finding]:
     """Fill the edit's message for each hit and attach related rows, reference and waivers."""
     if hits.height == 0:
         return []
-    reference = {"text": edit.reference_text(), "urls": [r.url for r in edit.references],
-                 "basis": "verified" if edit.verified else "inferred"}
+    reference = {
+        "text": edit.reference_text(),
+        "urls": [r.url for r in edit.references],
+        "basis": "verified" if edit.verified else "inferred",
+    }
     var_cols = [c for c in hits.columns if c.startswith("v_")]
     if "expected" not in hits.columns:
         hits = hits.with_columns(expected=pl.lit(None, dtype=pl.String))
@@ -183,8 +212,9 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
         hits = hits.with_columns(related=pl.lit(None, dtype=pl.List(pl.Int64)))
     # One vectorised join fetches the flagged rows and one expression writes every message.
     # _rid is the row position, so a gather fetches the flagged rows without a hash join.
-    joined = pl.concat([hits, rows.drop("_rid").select(pl.all().gather(hits.get_column("_rid")))],
-                       how="horizontal")
+    joined = pl.concat(
+        [hits, rows.drop("_rid").select(pl.all().gather(hits.get_column("_rid")))], how="horizontal"
+    )
     fixed = {"quarter": quarter, "scope_kind_label": SCOPE_LABELS.get(scope_kind, scope_kind)}
     joined = joined.with_columns(_message=message_expr(edit.message, set(joined.columns), fixed))
     related_of: dict[int, dict] = {}
@@ -197,12 +227,33 @@ def _to_findings(edit: Edit, severity: str, hits: pl.DataFrame, rows: pl.DataFra
     cols = ["_message", *_ROW_FIELDS, "expected", "related", *var_cols]
     names = [c[2:] for c in var_cols]
     out = []
-    for msg, file, sheet, row, charge, code, rev, desc, expected, related, *extra in joined.select(cols).iter_rows():
+    for msg, file, sheet, row, charge, code, rev, desc, expected, related, *extra in joined.select(
+        cols
+    ).iter_rows():
         waiver = next((w for w in waivers if w.covers(edit.code, charge, today)), None) if waivers else None
-        out.append(Finding(
-            edit.code, edit.name, edit.family, edit.category, severity, msg, file, sheet, row, charge, code, rev,
-            desc, expected, reference, tuple(related_of[j] for j in sorted(related)) if related else (),
-            waiver is not None, waiver.reason if waiver else None, scope_kind,
-            dict(zip(names, extra)), concerns,
-        ))
+        out.append(
+            Finding(
+                edit.code,
+                edit.name,
+                edit.family,
+                edit.category,
+                severity,
+                msg,
+                file,
+                sheet,
+                row,
+                charge,
+                code,
+                rev,
+                desc,
+                expected,
+                reference,
+                tuple(related_of[j] for j in sorted(related)) if related else (),
+                waiver is not None,
+                waiver.reason if waiver else None,
+                scope_kind,
+                dict(zip(names, extra, strict=False)),
+                concerns,
+            )
+        )
     return out

@@ -24,19 +24,27 @@ def resolve_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> list[dict]:
     for raw in ids:
         fid = raw.strip().lower()
         if not re.fullmatch(r"[0-9a-f]{6,12}", fid):
-            raise InputError(raw, "a finding id is 12 hexadecimal characters (at least the first 6 are needed)")
+            raise InputError(
+                raw, "a finding id is 12 hexadecimal characters (at least the first 6 are needed)"
+            )
         rows = conn.execute(
             "SELECT f.key, f.fid, MAX(f.run_id) AS run_id, r.facility_slug FROM findings f "
-            "JOIN runs r ON r.id = f.run_id WHERE f.fid LIKE ? GROUP BY f.key", (fid + "%",)).fetchall()
+            "JOIN runs r ON r.id = f.run_id WHERE f.fid LIKE ? GROUP BY f.key",
+            (fid + "%",),
+        ).fetchall()
         if not rows:
-            raise InputError(raw, "no finding with this id in the history (see `cdm-audit compare` or the report)")
+            raise InputError(
+                raw, "no finding with this id in the history (see `cdm-audit compare` or the report)"
+            )
         if len(rows) > 1:
             raise InputError(raw, f"{len(rows)} findings start with this id; give more characters")
         out.append(dict(rows[0]))
     return out
 
 
-def acknowledge(conn: sqlite3.Connection, ids: Iterable[str], status: str, who: str, reason: str | None) -> list[dict]:
+def acknowledge(
+    conn: sqlite3.Connection, ids: Iterable[str], status: str, who: str, reason: str | None
+) -> list[dict]:
     """Record one acknowledgement per finding id (replacing any earlier one); return what was stored."""
     if status not in STATUSES:
         raise InputError("ack", f"status must be one of {', '.join(STATUSES)}")
@@ -49,15 +57,34 @@ def acknowledge(conn: sqlite3.Connection, ids: Iterable[str], status: str, who: 
     stored = []
     with transaction(conn):
         for t in targets:
-            conn.execute("UPDATE acks SET cleared_at = ?, cleared_by = ? WHERE key = ? AND cleared_at IS NULL",
-                         (at, f"replaced ({who.strip()})", t["key"]))
+            conn.execute(
+                "UPDATE acks SET cleared_at = ?, cleared_by = ? WHERE key = ? AND cleared_at IS NULL",
+                (at, f"replaced ({who.strip()})", t["key"]),
+            )
             cur = conn.execute(
                 "INSERT INTO acks (key, fid, facility_slug, status, reason, who, at, run_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (t["key"], t["fid"], t["facility_slug"], status, (reason or "").strip() or None, who.strip(), at,
-                 t["run_id"]))
-            stored.append({**t, "id": cur.lastrowid, "status": status, "who": who.strip(), "at": at,
-                           "reason": (reason or "").strip() or None})
+                (
+                    t["key"],
+                    t["fid"],
+                    t["facility_slug"],
+                    status,
+                    (reason or "").strip() or None,
+                    who.strip(),
+                    at,
+                    t["run_id"],
+                ),
+            )
+            stored.append(
+                {
+                    **t,
+                    "id": cur.lastrowid,
+                    "status": status,
+                    "who": who.strip(),
+                    "at": at,
+                    "reason": (reason or "").strip() or None,
+                }
+            )
     return stored
 
 
@@ -65,21 +92,33 @@ def clear(conn: sqlite3.Connection, ids: Iterable[str], who: str) -> int:
     """Withdraw the active acknowledgement of each finding id; return how many were withdrawn."""
     targets = resolve_ids(conn, ids)
     with transaction(conn):
-        return sum(conn.execute("UPDATE acks SET cleared_at = ?, cleared_by = ? WHERE key = ? AND cleared_at IS NULL",
-                                (now(), who.strip() or "unknown", t["key"])).rowcount for t in targets)
+        return sum(
+            conn.execute(
+                "UPDATE acks SET cleared_at = ?, cleared_by = ? WHERE key = ? AND cleared_at IS NULL",
+                (now(), who.strip() or "unknown", t["key"]),
+            ).rowcount
+            for t in targets
+        )
 
 
-def active(conn: sqlite3.Connection, keys: Iterable[str] | None = None, facility_slug: str | None = None) -> dict[str, dict]:
+def active(
+    conn: sqlite3.Connection, keys: Iterable[str] | None = None, facility_slug: str | None = None
+) -> dict[str, dict]:
     """key -> the active (not withdrawn) acknowledgement, for the given keys or a whole facility."""
     if keys is None:
         where, args = ("AND facility_slug = ?", [facility_slug]) if facility_slug else ("", [])
-        rows = conn.execute(f"SELECT * FROM acks WHERE cleared_at IS NULL {where} ORDER BY id", args).fetchall()
+        rows = conn.execute(
+            f"SELECT * FROM acks WHERE cleared_at IS NULL {where} ORDER BY id", args
+        ).fetchall()
     else:
         keys, rows = list(keys), []
         for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            rows += conn.execute(f"SELECT * FROM acks WHERE cleared_at IS NULL AND key IN ({placeholders(tuple(chunk))}) "
-                                 "ORDER BY id", chunk).fetchall()
+            chunk = keys[i : i + 500]
+            rows += conn.execute(
+                f"SELECT * FROM acks WHERE cleared_at IS NULL AND key IN ({placeholders(tuple(chunk))}) "
+                "ORDER BY id",
+                chunk,
+            ).fetchall()
     return {r["key"]: dict(r) for r in rows}
 
 

@@ -10,10 +10,32 @@ from auditor.history import store
 from auditor.history.quarters import quarter_changes
 
 # Finding fields carried into comparison lists (enough to act on without opening the run).
-LIST_FIELDS = ("fid", "edit", "name", "severity", "category", "message", "file", "sheet", "row", "charge_code",
-               "code", "description", "scope", "waived", "waiver_reason")
-COUNT_KEYS = ("new", "resolved", "still_open", "reappeared", "implementation_errors", "fixes_confirmed",
-              "waived_by_ack")
+LIST_FIELDS = (
+    "fid",
+    "edit",
+    "name",
+    "severity",
+    "category",
+    "message",
+    "file",
+    "sheet",
+    "row",
+    "charge_code",
+    "code",
+    "description",
+    "scope",
+    "waived",
+    "waiver_reason",
+)
+COUNT_KEYS = (
+    "new",
+    "resolved",
+    "still_open",
+    "reappeared",
+    "implementation_errors",
+    "fixes_confirmed",
+    "waived_by_ack",
+)
 
 
 @dataclass
@@ -44,14 +66,27 @@ class Comparison:
         """Plain data for documents and JSON output (`limit` caps each list; counts stay exact)."""
         cut = (lambda xs: xs[:limit]) if limit is not None else (lambda xs: xs)
         return {
-            "facility": self.facility, "baseline": _run_brief(self.baseline), "current": _run_brief(self.current),
-            "same_inputs": _same_inputs(self.baseline, self.current), "counts": self.counts(),
+            "facility": self.facility,
+            "baseline": _run_brief(self.baseline),
+            "current": _run_brief(self.current),
+            "same_inputs": _same_inputs(self.baseline, self.current),
+            "counts": self.counts(),
             # New or resolved findings may come from changed edits rather than a changed chargemaster.
             "edit_set_changed": bool(self.baseline)
             and self.baseline["edit_set_version"] != self.current["edit_set_version"],
-            **{k: cut(getattr(self, k)) for k in ("new", "resolved", "reappeared", "implementation_errors",
-                                                  "fixes_confirmed", "waived_by_ack")},
-            "quarter_changes": self.quarter_changes, "quarter_note": self.quarter_note,
+            **{
+                k: cut(getattr(self, k))
+                for k in (
+                    "new",
+                    "resolved",
+                    "reappeared",
+                    "implementation_errors",
+                    "fixes_confirmed",
+                    "waived_by_ack",
+                )
+            },
+            "quarter_changes": self.quarter_changes,
+            "quarter_note": self.quarter_note,
         }
 
 
@@ -59,16 +94,36 @@ def _run_brief(run: dict | None) -> dict | None:
     """The run fields a comparison shows (id, dates, quarters, versions, input names and hashes)."""
     if run is None:
         return None
-    return {k: run.get(k) for k in ("id", "facility", "recorded_at", "as_of", "quarter", "code_quarter",
-                                    "edit_set_version", "tool_version", "errors", "warnings", "infos", "findings")} | {
-        "inputs": [{"role": i["role"], "name": i["name"], "sha256": i["sha256"]} for i in run.get("inputs", [])]}
+    return {
+        k: run.get(k)
+        for k in (
+            "id",
+            "facility",
+            "recorded_at",
+            "as_of",
+            "quarter",
+            "code_quarter",
+            "edit_set_version",
+            "tool_version",
+            "errors",
+            "warnings",
+            "infos",
+            "findings",
+        )
+    } | {
+        "inputs": [
+            {"role": i["role"], "name": i["name"], "sha256": i["sha256"]} for i in run.get("inputs", [])
+        ]
+    }
 
 
 def _same_inputs(a: dict | None, b: dict | None) -> bool:
     """True when both runs read byte-identical files (an unchanged chargemaster against a new quarter)."""
     if not a or not b:
         return False
-    return sorted((i["role"], i["sha256"]) for i in a["inputs"]) == sorted((i["role"], i["sha256"]) for i in b["inputs"])
+    return sorted((i["role"], i["sha256"]) for i in a["inputs"]) == sorted(
+        (i["role"], i["sha256"]) for i in b["inputs"]
+    )
 
 
 def _brief(row: dict) -> dict:
@@ -76,8 +131,15 @@ def _brief(row: dict) -> dict:
     return {k: row.get(k) for k in LIST_FIELDS}
 
 
-def diff(conn: sqlite3.Connection, facility: str, baseline: dict | None, base_rows: dict[str, dict],
-         current: dict, cur_rows: dict[str, dict], current_codes: list[dict] | None = None) -> Comparison:
+def diff(
+    conn: sqlite3.Connection,
+    facility: str,
+    baseline: dict | None,
+    base_rows: dict[str, dict],
+    current: dict,
+    cur_rows: dict[str, dict],
+    current_codes: list[dict] | None = None,
+) -> Comparison:
     """Compare keyed findings of a baseline run (or none) with the current run (recorded or only in memory)."""
     cmp = Comparison(facility, baseline, current)
     current_id = current.get("id")
@@ -98,8 +160,14 @@ def diff(conn: sqlite3.Connection, facility: str, baseline: dict | None, base_ro
             cmp.new.append(_brief(row))
             cmp.status[key] = "new"
         # An acknowledgement made on an earlier run whose fix should have reached this extract.
-        if ack and ack["status"] == "pending-fix" and (current_id is None or (ack["run_id"] or 0) < current_id):
-            cmp.implementation_errors.append({**_brief(row), "ack": _ack_brief(ack), "since_last_run": cmp.status[key]})
+        if (
+            ack
+            and ack["status"] == "pending-fix"
+            and (current_id is None or (ack["run_id"] or 0) < current_id)
+        ):
+            cmp.implementation_errors.append(
+                {**_brief(row), "ack": _ack_brief(ack), "since_last_run": cmp.status[key]}
+            )
         if ack and ack["status"] == "waived":
             cmp.waived_by_ack.append({**_brief(row), "ack": _ack_brief(ack)})
     for key, row in base_rows.items():
@@ -107,11 +175,16 @@ def diff(conn: sqlite3.Connection, facility: str, baseline: dict | None, base_ro
             continue
         cmp.resolved.append(_brief(row))
         ack = acked.get(key)
-        if ack and ack["status"] == "pending-fix" and (current_id is None or (ack["run_id"] or 0) < current_id):
+        if (
+            ack
+            and ack["status"] == "pending-fix"
+            and (current_id is None or (ack["run_id"] or 0) < current_id)
+        ):
             cmp.fixes_confirmed.append({**_brief(row), "ack": _ack_brief(ack)})
     if baseline and current_codes is not None:
-        cmp.quarter_changes, cmp.quarter_note = quarter_changes(current_codes, baseline["code_quarter"],
-                                                                current["code_quarter"])
+        cmp.quarter_changes, cmp.quarter_note = quarter_changes(
+            current_codes, baseline["code_quarter"], current["code_quarter"]
+        )
     return cmp
 
 
@@ -131,15 +204,26 @@ def compare_runs(conn: sqlite3.Connection, baseline_id: int | None, current_id: 
     if baseline_id is not None and baseline is None:
         raise LookupError(f"run {baseline_id} is not in the history")
     base_rows = store.run_findings(conn, baseline_id) if baseline else {}
-    return diff(conn, current["facility"], baseline, base_rows, current, store.run_findings(conn, current_id),
-                store.run_codes(conn, current_id))
+    return diff(
+        conn,
+        current["facility"],
+        baseline,
+        base_rows,
+        current,
+        store.run_findings(conn, current_id),
+        store.run_codes(conn, current_id),
+    )
 
 
-def trend(conn: sqlite3.Connection, facility_slug: str, upto: int | None = None, extra: dict | None = None) -> list[dict]:
+def trend(
+    conn: sqlite3.Connection, facility_slug: str, upto: int | None = None, extra: dict | None = None
+) -> list[dict]:
     """One point per as-of quarter (the latest run in it, up to run `upto`), oldest first, for the trend chart."""
     rows = conn.execute(
         "SELECT id, quarter, as_of, recorded_at, errors, warnings, infos, waived, findings FROM runs "
-        "WHERE facility_slug = ? AND id <= ? ORDER BY id", (facility_slug, upto if upto is not None else 2**62))
+        "WHERE facility_slug = ? AND id <= ? ORDER BY id",
+        (facility_slug, upto if upto is not None else 2**62),
+    )
     points: dict[str, dict] = {}
     for r in rows:
         points[r["quarter"]] = dict(r)

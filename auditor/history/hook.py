@@ -25,11 +25,11 @@ DOC_LIST_LIMIT = 2000
 class HistoryOptions:
     """What an audit asks of the run history."""
 
-    db: Path | None = None          # None: $CDM_AUDIT_HOME/history.sqlite
-    record: bool = True             # False: --no-history (still compares when compare_with is set)
+    db: Path | None = None  # None: $CDM_AUDIT_HOME/history.sqlite
+    record: bool = True  # False: --no-history (still compares when compare_with is set)
     compare_with: str | None = "last"  # "last", a run id, or None for no comparison
-    facility: str | None = None     # None: guessed from the chargemaster file names
-    label: str | None = None        # e.g. the recurring-run file that asked for this audit
+    facility: str | None = None  # None: guessed from the chargemaster file names
+    label: str | None = None  # e.g. the recurring-run file that asked for this audit
 
     @property
     def active(self) -> bool:
@@ -37,8 +37,9 @@ class HistoryOptions:
         return self.record or bool(self.compare_with)
 
 
-def apply_history(result: AuditResult, document: AuditDocument,
-                  options: HistoryOptions) -> tuple[AuditResult, AuditDocument]:
+def apply_history(
+    result: AuditResult, document: AuditDocument, options: HistoryOptions
+) -> tuple[AuditResult, AuditDocument]:
     """The run history step: apply acknowledged waivers, record the run, compare it; new result and document.
 
     Neither argument changes. When an acknowledged waiver applies, the result gets new findings and the
@@ -54,7 +55,10 @@ def apply_history(result: AuditResult, document: AuditDocument,
         raise InputError("--facility", f"{facility!r} has no letters or digits to identify a facility by")
     db = Path(options.db).expanduser() if options.db else store.default_path()
     if not options.record and not db.is_file():
-        return result, document  # --no-history with nothing recorded yet: nothing to compare, and no file to create
+        return (
+            result,
+            document,
+        )  # --no-history with nothing recorded yet: nothing to compare, and no file to create
     conn = store.connect(db)
     try:
         return _run_hook(conn, db, result, document, options, facility, fslug)
@@ -64,8 +68,15 @@ def apply_history(result: AuditResult, document: AuditDocument,
         conn.close()
 
 
-def _run_hook(conn, db: Path, result: AuditResult, document: AuditDocument, options: HistoryOptions, facility: str,
-              fslug: str) -> tuple[AuditResult, AuditDocument]:
+def _run_hook(
+    conn,
+    db: Path,
+    result: AuditResult,
+    document: AuditDocument,
+    options: HistoryOptions,
+    facility: str,
+    fslug: str,
+) -> tuple[AuditResult, AuditDocument]:
     """apply_history's body, with the connection open."""
     # Resolved before recording, so a bad --compare-with fails without leaving a run behind.
     baseline_id = _baseline_id(conn, options.compare_with, fslug)
@@ -74,14 +85,21 @@ def _run_hook(conn, db: Path, result: AuditResult, document: AuditDocument, opti
     if waived is not None:
         result = dataclasses.replace(result, findings=waived)
         document = AuditDocument.of(result, document.run.generated())
-    rows = {k: _finding_row(k, f) for k, f in zip(keys, document.findings)}
-    codes = (code_inventory(result.chargemaster.frame, "chargemaster")
-             + code_inventory(result.pairing.frame if result.pairing is not None else None, "pairing-table",
-                              ("procedure_code", "linked_code")))
+    rows = {k: _finding_row(k, f) for k, f in zip(keys, document.findings, strict=False)}
+    codes = code_inventory(result.chargemaster.frame, "chargemaster") + code_inventory(
+        result.pairing.frame if result.pairing is not None else None,
+        "pairing-table",
+        ("procedure_code", "linked_code"),
+    )
     current = _run_row(document, facility, fslug, options, result)
     if options.record:
-        run_id = store.record_run(conn, current, _input_rows(document), rows.values(),
-                                  ({**c, "sample": json.dumps(c["sample"], default=str)} for c in codes))
+        run_id = store.record_run(
+            conn,
+            current,
+            _input_rows(document),
+            rows.values(),
+            ({**c, "sample": json.dumps(c["sample"], default=str)} for c in codes),
+        )
         current = store.get_run(conn, run_id)
         if options.compare_with == "last":
             baseline_id = store.previous_run_id(conn, fslug, run_id)
@@ -110,18 +128,23 @@ def _baseline_id(conn, compare_with: str | None, fslug: str) -> int | None:
     if run is None:
         raise InputError("--compare-with", f"run {run_id} is not in the history (see `cdm-audit history`)")
     if run["facility_slug"] != fslug:
-        raise InputError("--compare-with", f"run {run_id} is facility {run['facility']!r}, this audit is "
-                                           f"{fslug!r}; pass --facility {run['facility']!r} to compare them")
+        raise InputError(
+            "--compare-with",
+            f"run {run_id} is facility {run['facility']!r}, this audit is "
+            f"{fslug!r}; pass --facility {run['facility']!r} to compare them",
+        )
     return run_id
 
 
-def _with_waivers(findings: list[Finding], keys: list[str], acknowledged: dict[str, dict]) -> list[Finding] | None:
+def _with_waivers(
+    findings: list[Finding], keys: list[str], acknowledged: dict[str, dict]
+) -> list[Finding] | None:
     """The findings with acknowledged waivers applied (new findings), or None when no waiver applies.
 
     A finding the configuration already waived keeps its own reason.
     """
     out, changed = [], False
-    for f, key in zip(findings, keys):
+    for f, key in zip(findings, keys, strict=False):
         ack = acknowledged.get(key)
         if ack and ack["status"] == "waived" and not f.waived:
             f, changed = f.waived_by(acks.waiver_text(ack)), True
@@ -131,48 +154,110 @@ def _with_waivers(findings: list[Finding], keys: list[str], acknowledged: dict[s
 
 def _finding_row(key: str, f: Finding) -> dict:
     """A finding as stored in the history."""
-    return {"key": key, "fid": short_id(key), **{k: getattr(f, k) for k in (
-        "edit", "name", "severity", "category", "family", "message", "file", "sheet", "row", "charge_code", "code",
-        "description", "scope", "waiver_reason")}, "waived": 1 if f.waived else 0}
+    return {
+        "key": key,
+        "fid": short_id(key),
+        **{
+            k: getattr(f, k)
+            for k in (
+                "edit",
+                "name",
+                "severity",
+                "category",
+                "family",
+                "message",
+                "file",
+                "sheet",
+                "row",
+                "charge_code",
+                "code",
+                "description",
+                "scope",
+                "waiver_reason",
+            )
+        },
+        "waived": 1 if f.waived else 0,
+    }
 
 
 def _run_row(document: AuditDocument, facility: str, fslug: str, options: HistoryOptions, result) -> dict:
     """The runs-table row of this audit."""
     run, summ = document.run, document.summary
     request = getattr(result, "request", None)
-    chosen = {"select": sorted(request.select) if request and request.select else None,
-              "ignore": sorted(request.ignore) if request and request.ignore else [],
-              "compare_with": options.compare_with}
+    chosen = {
+        "select": sorted(request.select) if request and request.select else None,
+        "ignore": sorted(request.ignore) if request and request.ignore else [],
+        "compare_with": options.compare_with,
+    }
     return {
-        "facility": facility, "facility_slug": fslug, "recorded_at": acks.now(), "generated_at": run.generated_at,
-        "as_of": run.as_of, "quarter": run.quarter_requested, "code_quarter": run.quarter,
-        "quarter_stale": 1 if run.quarter_stale else 0, "edit_set_version": run.edit_set_version,
-        "tool_version": run.tool_version, "config_json": json.dumps(run.config, sort_keys=True, default=str),
-        "options_json": json.dumps(chosen, sort_keys=True), "label": options.label,
-        "errors": summ.by_severity["error"], "warnings": summ.by_severity["warning"],
-        "infos": summ.by_severity["info"], "waived": summ.waived, "findings": summ.findings,
+        "facility": facility,
+        "facility_slug": fslug,
+        "recorded_at": acks.now(),
+        "generated_at": run.generated_at,
+        "as_of": run.as_of,
+        "quarter": run.quarter_requested,
+        "code_quarter": run.quarter,
+        "quarter_stale": 1 if run.quarter_stale else 0,
+        "edit_set_version": run.edit_set_version,
+        "tool_version": run.tool_version,
+        "config_json": json.dumps(run.config, sort_keys=True, default=str),
+        "options_json": json.dumps(chosen, sort_keys=True),
+        "label": options.label,
+        "errors": summ.by_severity["error"],
+        "warnings": summ.by_severity["warning"],
+        "infos": summ.by_severity["info"],
+        "waived": summ.waived,
+        "findings": summ.findings,
         "rows_audited": summ.rows_audited,
     }
 
 
 def _input_rows(document: AuditDocument) -> list[dict]:
     """The inputs-table rows: every input file with its hash and row accounts."""
-    return [{"position": n, "role": i.role, "path": str(i.path), "name": Path(i.path).name,
-             "format": i.format, "sha256": i.sha256, "size": i.size,
-             "rows_read": i.rows("rows_read"), "rows_audited": i.rows("rows_audited"),
-             "rows_skipped": i.rows("rows_skipped")}
-            for n, i in enumerate(document.run.inputs)]
+    return [
+        {
+            "position": n,
+            "role": i.role,
+            "path": str(i.path),
+            "name": Path(i.path).name,
+            "format": i.format,
+            "sha256": i.sha256,
+            "size": i.size,
+            "rows_read": i.rows("rows_read"),
+            "rows_audited": i.rows("rows_audited"),
+            "rows_skipped": i.rows("rows_skipped"),
+        }
+        for n, i in enumerate(document.run.inputs)
+    ]
 
 
-def history_section(cmp: Comparison | None, facility: str, fslug: str, db: Path, current: dict, points: list[dict],
-                    options: HistoryOptions, status_by_id: dict[str, str]) -> dict:
+def history_section(
+    cmp: Comparison | None,
+    facility: str,
+    fslug: str,
+    db: Path,
+    current: dict,
+    points: list[dict],
+    options: HistoryOptions,
+    status_by_id: dict[str, str],
+) -> dict:
     """The document's 'history': where the run was recorded, the comparison (lists capped), the trend points and
     each finding's status (history id -> new | open | reappeared)."""
     section = {
-        "facility": facility, "facility_key": fslug, "database": str(db), "run_id": current.get("id"),
-        "recorded": bool(options.record), "compare_with": options.compare_with, "list_limit": DOC_LIST_LIMIT,
-        "trend": [{k: p.get(k) for k in ("id", "quarter", "as_of", "errors", "warnings", "infos", "waived",
-                                         "findings")} for p in points],
+        "facility": facility,
+        "facility_key": fslug,
+        "database": str(db),
+        "run_id": current.get("id"),
+        "recorded": bool(options.record),
+        "compare_with": options.compare_with,
+        "list_limit": DOC_LIST_LIMIT,
+        "trend": [
+            {
+                k: p.get(k)
+                for k in ("id", "quarter", "as_of", "errors", "warnings", "infos", "waived", "findings")
+            }
+            for p in points
+        ],
     }
     if cmp is None:
         return section | {"baseline": None, "counts": None, "status_by_id": status_by_id}

@@ -12,7 +12,7 @@ from pathlib import Path
 # years and dates (2026, 20260401, 2026-04-01), quarters (2026Q2, Q2), month names and version tags.
 # Other digit runs stay: they are often the facility's identity (OSHPD 106190422, a tax id).
 _VOLATILE = re.compile(
-    r"^(?:(?:19|20)\d{2}(?:(?:0[1-9]|1[0-2])(?:[0-3]\d)?)?"      # 2026, 202604, 20260401
+    r"^(?:(?:19|20)\d{2}(?:(?:0[1-9]|1[0-2])(?:[0-3]\d)?)?"  # 2026, 202604, 20260401
     r"|(?:19|20)\d{2}q[1-4]|q[1-4](?:(?:19|20)?\d{2})?|fy(?:19|20)?\d{2}"  # 2026q2, q2, q22026, fy26
     r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -46,8 +46,15 @@ def _norm_text(value: str | None) -> str:
 GROUP_CHECKS = {"duplicate-price": "code", "duplicate-charge-code": "charge_code"}
 
 
-def base_key(facility_slug: str, scope: str | None, edit: str, charge_code: str | None, code: str | None,
-             description: str | None, group_by: str | None = None) -> tuple[str, str, str, str]:
+def base_key(
+    facility_slug: str,
+    scope: str | None,
+    edit: str,
+    charge_code: str | None,
+    code: str | None,
+    description: str | None,
+    group_by: str | None = None,
+) -> tuple[str, str, str, str]:
     """(source, edit, line, code): the line is the charge code, or the description where there is none."""
     source = f"{facility_slug}/{scope or 'chargemaster'}"
     charge = (charge_code or "").strip().upper()
@@ -66,12 +73,24 @@ def finding_keys(facility_slug: str, findings: list, checks: dict[str, str] | No
     `checks` maps edit code -> check kind, so group findings are keyed by their group (GROUP_CHECKS).
     """
     checks = checks or {}
-    bases = [base_key(facility_slug, f.scope, f.edit, f.charge_code, f.code, f.description,
-                      GROUP_CHECKS.get(checks.get(f.edit, ""))) for f in findings]
+    bases = [
+        base_key(
+            facility_slug,
+            f.scope,
+            f.edit,
+            f.charge_code,
+            f.code,
+            f.description,
+            GROUP_CHECKS.get(checks.get(f.edit, "")),
+        )
+        for f in findings
+    ]
     # Two findings with one base key (a charge code built twice): number them in row order, so the
     # n-th occurrence this quarter matches the n-th occurrence last quarter.
-    order = sorted(range(len(findings)), key=lambda i: (findings[i].file, findings[i].sheet or "",
-                                                         findings[i].row or 0, i))
+    order = sorted(
+        range(len(findings)),
+        key=lambda i: (findings[i].file, findings[i].sheet or "", findings[i].row or 0, i),
+    )
     seen: dict[tuple, int] = {}
     keys = [""] * len(findings)
     for i in order:

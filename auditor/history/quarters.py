@@ -62,9 +62,14 @@ def classify_change(before: dict, after: dict) -> str | None:
     return None
 
 
-def quarter_changes(codes: list[dict], before: str, after: str, table: CodeTable | None = None,
-                    replacements: dict[str, dict] | None = None,
-                    hcpcs: dict[str, dict] | None = None) -> tuple[list[dict], str]:
+def quarter_changes(
+    codes: list[dict],
+    before: str,
+    after: str,
+    table: CodeTable | None = None,
+    replacements: dict[str, dict] | None = None,
+    hcpcs: dict[str, dict] | None = None,
+) -> tuple[list[dict], str]:
     """Changes between quarters for each audited code (role, code, lines, sample), with a note on any gap.
 
     Replacements come from the packaged successor lists, else from the cross-references of an imported
@@ -75,13 +80,15 @@ def quarter_changes(codes: list[dict], before: str, after: str, table: CodeTable
     table = table or CodeTable.load()
     missing = [q for q in (before, after) if q not in table.quarters]
     if missing:
-        return [], (f"quarter {', '.join(missing)} is no longer held in the code table; import its Addendum B "
-                    "to compare code status")
+        return [], (
+            f"quarter {', '.join(missing)} is no longer held in the code table; import its Addendum B "
+            "to compare code status"
+        )
     distinct = sorted({c["code"] for c in codes})
     series = pl.Series(distinct, dtype=pl.String)
     b_rows = table.classify(series, before).to_dicts()
     a_rows = table.classify(series, after).to_dicts()
-    by_code = {c: (b, a) for c, b, a in zip(distinct, b_rows, a_rows)}
+    by_code = {c: (b, a) for c, b, a in zip(distinct, b_rows, a_rows, strict=False)}
     replacements = successors() if replacements is None else replacements
     hcpcs = load_hcpcs(quarter=after) if hcpcs is None else hcpcs
     on_file = {(c["role"], c["code"]) for c in codes}
@@ -92,19 +99,31 @@ def quarter_changes(codes: list[dict], before: str, after: str, table: CodeTable
         if kind is None:
             continue
         level2 = hcpcs.get(c["code"], {})
-        repl = replacements.get(c["code"]) or ({"replaced_by": level2["xref"], "note": "HCPCS cross-reference "
-                                                f"({level2['quarter']} file)"} if level2.get("xref") else {})
+        repl = replacements.get(c["code"]) or (
+            {"replaced_by": level2["xref"], "note": f"HCPCS cross-reference ({level2['quarter']} file)"}
+            if level2.get("xref")
+            else {}
+        )
         repl = repl if KINDS[kind][0] else {}
-        out.append({
-            "role": c["role"], "code": c["code"], "kind": kind, "broken": KINDS[kind][0], "label": KINDS[kind][1],
-            "before": {"quarter": before, "status": b["status"], "si": b["si"]},
-            "after": {"quarter": after, "status": a["status"], "si": a["si"]},
-            "last_seen": a["last_seen"], "descriptor": level2.get("long_descriptor") or a["descriptor"] or b["descriptor"],
-            "termination_date": level2.get("termination_date"),
-            "lines": c["lines"], "sample": c["sample"][:SAMPLE_LINES],
-            "replaced_by": repl.get("replaced_by", []), "replacement_note": repl.get("note", ""),
-            "replacement_on_file": [r for r in repl.get("replaced_by", []) if (c["role"], r) in on_file],
-        })
+        out.append(
+            {
+                "role": c["role"],
+                "code": c["code"],
+                "kind": kind,
+                "broken": KINDS[kind][0],
+                "label": KINDS[kind][1],
+                "before": {"quarter": before, "status": b["status"], "si": b["si"]},
+                "after": {"quarter": after, "status": a["status"], "si": a["si"]},
+                "last_seen": a["last_seen"],
+                "descriptor": level2.get("long_descriptor") or a["descriptor"] or b["descriptor"],
+                "termination_date": level2.get("termination_date"),
+                "lines": c["lines"],
+                "sample": c["sample"][:SAMPLE_LINES],
+                "replaced_by": repl.get("replaced_by", []),
+                "replacement_note": repl.get("note", ""),
+                "replacement_on_file": [r for r in repl.get("replaced_by", []) if (c["role"], r) in on_file],
+            }
+        )
     order = {k: i for i, k in enumerate(KINDS)}
     # Most lines first within each kind: the codes that break the most charges lead the report.
     out.sort(key=lambda x: (order[x["kind"]], x["role"], -x["lines"], x["code"]))
@@ -119,21 +138,44 @@ def code_inventory(frame: pl.DataFrame | None, role: str, columns: tuple[str, ..
     for col in columns:
         if col not in frame.columns:
             continue
-        charge = next((c for c in ("charge_code", f"{col.split('_')[0]}_charge_code") if c in frame.columns), None)
-        desc = next((c for c in ("description", f"{col.split('_')[0]}_description") if c in frame.columns), None)
-        parts.append(frame.select(
-            code=pl.col(col).cast(pl.String).str.strip_chars().str.to_uppercase(),
-            charge_code=pl.col(charge).cast(pl.String) if charge else pl.lit(None, pl.String),
-            row=pl.col("row"), file=pl.col("file"),
-            description=pl.col(desc).cast(pl.String) if desc else pl.lit(None, pl.String),
-        ))
+        charge = next(
+            (c for c in ("charge_code", f"{col.split('_')[0]}_charge_code") if c in frame.columns), None
+        )
+        desc = next(
+            (c for c in ("description", f"{col.split('_')[0]}_description") if c in frame.columns), None
+        )
+        parts.append(
+            frame.select(
+                code=pl.col(col).cast(pl.String).str.strip_chars().str.to_uppercase(),
+                charge_code=pl.col(charge).cast(pl.String) if charge else pl.lit(None, pl.String),
+                row=pl.col("row"),
+                file=pl.col("file"),
+                description=pl.col(desc).cast(pl.String) if desc else pl.lit(None, pl.String),
+            )
+        )
     if not parts:
         return []
-    lines = pl.concat(parts).filter(pl.col("code").is_not_null() & (pl.col("code") != "")).unique(maintain_order=True)
+    lines = (
+        pl.concat(parts)
+        .filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
+        .unique(maintain_order=True)
+    )
     grouped = lines.group_by("code", maintain_order=True).agg(
-        lines=pl.len(), charge_code=pl.col("charge_code").head(SAMPLE_LINES), row=pl.col("row").head(SAMPLE_LINES),
-        file=pl.col("file").head(SAMPLE_LINES), description=pl.col("description").head(SAMPLE_LINES))
-    return [{"role": role, "code": g["code"], "lines": g["lines"],
-             "sample": [{"charge_code": cc, "row": r, "file": f, "description": d}
-                        for cc, r, f, d in zip(g["charge_code"], g["row"], g["file"], g["description"])]}
-            for g in grouped.sort("code").iter_rows(named=True)]
+        lines=pl.len(),
+        charge_code=pl.col("charge_code").head(SAMPLE_LINES),
+        row=pl.col("row").head(SAMPLE_LINES),
+        file=pl.col("file").head(SAMPLE_LINES),
+        description=pl.col("description").head(SAMPLE_LINES),
+    )
+    return [
+        {
+            "role": role,
+            "code": g["code"],
+            "lines": g["lines"],
+            "sample": [
+                {"charge_code": cc, "row": r, "file": f, "description": d}
+                for cc, r, f, d in zip(g["charge_code"], g["row"], g["file"], g["description"], strict=False)
+            ],
+        }
+        for g in grouped.sort("code").iter_rows(named=True)
+    ]

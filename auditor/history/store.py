@@ -18,13 +18,58 @@ SCHEMA_VERSION = 1
 BUSY_SECONDS = 60
 FILE_NAME = "history.sqlite"
 
-RUN_COLUMNS = ("facility", "facility_slug", "recorded_at", "generated_at", "as_of", "quarter", "code_quarter",
-               "quarter_stale", "edit_set_version", "tool_version", "config_json", "options_json", "label",
-               "errors", "warnings", "infos", "waived", "findings", "rows_audited")
-INPUT_COLUMNS = ("position", "role", "path", "name", "format", "sha256", "size", "rows_read", "rows_audited",
-                 "rows_skipped")
-FINDING_COLUMNS = ("key", "fid", "edit", "name", "severity", "category", "family", "message", "file", "sheet",
-                   "row", "charge_code", "code", "description", "scope", "waived", "waiver_reason")
+RUN_COLUMNS = (
+    "facility",
+    "facility_slug",
+    "recorded_at",
+    "generated_at",
+    "as_of",
+    "quarter",
+    "code_quarter",
+    "quarter_stale",
+    "edit_set_version",
+    "tool_version",
+    "config_json",
+    "options_json",
+    "label",
+    "errors",
+    "warnings",
+    "infos",
+    "waived",
+    "findings",
+    "rows_audited",
+)
+INPUT_COLUMNS = (
+    "position",
+    "role",
+    "path",
+    "name",
+    "format",
+    "sha256",
+    "size",
+    "rows_read",
+    "rows_audited",
+    "rows_skipped",
+)
+FINDING_COLUMNS = (
+    "key",
+    "fid",
+    "edit",
+    "name",
+    "severity",
+    "category",
+    "family",
+    "message",
+    "file",
+    "sheet",
+    "row",
+    "charge_code",
+    "code",
+    "description",
+    "scope",
+    "waived",
+    "waiver_reason",
+)
 CODE_COLUMNS = ("role", "code", "lines", "sample")
 
 # Version 1. Runs hold what the issue calls the run record (inputs with hashes, as-of date, quarter,
@@ -134,8 +179,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
     if version == SCHEMA_VERSION:
         return
     if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"schema version {version} was written by a newer cdm-audit "
-                                    f"(this one knows up to {SCHEMA_VERSION})")
+        raise sqlite3.DatabaseError(
+            f"schema version {version} was written by a newer cdm-audit "
+            f"(this one knows up to {SCHEMA_VERSION})"
+        )
     with transaction(conn):
         # Re-read under the write lock: another process may have migrated while we waited.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -145,22 +192,35 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {target}")
 
 
-def record_run(conn: sqlite3.Connection, run: dict, inputs: Iterable[dict], findings: Iterable[dict],
-               codes: Iterable[dict]) -> int:
+def record_run(
+    conn: sqlite3.Connection,
+    run: dict,
+    inputs: Iterable[dict],
+    findings: Iterable[dict],
+    codes: Iterable[dict],
+) -> int:
     """Write one run with its inputs, findings and codes in a single transaction; return the run id."""
     with transaction(conn):
-        cur = conn.execute(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({placeholders(RUN_COLUMNS)})",
-                           [run[c] for c in RUN_COLUMNS])
+        cur = conn.execute(
+            f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({placeholders(RUN_COLUMNS)})",
+            [run[c] for c in RUN_COLUMNS],
+        )
         run_id = cur.lastrowid
-        conn.executemany(f"INSERT INTO inputs (run_id, {', '.join(INPUT_COLUMNS)}) "
-                         f"VALUES (?, {placeholders(INPUT_COLUMNS)})",
-                         ([run_id, *(i[c] for c in INPUT_COLUMNS)] for i in inputs))
-        conn.executemany(f"INSERT INTO findings (run_id, {', '.join(FINDING_COLUMNS)}) "
-                         f"VALUES (?, {placeholders(FINDING_COLUMNS)})",
-                         ([run_id, *(f[c] for c in FINDING_COLUMNS)] for f in findings))
-        conn.executemany(f"INSERT INTO run_codes (run_id, {', '.join(CODE_COLUMNS)}) "
-                         f"VALUES (?, {placeholders(CODE_COLUMNS)})",
-                         ([run_id, *(c[k] for k in CODE_COLUMNS)] for c in codes))
+        conn.executemany(
+            f"INSERT INTO inputs (run_id, {', '.join(INPUT_COLUMNS)}) "
+            f"VALUES (?, {placeholders(INPUT_COLUMNS)})",
+            ([run_id, *(i[c] for c in INPUT_COLUMNS)] for i in inputs),
+        )
+        conn.executemany(
+            f"INSERT INTO findings (run_id, {', '.join(FINDING_COLUMNS)}) "
+            f"VALUES (?, {placeholders(FINDING_COLUMNS)})",
+            ([run_id, *(f[c] for c in FINDING_COLUMNS)] for f in findings),
+        )
+        conn.executemany(
+            f"INSERT INTO run_codes (run_id, {', '.join(CODE_COLUMNS)}) "
+            f"VALUES (?, {placeholders(CODE_COLUMNS)})",
+            ([run_id, *(c[k] for k in CODE_COLUMNS)] for c in codes),
+        )
     return run_id
 
 
@@ -177,40 +237,58 @@ def get_run(conn: sqlite3.Connection, run_id: int) -> dict | None:
     run = dict(row)
     run["config"] = json.loads(run.pop("config_json"))
     run["options"] = json.loads(run.pop("options_json"))
-    run["inputs"] = [dict(r) for r in conn.execute(
-        f"SELECT {', '.join(INPUT_COLUMNS)} FROM inputs WHERE run_id = ? ORDER BY position", (run_id,))]
+    run["inputs"] = [
+        dict(r)
+        for r in conn.execute(
+            f"SELECT {', '.join(INPUT_COLUMNS)} FROM inputs WHERE run_id = ? ORDER BY position", (run_id,)
+        )
+    ]
     return run
 
 
-def list_runs(conn: sqlite3.Connection, facility_slug: str | None = None, limit: int | None = None) -> list[dict]:
+def list_runs(
+    conn: sqlite3.Connection, facility_slug: str | None = None, limit: int | None = None
+) -> list[dict]:
     """Runs newest first (optionally one facility's), each with its input file names."""
     where, args = ("WHERE facility_slug = ?", [facility_slug]) if facility_slug else ("", [])
     sql = f"SELECT * FROM runs {where} ORDER BY id DESC" + (" LIMIT ?" if limit else "")
     runs = [dict(r) for r in conn.execute(sql, args + ([limit] if limit else []))]
     for run in runs:
-        run["inputs"] = [dict(r) for r in conn.execute(
-            "SELECT role, name, sha256 FROM inputs WHERE run_id = ? ORDER BY position", (run["id"],))]
+        run["inputs"] = [
+            dict(r)
+            for r in conn.execute(
+                "SELECT role, name, sha256 FROM inputs WHERE run_id = ? ORDER BY position", (run["id"],)
+            )
+        ]
     return runs
 
 
 def previous_run_id(conn: sqlite3.Connection, facility_slug: str, before: int | None = None) -> int | None:
     """The facility's latest run recorded before run `before` (or its latest run at all)."""
-    row = conn.execute("SELECT MAX(id) FROM runs WHERE facility_slug = ? AND id < ?",
-                       (facility_slug, before if before is not None else 2**62)).fetchone()
+    row = conn.execute(
+        "SELECT MAX(id) FROM runs WHERE facility_slug = ? AND id < ?",
+        (facility_slug, before if before is not None else 2**62),
+    ).fetchone()
     return row[0]
 
 
 def run_findings(conn: sqlite3.Connection, run_id: int) -> dict[str, dict]:
     """key -> finding row of one run, in report order."""
-    rows = conn.execute(f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE run_id = ? "
-                        "ORDER BY file, sheet, row, edit", (run_id,))
+    rows = conn.execute(
+        f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE run_id = ? ORDER BY file, sheet, row, edit",
+        (run_id,),
+    )
     return {r["key"]: dict(r) for r in rows}
 
 
 def run_codes(conn: sqlite3.Connection, run_id: int) -> list[dict]:
     """The distinct codes of a run's inputs with their line counts and sample lines."""
-    return [{**dict(r), "sample": json.loads(r["sample"])} for r in conn.execute(
-        f"SELECT {', '.join(CODE_COLUMNS)} FROM run_codes WHERE run_id = ? ORDER BY role, code", (run_id,))]
+    return [
+        {**dict(r), "sample": json.loads(r["sample"])}
+        for r in conn.execute(
+            f"SELECT {', '.join(CODE_COLUMNS)} FROM run_codes WHERE run_id = ? ORDER BY role, code", (run_id,)
+        )
+    ]
 
 
 def last_seen(conn: sqlite3.Connection, keys: Iterable[str], before: int) -> dict[str, int]:
@@ -218,8 +296,15 @@ def last_seen(conn: sqlite3.Connection, keys: Iterable[str], before: int) -> dic
     keys = list(keys)
     out: dict[str, int] = {}
     for i in range(0, len(keys), 500):  # stay far below SQLite's bound-parameter limit
-        chunk = keys[i:i + 500]
-        out.update({r[0]: r[1] for r in conn.execute(
-            f"SELECT key, MAX(run_id) FROM findings WHERE run_id < ? AND key IN ({placeholders(tuple(chunk))}) "
-            "GROUP BY key", [before, *chunk])})
+        chunk = keys[i : i + 500]
+        out.update(
+            {
+                r[0]: r[1]
+                for r in conn.execute(
+                    f"SELECT key, MAX(run_id) FROM findings WHERE run_id < ? AND key IN ({placeholders(tuple(chunk))}) "
+                    "GROUP BY key",
+                    [before, *chunk],
+                )
+            }
+        )
     return out

@@ -11,4 +11,13 @@ from auditor.ingest.reader import (
 )
 from auditor.ingest.source import Source
 
-__all__ = ["CANONICAL", "FileReport", "IngestOptions", "Ingested", "SheetReport", "Source", "read_file", "read_inputs"]
+__all__ = [
+    "CANONICAL",
+    "FileReport",
+    "IngestOptions",
+    "Ingested",
+    "SheetReport",
+    "Source",
+    "read_file",
+    "read_inputs",
+]

@@ -36,8 +36,13 @@ def _sheet(name: str, book: xlrd.Book, index: int) -> RawSheet:
     sheet_name = book.sheet_names()[index]
     try:
         sheet = book.sheet_by_index(index)
-        rows = [[cell_text(t, v, book.datemode) for t, v in zip(sheet.row_types(r), sheet.row_values(r))]
-                for r in range(sheet.nrows)]
+        rows = [
+            [
+                cell_text(t, v, book.datemode)
+                for t, v in zip(sheet.row_types(r), sheet.row_values(r), strict=False)
+            ]
+            for r in range(sheet.nrows)
+        ]
     except Exception as exc:
         raise InputError(name, f"xlrd cannot read the sheet: {_first_line(exc)}", sheet=sheet_name) from None
     box = _used_box(rows)
@@ -45,8 +50,10 @@ def _sheet(name: str, book: xlrd.Book, index: int) -> RawSheet:
     if box is None:
         return RawSheet(sheet_name, None, note="sheet is empty", hidden=hidden)
     top, bottom, left, right = box
-    columns = {f"c{j}": [row[left + j] if left + j < len(row) else None for row in rows[top : bottom + 1]]
-               for j in range(right - left + 1)}
+    columns = {
+        f"c{j}": [row[left + j] if left + j < len(row) else None for row in rows[top : bottom + 1]]
+        for j in range(right - left + 1)
+    }
     frame = pl.DataFrame(columns, schema={c: pl.String for c in columns})
     return RawSheet(sheet_name, frame, first_row=top + 1, first_col=left, hidden=hidden)
 

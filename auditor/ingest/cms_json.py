@@ -22,13 +22,23 @@ def read_cms_json(path: Path, name: str | None = None) -> list[RawSheet]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(name, f"not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get(SHEET), list):
-        raise InputError(name, "JSON file is not a CMS standard-charges file (no 'standard_charge_information' list)")
+        raise InputError(
+            name, "JSON file is not a CMS standard-charges file (no 'standard_charge_information' list)"
+        )
     items = doc[SHEET]
-    width = max((len(it.get("code_information") or []) for it in items if isinstance(it, dict)), default=1) or 1
+    width = (
+        max((len(it.get("code_information") or []) for it in items if isinstance(it, dict)), default=1) or 1
+    )
     header = ["description"]
     for i in range(1, width + 1):
         header += [f"code|{i}", f"code|{i}|type"]
-    header += ["setting", "standard_charge|gross", "modifiers", "drug_unit_of_measurement", "additional_generic_notes"]
+    header += [
+        "setting",
+        "standard_charge|gross",
+        "modifiers",
+        "drug_unit_of_measurement",
+        "additional_generic_notes",
+    ]
     rows = [header]
     for k, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -50,8 +60,15 @@ def read_cms_json(path: Path, name: str | None = None) -> list[RawSheet]:
             _text(first.get("additional_generic_notes")),
         ]
         rows.append(row)
-    frame = pl.DataFrame([list(col) for col in zip(*rows)], schema=[f"c{i}" for i in range(len(header))],
-                         orient="col") if rows else None
+    frame = (
+        pl.DataFrame(
+            [list(col) for col in zip(*rows, strict=False)],
+            schema=[f"c{i}" for i in range(len(header))],
+            orient="col",
+        )
+        if rows
+        else None
+    )
     frame = frame.with_columns(pl.all().cast(pl.String))
     return [RawSheet(SHEET, frame, first_row=0)]
 

@@ -17,11 +17,17 @@ def declared_type(col: str) -> pl.Expr:
 def shape_type(code: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The type a code's shape gives when no column says it: NDC, CPT, HCPCS, LOCAL, or null (malformed)."""
     plain = raw.str.strip_chars().str.to_uppercase().str.replace(r"\.0+$", "")
-    return (pl.when(plain.str.contains(sh.NDC)).then(pl.lit("NDC"))
-            .when(code.str.contains(rf"^{sh.CPT}$")).then(pl.lit("CPT"))
-            .when(code.str.contains(rf"^{sh.LEVEL2}$")).then(pl.lit("HCPCS"))
-            .when(code.str.contains(sh.LOCAL)).then(pl.lit("LOCAL"))
-            .otherwise(None))
+    return (
+        pl.when(plain.str.contains(sh.NDC))
+        .then(pl.lit("NDC"))
+        .when(code.str.contains(rf"^{sh.CPT}$"))
+        .then(pl.lit("CPT"))
+        .when(code.str.contains(rf"^{sh.LEVEL2}$"))
+        .then(pl.lit("HCPCS"))
+        .when(code.str.contains(sh.LOCAL))
+        .then(pl.lit("LOCAL"))
+        .otherwise(None)
+    )
 
 
 def route(code: pl.Expr, raw: pl.Expr, declared: pl.Expr | None) -> dict[str, pl.Expr]:

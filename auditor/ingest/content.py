@@ -9,8 +9,27 @@ import polars as pl
 from auditor.ingest import shapes as sh
 
 # Per-cell flags computed once per sheet sample; a profile is their mean over a run of rows.
-_FLAGS = ("code", "cpt", "lvl2", "known", "ndc", "rev", "rev_text", "money", "decimal", "dollar",
-          "integer", "date", "text", "lettered", "code_like", "modifier", "setting", "status", "code_type")
+_FLAGS = (
+    "code",
+    "cpt",
+    "lvl2",
+    "known",
+    "ndc",
+    "rev",
+    "rev_text",
+    "money",
+    "decimal",
+    "dollar",
+    "integer",
+    "date",
+    "text",
+    "lettered",
+    "code_like",
+    "modifier",
+    "setting",
+    "status",
+    "code_type",
+)
 
 
 @dataclass
@@ -65,7 +84,8 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
             "dollar": v.str.contains(r"\$"),
             "integer": v.str.contains(r"^\d+$"),
             "date": v.str.contains(sh.DATE),
-            "text": v.str.contains(r"[A-Z].*[A-Z].*[A-Z]") & (v.str.contains(r"\s") | (v.str.len_chars() >= 10)),
+            "text": v.str.contains(r"[A-Z].*[A-Z].*[A-Z]")
+            & (v.str.contains(r"\s") | (v.str.len_chars() >= 10)),
             "lettered": lettered,
             "code_like": v.str.contains(sh.CODE_LIKE) & v.str.contains(r"\d"),
             "modifier": v.str.contains(sh.MODIFIER),
@@ -80,14 +100,19 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def profile(flags: pl.DataFrame, columns: list[str], start: int = 0, stop: int | None = None,
-            header: list[str] | None = None) -> dict[str, ColumnProfile]:
+def profile(
+    flags: pl.DataFrame,
+    columns: list[str],
+    start: int = 0,
+    stop: int | None = None,
+    header: list[str] | None = None,
+) -> dict[str, ColumnProfile]:
     """Profiles of `columns` over flag rows [start, stop), skipping blank rows and repeats of `header`."""
     part = flags.slice(start, None if stop is None else max(stop - start, 0))
     if columns:
         any_value = pl.any_horizontal([pl.col(f"{c}|v").is_not_null() for c in columns])
         part = part.filter(any_value)
-    labels = [(c, h.strip().upper()) for c, h in zip(columns, header or []) if h and h.strip()]
+    labels = [(c, h.strip().upper()) for c, h in zip(columns, header or [], strict=False) if h and h.strip()]
     if labels:
         # A report's page headers repeat the header line; they are not data.
         repeat = pl.all_horizontal([(pl.col(f"{c}|v") == h).fill_null(False) for c, h in labels])
@@ -96,10 +121,15 @@ def profile(flags: pl.DataFrame, columns: list[str], start: int = 0, stop: int |
     for c in columns:
         v, ln, num = pl.col(f"{c}|v"), pl.col(f"{c}|len"), pl.col(f"{c}|int")
         aggs += [
-            v.count().alias(f"{c}|n"), v.n_unique().alias(f"{c}|distinct"), ln.mean().alias(f"{c}|mean_len"),
+            v.count().alias(f"{c}|n"),
+            v.n_unique().alias(f"{c}|distinct"),
+            ln.mean().alias(f"{c}|mean_len"),
             (ln == ln.drop_nulls().mode().first()).mean().alias(f"{c}|len_mode"),
             # A row counter runs 1, 2, 3 ...; sorted item numbers also step by one, but do not start near 1.
-            pl.when(num.min() <= 10).then((num.drop_nulls().diff() == 1).mean()).otherwise(0.0).alias(f"{c}|seq"),
+            pl.when(num.min() <= 10)
+            .then((num.drop_nulls().diff() == 1).mean())
+            .otherwise(0.0)
+            .alias(f"{c}|seq"),
             v.drop_nulls().mode().first().alias(f"{c}|top"),
         ]
         aggs += [pl.col(f"{c}|{name}").mean().alias(f"{c}|s_{name}") for name in _FLAGS]
@@ -109,10 +139,14 @@ def profile(flags: pl.DataFrame, columns: list[str], start: int = 0, stop: int |
         n = row[f"{c}|n"] or 0
         distinct = (row[f"{c}|distinct"] or 0) - (1 if n < row["_rows"] else 0)  # n_unique counts null once
         out[c] = ColumnProfile(
-            n=n, rows=row["_rows"], distinct=max(distinct, 0),
+            n=n,
+            rows=row["_rows"],
+            distinct=max(distinct, 0),
             shares={name: row[f"{c}|s_{name}"] or 0.0 for name in _FLAGS},
-            mean_len=row[f"{c}|mean_len"] or 0.0, len_mode=row[f"{c}|len_mode"] or 0.0,
-            sequential=row[f"{c}|seq"] or 0.0, top=row[f"{c}|top"],
+            mean_len=row[f"{c}|mean_len"] or 0.0,
+            len_mode=row[f"{c}|len_mode"] or 0.0,
+            sequential=row[f"{c}|seq"] or 0.0,
+            top=row[f"{c}|top"],
         )
     return out
 

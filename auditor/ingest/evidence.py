@@ -126,13 +126,16 @@ def _department(p: ColumnProfile) -> Content:
     support = worded * variety * grouped * wordy * (0.2 if p.distinct <= 1 else 1.0)
     if p.share("code_type") > 0.5 or p.share("setting") > 0.5 or p.share("status") > 0.5:
         support *= 0.3
-    return Content(support, 1.0 - p.share("decimal"), f"{p.distinct} distinct labels in {p.n:,} sampled lines")
+    return Content(
+        support, 1.0 - p.share("decimal"), f"{p.distinct} distinct labels in {p.n:,} sampled lines"
+    )
 
 
 def _labels(flag: str, what: str, most: int) -> callable:
     def score(p: ColumnProfile) -> Content:
         s = p.share(flag)
         return Content(s if p.distinct <= most else s * 0.5, s, f"{_pct(s)} {what}")
+
     return score
 
 
@@ -162,10 +165,21 @@ def _free(p: ColumnProfile) -> Content:
 
 
 SCORERS = {
-    "charge_code": _charge_code, "description": _description, "revenue_code": _revenue, "cpt": _cpt,
-    "hcpcs": _hcpcs, "modifiers": _modifiers, "units": _units, "price": _price, "department": _department,
-    "status": _labels("status", "status labels", 8), "effective_from": _dates, "effective_to": _dates,
-    "narrative": _free, "ndc": _ndc, "setting": _labels("setting", "inpatient/outpatient labels", 8),
+    "charge_code": _charge_code,
+    "description": _description,
+    "revenue_code": _revenue,
+    "cpt": _cpt,
+    "hcpcs": _hcpcs,
+    "modifiers": _modifiers,
+    "units": _units,
+    "price": _price,
+    "department": _department,
+    "status": _labels("status", "status labels", 8),
+    "effective_from": _dates,
+    "effective_to": _dates,
+    "narrative": _free,
+    "ndc": _ndc,
+    "setting": _labels("setting", "inpatient/outpatient labels", 8),
     "code_type": _labels("code_type", "code-type labels", 40),
 }
 

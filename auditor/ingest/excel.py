@@ -24,7 +24,14 @@ _REL_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"
 _SCAN_LIMIT = 4 * 1024 * 1024
 # calamine picks its parser by file suffix; a file opens only when that parser fits its content kind.
 _KIND_PARSER = {"xlsx": "xlsx", "xlsm": "xlsx", "xlsb": "xlsb", "xls": "xls"}
-_SUFFIX_PARSER = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xlam": "xlsx", ".xlsb": "xlsb", ".xls": "xls", ".xla": "xls"}
+_SUFFIX_PARSER = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xlam": "xlsx",
+    ".xlsb": "xlsb",
+    ".xls": "xls",
+    ".xla": "xls",
+}
 
 
 class Workbook(list[RawSheet]):
@@ -106,7 +113,9 @@ def _calamine_sheets(name: str, source: Path, kind: str) -> list[RawSheet]:
             sheet = reader.load_sheet(idx, header_row=None, dtypes="string")
             frame = sheet.to_polars()
         except Exception as exc:
-            raise InputError(name, f"cannot read the sheet: {_short(exc, source, name)}", sheet=sheet_name) from None
+            raise InputError(
+                name, f"cannot read the sheet: {_short(exc, source, name)}", sheet=sheet_name
+            ) from None
         hidden = getattr(sheet, "visible", "visible") != "visible"
         if frame.width == 0 or frame.height == 0:
             sheets.append(RawSheet(sheet_name, None, note="sheet is empty", hidden=hidden))

@@ -26,10 +26,40 @@ MAX_MULTI = 12  # columns one multi-column role (modifiers, diagnoses) may take
 _CMS_CODE = re.compile(r"^CODE (\d+)$")
 # Header words naming columns no role takes (payer terms, statistics, the facility): their content,
 # however code- or money-like, speaks for no role unless the header itself names one.
-OTHER_WORDS = frozenset({"METHODOLOGY", "PAYER", "PLAN", "ALGORITHM", "RANK", "CASES", "VISITS", "FACILITY", "HOSPITAL",
-                         "SITE", "MNEMONIC", "PERCENTILE", "MEDIAN", "COUNT", "AWP", "COST", "NEGOTIATED", "DISCOUNTED",
-                         "DISCOUNT", "DISCHARGES", "ENCOUNTERS", "VOLUME", "WEIGHT", "LOS"})
-SIBLINGS = {"cpt": "hcpcs", "hcpcs": "cpt", "effective_from": "effective_to", "effective_to": "effective_from"}
+OTHER_WORDS = frozenset(
+    {
+        "METHODOLOGY",
+        "PAYER",
+        "PLAN",
+        "ALGORITHM",
+        "RANK",
+        "CASES",
+        "VISITS",
+        "FACILITY",
+        "HOSPITAL",
+        "SITE",
+        "MNEMONIC",
+        "PERCENTILE",
+        "MEDIAN",
+        "COUNT",
+        "AWP",
+        "COST",
+        "NEGOTIATED",
+        "DISCOUNTED",
+        "DISCOUNT",
+        "DISCHARGES",
+        "ENCOUNTERS",
+        "VOLUME",
+        "WEIGHT",
+        "LOS",
+    }
+)
+SIBLINGS = {
+    "cpt": "hcpcs",
+    "hcpcs": "cpt",
+    "effective_from": "effective_to",
+    "effective_to": "effective_from",
+}
 _VALUE = re.compile(r"^[\$\(\-]?\s*\d[\d,\.\-/ ]*\)?$|^(?:\d{4}[0-9FTUMA]|[A-V]\d{4})\b")
 _RULE = re.compile(RULE_LINE)
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
@@ -72,8 +102,9 @@ class HeaderMatch:
 
     def header_of(self, name: str, first_col: int = 0) -> str:
         """Header text (or texts joined by ' + ') feeding role `name`; 'column C' where there is no header."""
-        return " + ".join(self.headers[i] or f"column {column_letter(first_col + i)}"
-                          for i in self.mapping.get(name, []))
+        return " + ".join(
+            self.headers[i] or f"column {column_letter(first_col + i)}" for i in self.mapping.get(name, [])
+        )
 
 
 def column_letter(index: int) -> str:
@@ -115,8 +146,11 @@ def _header_scores(normed: list[str], kind: TableKind) -> dict[tuple[int, str], 
             s = field_score(h, spec)
             if s > 0:
                 out[(col, spec.name)] = s
-    years = {col: max(int(y) for y in _YEAR.findall(normed[col])) for (col, role) in out
-             if role == "price" and _YEAR.search(normed[col])}
+    years = {
+        col: max(int(y) for y in _YEAR.findall(normed[col]))
+        for (col, role) in out
+        if role == "price" and _YEAR.search(normed[col])
+    }
     if len(set(years.values())) > 1:
         latest = max(years.values())
         for col, year in years.items():
@@ -132,13 +166,17 @@ def _combine(header: float, content: Content, by_content: bool) -> float:
     return 0.6 * content.support + 0.5 * header * gate
 
 
-def map_columns(headers: list[str], kind: TableKind, profiles: dict[int, ColumnProfile] | None = None) -> HeaderMatch:
+def map_columns(
+    headers: list[str], kind: TableKind, profiles: dict[int, ColumnProfile] | None = None
+) -> HeaderMatch:
     """Assign roles to columns for the best total evidence (header text and, when given, column content)."""
     normed = [norm_header(h) for h in headers]
     match = HeaderMatch(index=-1, span=1, headers=list(headers), profiles=profiles or {})
     match.cms_codes = _cms_code_pairs(normed)
     by_content = profiles is not None and bool(kind.extra.get("by_content"))
-    skip_roles = {"cpt", "hcpcs", "charge_code", "revenue_code", "code_type", "ndc"} if match.cms_codes else set()
+    skip_roles = (
+        {"cpt", "hcpcs", "charge_code", "revenue_code", "code_type", "ndc"} if match.cms_codes else set()
+    )
     skip_cols = {c for pair in match.cms_codes for c in pair}
     head = _header_scores(normed, kind)
     named_best: dict[tuple[int, str], float] = {}  # per column and role: the best header score of OTHER roles
@@ -152,7 +190,11 @@ def map_columns(headers: list[str], kind: TableKind, profiles: dict[int, ColumnP
             named = sum(1 for (_, role) in head if role == spec.name)
             slots += [spec.name] * (min(max(named, 1), MAX_MULTI) if spec.multi else 1)
     # Columns right of the header's last label are outside the table (spilled fields, stray notes).
-    width = max((i + 1 for i, h in enumerate(headers) if h), default=len(headers)) if any(headers) else len(headers)
+    width = (
+        max((i + 1 for i, h in enumerate(headers) if h), default=len(headers))
+        if any(headers)
+        else len(headers)
+    )
     vetoed = {spec.name: set(spec.extra_veto) for spec in kind.fields if getattr(spec, "extra_veto", ())}
     table: dict[tuple[int, str], tuple[float, float, Content]] = {}
     for col in range(width):
@@ -185,7 +227,7 @@ def map_columns(headers: list[str], kind: TableKind, profiles: dict[int, ColumnP
             row.append(s if ok else 0.0)
         weights.append(row)
     chosen = best_assignment(weights)
-    for role, col in zip(slots, chosen):
+    for role, col in zip(slots, chosen, strict=False):
         if col < 0:
             continue
         s, h, content = table[(col, role)]
@@ -195,12 +237,17 @@ def map_columns(headers: list[str], kind: TableKind, profiles: dict[int, ColumnP
             match.evidence[role] = RoleEvidence(round(s, 3), h, content.why)
     for role, cols in match.mapping.items():
         cols.sort()
-        others = sorted(((table[(c, role)][0], c) for c in range(width)
-                         if (c, role) in table and c not in cols and table[(c, role)][0] >= THRESHOLD * 0.6),
-                        reverse=True)
+        others = sorted(
+            (
+                (table[(c, role)][0], c)
+                for c in range(width)
+                if (c, role) in table and c not in cols and table[(c, role)][0] >= THRESHOLD * 0.6
+            ),
+            reverse=True,
+        )
         if others:
             match.evidence[role].runner_up = (others[0][1], round(others[0][0], 3))
-    match.fit = sum(w[c] for w, c in zip(weights, chosen) if c >= 0)
+    match.fit = sum(w[c] for w, c in zip(weights, chosen, strict=False) if c >= 0)
     return match
 
 
@@ -236,7 +283,9 @@ def _atypical(cells: list[str], profiles: dict[int, ColumnProfile]) -> float:
     for i, c in filled:
         p = profiles.get(i)
         if p is None or p.n <= 3 or p.fill < 0.05:
-            odd += 1  # a label over an (almost) empty column: the few values there may be the labels themselves
+            odd += (
+                1  # a label over an (almost) empty column: the few values there may be the labels themselves
+            )
             continue
         lettered = sum(ch.isalpha() for ch in c) >= 2
         if lettered and p.share("lettered") < 0.5:
@@ -248,8 +297,9 @@ def _atypical(cells: list[str], profiles: dict[int, ColumnProfile]) -> float:
     return odd / len(filled)
 
 
-def locate(frame: pl.DataFrame, kind: TableKind, header_row: int | None = None,
-           no_header: bool = False) -> HeaderMatch | None:
+def locate(
+    frame: pl.DataFrame, kind: TableKind, header_row: int | None = None, no_header: bool = False
+) -> HeaderMatch | None:
     """The best header (or headerless reading) of a sheet's frame, or None when it holds no table."""
     by_content = bool(kind.extra.get("by_content"))
     if header_row is not None or no_header:
@@ -270,8 +320,12 @@ def locate(frame: pl.DataFrame, kind: TableKind, header_row: int | None = None,
         if not qualifies(m, kind):
             continue
         m.index, m.span, m.flags = last, span, sampled
-        total = (m.fit + (0.4 * _atypical(texts, profs or {}) if by_content else 0.0) + 1.5 * bool(m.cms_codes)
-                 - 0.02 * last)  # of two equal headers (a report's page headers) the first is the table's
+        total = (
+            m.fit
+            + (0.4 * _atypical(texts, profs or {}) if by_content else 0.0)
+            + 1.5 * bool(m.cms_codes)
+            - 0.02 * last
+        )  # of two equal headers (a report's page headers) the first is the table's
         # A joined header must beat the single row clearly, or the second row is data.
         if best is None or total > best_total + (0.3 if span == 2 else 0.0):
             best, best_total = m, total
@@ -282,8 +336,9 @@ def locate(frame: pl.DataFrame, kind: TableKind, header_row: int | None = None,
     return best
 
 
-def _candidates(rows: list[list[str]], kind: TableKind, overall: dict[int, ColumnProfile] | None,
-                limit: int = 6) -> list[tuple[list[str], int, int]]:
+def _candidates(
+    rows: list[list[str]], kind: TableKind, overall: dict[int, ColumnProfile] | None, limit: int = 6
+) -> list[tuple[list[str], int, int]]:
     """Rows (and pairs of rows) that may be the header, best first: header words, or labels over data."""
     scored = []
     seen: set[tuple[str, ...]] = set()
@@ -294,7 +349,7 @@ def _candidates(rows: list[list[str]], kind: TableKind, overall: dict[int, Colum
         seen.add(tuple(cells))
         tries = [(cells, 1)]
         if i + 1 < len(rows) and any(rows[i + 1]) and _label_line(rows[i + 1], kind, overall):
-            tries.append(([f"{a} {b}".strip() for a, b in zip(cells, rows[i + 1])], 2))
+            tries.append(([f"{a} {b}".strip() for a, b in zip(cells, rows[i + 1], strict=False)], 2))
         for texts, span in tries:
             hits = _header_scores([norm_header(t) for t in texts], kind)
             named = len({col for col, _ in hits})
@@ -302,7 +357,9 @@ def _candidates(rows: list[list[str]], kind: TableKind, overall: dict[int, Colum
             if named < 2 and odd < 0.5:
                 continue  # a data row: hardly a header word, and it looks like the rows around it
             # Rows after the first strong one are rarely the header; order keeps the scan stable.
-            scored.append((named + 2 * odd + (0.5 if span == 1 else 0.0) - 0.02 * i, -i, texts, span, i + span - 1))
+            scored.append(
+                (named + 2 * odd + (0.5 if span == 1 else 0.0) - 0.02 * i, -i, texts, span, i + span - 1)
+            )
     scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
     return [(texts, span, last) for _, _, texts, span, last in scored[:limit]]
 
@@ -319,7 +376,9 @@ def _label_line(cells: list[str], kind: TableKind, overall: dict[int, ColumnProf
     return not valued and bool(_header_scores([norm_header(t) for t in cells], kind))
 
 
-def _profiles(flags: pl.DataFrame, cols: list[str], start: int, header: list[str]) -> dict[int, ColumnProfile]:
+def _profiles(
+    flags: pl.DataFrame, cols: list[str], start: int, header: list[str]
+) -> dict[int, ColumnProfile]:
     """Profiles of the probe rows after a header candidate, keyed by column index."""
     got = profile(flags, cols, start, start + PROBE_ROWS, header)
     return {i: got[c] for i, c in enumerate(cols)}
@@ -373,8 +432,9 @@ def refine(frame: pl.DataFrame, match: HeaderMatch, kind: TableKind) -> HeaderMa
     return again if qualifies(again, kind) else match
 
 
-def apply_overrides(match: HeaderMatch, overrides: dict[str, str], kind: TableKind,
-                    first_col: int = 0) -> list[str]:
+def apply_overrides(
+    match: HeaderMatch, overrides: dict[str, str], kind: TableKind, first_col: int = 0
+) -> list[str]:
     """Force roles onto columns named by header text, letter (C) or 1-based number; return those not found."""
     normed = [norm_header(h) for h in match.headers]
     missing = []

@@ -14,12 +14,20 @@ KINDS = ("cdm", "pharmacy", "price_view", "professional_fee", "removed", "summar
 _SUMMARY_NAME = re.compile(
     r"\b(index|information|info|notes?|disclosures?|statements?|summary|summaries|forms?|instructions?|read ?me|"
     r"cover|contents|legend|glossary|definitions?|faq|estimates?|ab ?1045|top ?\d+|ms-?drgs?|apr-?drgs?|drgs?)\b"
-    r"|%\s*change|percent(age)?\s+change", re.I)
-_REMOVED_NAME = re.compile(r"\b(removed|deleted|inactive|discontinued|obsolete|retired|terminated|deactivated|"
-                           r"inactivated|deletions?)\b", re.I)
+    r"|%\s*change|percent(age)?\s+change",
+    re.I,
+)
+_REMOVED_NAME = re.compile(
+    r"\b(removed|deleted|inactive|discontinued|obsolete|retired|terminated|deactivated|"
+    r"inactivated|deletions?)\b",
+    re.I,
+)
 _PRO_NAME = re.compile(r"professional|physician|pro[ _-]?fees?|profee|(^|[^a-z])pb([^a-z]|$)", re.I)
-_PHARMACY_NAME = re.compile(r"pharm|drugs?\b|(^|[^a-z])rx([^a-z]|$)|medications?|(^|[^a-z])meds?([^a-z]|$)|"
-                            r"formulary|^pha$", re.I)
+_PHARMACY_NAME = re.compile(
+    r"pharm|drugs?\b|(^|[^a-z])rx([^a-z]|$)|medications?|(^|[^a-z])meds?([^a-z]|$)|"
+    r"formulary|^pha$",
+    re.I,
+)
 _OTHER_ITEMS = re.compile(r"service|supply|supplies|procedure|lab|room|surg|radiology|imaging", re.I)
 _STATS_HEADER = re.compile(r"\b(CASES|VISITS?|RANK|DISCHARGES|VOLUME|ENCOUNTERS)\b")
 _DRG_WORDS = {"MS", "APR", "DRG", "MSDRG", "APRDRG", "CODE", "NUMBER", "NO", "NBR", "ID"}
@@ -47,7 +55,8 @@ def sheet_signature(audited: pl.DataFrame, match: HeaderMatch) -> dict:
     # charges per case), not line items.
     sig["drg_keyed"] = not any(r in match.mapping for r in ("cpt", "hcpcs")) and any(
         h and set(norm_header(h).split()) <= _DRG_WORDS and "DRG" in norm_header(h).replace("MSDRG", "DRG")
-        for h in match.headers)
+        for h in match.headers
+    )
     sig["facility"] = _facility(match)
     sig["has_code"] = any(r in match.mapping for r in ("cpt", "hcpcs")) or bool(match.cms_codes)
     sig["has_price"] = "price" in match.mapping
@@ -81,8 +90,9 @@ def _own_kind(rep) -> tuple[str, str]:
         return "removed", f"sheet name {name!r} says removed/inactive items"
     if sig.get("inactive", 0) >= 0.95:
         return "removed", "every line's status says inactive"
-    if _SUMMARY_NAME.search(name) and not (sig.get("rows", 0) > 200 and sig.get("has_item")
-                                           and not sig.get("stats")):
+    if _SUMMARY_NAME.search(name) and not (
+        sig.get("rows", 0) > 200 and sig.get("has_item") and not sig.get("stats")
+    ):
         return "summary", f"sheet name {name!r} says it is a summary, form or statistics tab"
     if sig.get("stats"):
         return "summary", "columns count cases or visits: statistics, not line items"
@@ -91,8 +101,11 @@ def _own_kind(rep) -> tuple[str, str]:
     if not sig.get("has_item") and not (sig.get("has_price") and sig.get("rows", 0) >= 3):
         return "summary", "no code or charge code, and no priced list of items: not a chargemaster"
     if _PRO_NAME.search(name) or sig.get("pro", 0) >= 0.5:
-        return "professional_fee", ("sheet name says professional/physician fees" if _PRO_NAME.search(name)
-                                    else "most descriptions start with 'PR ' (professional billing)")
+        return "professional_fee", (
+            "sheet name says professional/physician fees"
+            if _PRO_NAME.search(name)
+            else "most descriptions start with 'PR ' (professional billing)"
+        )
     drug = sig.get("drug", 0)
     named = bool(_PHARMACY_NAME.search(name)) and not _OTHER_ITEMS.search(name)
     if (named and drug >= 0.3) or drug >= 0.7:
@@ -102,7 +115,11 @@ def _own_kind(rep) -> tuple[str, str]:
 
 def _link_price_views(sheets: list) -> None:
     """Mark sheets that repeat another sheet's items (other prices) as price views of the primary one."""
-    live = [r for r in sheets if r.kind in ("cdm", "pharmacy", "professional_fee") and r.signature.get("keys") is not None]
+    live = [
+        r
+        for r in sheets
+        if r.kind in ("cdm", "pharmacy", "professional_fee") and r.signature.get("keys") is not None
+    ]
     if len(live) < 2:
         return
     for rep in live:
@@ -119,9 +136,11 @@ def _link_price_views(sheets: list) -> None:
             if not _same_items(rep.signature, primary.signature):
                 continue
             rep.kind, rep.linked_to = "price_view", primary.name
-            rep.kind_reason = (f"{round(100 * _overlap(rep.signature, primary.signature))}% of its "
-                               f"{rep.signature['key_kind'].replace('_', ' ')}s are on sheet {primary.name!r}: "
-                               "the same items with other prices, audited once through that sheet")
+            rep.kind_reason = (
+                f"{round(100 * _overlap(rep.signature, primary.signature))}% of its "
+                f"{rep.signature['key_kind'].replace('_', ' ')}s are on sheet {primary.name!r}: "
+                "the same items with other prices, audited once through that sheet"
+            )
             break
 
 
@@ -143,20 +162,26 @@ def carry_view_prices(frames: list, sheets: list) -> list:
     """Keep each price view's prices on its sheet's lines, as 'other_prices' ('Cash Prices: 82.50; ...')."""
     frames = list(frames)
     index = {rep.name: i for i, rep in enumerate(sheets)}
-    for view, frame in zip(sheets, list(frames)):
+    for view, frame in zip(sheets, list(frames), strict=False):
         target = index.get(view.linked_to) if view.kind == "price_view" else None
         if frame is None or target is None or frames[target] is None:
             continue
         key = view.signature.get("key_kind", "charge_code")
-        prices = (frame.filter(pl.col(key).is_not_null() & pl.col("price").is_not_null())
-                  .group_by(key, maintain_order=True).agg(pl.col("price").first().alias("_view_price")))
+        prices = (
+            frame.filter(pl.col(key).is_not_null() & pl.col("price").is_not_null())
+            .group_by(key, maintain_order=True)
+            .agg(pl.col("price").first().alias("_view_price"))
+        )
         if key == "description":
             prices = prices.with_columns(pl.col(key).str.to_uppercase())
         main = frames[target]
         probe = main.get_column(key).str.to_uppercase() if key == "description" else main.get_column(key)
         got = pl.DataFrame({key: probe}).join(prices, on=key, how="left", maintain_order="left")
         text = pl.format("{}: {}", pl.lit(view.name), pl.col("_view_price").round(2))
-        joined = got.select(pl.when(pl.col("_view_price").is_not_null()).then(text).otherwise(None)).to_series()
+        joined = got.select(
+            pl.when(pl.col("_view_price").is_not_null()).then(text).otherwise(None)
+        ).to_series()
         frames[target] = main.with_columns(
-            other_prices=pl.concat_str([pl.col("other_prices"), joined], separator="; ", ignore_nulls=True))
+            other_prices=pl.concat_str([pl.col("other_prices"), joined], separator="; ", ignore_nulls=True)
+        )
     return frames

@@ -28,7 +28,11 @@ def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     s = _e(col).str.strip_chars().str.to_uppercase().str.replace(r"\.0+$", "")
     s = pl.when(s == "").then(None).otherwise(s)
     base = pl.coalesce(s.str.extract(_GLUED, 1), s.str.extract(_GLUED_TIGHT, 1))
-    glued = pl.coalesce(s.str.extract(_GLUED, 2), s.str.extract(_GLUED_TIGHT, 2)).str.extract_all(_MOD_TOKEN).list.join(",")
+    glued = (
+        pl.coalesce(s.str.extract(_GLUED, 2), s.str.extract(_GLUED_TIGHT, 2))
+        .str.extract_all(_MOD_TOKEN)
+        .list.join(",")
+    )
     code = pl.coalesce(base, s)
     # Anesthesia CPTs 00100-01999 lose their leading zeros when stored as numbers.
     code = pl.when(code.str.contains(r"^\d{3,4}$")).then(code.str.zfill(5)).otherwise(code)
@@ -70,8 +74,12 @@ def modifiers(cols: list[str]) -> pl.Expr:
 def merge_modifiers(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """Union of two comma-joined modifier lists, order kept."""
     # concat_str with ignore_nulls keeps one side when the other is null (concat_list would null the row).
-    joined = (pl.concat_str([a, b], separator=",", ignore_nulls=True).str.split(",")
-              .list.unique(maintain_order=True).list.join(","))
+    joined = (
+        pl.concat_str([a, b], separator=",", ignore_nulls=True)
+        .str.split(",")
+        .list.unique(maintain_order=True)
+        .list.join(",")
+    )
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
@@ -84,8 +92,11 @@ def iso_date(col: str) -> pl.Expr:
         s.str.to_date("%m/%d/%y", strict=False),
         s.str.to_date("%Y%m%d", strict=False),
     )
-    return pl.when(parsed.is_not_null()).then(parsed.dt.strftime("%Y-%m-%d")).otherwise(
-        pl.when(s == "").then(None).otherwise(s))
+    return (
+        pl.when(parsed.is_not_null())
+        .then(parsed.dt.strftime("%Y-%m-%d"))
+        .otherwise(pl.when(s == "").then(None).otherwise(s))
+    )
 
 
 def inferred_code(desc_col: str) -> pl.Expr:

@@ -25,8 +25,9 @@ def parse_overrides(pairs: tuple[str, ...] | list[str], kind: TableKind = CHARGE
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise InputError("--column", f"{pair!r} is not FIELD=HEADER (e.g. revenue_code=\"UB CODE\" or "
-                             "description=B)")
+            raise InputError(
+                "--column", f'{pair!r} is not FIELD=HEADER (e.g. revenue_code="UB CODE" or description=B)'
+            )
         name, header = (x.strip() for x in pair.split("=", 1))
         if name not in kind.names:
             raise InputError("--column", f"unknown field {name!r}; fields are: {', '.join(kind.names)}")
@@ -39,7 +40,7 @@ def parse_sheet_kinds(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise InputError("--sheet-kind", f"{pair!r} is not SHEET=KIND (e.g. \"Drugs=pharmacy\")")
+            raise InputError("--sheet-kind", f'{pair!r} is not SHEET=KIND (e.g. "Drugs=pharmacy")')
         name, value = pair.rsplit("=", 1)
         value = value.strip().lower().replace(" ", "_").replace("-", "_")
         if value not in KINDS:
@@ -69,8 +70,13 @@ def load_profile(path: Path, kind: TableKind = CHARGEMASTER) -> dict:
     per_sheet = {}
     for name, item in (data.get("sheet") or {}).items():
         per_sheet[name] = _sheet_choice(path, name, item, kind)
-    return {"columns": cols, "header_row": header_row, "sheets": sheets, "no_header": no_header,
-            "per_sheet": per_sheet}
+    return {
+        "columns": cols,
+        "header_row": header_row,
+        "sheets": sheets,
+        "no_header": no_header,
+        "per_sheet": per_sheet,
+    }
 
 
 def _columns(path: Path, cols, kind: TableKind, where: str) -> dict[str, str]:
@@ -79,7 +85,9 @@ def _columns(path: Path, cols, kind: TableKind, where: str) -> dict[str, str]:
         raise InputError(str(path), f"{where} must map field names to header text")
     unknown = [k for k in cols if k not in kind.names]
     if unknown:
-        raise InputError(str(path), f"unknown field {unknown[0]!r} in {where}; fields are: {', '.join(kind.names)}")
+        raise InputError(
+            str(path), f"unknown field {unknown[0]!r} in {where}; fields are: {', '.join(kind.names)}"
+        )
     return dict(cols)
 
 
@@ -90,7 +98,9 @@ def _sheet_choice(path: Path, name: str, item, kind: TableKind) -> SheetChoice:
         raise InputError(str(path), f"{where} must be a table")
     header_row = item.get("header_row")
     if header_row is not None and (not isinstance(header_row, int) or header_row < 0):
-        raise InputError(str(path), f"{where} header_row must be a row number (0: the sheet has no header row)")
+        raise InputError(
+            str(path), f"{where} header_row must be a row number (0: the sheet has no header row)"
+        )
     value = item.get("kind")
     if value is not None and value not in KINDS:
         raise InputError(str(path), f"{where} kind must be one of {', '.join(KINDS)}")
@@ -98,9 +108,14 @@ def _sheet_choice(path: Path, name: str, item, kind: TableKind) -> SheetChoice:
     return SheetChoice(header_row=header_row, kind=value, columns=cols)
 
 
-def save_profile(path: Path, columns: dict[str, str], header_row: int | None = None,
-                 sheets: list[str] | None = None, no_header: bool = False,
-                 per_sheet: dict[str, SheetChoice] | None = None) -> None:
+def save_profile(
+    path: Path,
+    columns: dict[str, str],
+    header_row: int | None = None,
+    sheets: list[str] | None = None,
+    no_header: bool = False,
+    per_sheet: dict[str, SheetChoice] | None = None,
+) -> None:
     """Write a profile TOML that load_profile reads back unchanged."""
     # JSON string escapes are valid TOML basic strings, so json.dumps quotes safely.
     lines = ["# cdm-audit column profile: reuse with --profile", ""]
@@ -129,5 +144,11 @@ def save_profile(path: Path, columns: dict[str, str], header_row: int | None = N
 def profile_options(profile: dict | None, **settings) -> IngestOptions:
     """IngestOptions holding a loaded profile's choices (plus other settings such as max_bytes)."""
     p = profile or empty_profile()
-    return IngestOptions(overrides=dict(p["columns"]), header_row=p["header_row"], sheets=p["sheets"],
-                         no_header=bool(p["no_header"]), per_sheet=dict(p["per_sheet"]), **settings)
+    return IngestOptions(
+        overrides=dict(p["columns"]),
+        header_row=p["header_row"],
+        sheets=p["sheets"],
+        no_header=bool(p["no_header"]),
+        per_sheet=dict(p["per_sheet"]),
+        **settings,
+    )

@@ -25,9 +25,32 @@ from auditor.ingest.text import read_text
 
 # Canonical chargemaster columns, in order; every value is text except `row` and `price`.
 CANONICAL = (
-    "file", "sheet", "row", "charge_code", "description", "revenue_code", "revenue_code_raw", "code", "code_raw",
-    "code_source", "alt_code", "modifiers", "modifiers_raw", "units", "price", "price_raw", "department", "status",
-    "effective_from", "effective_to", "narrative", "ndc", "setting", "code_type", "other_code", "sheet_kind",
+    "file",
+    "sheet",
+    "row",
+    "charge_code",
+    "description",
+    "revenue_code",
+    "revenue_code_raw",
+    "code",
+    "code_raw",
+    "code_source",
+    "alt_code",
+    "modifiers",
+    "modifiers_raw",
+    "units",
+    "price",
+    "price_raw",
+    "department",
+    "status",
+    "effective_from",
+    "effective_to",
+    "narrative",
+    "ndc",
+    "setting",
+    "code_type",
+    "other_code",
+    "sheet_kind",
     "other_prices",
 )
 SCHEMA = {c: pl.String for c in CANONICAL} | {"row": pl.Int64, "price": pl.Float64}
@@ -81,8 +104,9 @@ class IngestOptions:
         header_row, no_header = self.header_row, self.no_header
         if choice.header_row is not None:
             header_row, no_header = (None, True) if choice.header_row == 0 else (choice.header_row, False)
-        return replace(self, header_row=header_row, no_header=no_header,
-                       overrides={**self.overrides, **choice.columns})
+        return replace(
+            self, header_row=header_row, no_header=no_header, overrides={**self.overrides, **choice.columns}
+        )
 
     def kinds(self) -> dict[str, str]:
         """Sheet name -> kind the user set."""
@@ -124,11 +148,20 @@ class SheetReport:
     def to_dict(self) -> dict:
         """JSON shape used by `inspect --json` and the audit run record."""
         out = {
-            "name": self.name, "kind": self.kind, "header_row": self.header_row, "columns": self.columns,
+            "name": self.name,
+            "kind": self.kind,
+            "header_row": self.header_row,
+            "columns": self.columns,
             "column_index": self.column_index,
             "confidence": {k: round(v, 2) for k, v in self.confidence.items()},
-            "rows_read": self.rows_read, "rows_audited": self.rows_audited, "rows_skipped": self.rows_skipped,
-            "skipped": self.skipped, "note": self.note, "unmapped_headers": self.unmapped, "evidence": self.evidence, "code_types": self.code_types,
+            "rows_read": self.rows_read,
+            "rows_audited": self.rows_audited,
+            "rows_skipped": self.rows_skipped,
+            "skipped": self.skipped,
+            "note": self.note,
+            "unmapped_headers": self.unmapped,
+            "evidence": self.evidence,
+            "code_types": self.code_types,
         }
         if self.kind_reason:
             out["kind_reason"] = self.kind_reason
@@ -153,8 +186,13 @@ class FileReport:
 
     def to_dict(self) -> dict:
         """JSON shape used by `inspect --json`."""
-        return {"path": self.path, "format": self.format, "sha256": self.sha256, "size": self.size,
-                "sheets": [s.to_dict() for s in self.sheets]}
+        return {
+            "path": self.path,
+            "format": self.format,
+            "sha256": self.sha256,
+            "size": self.size,
+            "sheets": [s.to_dict() for s in self.sheets],
+        }
 
 
 @dataclass
@@ -166,7 +204,9 @@ class Ingested:
 
     def skipped_rows(self) -> list[dict]:
         """Every skipped row as {file, sheet, row, reason}."""
-        return [{"file": f.path, "sheet": s.name, **r} for f in self.files for s in f.sheets for r in s.skipped]
+        return [
+            {"file": f.path, "sheet": s.name, **r} for f in self.files for s in f.sheets for r in s.skipped
+        ]
 
 
 def read_inputs(paths: list[Path | str | Source], options: IngestOptions | None = None) -> Ingested:
@@ -176,18 +216,25 @@ def read_inputs(paths: list[Path | str | Source], options: IngestOptions | None 
     for p in paths:
         source = Source.of(p)
         frame, report = read_file(source, options)
-        if not any(s.header_row is not None and (s.kind in AUDITED_KINDS or options.kind is not CHARGEMASTER)
-                   for s in report.sheets):
+        if not any(
+            s.header_row is not None and (s.kind in AUDITED_KINDS or options.kind is not CHARGEMASTER)
+            for s in report.sheets
+        ):
             # A file with nothing to audit must not pass for a clean audit.
-            raise InputError(source.name, f"no table found in {Path(source.name).name} to audit as a chargemaster "
-                             f"({_why_nothing(report)})")
+            raise InputError(
+                source.name,
+                f"no table found in {Path(source.name).name} to audit as a chargemaster "
+                f"({_why_nothing(report)})",
+            )
         frames.append(frame)
         reports.append(report)
     seen = {s.name for r in reports for s in r.sheets}
     for name in options.per_sheet:
         if name not in seen:
-            raise InputError("--sheet-kind" if options.per_sheet[name].kind else "profile",
-                             f"no sheet named {name!r} in the files; sheets are: {', '.join(sorted(seen))}")
+            raise InputError(
+                "--sheet-kind" if options.per_sheet[name].kind else "profile",
+                f"no sheet named {name!r} in the files; sheets are: {', '.join(sorted(seen))}",
+            )
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return Ingested(frame, reports)
 
@@ -229,14 +276,19 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
     if options.kind is CHARGEMASTER:
         decide_kinds(report.sheets, options.kinds())
         frames = carry_view_prices(frames, report.sheets)
-        frames = [_set_aside(f, rep) for f, rep in zip(frames, report.sheets)]
+        frames = [_set_aside(f, rep) for f, rep in zip(frames, report.sheets, strict=False)]
     frames = [f for f in frames if f is not None]
     tabled = [s for s in report.sheets if s.header_row is not None]
     for wanted in options.overrides.values():
         if tabled and all(wanted in s.missing_overrides for s in tabled):
             first = tabled[0]
-            raise InputError(name, f"no column headed {wanted!r}; headers are: "
-                             + ", ".join(repr(h) for h in first.headers if h), sheet=first.name, row=first.header_row)
+            raise InputError(
+                name,
+                f"no column headed {wanted!r}; headers are: "
+                + ", ".join(repr(h) for h in first.headers if h),
+                sheet=first.name,
+                row=first.header_row,
+            )
     heads = {norm_header(h) for s in report.sheets for h in s.headers}
     if "CODE 1" in heads and fmt != "cms-json":
         report.format = f"cms-{fmt}-" + ("tall" if "PAYER NAME" in heads else "wide")
@@ -252,7 +304,7 @@ def _set_aside(frame: pl.DataFrame | None, rep: SheetReport) -> pl.DataFrame | N
         return frame.with_columns(sheet_kind=pl.lit(rep.kind))
     why = {
         "price_view": f"price view of sheet {rep.linked_to!r} (the same items with other prices): audited once, "
-                      "through that sheet",
+        "through that sheet",
         "removed": "the sheet lists removed or inactive items: not audited as live lines",
         "summary": f"the sheet is not a list of line items ({rep.kind_reason}): not audited",
     }[rep.kind]
@@ -276,8 +328,14 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     """Find the header, map columns, normalise, and sort rows into audited and skipped."""
     kind = options.kind
     if raw.frame is None:
-        return None, SheetReport(raw.name, None, note=raw.note or "sheet is empty", kind="summary",
-                                 kind_reason=raw.note or "sheet is empty", hidden=raw.hidden)
+        return None, SheetReport(
+            raw.name,
+            None,
+            note=raw.note or "sheet is empty",
+            kind="summary",
+            kind_reason=raw.note or "sheet is empty",
+            hidden=raw.hidden,
+        )
     frame = raw.frame
     # A streamed chunk carries its own row numbers (its rows are not contiguous from first_row).
     row_numbers = frame.get_column("_row") if "_row" in frame.columns else None
@@ -294,23 +352,32 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     filled = marks.get_column("filled")
     nonblank = filled > 0
     start = match.index + 1
-    numbers = (row_numbers.slice(start).cast(pl.Int64) if row_numbers is not None
-               else pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64))
+    numbers = (
+        row_numbers.slice(start).cast(pl.Int64)
+        if row_numbers is not None
+        else pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64)
+    )
     data = frame.slice(start).with_columns(numbers.alias("_row"))
     data = data.filter(nonblank.slice(start))
     shifted = None
     if raw.delimited:
         data, shifted = mend_shifted(data, match, raw.delimiter)
     maybe = marks.slice(start).filter(nonblank.slice(start))
-    repeated = _confirm(data, maybe.get_column("repeat"), lambda part: _repeated_header(part, match, header_norm))
+    repeated = _confirm(
+        data, maybe.get_column("repeat"), lambda part: _repeated_header(part, match, header_norm)
+    )
     rule = _confirm(data, maybe.get_column("rule"), lambda part: _rule_lines(part.select(frame.columns)))
     if kind is CHARGEMASTER:
         canon = _canonical(path, raw.name, data, match)
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS + ("other_code",)])
         missing = "charge code, description, CPT/HCPCS or revenue code"
         # "Total lines: 3" or "End of report" under the charge code column would otherwise pass as a charge code.
-        lone = (pl.lit(filled.slice(start).filter(nonblank.slice(start)) == 1) & pl.col("code").is_null()
-                & pl.col("revenue_code").is_null() & pl.col("price").is_null())
+        lone = (
+            pl.lit(filled.slice(start).filter(nonblank.slice(start)) == 1)
+            & pl.col("code").is_null()
+            & pl.col("revenue_code").is_null()
+            & pl.col("price").is_null()
+        )
     else:
         canon = kind.extra.get("project", _generic)(path, raw.name, data, match, kind)
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
@@ -318,12 +385,19 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         lone = pl.lit(False)
     shifted_reason = shifted if shifted is not None else pl.Series([None] * data.height, dtype=pl.String)
     canon = canon.with_columns(
-        pl.when(shifted_reason.is_not_null()).then(shifted_reason)
-        .when(repeated).then(pl.lit("repeated header row"))
-        .when(rule).then(pl.lit("a rule line (dashes), not data"))
-        .when(no_key).then(pl.lit(f"no {missing} on this row"))
-        .when(lone).then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
-        .otherwise(None).alias("_skip"))
+        pl.when(shifted_reason.is_not_null())
+        .then(shifted_reason)
+        .when(repeated)
+        .then(pl.lit("repeated header row"))
+        .when(rule)
+        .then(pl.lit("a rule line (dashes), not data"))
+        .when(no_key)
+        .then(pl.lit(f"no {missing} on this row"))
+        .when(lone)
+        .then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
+        .otherwise(None)
+        .alias("_skip")
+    )
     skipped = canon.filter(pl.col("_skip").is_not_null())
     audited = canon.filter(pl.col("_skip").is_null()).drop("_skip")
     order = _field_order(match, kind)
@@ -336,9 +410,13 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         rows_audited=audited.height,
         rows_skipped=skipped.height,
         skipped=[{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()],
-        unmapped=[h for i, h in enumerate(match.headers)
-                  if h and not any(i in cols for cols in match.mapping.values())
-                  and not any(i in pair for pair in match.cms_codes)],
+        unmapped=[
+            h
+            for i, h in enumerate(match.headers)
+            if h
+            and not any(i in cols for cols in match.mapping.values())
+            and not any(i in pair for pair in match.cms_codes)
+        ],
         headers=match.headers,
         column_index={k: raw.first_col + match.mapping[k][0] + 1 for k in order},
         evidence=_evidence(match, order, raw.first_col),
@@ -362,13 +440,23 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
 def _no_table(raw: RawSheet, nonblank: pl.Series) -> SheetReport:
     """A sheet without a table: every non-blank row listed as skipped, the sheet called a summary."""
     rows = [raw.first_row + i for i in nonblank.arg_true().to_list()]
-    reason = ("no table found in the first 30 rows (no header naming a charge code, CPT/HCPCS or description "
-              "column, and no columns whose content is clearly codes, descriptions and prices), so it is "
-              "treated as notes; if it does hold charges, name its header row and columns (--header-row, "
-              "--no-header, --column, or the mapping review on the web page)")
-    return SheetReport(raw.name, None, note=reason, rows_read=len(rows), rows_skipped=len(rows),
-                       skipped=[{"row": r, "reason": "sheet has no recognisable table"} for r in rows],
-                       kind="summary", kind_reason="no table of line items", hidden=raw.hidden)
+    reason = (
+        "no table found in the first 30 rows (no header naming a charge code, CPT/HCPCS or description "
+        "column, and no columns whose content is clearly codes, descriptions and prices), so it is "
+        "treated as notes; if it does hold charges, name its header row and columns (--header-row, "
+        "--no-header, --column, or the mapping review on the web page)"
+    )
+    return SheetReport(
+        raw.name,
+        None,
+        note=reason,
+        rows_read=len(rows),
+        rows_skipped=len(rows),
+        skipped=[{"row": r, "reason": "sheet has no recognisable table"} for r in rows],
+        kind="summary",
+        kind_reason="no table of line items",
+        hidden=raw.hidden,
+    )
 
 
 def _evidence(match: HeaderMatch, order: list[str], first_col: int) -> dict[str, dict]:
@@ -378,13 +466,18 @@ def _evidence(match: HeaderMatch, order: list[str], first_col: int) -> dict[str,
         ev = match.evidence.get(k)
         if ev is None:
             continue
-        item = {"score": round(ev.score, 2), "header": "exact" if ev.header >= 1 else
-                ("partial" if ev.header > 0 else "none"), "content": ev.content}
+        item = {
+            "score": round(ev.score, 2),
+            "header": "exact" if ev.header >= 1 else ("partial" if ev.header > 0 else "none"),
+            "content": ev.content,
+        }
         if ev.runner_up is not None:
             col, score = ev.runner_up
-            item["runner_up"] = {"column_index": first_col + col + 1,
-                                 "header": match.headers[col] or f"column {column_letter(first_col + col)}",
-                                 "score": round(score, 2)}
+            item["runner_up"] = {
+                "column_index": first_col + col + 1,
+                "header": match.headers[col] or f"column {column_letter(first_col + col)}",
+                "score": round(score, 2),
+            }
         out[k] = item
     return out
 
@@ -394,13 +487,18 @@ def _field_order(match: HeaderMatch, kind: TableKind) -> list[str]:
     return [n for n in kind.names if n in match.mapping]
 
 
-def _locate_header(path: str, raw: RawSheet, frame: pl.DataFrame, options: IngestOptions) -> HeaderMatch | None:
+def _locate_header(
+    path: str, raw: RawSheet, frame: pl.DataFrame, options: IngestOptions
+) -> HeaderMatch | None:
     """Auto-detect the header (or a headerless table), or use the row the user named."""
     if options.header_row is not None:
         idx = options.header_row - raw.first_row
         if idx < 0 or idx >= min(frame.height, 40):
-            raise InputError(path, f"--header-row {options.header_row} is outside the first rows of the sheet",
-                             sheet=raw.name)
+            raise InputError(
+                path,
+                f"--header-row {options.header_row} is outside the first rows of the sheet",
+                sheet=raw.name,
+            )
         return locate(frame, options.kind, header_row=idx)
     if options.no_header:
         return locate(frame, options.kind, no_header=True)
@@ -410,14 +508,27 @@ def _locate_header(path: str, raw: RawSheet, frame: pl.DataFrame, options: Inges
 
 def _row_marks(frame: pl.DataFrame, match: HeaderMatch, header_norm: list[str]) -> pl.DataFrame:
     """One pass over every row: filled cells, and cheap hints of a rule line or a repeated header."""
-    filled = pl.sum_horizontal([(pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
-                                for c in frame.columns])
-    rule = pl.any_horizontal([pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in frame.columns])
+    filled = pl.sum_horizontal(
+        [(pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32) for c in frame.columns]
+    )
+    rule = pl.any_horizontal(
+        [pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in frame.columns]
+    )
     cols = [i for cols in match.mapping.values() for i in cols if header_norm[i]][:4]
     # Only rows whose cells contain a header word can repeat the header.
-    repeat = (pl.any_horizontal([pl.col(f"c{i}").str.to_uppercase().str.contains(header_norm[i].split()[0],
-                                                                                 literal=True).fill_null(False)
-                                 for i in cols]) if cols else pl.lit(False))
+    repeat = (
+        pl.any_horizontal(
+            [
+                pl.col(f"c{i}")
+                .str.to_uppercase()
+                .str.contains(header_norm[i].split()[0], literal=True)
+                .fill_null(False)
+                for i in cols
+            ]
+        )
+        if cols
+        else pl.lit(False)
+    )
     return frame.select(filled.alias("filled"), rule.alias("rule"), repeat.alias("repeat"))
 
 
@@ -433,14 +544,20 @@ def _rule_lines(frame: pl.DataFrame) -> pl.Series:
     """Rows whose every filled cell is a rule of dashes or equals signs (printed reports pasted into a sheet)."""
     filled = [pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in frame.columns]
     rule = [pl.col(c).str.contains(RULE_LINE).fill_null(False) for c in frame.columns]
-    return frame.select(pl.any_horizontal(rule) & (pl.sum_horizontal(filled) == pl.sum_horizontal(rule))).to_series()
+    return frame.select(
+        pl.any_horizontal(rule) & (pl.sum_horizontal(filled) == pl.sum_horizontal(rule))
+    ).to_series()
 
 
 def _filled_cells(frame: pl.DataFrame) -> pl.Series:
     """Number of non-blank cells on each row."""
     return frame.select(
-        pl.sum_horizontal([(pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
-                           for c in frame.columns])
+        pl.sum_horizontal(
+            [
+                (pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
+                for c in frame.columns
+            ]
+        )
     ).to_series()
 
 
@@ -449,8 +566,15 @@ def _repeated_header(data: pl.DataFrame, match: HeaderMatch, header_norm: list[s
     cols = [i for cols in match.mapping.values() for i in cols if header_norm[i]][:4]
     if not cols:
         return pl.Series([False] * data.height, dtype=pl.Boolean)
-    hits = [(pl.col(f"c{i}").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars()
-             == header_norm[i]).fill_null(False).cast(pl.Int8) for i in cols]
+    hits = [
+        (
+            pl.col(f"c{i}").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars()
+            == header_norm[i]
+        )
+        .fill_null(False)
+        .cast(pl.Int8)
+        for i in cols
+    ]
     return data.select(pl.sum_horizontal(hits) >= max(2, len(cols) // 2 + 1)).to_series()
 
 
@@ -462,18 +586,29 @@ def _col(match: HeaderMatch, name: str) -> str | None:
 
 def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) -> pl.DataFrame:
     """Project mapped columns onto the canonical schema with normalised values beside the raw ones."""
+
     def text(name: str) -> pl.Expr:
         c = _col(match, name)
         return nz.clean_text(c) if c else pl.lit(None, dtype=pl.String)
 
     mod_cols = [f"c{i}" for i in match.mapping.get("modifiers", [])]
     cheap: dict[str, pl.Expr] = {
-        "file": pl.lit(path), "sheet": pl.lit(sheet), "row": pl.col("_row"),
-        "charge_code": text("charge_code"), "description": text("description"),
-        "units": text("units"), "department": text("department"), "status": text("status"),
-        "narrative": text("narrative"), "ndc": text("ndc"), "setting": text("setting"),
-        "modifiers_raw": (pl.concat_str([pl.col(c) for c in mod_cols], separator=" ", ignore_nulls=True)
-                          if mod_cols else pl.lit(None, dtype=pl.String)),
+        "file": pl.lit(path),
+        "sheet": pl.lit(sheet),
+        "row": pl.col("_row"),
+        "charge_code": text("charge_code"),
+        "description": text("description"),
+        "units": text("units"),
+        "department": text("department"),
+        "status": text("status"),
+        "narrative": text("narrative"),
+        "ndc": text("ndc"),
+        "setting": text("setting"),
+        "modifiers_raw": (
+            pl.concat_str([pl.col(c) for c in mod_cols], separator=" ", ignore_nulls=True)
+            if mod_cols
+            else pl.lit(None, dtype=pl.String)
+        ),
     }
     price = _col(match, "price")
     cheap["price_raw"] = nz.clean_text(price) if price else pl.lit(None, dtype=pl.String)
@@ -490,7 +625,9 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
         c = _col(match, name)
         groups.append({name: nz.iso_date(c) if c else pl.lit(None, dtype=pl.String)})
     overridden = {k for g in groups for k in g}  # CMS files take charge code and NDC from code pairs
-    out = data.select(**{k: v for k, v in cheap.items() if k not in overridden}).hstack([s for g in groups for s in _by_distinct(data, g).get_columns()])
+    out = data.select(**{k: v for k, v in cheap.items() if k not in overridden}).hstack(
+        [s for g in groups for s in _by_distinct(data, g).get_columns()]
+    )
     out = out.with_columns(
         _by_distinct(out, {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))}).to_series(),
         modifiers_raw=pl.col("modifiers_raw").str.strip_chars().replace("", None),
@@ -530,13 +667,23 @@ def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:
     """Expressions for code, code type, other code, code_raw, code_source, revenue codes and glued modifiers."""
     none = pl.lit(None, dtype=pl.String)
     rev = _col(match, "revenue_code")
-    out = {"revenue_code_raw": nz.clean_text(rev) if rev else none, "revenue_code": nz.revenue_code(rev) if rev else none}
+    out = {
+        "revenue_code_raw": nz.clean_text(rev) if rev else none,
+        "revenue_code": nz.revenue_code(rev) if rev else none,
+    }
     if match.cms_codes:
         return out | _cms_codes(match)
     cpt, hcpcs = _col(match, "cpt"), _col(match, "hcpcs")
     if not (cpt or hcpcs):
-        return out | {"code": none, "alt_code": none, "code_raw": none, "code_source": none, "_glued": none,
-                      "code_type": none, "other_code": none}
+        return out | {
+            "code": none,
+            "alt_code": none,
+            "code_raw": none,
+            "code_source": none,
+            "_glued": none,
+            "code_type": none,
+            "other_code": none,
+        }
     c_code, c_mod = nz.code_parts(cpt) if cpt else (none, none)
     h_code, h_mod = nz.code_parts(hcpcs) if hcpcs else (none, none)
     raw_h = nz.clean_text(hcpcs) if hcpcs else none
@@ -546,44 +693,72 @@ def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:
     raw = pl.coalesce(raw_h, raw_c)
     declared = _col(match, "code_type")
     routed = route(code, raw, declared_type(declared) if declared else None)
-    alt = pl.when(h_code.is_not_null() & c_code.is_not_null() & (h_code != c_code)).then(c_code).otherwise(None)
+    alt = (
+        pl.when(h_code.is_not_null() & c_code.is_not_null() & (h_code != c_code)).then(c_code).otherwise(None)
+    )
     ndc_like = raw.str.contains(r"^\d{10,11}$|^\d{4,5}-\d{3,4}-\d{1,2}$").fill_null(False)
-    return out | routed | {
-        "alt_code": alt, "code_raw": raw,
-        "code_source": pl.when(routed["code"].is_not_null()).then(pl.lit("column")).otherwise(None),
-        # An NDC such as 00409116202 is not a code with modifiers glued on.
-        "_glued": pl.when(ndc_like).then(None).otherwise(pl.coalesce(h_mod, c_mod)),
-    }
+    return (
+        out
+        | routed
+        | {
+            "alt_code": alt,
+            "code_raw": raw,
+            "code_source": pl.when(routed["code"].is_not_null()).then(pl.lit("column")).otherwise(None),
+            # An NDC such as 00409116202 is not a code with modifiers glued on.
+            "_glued": pl.when(ndc_like).then(None).otherwise(pl.coalesce(h_mod, c_mod)),
+        }
+    )
 
 
 def _cms_codes(match: HeaderMatch) -> dict[str, pl.Expr]:
     """Pick charge code, CPT/HCPCS and revenue code out of CMS `code|N` / `code|N|type` pairs."""
+
     def first_of(types: tuple[str, ...], skip: int = 0) -> pl.Expr:
-        picks = [pl.when(pl.col(f"c{t}").str.strip_chars().str.to_uppercase().is_in(types))
-                 .then(pl.col(f"c{c}")).otherwise(None) for c, t in match.cms_codes]
+        picks = [
+            pl.when(pl.col(f"c{t}").str.strip_chars().str.to_uppercase().is_in(types))
+            .then(pl.col(f"c{c}"))
+            .otherwise(None)
+            for c, t in match.cms_codes
+        ]
         if skip:
             picks = picks[skip:]
         return pl.coalesce(picks) if picks else pl.lit(None, dtype=pl.String)
 
-    codes = [(pl.col(f"c{t}").str.strip_chars().str.to_uppercase().is_in(("CPT", "HCPCS")), f"c{c}")
-             for c, t in match.cms_codes]
+    codes = [
+        (pl.col(f"c{t}").str.strip_chars().str.to_uppercase().is_in(("CPT", "HCPCS")), f"c{c}")
+        for c, t in match.cms_codes
+    ]
     tmp_cols = [pl.when(flag).then(pl.col(c)).otherwise(None) for flag, c in codes]
     code_raw = pl.coalesce(tmp_cols) if tmp_cols else pl.lit(None, dtype=pl.String)
     code = code_raw.str.strip_chars().str.to_uppercase().str.replace(r"\.0+$", "")
-    alt = (pl.concat_list(tmp_cols).list.drop_nulls().list.get(1, null_on_oob=True)
-           if len(tmp_cols) > 1 else pl.lit(None, dtype=pl.String))
+    alt = (
+        pl.concat_list(tmp_cols).list.drop_nulls().list.get(1, null_on_oob=True)
+        if len(tmp_cols) > 1
+        else pl.lit(None, dtype=pl.String)
+    )
     charge = first_of(("CDM", "LOCAL"))
     rev_raw = first_of(("RC",))
     return {
         "charge_code": nz.clean_text(charge),
-        "code": pl.when(code == "").then(None).otherwise(code), "alt_code": alt, "code_raw": code_raw,
+        "code": pl.when(code == "").then(None).otherwise(code),
+        "alt_code": alt,
+        "code_raw": code_raw,
         "code_source": pl.when(code_raw.is_not_null()).then(pl.lit("column")).otherwise(None),
         "revenue_code_raw": rev_raw,
         "revenue_code": nz.revenue_code(rev_raw),
         "ndc": nz.clean_text(first_of(("NDC",))),
         "_glued": pl.lit(None, dtype=pl.String),
-        "code_type": pl.when(code_raw.is_not_null()).then(
-            pl.coalesce([pl.when(flag).then(pl.col(f"c{t}").str.strip_chars().str.to_uppercase()) for (flag, _), (_, t)
-                         in zip(codes, match.cms_codes)])).otherwise(None) if codes else pl.lit(None, dtype=pl.String),
+        "code_type": pl.when(code_raw.is_not_null())
+        .then(
+            pl.coalesce(
+                [
+                    pl.when(flag).then(pl.col(f"c{t}").str.strip_chars().str.to_uppercase())
+                    for (flag, _), (_, t) in zip(codes, match.cms_codes, strict=False)
+                ]
+            )
+        )
+        .otherwise(None)
+        if codes
+        else pl.lit(None, dtype=pl.String),
         "other_code": pl.lit(None, dtype=pl.String),
     }

@@ -31,23 +31,86 @@ DRG = r"^\d{3}$"
 CODE_LIKE = r"^[0-9A-Z][0-9A-Z_\-\./]{2,39}$"
 RULE_LINE = r"^[\-=_~\*\s\.]{3,}$"
 
-SETTING_LABELS = ("INPATIENT", "OUTPATIENT", "IP", "OP", "I", "O", "BOTH", "IP/OP", "IP OP", "INPATIENT/OUTPATIENT",
-                  "OUTPATIENT/INPATIENT", "ALL", "INPT", "OUTPT", "IP AND OP")
-STATUS_LABELS = ("ACTIVE", "INACTIVE", "A", "I", "Y", "N", "YES", "NO", "TRUE", "FALSE", "DELETED", "DISCONTINUED",
-                 "RETIRED", "OBSOLETE")
+SETTING_LABELS = (
+    "INPATIENT",
+    "OUTPATIENT",
+    "IP",
+    "OP",
+    "I",
+    "O",
+    "BOTH",
+    "IP/OP",
+    "IP OP",
+    "INPATIENT/OUTPATIENT",
+    "OUTPATIENT/INPATIENT",
+    "ALL",
+    "INPT",
+    "OUTPT",
+    "IP AND OP",
+)
+STATUS_LABELS = (
+    "ACTIVE",
+    "INACTIVE",
+    "A",
+    "I",
+    "Y",
+    "N",
+    "YES",
+    "NO",
+    "TRUE",
+    "FALSE",
+    "DELETED",
+    "DISCONTINUED",
+    "RETIRED",
+    "OBSOLETE",
+)
 # What a code-type column says, normalised, and what the audit does with it.
 CODE_TYPES = {
-    "CPT": "CPT", "CPT4": "CPT", "CPT 4": "CPT", "CPT-4": "CPT", "CPT®": "CPT", "HCPCS": "HCPCS", "HCPC": "HCPCS",
-    "HCPCS LEVEL II": "HCPCS", "HCPCS II": "HCPCS", "CPT/HCPCS": "CPT", "HCPCS/CPT": "CPT",
-    "NDC": "NDC", "NDC11": "NDC", "DRG": "DRG", "MS-DRG": "MS-DRG", "MSDRG": "MS-DRG", "APR-DRG": "APR-DRG",
-    "APRDRG": "APR-DRG", "APR DRG": "APR-DRG", "TRIS-DRG": "DRG", "EAPG": "EAPG", "APC": "APC", "CDM": "CDM",
-    "LOCAL": "LOCAL", "RC": "RC", "REV": "RC", "REVENUE": "RC", "REVENUE CODE": "RC", "ICD": "ICD", "ICD-10": "ICD",
-    "ICD10": "ICD", "ICD-10-PCS": "ICD", "HIPPS": "HIPPS", "CDT": "CDT", "CMG": "CMG", "CUSTOM": "LOCAL",
-    "OTHER": "LOCAL", "PANEL": "PANEL", "MS DRG": "MS-DRG",
+    "CPT": "CPT",
+    "CPT4": "CPT",
+    "CPT 4": "CPT",
+    "CPT-4": "CPT",
+    "CPT®": "CPT",
+    "HCPCS": "HCPCS",
+    "HCPC": "HCPCS",
+    "HCPCS LEVEL II": "HCPCS",
+    "HCPCS II": "HCPCS",
+    "CPT/HCPCS": "CPT",
+    "HCPCS/CPT": "CPT",
+    "NDC": "NDC",
+    "NDC11": "NDC",
+    "DRG": "DRG",
+    "MS-DRG": "MS-DRG",
+    "MSDRG": "MS-DRG",
+    "APR-DRG": "APR-DRG",
+    "APRDRG": "APR-DRG",
+    "APR DRG": "APR-DRG",
+    "TRIS-DRG": "DRG",
+    "EAPG": "EAPG",
+    "APC": "APC",
+    "CDM": "CDM",
+    "LOCAL": "LOCAL",
+    "RC": "RC",
+    "REV": "RC",
+    "REVENUE": "RC",
+    "REVENUE CODE": "RC",
+    "ICD": "ICD",
+    "ICD-10": "ICD",
+    "ICD10": "ICD",
+    "ICD-10-PCS": "ICD",
+    "HIPPS": "HIPPS",
+    "CDT": "CDT",
+    "CMG": "CMG",
+    "CUSTOM": "LOCAL",
+    "OTHER": "LOCAL",
+    "PANEL": "PANEL",
+    "MS DRG": "MS-DRG",
 }
 AUDITED_TYPES = ("CPT", "HCPCS")
-_DRUG_WORDS = r"\b(?:MG|MCG|ML|G|GM|MEQ|UNITS?|TAB|TABS|TABLET|CAP|CAPS|CAPSULE|INJ|VIAL|VL|SYR|SOLN|SOLUTION|SUSP|" \
-              r"SUPP|CREAM|OINT|PATCH|AMP|INHALER|NEB|DOSE|ORAL|IV|IVPB|ELIXIR|\d+(?:\.\d+)?\s?(?:MG|MCG|ML|%))\b"
+_DRUG_WORDS = (
+    r"\b(?:MG|MCG|ML|G|GM|MEQ|UNITS?|TAB|TABS|TABLET|CAP|CAPS|CAPSULE|INJ|VIAL|VL|SYR|SOLN|SOLUTION|SUSP|"
+    r"SUPP|CREAM|OINT|PATCH|AMP|INHALER|NEB|DOSE|ORAL|IV|IVPB|ELIXIR|\d+(?:\.\d+)?\s?(?:MG|MCG|ML|%))\b"
+)
 DRUG = r"(?i)" + _DRUG_WORDS
 
 

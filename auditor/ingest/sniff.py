@@ -75,14 +75,23 @@ def sniff(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, name: str | None = Non
         if codec is not None:  # the JSON reader takes UTF-8 only
             raise InputError(name, "JSON text in UTF-16; save it as UTF-8")
         return Sniffed("json", size)
-    for magic, what in ((b"%PDF", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-                        (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7z archive")):
+    for magic, what in (
+        (b"%PDF", "a PDF"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"\x1f\x8b", "a gzip archive"),
+        (b"Rar!", "a RAR archive"),
+        (b"7z\xbc\xaf", "a 7z archive"),
+    ):
         if head.startswith(magic):
             raise InputError(name, f"this is {what}, not a chargemaster export (xlsx, xls, csv or text)")
     if b"\x00" in head:
-        raise InputError(name, "binary content after a UTF-16 byte-order mark, not UTF-16 text (damaged file?)"
-                         if head.startswith((b"\xff\xfe", b"\xfe\xff")) else
-                         "binary content, not a spreadsheet or delimited text file (damaged file?)")
+        raise InputError(
+            name,
+            "binary content after a UTF-16 byte-order mark, not UTF-16 text (damaged file?)"
+            if head.startswith((b"\xff\xfe", b"\xfe\xff"))
+            else "binary content, not a spreadsheet or delimited text file (damaged file?)",
+        )
     if suffix in EXCEL_SUFFIXES:
         raise InputError(name, f"has a {suffix} name but is plain text, not a workbook; rename it to .csv")
     return Sniffed("text" if codec is None else "text-utf16", size)
@@ -132,7 +141,9 @@ def _is_text(text: str) -> bool:
     """True when at most 1% of the characters are controls, NULs, surrogates or unassigned code points."""
     if not text:
         return False
-    bad = sum(1 for ch in text if ch not in "\t\r\n\x0c" and unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"))
+    bad = sum(
+        1 for ch in text if ch not in "\t\r\n\x0c" and unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+    )
     return "\x00" not in text and bad * 100 <= len(text)
 
 
@@ -144,18 +155,28 @@ def _zip_kind(path: Path, suffix: str, name: str) -> str:
             names = {i.filename for i in infos}
             total = sum(i.file_size for i in infos)
             if total > MAX_INFLATED_BYTES:
-                raise InputError(name, f"workbook would inflate to {total / 1e9:.1f} GB; refusing (zip bomb?)")
+                raise InputError(
+                    name, f"workbook would inflate to {total / 1e9:.1f} GB; refusing (zip bomb?)"
+                )
             for info in infos:
-                if info.file_size > 50_000_000 and info.file_size > MAX_INFLATE_RATIO * max(info.compress_size, 1):
-                    raise InputError(name, f"part {info.filename} inflates {info.file_size // max(info.compress_size, 1)}"
-                                     "x; refusing (zip bomb?)")
+                if info.file_size > 50_000_000 and info.file_size > MAX_INFLATE_RATIO * max(
+                    info.compress_size, 1
+                ):
+                    raise InputError(
+                        name,
+                        f"part {info.filename} inflates {info.file_size // max(info.compress_size, 1)}"
+                        "x; refusing (zip bomb?)",
+                    )
             for part in names:
                 if part.endswith(".xml") and (part.startswith("xl/") or part == "[Content_Types].xml"):
                     with zf.open(part) as fh:
                         head = fh.read(2048)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise InputError(name, f"part {part} declares a DTD/entities, which workbooks never need; "
-                                         "refusing it as a possible XML bomb")
+                        raise InputError(
+                            name,
+                            f"part {part} declares a DTD/entities, which workbooks never need; "
+                            "refusing it as a possible XML bomb",
+                        )
             content_types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         # zlib.error: a member's deflate stream is damaged though the zip directory reads fine.
@@ -181,8 +202,11 @@ def _ole_kind(path: Path, head: bytes, size: int, name: str) -> str:
         blob = fh.read(min(size, 2 * 1024 * 1024))
     # OLE directory entries store stream names in UTF-16LE.
     if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
-        raise InputError(name, "workbook is encrypted or password-protected; remove the password "
-                         "(File > Info > Protect Workbook) and save a copy")
+        raise InputError(
+            name,
+            "workbook is encrypted or password-protected; remove the password "
+            "(File > Info > Protect Workbook) and save a copy",
+        )
     if "Workbook".encode("utf-16-le") in blob or "Book".encode("utf-16-le") in blob:
         return "xls"
     raise InputError(name, "an OLE container that holds no Excel workbook (a .doc or .msg file?)")

@@ -77,8 +77,15 @@ def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]
     schema = {f"c{i}": pl.String for i in range(width)}
     try:
         # missing_columns="insert": a title line narrower than the table ("Chargemaster 2026") is not an error.
-        frame = pl.read_csv(io.BytesIO(data), has_header=False, schema=schema, separator=delim,
-                            quote_char=quote, infer_schema=False, missing_columns="insert")
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            schema=schema,
+            separator=delim,
+            quote_char=quote,
+            infer_schema=False,
+            missing_columns="insert",
+        )
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None
@@ -111,8 +118,14 @@ def max_width(sample: str, delim: str, quote: str | None) -> int:
     if len(lines) > 1:
         lines = lines[:-1]
     try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim, quotechar=quote or '"',
-                               quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE))
+        rows = list(
+            csv.reader(
+                io.StringIO("\n".join(lines)),
+                delimiter=delim,
+                quotechar=quote or '"',
+                quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+            )
+        )
     except csv.Error:
         rows = [ln.split(delim) for ln in lines]
     return max((len(r) for r in rows), default=1) or 1
@@ -120,12 +133,23 @@ def max_width(sample: str, delim: str, quote: str | None) -> int:
 
 def _ragged(name: str, fmt: str, data: bytes, delim: str, quote: str | None) -> pl.DataFrame:
     """Read at the widest record's width; read_sheet then refuses values right of the header (shifted columns)."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delim,
-                        quotechar=quote or '"', quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
+    reader = csv.reader(
+        io.StringIO(data.decode("utf-8", errors="replace")),
+        delimiter=delim,
+        quotechar=quote or '"',
+        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+    )
     width = max((len(rec) for rec in reader), default=1) or 1
     schema = {f"c{i}": pl.String for i in range(width)}
     try:
-        return pl.read_csv(io.BytesIO(data), has_header=False, schema=schema, separator=delim, quote_char=quote,
-                           infer_schema=False, missing_columns="insert")
+        return pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            schema=schema,
+            separator=delim,
+            quote_char=quote,
+            infer_schema=False,
+            missing_columns="insert",
+        )
     except pl.exceptions.ComputeError as exc:
         raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None

@@ -31,16 +31,25 @@ NONE_TOKEN = "-"  # filter value of a claim with no state / participant
 def readiness_chart(title: str, rows: list[dict]) -> Markup:
     """The stacked bar chart of a summary table: one bar per row, segments ready / needs attention / out of scope."""
     bars = [(str(r["label"]), {k: r[k] for k in READINESS}) for r in rows if r["claims"]][:CHART_ROWS]
-    return bar_chart(title, bars, colours=READINESS_COLOURS, label_w=LABEL_W, label_chars=LABEL_CHARS,
-                     names={k: label.lower() for k, label in READINESS_LABELS.items()})
+    return bar_chart(
+        title,
+        bars,
+        colours=READINESS_COLOURS,
+        label_w=LABEL_W,
+        label_chars=LABEL_CHARS,
+        names={k: label.lower() for k, label in READINESS_LABELS.items()},
+    )
 
 
 def file_facts(f: dict) -> dict:
     """One input file with every field the page shows (missing counts as 0, missing text as '')."""
-    return {"path": str(f.get("path") or ""), "format": f.get("format") or "",
-            "sha256": f.get("sha256") or "",
-            "size": f.get("size") if isinstance(f.get("size"), int) else "",
-            **{k: f.get(k) or 0 for k in ("rows_read", "rows_audited", "rows_skipped")}}
+    return {
+        "path": str(f.get("path") or ""),
+        "format": f.get("format") or "",
+        "sha256": f.get("sha256") or "",
+        "size": f.get("size") if isinstance(f.get("size"), int) else "",
+        **{k: f.get(k) or 0 for k in ("rows_read", "rows_audited", "rows_skipped")},
+    }
 
 
 def _checklists(claim: dict, services: dict[str, dict]) -> list[dict]:
@@ -51,10 +60,17 @@ def _checklists(claim: dict, services: dict[str, dict]) -> list[dict]:
     for sid in _service_ids(claim["wiser_categories"]):
         svc = services.get(sid)
         if svc and svc.get("checklist"):
-            out.append({"id": sid, "title": svc.get("title") or humanise(sid),
-                        "policy": svc.get("policy") or "",
-                        "policy_url": svc.get("policy_url") or "", "basis": svc.get("basis") or "inferred",
-                        "delayed": svc.get("delayed"), "items": list(svc["checklist"])})
+            out.append(
+                {
+                    "id": sid,
+                    "title": svc.get("title") or humanise(sid),
+                    "policy": svc.get("policy") or "",
+                    "policy_url": svc.get("policy_url") or "",
+                    "basis": svc.get("basis") or "inferred",
+                    "delayed": svc.get("delayed"),
+                    "items": list(svc["checklist"]),
+                }
+            )
     return out
 
 
@@ -77,13 +93,16 @@ def attention_blocks(result: ClaimsResult, limit: int) -> tuple[list[dict], int]
     """Claims needing attention (most errors first) as blocks with findings and checklists; and the count."""
     claims = result.claims.filter(pl.col("readiness") == "needs_attention")
     total = claims.height
-    chosen = claims.sort(["errors", "blocking", "file", "first_row", "claim_id"],
-                         descending=[True, True, False, False, False], nulls_last=True).head(limit)
+    chosen = claims.sort(
+        ["errors", "blocking", "file", "first_row", "claim_id"],
+        descending=[True, True, False, False, False],
+        nulls_last=True,
+    ).head(limit)
     found: dict[str, list[dict]] = {}
     sev = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int8)
-    rows = (result.findings.join(chosen.select("claim_id").unique(), on="claim_id", how="semi")
-            .sort([pl.col("blocks").fill_null(False).not_(), sev, "row", "line", "category"],
-                  nulls_last=True))
+    rows = result.findings.join(chosen.select("claim_id").unique(), on="claim_id", how="semi").sort(
+        [pl.col("blocks").fill_null(False).not_(), sev, "row", "line", "category"], nulls_last=True
+    )
     for f in rows.iter_rows(named=True):
         found.setdefault(f["claim_id"], []).append(f)
     blocks = []
@@ -92,27 +111,40 @@ def attention_blocks(result: ClaimsResult, limit: int) -> tuple[list[dict], int]
         blocking = [f for f in items if f["blocks"] and not f["waived"]]
         other = [f for f in items if not (f["blocks"] and not f["waived"])]
         categories = sorted({f["category"] for f in items if not f["waived"]})
-        blocks.append({
-            **c, "blocking_findings": blocking[:FINDINGS_PER_CLAIM],
-            "other_findings": other[:max(FINDINGS_PER_CLAIM - len(blocking), 0)],
-            "hidden_findings": max(len(items) - FINDINGS_PER_CLAIM, 0),
-            "checklists": _checklists(c, result.services), "services": _service_ids(c["wiser_categories"]),
-            "f_state": _tokens(c["state"]), "f_participant": _tokens(c["participant"]),
-            "f_category": _tokens(*categories),
-        })
+        blocks.append(
+            {
+                **c,
+                "blocking_findings": blocking[:FINDINGS_PER_CLAIM],
+                "other_findings": other[: max(FINDINGS_PER_CLAIM - len(blocking), 0)],
+                "hidden_findings": max(len(items) - FINDINGS_PER_CLAIM, 0),
+                "checklists": _checklists(c, result.services),
+                "services": _service_ids(c["wiser_categories"]),
+                "f_state": _tokens(c["state"]),
+                "f_participant": _tokens(c["participant"]),
+                "f_category": _tokens(*categories),
+            }
+        )
     return blocks, total
 
 
 def other_rows(result: ClaimsResult, limit: int) -> tuple[list[dict], int]:
     """Ready and out-of-scope claims for the compact table (ready first), and how many there are."""
-    rank = pl.col("readiness").replace_strict({"ready": 0, "out_of_scope": 1}, default=2,
-                                              return_dtype=pl.Int8)
+    rank = pl.col("readiness").replace_strict(
+        {"ready": 0, "out_of_scope": 1}, default=2, return_dtype=pl.Int8
+    )
     claims = result.claims.filter(pl.col("readiness") != "needs_attention")
     rows = claims.sort([rank, "state", "claim_id", "file", "first_row"], nulls_last=True).head(limit)
     titles = {k: v.get("title") or humanise(k) for k, v in result.services.items()}
-    out = [{**r, "service_titles": ", ".join(titles.get(s, s) for s in _service_ids(r["wiser_categories"])),
-            "f_readiness": _tokens(r["readiness"]), "f_state": _tokens(r["state"]),
-            "f_wiser": _tokens(r["wiser_status"])} for r in rows.iter_rows(named=True)]
+    out = [
+        {
+            **r,
+            "service_titles": ", ".join(titles.get(s, s) for s in _service_ids(r["wiser_categories"])),
+            "f_readiness": _tokens(r["readiness"]),
+            "f_state": _tokens(r["state"]),
+            "f_wiser": _tokens(r["wiser_status"]),
+        }
+        for r in rows.iter_rows(named=True)
+    ]
     return out, claims.height
 
 
@@ -122,8 +154,11 @@ def view(result: ClaimsResult, summary: dict, max_blocks: int, max_rows: int) ->
     blocks, attention_total = attention_blocks(result, max_blocks)
     rows, rows_total = other_rows(result, max_rows)
     names = [Path(str(f.get("path", ""))).name for f in result.files]
-    titles = (("by_state", "Claims by state"), ("by_participant", "Claims by WISeR participant"),
-              ("by_service", "Claims by WISeR service"))
+    titles = (
+        ("by_state", "Claims by state"),
+        ("by_participant", "Claims by WISeR participant"),
+        ("by_service", "Claims by WISeR service"),
+    )
     tables = [(key, title, summary[key], readiness_chart(title, summary[key])) for key, title in titles]
 
     def options(key: str) -> list[tuple[str, str]]:
@@ -132,23 +167,37 @@ def view(result: ClaimsResult, summary: dict, max_blocks: int, max_rows: int) ->
 
     return {
         "title": "Claims readiness: " + (", ".join(names) if names else "no input files"),
-        "meta": meta, "generated_at": meta.get("generated_at") or "not recorded",
+        "meta": meta,
+        "generated_at": meta.get("generated_at") or "not recorded",
         "generator": f"cdm-audit {meta.get('tool_version') or ''}".strip(),
-        "facts": [("Generated at", meta_text(meta.get("generated_at"))),
-                  ("Tool", f"cdm-audit {meta_text(meta.get('tool_version'))}"),
-                  ("Edit set", meta_text(meta.get("edit_set_version"))),
-                  ("ICD-10-CM code set", meta_text(meta.get("icd_code_set"))),
-                  ("WISeR scope", meta_text(meta.get("wiser")))],
-        "files": [file_facts(f) for f in result.files], "notes": result.notes, "edits": result.edits,
+        "facts": [
+            ("Generated at", meta_text(meta.get("generated_at"))),
+            ("Tool", f"cdm-audit {meta_text(meta.get('tool_version'))}"),
+            ("Edit set", meta_text(meta.get("edit_set_version"))),
+            ("ICD-10-CM code set", meta_text(meta.get("icd_code_set"))),
+            ("WISeR scope", meta_text(meta.get("wiser"))),
+        ],
+        "files": [file_facts(f) for f in result.files],
+        "notes": result.notes,
+        "edits": result.edits,
         "services": result.services,
-        "totals": summary["totals"], "summary": summary, "tables": tables, "labels": READINESS_LABELS,
+        "totals": summary["totals"],
+        "summary": summary,
+        "tables": tables,
+        "labels": READINESS_LABELS,
         "readiness": READINESS,
-        "blocks": blocks, "attention_total": attention_total, "rows": rows, "rows_total": rows_total,
+        "blocks": blocks,
+        "attention_total": attention_total,
+        "rows": rows,
+        "rows_total": rows_total,
         "page_size": PAGE_SIZE,
-        "skipped": result.skipped[:MAX_SKIPPED_LINES], "skipped_total": len(result.skipped),
-        "state_options": options("by_state"), "participant_options": options("by_participant"),
-        "category_options": [(filter_value(r["category"]), humanise(r["category"] or ""))
-                             for r in summary["by_category"]],
+        "skipped": result.skipped[:MAX_SKIPPED_LINES],
+        "skipped_total": len(result.skipped),
+        "state_options": options("by_state"),
+        "participant_options": options("by_participant"),
+        "category_options": [
+            (filter_value(r["category"]), humanise(r["category"] or "")) for r in summary["by_category"]
+        ],
     }
 
 
@@ -157,15 +206,17 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
-def render_claims_html(ctx: ClaimsContext, max_blocks: int = MAX_CLAIM_BLOCKS,
-                       max_rows: int = MAX_TABLE_ROWS) -> str:
+def render_claims_html(
+    ctx: ClaimsContext, max_blocks: int = MAX_CLAIM_BLOCKS, max_rows: int = MAX_TABLE_ROWS
+) -> str:
     """The whole readiness page as a string; its CSP allows only its own inline style and script (by hash)."""
     env = environment(())
     css = env.get_template("_report.css").render() + env.get_template("claims/_claims.css").render()
     js = env.get_template("claims/_claims.js").render()
     page = view(ctx.result, ctx.summary, max_blocks, max_rows)
-    return env.get_template("claims/report.html").render(page, css=Markup(css), js=Markup(js),
-                                                         csp=page_csp(_csp_hash(css), _csp_hash(js)))
+    return env.get_template("claims/report.html").render(
+        page, css=Markup(css), js=Markup(js), csp=page_csp(_csp_hash(css), _csp_hash(js))
+    )
 
 
 def write_claims_html(ctx: ClaimsContext, out_dir: Path) -> Path:

@@ -15,21 +15,29 @@ def render_claims_summary(ctx: ClaimsContext, written: dict[str, Path] | None = 
     result, summary = ctx.result, ctx.summary
     t, meta = summary["totals"], result.meta
     version, generated = meta.get("tool_version") or "", meta.get("generated_at") or "?"
-    lines = [f"cdm-audit claims {version}  generated {generated}",
-             f"  diagnoses checked against {meta_text(meta.get('icd_code_set'))}; "
-             f"WISeR scope {meta_text(meta.get('wiser'))}"]
+    lines = [
+        f"cdm-audit claims {version}  generated {generated}",
+        f"  diagnoses checked against {meta_text(meta.get('icd_code_set'))}; "
+        f"WISeR scope {meta_text(meta.get('wiser'))}",
+    ]
     for f in result.files:
         sha = (f.get("sha256") or "")[:12]
-        lines.append(f"  {f.get('path')} ({f.get('format') or '?'}{', sha256 ' + sha + '…' if sha else ''}): "
-                     f"{f.get('rows_audited') or 0:,} lines audited, {f.get('rows_skipped') or 0:,} skipped")
+        lines.append(
+            f"  {f.get('path')} ({f.get('format') or '?'}{', sha256 ' + sha + '…' if sha else ''}): "
+            f"{f.get('rows_audited') or 0:,} lines audited, {f.get('rows_skipped') or 0:,} skipped"
+        )
     lines += [f"!! {n}" for n in result.notes]
-    lines.append(f"{t['claims']:,} claims ({t['lines']:,} lines), {t['in_scope']:,} in WISeR scope: "
-                 f"{t['ready']:,} ready, {t['needs_attention']:,} need attention, "
-                 f"{t['out_of_scope']:,} out of scope")
-    lines.append(f"{t['errors']:,} errors, {t['warnings']:,} warnings, {t['infos']:,} info"
-                 + (f", {t['waived']:,} waived" if t["waived"] else "")
-                 + f"; {t['unspecified_dx']:,} claims with an unspecified diagnosis, "
-                   f"{t['broken_pairs']:,} with a broken pair")
+    lines.append(
+        f"{t['claims']:,} claims ({t['lines']:,} lines), {t['in_scope']:,} in WISeR scope: "
+        f"{t['ready']:,} ready, {t['needs_attention']:,} need attention, "
+        f"{t['out_of_scope']:,} out of scope"
+    )
+    lines.append(
+        f"{t['errors']:,} errors, {t['warnings']:,} warnings, {t['infos']:,} info"
+        + (f", {t['waived']:,} waived" if t["waived"] else "")
+        + f"; {t['unspecified_dx']:,} claims with an unspecified diagnosis, "
+        f"{t['broken_pairs']:,} with a broken pair"
+    )
     if summary["by_category"]:
         lines.append("Top categories:")
         for row in summary["by_category"][:TOP_CATEGORIES]:

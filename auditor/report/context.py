@@ -11,7 +11,8 @@ from auditor.engine.categories import queue_of
 
 # Work queues analysts are organised around, in display order: (key, title, categories), from the category table.
 QUEUES: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
-    (q.key, q.title, categories.queue_members(q.key)) for q in categories.QUEUES)
+    (q.key, q.title, categories.queue_members(q.key)) for q in categories.QUEUES
+)
 OTHER_QUEUE = (categories.OTHER.key, categories.OTHER.title)
 SEVERITY_ORDER = ("error", "warning", "info")
 
@@ -25,13 +26,25 @@ def queue_titles() -> dict[str, str]:
 class ReportContext:
     """Everything a renderer may use; build it once per audit and hand it to any writer."""
 
-    doc: dict = field(metadata={"help": "The audit document from build_document(): run, summary, findings, "
-                                        "skipped_rows. Every number a report shows comes from here."})
-    result: Any = field(default=None, metadata={
-        "help": "The AuditResult the document was built from (or None). Gives the audited rows for the Excel "
-                "annotated sheets and the edit explanations (what/why/fix/references)."})
-    templates: tuple[Path, ...] = field(default=(), metadata={
-        "help": "Facility template folders, searched before the packaged templates (letterhead, styles)."})
+    doc: dict = field(
+        metadata={
+            "help": "The audit document from build_document(): run, summary, findings, "
+            "skipped_rows. Every number a report shows comes from here."
+        }
+    )
+    result: Any = field(
+        default=None,
+        metadata={
+            "help": "The AuditResult the document was built from (or None). Gives the audited rows for the Excel "
+            "annotated sheets and the edit explanations (what/why/fix/references)."
+        },
+    )
+    templates: tuple[Path, ...] = field(
+        default=(),
+        metadata={
+            "help": "Facility template folders, searched before the packaged templates (letterhead, styles)."
+        },
+    )
 
     @classmethod
     def of(cls, value: ReportContext | dict, result: Any = None, templates=None) -> ReportContext:
@@ -46,15 +59,22 @@ class ReportContext:
         out = []
         for s in self.doc["run"]["edits"]:
             e = catalogue.get(s["code"])
-            out.append({
-                **s,
-                "family": e.family if e else "", "category": e.category if e else "",
-                "queue": queue_of(e.category) if e else OTHER_QUEUE[0],
-                "what": e.what.strip() if e else "", "why": e.why.strip() if e else "",
-                "fix": e.fix.strip() if e else "", "effective": e.period() if e else "",
-                "references": [{"url": r.url, "basis": "verified" if r.verified else "inferred", "note": r.note}
-                               for r in (e.references if e else [])],
-            })
+            out.append(
+                {
+                    **s,
+                    "family": e.family if e else "",
+                    "category": e.category if e else "",
+                    "queue": queue_of(e.category) if e else OTHER_QUEUE[0],
+                    "what": e.what.strip() if e else "",
+                    "why": e.why.strip() if e else "",
+                    "fix": e.fix.strip() if e else "",
+                    "effective": e.period() if e else "",
+                    "references": [
+                        {"url": r.url, "basis": "verified" if r.verified else "inferred", "note": r.note}
+                        for r in (e.references if e else [])
+                    ],
+                }
+            )
         return out
 
     def _catalogue(self) -> dict:

@@ -13,34 +13,75 @@ from auditor.report.claims_context import ClaimsContext
 from auditor.report.context import ReportContext, queue_of
 from auditor.report.gaps import not_evaluable
 
-COLUMNS = ("queue", "severity", "edit", "name", "category", "family", "file", "sheet", "row", "charge_code", "code",
-           "revenue_code", "description", "message", "expected", "related_rows", "related_count", "waived",
-           "waiver_reason", "scope", "reference_basis", "reference_urls")
+COLUMNS = (
+    "queue",
+    "severity",
+    "edit",
+    "name",
+    "category",
+    "family",
+    "file",
+    "sheet",
+    "row",
+    "charge_code",
+    "code",
+    "revenue_code",
+    "description",
+    "message",
+    "expected",
+    "related_rows",
+    "related_count",
+    "waived",
+    "waiver_reason",
+    "scope",
+    "reference_basis",
+    "reference_urls",
+)
 
 
 def finding_row(f: dict) -> list:
     """The CSV cells of one finding, text neutralised against formula injection."""
     values = {
-        **f, "queue": queue_of(f["category"]), "related_rows": related_text(f["related_rows"], f["file"]),
-        "related_count": len(f["related_rows"]), "waived": "yes" if f["waived"] else "no",
+        **f,
+        "queue": queue_of(f["category"]),
+        "related_rows": related_text(f["related_rows"], f["file"]),
+        "related_count": len(f["related_rows"]),
+        "waived": "yes" if f["waived"] else "no",
         "reference_basis": (f.get("reference") or {}).get("basis", ""),
         "reference_urls": " ".join((f.get("reference") or {}).get("urls", [])),
     }
-    return [v if isinstance(v, int) and not isinstance(v, bool) else neutralise(None if v is None else str(v))
-            for v in (values.get(c) for c in COLUMNS)]
+    return [
+        v if isinstance(v, int) and not isinstance(v, bool) else neutralise(None if v is None else str(v))
+        for v in (values.get(c) for c in COLUMNS)
+    ]
 
 
 def run_rows(doc: dict) -> list[tuple[str, str]]:
     """The run record as (key, value) pairs: versions, as-of, inputs with hashes, configuration, waivers."""
     run = doc["run"]
-    rows = [(k, run[k]) for k in ("tool", "tool_version", "generated_at", "as_of", "quarter", "quarter_requested",
-                                  "quarter_stale", "quarter_message", "edit_set_version")]
+    rows = [
+        (k, run[k])
+        for k in (
+            "tool",
+            "tool_version",
+            "generated_at",
+            "as_of",
+            "quarter",
+            "quarter_requested",
+            "quarter_stale",
+            "quarter_message",
+            "edit_set_version",
+        )
+    ]
     for i, inp in enumerate(run["inputs"], start=1):
         rows += [(f"input.{i}.{k}", inp[k]) for k in ("path", "role", "format", "size", "sha256")]
-    rows += [("config", json.dumps(run["config"], sort_keys=True, ensure_ascii=False)),
-             ("waivers", json.dumps(run["config"].get("waivers", []), sort_keys=True, ensure_ascii=False)),
-             ("findings", doc["summary"]["findings"]), ("waived", doc["summary"]["waived"]),
-             ("edits_not_evaluable", "; ".join(f"{e['code']} ({e['note']})" for e in not_evaluable(run["edits"])))]
+    rows += [
+        ("config", json.dumps(run["config"], sort_keys=True, ensure_ascii=False)),
+        ("waivers", json.dumps(run["config"].get("waivers", []), sort_keys=True, ensure_ascii=False)),
+        ("findings", doc["summary"]["findings"]),
+        ("waived", doc["summary"]["waived"]),
+        ("edits_not_evaluable", "; ".join(f"{e['code']} ({e['note']})" for e in not_evaluable(run["edits"]))),
+    ]
     return [(k, "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in rows]
 
 

@@ -10,9 +10,27 @@ from auditor.audit import AuditResult, tool_version
 from auditor.engine.findings import Finding
 from auditor.report.records import EditRecord, RunRecord, Summary, input_records, plain
 
-FINDING_KEYS = ("edit", "name", "family", "category", "severity", "message", "file", "sheet", "row", "charge_code",
-                "code", "revenue_code", "description", "related_rows", "expected", "reference", "waived",
-                "waiver_reason", "scope")
+FINDING_KEYS = (
+    "edit",
+    "name",
+    "family",
+    "category",
+    "severity",
+    "message",
+    "file",
+    "sheet",
+    "row",
+    "charge_code",
+    "code",
+    "revenue_code",
+    "description",
+    "related_rows",
+    "expected",
+    "reference",
+    "waived",
+    "waiver_reason",
+    "scope",
+)
 
 
 @dataclass(frozen=True)
@@ -37,15 +55,26 @@ class AuditDocument:
         inputs = input_records(result.chargemaster, "chargemaster")
         if result.pairing is not None:
             inputs += input_records(result.pairing, "pairing-table")
-        skipped = result.chargemaster.skipped_rows() + (result.pairing.skipped_rows() if result.pairing else [])
+        skipped = result.chargemaster.skipped_rows() + (
+            result.pairing.skipped_rows() if result.pairing else []
+        )
         run = RunRecord(
-            tool="cdm-audit", tool_version=tool_version(),
+            tool="cdm-audit",
+            tool_version=tool_version(),
             generated_at=(generated_at or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
-            as_of=result.request.as_of.isoformat(), quarter=q.used, quarter_requested=q.requested,
-            quarter_stale=q.stale, quarter_message=q.message, edit_set_version=result.edits.version,
-            inputs=inputs, config=result.config.to_dict(),
-            edits=tuple(EditRecord(s.code, s.name, s.severity, s.status, s.findings, s.note)
-                        for s in result.summaries()))
+            as_of=result.request.as_of.isoformat(),
+            quarter=q.used,
+            quarter_requested=q.requested,
+            quarter_stale=q.stale,
+            quarter_message=q.message,
+            edit_set_version=result.edits.version,
+            inputs=inputs,
+            config=result.config.to_dict(),
+            edits=tuple(
+                EditRecord(s.code, s.name, s.severity, s.status, s.findings, s.note)
+                for s in result.summaries()
+            ),
+        )
         return cls(run, Summary.of(inputs, result.findings), tuple(result.findings), tuple(skipped))
 
     def with_history(self, section: dict, ids: tuple[str, ...]) -> AuditDocument:
@@ -58,10 +87,14 @@ class AuditDocument:
         """findings.json's shape: fresh dicts and lists (related rows, references and skipped rows are shared)."""
         findings = [_finding(f) for f in self.findings]
         if self.history_ids is not None:
-            for d, fid in zip(findings, self.history_ids):
+            for d, fid in zip(findings, self.history_ids, strict=False):
                 d["history_id"] = fid
-        doc = {"run": self.run.to_dict(), "summary": self.summary.to_dict(), "findings": findings,
-               "skipped_rows": list(self.skipped_rows)}
+        doc = {
+            "run": self.run.to_dict(),
+            "summary": self.summary.to_dict(),
+            "findings": findings,
+            "skipped_rows": list(self.skipped_rows),
+        }
         if self.history is not None:
             doc["history"] = plain(self.history)
         return doc

@@ -24,18 +24,50 @@ from auditor.report.workbook import (
 )
 
 MAX_LINKS = 65_530  # Excel's limit of hyperlinks per worksheet
-FINDING_COLUMNS = (("Severity", 10), ("Edit", 8), ("Name", 26), ("Queue", 22), ("Category", 20), ("Family", 16),
-                   ("Go to row", 14), ("File", 24), ("Sheet", 12), ("Row", 7), ("Charge code", 13), ("Code", 9),
-                   ("Rev code", 9), ("Description", 40), ("Message", 60), ("Expected", 40), ("Related rows", 50),
-                   ("Waived", 8), ("Waiver reason", 30), ("Scope", 12))
+FINDING_COLUMNS = (
+    ("Severity", 10),
+    ("Edit", 8),
+    ("Name", 26),
+    ("Queue", 22),
+    ("Category", 20),
+    ("Family", 16),
+    ("Go to row", 14),
+    ("File", 24),
+    ("Sheet", 12),
+    ("Row", 7),
+    ("Charge code", 13),
+    ("Code", 9),
+    ("Rev code", 9),
+    ("Description", 40),
+    ("Message", 60),
+    ("Expected", 40),
+    ("Related rows", 50),
+    ("Waived", 8),
+    ("Waiver reason", 30),
+    ("Scope", 12),
+)
 # Appended to the Findings sheet when the audit used the run history.
 HISTORY_COLUMNS = (("History id", 14), ("Since last run", 13))
-LABELS = {"charge_code": "Charge code", "revenue_code": "Rev code", "revenue_code_raw": "Rev code (as read)",
-          "code": "CPT/HCPCS", "code_raw": "CPT/HCPCS (as read)", "code_source": "Code source",
-          "alt_code": "Alternate code", "modifiers_raw": "Modifiers (as read)", "price_raw": "Price (as read)",
-          "effective_from": "Effective from", "effective_to": "Effective to", "ndc": "NDC"}
-RAW_PAIRS = {"revenue_code_raw": "revenue_code", "code_raw": "code", "modifiers_raw": "modifiers",
-             "price_raw": "price"}
+LABELS = {
+    "charge_code": "Charge code",
+    "revenue_code": "Rev code",
+    "revenue_code_raw": "Rev code (as read)",
+    "code": "CPT/HCPCS",
+    "code_raw": "CPT/HCPCS (as read)",
+    "code_source": "Code source",
+    "alt_code": "Alternate code",
+    "modifiers_raw": "Modifiers (as read)",
+    "price_raw": "Price (as read)",
+    "effective_from": "Effective from",
+    "effective_to": "Effective to",
+    "ndc": "NDC",
+}
+RAW_PAIRS = {
+    "revenue_code_raw": "revenue_code",
+    "code_raw": "code",
+    "modifiers_raw": "modifiers",
+    "price_raw": "price",
+}
 
 
 def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool | None = None) -> Path:
@@ -43,9 +75,16 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     ctx = ReportContext.of(ctx)
     doc, tables = ctx.doc, ctx.audited_tables()
     path = out_dir / "report.xlsx"
-    wb = open_workbook(path, {"title": "Chargemaster audit report", "author": f"cdm-audit {doc['run']['tool_version']}",
-                              "comments": f"as of {doc['run']['as_of']}, edit set {doc['run']['edit_set_version']}"},
-                       len(doc["findings"]) + sum(t.height for _, t in tables), constant_memory)
+    wb = open_workbook(
+        path,
+        {
+            "title": "Chargemaster audit report",
+            "author": f"cdm-audit {doc['run']['tool_version']}",
+            "comments": f"as of {doc['run']['as_of']}, edit set {doc['run']['edit_set_version']}",
+        },
+        len(doc["findings"]) + sum(t.height for _, t in tables),
+        constant_memory,
+    )
     styles = Styles(wb)
     targets = _row_targets(tables)
     summary = wb.add_worksheet("Summary")
@@ -58,7 +97,7 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     if since is not None:
         history_sheet(wb, since, doc["history"], styles)
     by_row = _findings_by_row(doc, ctx.result)
-    for title, frame, ws in annotated:
+    for _title, frame, ws in annotated:
         _annotated_sheet(ws, frame, by_row, styles)
     _edits_sheet(edits_ws, ctx.edit_docs(), styles)
     skipped_sheet(skipped_ws, doc["skipped_rows"], styles)
@@ -89,11 +128,28 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
     link_fmt = styles.get("link")
     for r, f in enumerate(doc["findings"], start=1):
         fmt, quote = plain[bool(f["waived"])]
-        values = (None, f["edit"], f["name"], titles[queue_of(f["category"])], humanise(f["category"]),
-                  humanise(f["family"]), None, f["file"], f["sheet"], f["row"], f["charge_code"], f["code"],
-                  f["revenue_code"], f["description"], f["message"], f["expected"],
-                  related_text(f["related_rows"], f["file"]), "yes" if f["waived"] else "no", f["waiver_reason"],
-                  f["scope"])
+        values = (
+            None,
+            f["edit"],
+            f["name"],
+            titles[queue_of(f["category"])],
+            humanise(f["category"]),
+            humanise(f["family"]),
+            None,
+            f["file"],
+            f["sheet"],
+            f["row"],
+            f["charge_code"],
+            f["code"],
+            f["revenue_code"],
+            f["description"],
+            f["message"],
+            f["expected"],
+            related_text(f["related_rows"], f["file"]),
+            "yes" if f["waived"] else "no",
+            f["waiver_reason"],
+            f["scope"],
+        )
         if history:
             values += (f.get("history_id"), status.get(f.get("history_id")))
         put(ws, r, 0, f["severity"], styles, f"sev_{f['severity']}" if f["severity"] in sev_fmt else None)
@@ -108,8 +164,14 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
         loc = where(None, f["sheet"], f["row"])
         target = targets.get((f["file"], f["sheet"], f["row"]))
         if target and links < MAX_LINKS:
-            ws.write_url(r, 6, f"internal:'{target[0]}'!A{target[1]}", link_fmt, string=loc,
-                         tip=f"Go to this row on the {target[0]} sheet")
+            ws.write_url(
+                r,
+                6,
+                f"internal:'{target[0]}'!A{target[1]}",
+                link_fmt,
+                string=loc,
+                tip=f"Go to this row on the {target[0]} sheet",
+            )
             links += 1
         else:
             put(ws, r, 6, loc, styles, "waived" if f["waived"] else None)
@@ -132,23 +194,40 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
     if reasons:
         # At the top, so nobody reads these edits' 0 findings as "checked and clean".
         put(ws, r, 0, "Edits not evaluable", styles, "alert")
-        put(ws, r, 1, f"{sum(map(len, reasons.values()))} edit(s) could not run, a column they need is missing: "
-                      + "; ".join(f"{reason} ({', '.join(codes)})" for reason, codes in reasons.items()),
-            styles, "alert")
+        put(
+            ws,
+            r,
+            1,
+            f"{sum(map(len, reasons.values()))} edit(s) could not run, a column they need is missing: "
+            + "; ".join(f"{reason} ({', '.join(codes)})" for reason, codes in reasons.items()),
+            styles,
+            "alert",
+        )
         r += 2
     put(ws, r, 0, "Run", styles, "section")
     r += 1
     cfg = run["config"]
-    run_facts = [("Tool", f"{run['tool']} {run['tool_version']}"), ("Generated at", run["generated_at"]),
-                 ("As of", run["as_of"]), ("Code set quarter", run["quarter"]),
-                 ("Quarter requested", run["quarter_requested"]), ("Quarter stale", run["quarter_stale"]),
-                 ("Edit set version", run["edit_set_version"]),
-                 ("Configuration file", cfg.get("path") or "none (packaged defaults)"),
-                 ("Disabled edits", ", ".join(cfg.get("disabled", [])) or "none"),
-                 ("Severity overrides", "; ".join(f"{k} -> {v}" for k, v in cfg.get("severity", {}).items()) or "none"),
-                 ("Settings", json.dumps(cfg.get("values", {}), sort_keys=True)),
-                 ("Facility code lists", "; ".join(f"{k}: {v}" for k, v in cfg.get("extra_lists", {}).items()) or "none"),
-                 ("Waivers applied", len(cfg.get("waivers", [])))]
+    run_facts = [
+        ("Tool", f"{run['tool']} {run['tool_version']}"),
+        ("Generated at", run["generated_at"]),
+        ("As of", run["as_of"]),
+        ("Code set quarter", run["quarter"]),
+        ("Quarter requested", run["quarter_requested"]),
+        ("Quarter stale", run["quarter_stale"]),
+        ("Edit set version", run["edit_set_version"]),
+        ("Configuration file", cfg.get("path") or "none (packaged defaults)"),
+        ("Disabled edits", ", ".join(cfg.get("disabled", [])) or "none"),
+        (
+            "Severity overrides",
+            "; ".join(f"{k} -> {v}" for k, v in cfg.get("severity", {}).items()) or "none",
+        ),
+        ("Settings", json.dumps(cfg.get("values", {}), sort_keys=True)),
+        (
+            "Facility code lists",
+            "; ".join(f"{k}: {v}" for k, v in cfg.get("extra_lists", {}).items()) or "none",
+        ),
+        ("Waivers applied", len(cfg.get("waivers", []))),
+    ]
     r = facts(ws, r, run_facts, styles) + 1
     put(ws, r, 0, "Inputs", styles, "section")
     r += 1
@@ -163,17 +242,31 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
     put(ws, r, 0, "Counts", styles, "section")
     charts_at = r
     r += 1
-    counts = [("Rows read", summ["rows_read"]), ("Rows audited", summ["rows_audited"]),
-              ("Rows skipped", summ["rows_skipped"]), ("Findings", summ["findings"]), ("Waived", summ["waived"]),
-              ("Lines with findings", summ["lines_with_findings"])]
-    counts += [(f"{label} (not waived)", summ["by_severity"].get(s, 0))
-               for s, label in zip(SEVERITY_ORDER, ("Errors", "Warnings", "Info"))]
+    counts = [
+        ("Rows read", summ["rows_read"]),
+        ("Rows audited", summ["rows_audited"]),
+        ("Rows skipped", summ["rows_skipped"]),
+        ("Findings", summ["findings"]),
+        ("Waived", summ["waived"]),
+        ("Lines with findings", summ["lines_with_findings"]),
+    ]
+    counts += [
+        (f"{label} (not waived)", summ["by_severity"].get(s, 0))
+        for s, label in zip(SEVERITY_ORDER, ("Errors", "Warnings", "Info"), strict=False)
+    ]
     r = facts(ws, r, counts, styles, "int")
     if links < len(doc["findings"]):
         put(ws, r, 0, "Note", styles, "label")
-        put(ws, r, 1, f"'Go to row' links on {links:,} of {len(doc['findings']):,} findings "
-                      f"(Excel allows {MAX_LINKS:,} links per sheet, and pairing-table rows are only linked "
-                      "when that table was audited)", styles, "wrap")
+        put(
+            ws,
+            r,
+            1,
+            f"'Go to row' links on {links:,} of {len(doc['findings']):,} findings "
+            f"(Excel allows {MAX_LINKS:,} links per sheet, and pairing-table rows are only linked "
+            "when that table was audited)",
+            styles,
+            "wrap",
+        )
         r += 1
     r += 1
     anchors = []
@@ -190,7 +283,9 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         anchors.append((title, first, r))
         r += 2
     heights = [max(260, 22 * (last - first + 1) + 90) for _, first, last in anchors if last >= first]
-    r = max(r, charts_at + (sum(heights) + 20 * len(heights)) // 20 + 1)  # start the next table below the charts
+    r = max(
+        r, charts_at + (sum(heights) + 20 * len(heights)) // 20 + 1
+    )  # start the next table below the charts
     put(ws, r, 0, "Edits run", styles, "section")
     r += 1
     header_cells(ws, r, ("Code", "Name", "Severity", "Findings", "Status", "Note"), styles)
@@ -206,7 +301,9 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         header_cells(ws, r, ("Charge code", "Edit", "Reason", "Until"), styles)
         for w in waivers:
             r += 1
-            for c, v in enumerate((w["charge_code"], w["edit"] or "all edits", w["reason"], w["until"] or "open")):
+            for c, v in enumerate(
+                (w["charge_code"], w["edit"] or "all edits", w["reason"], w["until"] or "open")
+            ):
                 put(ws, r, c, v, styles)
     y = charts_at
     for title, first, last in anchors:
@@ -214,9 +311,16 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
             continue
         height = max(260, 22 * (last - first + 1) + 90)
         chart = wb.add_chart({"type": "bar"})
-        chart.add_series({"name": title, "categories": ["Summary", first, 0, last, 0],
-                          "values": ["Summary", first, 1, last, 1], "fill": {"color": "#1F4E79"},
-                          "data_labels": {"value": True}, "gap": 60})
+        chart.add_series(
+            {
+                "name": title,
+                "categories": ["Summary", first, 0, last, 0],
+                "values": ["Summary", first, 1, last, 1],
+                "fill": {"color": "#1F4E79"},
+                "data_labels": {"value": True},
+                "gap": 60,
+            }
+        )
         chart.set_title({"name": title, "name_font": {"size": 12}})
         chart.set_legend({"none": True})
         chart.set_y_axis({"reverse": True})
@@ -233,9 +337,11 @@ def _findings_by_row(doc: dict, result) -> dict[tuple, list[tuple[dict, tuple[st
     result has no annotated sheets, and its findings point at no cells.
     """
     found = getattr(result, "findings", None) or []
-    concerns = [f.columns for f in found] if len(found) == len(doc["findings"]) else [()] * len(doc["findings"])
+    concerns = (
+        [f.columns for f in found] if len(found) == len(doc["findings"]) else [()] * len(doc["findings"])
+    )
     out: dict[tuple, list[tuple[dict, tuple[str, ...]]]] = {}
-    for f, columns in zip(doc["findings"], concerns):
+    for f, columns in zip(doc["findings"], concerns, strict=False):
         out.setdefault((f["file"], f["sheet"], f["row"]), []).append((f, columns))
     return out
 
@@ -263,10 +369,14 @@ def _annotated_sheet(ws, frame, by_row: dict, styles: Styles) -> None:
     """Every audited row, with a Findings column first and the cells each finding points at highlighted."""
     cols = _annotated_columns(frame)
     headers = [("Findings", 60), ("Severity", 10)] + [
-        (LABELS.get(c, humanise(c)), 40 if c == "description" else 16 if c.endswith("_raw") else 12) for c in cols]
+        (LABELS.get(c, humanise(c)), 40 if c == "description" else 16 if c.endswith("_raw") else 12)
+        for c in cols
+    ]
     header(ws, headers, styles)
     pos = {c: i + 2 for i, c in enumerate(cols)}
-    code_like = [c for c in cols if c == "code" or c.endswith("_code") and c not in ("charge_code", "revenue_code")]
+    code_like = [
+        c for c in cols if c == "code" or c.endswith("_code") and c not in ("charge_code", "revenue_code")
+    ]
     key_idx = [frame.columns.index(k) for k in ("file", "sheet", "row")]
     col_idx = [frame.columns.index(c) for c in cols]
     rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
@@ -276,35 +386,82 @@ def _annotated_sheet(ws, frame, by_row: dict, styles: Styles) -> None:
         if found:
             live = [(f, cs) for f, cs in found if not f["waived"]] or found
             top = min((f["severity"] for f, _ in live), key=lambda s: rank.get(s, 9))
-            text = "; ".join(f"{f['edit']} {f['severity']}{' (waived)' if f['waived'] else ''}: {f['message']}"
-                             for f, _ in found)
+            text = "; ".join(
+                f"{f['edit']} {f['severity']}{' (waived)' if f['waived'] else ''}: {f['message']}"
+                for f, _ in found
+            )
             put(ws, r, 0, text, styles, f"hl_{top}")
             put(ws, r, 1, top, styles, f"sev_{top}")
-            for f, concerns in sorted(live, key=lambda fc: -rank.get(fc[0]["severity"], 9)):  # most severe wins
+            for f, concerns in sorted(
+                live, key=lambda fc: -rank.get(fc[0]["severity"], 9)
+            ):  # most severe wins
                 for field in concerns:  # the cells the finding's check kind says it concerns
                     if field in pos:
                         hl[pos[field]] = f["severity"]
-                    elif field == "code":  # a pairing table holds its codes as procedure_code, linked_code ...
+                    elif (
+                        field == "code"
+                    ):  # a pairing table holds its codes as procedure_code, linked_code ...
                         for c in code_like:
                             if f["code"] and row[frame.columns.index(c)] == f["code"]:
                                 hl[pos[c]] = f["severity"]
         for c, i in enumerate(col_idx, start=2):
             sev = hl.get(c)
-            put(ws, r, c, row[i], styles, f"hl_{sev}" if sev else None,
-                "money" if cols[c - 2] == "price" else None)
+            put(
+                ws,
+                r,
+                c,
+                row[i],
+                styles,
+                f"hl_{sev}" if sev else None,
+                "money" if cols[c - 2] == "price" else None,
+            )
     ws.autofilter(0, 0, max(frame.height, 1), len(headers) - 1)
 
 
 def _edits_sheet(ws, edits: list[dict], styles: Styles) -> None:
     """Code, name, severity, what, why, fix and references of every edit in the run."""
-    columns = (("Code", 8), ("Name", 28), ("Family", 16), ("Category", 20), ("Severity", 10), ("Status", 14),
-               ("Note", 36), ("Findings", 9), ("In force", 18), ("What", 60), ("Why", 60), ("Fix", 60),
-               ("References", 60))
+    columns = (
+        ("Code", 8),
+        ("Name", 28),
+        ("Family", 16),
+        ("Category", 20),
+        ("Severity", 10),
+        ("Status", 14),
+        ("Note", 36),
+        ("Findings", 9),
+        ("In force", 18),
+        ("What", 60),
+        ("Why", 60),
+        ("Fix", 60),
+        ("References", 60),
+    )
     header(ws, columns, styles)
     for r, e in enumerate(edits, start=1):
-        refs = "\n".join(f"{x['url']} ({x['basis']}{': ' + x['note'] if x['note'] else ''})" for x in e["references"])
-        values = (e["code"], e["name"], humanise(e["family"]), humanise(e["category"]), e["severity"], e["status"],
-                  e["note"], e["findings"], e["effective"], e["what"], e["why"], e["fix"], refs)
+        refs = "\n".join(
+            f"{x['url']} ({x['basis']}{': ' + x['note'] if x['note'] else ''})" for x in e["references"]
+        )
+        values = (
+            e["code"],
+            e["name"],
+            humanise(e["family"]),
+            humanise(e["category"]),
+            e["severity"],
+            e["status"],
+            e["note"],
+            e["findings"],
+            e["effective"],
+            e["what"],
+            e["why"],
+            e["fix"],
+            refs,
+        )
         for c, v in enumerate(values):
-            put(ws, r, c, v, styles, f"sev_{e['severity']}" if c == 4 else "wrap" if c == 6 or c >= 9 else "top")
+            put(
+                ws,
+                r,
+                c,
+                v,
+                styles,
+                f"sev_{e['severity']}" if c == 4 else "wrap" if c == 6 or c >= 9 else "top",
+            )
     ws.autofilter(0, 0, max(len(edits), 1), len(columns) - 1)

@@ -26,14 +26,32 @@ RELATED_PER_FINDING = 20
 PAGE_SIZE = 200
 SKIPPED_ROWS_TEXT = 400
 # Field order of one embedded finding; the page's script reads it from the data, not from this list.
-FIELDS = ("edit", "severity", "file", "sheet", "row", "charge_code", "code", "revenue_code", "description",
-          "message", "expected", "related", "related_total", "waived", "waiver_reason", "scope")
+FIELDS = (
+    "edit",
+    "severity",
+    "file",
+    "sheet",
+    "row",
+    "charge_code",
+    "code",
+    "revenue_code",
+    "description",
+    "message",
+    "expected",
+    "related",
+    "related_total",
+    "waived",
+    "waiver_reason",
+    "scope",
+)
 
 
 def page_csp(style_src: str = "'unsafe-inline'", script_src: str = "'unsafe-inline'") -> str:
     """The Content-Security-Policy of a report page: its own inline style and script, data: images, nothing else."""
-    return (f"default-src 'none'; style-src {style_src}; script-src {script_src}; img-src data:; "
-            "form-action 'none'; base-uri 'none'")
+    return (
+        f"default-src 'none'; style-src {style_src}; script-src {script_src}; img-src data:; "
+        "form-action 'none'; base-uri 'none'"
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -43,13 +61,21 @@ def environment(template_dirs: tuple[Path, ...] = ()) -> Environment:
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
     packaged = str(resource_dir("templates"))
-    loader = ChoiceLoader([
-        FileSystemLoader([str(d) for d in template_dirs]),
-        FileSystemLoader(packaged),
-        PrefixLoader({"default": FileSystemLoader(packaged)}, delimiter=":"),
-    ])
-    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader([str(d) for d in template_dirs]),
+            FileSystemLoader(packaged),
+            PrefixLoader({"default": FileSystemLoader(packaged)}, delimiter=":"),
+        ]
+    )
+    env = Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["sheet_state"] = sheet_state
     env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     env.filters["human"] = humanise
@@ -60,8 +86,13 @@ def environment(template_dirs: tuple[Path, ...] = ()) -> Environment:
 def embed_json(value) -> Markup:
     """JSON safe inside a <script type="application/json"> block: no `</`, `<!--`, `&` or line separators."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                    ("\u2029", "\\u2029")):
+    for ch, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(ch, esc)
     return Markup(text)
 
@@ -75,21 +106,70 @@ def page_data(doc: dict, limit: int | None = None) -> dict:
 
     rank = {k: i for i, (k, _t, _c) in enumerate(QUEUES)}
     sev = {s: i for i, s in enumerate(SEVERITY_ORDER)}
-    ordered = sorted(doc["findings"], key=lambda f: (
-        rank.get(queue_of(f["category"]), len(rank)), sev.get(f["severity"], 9), f["file"], f["sheet"] or "",
-        f["row"] or 0, f["edit"]))
+    ordered = sorted(
+        doc["findings"],
+        key=lambda f: (
+            rank.get(queue_of(f["category"]), len(rank)),
+            sev.get(f["severity"], 9),
+            f["file"],
+            f["sheet"] or "",
+            f["row"] or 0,
+            f["edit"],
+        ),
+    )
     edits, rows = {}, []
-    for f in ordered[:HTML_MAX_FINDINGS if limit is None else limit]:
-        edits.setdefault(f["edit"], {"name": f["name"], "family": f["family"], "category": f["category"],
-                                     "queue": queue_of(f["category"])})
-        rel = [[intern(r["file"]), intern(r["sheet"]), r["row"], r["charge_code"], r["code"], r["revenue_code"],
-                r["description"]] for r in f["related_rows"][:RELATED_PER_FINDING]]
-        rows.append([f["edit"], f["severity"], intern(f["file"]), intern(f["sheet"]), f["row"], f["charge_code"],
-                     f["code"], f["revenue_code"], f["description"], f["message"], intern(f["expected"]), rel,
-                     len(f["related_rows"]), 1 if f["waived"] else 0, f["waiver_reason"], f["scope"]])
-    return {"fields": FIELDS, "strings": list(strings), "edits": dict(sorted(edits.items())),
-            "queues": [[k, t] for k, t in queue_titles().items()], "severities": list(SEVERITY_ORDER),
-            "findings": rows, "total": len(doc["findings"]), "page_size": PAGE_SIZE}
+    for f in ordered[: HTML_MAX_FINDINGS if limit is None else limit]:
+        edits.setdefault(
+            f["edit"],
+            {
+                "name": f["name"],
+                "family": f["family"],
+                "category": f["category"],
+                "queue": queue_of(f["category"]),
+            },
+        )
+        rel = [
+            [
+                intern(r["file"]),
+                intern(r["sheet"]),
+                r["row"],
+                r["charge_code"],
+                r["code"],
+                r["revenue_code"],
+                r["description"],
+            ]
+            for r in f["related_rows"][:RELATED_PER_FINDING]
+        ]
+        rows.append(
+            [
+                f["edit"],
+                f["severity"],
+                intern(f["file"]),
+                intern(f["sheet"]),
+                f["row"],
+                f["charge_code"],
+                f["code"],
+                f["revenue_code"],
+                f["description"],
+                f["message"],
+                intern(f["expected"]),
+                rel,
+                len(f["related_rows"]),
+                1 if f["waived"] else 0,
+                f["waiver_reason"],
+                f["scope"],
+            ]
+        )
+    return {
+        "fields": FIELDS,
+        "strings": list(strings),
+        "edits": dict(sorted(edits.items())),
+        "queues": [[k, t] for k, t in queue_titles().items()],
+        "severities": list(SEVERITY_ORDER),
+        "findings": rows,
+        "total": len(doc["findings"]),
+        "page_size": PAGE_SIZE,
+    }
 
 
 def view(ctx: ReportContext) -> dict:
@@ -103,22 +183,33 @@ def view(ctx: ReportContext) -> dict:
         else:
             t["count"] += 1
             t["errors"] += f["severity"] == "error"
-    queues = [{"key": k, "title": title, **tally[k]} for k, title in queue_titles().items()
-              if k != "other" or tally[k]["count"] + tally[k]["waived"]]
+    queues = [
+        {"key": k, "title": title, **tally[k]}
+        for k, title in queue_titles().items()
+        if k != "other" or tally[k]["count"] + tally[k]["waived"]
+    ]
     embedded = min(len(doc["findings"]), HTML_MAX_FINDINGS)
     chargemasters = [i for i in doc["run"]["inputs"] if i["role"] == "chargemaster"]
     return {
-        "doc": doc, "run": doc["run"], "summary": doc["summary"], "queues": queues,
+        "doc": doc,
+        "run": doc["run"],
+        "summary": doc["summary"],
+        "queues": queues,
         # Facility templates may add inline styles, so the page allows inline blocks rather than listing hashes.
-        "csp": page_csp(), "generator": f"{doc['run']['tool']} {doc['run']['tool_version']}",
+        "csp": page_csp(),
+        "generator": f"{doc['run']['tool']} {doc['run']['tool_version']}",
         "title": "Chargemaster audit: " + ", ".join(Path(i["path"]).name for i in chargemasters),
         "chart_family": bar_chart("Findings by family", stacked_counts(doc["findings"], "family")),
         "chart_category": bar_chart("Findings by category", stacked_counts(doc["findings"], "category")),
-        "edits": ctx.edit_docs(), "skipped": skipped_groups(doc["skipped_rows"]),
-        "capped": embedded < len(doc["findings"]), "embedded": embedded, "page_size": PAGE_SIZE,
+        "edits": ctx.edit_docs(),
+        "skipped": skipped_groups(doc["skipped_rows"]),
+        "capped": embedded < len(doc["findings"]),
+        "embedded": embedded,
+        "page_size": PAGE_SIZE,
         "data": embed_json(page_data(doc)),
         "history": doc.get("history"),
-        "blocked": not_evaluable(doc["run"]["edits"]), "partial": partly_seen(doc["run"]["edits"]),
+        "blocked": not_evaluable(doc["run"]["edits"]),
+        "partial": partly_seen(doc["run"]["edits"]),
         "chart_trend": trend_chart(doc["history"]["trend"]) if doc.get("history") else "",
     }
 

@@ -25,13 +25,17 @@ class Rows:
 
 def list_rows(values: list) -> Rows:
     """A list of plain values as Rows (orjson writes the many finding lines ~10x faster than json)."""
-    return Rows([ITEM_SEPARATOR.join(orjson.dumps(v, default=str).decode() for v in values)] if values else [])
+    return Rows(
+        [ITEM_SEPARATOR.join(orjson.dumps(v, default=str).decode() for v in values)] if values else []
+    )
 
 
 def frame_rows(frame, chunk: int = FRAME_CHUNK) -> Rows:
     """A polars frame as Rows, one object a row, encoded a slice at a time."""
-    return Rows(frame.slice(start, chunk).write_ndjson().rstrip("\n").replace("\n", ITEM_SEPARATOR)
-                for start in range(0, frame.height, chunk))
+    return Rows(
+        frame.slice(start, chunk).write_ndjson().rstrip("\n").replace("\n", ITEM_SEPARATOR)
+        for start in range(0, frame.height, chunk)
+    )
 
 
 def write_document(path: Path, parts: Iterable[tuple[str, object]]) -> Path:
@@ -64,18 +68,31 @@ def write_json(ctx: ReportContext | dict, out_dir: Path) -> Path:
     if "history" in doc:
         # The comparison with earlier runs changes with the history, not with the inputs: kept apart so
         # findings.json stays byte-identical for the same inputs and as-of date.
-        (out_dir / "history.json").write_text(json.dumps(doc["history"], indent=2, ensure_ascii=False, default=str)
-                                              + "\n", encoding="utf-8")
+        (out_dir / "history.json").write_text(
+            json.dumps(doc["history"], indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
     # Run record and summary indented for reading; one finding (or skipped row) per line, which is
     # 3x faster to write than indenting everything and still diffs line by line.
-    return write_document(out_dir / "findings.json", ((k, list_rows(v) if isinstance(v, list) else v)
-                                                      for k, v in doc.items() if k != "history"))
+    return write_document(
+        out_dir / "findings.json",
+        ((k, list_rows(v) if isinstance(v, list) else v) for k, v in doc.items() if k != "history"),
+    )
 
 
 def write_claims_json(ctx: ClaimsContext, out_dir: Path) -> Path:
     """claims.json: meta, summary, files, skipped, notes, services, edits; then a claim or finding a line."""
     result = ctx.result
-    return write_document(out_dir / "claims.json", (
-        ("meta", result.meta), ("summary", ctx.summary), ("files", result.files), ("skipped", result.skipped),
-        ("notes", result.notes), ("services", result.services), ("edits", result.edits),
-        ("claims", frame_rows(result.claims)), ("findings", frame_rows(result.findings))))
+    return write_document(
+        out_dir / "claims.json",
+        (
+            ("meta", result.meta),
+            ("summary", ctx.summary),
+            ("files", result.files),
+            ("skipped", result.skipped),
+            ("notes", result.notes),
+            ("services", result.services),
+            ("edits", result.edits),
+            ("claims", frame_rows(result.claims)),
+            ("findings", frame_rows(result.findings)),
+        ),
+    )

@@ -41,9 +41,19 @@ class SheetRecord:
     @classmethod
     def of(cls, sheet) -> SheetRecord:
         """The record of an ingest sheet report."""
-        return cls(sheet.name, sheet.header_row, sheet.rows_read, sheet.rows_audited, sheet.rows_skipped, sheet.note,
-                   dict(sheet.columns), getattr(sheet, "kind", "cdm"), getattr(sheet, "kind_reason", ""),
-                   getattr(sheet, "linked_to", None), dict(getattr(sheet, "column_index", {})))
+        return cls(
+            sheet.name,
+            sheet.header_row,
+            sheet.rows_read,
+            sheet.rows_audited,
+            sheet.rows_skipped,
+            sheet.note,
+            dict(sheet.columns),
+            getattr(sheet, "kind", "cdm"),
+            getattr(sheet, "kind_reason", ""),
+            getattr(sheet, "linked_to", None),
+            dict(getattr(sheet, "column_index", {})),
+        )
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,10 @@ class InputRecord:
 
 def input_records(ingested, role: str) -> tuple[InputRecord, ...]:
     """Every file of an ingest result, with hashes and per-sheet row accounts."""
-    return tuple(InputRecord(f.path, role, f.format, f.sha256, f.size, tuple(SheetRecord.of(s) for s in f.sheets))
-                 for f in ingested.files)
+    return tuple(
+        InputRecord(f.path, role, f.format, f.sha256, f.size, tuple(SheetRecord.of(s) for s in f.sheets))
+        for f in ingested.files
+    )
 
 
 @dataclass(frozen=True)
@@ -134,9 +146,11 @@ class Summary:
             rows_read=sum(i.rows("rows_read") for i in inputs),
             rows_audited=sum(i.rows("rows_audited") for i in inputs),
             rows_skipped=sum(i.rows("rows_skipped") for i in inputs),
-            findings=len(findings), waived=len(findings) - len(live),
+            findings=len(findings),
+            waived=len(findings) - len(live),
             by_severity={s: sum(1 for f in live if f.severity == s) for s in SEVERITIES},
-            by_category=_count(f.category for f in live), by_family=_count(f.family for f in live),
+            by_category=_count(f.category for f in live),
+            by_family=_count(f.family for f in live),
             by_edit=_count(f.edit for f in live),
             lines_with_findings=len({(f.file, f.sheet, f.row) for f in live}),
         )

@@ -15,11 +15,18 @@ from auditor.report.html import write_html
 from auditor.report.json_report import write_claims_json, write_json
 from auditor.report.summary import write_summary
 
-CHARGEMASTER, CLAIMS = "chargemaster", "claims"  # result kinds; the report a kind takes is noted per kind below
+CHARGEMASTER, CLAIMS = (
+    "chargemaster",
+    "claims",
+)  # result kinds; the report a kind takes is noted per kind below
 TEXT = "text"  # the terminal summary: printed by the command line, a file when a front asks for one
-MEDIA_TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".html": "text/html; charset=utf-8",
-               ".txt": "text/plain; charset=utf-8",
-               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    ".json": "application/json",
+    ".csv": "text/csv; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @dataclass(frozen=True)
@@ -38,18 +45,21 @@ class Renderer:
 # checks, the session's files and the web's downloads all follow. Rows are in each kind's --format help order.
 # The report handed to write() is a ReportContext (or document dict) for the chargemaster, a ClaimsContext
 # for claims.
-RENDERERS: dict[tuple[str, str], Renderer] = {(r.kind, r.format): r for r in (
-    Renderer(CHARGEMASTER, TEXT, ("summary.txt",), write_summary),
-    Renderer(CHARGEMASTER, "html", ("report.html",), write_html),
-    Renderer(CHARGEMASTER, "xlsx", ("report.xlsx",), write_xlsx),
-    Renderer(CHARGEMASTER, "json", ("findings.json", "history.json"), write_json),
-    Renderer(CHARGEMASTER, "csv", ("findings.csv", "findings-run.csv"), write_csv),
-    Renderer(CLAIMS, TEXT, ("claims-summary.txt",), write_claims_text, last=True),
-    Renderer(CLAIMS, "html", ("claims-report.html",), write_claims_html),
-    Renderer(CLAIMS, "xlsx", ("claims-report.xlsx",), write_claims_xlsx),
-    Renderer(CLAIMS, "json", ("claims.json",), write_claims_json),
-    Renderer(CLAIMS, "csv", ("claims.csv", "claim-findings.csv"), write_claims_csv),
-)}
+RENDERERS: dict[tuple[str, str], Renderer] = {
+    (r.kind, r.format): r
+    for r in (
+        Renderer(CHARGEMASTER, TEXT, ("summary.txt",), write_summary),
+        Renderer(CHARGEMASTER, "html", ("report.html",), write_html),
+        Renderer(CHARGEMASTER, "xlsx", ("report.xlsx",), write_xlsx),
+        Renderer(CHARGEMASTER, "json", ("findings.json", "history.json"), write_json),
+        Renderer(CHARGEMASTER, "csv", ("findings.csv", "findings-run.csv"), write_csv),
+        Renderer(CLAIMS, TEXT, ("claims-summary.txt",), write_claims_text, last=True),
+        Renderer(CLAIMS, "html", ("claims-report.html",), write_claims_html),
+        Renderer(CLAIMS, "xlsx", ("claims-report.xlsx",), write_claims_xlsx),
+        Renderer(CLAIMS, "json", ("claims.json",), write_claims_json),
+        Renderer(CLAIMS, "csv", ("claims.csv", "claim-findings.csv"), write_claims_csv),
+    )
+}
 
 
 def formats(kind: str) -> tuple[str, ...]:
@@ -62,7 +72,9 @@ def renderer(kind: str, fmt: str) -> Renderer:
     try:
         return RENDERERS[(kind, fmt)]
     except KeyError:
-        raise ValueError(f"unknown {kind} report format {fmt!r}; choose from {', '.join(formats(kind))}") from None
+        raise ValueError(
+            f"unknown {kind} report format {fmt!r}; choose from {', '.join(formats(kind))}"
+        ) from None
 
 
 def downloads(kind: str, fmts: Iterable[str]) -> dict[str, str]:
@@ -76,5 +88,7 @@ def write_reports(kind: str, report, fmts: Iterable[str], out_dir: Path) -> dict
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for r in sorted(chosen, key=lambda r: r.last):
-        written[r.format] = r.write(report, out_dir, written=dict(written)) if r.last else r.write(report, out_dir)
+        written[r.format] = (
+            r.write(report, out_dir, written=dict(written)) if r.last else r.write(report, out_dir)
+        )
     return written

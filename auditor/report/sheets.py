@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-KIND_LABELS = {"cdm": "chargemaster", "pharmacy": "pharmacy", "professional_fee": "professional fees",
-               "price_view": "price view", "removed": "removed items", "summary": "summary",
-               "pairing": "pairing table", "claim": "claim lines"}
+KIND_LABELS = {
+    "cdm": "chargemaster",
+    "pharmacy": "pharmacy",
+    "professional_fee": "professional fees",
+    "price_view": "price view",
+    "removed": "removed items",
+    "summary": "summary",
+    "pairing": "pairing table",
+    "claim": "claim lines",
+}
 
 
 def sheet_state(s: dict) -> str:

@@ -14,8 +14,12 @@ MAX_PER_EDIT = 5
 def render_summary(doc: dict) -> str:
     """Short, readable text: what was read, the quarter, counts, and a few findings per edit."""
     run, summ = doc["run"], doc["summary"]
-    lines = [(f"cdm-audit {run['tool_version']}  as of {run['as_of']}  quarter {run['quarter']}  "
-              f"edit set {run['edit_set_version']}")]
+    lines = [
+        (
+            f"cdm-audit {run['tool_version']}  as of {run['as_of']}  quarter {run['quarter']}  "
+            f"edit set {run['edit_set_version']}"
+        )
+    ]
     if run["quarter_message"]:
         lines.append(f"!! {run['quarter_message']}")
     for i in run["inputs"]:
@@ -23,14 +27,18 @@ def render_summary(doc: dict) -> str:
         for s in i["sheets"]:
             lines.append(f"    sheet {s['name']!r}: {sheet_state(s)}")
     sev = summ["by_severity"]
-    lines.append(f"{summ['rows_audited']:,} rows audited, {summ['rows_skipped']:,} skipped; "
-                 f"{sev['error']} errors, {sev['warning']} warnings, {sev['info']} info"
-                 + (f", {summ['waived']} waived" if summ["waived"] else ""))
+    lines.append(
+        f"{summ['rows_audited']:,} rows audited, {summ['rows_skipped']:,} skipped; "
+        f"{sev['error']} errors, {sev['warning']} warnings, {sev['info']} info"
+        + (f", {summ['waived']} waived" if summ["waived"] else "")
+    )
     lines += render_gaps(run["edits"])
     by_edit: dict[str, list[dict]] = {}
     for f in doc["findings"]:
         by_edit.setdefault(f["edit"], []).append(f)
-    for code in sorted(by_edit, key=lambda c: ({"error": 0, "warning": 1, "info": 2}[by_edit[c][0]["severity"]], c)):
+    for code in sorted(
+        by_edit, key=lambda c: ({"error": 0, "warning": 1, "info": 2}[by_edit[c][0]["severity"]], c)
+    ):
         items = by_edit[code]
         lines.append(f"\n{code} {items[0]['name']} [{items[0]['severity']}] — {len(items)} finding(s)")
         for f in items[:MAX_PER_EDIT]:
@@ -57,8 +65,10 @@ def render_gaps(edits: list[dict]) -> list[str]:
     blocked = not_evaluable(edits)
     if blocked:
         n = len(blocked)
-        lines.append(f"!! {n} edit{'s' if n != 1 else ''} could not run (not evaluable, so 0 findings means "
-                     "nothing was checked):")
+        lines.append(
+            f"!! {n} edit{'s' if n != 1 else ''} could not run (not evaluable, so 0 findings means "
+            "nothing was checked):"
+        )
         lines += [f"  {reason}: {', '.join(codes)}" for reason, codes in by_reason(edits).items()]
     partial = partly_seen(edits)
     if partial:
@@ -67,29 +77,41 @@ def render_gaps(edits: list[dict]) -> list[str]:
     return lines
 
 
-SINCE_LABELS = (("new", "new"), ("resolved", "resolved"), ("still_open", "still open"), ("reappeared", "reappeared"),
-                ("implementation_errors", "implementation errors"), ("fixes_confirmed", "fixes confirmed"),
-                ("waived_by_ack", "waived by acknowledgement"))
+SINCE_LABELS = (
+    ("new", "new"),
+    ("resolved", "resolved"),
+    ("still_open", "still open"),
+    ("reappeared", "reappeared"),
+    ("implementation_errors", "implementation errors"),
+    ("fixes_confirmed", "fixes confirmed"),
+    ("waived_by_ack", "waived by acknowledgement"),
+)
 
 
 def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
     """The 'since last run' block: counts, what the quarter change broke, then the findings of each list."""
     base, cur = hist.get("baseline"), hist.get("current") or {}
     where = f"run {hist['run_id']}" if hist.get("run_id") else "this audit (not recorded)"
-    lines = [f"\nSince last run — facility {hist['facility']}, {where}"
-             + (f", history {hist['database']}" if hist.get("database") else "")]
+    lines = [
+        f"\nSince last run — facility {hist['facility']}, {where}"
+        + (f", history {hist['database']}" if hist.get("database") else "")
+    ]
     if hist.get("counts") is None:
         lines.append("  no comparison asked (--compare-with none)")
         return "\n".join(lines)
     if base is None:
         lines.append("  first recorded run for this facility: every finding counts as new")
     else:
-        lines.append(f"  compared with run {base['id']} (as of {base['as_of']}, quarter {base['quarter']}, "
-                     f"code set {base['code_quarter']}, edit set {base['edit_set_version']})"
-                     + ("; same input files" if hist.get("same_inputs") else ""))
+        lines.append(
+            f"  compared with run {base['id']} (as of {base['as_of']}, quarter {base['quarter']}, "
+            f"code set {base['code_quarter']}, edit set {base['edit_set_version']})"
+            + ("; same input files" if hist.get("same_inputs") else "")
+        )
         if hist.get("edit_set_changed"):
-            lines.append(f"  note: the edit set changed since run {base['id']} ({base['edit_set_version']} -> "
-                         f"{cur.get('edit_set_version')}); some differences come from the edits, not the files")
+            lines.append(
+                f"  note: the edit set changed since run {base['id']} ({base['edit_set_version']} -> "
+                f"{cur.get('edit_set_version')}); some differences come from the edits, not the files"
+            )
     c = hist["counts"]
     lines.append("  " + ", ".join(f"{c[k]} {label}" for k, label in SINCE_LABELS))
     broke = [q for q in hist.get("quarter_changes", []) if q["broken"]]
@@ -98,27 +120,41 @@ def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
         to = broke[0]["after"]["quarter"] if broke else cur.get("code_quarter", "?")
         lines.append(f"\n  What the {frm} -> {to} code update broke ({len(broke)} code(s)):")
         for q in broke[:limit] if limit else broke:
-            repl = (f"; use {'/'.join(q['replaced_by'])}" + (" (already on file)" if q["replacement_on_file"] else "")
-                    if q["replaced_by"] else "")
+            repl = (
+                f"; use {'/'.join(q['replaced_by'])}"
+                + (" (already on file)" if q["replacement_on_file"] else "")
+                if q["replaced_by"]
+                else ""
+            )
             sample = ", ".join(f"{s['charge_code'] or '-'} row {s['row']}" for s in q["sample"][:3])
-            lines.append(f"    {q['code']:<6} {q['role']:<13} {q['label']} (SI {q['before']['si'] or '-'} -> "
-                         f"{q['after']['si'] or 'not listed'}), {q['lines']} line(s): {sample}{repl}")
+            lines.append(
+                f"    {q['code']:<6} {q['role']:<13} {q['label']} (SI {q['before']['si'] or '-'} -> "
+                f"{q['after']['si'] or 'not listed'}), {q['lines']} line(s): {sample}{repl}"
+            )
         if limit and len(broke) > limit:
             lines.append(f"    … {len(broke) - limit} more (see the report or `cdm-audit compare --all`)")
         if hist.get("quarter_note"):
             lines.append(f"    note: {hist['quarter_note']}")
-    for key, title in (("implementation_errors", "Implementation errors (fix acknowledged, still in the extract)"),
-                       ("new", "New"), ("reappeared", "Reappeared"), ("resolved", "Resolved"),
-                       ("fixes_confirmed", "Fixes confirmed")):
+    for key, title in (
+        ("implementation_errors", "Implementation errors (fix acknowledged, still in the extract)"),
+        ("new", "New"),
+        ("reappeared", "Reappeared"),
+        ("resolved", "Resolved"),
+        ("fixes_confirmed", "Fixes confirmed"),
+    ):
         items = hist.get(key) or []
         if not items:
             continue
         lines.append(f"\n  {title} ({c[key]}):")
         for f in items[:limit] if limit else items:
             ack = f.get("ack")
-            extra = f"  [ack #{ack['id']} {ack['status']} by {ack['who']}: {ack['reason'] or ''}]" if ack else ""
-            lines.append(f"    {f['fid']}  {f['severity']:<7} {f['edit']}  {f['charge_code'] or '-':<12} "
-                         f"{f['code'] or '-':<6} {f['message']}{extra}")
+            extra = (
+                f"  [ack #{ack['id']} {ack['status']} by {ack['who']}: {ack['reason'] or ''}]" if ack else ""
+            )
+            lines.append(
+                f"    {f['fid']}  {f['severity']:<7} {f['edit']}  {f['charge_code'] or '-':<12} "
+                f"{f['code'] or '-':<6} {f['message']}{extra}"
+            )
         if limit and c[key] > limit:
             lines.append(f"    … {c[key] - limit} more")
     return "\n".join(lines)

@@ -13,21 +13,30 @@ if TYPE_CHECKING:
 # Above this many written rows (findings + audited rows) the workbook streams rows to disk (constant_memory):
 # ~3x less memory for ~14% more time (perf-notes §3).
 CONSTANT_MEMORY_ROWS = 50_000
-MAX_CELL = 32_767   # Excel's limit of characters per cell
+MAX_CELL = 32_767  # Excel's limit of characters per cell
 MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 SEV_FILL = {"error": "#F8D7D3", "warning": "#FCE8C3", "info": "#DCE8F8"}
 SEV_FONT = {"error": "#9B1C14", "warning": "#7A4B00", "info": "#1F4F8F"}
 
 
-def open_workbook(path: Path, properties: dict, rows: int, constant_memory: bool | None = None) -> xlsxwriter.Workbook:
+def open_workbook(
+    path: Path, properties: dict, rows: int, constant_memory: bool | None = None
+) -> xlsxwriter.Workbook:
     """A workbook that keeps text as text, streaming rows past CONSTANT_MEMORY_ROWS unless told either way."""
     # No formula, link or number is ever made of a string; `properties`: the file's title, author, comments.
     import xlsxwriter  # on use: only a run that writes a workbook loads it
 
     if constant_memory is None:
         constant_memory = rows > CONSTANT_MEMORY_ROWS
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "constant_memory": constant_memory})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "constant_memory": constant_memory,
+        },
+    )
     wb.set_properties(properties)
     return wb
 
@@ -36,16 +45,25 @@ class Styles:
     """Cached XlsxWriter formats built from named property sets (quote-prefix added for formula-like text)."""
 
     BASE: ClassVar[dict[str, dict]] = {
-        "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "border": 1, "valign": "top",
-                   "text_wrap": True},
+        "header": {
+            "bold": True,
+            "font_color": "#FFFFFF",
+            "bg_color": "#1F4E79",
+            "border": 1,
+            "valign": "top",
+            "text_wrap": True,
+        },
         "title": {"bold": True, "font_size": 16, "font_color": "#1F4E79"},
         "section": {"bold": True, "font_size": 12, "font_color": "#1F4E79", "bottom": 2},
         "label": {"bold": True, "font_color": "#44546A", "valign": "top"},
         "alert": {"bold": True, "font_color": "#9B1C14", "bg_color": "#FCE8C3", "text_wrap": True},
-        "wrap": {"text_wrap": True, "valign": "top"}, "top": {"valign": "top"},
+        "wrap": {"text_wrap": True, "valign": "top"},
+        "top": {"valign": "top"},
         "link": {"font_color": "#1F4E79", "underline": 1},
-        "money": {"num_format": "#,##0.00"}, "int": {"num_format": "#,##0"},
-        "mono": {"font_name": "Consolas"}, "waived": {"italic": True, "font_color": "#6B6480"},
+        "money": {"num_format": "#,##0.00"},
+        "int": {"num_format": "#,##0"},
+        "mono": {"font_name": "Consolas"},
+        "waived": {"italic": True, "font_color": "#6B6480"},
         "quote": {"quote_prefix": True},
         **{f"sev_{s}": {"bold": True, "bg_color": c, "font_color": SEV_FONT[s]} for s, c in SEV_FILL.items()},
         **{f"hl_{s}": {"bg_color": c} for s, c in SEV_FILL.items()},

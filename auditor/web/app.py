@@ -12,6 +12,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -52,8 +53,10 @@ log = logging.getLogger("auditor.web")
 WAIT_LIMIT = 300.0
 HISTORY_LIST_LIMIT = 200  # runs of the run history shown on the past-audits page and in GET /api/audits
 # The report page carries its own CSP meta; the header adds frame-ancestors, which a meta cannot.
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
-              "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @dataclass
@@ -90,8 +93,13 @@ class WebSettings:
 def _environment() -> Environment:
     """Jinja2 for the app's pages: templates/web first, then the report templates (for the shared CSS)."""
     root = resource_dir("templates")
-    env = Environment(loader=FileSystemLoader([str(root / "web"), str(root)]), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader([str(root / "web"), str(root)]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     env.filters["mb"] = mb
     return env
@@ -115,9 +123,17 @@ class Web:
         if sid is None:
             new_cookie = self.guard.new_session()
             sid = self.guard.session_id(new_cookie)
+            assert sid is not None  # a cookie this guard just made always reads back
         html = self.env.get_template(name).render(
-            request_path=request.url.path, nonce=nonce, csrf_field=CSRF_FIELD, csrf=self.guard.csrf_token(sid),
-            version=__version__, max_upload=self.settings.max_bytes, accepted=ACCEPTED, **context)
+            request_path=request.url.path,
+            nonce=nonce,
+            csrf_field=CSRF_FIELD,
+            csrf=self.guard.csrf_token(sid),
+            version=__version__,
+            max_upload=self.settings.max_bytes,
+            accepted=ACCEPTED,
+            **context,
+        )
         response = HTMLResponse(html, status_code=status, headers=page_headers(nonce))
         if new_cookie:
             response.set_cookie(SESSION_COOKIE, new_cookie, httponly=True, samesite="strict", path="/")
@@ -127,16 +143,33 @@ class Web:
         """An error as a page (or as JSON under /api/): the one-line message, never a traceback."""
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=status, headers=common_headers())
-        titles = {400: "The file could not be audited", 403: "Request refused", 404: "Not found",
-                  413: "Upload too large", 415: "File type not accepted", 401: "Access token needed"}
-        return self.page(request, "error.html", status, title=title or titles.get(status, "Something went wrong"),
-                         message=message, http_status=status)
+        titles = {
+            400: "The file could not be audited",
+            403: "Request refused",
+            404: "Not found",
+            413: "Upload too large",
+            415: "File type not accepted",
+            401: "Access token needed",
+        }
+        return self.page(
+            request,
+            "error.html",
+            status,
+            title=title or titles.get(status, "Something went wrong"),
+            message=message,
+            http_status=status,
+        )
 
     # ---- pages -----------------------------------------------------------------------------------
     async def home(self, request: Request) -> Response:
         """The upload form."""
-        return self.page(request, "upload.html", profiles=profiles.list_profiles(),
-                         today=dt.date.today().isoformat(), runs=self.jobs.store.list()[:5])
+        return self.page(
+            request,
+            "upload.html",
+            profiles=profiles.list_profiles(),
+            today=dt.date.today().isoformat(),
+            runs=self.jobs.store.list()[:5],
+        )
 
     async def create_from_form(self, request: Request) -> Response:
         """POST /audits: store the upload, start the run, go to its page."""
@@ -148,8 +181,15 @@ class Web:
         runs = self.jobs.store.list()
         recorded, problem = await run_in_threadpool(self.recorded_runs)
         held = {r.history_run_id: r for r in runs if r.history_run_id is not None and r.status == "done"}
-        return self.page(request, "runs.html", runs=runs, recorded=recorded, held=held, history_problem=problem,
-                         history_db=str(self.settings.history_path))
+        return self.page(
+            request,
+            "runs.html",
+            runs=runs,
+            recorded=recorded,
+            held=held,
+            history_problem=problem,
+            history_db=str(self.settings.history_path),
+        )
 
     def recorded_runs(self, limit: int = HISTORY_LIST_LIMIT) -> tuple[list[dict], str | None]:
         """Runs recorded in the run history (by the CLI or this server), newest first, and any read problem.
@@ -182,41 +222,75 @@ class Web:
         if run.status == "done":
             return RedirectResponse(f"/runs/{run.id}/report", status_code=303)
         if run.status == "failed":
-            return self.error_page(request, run.error_status or 500, run.error or "failed",
-                                   title="The audit could not run" if (run.error_status or 500) >= 500 else None)
+            return self.error_page(
+                request,
+                run.error_status or 500,
+                run.error or "failed",
+                title="The audit could not run" if (run.error_status or 500) >= 500 else None,
+            )
         if run.status == "review":
             return self._review_page(request, run)
         return self.page(request, "progress.html", run=run)
 
-    def _review_page(self, request: Request, run: Run, error: str | None = None, status: int = 200,
-                     submitted: dict | None = None) -> Response:
+    def _review_page(
+        self,
+        request: Request,
+        run: Run,
+        error: str | None = None,
+        status: int = 200,
+        submitted: dict | None = None,
+    ) -> Response:
         """The mapping review form (after a refused submission, with what the analyst had picked)."""
-        return self.page(request, "review.html", status, run=run, review=run.proposal, fields=field_choices(),
-                         error=error, submitted=submitted)
+        return self.page(
+            request,
+            "review.html",
+            status,
+            run=run,
+            review=run.proposal,
+            fields=field_choices(),
+            error=error,
+            submitted=submitted,
+        )
 
     async def submit_review(self, request: Request) -> Response:
         """POST /runs/{id}/review: apply the corrected mapping (and save it as a profile), then audit or re-read."""
         run = self._run(request)
         self._check_origin(request)
         form = await request.form(max_files=0, max_fields=5000)
-        if not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD)):
-            raise HTTPException(403, "the form has expired (the server restarted or the cookie is missing); "
-                                "open the page again and resubmit")
+        if not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE), form_text(form, CSRF_FIELD)):
+            raise HTTPException(
+                403,
+                "the form has expired (the server restarted or the cookie is missing); "
+                "open the page again and resubmit",
+            )
         if run.status != "review" or run.proposal is None:
             raise HTTPException(409, "this audit is not waiting for a mapping review")
-        pending = {"save": bool(form.get("save_profile")), "name": str(form.get("profile_name", ""))}
+        pending: dict[str, Any] = {
+            "save": bool(form.get("save_profile")),
+            "name": str(form.get("profile_name", "")),
+        }
         try:
             fixed = corrections(run.proposal, form_edits(form.multi_items()), run.per_sheet)
             # A changed header row changes the columns: show them again before anything is audited.
             again = form.get("action") == "preview" or fixed.reread
             saved = None
             if pending["save"] and not again:
-                saved = profiles.save(pending["name"], **profile_content(
-                    run.proposal, run.overrides, run.header_row, run.no_header, run.sheets, fixed.per_sheet,
-                    fixed.full))
+                saved = profiles.save(
+                    pending["name"],
+                    **profile_content(
+                        run.proposal,
+                        run.overrides,
+                        run.header_row,
+                        run.no_header,
+                        run.sheets,
+                        fixed.per_sheet,
+                        fixed.full,
+                    ),
+                )
         except InputError as exc:
-            return self._review_page(request, run, error=str(exc), status=400,
-                                     submitted={k: str(v) for k, v in form.multi_items()})
+            return self._review_page(
+                request, run, error=str(exc), status=400, submitted={k: str(v) for k, v in form.multi_items()}
+            )
         run.per_sheet = fixed.per_sheet
         run.pending_profile = pending if again else {}
         if saved:
@@ -229,7 +303,7 @@ class Web:
         run = self._run(request)
         self._check_origin(request)
         form = await request.form(max_files=0, max_fields=20)
-        if not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD)):
+        if not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE), form_text(form, CSRF_FIELD)):
             raise HTTPException(403, "the form has expired; open the page again and resubmit")
         if run.status not in FINISHED or not run.inputs_kept:
             raise HTTPException(409, "only a finished run whose files were kept can be re-run")
@@ -241,8 +315,11 @@ class Web:
         run = self._run(request)
         if run.status != "done":
             return RedirectResponse(f"/runs/{run.id}", status_code=303)
-        return FileResponse(run.report_dir / VIEW, media_type="text/html; charset=utf-8",
-                            headers={**common_headers(), "content-security-policy": REPORT_CSP})
+        return FileResponse(
+            run.report_dir / VIEW,
+            media_type="text/html; charset=utf-8",
+            headers={**common_headers(), "content-security-policy": REPORT_CSP},
+        )
 
     async def download(self, request: Request) -> Response:
         """One report file of a finished run, as an attachment; only the known report names are served."""
@@ -251,8 +328,12 @@ class Web:
         if name not in DOWNLOADS or run.status != "done" or not (run.report_dir / name).is_file():
             raise HTTPException(404, "no such report file")
         stem = Path(run.inputs[0].name).stem if run.inputs else "audit"
-        return FileResponse(run.report_dir / name, media_type=DOWNLOADS[name], filename=f"{stem}-{name}",
-                            headers=common_headers())
+        return FileResponse(
+            run.report_dir / name,
+            media_type=DOWNLOADS[name],
+            filename=f"{stem}-{name}",
+            headers=common_headers(),
+        )
 
     # ---- API ------------------------------------------------------------------------------------
     async def api_create(self, request: Request) -> Response:
@@ -270,7 +351,7 @@ class Web:
         items = [(r.created, run_json(r, full=False)) for r in runs]
         items += [(_recorded_time(h), recorded_json(h)) for h in recorded if h["id"] not in held]
         items.sort(key=lambda pair: pair[0], reverse=True)
-        body = {"audits": [item for _when, item in items]}
+        body: dict[str, object] = {"audits": [item for _when, item in items]}
         if problem:
             body["history_error"] = problem
         return JSONResponse(body, headers=common_headers())
@@ -287,8 +368,9 @@ class Web:
         run = self._run(request)
         if run.status != "done":
             raise HTTPException(409, f"the audit is {run.status}, not done")
-        return FileResponse(run.report_dir / "findings.json", media_type="application/json",
-                            headers=common_headers())
+        return FileResponse(
+            run.report_dir / "findings.json", media_type="application/json", headers=common_headers()
+        )
 
     async def api_mapping(self, request: Request) -> Response:
         """POST /api/audits/{id}/mapping: corrections {sheets, columns, header_row, no_header, review_again}."""
@@ -299,15 +381,18 @@ class Web:
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
-            raise HTTPException(400, "the body must be JSON: {\"sheets\": {sheet: {\"header_row\": n, \"kind\": k, "
-                                "\"columns\": {field: column}}}, \"columns\": {field: column}}")
+            raise HTTPException(
+                400,
+                'the body must be JSON: {"sheets": {sheet: {"header_row": n, "kind": k, '
+                '"columns": {field: column}}}, "columns": {field: column}}',
+            ) from None
         if not isinstance(body, dict):
             raise HTTPException(400, "the body must be a JSON object")
         try:
             settings = _reading_settings(body, run)
             patches = sheet_patches(body.get("sheets", {}), run.proposal)
         except InputError as exc:
-            raise HTTPException(400, str(exc))
+            raise HTTPException(400, str(exc)) from None
         # Only what the body names changes: the run's other choices (other sheets, columns, dates) stay.
         run.overrides, run.header_row, run.no_header = settings
         run.per_sheet = apply_all(run.per_sheet, patches)
@@ -361,10 +446,14 @@ class Web:
         folder = self.jobs.run_dir()
         try:
             form = await receive(request, folder / "inputs", self.settings.max_bytes)
-            if source == "page" and not self.guard.check_csrf(request.cookies.get(SESSION_COOKIE),
-                                                              form.get(CSRF_FIELD)):
-                raise HTTPException(403, "the form has expired (the server restarted or the cookie is missing); "
-                                    "open the upload page again and resubmit")
+            if source == "page" and not self.guard.check_csrf(
+                request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD)
+            ):
+                raise HTTPException(
+                    403,
+                    "the form has expired (the server restarted or the cookie is missing); "
+                    "open the upload page again and resubmit",
+                )
             run = _build_run(form, folder, self.settings.max_bytes, source)
             await run_in_threadpool(_sniff_all, run)
         except BaseException:
@@ -420,11 +509,29 @@ def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
     roles = {"files": "chargemaster", "pairing_table": "pairing-table"}
     inputs = [RunInput(f.name, roles[f.field], f.path, f.size) for f in form.files if f.field in roles]
     review = form.get("review").lower()
-    mode = ("always" if review in ("on", "true", "1", "yes", "always") else "auto" if review == "auto"
-            else "never" if review in ("never", "false", "0", "no") or source == "api" else "auto")
+    mode = (
+        "always"
+        if review in ("on", "true", "1", "yes", "always")
+        else "auto"
+        if review == "auto"
+        else "never"
+        if review in ("never", "false", "0", "no") or source == "api"
+        else "auto"
+    )
     select, ignore = edit_selection(form)
-    run = Run(id=new_id(), dir=folder, inputs=inputs, as_of=as_of, max_bytes=max_bytes, config=config_input(form),
-              select=select, ignore=ignore, keep=form.flag("keep"), review=mode, source=source)
+    run = Run(
+        id=new_id(),
+        dir=folder,
+        inputs=inputs,
+        as_of=as_of,
+        max_bytes=max_bytes,
+        config=config_input(form),
+        select=select,
+        ignore=ignore,
+        keep=form.flag("keep"),
+        review=mode,
+        source=source,
+    )
     if form.get("profile"):
         prof = profiles.load(form.get("profile"))
         run.profile = profiles.safe_name(form.get("profile"))
@@ -450,7 +557,9 @@ def _build_run(form, folder: Path, max_bytes: int, source: str) -> Run:
         try:
             patches = json.loads(form.get("sheets"))
         except ValueError:
-            raise InputError("sheets", "must be a JSON object: sheet name -> {header_row, kind, columns}") from None
+            raise InputError(
+                "sheets", "must be a JSON object: sheet name -> {header_row, kind, columns}"
+            ) from None
         run.per_sheet = apply_all(run.per_sheet, sheet_patches(patches, None))
     return run
 
@@ -463,8 +572,10 @@ def _sniff_all(run: Run) -> None:
 
 def history_hint(run_id: int) -> str:
     """Where to see a recorded run whose report files this server does not hold."""
-    return (f"the report files are not kept by this server; see `cdm-audit history {run_id} --findings` "
-            "for the recorded findings")
+    return (
+        f"the report files are not kept by this server; see `cdm-audit history {run_id} --findings` "
+        "for the recorded findings"
+    )
 
 
 def _recorded_time(run: dict) -> dt.datetime:
@@ -479,29 +590,59 @@ def _recorded_time(run: dict) -> dt.datetime:
 def recorded_json(run: dict) -> dict:
     """The API's view of a run known only from the run history (its reports are not held by this server)."""
     return {
-        "id": None, "source": "history", "status": "recorded", "history_run_id": run["id"],
-        "created": run.get("recorded_at"), "facility": run["facility"], "as_of": run["as_of"],
-        "quarter": run["quarter"], "code_quarter": run.get("code_quarter"),
+        "id": None,
+        "source": "history",
+        "status": "recorded",
+        "history_run_id": run["id"],
+        "created": run.get("recorded_at"),
+        "facility": run["facility"],
+        "as_of": run["as_of"],
+        "quarter": run["quarter"],
+        "code_quarter": run.get("code_quarter"),
         "title": ", ".join(i["name"] for i in run.get("inputs", []) if i["role"] == "chargemaster"),
-        "inputs": [{"name": i["name"], "role": i["role"], "sha256": i["sha256"]} for i in run.get("inputs", [])],
+        "inputs": [
+            {"name": i["name"], "role": i["role"], "sha256": i["sha256"]} for i in run.get("inputs", [])
+        ],
         "counts": {k: run[k] for k in ("errors", "warnings", "infos", "waived", "findings", "rows_audited")},
-        "report_kept": False, "note": history_hint(run["id"]), "links": {},
+        "report_kept": False,
+        "note": history_hint(run["id"]),
+        "links": {},
     }
+
+
+def form_text(form, name: str) -> str | None:
+    """A form field as text (None when absent or an upload)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
 
 
 def run_json(run: Run, full: bool = True) -> dict:
     """The API's view of a run."""
-    out = {
-        "id": run.id, "source": "server", "history_run_id": run.history_run_id,
-        "report_kept": run.status == "done", "status": run.status, "detail": run.detail, "created": run.created.isoformat(timespec="seconds"),
-        "elapsed_seconds": run.elapsed(), "as_of": run.as_of.isoformat(), "title": run.title,
+    out: dict[str, Any] = {
+        "id": run.id,
+        "source": "server",
+        "history_run_id": run.history_run_id,
+        "report_kept": run.status == "done",
+        "status": run.status,
+        "detail": run.detail,
+        "created": run.created.isoformat(timespec="seconds"),
+        "elapsed_seconds": run.elapsed(),
+        "as_of": run.as_of.isoformat(),
+        "title": run.title,
         "inputs": [{"name": i.name, "role": i.role, "size": i.size} for i in run.inputs],
-        "options": {"columns": run.overrides, "header_row": run.header_row, "no_header": run.no_header,
-                    "sheets": {n: c.to_dict() for n, c in run.per_sheet.items()}, "read_sheets": run.sheets,
-                    "profile": run.profile, "keep": run.keep, "review": run.review,
-                    "config": run.config.name if run.config else None,
-                    "select": sorted(run.select) if run.select is not None else None,
-                    "ignore": sorted(run.ignore)},
+        "options": {
+            "columns": run.overrides,
+            "header_row": run.header_row,
+            "no_header": run.no_header,
+            "sheets": {n: c.to_dict() for n, c in run.per_sheet.items()},
+            "read_sheets": run.sheets,
+            "profile": run.profile,
+            "keep": run.keep,
+            "review": run.review,
+            "config": run.config.name if run.config else None,
+            "select": sorted(run.select) if run.select is not None else None,
+            "ignore": sorted(run.ignore),
+        },
         "links": {"self": f"/api/audits/{run.id}", "page": f"/runs/{run.id}"},
     }
     if run.status == "failed":
@@ -512,10 +653,17 @@ def run_json(run: Run, full: bool = True) -> dict:
         if run.summary.get("history_error"):
             out["history_error"] = run.summary["history_error"]
         base = f"/runs/{run.id}"
-        out["links"].update({"report": f"{base}/report", "findings": f"/api/audits/{run.id}/findings",
-                             "xlsx": f"{base}/report.xlsx", "json": f"{base}/findings.json",
-                             "csv": f"{base}/findings.csv", "run_csv": f"{base}/findings-run.csv",
-                             "html": f"{base}/report.html"})
+        out["links"].update(
+            {
+                "report": f"{base}/report",
+                "findings": f"/api/audits/{run.id}/findings",
+                "xlsx": f"{base}/report.xlsx",
+                "json": f"{base}/findings.json",
+                "csv": f"{base}/findings.csv",
+                "run_csv": f"{base}/findings-run.csv",
+                "html": f"{base}/report.html",
+            }
+        )
         if run.history_run_id is not None or (run.report_dir / "history.json").is_file():
             out["links"]["history"] = f"{base}/history.json"
     if run.status == "review" and full and run.proposal:
@@ -540,14 +688,19 @@ class AuthMiddleware:
             response.set_cookie(AUTH_COOKIE, guard.auth_cookie(), httponly=True, samesite="strict", path="/")
             return await response(scope, receive, send)
         if not guard.authorised(request.headers, request.cookies):
-            response = self.web.error_page(request, 401, "this server needs its access token: open the address "
-                                           "printed when it started (…/?token=…), or send Authorization: Bearer TOKEN")
+            response = self.web.error_page(
+                request,
+                401,
+                "this server needs its access token: open the address "
+                "printed when it started (…/?token=…), or send Authorization: Bearer TOKEN",
+            )
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 
 
-def create_app(settings: WebSettings | None = None, store: RunStore | None = None,
-               jobs: Jobs | None = None) -> Starlette:
+def create_app(
+    settings: WebSettings | None = None, store: RunStore | None = None, jobs: Jobs | None = None
+) -> Starlette:
     """The ASGI application; `app.state.jobs` holds the run registry and workers (closed at shutdown)."""
     settings = settings or WebSettings()
     jobs = jobs or Jobs(store, workers=settings.workers, history=settings.history_options())
@@ -569,27 +722,48 @@ def create_app(settings: WebSettings | None = None, store: RunStore | None = Non
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
-        return web.error_page(request, 500, "The server hit an unexpected error. The server log has the details.")
+        return web.error_page(
+            request, 500, "The server hit an unexpected error. The server log has the details."
+        )
 
     routes = [
-        Route("/", web.home), Route("/audits", web.create_from_form, methods=["POST"]),
-        Route("/runs", web.runs), Route("/runs/{run_id}", web.run_page),
+        Route("/", web.home),
+        Route("/audits", web.create_from_form, methods=["POST"]),
+        Route("/runs", web.runs),
+        Route("/runs/{run_id}", web.run_page),
         Route("/runs/{run_id}/review", web.submit_review, methods=["POST"]),
-        Route("/runs/{run_id}/rerun", web.rerun, methods=["POST"]), Route("/runs/{run_id}/report", web.report), Route("/runs/{run_id}/{name}", web.download),
-        Route("/api/audits", web.api_create, methods=["POST"]), Route("/api/audits", web.api_list),
-        Route("/api/audits/{run_id}", web.api_get), Route("/api/audits/{run_id}/findings", web.api_findings),
+        Route("/runs/{run_id}/rerun", web.rerun, methods=["POST"]),
+        Route("/runs/{run_id}/report", web.report),
+        Route("/runs/{run_id}/{name}", web.download),
+        Route("/api/audits", web.api_create, methods=["POST"]),
+        Route("/api/audits", web.api_list),
+        Route("/api/audits/{run_id}", web.api_get),
+        Route("/api/audits/{run_id}/findings", web.api_findings),
         Route("/api/audits/{run_id}/mapping", web.api_mapping, methods=["POST"]),
-        Route("/api/openapi.json", web.openapi), Route("/api/docs", web.api_docs),
+        Route("/api/openapi.json", web.openapi),
+        Route("/api/docs", web.api_docs),
         Route("/api", lambda r: RedirectResponse("/api/docs", status_code=303)),
         Route("/favicon.ico", lambda r: Response(status_code=204)),
     ]
     middleware = [Middleware(AuthMiddleware, web=web)]
     if is_loopback(settings.host):
         # Loopback only: refuse other Host names, so a web page cannot reach the app by DNS rebinding.
-        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "::1",
-                                                                              "[::1]"]))
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers={
-        HTTPException: on_http_error, UploadError: on_upload_error, InputError: on_input_error, Exception: on_crash})
+        middleware.insert(
+            0, Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "::1", "[::1]"])
+        )
+    # Each handler takes the exception class it is registered for; starlette types them all as Exception.
+    handlers: dict[Any, Any] = {
+        HTTPException: on_http_error,
+        UploadError: on_upload_error,
+        InputError: on_input_error,
+        Exception: on_crash,
+    }
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers=handlers,
+    )
     app.state.jobs = jobs
     app.state.web = web
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.errors import InputError
 from auditor.ingest.fields import CHARGEMASTER
@@ -31,7 +32,9 @@ def copy_choices(per_sheet: dict[str, SheetChoice]) -> dict[str, SheetChoice]:
 
 def apply(choice: SheetChoice | None, changes: dict) -> SheetChoice:
     """A sheet's choice with changes applied: header_row, kind (None clears), columns (None or '' clears a role)."""
-    out = SheetChoice(*((choice.header_row, choice.kind, dict(choice.columns)) if choice else (None, None, {})))
+    out = SheetChoice(
+        *((choice.header_row, choice.kind, dict(choice.columns)) if choice else (None, None, {}))
+    )
     if "header_row" in changes:
         out.header_row = changes["header_row"]
     if "kind" in changes:
@@ -64,7 +67,7 @@ def form_edits(items: Iterable[tuple[str, object]]) -> dict[tuple[int, int], dic
         if _FORM_PARTS.get(name) != len(parts) or not all(p.isdigit() for p in parts):
             continue
         nums = tuple(int(p) for p in parts)
-        edit = edits.setdefault(nums[:2], {})
+        edit = edits.setdefault((nums[0], nums[1]), {})
         if name == "map":
             edit.setdefault("columns", {})[nums[2]] = str(value)
         else:
@@ -72,7 +75,9 @@ def form_edits(items: Iterable[tuple[str, object]]) -> dict[tuple[int, int], dic
     return edits
 
 
-def corrections(review: dict, edits: dict[tuple[int, int], dict], current: dict[str, SheetChoice]) -> Corrected:
+def corrections(
+    review: dict, edits: dict[tuple[int, int], dict], current: dict[str, SheetChoice]
+) -> Corrected:
     """Every sheet's choices after the analyst's edits; InputError on a conflict or an impossible choice.
 
     Only changes become choices (the reader already finds the rest), and earlier choices stay: a correction to
@@ -99,8 +104,11 @@ def _merge(into: dict, changes: dict, name: str, set_by: dict) -> None:
     flat += [(f"column {fld}", ref) for fld, ref in changes.get("columns", {}).items()]
     for key, value in flat:
         if set_by.get((name, key), value) != value:
-            raise InputError(f"sheet {name!r}", "is in several files with different choices; a choice applies to "
-                             "every sheet of that name, so make them agree or audit the files one at a time")
+            raise InputError(
+                f"sheet {name!r}",
+                "is in several files with different choices; a choice applies to "
+                "every sheet of that name, so make them agree or audit the files one at a time",
+            )
         set_by[(name, key)] = value
     cols = changes.get("columns", {})
     into.update({k: v for k, v in changes.items() if k != "columns"})
@@ -140,8 +148,11 @@ def check_kind(at: str, kind, sheet: dict | None) -> str:
     if kind not in KINDS:
         raise InputError(at, f"unknown sheet kind {kind!r}; kinds are: {', '.join(KINDS)}")
     if kind == "price_view" and (sheet is None or sheet["kind"] != "price_view"):
-        raise InputError(at, "a price view is found by comparing a sheet with the one it repeats, so it cannot "
-                         "be set by hand; choose summary to set the sheet aside")
+        raise InputError(
+            at,
+            "a price view is found by comparing a sheet with the one it repeats, so it cannot "
+            "be set by hand; choose summary to set the sheet aside",
+        )
     return kind
 
 
@@ -151,8 +162,11 @@ def header_number(at: str, value, s: dict | None) -> int:
     low, high = ((s.get("first_row") or 1), s.get("last_header_row")) if s else (1, None)
     if not text.isdigit() or int(text) < 1 or (high is not None and not low <= int(text) <= high):
         span = f"{low}-{high}" if high is not None else "1 or more"
-        raise InputError(at, f"header row {text!r} is not a row number among the sheet's first rows ({span}); "
-                         "tick “this sheet has no header row” when every line is data")
+        raise InputError(
+            at,
+            f"header row {text!r} is not a row number among the sheet's first rows ({span}); "
+            "tick “this sheet has no header row” when every line is data",
+        )
     return int(text)
 
 
@@ -192,14 +206,20 @@ def column_changes(at: str, s: dict, picks: dict[int, str]) -> tuple[dict[str, s
         if cols == was:
             continue
         if len(cols) > 1:
-            raise InputError(at, f"{label(fld)} is chosen for {len(cols)} columns "
-                             f"({', '.join(repr(refs[i]) for i in sorted(cols))}); choose one")
+            raise InputError(
+                at,
+                f"{label(fld)} is chosen for {len(cols)} columns "
+                f"({', '.join(repr(refs[i]) for i in sorted(cols))}); choose one",
+            )
         if not cols:
             loose = [i for i in was if not any(i in v for v in picked.values())]
             if loose:
-                raise InputError(at, f"column {refs[loose[0]]!r} cannot be left unused while it is the only "
-                                 f"{label(fld)} column: the reader finds {label(fld)} by its header or content. "
-                                 "Choose another field or column for it, or keep it")
+                raise InputError(
+                    at,
+                    f"column {refs[loose[0]]!r} cannot be left unused while it is the only "
+                    f"{label(fld)} column: the reader finds {label(fld)} by its header or content. "
+                    "Choose another field or column for it, or keep it",
+                )
             continue
         changes[fld] = refs[next(iter(cols))]
     return changes, full
@@ -216,8 +236,9 @@ def sheet_patches(body, review: dict | None) -> dict[str, dict]:
         if review is not None and name not in known:
             raise InputError("sheets", f"no sheet named {name!r}; sheets are: {', '.join(sorted(known))}")
         if not isinstance(item, dict) or set(item) - set(_SHEET_KEYS):
-            raise InputError(f"sheet {name!r}", "must be an object with header_row (0: no header row), kind "
-                             "and columns")
+            raise InputError(
+                f"sheet {name!r}", "must be an object with header_row (0: no header row), kind and columns"
+            )
         out[name] = _patch(name, item, known.get(name))
     return out
 
@@ -236,7 +257,9 @@ def _patch(name: str, item: dict, sheet: dict | None) -> dict:
     if "columns" in item:
         cols = item["columns"]
         if not isinstance(cols, dict) or not all(v is None or isinstance(v, str) for v in cols.values()):
-            raise InputError(at, "columns must map field names to a header, a column letter or number (null clears)")
+            raise InputError(
+                at, "columns must map field names to a header, a column letter or number (null clears)"
+            )
         unknown = [k for k in cols if k not in CHARGEMASTER.names]
         if unknown:
             raise InputError(at, f"unknown field {unknown[0]!r}; fields are: {', '.join(CHARGEMASTER.names)}")
@@ -245,9 +268,15 @@ def _patch(name: str, item: dict, sheet: dict | None) -> dict:
 
 
 # ---- saved profiles ---------------------------------------------------------------------------------
-def profile_content(review: dict, columns: dict[str, str], header_row: int | None, no_header: bool,
-                    sheets: list[str] | None, per_sheet: dict[str, SheetChoice],
-                    full: dict[str, dict[str, str]]) -> dict:
+def profile_content(
+    review: dict,
+    columns: dict[str, str],
+    header_row: int | None,
+    no_header: bool,
+    sheets: list[str] | None,
+    per_sheet: dict[str, SheetChoice],
+    full: dict[str, dict[str, str]],
+) -> dict:
     """What a profile saved from the review holds: the run's settings, and per sheet its choices and full mapping.
 
     A lone text file's choices are saved for every sheet instead: its only sheet is named after the file,
@@ -257,17 +286,26 @@ def profile_content(review: dict, columns: dict[str, str], header_row: int | Non
     for f in review["files"]:
         for s in f["sheets"]:
             prior = per_sheet.get(s["name"]) or SheetChoice()
-            header = prior.header_row if prior.header_row is not None else (0 if s["header_row"] == 0 else None)
+            header = (
+                prior.header_row if prior.header_row is not None else (0 if s["header_row"] == 0 else None)
+            )
             choice = SheetChoice(header, prior.kind, {**prior.columns, **full.get(s["name"], {})})
             if choice.to_dict():
                 saved[s["name"]] = choice
-    out = {"columns": dict(columns), "header_row": header_row, "sheets": sheets, "no_header": no_header,
-           "per_sheet": saved}
+    out: dict[str, Any] = {
+        "columns": dict(columns),
+        "header_row": header_row,
+        "sheets": sheets,
+        "no_header": no_header,
+        "per_sheet": saved,
+    }
     files = review["files"]
     lone = len(files) == 1 and [s["name"] for s in files[0]["sheets"]] == [files[0]["name"]]
     if lone and saved:
         only = saved.pop(files[0]["name"])
         out["columns"] = {**out["columns"], **only.columns}
         if only.header_row is not None:
-            out["header_row"], out["no_header"] = (None, True) if only.header_row == 0 else (only.header_row, False)
+            out["header_row"], out["no_header"] = (
+                (None, True) if only.header_row == 0 else (only.header_row, False)
+            )
     return out

@@ -28,9 +28,12 @@ def config_input(form: Received) -> RunInput | None:
     if "lists" in data:
         # List paths are relative to the configuration's folder: on the server that is a private upload
         # folder, and a path reaching out of it would read the server's files.
-        raise InputError(up.name, "[lists] names code-list files beside the configuration, which an upload does "
-                                  "not bring; remove the section, or run `cdm-audit audit --config` where the "
-                                  "lists are")
+        raise InputError(
+            up.name,
+            "[lists] names code-list files beside the configuration, which an upload does "
+            "not bring; remove the section, or run `cdm-audit audit --config` where the "
+            "lists are",
+        )
     return RunInput(up.name, "config", up.path, up.size)
 
 

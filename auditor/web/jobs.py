@@ -57,7 +57,9 @@ class Run:
     config: RunInput | None = None  # the facility's auditor.toml, uploaded with the files
     select: set[str] | None = None  # edit codes to run (None: every edit)
     ignore: set[str] = field(default_factory=set)
-    overrides: dict[str, str] = field(default_factory=dict)  # for every sheet: role -> header, letter or number
+    overrides: dict[str, str] = field(
+        default_factory=dict
+    )  # for every sheet: role -> header, letter or number
     header_row: int | None = None
     no_header: bool = False
     sheets: list[str] | None = None
@@ -109,8 +111,14 @@ class Run:
     def ingest_options(self) -> IngestOptions:
         """The reading options of this run (profile, corrections, header rows, per-sheet choices)."""
         per_sheet = {n: SheetChoice(c.header_row, c.kind, dict(c.columns)) for n, c in self.per_sheet.items()}
-        return IngestOptions(overrides=dict(self.overrides), header_row=self.header_row, sheets=self.sheets,
-                             no_header=self.no_header, per_sheet=per_sheet, max_bytes=self.max_bytes)
+        return IngestOptions(
+            overrides=dict(self.overrides),
+            header_row=self.header_row,
+            sheets=self.sheets,
+            no_header=self.no_header,
+            per_sheet=per_sheet,
+            max_bytes=self.max_bytes,
+        )
 
     def names(self) -> dict[str, str]:
         """Stored path -> display name, for messages of libraries that quote the path they were given."""
@@ -192,8 +200,13 @@ def public_message(exc: InputError, names: dict[str, str]) -> str:
 class Jobs:
     """Owns the private temporary folder, the run store and the worker threads."""
 
-    def __init__(self, store: RunStore | None = None, workers: int = 2, root: Path | None = None,
-                 history: HistoryOptions | None = None):
+    def __init__(
+        self,
+        store: RunStore | None = None,
+        workers: int = 2,
+        root: Path | None = None,
+        history: HistoryOptions | None = None,
+    ):
         self.store = store or MemoryRunStore()
         # HistoryOptions of `serve` (--history/--no-history), or None: finished audits are not recorded.
         # The facility is named from the uploaded chargemaster names, like the CLI names it from its files.
@@ -275,11 +288,22 @@ class Jobs:
             self._set(run, "writing", f"{len(result.findings):,} findings")
 
         run.report_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        outcome = run_session(SessionRequest(
-            files=run.sources("chargemaster"), pairing_tables=run.sources("pairing-table"), as_of=run.as_of,
-            config=run.config.source if run.config else None, select=run.select, ignore=run.ignore,
-            ingest=run.ingest_options(), history=self.history, history_optional=True, formats=FORMATS,
-            out_dir=run.report_dir, before_writing=writing))
+        outcome = run_session(
+            SessionRequest(
+                files=run.sources("chargemaster"),
+                pairing_tables=run.sources("pairing-table"),
+                as_of=run.as_of,
+                config=run.config.source if run.config else None,
+                select=run.select,
+                ignore=run.ignore,
+                ingest=run.ingest_options(),
+                history=self.history,
+                history_optional=True,
+                formats=FORMATS,
+                out_dir=run.report_dir,
+                before_writing=writing,
+            )
+        )
         if outcome.history_error is not None:
             log.warning("run history not updated: %s", outcome.history_error)
         write_view(outcome, run.report_dir)

@@ -32,7 +32,10 @@ def write_view(outcome: SessionResult, out_dir: Path) -> Path:
 def run_summary(outcome: SessionResult) -> dict:
     """What the run list and the API show of a finished audit: counts, quarter, and the run history's part."""
     doc, problem = outcome.document, outcome.history_error
-    return {"summary": doc["summary"], "quarter": doc["run"]["quarter"],
-            "quarter_message": doc["run"]["quarter_message"],
-            "history_run_id": (doc.get("history") or {}).get("run_id"),
-            "history_error": f"the run history was not updated: {problem.reason}" if problem else None}
+    return {
+        "summary": doc["summary"],
+        "quarter": doc["run"]["quarter"],
+        "quarter_message": doc["run"]["quarter_message"],
+        "history_run_id": (doc.get("history") or {}).get("run_id"),
+        "history_error": f"the run history was not updated: {problem.reason}" if problem else None,
+    }

@@ -44,11 +44,19 @@ def load(name: str) -> dict:
     return load_profile(path)
 
 
-def save(name: str, columns: dict[str, str], header_row: int | None, sheets: list[str] | None = None,
-         no_header: bool = False, per_sheet: dict[str, SheetChoice] | None = None) -> str:
+def save(
+    name: str,
+    columns: dict[str, str],
+    header_row: int | None,
+    sheets: list[str] | None = None,
+    no_header: bool = False,
+    per_sheet: dict[str, SheetChoice] | None = None,
+) -> str:
     """Write a profile (with its per-sheet choices); returns the sanitised name it was saved under."""
     clean = safe_name(name)
     folder = profiles_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    save_profile(folder / f"{clean}.toml", columns, header_row, sheets, no_header=no_header, per_sheet=per_sheet)
+    save_profile(
+        folder / f"{clean}.toml", columns, header_row, sheets, no_header=no_header, per_sheet=per_sheet
+    )
     return clean

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -33,8 +34,14 @@ KIND_LABELS = {
     "summary": "not a chargemaster: summary, notes or form (not audited)",
 }
 # Short names for reasons and the "Detected: ..." line.
-KIND_NAMES = {"cdm": "chargemaster", "pharmacy": "pharmacy", "professional_fee": "professional fees",
-              "price_view": "price view", "removed": "removed items", "summary": "summary"}
+KIND_NAMES = {
+    "cdm": "chargemaster",
+    "pharmacy": "pharmacy",
+    "professional_fee": "professional fees",
+    "price_view": "price view",
+    "removed": "removed items",
+    "summary": "summary",
+}
 CHOOSABLE_KINDS = ("cdm", "pharmacy", "professional_fee", "removed", "summary")
 _COLUMN_REF = re.compile(r"column ([A-Z]{1,3})")
 
@@ -74,8 +81,10 @@ def unsure_reasons(files: list[tuple[str, FileReport]], options: IngestOptions) 
     out = []
     for name, report in files:
         if not any(s.header_row is not None for s in report.sheets):
-            out.append(f"{name}: no table found in any sheet; set a sheet's header row, or tick "
-                       "“this sheet has no header row”")
+            out.append(
+                f"{name}: no table found in any sheet; set a sheet's header row, or tick "
+                "“this sheet has no header row”"
+            )
         for s in report.sheets:
             out += sheet_reasons(where(name, s.name), s, options)
     return out
@@ -85,19 +94,26 @@ def sheet_reasons(at: str, s: SheetReport, options: IngestOptions) -> list[str]:
     """Doubts about one sheet: no table, set aside while long, read headerless, guessed roles, missing columns."""
     chosen = options.per_sheet.get(s.name) or SheetChoice()
     if s.header_row is None:
-        return ([f"{at}: {s.rows_read:,} rows but no table found; they would be skipped"]
-                if s.rows_read >= NOTE_ROWS else [])
+        return (
+            [f"{at}: {s.rows_read:,} rows but no table found; they would be skipped"]
+            if s.rows_read >= NOTE_ROWS
+            else []
+        )
     if s.kind not in AUDITED_KINDS:
         if s.rows_read >= NOTE_ROWS and not chosen.kind:
-            return [f"{at}: {s.rows_read:,} rows set aside as {KIND_NAMES.get(s.kind, s.kind)} ({s.kind_reason}); "
-                    "they will not be audited"]
+            return [
+                f"{at}: {s.rows_read:,} rows set aside as {KIND_NAMES.get(s.kind, s.kind)} ({s.kind_reason}); "
+                "they will not be audited"
+            ]
         return []
     out = []
     if s.header_row == 0 and chosen.header_row != 0 and not options.no_header:
         out.append(f"{at}: read without a header row (every line is data); check the columns")
     out += [_guess(at, s, role, score) for role, score in s.confidence.items() if round(score, 2) < SURE]
     if _decided(chosen, options):
-        return out  # the analyst (or a profile) set this reading: a column the file lacks is known, not doubtful
+        return (
+            out  # the analyst (or a profile) set this reading: a column the file lacks is known, not doubtful
+        )
     if not any(r in s.columns for r in CODE_ROLES):
         out.append(f"{at}: no CPT/HCPCS column; edits that need a code will be reported as not evaluable")
     if "charge_code" not in s.columns and not s.code_pairs:
@@ -140,8 +156,10 @@ def prune_choices(files: list[tuple[str, FileReport]], per_sheet: dict[str, Shee
                 if ref in s.missing_overrides:
                     del choice.columns[role]
                     row = f"header row {s.header_row}" if s.header_row else "no header row"
-                    notes.append(f"{where(name, s.name)}: your choice of {ref!r} for {label(role)} was dropped: "
-                                 f"read with {row}, the sheet has no such column")
+                    notes.append(
+                        f"{where(name, s.name)}: your choice of {ref!r} for {label(role)} was dropped: "
+                        f"read with {row}, the sheet has no such column"
+                    )
     return notes
 
 
@@ -179,8 +197,11 @@ def _role_columns(s: SheetReport, role: str, first_col: int) -> list[int]:
     out: list[int] = []
     for part in s.columns[role].split(" + "):
         ref = _COLUMN_REF.fullmatch(part)
-        idx = (letter_index(ref.group(1)) - first_col if ref else
-               next((i for i, h in enumerate(s.headers) if h == part and i not in out), None))
+        idx = (
+            letter_index(ref.group(1)) - first_col
+            if ref
+            else next((i for i, h in enumerate(s.headers) if h == part and i not in out), None)
+        )
         if idx is not None and 0 <= idx < len(s.headers):
             out.append(idx)
     return out
@@ -209,26 +230,50 @@ def _nonblank_rows(frame: pl.DataFrame, start: int, limit: int) -> list[tuple[in
     return out
 
 
-def build_review(files: list[tuple[str, Path, FileReport]], reasons: list[str], options: IngestOptions) -> dict:
+def build_review(
+    files: list[tuple[str, Path, FileReport]], reasons: list[str], options: IngestOptions
+) -> dict:
     """The review page's model: per file and sheet, its kind, header row, field per column and first rows."""
     out = []
     for fi, (name, path, report) in enumerate(files):
         raws = {r.name: r for r in raw_sheets(path, options.max_bytes)}
-        sheets = [sheet_model(si, s, raws.get(s.name), options.per_sheet.get(s.name))
-                  for si, s in enumerate(report.sheets)]
+        sheets = [
+            sheet_model(si, s, raws.get(s.name), options.per_sheet.get(s.name))
+            for si, s in enumerate(report.sheets)
+        ]
         out.append({"index": fi, "name": name, "format": report.format, "sheets": sheets})
-    return {"files": out, "reasons": reasons, "header_row": options.header_row, "no_header": options.no_header,
-            "overrides": dict(options.overrides)}
+    return {
+        "files": out,
+        "reasons": reasons,
+        "header_row": options.header_row,
+        "no_header": options.no_header,
+        "overrides": dict(options.overrides),
+    }
 
 
 def sheet_model(si: int, s: SheetReport, raw: RawSheet | None, choice: SheetChoice | None) -> dict:
     """One sheet of the review: what was read, what the analyst chose, its columns and first rows."""
-    sheet = {"index": si, "name": s.name, "kind": s.kind, "kind_name": KIND_NAMES.get(s.kind, s.kind),
-             "kind_reason": s.kind_reason, "linked_to": s.linked_to, "kinds": kind_choices(s.kind),
-             "audited": s.audited, "header_row": s.header_row, "note": s.note, "rows_read": s.rows_read,
-             "rows_audited": s.rows_audited, "rows_skipped": s.rows_skipped, "hidden": s.hidden,
-             "choice": choice.to_dict() if choice else {}, "first_row": None, "last_header_row": None,
-             "columns": [], "rows": []}
+    sheet: dict[str, Any] = {
+        "index": si,
+        "name": s.name,
+        "kind": s.kind,
+        "kind_name": KIND_NAMES.get(s.kind, s.kind),
+        "kind_reason": s.kind_reason,
+        "linked_to": s.linked_to,
+        "kinds": kind_choices(s.kind),
+        "audited": s.audited,
+        "header_row": s.header_row,
+        "note": s.note,
+        "rows_read": s.rows_read,
+        "rows_audited": s.rows_audited,
+        "rows_skipped": s.rows_skipped,
+        "hidden": s.hidden,
+        "choice": choice.to_dict() if choice else {},
+        "first_row": None,
+        "last_header_row": None,
+        "columns": [],
+        "rows": [],
+    }
     if raw is None or raw.frame is None:
         return sheet
     frame = raw.frame
@@ -240,14 +285,18 @@ def sheet_model(si: int, s: SheetReport, raw: RawSheet | None, choice: SheetChoi
         start, limit = 0, NO_TABLE_ROWS
     else:
         fields, cms = column_fields(s, raw.first_col), _cms_columns(s)
-        sheet["columns"] = [_column(raw, i, h, fields.get(i, ""), s, i in cms) for i, h in enumerate(s.headers)]
+        sheet["columns"] = [
+            _column(raw, i, h, fields.get(i, ""), s, i in cms) for i, h in enumerate(s.headers)
+        ]
         normed = [norm_header(h) for h in s.headers]
         for c in sheet["columns"]:
             # A repeated header names its first column only, so a choice names such a column by letter.
             c["duplicate"] = bool(c["header"]) and normed.count(norm_header(c["header"])) > 1
         start, limit = (s.header_row - raw.first_row + 1 if s.header_row else 0), PREVIEW_ROWS
-    sheet["rows"] = [{"row": raw.first_row + i, "cells": [_cell(c) for c in cells]}
-                     for i, cells in _nonblank_rows(frame, start, limit)]
+    sheet["rows"] = [
+        {"row": raw.first_row + i, "cells": [_cell(c) for c in cells]}
+        for i, cells in _nonblank_rows(frame, start, limit)
+    ]
     return sheet
 
 
@@ -255,6 +304,13 @@ def _column(raw: RawSheet, i: int, header: str, fld: str, s: SheetReport | None,
     """One column of the review: letter, header text, role, and how sure the reader was (and why)."""
     ev = (s.evidence.get(fld) or {}) if s is not None and fld else {}
     score = s.confidence.get(fld) if s is not None and fld else None
-    return {"index": i, "letter": column_letter(raw.first_col + i), "header": header or "", "field": fld,
-            "cms": cms, "confidence": None if score is None else round(score, 2), "evidence": ev.get("content", ""),
-            "duplicate": False}
+    return {
+        "index": i,
+        "letter": column_letter(raw.first_col + i),
+        "header": header or "",
+        "field": fld,
+        "cms": cms,
+        "confidence": None if score is None else round(score, 2),
+        "evidence": ev.get("content", ""),
+        "duplicate": False,
+    }

@@ -90,12 +90,18 @@ def same_origin(headers) -> bool:
 def page_headers(nonce: str | None = None) -> dict[str, str]:
     """Security headers for the app's own pages: no external anything, scripts only with this page's nonce."""
     script = f"'nonce-{nonce}'" if nonce else "'none'"
-    csp = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; "
-           f"script-src {script}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+    csp = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; "
+        f"script-src {script}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
     return {**common_headers(), "content-security-policy": csp}
 
 
 def common_headers() -> dict[str, str]:
     """Headers for every response, including downloads and the report."""
-    return {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY",
-            "cache-control": "no-store"}
+    return {
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "x-frame-options": "DENY",
+        "cache-control": "no-store",
+    }

@@ -15,8 +15,9 @@ class BackgroundServer:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 20.0):
         self.app, self.host, self.port = app, host, port
         self.start_timeout = start_timeout
-        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                                    access_log=False, lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+        )
         self.thread = threading.Thread(target=self.server.run, name="cdm-audit-web", daemon=True)
 
     @property

@@ -7,9 +7,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+
+if TYPE_CHECKING:  # python-multipart declares its callback table for type checkers only
+    from python_multipart.multipart import MultipartCallbacks
 
 ACCEPTED = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".psv", ".json")
 # File field -> the file types it accepts: chargemasters and pairing tables, and the facility's auditor.toml.
@@ -64,7 +68,7 @@ def display_name(raw: str) -> str:
     name = _UNSAFE.sub("_", _CONTROL.sub("", name)).strip(" .")
     if len(name) > 120:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: 110] + dot + ext[:8]) if dot and len(ext) <= 8 else name[:120]
+        name = (stem[:110] + dot + ext[:8]) if dot and len(ext) <= 8 else name[:120]
     return name or "upload"
 
 
@@ -97,8 +101,14 @@ def _type_error(name: str, accepted: tuple[str, ...]) -> UploadError:
 class _Parser:
     """python-multipart callbacks writing file parts straight into `dest` while counting bytes."""
 
-    def __init__(self, dest: Path, max_bytes: int, file_fields: dict[str, tuple[str, ...]], max_files: int,
-                 max_fields: int):
+    def __init__(
+        self,
+        dest: Path,
+        max_bytes: int,
+        file_fields: dict[str, tuple[str, ...]],
+        max_files: int,
+        max_fields: int,
+    ):
         self.dest, self.max_bytes, self.file_fields = dest, max_bytes, file_fields
         self.max_files, self.max_fields = max_files, max_fields
         self.out = Received()
@@ -109,7 +119,7 @@ class _Parser:
         self._field: str | None = None
         self._value = bytearray()
         self._upload: Upload | None = None
-        self._fh = None
+        self._fh: BinaryIO | None = None
         self._skip = False
         self._names: set[str] = set()
 
@@ -183,10 +193,16 @@ class _Parser:
             return
         self.total += n
         if self.total > self.max_bytes:
-            return self.fail(UploadError(413, f"{self._upload.name}: the upload is larger than the "
-                                         f"{mb(self.max_bytes)} limit; split the file or ask for a higher "
-                                         "--max-upload-mb"))
+            return self.fail(
+                UploadError(
+                    413,
+                    f"{self._upload.name}: the upload is larger than the "
+                    f"{mb(self.max_bytes)} limit; split the file or ask for a higher "
+                    "--max-upload-mb",
+                )
+            )
         # Local disk writes of one network chunk: too short to be worth a thread hop.
+        assert self._fh is not None  # a file part opens its file in on_headers_finished
         self._fh.write(data[start:end])
         self._upload.size += n
 
@@ -198,14 +214,33 @@ class _Parser:
         else:
             self.close()
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> MultipartCallbacks:
         """The callback table python-multipart expects."""
-        return {k: getattr(self, k) for k in ("on_part_begin", "on_part_data", "on_part_end", "on_header_field",
-                                               "on_header_value", "on_header_end", "on_headers_finished")}
+        return cast(
+            "MultipartCallbacks",
+            {
+                k: getattr(self, k)
+                for k in (
+                    "on_part_begin",
+                    "on_part_data",
+                    "on_part_end",
+                    "on_header_field",
+                    "on_header_value",
+                    "on_header_end",
+                    "on_headers_finished",
+                )
+            },
+        )
 
 
-async def receive(request, dest: Path, max_bytes: int, file_fields: dict[str, tuple[str, ...]] | None = None,
-                  max_files: int = 20, max_fields: int = 200) -> Received:
+async def receive(
+    request,
+    dest: Path,
+    max_bytes: int,
+    file_fields: dict[str, tuple[str, ...]] | None = None,
+    max_files: int = 20,
+    max_fields: int = 200,
+) -> Received:
     """Parse a multipart/form-data request, storing files in `dest`; raise UploadError (400/413/415)."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data":

@@ -31,8 +31,17 @@ SHARED = REPO.parent / "shared" / "data"
 STORE = Path(__file__).resolve().parent / "fingerprints.json"
 AS_OF = "2026-04-01"
 # Keys whose values change from run to run of the same inputs.
-VOLATILE = {"generated_at", "seconds", "elapsed", "duration", "started", "finished", "run_id", "created_at",
-            "recorded_at"}
+VOLATILE = {
+    "generated_at",
+    "seconds",
+    "elapsed",
+    "duration",
+    "started",
+    "finished",
+    "run_id",
+    "created_at",
+    "recorded_at",
+}
 # Any clock time written into a text ('Generated 2026-12-04T16:56:50+00:00; ...').
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?")
 SKIP_REAL = {"houston-methodist-faq-2019"}  # a PDF: refused, no report
@@ -41,19 +50,28 @@ SKIP_REAL = {"houston-methodist-faq-2019"}  # a PDF: refused, no report
 def cases() -> dict[str, list[str]]:
     """Case name -> cdm-audit arguments (paths relative to the repository root)."""
     out = {
-        "sample-audit": ["audit", "samples/chargemaster.xlsx", "--pairing-table", "samples/pairing_table.csv"],
+        "sample-audit": [
+            "audit",
+            "samples/chargemaster.xlsx",
+            "--pairing-table",
+            "samples/pairing_table.csv",
+        ],
         "sample-clean": ["audit", "samples/chargemaster_clean.xlsx"],
         "sample-claims": ["claims", "samples/claims.csv"],
         "sample-claims-837i": ["claims", "samples/claims_837i.x12"],
     }
     if SHARED.is_dir():
-        for folder in sorted(p for d in ("real-cdm", "real-cdm-more") for p in (SHARED / d).iterdir() if p.is_dir()):
+        for folder in sorted(
+            p for d in ("real-cdm", "real-cdm-more") for p in (SHARED / d).iterdir() if p.is_dir()
+        ):
             if folder.name in SKIP_REAL or folder.name == "labels":
                 continue
             for f in sorted(folder.iterdir()):
                 if f.name not in ("SOURCE.txt", "README.md"):
                     out[f"real-{folder.name}-{f.suffix.lstrip('.').lower()}"] = [
-                        "audit", str(Path("..") / "shared" / "data" / folder.parent.name / folder.name / f.name)]
+                        "audit",
+                        str(Path("..") / "shared" / "data" / folder.parent.name / folder.name / f.name),
+                    ]
     return out
 
 
@@ -79,8 +97,12 @@ def run_case(args: list[str], out: Path) -> dict[str, str]:
 def _normalise(path: Path, out: Path) -> str:
     """The file's content with volatile values removed, as text."""
     if path.suffix == ".json":
-        return _text(json.dumps(_strip(json.loads(path.read_text(encoding="utf-8"))), sort_keys=True,
-                                ensure_ascii=False), out)
+        return _text(
+            json.dumps(
+                _strip(json.loads(path.read_text(encoding="utf-8"))), sort_keys=True, ensure_ascii=False
+            ),
+            out,
+        )
     if path.suffix == ".xlsx":
         return _workbook(path)
     if path.suffix == ".csv":
@@ -154,8 +176,12 @@ def main() -> int:
         print(f"wrote {len(got)} cases to {STORE.relative_to(REPO)}")
         return 0
     stored = json.loads(STORE.read_text(encoding="utf-8"))
-    bad = [f"{n}/{f}" for n, prints in got.items() for f in sorted(set(prints) | set(stored.get(n, {})))
-           if prints.get(f) != stored.get(n, {}).get(f)]
+    bad = [
+        f"{n}/{f}"
+        for n, prints in got.items()
+        for f in sorted(set(prints) | set(stored.get(n, {})))
+        if prints.get(f) != stored.get(n, {}).get(f)
+    ]
     print("\n".join(bad) or "all outputs as recorded")
     return 1 if bad else 0
 

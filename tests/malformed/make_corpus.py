@@ -21,8 +21,10 @@ from pathlib import Path
 import xlsxwriter
 
 HEADER = ["Charge Code", "Description", "Revenue Code", "CPT/HCPCS", "Price"]
-ROWS = [["1001", "SKIN SUB GRAFT PER SQ CM", "0278", "Q4101", "137.00"],
-        ["1002", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", "850.00"]]
+ROWS = [
+    ["1001", "SKIN SUB GRAFT PER SQ CM", "0278", "Q4101", "137.00"],
+    ["1002", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", "850.00"],
+]
 
 
 @dataclass
@@ -54,15 +56,21 @@ def cfb(stream_names: list[str], payload: bytes = b"") -> bytes:
     """A minimal, valid OLE compound file (v3, 512-byte sectors) holding empty streams with these names."""
     free, end, fatsect, nostream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
-    header += struct.pack("<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0, 1, 1, 0, 0x1000, end, 0, end, 0)
+    header += struct.pack(
+        "<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0, 1, 1, 0, 0x1000, end, 0, end, 0
+    )
     header += struct.pack("<I", 0) + struct.pack("<I", free) * 108
     fat = struct.pack("<II", fatsect, end) + struct.pack("<I", free) * 126
 
     def entry(name: str, kind: int, right: int, child: int) -> bytes:
         raw = (name.encode("utf-16-le") + b"\x00\x00") if name else b""
-        return (raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1)
-                + struct.pack("<III", nostream, right, child) + bytes(16 + 4 + 16)
-                + struct.pack("<IQ", end if kind else 0, 0))
+        return (
+            raw.ljust(64, b"\x00")
+            + struct.pack("<HBB", len(raw), kind, 1)
+            + struct.pack("<III", nostream, right, child)
+            + bytes(16 + 4 + 16)
+            + struct.pack("<IQ", end if kind else 0, 0)
+        )
 
     # Siblings form a chain to the right; CFB orders names by length first, so sort that way.
     names = sorted(stream_names, key=lambda n: (len(n), n.upper()))
@@ -88,41 +96,85 @@ CASES = [
     Case("zero_bytes.xlsx", "file is empty (0 bytes)", lambda out: b""),
     Case("zero_bytes.csv", "file is empty (0 bytes)", lambda out: b""),
     Case("plain_text.xlsx", "plain text, not a workbook", lambda out: _csv([HEADER[:2], ROWS[0][:2]])),
-    Case("truncated.xlsx", "zip container is corrupt", lambda out: (g := good_xlsx(out / "_good.xlsx"))[: len(g) // 2]),
-    Case("corrupt_member.xlsx", "damaged workbook", lambda out: _corrupt_member(good_xlsx(out / "_good.xlsx"))),
-    Case("encrypted.xlsx", "encrypted or password-protected",
-         lambda out: cfb(["EncryptionInfo", "EncryptedPackage", "\x06DataSpaces"])),
+    Case(
+        "truncated.xlsx",
+        "zip container is corrupt",
+        lambda out: (g := good_xlsx(out / "_good.xlsx"))[: len(g) // 2],
+    ),
+    Case(
+        "corrupt_member.xlsx", "damaged workbook", lambda out: _corrupt_member(good_xlsx(out / "_good.xlsx"))
+    ),
+    Case(
+        "encrypted.xlsx",
+        "encrypted or password-protected",
+        lambda out: cfb(["EncryptionInfo", "EncryptedPackage", "\x06DataSpaces"]),
+    ),
     Case("word_in_ole.xls", "holds no Excel workbook", lambda out: cfb(["WordDocument", "1Table"])),
     Case("broken_biff.xls", "no table found", lambda out: cfb(["Workbook"], b"\x00" * 512)),
-    Case("web_page.xls", "web page (HTML)",
-         lambda out: b"<html><head><title>CDM</title></head><body><table><tr><td>Charge Code</td></tr>"
-                     b"</table></body></html>\n"),
-    Case("excel2003.xls", "XML file",
-         lambda out: b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
-                     b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="CDM"/>'
-                     b"</Workbook>\n"),
+    Case(
+        "web_page.xls",
+        "web page (HTML)",
+        lambda out: (
+            b"<html><head><title>CDM</title></head><body><table><tr><td>Charge Code</td></tr>"
+            b"</table></body></html>\n"
+        ),
+    ),
+    Case(
+        "excel2003.xls",
+        "XML file",
+        lambda out: (
+            b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+            b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="CDM"/>'
+            b"</Workbook>\n"
+        ),
+    ),
     Case("report.pdf.xlsx", "a PDF", lambda out: b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"),
     Case("logo.png.csv", "a PNG image", lambda out: b"\x89PNG\r\n\x1a\n" + bytes(13) + b"IHDR" + bytes(64)),
     Case("archive.gz.csv", "a gzip archive", lambda out: gzip.compress(_csv([HEADER] + ROWS))),
-    Case("word.docx.xlsx", "Word document",
-         lambda out: _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})),
-    Case("calc.ods.xlsx", "OpenDocument",
-         lambda out: _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-                           "content.xml": b"<office:document-content/>"})),
+    Case(
+        "word.docx.xlsx",
+        "Word document",
+        lambda out: _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}),
+    ),
+    Case(
+        "calc.ods.xlsx",
+        "OpenDocument",
+        lambda out: _zip(
+            {
+                "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                "content.xml": b"<office:document-content/>",
+            }
+        ),
+    ),
     Case("xml_bomb.xlsx", "DTD", lambda out: _xml_bomb(good_xlsx(out / "_good.xlsx"))),
     Case("zip_bomb.xlsx", "zip bomb", lambda out: _zip_bomb(good_xlsx(out / "_good.xlsx"))),
     Case("oversized.csv", "over the 1 MB limit", lambda out: _big_csv(1_200_000), args=["--max-size", "1"]),
     # UTF-16 text is read now (tests/test_ingest_formats.py); a UTF-16 byte-order mark on junk is still refused.
-    Case("utf16_mark_on_junk.csv", "binary content", lambda out: b"\xff\xfe" + random.Random(11).randbytes(4096)),
+    Case(
+        "utf16_mark_on_junk.csv",
+        "binary content",
+        lambda out: b"\xff\xfe" + random.Random(11).randbytes(4096),
+    ),
     # A record split by an unquoted comma is mended or skipped with its row (tests/test_ingest_layout.py), not refused.
-    Case("no_header.csv", "no table found",
-         lambda out: b"Please call,the billing office\nfor the current,price list\nthank you,goodbye\n"),
+    Case(
+        "no_header.csv",
+        "no table found",
+        lambda out: b"Please call,the billing office\nfor the current,price list\nthank you,goodbye\n",
+    ),
     Case("chart_only.xlsx", "chart sheet", lambda out: _chart_only(out / "_chart.xlsx")),
     Case("empty_sheet.xlsx", "no table found", lambda out: _empty_sheet(out / "_empty.xlsx")),
     Case("notes_only.xlsx", "no table found", lambda out: _notes_only(out / "_notes.xlsx")),
     Case("garbage.csv", "binary content", lambda out: random.Random(7).randbytes(4096)),
-    Case("not_cms.json", "not a CMS standard-charges file", lambda out: b'{"hospital_name": "West Mercy", "items": []}'),
-    Case("truncated.json", "not valid JSON", lambda out: b'{"standard_charge_information": [{"description": "MRI", '),
+    Case(
+        "not_cms.json",
+        "not a CMS standard-charges file",
+        lambda out: b'{"hospital_name": "West Mercy", "items": []}',
+    ),
+    Case(
+        "truncated.json",
+        "not valid JSON",
+        lambda out: b'{"standard_charge_information": [{"description": "MRI", ',
+    ),
     Case("a_folder.xlsx", "is a folder", _folder),
     Case("does_not_exist.xlsx", "file not found", lambda out: None),
 ]
@@ -158,7 +210,7 @@ def _corrupt_member(good: bytes) -> bytes:
     data = bytearray(good)
     with zipfile.ZipFile(io.BytesIO(good)) as zf:
         info = zf.getinfo("xl/worksheets/sheet1.xml")
-    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26: info.header_offset + 30])
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
     start = info.header_offset + 30 + name_len + extra_len
     for i in range(start, start + min(info.compress_size, 64)):
         data[i] = 0xFF
@@ -169,10 +221,18 @@ def _xml_bomb(good: bytes) -> bytes:
     """A 'billion laughs' DTD in sharedStrings.xml (10^7 x 30 bytes if a parser expanded it)."""
     members = _members(good)
     lol = ['<!ENTITY lol0 "lollollollollollollollollollol">'] + [
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 8)]
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 8)
+    ]
     text = members["xl/sharedStrings.xml"].decode()
     head, rest = text.split("?>", 1)
-    text = head + "?>" + "<!DOCTYPE sst [" + "".join(lol) + "]>" + rest.replace("<t>Charge Code</t>", "<t>&lol7;</t>", 1)
+    text = (
+        head
+        + "?>"
+        + "<!DOCTYPE sst ["
+        + "".join(lol)
+        + "]>"
+        + rest.replace("<t>Charge Code</t>", "<t>&lol7;</t>", 1)
+    )
     members["xl/sharedStrings.xml"] = text.encode()
     return _zip(members)
 

@@ -31,8 +31,9 @@ class CheckContext:
         if key not in self.cache:
             frame = self.frame.lazy()
             if description_not:
-                frame = frame.filter(~pl.col("description").str.to_uppercase()
-                                     .str.contains(description_not).fill_null(False))
+                frame = frame.filter(
+                    ~pl.col("description").str.to_uppercase().str.contains(description_not).fill_null(False)
+                )
             self.cache[key] = frame.group_by("_scope", "code").agg(_n=pl.len()).collect()
         return self.cache[key]
 
@@ -55,8 +56,21 @@ def _registry() -> dict:
         status_indicator,
     )
 
-    mods = (allowed_values, claim_units, code_format, code_status, description, diagnosis, duplicates,
-            field_required, forbids, price_outlier, prior_auth, requires, status_indicator)
+    mods = (
+        allowed_values,
+        claim_units,
+        code_format,
+        code_status,
+        description,
+        diagnosis,
+        duplicates,
+        field_required,
+        forbids,
+        price_outlier,
+        prior_auth,
+        requires,
+        status_indicator,
+    )
     out = {}
     for m in mods:
         for kind in m.KINDS:
@@ -78,8 +92,13 @@ def check_module(kind: str):
 
 
 def finding_columns(edit) -> tuple[str, ...]:
-    """Canonical fields an edit's findings concern, as its check kind reads them (Finding.columns)."""
-    return tuple(check_module(edit.check).columns(edit))
+    """Canonical fields an edit's findings concern, as its check kind reads them (Finding.columns).
+
+    A check kind without a `columns` function flags the line's CPT/HCPCS code (code validity, status
+    indicators, and the trigger code of companion checks, whose missing or forbidden code is elsewhere).
+    """
+    own = getattr(check_module(edit.check), "columns", None)
+    return tuple(own(edit)) if own else ("code",)
 
 
 def validate_params(edit, lists: dict) -> None:

@@ -33,7 +33,7 @@ def allowed_list(ctx, edit) -> list[str]:
     """The allowed values, reading `$config.` references from the facility configuration."""
     allowed = edit.params["allowed"]
     if isinstance(allowed, str) and allowed.startswith("$config."):
-        return list(ctx.config.lookup(allowed[len("$config."):]))
+        return list(ctx.config.lookup(allowed[len("$config.") :]))
     return [str(a) for a in allowed]
 
 
@@ -57,7 +57,11 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
         tokens = [t.upper() for t in p["forbidden_tokens"]]
         bad = col.str.split(",").list.eval(pl.element().is_in(tokens)).list.any().fill_null(False)
         expected = pl.lit(p.get("expected") or ("no " + "/".join(tokens)))
-    return ctx.frame.lazy().filter(cond & bad).select("_rid", expected=expected, v_value=col.fill_null("(blank)"))
+    return (
+        ctx.frame.lazy()
+        .filter(cond & bad)
+        .select("_rid", expected=expected, v_value=col.fill_null("(blank)"))
+    )
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:

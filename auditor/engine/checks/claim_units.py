@@ -48,8 +48,12 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     if edit.check == "max-units":
         p = edit.params
         units = pl.col("units").str.strip_chars().cast(pl.Float64, strict=False)
-        return ctx.frame.lazy().filter(eligible & p["_when"].expr() & (units > float(p["max"]))).select(
-            "_rid", v_units=pl.col("units"), v_max=pl.lit(str(p["max"]))).collect()
+        return (
+            ctx.frame.lazy()
+            .filter(eligible & p["_when"].expr() & (units > float(p["max"])))
+            .select("_rid", v_units=pl.col("units"), v_max=pl.lit(str(p["max"])))
+            .collect()
+        )
     return _area(ctx, edit, eligible)
 
 
@@ -59,25 +63,42 @@ def _area(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     apps = p["_apps"]
     frame = ctx.frame.lazy()
     units = pl.col("units").str.strip_chars().cast(pl.Float64, strict=False).fill_null(1.0)
-    size = pl.col("code").replace_strict({k: v[0] for k, v in apps.items()}, default=None, return_dtype=pl.Float64)
-    role = pl.col("code").replace_strict({k: v[1] for k, v in apps.items()}, default=None, return_dtype=pl.String)
+    size = pl.col("code").replace_strict(
+        {k: v[0] for k, v in apps.items()}, default=None, return_dtype=pl.Float64
+    )
+    role = pl.col("code").replace_strict(
+        {k: v[1] for k, v in apps.items()}, default=None, return_dtype=pl.String
+    )
     app_lines = frame.filter(size.is_not_null()).with_columns(_size=size, _role=role, _u=units)
     # Per band size: with a primary, n add-on units mean an applied area of size*n+1 .. size*(n+1).
     bands = app_lines.group_by("_scope", "_size").agg(
-        _primary=(pl.col("_role") == "primary").any(), _addon=pl.col("_u").filter(pl.col("_role") == "add-on").sum(),
-        _apps=pl.format("{} x{}", pl.col("code"), pl.col("_u").cast(pl.Int64)).str.join(" + "))
+        _primary=(pl.col("_role") == "primary").any(),
+        _addon=pl.col("_u").filter(pl.col("_role") == "add-on").sum(),
+        _apps=pl.format("{} x{}", pl.col("code"), pl.col("_u").cast(pl.Int64)).str.join(" + "),
+    )
     bands = bands.filter(pl.col("_primary")).with_columns(
-        _min=pl.col("_size") * pl.col("_addon") + 1, _max=pl.col("_size") * (pl.col("_addon") + 1))
-    ranges = bands.group_by("_scope").agg(pl.col("_min").sum(), pl.col("_max").sum(),
-                                          pl.col("_apps").str.join(" + "))
+        _min=pl.col("_size") * pl.col("_addon") + 1, _max=pl.col("_size") * (pl.col("_addon") + 1)
+    )
+    ranges = bands.group_by("_scope").agg(
+        pl.col("_min").sum(), pl.col("_max").sum(), pl.col("_apps").str.join(" + ")
+    )
     waste = row_condition({"field": "modifiers", "has_any": list(p.get("exclude_modifiers") or [])})
     products = frame.filter(p["_products"].expr() & ~waste).with_columns(_u=units)
     used = products.group_by("_scope").agg(_used=pl.col("_u").sum())
-    hits = (products.filter(eligible).join(used, on="_scope").join(ranges, on="_scope", how="inner")
-            .filter((pl.col("_used") < pl.col("_min")) | (pl.col("_used") > pl.col("_max"))))
+    hits = (
+        products.filter(eligible)
+        .join(used, on="_scope")
+        .join(ranges, on="_scope", how="inner")
+        .filter((pl.col("_used") < pl.col("_min")) | (pl.col("_used") > pl.col("_max")))
+    )
     return hits.select(
-        "_rid", v_units=pl.col("_used").cast(pl.Int64).cast(pl.String),
+        "_rid",
+        v_units=pl.col("_used").cast(pl.Int64).cast(pl.String),
         v_range=pl.format("{}-{}", pl.col("_min").cast(pl.Int64), pl.col("_max").cast(pl.Int64)),
         v_applications=pl.col("_apps"),
-        expected=pl.format("{}-{} sq cm of product (the application lines' area)", pl.col("_min").cast(pl.Int64),
-                           pl.col("_max").cast(pl.Int64))).collect()
+        expected=pl.format(
+            "{}-{} sq cm of product (the application lines' area)",
+            pl.col("_min").cast(pl.Int64),
+            pl.col("_max").cast(pl.Int64),
+        ),
+    ).collect()

@@ -16,16 +16,16 @@ def prepare(edit, lists) -> None:
     """No parameters to resolve."""
 
 
-def columns(edit) -> tuple[str, ...]:
-    """The CPT/HCPCS cell."""
-    return ("code",)
-
-
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows with a code that cannot be a CPT or HCPCS code."""
     cond = eligible & pl.col("code").is_not_null() & ~pl.col("code").str.contains(CODE_SHAPE)
-    return ctx.frame.lazy().filter(cond).select(
-        "_rid", expected=pl.lit("a CPT code (5 digits, or 4 digits + F/T/U/M) or HCPCS code (letter + 4 digits)")
+    return (
+        ctx.frame.lazy()
+        .filter(cond)
+        .select(
+            "_rid",
+            expected=pl.lit("a CPT code (5 digits, or 4 digits + F/T/U/M) or HCPCS code (letter + 4 digits)"),
+        )
     )
 
 

@@ -17,6 +17,11 @@ def describe(group: frozenset[str], limit: int = 8) -> str:
     return text + (f" (+{len(codes) - limit} more)" if len(codes) > limit else "")
 
 
+def no_hits() -> pl.DataFrame:
+    """A check's answer when no row is flagged."""
+    return pl.DataFrame(schema={"_rid": pl.Int64})
+
+
 def trigger_rows(frame: pl.DataFrame, eligible: pl.Expr, when: Selector) -> pl.DataFrame:
     """Rows (_rid, _scope, code) an edit may flag whose code its trigger selector picks."""
     return frame.lazy().filter(eligible & when.expr()).select("_rid", "_scope", "code").collect()
@@ -47,6 +52,12 @@ def triggers_missing(presence: pl.DataFrame, triggers: pl.DataFrame, group: Sele
 def related_rows(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """Attach, for each hit row, the other rows of its scope (capped), as `related`."""
     members = frame.group_by("_scope").agg(pl.col("_rid").head(MAX_RELATED + 1).alias("_members"))
-    return rows.join(members, on="_scope", how="left").with_columns(
-        related=pl.col("_members").list.set_difference(pl.concat_list(pl.col("_rid"))).list.head(MAX_RELATED)
-    ).drop("_members")
+    return (
+        rows.join(members, on="_scope", how="left")
+        .with_columns(
+            related=pl.col("_members")
+            .list.set_difference(pl.concat_list(pl.col("_rid")))
+            .list.head(MAX_RELATED)
+        )
+        .drop("_members")
+    )

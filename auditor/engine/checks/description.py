@@ -36,8 +36,9 @@ def prepare(edit, lists) -> None:
         raise CatalogError("description-vs-code needs when, or blank_code: true")
     p["_when"] = resolve_selector(p.get("when"), lists)
     spec = p.get("code_label_from")
-    p["_labels"] = ({r["code"].upper(): r[spec["column"]] for r in list_rows(spec["list"], None, lists)}
-                    if spec else {})
+    p["_labels"] = (
+        {r["code"].upper(): r[spec["column"]] for r in list_rows(spec["list"], None, lists)} if spec else {}
+    )
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -66,16 +67,21 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
         if re.compile(s["pattern"]).groups:
             named = pl.when(hit.fill_null(False)).then(desc.str.extract(s["pattern"], 1)).otherwise(named)
         means = pl.when(hit.fill_null(False)).then(pl.lit(s["means"])).otherwise(means)
-        expected = pl.when(hit.fill_null(False)).then(pl.lit(s.get("expected", f"the code for a {s['means']}"))
-                                                      ).otherwise(expected)
+        expected = (
+            pl.when(hit.fill_null(False))
+            .then(pl.lit(s.get("expected", f"the code for a {s['means']}")))
+            .otherwise(expected)
+        )
     cond = eligible & pl.col("description").is_not_null()
     if p.get("blank_code"):
         cond = cond & pl.col("code").is_null()
     if p["_when"] is not None:
         cond = cond & p["_when"].expr()
-    out = ctx.frame.lazy().filter(cond).select(
-        "_rid", v_means=means, expected=expected, v_named=named.fill_null(""),
-        v_code_type=label)
+    out = (
+        ctx.frame.lazy()
+        .filter(cond)
+        .select("_rid", v_means=means, expected=expected, v_named=named.fill_null(""), v_code_type=label)
+    )
     return out.filter(pl.col("v_means").is_not_null())
 
 

@@ -41,8 +41,16 @@ FLAGS = {
     "other": pl.col("other"),
 }
 RULES = ("flag", "expect", "requires")
-FIT_COLUMNS = ("code", "service", "rule", "dx_pattern", "description_pattern", "requires_pattern", "reason",
-               "basis")
+FIT_COLUMNS = (
+    "code",
+    "service",
+    "rule",
+    "dx_pattern",
+    "description_pattern",
+    "requires_pattern",
+    "reason",
+    "basis",
+)
 SIDE_WORD = {"R": "right", "L": "left"}
 _EMPTY = {"_rid": pl.Int64}
 _MAX_RELATED = 25
@@ -69,7 +77,8 @@ def prepare(edit, lists) -> None:
 def columns(edit) -> tuple[str, ...]:
     """The claim's diagnoses, and what they are held against: side modifiers (diagnosis-side), the code (fit)."""
     return {"diagnosis-side": ("diagnoses", "modifiers"), "diagnosis-fit": ("diagnoses", "code")}.get(
-        edit.check, ("diagnoses",))
+        edit.check, ("diagnoses",)
+    )
 
 
 def _claim_has(p: dict, lists) -> tuple[list[Selector], bool] | None:
@@ -102,8 +111,9 @@ def _fit_rules(lists, name: str) -> list[dict]:
         kind = r["rule"].strip()
         if kind not in RULES:
             raise CatalogError(f"{where}: rule {kind!r} is not one of {', '.join(RULES)}")
-        dx_pat, desc_pat, req_pat = (r[k].strip()
-                                     for k in ("dx_pattern", "description_pattern", "requires_pattern"))
+        dx_pat, desc_pat, req_pat = (
+            r[k].strip() for k in ("dx_pattern", "description_pattern", "requires_pattern")
+        )
         if not (dx_pat or desc_pat):
             raise CatalogError(f"{where}: needs dx_pattern or description_pattern")
         if kind == "requires" and not req_pat:
@@ -114,10 +124,20 @@ def _fit_rules(lists, name: str) -> list[dict]:
             if pat:
                 _regex_ok(pat, where)
         codes = expand_codes([c for c in r["code"].split("|") if c.strip()])
-        rules.append({"id": len(rules), "codes": sorted(codes), "rule": kind, "service": r["service"].strip(),
-                      "dx_pattern": dx_pat, "description_pattern": f"(?i){desc_pat}" if desc_pat else "",
-                      "requires_pattern": req_pat, "expected": (r.get("expected") or "").strip() or None,
-                      "reason": r["reason"].strip(), "basis": r["basis"].strip()})
+        rules.append(
+            {
+                "id": len(rules),
+                "codes": sorted(codes),
+                "rule": kind,
+                "service": r["service"].strip(),
+                "dx_pattern": dx_pat,
+                "description_pattern": f"(?i){desc_pat}" if desc_pat else "",
+                "requires_pattern": req_pat,
+                "expected": (r.get("expected") or "").strip() or None,
+                "reason": r["reason"].strip(),
+                "basis": r["basis"].strip(),
+            }
+        )
     return rules
 
 
@@ -135,6 +155,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
 
 # -- shared: each claim's diagnoses, classified once per run ----------------------------------------
 
+
 def code_set(ctx) -> DiagnosisCodeSet:
     """The ICD-10-CM code set the run was given (the caller chooses it: package data or CMS files)."""
     if ctx.diagnoses is None:
@@ -147,14 +168,18 @@ def claim_diagnoses(ctx) -> pl.DataFrame:
     if "dx_claim" not in ctx.cache:
         # Every line of a claim carries the same list, so one line per claim is enough.
         per_claim = ctx.frame.lazy().group_by("claim_key").agg(pl.col("dx").first()).collect()
-        long = (per_claim.with_columns(_pos=pl.int_ranges(0, pl.col("dx").list.len()))
-                .explode("dx", "_pos")
-                .filter(pl.col("dx").is_not_null() & (pl.col("dx").str.strip_chars() != ""))
-                .rename({"dx": "input"}))
+        long = (
+            per_claim.with_columns(_pos=pl.int_ranges(0, pl.col("dx").list.len()))
+            .explode("dx", "_pos")
+            .filter(pl.col("dx").is_not_null() & (pl.col("dx").str.strip_chars() != ""))
+            .rename({"dx": "input"})
+        )
         classes = code_set(ctx).classify(long.get_column("input").unique().to_list())
-        long = (long.join(classes, on="input", how="left")
-                .sort("claim_key", "_pos")
-                .unique(["claim_key", "dx"], keep="first", maintain_order=True))
+        long = (
+            long.join(classes, on="input", how="left")
+            .sort("claim_key", "_pos")
+            .unique(["claim_key", "dx"], keep="first", maintain_order=True)
+        )
         ctx.cache["dx_claim"] = long
     return ctx.cache["dx_claim"]
 
@@ -165,9 +190,13 @@ def _wiser_claims(ctx) -> pl.DataFrame:
         frame = ctx.frame
         if "wiser_in_scope" in frame.columns:
             state = pl.col("wiser_state") if "wiser_state" in frame.columns else pl.lit(None, pl.String)
-            out = (frame.lazy().filter(pl.col("wiser_in_scope").fill_null(False))
-                   .group_by("claim_key").agg(_state=state.drop_nulls().first(), _wiser=pl.lit(True))
-                   .collect())
+            out = (
+                frame.lazy()
+                .filter(pl.col("wiser_in_scope").fill_null(False))
+                .group_by("claim_key")
+                .agg(_state=state.drop_nulls().first(), _wiser=pl.lit(True))
+                .collect()
+            )
         else:
             out = pl.DataFrame(schema={"claim_key": pl.String, "_state": pl.String, "_wiser": pl.Boolean})
         ctx.cache["dx_wiser"] = out
@@ -175,6 +204,7 @@ def _wiser_claims(ctx) -> pl.DataFrame:
 
 
 # -- diagnosis-quality -------------------------------------------------------------------------------
+
 
 def _anchor_expr(p: dict, frame: pl.DataFrame) -> pl.Expr:
     """Lines that may anchor a claim's diagnosis findings (besides `eligible`)."""
@@ -195,8 +225,13 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     p = edit.params
     frame = ctx.frame
     dated = "_dos" in frame.columns
-    anchors = (frame.lazy().filter(eligible & _anchor_expr(p, frame))
-               .group_by("claim_key").agg(pl.col("_rid").min()).collect())
+    anchors = (
+        frame.lazy()
+        .filter(eligible & _anchor_expr(p, frame))
+        .group_by("claim_key")
+        .agg(pl.col("_rid").min())
+        .collect()
+    )
     if anchors.height == 0:
         return pl.DataFrame(schema=_EMPTY)
     bad = claim_diagnoses(ctx).filter(FLAGS[p["flag"]])
@@ -210,13 +245,18 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     dos_note = pl.lit("")
     if dated:
         outside = ~pl.col("_dos").is_between(codes.valid_from, codes.valid_to).fill_null(True)
-        note = pl.format(" (the date of service {} is outside {}, the period of the code set used)",
-                         pl.col("_dos"), pl.lit(codes.period()))
+        note = pl.format(
+            " (the date of service {} is outside {}, the period of the code set used)",
+            pl.col("_dos"),
+            pl.lit(codes.period()),
+        )
         dos_note = pl.when(outside).then(note).otherwise(pl.lit(""))
     alternatives = pl.col("alternatives")
-    expected = {"not_billable": pl.lit("one of ") + pl.col("billable_children"),
-                "unspecified": pl.lit("a specific code such as ") + alternatives,
-                "unspecified_laterality": pl.lit("a code with the side, such as ") + alternatives}
+    expected = {
+        "not_billable": pl.lit("one of ") + pl.col("billable_children"),
+        "unspecified": pl.lit("a specific code such as ") + alternatives,
+        "unspecified_laterality": pl.lit("a code with the side, such as ") + alternatives,
+    }
     return hits.select(
         "_rid",
         expected=expected.get(p["flag"], pl.lit(None, pl.String)),
@@ -224,11 +264,15 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         v_description=pl.col("description").fill_null(""),
         v_children=pl.col("billable_children").fill_null(""),
         v_alternatives=pl.when(alternatives.is_not_null())
-        .then(pl.lit(" (for example ") + alternatives + pl.lit(")")).otherwise(pl.lit("")),
+        .then(pl.lit(" (for example ") + alternatives + pl.lit(")"))
+        .otherwise(pl.lit("")),
         v_wiser=pl.when(pl.col("_wiser").fill_null(False))
-        .then(pl.lit(" on a claim that needs WISeR prior authorization")
-              + pl.when(pl.col("_state").is_not_null()).then(pl.format(" ({})", pl.col("_state")))
-              .otherwise(pl.lit("")))
+        .then(
+            pl.lit(" on a claim that needs WISeR prior authorization")
+            + pl.when(pl.col("_state").is_not_null())
+            .then(pl.format(" ({})", pl.col("_state")))
+            .otherwise(pl.lit(""))
+        )
         .otherwise(pl.lit("")),
         v_codeset=pl.lit(codes.label),
         v_dos_note=dos_note,
@@ -237,6 +281,7 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
 
 # -- diagnosis-side ----------------------------------------------------------------------------------
 
+
 def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Lines whose RT/LT disagrees with every side the claim's diagnoses give the body part."""
     p = edit.params
@@ -244,27 +289,37 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     if "modifiers" not in frame.columns:
         return pl.DataFrame(schema=_EMPTY)
     side = laterality(pl.col("modifiers").str.to_uppercase().str.replace_all(" ", ""))
-    lines = (frame.lazy().filter(eligible & p["_when"].expr() & side.is_not_null())
-             .select("_rid", "claim_key", "code", _side=side.str.slice(0, 1))
-             .collect())
+    lines = (
+        frame.lazy()
+        .filter(eligible & p["_when"].expr() & side.is_not_null())
+        .select("_rid", "claim_key", "code", _side=side.str.slice(0, 1))
+        .collect()
+    )
     if lines.height == 0:
         return pl.DataFrame(schema=_EMPTY)
     body = str(p["body_part"]).strip()
     part = f"(?i)\\b{body}\\b"
-    named = claim_diagnoses(ctx).filter(pl.col("valid") & pl.col("side").is_not_null()
-                                        & pl.col("description").str.contains(part))
+    named = claim_diagnoses(ctx).filter(
+        pl.col("valid") & pl.col("side").is_not_null() & pl.col("description").str.contains(part)
+    )
     joined = lines.join(named, on="claim_key").sort("_rid", "_pos")
     conflict = (pl.col("side") != pl.col("_side")) & (pl.col("side") != "B")
-    per_line = (joined.group_by("_rid", maintain_order=True)
-                .agg(pl.col("_side").first(), _ok=(~conflict).any(),
-                     v_dx=pl.col("dx").filter(conflict).first(),
-                     v_description=pl.col("description").filter(conflict).first(),
-                     _more=pl.col("dx").filter(conflict).slice(1).str.join(", "),
-                     _dx_side=pl.col("side").filter(conflict).first())
-                .filter(~pl.col("_ok")))
+    per_line = (
+        joined.group_by("_rid", maintain_order=True)
+        .agg(
+            pl.col("_side").first(),
+            _ok=(~conflict).any(),
+            v_dx=pl.col("dx").filter(conflict).first(),
+            v_description=pl.col("description").filter(conflict).first(),
+            _more=pl.col("dx").filter(conflict).slice(1).str.join(", "),
+            _dx_side=pl.col("side").filter(conflict).first(),
+        )
+        .filter(~pl.col("_ok"))
+    )
     line_side = pl.col("_side").replace_strict(SIDE_WORD, return_dtype=pl.String)
     return per_line.select(
-        "_rid", "v_dx",
+        "_rid",
+        "v_dx",
         v_description=pl.col("v_description")
         + pl.when(pl.col("_more") != "").then(pl.lit("; also ") + pl.col("_more")).otherwise(pl.lit("")),
         expected=pl.format("a {} {} diagnosis, or the other side's modifier", line_side, pl.lit(body)),
@@ -276,6 +331,7 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
 
 
 # -- diagnosis-fit -----------------------------------------------------------------------------------
+
 
 def _matches(rule: dict, pattern_key: str = "") -> pl.Expr:
     """A valid claim diagnosis matches the rule's dx/description patterns (or, given a key, that pattern)."""
@@ -295,8 +351,12 @@ def _fit(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     rules = edit.params["_rules"]
     frame = ctx.frame
     all_codes = sorted({c for r in rules for c in r["codes"]})
-    lines = (frame.lazy().filter(eligible & pl.col("code").is_in(all_codes))
-             .select("_rid", "claim_key", "code").collect())
+    lines = (
+        frame.lazy()
+        .filter(eligible & pl.col("code").is_in(all_codes))
+        .select("_rid", "claim_key", "code")
+        .collect()
+    )
     if lines.height == 0:
         return pl.DataFrame(schema=_EMPTY)
     dx = claim_diagnoses(ctx).join(lines.select("claim_key").unique(), on="claim_key", how="semi")
@@ -307,31 +367,49 @@ def _fit(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         mine = lines.filter(pl.col("code").is_in(rule["codes"]))
         if mine.height == 0:
             continue
-        anchors = (mine.sort("_rid").group_by("claim_key", maintain_order=True)
-                   .agg(pl.col("_rid").first(), _others=pl.col("_rid").slice(1).head(_MAX_RELATED)))
-        matched = (dx.filter(_matches(rule)).sort("claim_key", "_pos").group_by("claim_key")
-                   .agg(v_dx=pl.col("dx").str.join(", ")))
+        anchors = (
+            mine.sort("_rid")
+            .group_by("claim_key", maintain_order=True)
+            .agg(pl.col("_rid").first(), _others=pl.col("_rid").slice(1).head(_MAX_RELATED))
+        )
+        matched = (
+            dx.filter(_matches(rule))
+            .sort("claim_key", "_pos")
+            .group_by("claim_key")
+            .agg(v_dx=pl.col("dx").str.join(", "))
+        )
         if rule["rule"] == "flag":
             hits = anchors.join(matched, on="claim_key")
         elif rule["rule"] == "requires":
             has = dx.filter(_matches(rule, "requires_pattern")).select("claim_key").unique()
             hits = anchors.join(matched, on="claim_key").join(has, on="claim_key", how="anti")
         else:
-            done = pl.DataFrame({"claim_key": sorted(k for s, k in flagged if s == rule["service"])},
-                                schema={"claim_key": pl.String})
-            hits = (anchors.join(matched, on="claim_key", how="anti").join(done, on="claim_key", how="anti")
-                    .join(claim_list, on="claim_key", how="left")
-                    .with_columns(v_dx=pl.col("_all").fill_null("no diagnosis")).drop("_all"))
+            done = pl.DataFrame(
+                {"claim_key": sorted(k for s, k in flagged if s == rule["service"])},
+                schema={"claim_key": pl.String},
+            )
+            hits = (
+                anchors.join(matched, on="claim_key", how="anti")
+                .join(done, on="claim_key", how="anti")
+                .join(claim_list, on="claim_key", how="left")
+                .with_columns(v_dx=pl.col("_all").fill_null("no diagnosis"))
+                .drop("_all")
+            )
         if hits.height == 0:
             continue
         flagged.update((rule["service"], k) for k in hits.get_column("claim_key").to_list())
-        out.append(hits.select(
-            "_rid", "v_dx",
-            related=pl.col("_others"),
-            expected=pl.lit(rule["expected"], pl.String),
-            v_service=pl.lit(rule["service"]), v_reason=pl.lit(rule["reason"]), v_basis=pl.lit(rule["basis"]),
-            _rule=pl.lit(rule["id"]),
-        ))
+        out.append(
+            hits.select(
+                "_rid",
+                "v_dx",
+                related=pl.col("_others"),
+                expected=pl.lit(rule["expected"], pl.String),
+                v_service=pl.lit(rule["service"]),
+                v_reason=pl.lit(rule["reason"]),
+                v_basis=pl.lit(rule["basis"]),
+                _rule=pl.lit(rule["id"]),
+            )
+        )
     if not out:
         return pl.DataFrame(schema=_EMPTY)
     return pl.concat(out).sort("_rid", "_rule").drop("_rule")

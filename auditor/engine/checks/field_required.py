@@ -30,8 +30,9 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     cond = eligible & pl.col(p["field"]).is_null()
     if p["_when"] is not None:
         cond = cond & p["_when"].expr()
-    return ctx.frame.lazy().filter(cond).select(
-        "_rid", expected=pl.lit(p.get("expected") or f"a {p['field']}"))
+    return (
+        ctx.frame.lazy().filter(cond).select("_rid", expected=pl.lit(p.get("expected") or f"a {p['field']}"))
+    )
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from auditor.engine.checks.companions import MAX_RELATED, describe, scope_matches, trigger_rows
+from auditor.engine.checks.companions import MAX_RELATED, describe, no_hits, scope_matches, trigger_rows
 from auditor.engine.conditions import laterality
 from auditor.engine.lists import CatalogError, Selector, groups_from, resolve_selector
 
@@ -34,18 +34,12 @@ def prepare(edit, lists) -> None:
         raise CatalogError("forbids-companion needs when")
 
 
-def columns(edit) -> tuple[str, ...]:
-    """The trigger's code (the forbidden one is on the related rows)."""
-    return ("code",)
-
-
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows whose scope also holds a forbidden code; the forbidden rows are the related rows."""
-    p = edit.params
-    frame = ctx.frame
+    p, frame = edit.params, ctx.frame
     triggers = trigger_rows(frame, eligible, p["_when"])
     if triggers.height == 0:
-        return pl.DataFrame(schema={"_rid": pl.Int64})
+        return no_hits()
     if p["_static"] is not None:
         plan = [(p["_static"], triggers)]
     else:
@@ -61,7 +55,10 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         if p.get("same_side") and ctx.scope_kind == "claim":
             joined = _same_side(frame, joined)
         joined = joined.with_columns(
-            related=pl.col("_match_rids").list.set_difference(pl.concat_list(pl.col("_rid"))).list.head(MAX_RELATED))
+            related=pl.col("_match_rids")
+            .list.set_difference(pl.concat_list(pl.col("_rid")))
+            .list.head(MAX_RELATED)
+        )
         joined = joined.filter(pl.col("related").list.len() > 0)
         what = describe(selector.codes) if selector.codes else "forbidden code"
         expected = p.get("expected") or f"no {what} in the same {ctx.scope_kind}"
@@ -72,9 +69,13 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
 def _same_side(frame: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:
     """Keep only forbidden matches on the trigger's side (a line without a side matches either)."""
     sides = frame.select("_rid", _s=laterality(pl.col("modifiers")))
-    pairs = (joined.select("_rid", "_match_rids").explode("_match_rids")
-             .join(sides, on="_rid", how="left")
-             .join(sides.rename({"_rid": "_match_rids", "_s": "_ms"}), on="_match_rids", how="left")
-             .filter(pl.col("_s").is_null() | pl.col("_ms").is_null() | (pl.col("_s") == pl.col("_ms")))
-             .group_by("_rid").agg(pl.col("_match_rids")))
+    pairs = (
+        joined.select("_rid", "_match_rids")
+        .explode("_match_rids")
+        .join(sides, on="_rid", how="left")
+        .join(sides.rename({"_rid": "_match_rids", "_s": "_ms"}), on="_match_rids", how="left")
+        .filter(pl.col("_s").is_null() | pl.col("_ms").is_null() | (pl.col("_s") == pl.col("_ms")))
+        .group_by("_rid")
+        .agg(pl.col("_match_rids"))
+    )
     return joined.drop("_match_rids").join(pairs, on="_rid", how="inner")

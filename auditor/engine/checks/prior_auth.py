@@ -40,8 +40,11 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         return pl.DataFrame(schema={"_rid": pl.Int64})
     p = edit.params
     claim = "claim_key"
-    lines = frame.lazy().filter(pl.col("wiser_in_scope").fill_null(False)).with_columns(
-        _ok=eligible, _any=pl.col("utn").is_not_null().any().over(claim))
+    lines = (
+        frame.lazy()
+        .filter(pl.col("wiser_in_scope").fill_null(False))
+        .with_columns(_ok=eligible, _any=pl.col("utn").is_not_null().any().over(claim))
+    )
     if p["flag"] == "missing":
         hits = lines.filter(~pl.col("_any"))
     elif p["flag"] == "malformed":
@@ -53,7 +56,15 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     else:
         lead = pl.col("wiser_category").sort_by("_rid").first().over(claim, "utn")
         hits = lines.filter(pl.col("utn").is_not_null() & (pl.col("wiser_category") != lead))
-    return hits.filter(pl.col("_ok")).select(
-        "_rid", v_utn=pl.col("utn").fill_null("(none)"), v_length=pl.col("utn").str.len_chars().fill_null(0),
-        v_service=pl.col("wiser_category"), v_state=pl.col("wiser_state").fill_null("?"),
-        v_participant=pl.col("participant").fill_null("the participant")).collect()
+    return (
+        hits.filter(pl.col("_ok"))
+        .select(
+            "_rid",
+            v_utn=pl.col("utn").fill_null("(none)"),
+            v_length=pl.col("utn").str.len_chars().fill_null(0),
+            v_service=pl.col("wiser_category"),
+            v_state=pl.col("wiser_state").fill_null("?"),
+            v_participant=pl.col("participant").fill_null("the participant"),
+        )
+        .collect()
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from auditor.engine.checks.companions import describe, related_rows, trigger_rows, triggers_missing
+from auditor.engine.checks.companions import describe, no_hits, related_rows, trigger_rows, triggers_missing
 from auditor.engine.lists import CatalogError, Selector, groups_from, resolve_selector
 
 KINDS = ("requires-companion", "add-on-needs-primary")
@@ -40,24 +40,20 @@ def prepare(edit, lists) -> None:
     p["_when"] = when
 
 
-def columns(edit) -> tuple[str, ...]:
-    """The trigger's code (the companion it lacks is on no line)."""
-    return ("code",)
-
-
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows with a group of companions missing from their scope."""
-    p = edit.params
-    frame = ctx.frame
+    p, frame = edit.params, ctx.frame
     triggers = trigger_rows(frame, eligible, p["_when"])
     if triggers.height == 0:
-        return pl.DataFrame(schema={"_rid": pl.Int64})
+        return no_hits()
     # Discounted rows (companion_description_not) stay triggers above but cannot serve as companions.
     presence = ctx.presence(p.get("companion_description_not"))
     out = []
     if p["_static"] is not None:
         miss = triggers_missing(presence, triggers, p["_static"])
-        out.append(miss.with_columns(expected=pl.lit(p.get("expected") or p.get("companion_label") or "a companion")))
+        out.append(
+            miss.with_columns(expected=pl.lit(p.get("expected") or p.get("companion_label") or "a companion"))
+        )
     else:
         by_group: dict[frozenset, list[str]] = {}
         for code in triggers.get_column("code").unique().to_list():
@@ -67,8 +63,11 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
             subset = triggers.filter(pl.col("code").is_in(codes))
             miss = triggers_missing(presence, subset, Selector(group))
             out.append(miss.with_columns(expected=pl.lit(p.get("expected") or describe(group))))
-    result = pl.concat(out) if out else pl.DataFrame(schema={"_rid": pl.Int64, "_scope": pl.String,
-                                                             "expected": pl.String})
+    result = (
+        pl.concat(out)
+        if out
+        else pl.DataFrame(schema={"_rid": pl.Int64, "_scope": pl.String, "expected": pl.String})
+    )
     if ctx.scope_kind != "chargemaster":
         result = related_rows(frame, result)
     return result.drop("_scope")

@@ -21,12 +21,8 @@ def prepare(edit, lists) -> None:
     edit.params["_exclude"] = resolve_selector(edit.params.get("exclude"), lists)
     sug = edit.params.get("suggest")
     edit.params["_suggest"] = (
-        {r["code"].upper(): r[sug["column"]] for r in list_rows(sug["list"], None, lists)} if sug else {})
-
-
-def columns(edit) -> tuple[str, ...]:
-    """The CPT/HCPCS cell."""
-    return ("code",)
+        {r["code"].upper(): r[sug["column"]] for r in list_rows(sug["list"], None, lists)} if sug else {}
+    )
 
 
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
@@ -38,10 +34,21 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     if p["_exclude"] is not None:
         cond = cond & ~p["_exclude"].expr()
     default = p.get("expected", "a code payable under OPPS")
-    suggested = (pl.col("code").replace_strict(p["_suggest"], default=None, return_dtype=pl.String)
-                 if p["_suggest"] else pl.lit(None, dtype=pl.String))
-    return ctx.frame.lazy().filter(cond).select(
-        "_rid", v_si=pl.col("cs_si"), expected=suggested.fill_null(default), v_use_instead=suggested.fill_null("—"))
+    suggested = (
+        pl.col("code").replace_strict(p["_suggest"], default=None, return_dtype=pl.String)
+        if p["_suggest"]
+        else pl.lit(None, dtype=pl.String)
+    )
+    return (
+        ctx.frame.lazy()
+        .filter(cond)
+        .select(
+            "_rid",
+            v_si=pl.col("cs_si"),
+            expected=suggested.fill_null(default),
+            v_use_instead=suggested.fill_null("—"),
+        )
+    )
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
