@@ -34,6 +34,8 @@ SCOPES = ("chargemaster", "pairing", "claim")
 # Billing settings an edit's rule belongs to: OPPS status indicators, device C-codes and revenue codes
 # are hospital outpatient (facility) rules that a professional fee schedule never meets.
 SETTINGS = ("hospital-outpatient", "professional")
+# A problem gathers an edit's findings on one code, one charge code (across sheets), or the whole file.
+GROUPS = ("code", "charge_code", "file")
 REQUIRED = (
     "code",
     "name",
@@ -89,6 +91,8 @@ class Edit:
     # Input columns the edit cannot decide without, when deriving them from the check kind would be wrong.
     needs: tuple[str, ...] | None = None
     settings: tuple[str, ...] = SETTINGS
+    # How findings fold into problems: per code, per charge code, or one per file (None: by check kind).
+    group: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -221,6 +225,9 @@ def _parse_edit(raw: dict, source: str) -> Edit:
     scopes = tuple(raw.get("scopes", SCOPES))
     if any(s not in SCOPES for s in scopes):
         raise CatalogError(f"{where}: scopes must be among {', '.join(SCOPES)}")
+    group = raw.get("group")
+    if group is not None and group not in GROUPS:
+        raise CatalogError(f"{where}: group must be one of {', '.join(GROUPS)}")
     settings = tuple(raw.get("settings", SETTINGS))
     if not settings or any(s not in SETTINGS for s in settings):
         raise CatalogError(f"{where}: settings must be among {', '.join(SETTINGS)}")
@@ -251,6 +258,7 @@ def _parse_edit(raw: dict, source: str) -> Edit:
         source_file=source,
         needs=needs,
         settings=settings,
+        group=group,
     )
 
 
