@@ -22,6 +22,7 @@ from auditor.errors import InputError
 from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
 from auditor.ingest.fields import PAIRING
 from auditor.pairing import pairing_rows
+from auditor.problems import Amounts, Problem, edit_group, line_charges, rank_findings
 from auditor.version import __version__
 
 
@@ -39,7 +40,12 @@ class AuditRequest:
 
 @dataclass
 class AuditResult:
-    """Findings of every scope, with the inputs and runs that produced them."""
+    """Findings of every scope, with the inputs and runs that produced them, and the problems they make.
+
+    `findings` are in fix-first order: the findings of problem 1, then of problem 2 ... (each problem's in
+    file, sheet, row order); `problems` index into them. Change findings through with_findings(), which
+    ranks them again.
+    """
 
     findings: list[Finding]
     chargemaster: Ingested
@@ -48,6 +54,14 @@ class AuditResult:
     edits: EditSet
     config: FacilityConfig
     request: AuditRequest
+    problems: tuple[Problem, ...] = ()
+    amounts: Amounts = field(default_factory=Amounts)
+
+    def with_findings(self, findings: Sequence[Finding]) -> AuditResult:
+        """This result with other findings (e.g. waived by an acknowledgement), grouped and ranked again."""
+        groups = {e.code: edit_group(e) for e in self.edits.edits}
+        ordered, problems = rank_findings(findings, groups, self.amounts)
+        return dataclasses.replace(self, findings=ordered, problems=problems)
 
     @property
     def quarter(self):
@@ -176,12 +190,35 @@ def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditRe
                 select=select,
             )
         )
-    findings = (
-        runs[0].findings
-        if len(runs) == 1
-        else sorted((f for r in runs for f in r.findings), key=Finding.sort_key)
+    findings = [f for r in runs for f in r.findings]
+    result = AuditResult(
+        [],
+        chargemaster,
+        pairing,
+        runs,
+        edits,
+        config,
+        request,
+        amounts=_amounts(findings, chargemaster, table, runs),
     )
-    return AuditResult(findings, chargemaster, pairing, runs, edits, config, request)
+    return result.with_findings(findings)
+
+
+def _amounts(
+    findings: list[Finding], chargemaster: Ingested, table: CodeTable, runs: list[AuditRun]
+) -> Amounts:
+    """The OPPS rates (audit quarter) of the codes found and the charges of the lines found, for ranking."""
+    quarter = runs[0].quarter.used
+    codes = sorted({f.code.strip().upper() for f in findings if f.code})
+    rates = {}
+    if codes and table.has_rates(quarter):
+        found = table.rates(pl.Series(codes, dtype=pl.String), quarter)
+        rates = {c: r for c, r in zip(codes, found.to_list(), strict=True) if r is not None}
+    frame = chargemaster.frame
+    wanted = {(f.file, f.sheet, f.row) for f in findings}
+    priced = frame.select("file", "sheet", "row", "price") if "price" in frame.columns else None
+    charges = line_charges(r for r in (priced.iter_rows() if priced is not None else ()) if r[:3] in wanted)
+    return Amounts(quarter if rates else None, rates, charges)
 
 
 def _note_unseen_sheets(run: AuditRun, edits: EditSet, sheets: dict[str, set[str]]) -> None:

@@ -89,8 +89,8 @@ class SessionResult:
         return self.audit.findings
 
     def summary_text(self) -> str:
-        """The terminal summary (what `cdm-audit audit` prints)."""
-        return render_summary(self.document)
+        """The terminal summary (what `cdm-audit audit` prints), pointing only at the reports written."""
+        return render_summary(self.document, self.written)
 
     def context(self, templates: tuple[Path, ...] = ()) -> ReportContext:
         """A report context over this result, for a renderer of the front's own (the web page's view)."""

@@ -244,6 +244,13 @@ def test_import_round_trip(tmp_path, user_home):
     assert table.status(NEW_CODE, "2026Q2").status == "invalid"
     assert table.resolve_quarter(dt.date(2026, 8, 1)) == QuarterChoice("2026Q3", "2026Q3", False, "")
     assert table.resolve_quarter(dt.date(2026, 11, 26)).used == "2026Q3"
+    # The payment rates come along, so a report on 2026Q3 ranks problems by that quarter's rates.
+    source = pl.read_csv(ADDENDUM_B / "2026-04.csv", encoding="latin-1", infer_schema=False)
+    expected = float(
+        source.filter(pl.col("HCPCSCode") == "63685")["PaymentRate"].str.replace_all(r"[$,]", "")[0]
+    )
+    assert table.has_rates("2026Q3")
+    assert table.rates(pl.Series(["63685", "C1820", NEW_CODE]), "2026Q3").to_list() == [expected, None, None]
 
     stored = pl.read_csv(user_home / "quarters" / "2026Q3.csv", infer_schema=False)
     cpt = stored.filter(~pl.col("code").str.contains(LEVEL2_PATTERN))

@@ -10,14 +10,22 @@ from pathlib import Path
 
 import polars as pl
 
-from auditor.codeset.table import TABLE_PATH, level2_descriptor, normalize_codes
+from auditor.codeset.table import (
+    RATE_PREFIX,
+    TABLE_PATH,
+    level2_descriptor,
+    normalize_codes,
+    parse_rate,
+    rate_column,
+)
 
 # Input (see SOURCE.txt next to the data): one YYYY-MM.csv per quarter, named by the quarter's first
 # month (2026-04.csv is 2026Q2), plus before-2023-last-seen.csv: codes dropped 2019-2022 with the
 # last quarter they were seen in.
 #
 # Output: one row per code, sorted, with one status-indicator column per quarter (empty when not
-# listed), first_seen, last_seen, last_si and descriptor.
+# listed), first_seen, last_seen, last_si, descriptor, then one OPPS payment-rate column per quarter
+# (rate_2026Q2 ...; empty when the code has no rate that quarter: packaged, not paid, or not listed).
 # * first_seen is the earliest quarter the code is known to be listed. The before-2023 list only
 #   records a last sighting, so for those codes first_seen is that sighting (an upper bound).
 # * descriptor is kept for HCPCS Level II codes only: CPT descriptors are AMA copyright and must
@@ -44,7 +52,7 @@ def source_quarter(source: pl.Expr) -> pl.Expr:
 
 
 def read_addendum_csv(path: Path) -> pl.DataFrame:
-    """Read one converted Addendum B csv into code, si, descriptor, source (all text)."""
+    """Read one converted Addendum B csv into code, si, descriptor, source (text) and rate (dollars)."""
     frame = pl.read_csv(path, encoding="latin-1", infer_schema=False)
     frame = frame.select(
         code=normalize_codes(pl.col("HCPCSCode"))
@@ -53,7 +61,13 @@ def read_addendum_csv(path: Path) -> pl.DataFrame:
         si=normalize_codes(pl.col("StatusIndicator")),
         descriptor=pl.col("ShortDescriptor").str.strip_chars(),
         source=pl.col("Source").str.strip_chars(),
+        rate=parse_rate(pl.col("PaymentRate")),
+        _rate_text=pl.col("PaymentRate").str.strip_chars(),
     ).filter(pl.col("code").is_not_null())  # each file ends with an empty line
+    unread = frame.filter((pl.col("_rate_text").str.len_chars() > 0) & pl.col("rate").is_null())
+    if unread.height:
+        raise ValueError(f"{path}: {unread.height} payment rates are not amounts, e.g. {unread.row(0)}")
+    frame = frame.drop("_rate_text")
     bad = frame.filter(~pl.col("code").str.contains(CODE_RE) | pl.col("si").is_null())
     if bad.height:
         raise ValueError(f"{path}: {bad.height} rows with a malformed code or no SI, e.g. {bad.row(0)}")
@@ -79,7 +93,7 @@ def build_table(source_dir: Path) -> pl.DataFrame:
     before = before.with_columns(quarter=source_quarter(pl.col("source")))
     if before.filter(pl.col("quarter") >= quarters[0]).height:
         raise ValueError(f"{BEFORE_FILE}: has sightings inside the quarterly window {quarters[0]}..")
-    everything = pl.concat([*sightings, before]).drop("source")
+    everything = pl.concat([*sightings, before]).drop("source", "rate")
     summary = (
         everything.sort("code", "quarter")
         .group_by("code", maintain_order=True)
@@ -91,9 +105,16 @@ def build_table(source_dir: Path) -> pl.DataFrame:
         )
         .with_columns(descriptor=level2_descriptor(pl.col("code"), pl.col("descriptor")))
     )
-    wide = pl.concat(sightings).pivot(on="quarter", index="code", values="si", aggregate_function=None)
-    table = summary.join(wide, on="code", how="left")
-    return table.select("code", *quarters, "first_seen", "last_seen", "last_si", "descriptor").sort("code")
+    listed = pl.concat(sightings)
+    wide = listed.pivot(on="quarter", index="code", values="si", aggregate_function=None)
+    rates = listed.with_columns(quarter=pl.lit(RATE_PREFIX) + pl.col("quarter")).pivot(
+        on="quarter", index="code", values="rate", aggregate_function=None
+    )
+    table = summary.join(wide, on="code", how="left").join(rates, on="code", how="left")
+    rate_columns = [rate_column(q) for q in quarters]
+    return table.select(
+        "code", *quarters, "first_seen", "last_seen", "last_si", "descriptor", *rate_columns
+    ).sort("code")
 
 
 def write_table(table: pl.DataFrame, out: Path) -> int:

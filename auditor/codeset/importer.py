@@ -19,6 +19,7 @@ from auditor.codeset.table import (
     check_quarter,
     level2_descriptor,
     normalize_codes,
+    parse_rate,
     quarters_dir,
 )
 
@@ -79,6 +80,11 @@ def _is_descriptor_header(cell: str | None) -> bool:
     return "descriptor" in text or "description" in text
 
 
+def _is_rate_header(cell: str | None) -> bool:
+    text = _norm(cell)
+    return text == "paymentrate" or (text.startswith("paymentrate") and len(text) <= 16)
+
+
 def _excel_first_row(path: Path, sheet: int) -> int:
     # fastexcel drops leading empty rows; calamine knows where the used range starts.
     try:
@@ -133,20 +139,22 @@ def _sheets(path: Path) -> list[_Sheet]:
         raise CodeImportError(f"{path}: not a readable xlsx or csv file ({first})") from exc
 
 
-def _find_header(sheet: _Sheet) -> tuple[int, str, str, str | None] | None:
-    """Return (row index, code column, SI column, descriptor column) of the header row, if any."""
+def _find_header(sheet: _Sheet) -> tuple[int, str, str, str | None, str | None] | None:
+    """Return (row index, code column, SI column, descriptor column, rate column) of the header row, if any."""
     for index, row in enumerate(sheet.cells.head(HEADER_SCAN_ROWS).iter_rows(named=True)):
         code = next((c for c, v in row.items() if _is_code_header(v)), None)
         si = next((c for c, v in row.items() if c != code and _is_si_header(v)), None)
         if code and si:
             descriptors = [c for c, v in row.items() if _is_descriptor_header(v)]
             short = [c for c in descriptors if "short" in _norm(row[c])]
-            return index, code, si, (short or descriptors or [None])[0]
+            rate = next((c for c, v in row.items() if _is_rate_header(v)), None)
+            return index, code, si, (short or descriptors or [None])[0], rate
     return None
 
 
 def read_addendum_b(path: Path) -> pl.DataFrame:
-    """Read an Addendum B file into code, si, descriptor (Level II only) or raise CodeImportError."""
+    """Read an Addendum B file into code, si, descriptor (Level II only), rate (dollars, when the file has
+    a payment rate column) or raise CodeImportError."""
     for sheet in _sheets(path):
         header = _find_header(sheet)
         if header is not None:
@@ -156,7 +164,7 @@ def read_addendum_b(path: Path) -> pl.DataFrame:
             f"{path}: no Addendum B header (a HCPCS code column and an SI / status indicator column) "
             f"in the first {HEADER_SCAN_ROWS} rows"
         )
-    index, code_col, si_col, desc_col = header
+    index, code_col, si_col, desc_col, rate_col = header
     body = sheet.cells.with_row_index("row").slice(index + 1)
     code = normalize_codes(pl.col(code_col))
     # Codes stored as numbers come back as "15271" or "15271.0", and 00100 as "100".
@@ -166,6 +174,7 @@ def read_addendum_b(path: Path) -> pl.DataFrame:
         code=pl.when(numeric.is_not_null()).then(numeric.str.zfill(5)).otherwise(code),
         si=normalize_codes(pl.col(si_col)),
         descriptor=pl.col(desc_col).str.strip_chars() if desc_col else pl.lit(None, pl.String),
+        rate=parse_rate(pl.col(rate_col)) if rate_col else pl.lit(None, pl.Float64),
     )
     # Blank rows and footnotes (text in the code column, nothing in SI) are not table rows.
     looks_like_code = pl.col("si").is_not_null() | pl.col("code").str.contains(CODE_RE)
@@ -183,7 +192,11 @@ def read_addendum_b(path: Path) -> pl.DataFrame:
             f"a CMS Addendum B lists well over {MIN_CODES}"
         )
     descriptor = level2_descriptor(pl.col("code"), pl.col("descriptor"))
-    return rows.select("code", "si", descriptor=descriptor).sort("code")
+    return (
+        rows.select("code", "si", "rate", descriptor=descriptor)
+        .select("code", "si", "descriptor", "rate")
+        .sort("code")
+    )
 
 
 def _refuse_first(bad: pl.DataFrame, sheet: _Sheet, problem: str, column: str) -> None:

@@ -21,6 +21,8 @@ LEVEL2_PATTERN = r"^[A-V][0-9]{4}$"
 # plain invalid rather than "a series OPPS does not list".
 LEVEL2_SERIES = "ABCDEGHJKLMPQRSTUV"
 SUMMARY_COLUMNS = ("first_seen", "last_seen", "last_si", "descriptor")
+# One OPPS payment-rate column per quarter (rate_2026Q2): dollars, empty where the code has no rate.
+RATE_PREFIX = "rate_"
 STATUSES = ("active", "deleted", "invalid", "unknown_to_opps")
 _MONTH_OF_QUARTER = {"1": "January", "2": "April", "3": "July", "4": "October"}
 
@@ -88,6 +90,17 @@ def normalize_codes(codes: pl.Expr) -> pl.Expr:
     return pl.when(cleaned.str.len_chars() > 0).then(cleaned)
 
 
+def rate_column(quarter: str) -> str:
+    """The name of a quarter's payment-rate column, e.g. "2026Q2" -> "rate_2026Q2"."""
+    return RATE_PREFIX + quarter
+
+
+def parse_rate(text: pl.Expr) -> pl.Expr:
+    """A payment rate as dollars ("$1,234.50" -> 1234.5); blank or unreadable -> null."""
+    cleaned = text.cast(pl.String).str.replace_all(r"[$,\s]", "")
+    return pl.when(cleaned.str.len_chars() > 0).then(cleaned.cast(pl.Float64, strict=False))
+
+
 def level2_descriptor(code: pl.Expr, descriptor: pl.Expr) -> pl.Expr:
     """Keep a descriptor only for HCPCS Level II codes: CPT descriptors are AMA copyright."""
     return pl.when(code.str.contains(LEVEL2_PATTERN)).then(descriptor)
@@ -114,7 +127,11 @@ def _read_user_quarter(path: Path) -> pl.DataFrame:
         raise CodeTableError(f"{path}: imported quarter needs columns code, si (has {frame.columns})")
     if "descriptor" not in frame.columns:
         frame = frame.with_columns(descriptor=pl.lit(None, pl.String))
-    frame = frame.select(normalize_codes(pl.col("code")), "si", "descriptor")
+    if (
+        "rate" not in frame.columns
+    ):  # quarters imported before rates were kept: the audit falls back to charges
+        frame = frame.with_columns(rate=pl.lit(None, pl.String))
+    frame = frame.select(normalize_codes(pl.col("code")), "si", "descriptor", "rate")
     frame = frame.filter(pl.col("code").is_not_null())
     if frame["code"].n_unique() != frame.height:
         # A duplicate would add rows to every classify() join and break its one-row-per-code promise.
@@ -144,8 +161,10 @@ def _merge(packaged: pl.DataFrame, user: dict[str, Path]) -> tuple[pl.DataFrame,
     ).drop(*SUMMARY_COLUMNS[:3])
     user_descriptors = []
     for quarter, path in user.items():
-        imported = _read_user_quarter(path).rename({"si": quarter, "descriptor": f"_d{quarter}"})
-        frame = frame.drop(quarter, strict=False).join(imported, on="code", how="full", coalesce=True)
+        names = {"si": quarter, "descriptor": f"_d{quarter}", "rate": rate_column(quarter)}
+        imported = _read_user_quarter(path).rename(names)
+        frame = frame.drop(quarter, rate_column(quarter), strict=False)
+        frame = frame.join(imported, on="code", how="full", coalesce=True)
         user_descriptors.append(f"_d{quarter}")
     quarters = sorted(set(packaged_quarters) | set(user))
     newest_first = list(reversed(quarters))
@@ -160,7 +179,11 @@ def _merge(packaged: pl.DataFrame, user: dict[str, Path]) -> tuple[pl.DataFrame,
         last_si=pl.when(window_last.is_not_null()).then(window_last_si).otherwise(pl.col("_pre_si")),
         descriptor=level2_descriptor(pl.col("code"), descriptor),
     )
-    return frame.select("code", *quarters, *SUMMARY_COLUMNS), quarters
+    rates = [
+        pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c)
+        for c in map(rate_column, quarters)
+    ]
+    return frame.select("code", *quarters, *SUMMARY_COLUMNS, *rates), quarters
 
 
 def _unlisted_series(codes: pl.Series) -> str:
@@ -207,8 +230,29 @@ class CodeTable:
 
     @property
     def frame(self) -> pl.DataFrame:
-        """Merged wide table: code, an SI column per quarter, first_seen, last_seen, last_si, descriptor."""
+        """Merged wide table: code, an SI column per quarter, first_seen, last_seen, last_si, descriptor, rates."""
         return self._frame
+
+    def has_rates(self, quarter: str) -> bool:
+        """Whether the quarter held carries OPPS payment rates (an older import may not)."""
+        column = rate_column(quarter)
+        return (
+            column in self._frame.columns and self._frame.get_column(column).null_count() < self._frame.height
+        )
+
+    def rates(self, codes: pl.Series, quarter: str) -> pl.Series:
+        """The OPPS payment rate (dollars) of each code in a held quarter, null where it has none; same order."""
+        key = normalize_codes(pl.col("code"))
+        if codes.dtype.is_integer():
+            key = key.str.zfill(5)
+        wanted = pl.DataFrame({"code": codes}).select(code=key)
+        column = rate_column(quarter)
+        if column not in self._frame.columns:
+            return pl.Series("rate", [None] * len(codes), dtype=pl.Float64)
+        table = self._frame.select("code", rate=parse_rate(pl.col(column))).filter(
+            pl.col("rate").is_not_null()
+        )
+        return wanted.join(table, on="code", how="left", maintain_order="left").get_column("rate")
 
     def resolve_quarter(self, as_of: dt.date) -> QuarterChoice:
         """Pick the quarter to check codes against for a date of service, explaining any mismatch."""

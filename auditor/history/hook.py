@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -83,7 +82,9 @@ def _run_hook(
     keys = finding_keys(fslug, result.findings, {e.code: e.check for e in result.edits.edits})
     waived = _with_waivers(result.findings, keys, acks.active(conn, keys))
     if waived is not None:
-        result = dataclasses.replace(result, findings=waived)
+        # A waived problem ranks lower: the findings are ranked again, so their keys are taken again in the new order.
+        result = result.with_findings(waived)
+        keys = finding_keys(fslug, result.findings, {e.code: e.check for e in result.edits.edits})
         document = AuditDocument.of(result, document.run.generated())
     rows = {k: _finding_row(k, f) for k, f in zip(keys, document.findings, strict=False)}
     codes = code_inventory(result.chargemaster.frame, "chargemaster") + code_inventory(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from auditor.audit import AuditResult, tool_version
 from auditor.engine.findings import Finding
+from auditor.problems import Problem
 from auditor.report.records import EditRecord, RunRecord, Summary, input_records, plain
 
 FINDING_KEYS = (
@@ -37,6 +38,8 @@ FINDING_KEYS = (
 class AuditDocument:
     """Everything a report shows, built once and never changed; to_dict() is findings.json.
 
+    `findings` are in fix-first order (problem by problem) and `problems` index into them.
+
     `history` and `history_ids` (one cross-run id per finding) come from the run history step, which
     returns a new document through with_history().
     """
@@ -47,6 +50,7 @@ class AuditDocument:
     skipped_rows: tuple[dict, ...]
     history: dict | None = None
     history_ids: tuple[str, ...] | None = None
+    problems: tuple[Problem, ...] = ()
 
     @classmethod
     def of(cls, result: AuditResult, generated_at: dt.datetime | None = None) -> AuditDocument:
@@ -75,7 +79,13 @@ class AuditDocument:
                 for s in result.summaries()
             ),
         )
-        return cls(run, Summary.of(inputs, result.findings), tuple(result.findings), tuple(skipped))
+        return cls(
+            run,
+            Summary.of(inputs, result.findings),
+            tuple(result.findings),
+            tuple(skipped),
+            problems=tuple(result.problems),
+        )
 
     def with_history(self, section: dict, ids: tuple[str, ...]) -> AuditDocument:
         """This document with the run history's section and each finding's history id (a new document)."""
@@ -92,6 +102,7 @@ class AuditDocument:
         doc = {
             "run": self.run.to_dict(),
             "summary": self.summary.to_dict(),
+            "problems": [p.to_dict() for p in self.problems],
             "findings": findings,
             "skipped_rows": list(self.skipped_rows),
         }

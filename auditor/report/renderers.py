@@ -48,7 +48,7 @@ class Renderer:
 RENDERERS: dict[tuple[str, str], Renderer] = {
     (r.kind, r.format): r
     for r in (
-        Renderer(CHARGEMASTER, TEXT, ("summary.txt",), write_summary),
+        Renderer(CHARGEMASTER, TEXT, ("summary.txt",), write_summary, last=True),
         Renderer(CHARGEMASTER, "html", ("report.html",), write_html),
         Renderer(CHARGEMASTER, "xlsx", ("report.xlsx",), write_xlsx),
         Renderer(CHARGEMASTER, "json", ("findings.json", "history.json"), write_json),

@@ -1,18 +1,35 @@
-"""The terminal summary of an audit: counts, then the findings grouped by edit (printed, or summary.txt)."""
+"""The terminal summary of an audit: counts, then the problems in fix-first order (printed, or summary.txt)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+from auditor.problems import TOP
 from auditor.report.context import ReportContext
 from auditor.report.gaps import by_reason, not_evaluable, partly_seen
+from auditor.report.problems_view import (
+    amount_text,
+    line_places,
+    main_file,
+    problems_of,
+    subject_label,
+    top_problems,
+)
 from auditor.report.sheets import sheet_state
 
-MAX_PER_EDIT = 5
+MAX_PER_EDIT = 5  # items of each "since last run" list the terminal shows
+TOP_TEXT = TOP  # problems the terminal lists, as the HTML and Excel "Fix first"
+LINES_SHOWN = 4  # line locations shown under each problem
+# The report files a reader can turn to for everything the terminal leaves out, by format.
+FULL_REPORTS = {"html": "report.html", "xlsx": "report.xlsx", "json": "findings.json", "csv": "findings.csv"}
 
 
-def render_summary(doc: dict) -> str:
-    """Short, readable text: what was read, the quarter, counts, and a few findings per edit."""
+def render_summary(doc: dict, written: Mapping[str, Path] | None = None) -> str:
+    """Short, readable text: what was read, the quarter, counts, then the problems in fix-first order.
+
+    `written` (format -> file) names the reports this run wrote, so the text only points at files that exist.
+    """
     run, summ = doc["run"], doc["summary"]
     lines = [
         (
@@ -29,33 +46,66 @@ def render_summary(doc: dict) -> str:
     sev = summ["by_severity"]
     lines.append(
         f"{summ['rows_audited']:,} rows audited, {summ['rows_skipped']:,} skipped; "
-        f"{sev['error']} errors, {sev['warning']} warnings, {sev['info']} info"
-        + (f", {summ['waived']} waived" if summ["waived"] else "")
+        f"{summ['findings']:,} findings on {summ['lines_with_findings']:,} lines: "
+        f"{sev['error']:,} errors, {sev['warning']:,} warnings, {sev['info']:,} info"
+        + (f", {summ['waived']:,} waived" if summ["waived"] else "")
     )
     lines += render_gaps(run["edits"])
-    by_edit: dict[str, list[dict]] = {}
-    for f in doc["findings"]:
-        by_edit.setdefault(f["edit"], []).append(f)
-    for code in sorted(
-        by_edit, key=lambda c: ({"error": 0, "warning": 1, "info": 2}[by_edit[c][0]["severity"]], c)
-    ):
-        items = by_edit[code]
-        lines.append(f"\n{code} {items[0]['name']} [{items[0]['severity']}] — {len(items)} finding(s)")
-        for f in items[:MAX_PER_EDIT]:
-            where = f"{f['sheet']}!{f['row']}" if f["sheet"] else f"row {f['row']}"
-            waived = "  (waived)" if f["waived"] else ""
-            lines.append(f"  {where:<28} {f['charge_code'] or '-':<14} {f['message']}{waived}")
-        if len(items) > MAX_PER_EDIT:
-            lines.append(f"  … {len(items) - MAX_PER_EDIT} more (see the JSON/HTML/Excel report)")
+    lines += render_problems(doc, written)
     if doc.get("history"):
         lines.append(render_history(doc["history"]))
     return "\n".join(lines)
 
 
-def write_summary(ctx: ReportContext | dict, out_dir: Path) -> Path:
+def render_problems(doc: dict, written: Mapping[str, Path] | None = None) -> list[str]:
+    """The problem counts, the fix-first list (rank, severity, edit, subject, lines, money and its basis)."""
+    problems = problems_of(doc)
+    if not problems:
+        return [] if not doc["findings"] else [f"\n{len(doc['findings']):,} findings (no problems list)"]
+    live = [p for p in problems if not p["waived"]]
+    by_sev = {s: sum(1 for p in live if p["severity"] == s) for s in ("error", "warning", "info")}
+    lines = [
+        f"{len(problems):,} problems to fix: {by_sev['error']:,} errors, {by_sev['warning']:,} warnings, "
+        f"{by_sev['info']:,} info"
+        + (f", {len(problems) - len(live):,} waived" if len(live) < len(problems) else "")
+    ]
+    top = top_problems(doc, TOP_TEXT)
+    if not top:
+        return lines + ["Every problem is waived."]
+    lines.append(
+        f"\nFix first: the top {len(top)} problem{'s' if len(top) != 1 else ''} "
+        "(by severity, then money at stake: OPPS payment rate, else the line charge, times the lines)"
+    )
+    base = main_file(doc)
+    for p in top:
+        lines.append(
+            f"{p['rank']:>4}. {p['severity']:<7} {p['edit']} {subject_label(p, doc)}: {p['lines']:,} "
+            f"line{'s' if p['lines'] != 1 else ''}, {amount_text(p)} at stake ({p['basis']})"
+        )
+        places = line_places(doc, p, LINES_SHOWN, base)
+        more = f", … {p['lines'] - len(places):,} more" if p["lines"] > len(places) else ""
+        lines.append(f"        {p['message']}")
+        lines.append(f"        lines: {', '.join(places)}{more}")
+    rest = len(problems) - len(top)
+    if rest > 0:
+        lines.append(f"  … {rest:,} more problems {_see(written)}")
+    return lines
+
+
+def _see(written: Mapping[str, Path] | None) -> str:
+    """Where the rest is: the full reports this run wrote, else how to write one."""
+    files = [str(Path(path).name) for fmt, path in (written or {}).items() if fmt in FULL_REPORTS]
+    if files:
+        return "in " + ", ".join(files)
+    return "(write them all with --format html,xlsx,json)"
+
+
+def write_summary(
+    ctx: ReportContext | dict, out_dir: Path, written: Mapping[str, Path] | None = None
+) -> Path:
     """summary.txt: the terminal summary as a file (what a scheduled run keeps beside its reports)."""
     path = out_dir / "summary.txt"
-    path.write_text(render_summary(ReportContext.of(ctx).doc) + "\n", encoding="utf-8")
+    path.write_text(render_summary(ReportContext.of(ctx).doc, written) + "\n", encoding="utf-8")
     return path
 
 
@@ -100,7 +150,11 @@ def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
         lines.append("  no comparison asked (--compare-with none)")
         return "\n".join(lines)
     if base is None:
-        lines.append("  first recorded run for this facility: every finding counts as new")
+        # Nothing to compare with: listing every finding as "new" would only repeat the report.
+        lines.append(
+            f"  first recorded run for this facility: nothing to compare with yet "
+            f"({hist['counts']['new']:,} findings recorded as the baseline)"
+        )
     else:
         lines.append(
             f"  compared with run {base['id']} (as of {base['as_of']}, quarter {base['quarter']}, "
@@ -113,7 +167,8 @@ def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
                 f"{cur.get('edit_set_version')}); some differences come from the edits, not the files"
             )
     c = hist["counts"]
-    lines.append("  " + ", ".join(f"{c[k]} {label}" for k, label in SINCE_LABELS))
+    if base is not None:
+        lines.append("  " + ", ".join(f"{c[k]} {label}" for k, label in SINCE_LABELS))
     broke = [q for q in hist.get("quarter_changes", []) if q["broken"]]
     if broke or hist.get("quarter_note"):
         frm = broke[0]["before"]["quarter"] if broke else "?"
@@ -132,18 +187,18 @@ def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
                 f"{q['after']['si'] or 'not listed'}), {q['lines']} line(s): {sample}{repl}"
             )
         if limit and len(broke) > limit:
-            lines.append(f"    … {len(broke) - limit} more (see the report or `cdm-audit compare --all`)")
+            lines.append(f"    … {len(broke) - limit} more (`cdm-audit compare --all` lists them all)")
         if hist.get("quarter_note"):
             lines.append(f"    note: {hist['quarter_note']}")
     for key, title in (
         ("implementation_errors", "Implementation errors (fix acknowledged, still in the extract)"),
-        ("new", "New"),
+        ("new", "New" if base is not None else ""),
         ("reappeared", "Reappeared"),
         ("resolved", "Resolved"),
         ("fixes_confirmed", "Fixes confirmed"),
     ):
         items = hist.get(key) or []
-        if not items:
+        if not items or not title:
             continue
         lines.append(f"\n  {title} ({c[key]}):")
         for f in items[:limit] if limit else items:

@@ -1,0 +1,250 @@
+"""Problems: an audit's findings folded into the things an analyst fixes, ranked in fix-first order.
+
+A problem is one edit's findings on one subject:
+
+- `code`: one CPT/HCPCS code (code validity, status indicators, code format, one code at several prices, an
+  allowed-values rule on the code): a deleted code on 40 lines is one problem with 40 lines;
+- `charge_code`: one charge code across sheets and files, for facts about a line (description vs code,
+  companion and add-on checks, duplicate charge codes, revenue codes, modifiers, units, price outliers); a
+  line without a charge code is grouped by its description, or stands alone when it has none either;
+- `file`: one input file, for edits that say `group: file` in their YAML.
+
+An edit's own `group:` wins over the rule by check kind. Findings of the chargemaster and of the pairing
+table never share a problem. Problems are ranked by severity (of their unwaived findings; fully waived
+problems come last), then by money at stake: per line, the code's OPPS payment rate in the audit quarter
+when Addendum B gives one, else the line's charge; summed over the problem's lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from auditor.engine.catalog import Edit
+from auditor.engine.findings import SEVERITY_RANK, Finding
+
+GROUPS = ("code", "charge_code", "file")
+# Check kinds whose findings state a fact about the code itself, whatever line carries it.
+CODE_KINDS = frozenset({"code-valid-in-quarter", "code-format", "status-indicator", "duplicate-price"})
+TOP = 25  # the "Fix first" list of every report
+
+Line = tuple[str, str | None, int | None]  # (file, sheet, row)
+
+
+def edit_group(edit: Edit) -> str:
+    """How an edit's findings fold into problems: its YAML `group`, else the rule by check kind."""
+    if edit.group:
+        return edit.group
+    if edit.check in CODE_KINDS:
+        return "code"
+    if edit.check == "allowed-values" and edit.params.get("field") == "code":
+        return "code"
+    return "charge_code"
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """What a line is worth when ranking: OPPS payment rates by code (one quarter) and each line's charge."""
+
+    quarter: str | None = None  # the quarter the rates are for; None or no rates: charges only
+    rates: Mapping[str, float] = field(default_factory=dict)
+    charges: Mapping[Line, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One edit's findings on one code, charge code or file: severity, lines, money at stake and its findings.
+
+    `findings` are indices into the audit's findings list (ordered by problem rank, so a problem's findings
+    sit together); `amount` is the money at stake (None: no line has a rate or a charge) and `basis` says
+    how it was reckoned, e.g. "OPPS rate $1,234.56 (2026Q2) × 40 lines".
+    """
+
+    rank: int
+    id: str
+    edit: str
+    name: str
+    family: str
+    category: str
+    severity: str  # the highest of its unwaived findings (of all of them when every one is waived)
+    waived: bool  # every finding waived
+    group: str  # code | charge_code | file
+    subject: str  # the code, charge code (or description, or file!sheet!row) or file it is about
+    scope: str
+    message: str
+    lines: int
+    files: tuple[str, ...]
+    sheets: tuple[str, ...]
+    amount: float | None
+    rate: float | None  # the one OPPS rate its rated lines share, if they share one
+    rate_quarter: str | None
+    charge: float | None  # the line charge (the average when lines differ) of its lines without a rate
+    basis: str
+    findings: tuple[int, ...]
+
+    def to_dict(self) -> dict:
+        """findings.json's shape of one problem (the `problems` list)."""
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "edit": self.edit,
+            "name": self.name,
+            "family": self.family,
+            "category": self.category,
+            "severity": self.severity,
+            "waived": self.waived,
+            "group": self.group,
+            "subject": self.subject,
+            "scope": self.scope,
+            "message": self.message,
+            "lines": self.lines,
+            "files": list(self.files),
+            "sheets": list(self.sheets),
+            "amount": self.amount,
+            "rate": self.rate,
+            "rate_quarter": self.rate_quarter,
+            "charge": self.charge,
+            "basis": self.basis,
+            "findings": list(self.findings),
+        }
+
+
+def rank_findings(
+    findings: Sequence[Finding], groups: Mapping[str, str], amounts: Amounts
+) -> tuple[list[Finding], tuple[Problem, ...]]:
+    """Group findings into problems and rank them; the findings reordered by problem rank, and the problems.
+
+    `groups` maps edit code -> group (see edit_group); an edit it does not name groups by charge code.
+    Within a problem findings keep file, sheet, row order.
+    """
+    members: dict[tuple, list[Finding]] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        members.setdefault(_key(f, groups.get(f.edit, "charge_code")), []).append(f)
+    drafts = sorted((_draft(k, fs, amounts) for k, fs in members.items()), key=lambda d: d["order"])
+    ordered: list[Finding] = []
+    problems = []
+    for rank, d in enumerate(drafts, start=1):
+        start = len(ordered)
+        ordered.extend(d["members"])
+        problems.append(
+            Problem(rank=rank, findings=tuple(range(start, len(ordered))), **d["fields"])  # type: ignore[arg-type]
+        )
+    return ordered, tuple(problems)
+
+
+def _key(f: Finding, group: str) -> tuple[str, str, str, str]:
+    """(scope, edit, group, subject): what makes two findings one problem."""
+    scope = f.scope or "chargemaster"
+    if group == "code":
+        return scope, f.edit, group, (f.code or "").strip().upper()
+    if group == "file":
+        return scope, f.edit, group, f.file
+    charge = (f.charge_code or "").strip().upper()
+    if charge:
+        return scope, f.edit, group, charge
+    # No charge code: the description names the item across sheets; with neither, the line stands alone.
+    text = " ".join((f.description or "").upper().split())
+    return scope, f.edit, "description" if text else "line", text or f"{f.file}!{f.sheet or ''}!{f.row}"
+
+
+def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amounts) -> dict:
+    """A problem's fields (all but rank and finding indices), its members and its sort order."""
+    scope, edit, group, subject = key
+    live = [f for f in found if not f.waived]
+    severity = max((f.severity for f in live or found), key=SEVERITY_RANK.__getitem__)
+    lines = list(dict.fromkeys((f.file, f.sheet, f.row) for f in found))
+    codes = {(f.file, f.sheet, f.row): f.code for f in found}
+    amount, rate, charge, basis, rated = _money([(line, codes[line]) for line in lines], amounts)
+    first = found[0]
+    problem_id = hashlib.sha256(
+        json.dumps([scope, edit, group, subject], ensure_ascii=False).encode("utf-8")
+    ).hexdigest()[:12]
+    fields = {
+        "id": problem_id,
+        "edit": edit,
+        "name": first.name,
+        "family": first.family,
+        "category": first.category,
+        "severity": severity,
+        "waived": not live,
+        # A charge-code problem without a charge code is still grouped per line: report it as such.
+        "group": group if group in GROUPS else "charge_code",
+        "subject": subject,
+        "scope": scope,
+        "message": first.message,
+        "lines": len(lines),
+        "files": tuple(dict.fromkeys(f.file for f in found)),
+        "sheets": tuple(dict.fromkeys(f.sheet for f in found if f.sheet)),
+        "amount": amount,
+        "rate": rate,
+        "rate_quarter": amounts.quarter if rated else None,
+        "charge": charge,
+        "basis": basis,
+    }
+    # Unwaived first, most severe first, then the most money, the most lines; edit and subject break ties.
+    order = (
+        0 if live else 1,
+        -SEVERITY_RANK[severity],
+        -(amount or 0.0),
+        -len(lines),
+        edit,
+        group,
+        subject,
+    )
+    return {"fields": fields, "members": found, "order": order}
+
+
+def _money(lines: Iterable[tuple[Line, str | None]], amounts: Amounts) -> tuple:
+    """(amount, shared rate, line charge, basis text, any line rated) over a problem's lines: OPPS rate, else
+    the charge."""
+    rated: list[float] = []
+    charged: list[float] = []
+    without = 0
+    for line, code in lines:
+        rate = amounts.rates.get((code or "").strip().upper()) if code else None
+        if rate is not None:
+            rated.append(rate)
+        elif (charge := amounts.charges.get(line)) is not None:
+            charged.append(charge)
+        else:
+            without += 1
+    if not rated and not charged:
+        return None, None, None, "no amount", False
+    parts = []
+    rate = rated[0] if rated and len(set(rated)) == 1 else None
+    if rated:
+        each = (
+            f"OPPS rate {dollars(rate)}"
+            if rate is not None
+            else f"OPPS rates averaging {dollars(_mean(rated))}"
+        )
+        parts.append(f"{each} ({amounts.quarter}) × {_lines(len(rated))}")
+    charge = None
+    if charged:
+        charge = charged[0] if len(set(charged)) == 1 else _mean(charged)
+        each = "line charge" if len(set(charged)) == 1 else "average line charge"
+        parts.append(f"{each} {dollars(charge)} × {_lines(len(charged))}")
+    basis = " + ".join(parts)
+    if without:
+        basis += f"; {_lines(without)} without a rate or charge"
+    return round(sum(rated) + sum(charged), 2), rate, charge, basis, bool(rated)
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 2)
+
+
+def _lines(n: int) -> str:
+    return f"{n:,} line{'s' if n != 1 else ''}"
+
+
+def dollars(value: float | None) -> str:
+    """$1,234.56 (or '–' for no amount)."""
+    return "–" if value is None else f"${value:,.2f}"
+
+
+def line_charges(rows: Iterable[tuple[str, str | None, int | None, float | None]]) -> dict[Line, float]:
+    """(file, sheet, row) -> charge, from (file, sheet, row, price) rows; lines without a price are left out."""
+    return {(f, s, r): float(p) for f, s, r, p in rows if p is not None}
