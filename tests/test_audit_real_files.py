@@ -39,18 +39,57 @@ HAND_CHECKED = [
     ("stanislaus", "NS004", 11273, "C1778", "trial lead"),
     ("ucdavis", "NS004", 7546, "C1778", "C1897"),
     ("ucdavis", "NS004", 7545, "C1778", "C1883"),
-    # L-codes that are E1 under OPPS, with the C-code to use.
-    ("stanislaus", "NS003", 8450, "L8687", "C1820"),
+    # L-codes that are E1 under OPPS, with the C-code for what the description names (labels/findings-labelled.csv):
+    # an extension kit on the generator code L8687 is reported as C1883, not as the generator C1820.
+    ("stanislaus", "NS003", 8450, "L8687", "C1883"),
+    ("stanislaus", "NS003", 8481, "L8687", "C1883"),
+    ("stanislaus", "NS003", 8482, "L8687", "C1883"),
+    # A non-rechargeable PrimeAdvanced generator on L8687 is C1767; a rechargeable RestoreSensor is C1820.
+    ("stanislaus", "NS003", 11977, "L8687", "C1767"),
+    ("stanislaus", "NS003", 11980, "L8687", "C1820"),
     ("ucdavis", "NS003", 2661, "L8680", "C1778"),
     # Skin substitute products under an implant revenue code instead of 0636.
     ("sutter", "RC003", 2010, "Q4125", "0278"),
     ("kennestone", "RC003", 2936, "Q4114", "0278"),
     ("stanislaus", "RC003", 7972, "Q4100", "0278"),
-    # Neurostimulator patient programmer under sterile supply 0272.
-    ("torrance", "RC002", 2358, "C1787", "0272"),
-    ("kennestone", "RC002", 13660, "C1787", "0272"),
     # A meniscectomy charge with no G0289 line in the chargemaster.
     ("harborview", "KN002", 8011, "29881", "G0289"),
+]
+
+
+# (file, edit, row, why not) for lines the hand labels call wrong findings: the edit must not raise them at all,
+# neither on the row nor as a related row of another finding.
+NOT_RAISED = [
+    # Neurostimulator patient programmers and remotes (C1787) are external devices: 0270/0272 vs 0278 is
+    # house convention, not a revenue-code error.
+    (
+        "torrance",
+        "RC002",
+        2358,
+        "patient programmer (Medtronic 37743) under 0272: external, house convention",
+    ),
+    ("torrance", "RC002", 2479, "Eon patient programmer: external device, revenue code is house convention"),
+    (
+        "torrance",
+        "RC002",
+        3081,
+        "neurostimulator remote control is external; 0272 is a reasonable revenue code",
+    ),
+    (
+        "kennestone",
+        "RC002",
+        13660,
+        "patient programmer is external, not implanted; 0272 vs 0278 is house convention",
+    ),
+    ("stanislaus", "RC002", 11254, "external patient programmer under 0270: a house choice"),
+    ("sutter", "RC002", 5151, "external patient remote under 0272: house convention"),
+]
+
+# (file, edit, row, code the message must not suggest, why) for fixes the hand labels call wrong.
+WRONG_FIX = [
+    ("stanislaus", "NS003", 8450, "C1820", "an extension kit is C1883; C1820 is a rechargeable generator"),
+    ("stanislaus", "NS003", 8481, "C1820", "an extension kit is C1883; C1820 is a rechargeable generator"),
+    ("stanislaus", "NS003", 11977, "C1820", "PrimeAdvanced is non-rechargeable (C1767), not C1820"),
 ]
 
 
@@ -68,6 +107,28 @@ def test_hand_checked_finding(audits, name, edit, row, code, says):
     f = hits[0]
     assert f.code == code
     assert says in f.message or says in (f.expected or "")
+
+
+@pytest.mark.parametrize("name,edit,row,why", NOT_RAISED, ids=lambda v: str(v)[:20])
+def test_hand_rejected_finding_not_raised(audits, name, edit, row, why):
+    """A line the hand labels call no error is not flagged by the edit, alone or grouped with another line."""
+    hits = [
+        f
+        for f in audits[name].findings
+        if f.edit == edit and (f.row == row or any(r.get("row") == row for r in f.related_rows))
+    ]
+    assert not hits, f"{edit} flags {name} row {row}, but {why}"
+
+
+@pytest.mark.parametrize("name,edit,row,wrong,why", WRONG_FIX, ids=lambda v: str(v)[:20])
+def test_hand_rejected_fix_not_suggested(audits, name, edit, row, wrong, why):
+    """The finding is raised, but never with the fix the hand labels call wrong."""
+    hits = [f for f in audits[name].findings if f.edit == edit and f.row == row]
+    assert hits, f"{edit} did not flag {name} row {row}"
+    for f in hits:
+        assert wrong not in f.message and wrong != f.expected, (
+            f"{edit} suggests {wrong} on {name} row {row}: {why}"
+        )
 
 
 @pytest.mark.parametrize("name", FILES)

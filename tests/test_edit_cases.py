@@ -8,7 +8,7 @@ A case file holds `edit: CODE` and any number of named cases:
       rows: [...]
       lists: {name: [rows]}        # optional facility lists ([lists] in auditor.toml)
       config: {severity: {...}}    # optional auditor.toml for the case
-      expect:                      # findings OF THIS EDIT, one-to-one in order; [] = must not fire
+      expect:                      # findings OF THIS EDIT, one-to-one in file order; [] = must not fire
         - {row: 2, severity: error, code: "15272"}
 
 Each expected dict is a subset of the finding's `to_dict()` (nested dicts compare as subsets too, and
@@ -28,6 +28,7 @@ import yaml
 from edit_examples import run_example
 
 from auditor.engine import load_edits
+from auditor.engine.findings import Finding
 
 CASES_DIR = Path(__file__).resolve().parent / "edit_cases"
 CASE_KEYS = {"as_of", "table", "rows", "lists", "config", "expect"}
@@ -143,7 +144,9 @@ def test_edit_case(edit_case, tmp_path):
     """The case's findings of its edit match `expect` one-to-one, in order; `expect: []` means none."""
     code, name, case = edit_case
     assert "rows" in case and "expect" in case, f"{code}-{name}: a case needs rows and expect"
-    findings = [_comparable(f.to_dict()) for f in run_case(case, tmp_path) if f.edit == code]
+    # Cases list findings in file order; the audit hands them out in fix-first order (problem by problem).
+    ours = sorted((f for f in run_case(case, tmp_path) if f.edit == code), key=Finding.sort_key)
+    findings = [_comparable(f.to_dict()) for f in ours]
     expect = case["expect"] or []
     shown = [{k: f[k] for k in ("row", "code", "severity", "waived", "message")} for f in findings]
     if not expect:

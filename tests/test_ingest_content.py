@@ -218,10 +218,13 @@ def test_sheet_kinds_from_names_and_content(tmp_path):
 
 def test_hospital_outpatient_edits_skip_professional_fee_lines(tmp_path):
     """A neurostimulator procedure on a pro-fee sheet is no device-pairing error; on the CDM sheet it is."""
+    # The CDM carries a device C-code (a suture anchor, not a neurostimulator device), so NS001 can be
+    # evaluated: a chargemaster with no device C-code at all makes it not-evaluable instead.
     cdm = [
         ["Charge Code", "Description", "Revenue Code", "CPT", "Price"],
         ["1", "HC SCS GENERATOR INSERTION", "0360", "63685", "15800.00"],
         ["2", "HC OFFICE VISIT", "0510", "99213", "210.00"],
+        ["3", "HC ANCHOR SUTURE", "0278", "C1713", "310.00"],
     ]
     pro = [
         ["CPT Code", "Procedure Description", "Unit Charge"],

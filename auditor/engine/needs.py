@@ -45,6 +45,7 @@ _BY_KIND = {
     "code-format": ("code",),
     "code-valid-in-quarter": ("code",),
     "status-indicator": ("code",),
+    "code-crosswalk": ("code",),
     "requires-companion": ("code",),
     "add-on-needs-primary": ("code",),
     "forbids-companion": ("code",),

@@ -127,6 +127,8 @@ def run_edits(
             summary.status, summary.note = "not-evaluable", NOT_EVALUABLE + missing_note(missing)
         elif pro and "professional" not in edit.settings and pro == prepared.height:
             summary.status, summary.note = "not-for-scope", PRO_ONLY
+        elif reason := _unevaluable(ctx, edit):
+            summary.status, summary.note = "not-evaluable", NOT_EVALUABLE + reason
         else:
             if pro and "professional" not in edit.settings:
                 summary.note = f"not applied to {pro:,} professional-fee lines (a hospital outpatient rule)"
@@ -146,10 +148,24 @@ def run_edits(
         findings.extend(
             _to_findings(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind)
         )
+        if partly := _unevaluated(ctx, edit):
+            summary.note = "; ".join(n for n in (summary.note, partly) if n)
         summary.findings = hits.height
         summary.seconds = round(time.perf_counter() - started + spent, 4)
     findings.sort(key=Finding.sort_key)
     return AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
+
+
+def _unevaluable(ctx: CheckContext, edit: Edit) -> str | None:
+    """Why the input cannot show what the edit looks for (e.g. no device line at all), from its check kind."""
+    hook = getattr(check_module(edit.check), "unevaluable", None)
+    return hook(ctx, edit, _eligible(edit, ctx.frame)) if hook else None
+
+
+def _unevaluated(ctx: CheckContext, edit: Edit) -> str | None:
+    """Parts of the input (files) the edit ran on but could not judge, from its check kind; else None."""
+    hook = getattr(check_module(edit.check), "unevaluated", None)
+    return hook(ctx, edit, _eligible(edit, ctx.frame)) if hook else None
 
 
 PRO_ONLY = (

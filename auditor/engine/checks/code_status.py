@@ -2,16 +2,29 @@
 
 Params: `statuses` (list of deleted / invalid / unknown_to_opps), optional `when` selector.
 The frame carries the quarter's classification (columns `cs_status`, `cs_last_seen`, `cs_first_seen`).
+A code no Addendum B quarter held lists is explained from what else is known: the packaged table of CPT
+deletions before 2019 (date and successors), the imported HCPCS Level II file's termination date, or a
+series no code lies in; otherwise the message says the tool cannot tell deleted from never a code.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from auditor.codeset.deletions import cpt_deletions, level2_terminations
+from auditor.codeset.table import LEVEL2_SERIES
 from auditor.engine.lists import CatalogError, resolve_selector
 
 KINDS = ("code-valid-in-quarter",)
 _STATUSES = {"deleted", "invalid", "unknown_to_opps"}
+# Shapes no CPT or HCPCS code has ever taken: 00000-00099 and 02000-09999 (anesthesia is 00100-01999), and
+# Level II letters CMS never assigned (F, I, N, O).
+_EMPTY_CPT = r"^0(?:00\d{2}|[2-9]\d{3})$"
+_EMPTY_LEVEL2 = rf"^[{''.join(c for c in 'ABCDEFGHIJKLMNOPQRSTUV' if c not in LEVEL2_SERIES)}]\d{{4}}$"
+UNKNOWN = (
+    "not listed by any Addendum B quarter the tool holds (2019 onward): deleted before 2019 or never a code; "
+    "the tool cannot tell which"
+)
 
 
 def prepare(edit, lists) -> None:
@@ -22,38 +35,81 @@ def prepare(edit, lists) -> None:
     edit.params["_when"] = resolve_selector(edit.params.get("when"), lists)
 
 
+def _known_history(quarter: str) -> pl.LazyFrame:
+    """code -> (x_detail, x_expected) for codes deleted before the quarters held, from the table and HCPCS file."""
+    cpt = cpt_deletions().lazy()
+    successors = pl.col("successors").str.replace_all(r"\|", ", ")
+    cpt = cpt.select(
+        "code",
+        x_detail=pl.when(pl.col("deleted_on").is_not_null())
+        .then(pl.lit("CPT deleted it on ") + pl.col("deleted_on"))
+        .otherwise(pl.lit("CPT deleted it before 2019"))
+        + pl.when(successors.is_not_null())
+        .then(pl.lit("; successor codes: ") + successors)
+        .otherwise(pl.lit("")),
+        x_expected=pl.when(successors.is_not_null())
+        .then(pl.lit("a current code (successors: ") + successors + pl.lit(")"))
+        .otherwise(None),
+    )
+    hcpcs = level2_terminations(quarter).lazy()
+    xref = pl.col("xref").str.replace_all(r"\|", ", ")
+    hcpcs = hcpcs.select(
+        "code",
+        x_detail=pl.lit("deleted: the HCPCS Level II file (")
+        + pl.col("hcpcs_quarter")
+        + pl.lit(") gives its termination date ")
+        + pl.col("termination_date")
+        + pl.when(xref.is_not_null()).then(pl.lit("; cross-reference: ") + xref).otherwise(pl.lit("")),
+        x_expected=pl.when(xref.is_not_null())
+        .then(pl.lit("a current code (cross-reference: ") + xref + pl.lit(")"))
+        .otherwise(None),
+    )
+    # The imported HCPCS file is the more current word on a Level II code.
+    return pl.concat([hcpcs, cpt]).unique("code", keep="first", maintain_order=True)
+
+
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose code has one of the statuses in the audit quarter."""
     cond = eligible & pl.col("cs_status").is_in(list(edit.params["statuses"])).fill_null(False)
     if edit.params["_when"] is not None:
         cond = cond & edit.params["_when"].expr()
+    hits = ctx.frame.lazy().filter(cond)
+    if "invalid" in edit.params["statuses"]:
+        hits = hits.join(_known_history(ctx.quarter), on="code", how="left")
+    else:
+        hits = hits.with_columns(x_detail=pl.lit(None, pl.String), x_expected=pl.lit(None, pl.String))
+    status, code = pl.col("cs_status"), pl.col("code")
+    not_yet = pl.col("cs_first_seen").is_not_null() & (pl.col("cs_first_seen") > pl.lit(ctx.quarter))
+    never = code.str.contains(_EMPTY_CPT) | code.str.contains(_EMPTY_LEVEL2)
     # A code not yet effective gets its start quarter in the message instead of a last-seen one.
-    return (
-        ctx.frame.lazy()
-        .filter(cond)
-        .select(
-            "_rid",
-            v_last_seen=pl.col("cs_last_seen").fill_null("never"),
-            v_first_seen=pl.col("cs_first_seen").fill_null("never"),
-            v_detail=pl.when(pl.col("cs_status") == "deleted")
-            .then(pl.lit("CMS last listed it in ") + pl.col("cs_last_seen").fill_null("an earlier quarter"))
-            .when(pl.col("cs_first_seen").is_not_null() & (pl.col("cs_first_seen") > pl.lit(ctx.quarter)))
-            .then(pl.lit("it only takes effect in ") + pl.col("cs_first_seen"))
-            .when(pl.col("cs_status") == "unknown_to_opps")
-            .then(pl.lit("its HCPCS series is not used by Medicare"))
-            .otherwise(pl.lit("no CMS Addendum B quarter held lists it")),
-            expected=pl.when(pl.col("cs_status") == "deleted")
-            .then(pl.lit("a code valid for ") + pl.lit(ctx.quarter) + pl.lit(" dates of service"))
-            .when(pl.col("cs_first_seen").is_not_null())
-            .then(
-                pl.lit("a code in effect in ")
-                + pl.lit(ctx.quarter)
-                + pl.lit(" (this one starts ")
-                + pl.col("cs_first_seen")
-                + pl.lit(")")
-            )
-            .otherwise(pl.lit("a CPT/HCPCS code listed in CMS Addendum B for ") + pl.lit(ctx.quarter)),
+    return hits.select(
+        "_rid",
+        v_last_seen=pl.col("cs_last_seen").fill_null("never"),
+        v_first_seen=pl.col("cs_first_seen").fill_null("never"),
+        v_detail=pl.when(status == "deleted")
+        .then(pl.lit("CMS last listed it in ") + pl.col("cs_last_seen").fill_null("an earlier quarter"))
+        .when(not_yet)
+        .then(pl.lit("it only takes effect in ") + pl.col("cs_first_seen"))
+        .when(status == "unknown_to_opps")
+        .then(pl.lit("its HCPCS series is not used by Medicare"))
+        .when(pl.col("x_detail").is_not_null())
+        .then(pl.col("x_detail"))
+        .when(never)
+        .then(pl.lit("no CPT or HCPCS code has this shape (an unused series): never a code"))
+        .otherwise(pl.lit(UNKNOWN)),
+        expected=pl.when(status == "deleted")
+        .then(pl.lit("a code valid for ") + pl.lit(ctx.quarter) + pl.lit(" dates of service"))
+        .when(pl.col("cs_first_seen").is_not_null())
+        .then(
+            pl.lit("a code in effect in ")
+            + pl.lit(ctx.quarter)
+            + pl.lit(" (this one starts ")
+            + pl.col("cs_first_seen")
+            + pl.lit(")")
         )
+        .when(pl.col("x_expected").is_not_null())
+        .then(pl.col("x_expected"))
+        .otherwise(pl.lit("a CPT/HCPCS code listed in CMS Addendum B for ") + pl.lit(ctx.quarter)),
     )
 
 

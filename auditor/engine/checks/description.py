@@ -2,9 +2,11 @@
 
 Params: `when` selector, or `blank_code: true` for rows with no code at all; optional
 `code_label_from: {list, column}` naming what the code bills; `says`: list of {pattern, means,
-unless, is_type, when_field, expected}, checked in order. A pattern flags the row when it matches,
-its `unless` does not, the code is not already of type `is_type`, and its `when_field` row
-condition holds. The first regex group of the matching pattern, if any, is offered as `{named}`.
+unless, is_type, when_field, known_code, expected}, checked in order. A pattern flags the row when it
+matches, its `unless` does not, the code is not already of type `is_type`, its `when_field` row
+condition holds and, with `known_code: true`, its first group is a code the tool knows (an Addendum B
+quarter held or the imported HCPCS file lists it). The first regex group of the matching pattern, if
+any, is offered as `{named}`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 
 import polars as pl
 
+from auditor.codeset.known import known_codes
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, list_rows, resolve_selector
 
@@ -32,6 +35,8 @@ def prepare(edit, lists) -> None:
             re.compile(s["unless"])
         if s.get("when_field"):
             row_condition(s["when_field"])
+        if s.get("known_code") and not re.compile(s["pattern"]).groups:
+            raise CatalogError("known_code needs a pattern whose first group is the code")
     if p.get("when") is None and not p.get("blank_code"):
         raise CatalogError("description-vs-code needs when, or blank_code: true")
     p["_when"] = resolve_selector(p.get("when"), lists)
@@ -64,6 +69,9 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
             hit = hit & (label != s["is_type"])
         if s.get("when_field"):
             hit = hit & row_condition(s["when_field"])
+        if s.get("known_code"):
+            # Catalogue numbers and test standards look like HCPCS codes (C4001, F1671): name real codes only.
+            hit = hit & desc.str.extract(s["pattern"], 1).is_in(_known(ctx).implode())
         if re.compile(s["pattern"]).groups:
             named = pl.when(hit.fill_null(False)).then(desc.str.extract(s["pattern"], 1)).otherwise(named)
         means = pl.when(hit.fill_null(False)).then(pl.lit(s["means"])).otherwise(means)
@@ -83,6 +91,13 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
         .select("_rid", v_means=means, expected=expected, v_named=named.fill_null(""), v_code_type=label)
     )
     return out.filter(pl.col("v_means").is_not_null())
+
+
+def _known(ctx) -> pl.Series:
+    """Codes the tool knows, loaded once per audit context."""
+    if "known_codes" not in ctx.cache:
+        ctx.cache["known_codes"] = known_codes()
+    return ctx.cache["known_codes"]
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:

@@ -1,22 +1,28 @@
-"""duplicate-price / duplicate-charge-code: the same code (or charge code) set up more than once, differently.
+"""duplicate-price / duplicate-charge-code: the same item (or charge code) set up more than once, differently.
 
 One finding per group, on the group's first line; the other lines are its related rows.
 
-Params for duplicate-price: `min_ratio` (highest/lowest price at or above which lines count as
-different; default 1.0 = any difference). duplicate-charge-code has no params.
+duplicate-price compares lines of one code that bill the same item the same way (see price_lines: same
+modifiers, NDC, fee type, setting and description numbers, or wording for `products` codes; catch-all
+and local codes never). Params: `skip` (selector of catch-all codes), `products` (selector of product
+codes, compared only when worded alike), `skip_description` (regex of lines left out, e.g. research), `tolerance_pct` and `tolerance_abs` (a spread within either is not a
+difference; numbers or "$config.<key>"), `min_ratio` (highest/lowest at or above which lines count as
+different; default 1.0). duplicate-charge-code: `skip_description` too; lines of different settings (inpatient/outpatient twins) are not compared.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from auditor.engine.checks import price_lines
 from auditor.engine.checks.companions import MAX_RELATED
 
 KINDS = ("duplicate-price", "duplicate-charge-code")
 
 
 def prepare(edit, lists) -> None:
-    """No selectors to resolve."""
+    """Resolve the catch-all selector."""
+    price_lines.prepare(edit, lists)
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -24,42 +30,67 @@ def columns(edit) -> tuple[str, ...]:
     return ("code", "price") if edit.check == "duplicate-price" else ("charge_code",)
 
 
-def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
-    """Every line of a group that disagrees, with the other lines of the group as related rows."""
-    frame = ctx.frame.lazy().filter(eligible)
-    if edit.check == "duplicate-price":
-        keys = ["_scope", "code", "modifiers"]
-        frame = frame.filter(pl.col("code").is_not_null() & pl.col("price").is_not_null()).select(
-            "_rid", "_scope", "code", "price", "modifiers"
-        )
-        ratio = float(edit.params.get("min_ratio", 1.0))
-        stats = frame.group_by(keys).agg(
-            _lo=pl.col("price").min(), _hi=pl.col("price").max(), _rid=pl.col("_rid").min()
-        )
-        # Different prices means min != max; no need for a costlier distinct count.
-        stats = stats.filter((pl.col("_hi") > pl.col("_lo")) & (pl.col("_hi") >= pl.col("_lo") * ratio))
-        detail = {
-            "v_low": pl.col("_lo").round(2).cast(pl.String),
-            "v_high": pl.col("_hi").round(2).cast(pl.String),
-        }
-        expected = pl.lit("one price per code and modifier set, or distinct modifiers/descriptions")
-    else:
-        keys = ["_scope", "charge_code"]
-        # Charge codes are nearly all unique: keep only repeated ones before grouping.
-        frame = frame.filter(
-            pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()
-        ).select(
+def _price_groups(ctx, edit, eligible: pl.Expr):
+    """Lines and flagged groups for duplicate-price."""
+    src = ctx.frame
+    item = price_lines.item_keys(edit, src)
+    keys = ["_scope", "code", *item]
+    frame = (
+        src.lazy()
+        .filter(eligible & price_lines.comparable(edit, src))
+        .select("_rid", "_scope", "code", "price", **item)
+    )
+    ratio = float(edit.params.get("min_ratio", 1.0))
+    stats = frame.group_by(keys).agg(
+        _lo=pl.col("price").min(), _hi=pl.col("price").max(), _rid=pl.col("_rid").min()
+    )
+    stats = stats.filter(
+        price_lines.differ(ctx, edit, pl.col("_lo"), pl.col("_hi")) & (pl.col("_hi") >= pl.col("_lo") * ratio)
+    )
+    detail = {
+        "v_low": pl.col("_lo").round(2).cast(pl.String),
+        "v_high": pl.col("_hi").round(2).cast(pl.String),
+    }
+    return (
+        keys,
+        frame,
+        stats,
+        detail,
+        pl.lit("one price per code and modifier set, or distinct modifiers/descriptions"),
+    )
+
+
+def _charge_code_groups(ctx, edit, eligible: pl.Expr):
+    """Lines and flagged groups for duplicate-charge-code."""
+    src = ctx.frame
+    keys = ["_scope", "charge_code", "_setting"]
+    cond = eligible & pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()
+    skip = edit.params.get("skip_description")
+    if skip and "description" in src.columns:
+        cond = cond & ~pl.col("description").str.contains(skip).fill_null(False)
+    # Charge codes are nearly all unique: keep only repeated ones before grouping.
+    frame = (
+        src.lazy()
+        .filter(cond)
+        .select(
             "_rid",
             "_scope",
             "charge_code",
+            _setting=price_lines.setting(src),
             _sig=pl.concat_str(
                 [pl.col("code").fill_null(""), pl.col("price").cast(pl.String).fill_null("")], separator="|"
             ),
         )
-        stats = frame.group_by(keys).agg(_n=pl.col("_sig").n_unique(), _rid=pl.col("_rid").min())
-        stats = stats.filter(pl.col("_n") > 1)
-        detail = {}
-        expected = pl.lit("a unique charge code per chargemaster line")
+    )
+    stats = frame.group_by(keys).agg(_n=pl.col("_sig").n_unique(), _rid=pl.col("_rid").min())
+    stats = stats.filter(pl.col("_n") > 1)
+    return keys, frame, stats, {}, pl.lit("a unique charge code per chargemaster line")
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """Every group that disagrees, on its first line, with the group's other lines as related rows."""
+    build = _price_groups if edit.check == "duplicate-price" else _charge_code_groups
+    keys, frame, stats, detail, expected = build(ctx, edit, eligible)
     # One finding per group, on its first line, with the other lines as related rows: a code priced
     # five ways is one thing to fix, not five. Members are gathered for flagged groups only.
     frame = frame.collect()

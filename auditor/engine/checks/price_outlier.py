@@ -1,17 +1,24 @@
-"""price-outlier: a line priced far above or below the median of the other lines with the same code.
+"""price-outlier: a line priced far above or below the median of the other lines billing the same item.
 
-Params: `factor` and `min_siblings`, each a number or "$config.<key>".
+Params: `factor`, `min_siblings` and `wide_factor` (numbers or "$config.<key>"); `skip` (selector of
+codes never judged), `wide` (selector of codes whose median mixes many products, sizes or package sizes:
+a $20 screw and a $20,000 plate under C1713, a tablet and a 120 ml bottle under one J-code; judged only
+above `wide_factor` times the median, a decimal slip), `skip_description` (regex of lines left out).
+Lines are grouped by code, modifiers, NDC and setting (see price_lines); local codes are never judged.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from auditor.engine.checks import price_lines
+
 KINDS = ("price-outlier",)
 
 
 def prepare(edit, lists) -> None:
-    """No selectors to resolve."""
+    """Resolve the skipped and wide code selectors."""
+    price_lines.prepare(edit, lists)
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -19,27 +26,26 @@ def columns(edit) -> tuple[str, ...]:
     return ("price",)
 
 
-def _value(ctx, raw):
-    """A literal or a `$config.` reference."""
-    if isinstance(raw, str) and raw.startswith("$config."):
-        return ctx.config.lookup(raw[len("$config.") :])
-    return raw
-
-
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
-    """Lines at least `factor` times away from their code's median price."""
-    factor = float(_value(ctx, edit.params.get("factor", 10)))
-    min_n = int(_value(ctx, edit.params.get("min_siblings", 3)))
+    """Lines at least `factor` times away from their item's median price."""
+    factor = float(price_lines.value(ctx, edit.params.get("factor", 10)))
+    min_n = int(price_lines.value(ctx, edit.params.get("min_siblings", 3)))
+    wide = float(price_lines.value(ctx, edit.params.get("wide_factor", factor)))
+    src = ctx.frame
+    # Sizes stay out of the key: the outlier test needs siblings, and a decimal slip is 10x whatever the size.
+    item = price_lines.item_keys(edit, src, with_item=False)
+    keys = ["_scope", "code", *item]
     frame = (
-        ctx.frame.lazy()
-        .filter(eligible & pl.col("code").is_not_null() & (pl.col("price") > 0))
-        .select("_rid", "_scope", "code", "price")
+        src.lazy()
+        .filter(eligible & price_lines.comparable(edit, src) & (pl.col("price") > 0))
+        .select("_rid", "_scope", "code", "price", _wide=price_lines.wide(edit), **item)
         .collect()
     )
-    med = frame.group_by("_scope", "code").agg(_median=pl.col("price").median(), _n=pl.len())
-    joined = frame.join(med.filter(pl.col("_n") >= min_n), on=["_scope", "code"], how="inner")
+    med = frame.group_by(keys).agg(_median=pl.col("price").median(), _n=pl.len())
+    joined = frame.join(med.filter(pl.col("_n") >= min_n), on=keys, how="inner")
     ratio = pl.col("price") / pl.col("_median")
-    out = joined.filter((ratio >= factor) | (ratio <= 1 / factor))
+    judged = pl.when(pl.col("_wide")).then(ratio >= wide).otherwise((ratio >= factor) | (ratio <= 1 / factor))
+    out = joined.filter(judged)
     return out.select(
         "_rid",
         v_median=pl.col("_median").round(2).cast(pl.String),

@@ -6,16 +6,25 @@ groups; every group must be satisfied). add-on-needs-primary takes `primary_from
 Optional `companion_label` names the companion in messages; `expected` overrides the expected text;
 `companion_description_not` (regex) discounts companion rows whose description says they are
 something else (a PROGRAMMER coded as a generator does not supply the generator).
+`evaluable_with` (selector) and `evaluable_label` (its name in notes): on a chargemaster, a file holding
+no line of that kind at all (no device C-code, no skin substitute product) cannot show the pairing, so
+its triggers are not judged, and the edit is reported not evaluable when no file holds one.
+On a chargemaster, case-rate and package lines are never triggers: they bundle the companion.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import polars as pl
 
 from auditor.engine.checks.companions import describe, no_hits, related_rows, trigger_rows, triggers_missing
 from auditor.engine.lists import CatalogError, Selector, groups_from, resolve_selector
+from auditor.engine.needs import UNSEEN
 
 KINDS = ("requires-companion", "add-on-needs-primary")
+# Case-rate and package lines price the whole episode, devices included: no companion line is expected.
+CASE_RATE = r"(?i)\b(CASE RATES?|PACKAGES?|PKG|GLOBAL)\b"
 
 
 def prepare(edit, lists) -> None:
@@ -38,12 +47,64 @@ def prepare(edit, lists) -> None:
     if when is None:
         raise CatalogError("requires-companion needs when")
     p["_when"] = when
+    p["_evaluable"] = resolve_selector(p.get("evaluable_with"), lists)
+
+
+def _scopes_with_kind(ctx, edit) -> pl.Series | None:
+    """Scopes holding at least one line of the edit's `evaluable_with` kind (None: no such param or scope)."""
+    selector = edit.params.get("_evaluable")
+    if selector is None or ctx.scope_kind != "chargemaster":
+        return None
+    key = ("evaluable", selector)
+    if key not in ctx.cache:
+        ctx.cache[key] = (
+            ctx.frame.lazy().filter(selector.expr()).select("_scope").unique().collect()["_scope"]
+        )
+    return ctx.cache[key]
+
+
+def _not_case_rate(ctx) -> pl.Expr:
+    """On a chargemaster, lines that are not case rates or packages (elsewhere every line)."""
+    if ctx.scope_kind != "chargemaster" or "description" not in ctx.frame.columns:
+        return pl.lit(True)
+    return ~pl.col("description").str.contains(CASE_RATE).fill_null(False)
+
+
+def unevaluable(ctx, edit, eligible: pl.Expr) -> str | None:
+    """Why the edit cannot judge this chargemaster's triggers (no line of the companion kind at all), else None.
+
+    Without a trigger line there is nothing to judge, and the edit simply ran.
+    """
+    scopes = _scopes_with_kind(ctx, edit)
+    if scopes is None or scopes.len():
+        return None
+    if trigger_rows(ctx.frame, eligible & _not_case_rate(ctx), edit.params["_when"]).height == 0:
+        return None
+    label = edit.params.get("evaluable_label", "companion")
+    return f"the chargemaster has no {label} line at all, so the pairing cannot be seen in it"
+
+
+def unevaluated(ctx, edit, eligible: pl.Expr) -> str | None:
+    """Files of a several-file chargemaster whose triggers were not judged for want of any companion-kind line."""
+    scopes = _scopes_with_kind(ctx, edit)
+    if scopes is None or not scopes.len():
+        return None
+    triggers = trigger_rows(ctx.frame, eligible & _not_case_rate(ctx), edit.params["_when"])
+    left = sorted(set(triggers.get_column("_scope").unique().to_list()) - set(scopes.to_list()))
+    if not left:
+        return None
+    label = edit.params.get("evaluable_label", "companion")
+    names = ", ".join(Path(str(s)).name for s in left)
+    return f"{UNSEEN}{names}: no {label} line at all"
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows with a group of companions missing from their scope."""
     p, frame = edit.params, ctx.frame
-    triggers = trigger_rows(frame, eligible, p["_when"])
+    triggers = trigger_rows(frame, eligible & _not_case_rate(ctx), p["_when"])
+    scopes = _scopes_with_kind(ctx, edit)
+    if scopes is not None:
+        triggers = triggers.filter(pl.col("_scope").is_in(scopes.to_list()))
     if triggers.height == 0:
         return no_hits()
     # Discounted rows (companion_description_not) stay triggers above but cannot serve as companions.

@@ -1,0 +1,42 @@
+"""Codes deleted before the Addendum B quarters held: a sourced CPT table, and HCPCS Level II termination dates.
+
+`auditor/data/cpt_deletions.csv` lists CPT codes deleted before 2019 with their successors, each row with the
+public document(s) giving it (`source`, URLs separated by spaces; 97532 chains through 97127 to 97129/97130) and how sure the table is (`confidence`: high for a CMS or professional
+society page, medium for a coding publication or payer policy, or where the successor is read from descriptors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import polars as pl
+
+from auditor.codeset.hcpcs import load_hcpcs
+
+DELETIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "cpt_deletions.csv"
+COLUMNS = ("code", "deleted_on", "successors", "source", "confidence")
+CONFIDENCE = ("high", "medium", "low")
+
+
+@functools.lru_cache(maxsize=1)
+def cpt_deletions() -> pl.DataFrame:
+    """The packaged table: code, deleted_on (ISO date or null), successors ('|'-separated), source, confidence."""
+    frame = pl.read_csv(DELETIONS_PATH, infer_schema=False)
+    return frame.select(COLUMNS)
+
+
+def level2_terminations(quarter: str, home: Path | None = None) -> pl.DataFrame:
+    """HCPCS Level II codes the imported HCPCS file (newest at or before `quarter`) ended before the quarter starts.
+
+    Columns: code, termination_date, xref ('|'-separated cross-references), hcpcs_quarter. Empty without an import.
+    """
+    start = dt.date(int(quarter[:4]), 3 * (int(quarter[-1]) - 1) + 1, 1).isoformat()
+    rows = [
+        (code, r["termination_date"], "|".join(r["xref"]) or None, r["quarter"])
+        for code, r in load_hcpcs(home, quarter).items()
+        if r.get("termination_date") and r["termination_date"] < start
+    ]
+    schema = {"code": pl.String, "termination_date": pl.String, "xref": pl.String, "hcpcs_quarter": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
