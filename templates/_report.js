@@ -1,17 +1,24 @@
 {% raw %}
-/* Findings table: filter, sort and page the embedded findings. Text only ever goes in via textContent. */
+/* Findings table: filter, sort and page the embedded findings (kept in fix-first order); open the edit
+   explanation a link points at. Text only ever goes in via textContent. */
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("audit-data").textContent);
   var X = {}; D.fields.forEach(function (k, i) { X[k] = i; });
-  var S = D.strings, ROWS = D.findings, EDITS = D.edits, PAGE = D.page_size || 200, PRINT_MAX = 5000;
+  var S = D.strings, ROWS = D.findings, EDITS = D.edits, PAGE = D.page_size || 100;
   var SEV = {}; D.severities.forEach(function (s, i) { SEV[s] = i; });
   var QRANK = {}, QTITLE = {}; D.queues.forEach(function (q, i) { QRANK[q[0]] = i; QTITLE[q[0]] = q[1]; });
   var files = {}, MAIN_FILE = null; ROWS.forEach(function (r) { var f = str(r[X.file]); files[f] = (files[f] || 0) + 1; });
   Object.keys(files).forEach(function (k) { if (MAIN_FILE === null || files[k] > files[MAIN_FILE]) MAIN_FILE = k; });
+  // One sheet in the whole audit: a location is just its row number (the table heading names the sheet).
+  var sheets = {}; ROWS.forEach(function (r) { sheets[str(r[X.file]) + "\u0001" + str(r[X.sheet])] = 1; });
+  var ONE_SHEET = Object.keys(sheets).length === 1 ? Object.keys(sheets)[0] : null;
   var $ = function (id) { return document.getElementById(id); };
-  var state = { queue: "", category: "", severity: "", family: "", edit: "", text: "", waived: "all",
-                sort: "default", desc: false, page: 0 };
+  function fresh() {
+    return { queue: "", category: "", severity: "", family: "", edit: "", text: "", waived: "all", problem: null,
+             sort: "default", desc: false, page: 0 };
+  }
+  var state = fresh();
   var hay = null, shown = [], printing = false;
 
   function str(i) { return i === null || i === undefined ? "" : S[i]; }
@@ -44,6 +51,7 @@
     if (state.edit && r[X.edit] !== state.edit) return false;
     if (state.waived === "hide" && r[X.waived]) return false;
     if (state.waived === "only" && !r[X.waived]) return false;
+    if (state.problem !== null && r[X.problem] !== state.problem) return false;
     if (state.text) {
       var h = haystack()[i], words = state.text.toLowerCase().split(/\s+/);
       for (var w = 0; w < words.length; w++) if (words[w] && h.indexOf(words[w]) < 0) return false;
@@ -52,6 +60,7 @@
   }
 
   var KEYS = {
+    queue: function (r) { return [QRANK[meta(r).queue] === undefined ? 99 : QRANK[meta(r).queue], SEV[r[X.severity]], str(r[X.file]), str(r[X.sheet]), r[X.row] || 0]; },
     row: function (r) { return [str(r[X.file]), str(r[X.sheet]), r[X.row] || 0]; },
     severity: function (r) { return [SEV[r[X.severity]]]; },
     edit: function (r) { return [r[X.edit]]; },
@@ -73,7 +82,7 @@
       counts[q] = (counts[q] || 0) + 1; total++;
       if (!state.queue || q === state.queue) out.push(i);
     }
-    if (state.sort !== "default") {
+    if (state.sort !== "default" && KEYS[state.sort]) {
       var key = KEYS[state.sort], dir = state.desc ? -1 : 1;
       var keyed = out.map(function (i) { return [key(ROWS[i]), i]; });
       keyed.sort(function (a, b) { return cmp(a[0], b[0]) * dir || a[1] - b[1]; });
@@ -87,7 +96,7 @@
   }
 
   function loc(file, sheet, row) {
-    var f = str(file), sh = str(sheet), at = sh && sh !== base(f) ? sh + "!" + (row === null ? "" : row) : "row " + (row === null ? "" : row);
+    var f = str(file), sh = str(sheet), at = sh && sh !== base(f) && f + "\u0001" + sh !== ONE_SHEET ? sh + "!" + (row === null ? "" : row) : "row " + (row === null ? "" : row);
     return f !== MAIN_FILE ? base(f) + " " + at : at;
   }
 
@@ -125,7 +134,9 @@
     tr.appendChild(td);
     td = node("td"); var a = node("a", "edit-link", r[X.edit]); a.setAttribute("href", "#edit-" + encodeURIComponent(r[X.edit]));
     a.title = "What " + r[X.edit] + " checks, why, and how to fix it";
-    td.appendChild(a); td.appendChild(node("span", "edit-name", m.name)); tr.appendChild(td);
+    td.appendChild(a); td.appendChild(node("span", "edit-name", m.name));
+    if (r[X.problem] !== null && r[X.problem] !== undefined) td.appendChild(node("span", "edit-name", "problem " + fmt(r[X.problem])));
+    tr.appendChild(td);
     td = node("td", "mono", loc(r[X.file], r[X.sheet], r[X.row])); td.title = str(r[X.file]);
     tr.appendChild(td);
     tr.appendChild(node("td", "mono", r[X.charge_code] || "–"));
@@ -155,11 +166,12 @@
   function render() {
     var body = $("findings-body"), pages = Math.max(1, Math.ceil(shown.length / PAGE));
     if (state.page >= pages) state.page = pages - 1;
-    var start = printing ? 0 : state.page * PAGE, end = printing ? Math.min(shown.length, PRINT_MAX) : Math.min(shown.length, start + PAGE);
+    // Printing keeps the page on screen: the whole list is the Excel report's job, and a print stays tens of pages.
+    var start = state.page * PAGE, end = Math.min(shown.length, start + PAGE);
     var frag = document.createDocumentFragment(), lastQ = null;
     for (var k = start; k < end; k++) {
       var r = ROWS[shown[k]];
-      if (state.sort === "default" && !state.queue) {
+      if (state.sort === "queue" && !state.queue) {
         var q = meta(r).queue;
         if (q !== lastQ) {
           var g = node("tr", "group"), th = node("th", "", QTITLE[q] || human(q)); th.colSpan = 8; g.appendChild(th); frag.appendChild(g); lastQ = q;
@@ -169,9 +181,11 @@
     }
     body.textContent = ""; body.appendChild(frag);
     $("findings-empty").hidden = shown.length > 0;
+    var chip = $("f-problem");  // a facility's own findings partial may not have it
+    if (chip) { chip.hidden = state.problem === null; chip.textContent = state.problem === null ? "" : "problem " + fmt(state.problem) + " only"; }
     var status = shown.length ? "Showing " + fmt(start + 1) + "\u2013" + fmt(end) + " of " + fmt(shown.length) + " findings" : "No findings";
     if (shown.length !== ROWS.length) status += " (filtered from " + fmt(ROWS.length) + ")";
-    if (printing && shown.length > PRINT_MAX) status += "; printing the first " + fmt(PRINT_MAX);
+    if (printing && pages > 1) status += "; printed: this page (the Excel report holds every finding)";
     if (D.total > ROWS.length) status += "; this page holds " + fmt(ROWS.length) + " of " + fmt(D.total);
     $("f-status").textContent = status;
     pager($("pager-top"), pages); pager($("pager-bottom"), pages);
@@ -217,22 +231,69 @@
     timer = setTimeout(function () { state.text = e.target.value.trim(); update(); }, ROWS.length > 20000 ? 250 : 80);
   });
   $("f-reset").addEventListener("click", function () {
-    state = { queue: "", category: "", severity: "", family: "", edit: "", text: "", waived: "all", sort: "default", desc: false, page: 0 };
+    state = fresh();
     ["f-category", "f-severity", "f-family", "f-edit", "f-text"].forEach(function (id) { $(id).value = ""; });
     $("f-waived").value = "all"; $("f-sort").value = "default"; update();
   });
   document.querySelectorAll("[data-show-edit]").forEach(function (b) {
-    b.addEventListener("click", function () {
+    b.addEventListener("click", function (e) {
+      e.preventDefault();  // inside an explanation's <summary>: filter, do not fold
       state.queue = ""; state.edit = b.getAttribute("data-show-edit"); $("f-edit").value = state.edit; update();
       $("findings").scrollIntoView();
     });
   });
+  function showProblem(rank) {
+    var keep = fresh(); keep.problem = rank; state = keep;
+    ["f-category", "f-severity", "f-family", "f-edit", "f-text"].forEach(function (id) { $(id).value = ""; });
+    $("f-waived").value = "all"; $("f-sort").value = "default"; update();
+    $("findings").scrollIntoView();
+  }
+  document.querySelectorAll("[data-show-problem]").forEach(function (a) {
+    a.addEventListener("click", function (e) { e.preventDefault(); showProblem(Number(a.getAttribute("data-show-problem"))); });
+  });
+  // All problems: a group's rows are built when it is first opened, PROBLEM_PAGE at a time.
+  var P = {}, PROBLEM_PAGE = 200; (D.problem_fields || []).forEach(function (k, i) { P[k] = i; });
+  var PROBLEMS = D.problems || [];
+  function problemRow(p) {
+    var tr = node("tr"), a = node("a", "", fmt(p[P.rank])), td = node("td");
+    tr.setAttribute("data-rank", p[P.rank]); a.setAttribute("href", "#findings"); td.appendChild(a); tr.appendChild(td);
+    tr.appendChild(node("td", "", p[P.edit])); tr.appendChild(node("td", "", p[P.subject]));
+    tr.appendChild(node("td", "", fmt(p[P.lines])));
+    td = node("td", "", p[P.amount]); td.title = str(p[P.basis]); tr.appendChild(td);
+    var f = p[P.finding];
+    tr.appendChild(node("td", "", f !== null && f !== undefined ? ROWS[f][X.message] : p[P.message]));
+    return tr;
+  }
+  function fillGroup(box) {
+    var key = box.getAttribute("data-problem-group"), body = box.querySelector("tbody"), more = box.querySelector("[data-more-problems]");
+    var mine = PROBLEMS.filter(function (p) { return p[P.group] === key; });
+    var start = body.children.length, end = Math.min(mine.length, start + PROBLEM_PAGE), frag = document.createDocumentFragment();
+    for (var i = start; i < end; i++) frag.appendChild(problemRow(mine[i]));
+    body.appendChild(frag);
+    more.hidden = end >= mine.length;
+    more.textContent = "Show " + fmt(Math.min(PROBLEM_PAGE, mine.length - end)) + " more of " + fmt(mine.length - end);
+  }
+  document.querySelectorAll("[data-problem-group]").forEach(function (box) {
+    box.addEventListener("toggle", function () { if (box.open && !box.querySelector("tbody").children.length) fillGroup(box); });
+    box.querySelector("[data-more-problems]").addEventListener("click", function () { fillGroup(box); });
+  });
+  // One listener for every problem row: a rank link shows that problem's lines.
+  if ($("problems")) $("problems").addEventListener("click", function (e) {
+    var a = e.target.closest("tr[data-rank] a");
+    if (a) { e.preventDefault(); showProblem(Number(a.closest("tr").getAttribute("data-rank"))); }
+  });
+  // A link to an edit's explanation (or a URL ending in #edit-…) unfolds it.
+  function openTarget() {
+    var t = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var d = t && t.querySelector("details"); if (d) d.open = true;
+  }
+  window.addEventListener("hashchange", openTarget); openTarget();
   document.addEventListener("keydown", function (e) {
     if (e.key === "/" && document.activeElement.tagName !== "INPUT") { e.preventDefault(); $("f-text").focus(); }
   });
   function measure() { document.documentElement.style.setProperty("--filters-h", $("filters").offsetHeight + "px"); }
   window.addEventListener("resize", measure);
-  window.addEventListener("beforeprint", function () { printing = true; render(); document.querySelectorAll("#findings-body details").forEach(function (d) { d.open = true; }); });
+  window.addEventListener("beforeprint", function () { printing = true; render(); document.querySelectorAll("#findings-body details, #edits details").forEach(function (d) { d.open = true; }); });
   window.addEventListener("afterprint", function () { printing = false; render(); });
   update(); measure();
   document.documentElement.setAttribute("data-report-ready", "1");

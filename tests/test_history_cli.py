@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -85,10 +86,13 @@ def audit_sample(db, name: str, as_of: str, *extra):
 def test_audit_records_and_reports_since_last_run(db):
     first = audit_sample(db, "chargemaster.xlsx", "2025-10-01")
     assert first.exit_code == 1 and "first recorded run for this facility" in first.stdout
+    # A first run is the baseline: its 35 findings (test_history_quarterly run 1) are not listed as new.
+    since = first.stdout.split("Since last run")[1]
+    assert "35 findings recorded as the baseline" in since and "New (" not in since
     second = audit_sample(db, "chargemaster.xlsx", "2026-04-01")
     assert second.exit_code == 1
-    # Hand counts as in test_history_quarterly: 10 new, 1 resolved, 38 still open.
-    assert "10 new, 1 resolved, 38 still open, 0 reappeared" in second.stdout
+    # Hand counts as in test_history_quarterly: 10 new, 1 resolved, 34 still open.
+    assert "10 new, 1 resolved, 34 still open, 0 reappeared" in second.stdout
     assert "What the 2025Q4 -> 2026Q2 code update broke (6 code(s))" in second.stdout
     listing = invoke("history", "--history", db)
     assert listing.exit_code == 0
@@ -96,7 +100,7 @@ def test_audit_records_and_reports_since_last_run(db):
     assert [(r[0], r[5]) for r in rows] == [("2", "2026Q2"), ("1", "2025Q4")]
     shown = invoke("history", "2", "--history", db, "--findings")
     assert "sha256" in shown.stdout and "code set 2026Q2" in shown.stdout
-    assert len([line for line in shown.stdout.splitlines() if re.match(r"^  [0-9a-f]{12}  ", line)]) == 48
+    assert len([line for line in shown.stdout.splitlines() if re.match(r"^  [0-9a-f]{12}  ", line)]) == 44
 
 
 def test_compare_arguments(db):
@@ -106,7 +110,7 @@ def test_compare_arguments(db):
     latest = json.loads(invoke("compare", "--history", db, "--json").stdout)
     one = json.loads(invoke("compare", "2", "--history", db, "--json").stdout)
     assert both["counts"] == latest["counts"] == one["counts"]
-    assert (both["counts"]["new"], both["counts"]["resolved"], both["counts"]["still_open"]) == (10, 1, 38)
+    assert (both["counts"]["new"], both["counts"]["resolved"], both["counts"]["still_open"]) == (10, 1, 34)
     reverse = json.loads(invoke("compare", "2", "1", "--history", db, "--json").stdout)
     assert (reverse["counts"]["new"], reverse["counts"]["resolved"]) == (1, 10)
     text = invoke("compare", "1", "2", "--history", db, "--all").stdout
@@ -158,7 +162,7 @@ def test_ack_pending_fix_waive_list_clear(db):
     # Next quarter's run: L8686 is waived (out of the error count), L8680 is an implementation error.
     again = audit_sample(db, "chargemaster.xlsx", "2026-04-01")
     assert "1 implementation errors" in again.stdout and "1 waived by acknowledgement" in again.stdout
-    assert "17 errors" in again.stdout  # 18 errors in the sample's 2026Q2 audit, one now waived
+    assert "16 errors" in again.stdout  # 17 errors in the sample's 2026Q2 audit, one now waived
     cleared = invoke("ack", ids[("NS003", "L8686")], "--clear", "--history", db)
     assert "withdrew 1" in cleared.stdout
     assert len(invoke("ack", "--list", "--history", db).stdout.splitlines()) == 1
@@ -217,14 +221,15 @@ def test_recurring_run_prints_one_line_and_exits_by_threshold(tmp_path):
     (line,) = first.stdout.splitlines()
     m = LINE.match(line)
     assert m, line
-    # 2025Q4: the sample's 39 findings (10 errors, 23 warnings, 6 info), all new on the first run.
+    # 2025Q4: the sample's 35 findings (9 errors, 18 warnings, 8 info, see test_history_quarterly run 1), all
+    # new on the first run.
     assert (m["facility"], m["quarter"], m["e"], m["w"], m["i"], m["new"], m["res"], m["impl"]) == (
         "Sample Hospital",
         "2025Q4",
-        "10",
-        "23",
-        "6",
-        "39",
+        "9",
+        "18",
+        "8",
+        "35",
         "0",
         "0",
     )
@@ -242,33 +247,46 @@ def test_recurring_run_prints_one_line_and_exits_by_threshold(tmp_path):
     second = invoke("run", config, "--as-of", "2026-04-01")
     (line,) = second.stdout.splitlines()
     m = LINE.match(line)
-    # Clean chargemaster + unchanged pairing table as of 2026Q2: 16 findings (7 errors, 5 warnings, 4 info,
-    # see test_history_quarterly run 3); against the 39 of 2025Q4, still open are the PR001 notes on C1713,
-    # C1820, C1778 and the 7 pairing findings; new are PR001 C1897 and the 5 pairing findings that start in
-    # 2026 = 6; resolved = 39 - 10 = 29.
+    # Clean chargemaster + unchanged pairing table as of 2026Q2: the 12 pairing findings (7 errors, 5 warnings,
+    # see test_history_quarterly run 3), nothing on the clean chargemaster; against the 35 of 2025Q4, still
+    # open are the 7 pairing findings of 2025Q4; new are the 5 pairing findings that start in 2026 (CV001 on
+    # C5271 and Q4100, SS005 on Q4101, Q4186, Q4133); resolved = the 28 chargemaster findings of 2025Q4.
     assert (m["quarter"], m["e"], m["w"], m["i"], m["new"], m["res"], m["impl"]) == (
         "2026Q2",
         "7",
         "5",
-        "4",
-        "6",
-        "29",
+        "0",
+        "5",
+        "28",
         "0",
     )
     assert second.exit_code == 1  # the pairing table still has errors
-    lenient = write_toml(
-        tmp_path / "lenient.toml",
-        facility="Sample Hospital",
-        files=["extracts/cdm_2026Q2.xlsx"],
-        history="state/history.sqlite",
-        formats=["json"],
-        fail_on="warning",
-        as_of=dt.date(2026, 4, 1),
-        out="reports/clean",
-    )
-    ok = invoke("run", lenient)
-    # The clean chargemaster alone: only the 4 PR001 info notes, below the warning threshold.
-    assert ok.exit_code == 0 and LINE.match(ok.stdout.strip())["i"] == "4"
+    # The clean chargemaster alone has no finding at all; without its G0289 line it has info notes only:
+    # KN002 on 29877, 29880 and 29881 (separate-compartment chondroplasty cannot be billed as G0289).
+    book = openpyxl.load_workbook(SAMPLES / "chargemaster_clean.xlsx")
+    sheet = book["CDM"]
+    (g0289,) = [r for r in range(5, sheet.max_row + 1) if sheet.cell(r, 4).value == "G0289"]
+    sheet.delete_rows(g0289)
+    book.save(extracts / "cdm_no_g0289.xlsx")
+
+    def run_with(fail_on: str):
+        settings = write_toml(
+            tmp_path / f"{fail_on}.toml",
+            facility="Sample Hospital",
+            files=["extracts/cdm_no_g0289.xlsx"],
+            history="state/history.sqlite",
+            formats=["json"],
+            fail_on=fail_on,
+            as_of=dt.date(2026, 4, 1),
+            out=f"reports/{fail_on}",
+        )
+        return invoke("run", settings)
+
+    ok = run_with("warning")
+    # Only the 3 KN002 info notes: below the warning threshold.
+    m = LINE.match(ok.stdout.strip())
+    assert ok.exit_code == 0 and (m["e"], m["w"], m["i"]) == ("0", "0", "3")
+    assert run_with("info").exit_code == 1  # the same notes fail a run whose threshold is info
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ Runs (facility "Sample Hospital", the sample pairing table in every run, history
 1. chargemaster.xlsx as of 2025-10-01 (code set 2025Q4, before the January 2026 update)
 2. chargemaster.xlsx as of 2026-04-01 (code set 2026Q2): the same bytes against a new quarter
    -> after run 2 the analyst acknowledges three findings (two fixes pending, one waiver)
-3. chargemaster_clean.xlsx as of 2026-04-01: the corrected extract (samples/EXPECTED.md)
+3. chargemaster_clean.xlsx as of 2026-04-01: the corrected extract (samples/EXPECTED.md); the pairing table
+   is not corrected, so the pending fix on it never arrives
 4. chargemaster.xlsx as of 2026-04-01 again: last quarter's extract reloaded over the fixes
 
 Every expected number below is written out by hand from samples/EXPECTED.md, the pairing table and the
@@ -75,22 +76,23 @@ def runs(tmp_path_factory):
             "J. Analyst",
             "recode to C1778, ticket CDM-118",
         )
-        # Fix accepted: one price for the rechargeable SCS generators (PR001 group C1820). The clean
-        # extract still prices them 28,900-34,200: this fix never reached the chargemaster.
+        # Fix accepted: link the generator procedure 64590 to its devices in the pairing table (NS001). Every
+        # run passes the same pairing table: this fix never reached the extracts.
         ack_store.acknowledge(
             conn,
-            [fid_of(doc2, "PR001", "C1820")],
+            [fid_of(doc2, "NS001", "64590")],
             "pending-fix",
             "J. Analyst",
-            "align generator prices, ticket CDM-119",
+            "link 64590 to C1767/C1820, ticket CDM-119",
         )
-        # Waived: leads of different lengths are meant to be priced differently (PR001 group C1778).
+        # Waived: the add-on row 15272 -> Q4101 lists the product only; its application is on the 15271 rows
+        # (SS002 on Q4101, a pairing-table warning that stays in every run).
         ack_store.acknowledge(
             conn,
-            [fid_of(doc2, "PR001", "C1778")],
+            [fid_of(doc2, "SS002", "Q4101")],
             "waived",
             "Dr. Compliance",
-            "lead lengths differ; prices are intended",
+            "add-on row lists the product only; application is on the 15271 rows",
         )
     finally:
         conn.close()
@@ -109,17 +111,19 @@ def test_run_1_first_run_everything_is_new(runs):
     # Chargemaster as of 2025-10-01: 30 planted defects, minus C5271, C5275, Q4100 and Q4106 (still listed in
     # the October 2025 Addendum B) = 26 defect lines, of which Q4431 is flagged as not yet valid (CV002, it
     # starts in 2026Q1) instead of as an NOS product without narrative (SS007, in force from 2026-01-01).
-    # Plus side findings that are not defects of their own: KN002 also sits on the 29880 and 29881 lines
-    # (+2, the CDM has no G0289 for any of the three scopes), PR002 on the C1778 introducer priced at a tenth
-    # of the leads (+1), and PR001 notes on the C1713 anchors, C1820 generators and C1778 leads, each code
-    # built at several prices (+3). 26 + 2 + 1 + 3 = 32.
+    # The 73562 duplicate (defect 13) is one PR001 note on the code (reported on the first line, row 175) and
+    # 61867 (defect 18) is a CV011 info note, the CDM does not mark its lines outpatient.
+    # Plus side findings that are not defects of their own: KN002 also sits on the 29880 and 29881 lines (+2,
+    # the CDM has no G0289 for any of the three scopes). PR001/PR002 skip catch-all device C-codes, so the C1713, C1820 and
+    # C1778 groups built at several prices are no longer noted; PR002 on the C1713 anchor at 121x the median
+    # is defect 2 itself. 26 + 2 = 28.
     # Pairing table as of 2025-10-01: 63685 linked only to a lead (NS002 + NS006 = 2), 64590 with no device
     # (NS001 + NS002 + PT001 = 3), and row 6, the add-on 15272 with Q4101 but no 15271 in its scope
     # (SS004 + SS002 = 2); the C5271 and Q4100 links are still valid in 2025Q4. 2 + 3 + 2 = 7.
-    assert doc["summary"]["findings"] == 32 + 7
+    assert doc["summary"]["findings"] == 28 + 7
     assert doc["history"]["run_id"] == 1 and doc["history"]["baseline"] is None
     assert counts(doc) == {
-        "new": 39,
+        "new": 35,
         "resolved": 0,
         "still_open": 0,
         "reappeared": 0,
@@ -135,35 +139,37 @@ def test_run_2_same_file_new_quarter(runs):
     _, doc = runs[2]
     hist = doc["history"]
     # As of 2026-04-01 the chargemaster gains CV001 on C5271, C5275, Q4100, Q4106 (deleted in January
-    # 2026, +4) and SS007 on Q4431 (+1), and loses CV002 on Q4431 (-1): 32 + 4 + 1 - 1 = 36.
+    # 2026, +4) and SS007 on Q4431 (+1), and loses CV002 on Q4431 (-1): 28 + 4 + 1 - 1 = 32.
     # The pairing table gains CV001 on its C5271 and Q4100 links (+2) and SS005 on the three products
     # Q4101, Q4186, Q4133 that share a scope with the low-cost C5271 link (+3, in force from 2026-01-01):
     # 7 + 5 = 12.
-    assert doc["summary"]["findings"] == 36 + 12
+    assert doc["summary"]["findings"] == 32 + 12
     assert hist["baseline"]["id"] == 1 and hist["same_inputs"] is True
-    # new 4 + 1 + 2 + 3 = 10; resolved: CV002 on Q4431 = 1; still open 39 - 1 = 38; nobody acknowledged yet.
+    # new 4 + 1 + 2 + 3 = 10; resolved: CV002 on Q4431 = 1; still open 35 - 1 = 34; nobody acknowledged yet.
     assert counts(doc) == {
         "new": 10,
         "resolved": 1,
-        "still_open": 38,
+        "still_open": 34,
         "reappeared": 0,
         "implementation_errors": 0,
         "fixes_confirmed": 0,
         "waived_by_ack": 0,
     }
-    new = {(f["edit"], f["code"]) for f in hist["new"]}
-    assert new == {
-        ("CV001", "C5271"),
-        ("CV001", "C5275"),
-        ("CV001", "Q4100"),
-        ("CV001", "Q4106"),
-        ("SS007", "Q4431"),
-        ("CV001", "C5271"),
-        ("CV001", "Q4100"),
-        ("SS005", "Q4101"),
-        ("SS005", "Q4186"),
-        ("SS005", "Q4133"),
-    }
+    new = sorted((f["edit"], f["code"]) for f in hist["new"])
+    assert new == sorted(
+        [
+            ("CV001", "C5271"),
+            ("CV001", "C5275"),
+            ("CV001", "Q4100"),
+            ("CV001", "Q4106"),
+            ("SS007", "Q4431"),
+            ("CV001", "C5271"),
+            ("CV001", "Q4100"),
+            ("SS005", "Q4101"),
+            ("SS005", "Q4186"),
+            ("SS005", "Q4133"),
+        ]
+    )
     assert [(f["edit"], f["code"]) for f in hist["resolved"]] == [("CV002", "Q4431")]
 
 
@@ -195,71 +201,73 @@ def test_run_2_lists_what_the_january_update_broke(runs):
 def test_run_3_clean_extract_confirms_one_fix_and_shows_one_implementation_error(runs):
     _, doc = runs[3]
     hist = doc["history"]
-    # The clean chargemaster keeps 4 info notes: PR001 on the C1713, C1820 and C1778 groups (different
-    # products under one C-code) and a new PR001 group C1897 (the trial lead recoded from C1778 now sits
-    # beside the existing C1897 kit at another price). The pairing table is unchanged: 12. 4 + 12 = 16.
-    assert doc["summary"]["findings"] == 16
-    # still open: PR001 C1713, C1820, C1778 + the 12 pairing findings = 15; new: PR001 C1897 = 1;
-    # resolved: the 36 chargemaster findings of run 2 minus the 3 still open = 33.
-    # implementation errors: the C1820 price alignment acknowledged after run 2 is not in the extract = 1;
-    # fixes confirmed: the L8680 recode arrived (NS003 gone) = 1; waived by acknowledgement: PR001 C1778 = 1.
+    # The clean chargemaster has no finding left (every planted defect corrected, and the retuned PR001 no
+    # longer notes the catch-all C-codes built at several prices). The pairing table is unchanged: 12.
+    assert doc["summary"]["findings"] == 12
+    assert {f["scope"] for f in doc["findings"]} == {"pairing"}
+    # still open: the 12 pairing findings; new: none; resolved: the 32 chargemaster findings of run 2.
+    # implementation errors: the 64590 links acknowledged after run 2 are not in the pairing table = 1;
+    # fixes confirmed: the L8680 recode arrived (NS003 gone) = 1; waived by acknowledgement: SS002 Q4101 = 1.
     assert counts(doc) == {
-        "new": 1,
-        "resolved": 33,
-        "still_open": 15,
+        "new": 0,
+        "resolved": 32,
+        "still_open": 12,
         "reappeared": 0,
         "implementation_errors": 1,
         "fixes_confirmed": 1,
         "waived_by_ack": 1,
     }
+    assert {f["scope"] for f in hist["resolved"]} == {"chargemaster"}
     (err,) = hist["implementation_errors"]
-    assert (err["edit"], err["code"], err["ack"]["who"]) == ("PR001", "C1820", "J. Analyst")
+    assert (err["edit"], err["code"], err["ack"]["who"]) == ("NS001", "64590", "J. Analyst")
     (fixed,) = hist["fixes_confirmed"]
     assert (fixed["edit"], fixed["code"], fixed["charge_code"]) == ("NS003", "L8680", "27801300")
     # The waiver applies like a configuration waiver: kept in the report, marked, out of the counts.
     (waived,) = [f for f in doc["findings"] if f["waived"]]
-    assert (waived["edit"], waived["code"]) == ("PR001", "C1778")
-    assert "Dr. Compliance" in waived["waiver_reason"] and "lead lengths differ" in waived["waiver_reason"]
-    assert doc["summary"]["waived"] == 1 and doc["summary"]["by_severity"]["info"] == 3
+    assert (waived["edit"], waived["code"]) == ("SS002", "Q4101")
+    assert "Dr. Compliance" in waived["waiver_reason"] and "add-on row lists" in waived["waiver_reason"]
+    # 12 pairing findings: 7 errors (NS001, SS004, 3 SS005, 2 CV001) and 5 warnings, one of them waived.
+    assert doc["summary"]["waived"] == 1
+    assert (doc["summary"]["by_severity"]["error"], doc["summary"]["by_severity"]["warning"]) == (7, 4)
     # Same quarter as run 2: no code-set change to report.
     assert hist["quarter_changes"] == []
 
 
 def test_run_4_reloaded_extract_reappears_and_both_pending_fixes_are_implementation_errors(runs):
     _, doc = runs[4]
-    # The dirty extract again: the same 48 findings as run 2. Against run 3, the 33 findings resolved in
-    # run 3 are back; all were seen in run 2, so they are reappeared, not new. PR001 C1897 is gone again
-    # (resolved 1); the 15 shared findings stay open. Both pending fixes are in this extract: the C1820
-    # prices (never fixed) and the L8680 line (fixed in run 3, overwritten now) = 2 implementation errors.
-    assert doc["summary"]["findings"] == 48
+    # The dirty extract again: the same 44 findings as run 2. Against run 3, the 32 findings resolved in
+    # run 3 are back; all were seen in run 2, so they are reappeared, not new. Nothing of run 3 is gone
+    # (resolved 0); the 12 pairing findings stay open. Both pending fixes are in this run: the 64590 links
+    # (never fixed) and the L8680 line (fixed in run 3, overwritten now) = 2 implementation errors.
+    assert doc["summary"]["findings"] == 44
     assert counts(doc) == {
         "new": 0,
-        "resolved": 1,
-        "still_open": 15,
-        "reappeared": 33,
+        "resolved": 0,
+        "still_open": 12,
+        "reappeared": 32,
         "implementation_errors": 2,
         "fixes_confirmed": 0,
         "waived_by_ack": 1,
     }
     assert {f["last_seen_run"] for f in doc["history"]["reappeared"]} == {2}
     assert {(f["edit"], f["code"]) for f in doc["history"]["implementation_errors"]} == {
-        ("PR001", "C1820"),
+        ("NS001", "64590"),
         ("NS003", "L8680"),
     }
-    assert sum(s == "reappeared" for s in doc["history"]["status_by_id"].values()) == 33
+    assert sum(s == "reappeared" for s in doc["history"]["status_by_id"].values()) == 32
 
 
 def test_compare_any_two_runs_and_the_default_baseline(runs):
     conn = store.connect(runs["db"])
     try:
-        # Run 1 against run 4: run 4 holds run 2's 48 findings, so this is the 1 -> 2 picture (10 new,
-        # 1 resolved, 38 open, nothing seen before run 1 to reappear) plus the two pending fixes, which
+        # Run 1 against run 4: run 4 holds run 2's 44 findings, so this is the 1 -> 2 picture (10 new,
+        # 1 resolved, 34 open, nothing seen before run 1 to reappear) plus the two pending fixes, which
         # were acknowledged on run 2, before run 4: 2 implementation errors.
         c = compare_runs(conn, 1, 4).counts()
         assert (c["new"], c["resolved"], c["still_open"], c["reappeared"], c["implementation_errors"]) == (
             10,
             1,
-            38,
+            34,
             0,
             2,
         )
@@ -273,9 +281,10 @@ def test_trend_has_one_point_per_quarter(runs):
     trend = runs[4][1]["history"]["trend"]
     # Runs 2, 3 and 4 are all as of 2026Q2: the quarter's point is its latest run, run 4.
     assert [(p["quarter"], p["id"]) for p in trend] == [("2025Q4", 1), ("2026Q2", 4)]
-    # Run 1: 10 errors, 23 warnings, 6 info (not waived) of its 39 findings; run 4: 18, 24 and 5 (the
-    # C1778 PR001 note is waived by acknowledgement).
-    assert [(p["errors"], p["warnings"], p["infos"]) for p in trend] == [(10, 23, 6), (18, 24, 5)]
+    # Run 1: 9 errors, 18 warnings, 8 info of its 35 findings. Run 4 (= run 2): 17 errors (run 1's 9 minus
+    # CV002 Q4431, plus 6 CV001 and 3 SS005), 19 warnings (plus SS007 Q4431, minus the SS002 Q4101 warning
+    # waived by acknowledgement: 18) and the same 8 info notes.
+    assert [(p["errors"], p["warnings"], p["infos"]) for p in trend] == [(9, 18, 8), (17, 18, 8)]
 
 
 def test_history_holds_the_run_record(runs):
@@ -296,7 +305,7 @@ def test_history_holds_the_run_record(runs):
         assert all(re.fullmatch(r"[0-9a-f]{64}", i["sha256"]) for i in run["inputs"])
         assert run["config"] == runs[2][1]["run"]["config"]
         stored = store.run_findings(conn, 2)
-        assert len(stored) == 48 and {f["row"] for f in stored.values()} >= {284, 285, 294, 295}
+        assert len(stored) == 44 and {f["row"] for f in stored.values()} >= {284, 285, 294, 295}
     finally:
         conn.close()
 
@@ -319,7 +328,7 @@ def test_reordered_rows_keep_every_identity(runs, tmp_path):
     assert moved, "the reversal must move the flagged rows for this test to mean anything"
     options = HistoryOptions(db=runs["db"], facility=FACILITY, record=False, compare_with="4")
     doc = apply_history(result, AuditDocument.of(result), options)[1].to_dict()
-    assert counts(doc)["new"] == 0 and counts(doc)["resolved"] == 0 and counts(doc)["still_open"] == 48
+    assert counts(doc)["new"] == 0 and counts(doc)["resolved"] == 0 and counts(doc)["still_open"] == 44
 
 
 def test_reports_gain_a_since_last_run_section(runs, tmp_path):
@@ -327,13 +336,13 @@ def test_reports_gain_a_since_last_run_section(runs, tmp_path):
     write_reports(CHARGEMASTER, ReportContext(doc, result), ["html", "xlsx", "json"], tmp_path)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="since-last-run"' in html and 'id="trend-chart"' in html and "<svg" in html
-    for key, n in (("new", 1), ("resolved", 33), ("still_open", 15), ("implementation_errors", 1)):
+    for key, n in (("new", 0), ("resolved", 32), ("still_open", 12), ("implementation_errors", 1)):
         assert f'data-history-metric="{key}" data-value="{n}"' in html
-    assert 'id="implementation-errors"' in html and "align generator prices" in html
+    assert 'id="implementation-errors"' in html and "link 64590 to C1767/C1820" in html
     book = openpyxl.load_workbook(tmp_path / "report.xlsx")
-    assert book.sheetnames[:3] == ["Summary", "Since last run", "Findings"]
+    assert book.sheetnames[:5] == ["Fix first", "Problems", "Summary", "Since last run", "Findings"]
     values = {r[0]: r[1] for r in book["Since last run"].iter_rows(values_only=True) if r[0] is not None}
-    assert (values["New"], values["Resolved"], values["Implementation errors"]) == (1, 33, 1)
+    assert (values["New"], values["Resolved"], values["Implementation errors"]) == (0, 32, 1)
     head = [c.value for c in book["Findings"][1]]
     assert head[-2:] == ["History id", "Since last run"]
     saved = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from test_report_fixtures import AS_OF, hostile_cdm, load_doc
 
-SHEETS_START = ["Summary", "Findings"]
+SHEETS_START = ["Fix first", "Problems", "Summary", "Findings"]
 SHEETS_END = ["Edits", "Skipped rows"]
 
 
@@ -31,17 +31,20 @@ def fill(cell) -> str | None:
 
 def test_sheets_in_order(book, sample_reports):
     names = book.sheetnames
-    assert names[:2] == SHEETS_START and names[-2:] == SHEETS_END
-    assert names[2] == "Chargemaster"
+    assert names[:4] == SHEETS_START and names[-2:] == SHEETS_END
+    assert names[4] == "Chargemaster"
     if any(i["role"] == "pairing-table" for i in load_doc(sample_reports)["run"]["inputs"]):
-        assert names[3] == "Pairing table"
+        assert names[5] == "Pairing table"
+    assert book.active.title == "Fix first"
 
 
 def test_findings_sheet_one_row_per_finding(book, sample_reports):
     doc = load_doc(sample_reports)
     ws = book["Findings"]
     head = header(ws)
-    assert head[:3] == ["Severity", "Edit", "Name"] and "Go to row" in head and "Related rows" in head
+    assert (
+        head[:4] == ["Problem", "Severity", "Edit", "Name"] and "Go to row" in head and "Related rows" in head
+    )
     assert ws.max_row - 1 == len(doc["findings"])
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(head))}{ws.max_row}"
@@ -54,8 +57,13 @@ def test_findings_sheet_one_row_per_finding(book, sample_reports):
         )
         assert row[col["Severity"]] == f["severity"]
         assert row[col["Waived"]] == ("yes" if f["waived"] else "no")
+    # fix-first order: problem ranks never go down, and each finding's rank is its problem's
+    ranks = [row[col["Problem"]] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    for p in doc["problems"]:
+        assert {ranks[i] for i in p["findings"]} == {p["rank"]}
     # severity colours
-    sev = {ws.cell(r, 1).value: fill(ws.cell(r, 1)) for r in range(2, ws.max_row + 1)}
+    sev = {ws.cell(r, 2).value: fill(ws.cell(r, 2)) for r in range(2, ws.max_row + 1)}
     assert len({v for v in sev.values()}) == len(sev) and all(sev.values())
 
 
@@ -126,7 +134,9 @@ def test_summary_has_run_record_counts_and_native_charts(book, sample_reports):
         assert len(charts) == 2
         xml = zf.read(charts[0]).decode()
         assert "<c:barChart>" in xml and "Summary!$A$" in xml
-        assert "drawing" in zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+        assert (
+            "drawing" in zf.read("xl/worksheets/_rels/sheet3.xml.rels").decode()
+        )  # Summary, after the problems
 
 
 def test_edits_and_skipped_sheets(book, sample_reports):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 # What spreadsheet programs read as the start of a formula (OWASP CSV injection list), plus the
@@ -42,8 +44,10 @@ def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def where(file: str | None, sheet: str | None, row: int | None, base_file: str | None = None) -> str:
-    """'CDM!27', prefixed with the file when it differs from `base_file`."""
-    loc = f"{sheet}!{row}" if sheet else f"row {row}"
+    """'CDM!27', prefixed with the file when it differs from `base_file` ('links.csv row 16' for a text file)."""
+    name = Path(file).name if file else None
+    # A text file's one "sheet" is named after the file: naming both says the same thing twice.
+    loc = f"{sheet}!{row}" if sheet and sheet != name else f"row {row}"
     return loc if not file or file == base_file else f"{file} {loc}"
 
 

@@ -69,6 +69,7 @@ class ReportContext:
                     "why": e.why.strip() if e else "",
                     "fix": e.fix.strip() if e else "",
                     "effective": e.period() if e else "",
+                    "scopes": list(e.scopes) if e else [],
                     "references": [
                         {"url": r.url, "basis": "verified" if r.verified else "inferred", "note": r.note}
                         for r in (e.references if e else [])
@@ -76,6 +77,20 @@ class ReportContext:
                 }
             )
         return out
+
+    def audited_scopes(self) -> set[str]:
+        """The edit scopes this audit covered: the chargemaster, and the pairing table when one was given."""
+        roles = {i["role"] for i in self.doc["run"]["inputs"]}
+        return {"chargemaster"} | ({"pairing"} if "pairing-table" in roles else set())
+
+    def scoped_edit_docs(self) -> tuple[list[dict], list[dict]]:
+        """edit_docs() split in two: edits that apply to the scopes audited, and the others (claim-only ...)."""
+        scopes = self.audited_scopes()
+        mine, other = [], []
+        for e in self.edit_docs():
+            applies = e["status"] != "not-for-scope" and (not e["scopes"] or bool(scopes & set(e["scopes"])))
+            (mine if applies or e["findings"] else other).append(e)
+        return mine, other
 
     def _catalogue(self) -> dict:
         """Edit code -> Edit, from the result, else the packaged catalogue when its version matches the doc."""

@@ -12,8 +12,13 @@ from auditor.report.cells import neutralise, neutralise_frame, related_text
 from auditor.report.claims_context import ClaimsContext
 from auditor.report.context import ReportContext, queue_of
 from auditor.report.gaps import not_evaluable
+from auditor.report.problems_view import finding_problem_ids, finding_ranks
 
+# `problem` is the rank of the problem a finding belongs to (rows come in that order) and `problem_id` its id in
+# findings.json's `problems`; both are empty for a document written before problems existed.
 COLUMNS = (
+    "problem",
+    "problem_id",
     "queue",
     "severity",
     "edit",
@@ -39,10 +44,12 @@ COLUMNS = (
 )
 
 
-def finding_row(f: dict) -> list:
-    """The CSV cells of one finding, text neutralised against formula injection."""
+def finding_row(f: dict, problem: int | None = None, problem_id: str | None = None) -> list:
+    """The CSV cells of one finding (and its problem's rank and id), text neutralised against formula injection."""
     values = {
         **f,
+        "problem": problem,
+        "problem_id": problem_id,
         "queue": queue_of(f["category"]),
         "related_rows": related_text(f["related_rows"], f["file"]),
         "related_count": len(f["related_rows"]),
@@ -92,7 +99,8 @@ def write_csv(ctx: ReportContext | dict, out_dir: Path) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(COLUMNS)
-        w.writerows(finding_row(f) for f in doc["findings"])
+        ranks, ids = finding_ranks(doc), finding_problem_ids(doc)
+        w.writerows(finding_row(f, r, i) for f, r, i in zip(doc["findings"], ranks, ids, strict=True))
     with (out_dir / "findings-run.csv").open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(("key", "value"))

@@ -1,4 +1,4 @@
-"""report.xlsx: Summary (with native charts), Findings, annotated audited rows, Edits and Skipped rows sheets."""
+"""report.xlsx: Fix first, Problems, Summary (native charts), Findings, annotated rows, Edits and Skipped rows."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from auditor.report.charts import humanise
 from auditor.report.context import SEVERITY_ORDER, ReportContext, queue_of, queue_titles
 from auditor.report.excel_history import history_sheet
 from auditor.report.gaps import by_reason
+from auditor.report.problems_view import (
+    finding_ranks,
+    line_places,
+    main_file,
+    problems_of,
+    subject_label,
+    top_problems,
+)
 from auditor.report.sheets import sheet_state
 from auditor.report.workbook import (
     MAX_CELL,
@@ -24,7 +32,9 @@ from auditor.report.workbook import (
 )
 
 MAX_LINKS = 65_530  # Excel's limit of hyperlinks per worksheet
+PLACES_SHOWN = 10  # line locations listed in a problem's "Where" cell; its findings hold every line
 FINDING_COLUMNS = (
+    ("Problem", 9),
     ("Severity", 10),
     ("Edit", 8),
     ("Name", 26),
@@ -46,6 +56,23 @@ FINDING_COLUMNS = (
     ("Waiver reason", 30),
     ("Scope", 12),
 )
+PROBLEM_COLUMNS = (
+    ("Rank", 6),
+    ("Severity", 10),
+    ("Edit", 8),
+    ("Name", 26),
+    ("Subject", 30),
+    ("Lines", 7),
+    ("Amount at stake", 15),
+    ("OPPS rate", 12),
+    ("Rate quarter", 10),
+    ("Basis", 44),
+    ("Message", 60),
+    ("Where (first lines)", 44),
+    ("Waived", 8),
+    ("Problem id", 14),
+)
+GO_TO = [name for name, _w in FINDING_COLUMNS].index("Go to row")
 # Appended to the Findings sheet when the audit used the run history.
 HISTORY_COLUMNS = (("History id", 14), ("Since last run", 13))
 LABELS = {
@@ -87,11 +114,15 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     )
     styles = Styles(wb)
     targets = _row_targets(tables)
+    fix_first, problems = wb.add_worksheet("Fix first"), wb.add_worksheet("Problems")
     summary = wb.add_worksheet("Summary")
     since = wb.add_worksheet("Since last run") if doc.get("history") else None
     findings = wb.add_worksheet("Findings")
     annotated = [(title, frame, wb.add_worksheet(title)) for title, frame in tables]
     edits_ws, skipped_ws = wb.add_worksheet("Edits"), wb.add_worksheet("Skipped rows")
+    top = top_problems(doc)
+    _problems_sheet(fix_first, doc, top, styles, targets, note=_fix_first_note(doc, top))
+    _problems_sheet(problems, doc, problems_of(doc), styles, targets)
     links = _findings_sheet(findings, doc, styles, targets)
     _summary_sheet(wb, summary, doc, styles, links, wb.constant_memory)
     if since is not None:
@@ -101,7 +132,7 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
         _annotated_sheet(ws, frame, by_row, styles)
     _edits_sheet(edits_ws, ctx.edit_docs(), styles)
     skipped_sheet(skipped_ws, doc["skipped_rows"], styles)
-    summary.activate()
+    fix_first.activate()
     wb.close()
     return path
 
@@ -115,13 +146,65 @@ def _row_targets(tables) -> dict[tuple, tuple[str, int]]:
     return out
 
 
+def _fix_first_note(doc: dict, top: list[dict]) -> str:
+    """The line above the Fix first table: what a problem is, how they are ranked, where the rest are."""
+    n = len(problems_of(doc))
+    return (
+        f"The top {len(top)} of {n:,} problems (one edit on one code or charge code), by severity, then money at "
+        "stake: the code's OPPS payment rate for the quarter times its lines, else the line charge. Every problem "
+        "is on the Problems sheet; its lines are on the Findings sheet (filter the Problem column on its rank)."
+    )
+
+
+def _problems_sheet(
+    ws, doc: dict, problems: list[dict], styles: Styles, targets: dict, note: str = ""
+) -> None:
+    """One row per problem: rank, severity, edit, subject, lines, money at stake and its basis, where the lines are."""
+    top = 1 if note else 0
+    if note:
+        # One wrapped line across the table, so the sheet reads on its own when the workbook opens on it.
+        ws.set_row(0, 45)
+        ws.merge_range(0, 0, 0, len(PROBLEM_COLUMNS) - 1, note, styles.get("label", "wrap"))
+    header(ws, PROBLEM_COLUMNS, styles, row=top)
+    base = main_file(doc)
+    for r, p in enumerate(problems, start=top + 1):
+        places = line_places(doc, p, PLACES_SHOWN, base)
+        more = p["lines"] - len(places)
+        values = (
+            p["rank"],
+            p["severity"],
+            p["edit"],
+            p["name"],
+            subject_label(p, doc),
+            p["lines"],
+            p["amount"],
+            p["rate"],
+            p["rate_quarter"],
+            p["basis"],
+            p["message"],
+            ", ".join(places) + (f", … {more:,} more" if more > 0 else ""),
+            "yes" if p["waived"] else "no",
+            p["id"],
+        )
+        for c, v in enumerate(values):
+            style = f"sev_{v}" if c == 1 else "money" if c in (6, 7) else "waived" if p["waived"] else None
+            put(ws, r, c, v, styles, style)
+        first = doc["findings"][p["findings"][0]] if p["findings"] else None
+        target = targets.get((first["file"], first["sheet"], first["row"])) if first else None
+        if target and r <= MAX_LINKS:
+            # The cell links to the problem's first line on the annotated sheet.
+            ws.write_url(r, 11, f"internal:'{target[0]}'!A{target[1]}", styles.get("link"), string=values[11])
+    ws.autofilter(top, 0, top + max(len(problems), 1), len(PROBLEM_COLUMNS) - 1)
+
+
 def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
-    """One row per finding, linked to its audited row; returns how many links were written."""
+    """One row per finding, fix-first, with its problem's rank and a link to its row; returns the links written."""
     history = doc.get("history")
     status = (history or {}).get("status_by_id") or {}
     columns = FINDING_COLUMNS + (HISTORY_COLUMNS if history else ())
     header(ws, columns, styles)
     titles, links = queue_titles(), 0
+    ranks = finding_ranks(doc)
     write_string, write_number = ws.write_string, ws.write_number
     plain = {False: (None, styles.get("quote")), True: (styles.get("waived"), styles.get("waived", "quote"))}
     sev_fmt = {s: styles.get(f"sev_{s}") for s in SEVERITY_ORDER}
@@ -129,6 +212,7 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
     for r, f in enumerate(doc["findings"], start=1):
         fmt, quote = plain[bool(f["waived"])]
         values = (
+            ranks[r - 1],
             None,
             f["edit"],
             f["name"],
@@ -152,7 +236,7 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
         )
         if history:
             values += (f.get("history_id"), status.get(f.get("history_id")))
-        put(ws, r, 0, f["severity"], styles, f"sev_{f['severity']}" if f["severity"] in sev_fmt else None)
+        put(ws, r, 1, f["severity"], styles, f"sev_{f['severity']}" if f["severity"] in sev_fmt else None)
         for c, v in enumerate(values):
             if v is None or v == "":
                 continue
@@ -166,7 +250,7 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
         if target and links < MAX_LINKS:
             ws.write_url(
                 r,
-                6,
+                GO_TO,
                 f"internal:'{target[0]}'!A{target[1]}",
                 link_fmt,
                 string=loc,
@@ -174,7 +258,7 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
             )
             links += 1
         else:
-            put(ws, r, 6, loc, styles, "waived" if f["waived"] else None)
+            put(ws, r, GO_TO, loc, styles, "waived" if f["waived"] else None)
     ws.autofilter(0, 0, max(len(doc["findings"]), 1), len(columns) - 1)
     return links
 

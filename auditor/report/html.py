@@ -10,9 +10,19 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from auditor.errors import InputError
+from auditor.report.cells import where
 from auditor.report.charts import bar_chart, humanise, stacked_counts, trend_chart
 from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_of, queue_titles
 from auditor.report.gaps import not_evaluable, partly_seen
+from auditor.report.problems_view import (
+    amount_text,
+    finding_ranks,
+    main_file,
+    problem_counts,
+    problems_of,
+    subject_label,
+    top_problems,
+)
 from auditor.report.sheets import sheet_state
 from auditor.resources import resource_dir
 
@@ -23,8 +33,14 @@ if TYPE_CHECKING:
 # CSV and Excel reports always hold every finding). 100k findings embed as ~25 MB and still filter smoothly.
 HTML_MAX_FINDINGS = 200_000
 RELATED_PER_FINDING = 20
-PAGE_SIZE = 200
+# Findings per page of the table: with the fix-first list above it, a page stays a few screens long.
+PAGE_SIZE = 100
+# Lines listed under each "Fix first" problem; every line is in the Excel and JSON reports.
+LINES_PER_PROBLEM = 50
+HISTORY_LIST_MAX = 100  # rows of each "since last run" list in the page; the JSON report holds them all
 SKIPPED_ROWS_TEXT = 400
+# Field order of one embedded problem (the "All problems" tables): group is its severity, or "waived".
+PROBLEM_FIELDS = ("rank", "group", "edit", "subject", "lines", "amount", "basis", "finding", "message")
 # Field order of one embedded finding; the page's script reads it from the data, not from this list.
 FIELDS = (
     "edit",
@@ -43,6 +59,7 @@ FIELDS = (
     "waived",
     "waiver_reason",
     "scope",
+    "problem",
 )
 
 
@@ -104,21 +121,27 @@ def page_data(doc: dict, limit: int | None = None) -> dict:
     def intern(s):
         return None if s is None else strings.setdefault(s, len(strings))
 
-    rank = {k: i for i, (k, _t, _c) in enumerate(QUEUES)}
-    sev = {s: i for i, s in enumerate(SEVERITY_ORDER)}
-    ordered = sorted(
-        doc["findings"],
-        key=lambda f: (
-            rank.get(queue_of(f["category"]), len(rank)),
-            sev.get(f["severity"], 9),
-            f["file"],
-            f["sheet"] or "",
-            f["row"] or 0,
-            f["edit"],
-        ),
-    )
+    # The document's findings are in fix-first order (problem by problem): the page keeps it, so a cap keeps
+    # the problems that matter most. A document without problems falls back to queue, severity, row.
+    ranks = finding_ranks(doc)
+    if any(r is not None for r in ranks):
+        ordered = list(zip(doc["findings"], ranks, strict=True))
+    else:
+        rank = {k: i for i, (k, _t, _c) in enumerate(QUEUES)}
+        sev = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+        ordered = sorted(
+            zip(doc["findings"], ranks, strict=True),
+            key=lambda fr: (
+                rank.get(queue_of(fr[0]["category"]), len(rank)),
+                sev.get(fr[0]["severity"], 9),
+                fr[0]["file"],
+                fr[0]["sheet"] or "",
+                fr[0]["row"] or 0,
+                fr[0]["edit"],
+            ),
+        )
     edits, rows = {}, []
-    for f in ordered[: HTML_MAX_FINDINGS if limit is None else limit]:
+    for f, problem in ordered[: HTML_MAX_FINDINGS if limit is None else limit]:
         edits.setdefault(
             f["edit"],
             {
@@ -158,6 +181,7 @@ def page_data(doc: dict, limit: int | None = None) -> dict:
                 1 if f["waived"] else 0,
                 f["waiver_reason"],
                 f["scope"],
+                problem,
             ]
         )
     return {
@@ -169,7 +193,35 @@ def page_data(doc: dict, limit: int | None = None) -> dict:
         "findings": rows,
         "total": len(doc["findings"]),
         "page_size": PAGE_SIZE,
+        "problem_fields": PROBLEM_FIELDS,
+        "problems": problem_rows(doc, len(rows), intern),
     }
+
+
+def problem_rows(doc: dict, embedded: int, intern) -> list[list]:
+    """Every problem as a compact row for the "All problems" tables the script fills (see PROBLEM_FIELDS).
+
+    A problem's message is its first finding's: `finding` points at that finding's row in the page's data
+    (findings keep the document's fix-first order there), and `message` is only sent when it is not embedded.
+    """
+    out = []
+    for p in problems_of(doc):
+        first = p["findings"][0] if p["findings"] else None
+        here = first is not None and first < embedded
+        out.append(
+            [
+                p["rank"],
+                "waived" if p["waived"] else p["severity"],
+                p["edit"],
+                subject_label(p, doc),
+                p["lines"],
+                amount_text(p),
+                intern(p["basis"]),
+                first if here else None,
+                None if here else p["message"],
+            ]
+        )
+    return out
 
 
 def view(ctx: ReportContext) -> dict:
@@ -190,6 +242,7 @@ def view(ctx: ReportContext) -> dict:
     ]
     embedded = min(len(doc["findings"]), HTML_MAX_FINDINGS)
     chargemasters = [i for i in doc["run"]["inputs"] if i["role"] == "chargemaster"]
+    edits, other_edits = ctx.scoped_edit_docs()
     return {
         "doc": doc,
         "run": doc["run"],
@@ -201,7 +254,8 @@ def view(ctx: ReportContext) -> dict:
         "title": "Chargemaster audit: " + ", ".join(Path(i["path"]).name for i in chargemasters),
         "chart_family": bar_chart("Findings by family", stacked_counts(doc["findings"], "family")),
         "chart_category": bar_chart("Findings by category", stacked_counts(doc["findings"], "category")),
-        "edits": ctx.edit_docs(),
+        "edits": edits,
+        "other_edits": _by_note(other_edits),
         "skipped": skipped_groups(doc["skipped_rows"]),
         "capped": embedded < len(doc["findings"]),
         "embedded": embedded,
@@ -211,7 +265,80 @@ def view(ctx: ReportContext) -> dict:
         "blocked": not_evaluable(doc["run"]["edits"]),
         "partial": partly_seen(doc["run"]["edits"]),
         "chart_trend": trend_chart(doc["history"]["trend"]) if doc.get("history") else "",
+        "history_lists": history_lists(doc.get("history")),
+        **problems_view(doc),
     }
+
+
+def history_lists(hist: dict | None) -> dict[str, list[dict]]:
+    """Each "since last run" list, errors first, cut to HISTORY_LIST_MAX rows (findings.json keeps them all)."""
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    keys = ("new", "reappeared", "resolved", "fixes_confirmed", "waived_by_ack")
+    return {
+        k: sorted((hist or {}).get(k) or [], key=lambda f: rank.get(f.get("severity"), 9))[:HISTORY_LIST_MAX]
+        for k in keys
+    }
+
+
+def problems_view(doc: dict) -> dict:
+    """The "Fix first" problems with their lines, and every problem grouped by severity (waived last)."""
+    base = main_file(doc)
+    findings = doc["findings"]
+
+    def row(p: dict) -> dict:
+        return {
+            "rank": p["rank"],
+            "severity": p["severity"],
+            "waived": p["waived"],
+            "edit": p["edit"],
+            "name": p["name"],
+            "subject": subject_label(p, doc),
+            "lines": p["lines"],
+            "amount": amount_text(p),
+            "basis": p["basis"],
+            "message": p["message"],
+        }
+
+    # With one sheet in the whole audit, a line is just its row number (the sheet is named once, above).
+    sheets = {(f["file"], f["sheet"]) for f in findings}
+    one_sheet = next(iter(sheets))[1] if len(sheets) == 1 else None
+    top = []
+    for p in top_problems(doc):
+        shown = [findings[i] for i in p["findings"][:LINES_PER_PROBLEM]]
+        items = [
+            {**f, "where": f"row {f['row']}" if one_sheet else where(f["file"], f["sheet"], f["row"], base)}
+            for f in shown
+        ]
+        # The problem's message and expectation shown once when every line says the same.
+        same = all(f["message"] == p["message"] for f in shown)
+        expected = {f["expected"] for f in shown}
+        top.append(
+            {
+                **row(p),
+                "entries": items,
+                "more": len(p["findings"]) - len(shown),
+                "same_message": same,
+                "expected": next(iter(expected)) if same and len(expected) == 1 else None,
+            }
+        )
+    # The "All problems" rows come from the page data (compact, filled when a group is opened): counts only here.
+    groups: dict[str, int] = {s: 0 for s in (*SEVERITY_ORDER, "waived")}
+    for p in problems_of(doc):
+        groups["waived" if p["waived"] else p["severity"]] += 1
+    return {
+        "top": top,
+        "problem_counts": problem_counts(doc),
+        "problem_groups": [{"key": k, "count": n} for k, n in groups.items() if n],
+        "one_sheet": one_sheet,
+    }
+
+
+def _by_note(edits: list[dict]) -> list[dict]:
+    """Edits left out of the explanations, grouped by why ('applies to claim': [codes])."""
+    notes: dict[str, list[str]] = {}
+    for e in edits:
+        notes.setdefault(e["note"] or e["status"], []).append(e["code"])
+    return [{"note": n, "codes": codes} for n, codes in notes.items()]
 
 
 def skipped_groups(skipped: list[dict]) -> list[dict]:

@@ -649,6 +649,8 @@ def run_json(run: Run, full: bool = True) -> dict:
         out["error"], out["error_status"] = run.error, run.error_status
     if run.status == "done" and run.summary:
         out["summary"] = run.summary["summary"]
+        out["problems"] = run.summary.get("problems")
+        out["top_problem"] = run.summary.get("top_problem")
         out["quarter"] = run.summary["quarter"]
         if run.summary.get("history_error"):
             out["history_error"] = run.summary["history_error"]

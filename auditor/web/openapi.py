@@ -68,6 +68,16 @@ _RUN = {
             "description": "When done: rows read/audited/skipped, findings by severity, "
             "category, family and edit (the `summary` of findings.json).",
         },
+        "problems": {
+            "type": "object",
+            "description": "When done: problems (one edit's findings on one code, charge code or file) by "
+            "severity, not waived: total, error, warning, info, waived.",
+        },
+        "top_problem": {
+            "type": ["object", "null"],
+            "description": "When done: the first problem to fix (rank, id, edit, name, severity, subject, lines, "
+            "amount, basis, message), as in findings.json `problems`; null when there is none.",
+        },
         "error": {"type": "string", "description": "When failed: the one-line message."},
         "error_status": {"type": "integer", "description": "When failed: 400 for bad input, 500 otherwise."},
         "review": {
@@ -269,7 +279,7 @@ OPENAPI = {
                 "parameters": _ID,
                 "responses": {
                     "200": {
-                        "description": "The findings document (run, summary, findings, skipped_rows).",
+                        "description": "The findings document (run, summary, problems, findings, skipped_rows).",
                         "content": {"application/json": {}},
                     },
                     "409": _json(_ERROR, "Not done yet."),

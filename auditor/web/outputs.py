@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor.report.html import render_html
+from auditor.report.problems_view import problem_counts, top_problems
 from auditor.report.renderers import CHARGEMASTER, TEXT, downloads, formats
 from auditor.resources import resource_dir
 from auditor.session import SessionResult
@@ -15,6 +16,7 @@ FORMATS = tuple(f for f in formats(CHARGEMASTER) if f != TEXT)
 # exists after an audit that used the run history).
 DOWNLOADS = downloads(CHARGEMASTER, FORMATS)
 VIEW = "view.html"
+TOP_KEYS = ("rank", "id", "edit", "name", "severity", "subject", "lines", "amount", "basis", "message")
 
 
 def web_report_templates() -> Path:
@@ -30,10 +32,13 @@ def write_view(outcome: SessionResult, out_dir: Path) -> Path:
 
 
 def run_summary(outcome: SessionResult) -> dict:
-    """What the run list and the API show of a finished audit: counts, quarter, and the run history's part."""
+    """What the run list and the API show of a finished audit: counts, problems, quarter, the run history's part."""
     doc, problem = outcome.document, outcome.history_error
     return {
         "summary": doc["summary"],
+        "problems": problem_counts(doc),
+        # The first problem to fix, for a script that polls the API and wants one line to show.
+        "top_problem": next(({k: p[k] for k in TOP_KEYS} for p in top_problems(doc, 1)), None),
         "quarter": doc["run"]["quarter"],
         "quarter_message": doc["run"]["quarter_message"],
         "history_run_id": (doc.get("history") or {}).get("run_id"),
