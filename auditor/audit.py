@@ -215,9 +215,18 @@ def _amounts(
         found = table.rates(pl.Series(codes, dtype=pl.String), quarter)
         rates = {c: r for c, r in zip(codes, found.to_list(), strict=True) if r is not None}
     frame = chargemaster.frame
-    wanted = {(f.file, f.sheet, f.row) for f in findings}
-    priced = frame.select("file", "sheet", "row", "price") if "price" in frame.columns else None
-    charges = line_charges(r for r in (priced.iter_rows() if priced is not None else ()) if r[:3] in wanted)
+    charges = {}
+    if "price" in frame.columns and findings:
+        # Only the lines found, selected by a join: a Python pass over every row costs seconds at 100k rows.
+        wanted = pl.DataFrame(
+            [(f.file, f.sheet, f.row) for f in findings],
+            schema={"file": frame.schema["file"], "sheet": frame.schema["sheet"], "row": frame.schema["row"]},
+            orient="row",
+        ).unique()
+        priced = frame.select("file", "sheet", "row", "price").join(
+            wanted, on=["file", "sheet", "row"], nulls_equal=True
+        )
+        charges = line_charges(priced.iter_rows())
     return Amounts(quarter if rates else None, rates, charges)
 
 

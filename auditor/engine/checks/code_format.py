@@ -61,12 +61,14 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     code = pl.col("code")
     local_in_code = code.str.contains(sh.LOCAL) | code.str.contains(LOCAL_IN_CPT_SHAPE)
     if shape == "malformed":
-        # Payer-local codes and NDCs are codes, just not CPT/HCPCS ones: other shapes say so.
+        # Payer-local codes and NDCs are codes, just not CPT/HCPCS ones: other shapes say so. A word with no
+        # digit ("PANEL", "N/A", "MISC") is a placeholder for "no code", read like an empty cell.
         cond = (
             code.is_not_null()
             & ~code.str.contains(sh.CPT_OR_LEVEL2)
             & ~local_in_code
             & ~code.str.contains(sh.NDC)
+            & code.str.contains(r"\d")
         )
         value = code
     elif shape == "local":
