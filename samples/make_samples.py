@@ -656,14 +656,14 @@ def _families() -> list[Line]:
             findable="product family's revenue code differs from the configured/majority revenue code",
         ),
     )
-    prod("skin.q4102", 510, "HC OASIS WOUND MATRIX PER SQCM", "Q4102", 38.50)
-    prod("skin.q4110", 520, "HC PRIMATRIX PER SQCM", "Q4110", 112.00)
+    prod("skin.q4102", 510, "HC OASIS WOUND MATRIX PER SQCM", "Q4102", 148.50)
+    prod("skin.q4110", 520, "HC PRIMATRIX PER SQCM", "Q4110", 162.00)
     prod(
         "skin.q4121",
         530,
         "HC THERASKIN PER SQCM",
         "Q4121",
-        126.00,
+        156.00,
         mod="JZ",
         clean={"mod": None},
         defect=Defect(
@@ -693,7 +693,7 @@ def _families() -> list[Line]:
             findable="description says EACH/sheet size on a per-sq-cm HCPCS; price ~10x the product siblings",
         ),
     )
-    prod("skin.c9363", 570, "HC INTEGRA MESHED BILAYER MATRIX PER SQCM", "C9363", 86.00)
+    prod("skin.c9363", 570, "HC INTEGRA MESHED BILAYER MATRIX PER SQCM", "C9363", 146.00)
     prod(
         "skin.q4100",
         580,

@@ -56,16 +56,19 @@ class AuditRun:
 def prepare_frame(
     frame: pl.DataFrame, table: CodeTable, quarter: str, scope: pl.Expr | None = None
 ) -> pl.DataFrame:
-    """Add row ids, the pairing scope and the quarter's code classification."""
+    """Add row ids, the pairing scope and the quarter's code classification and OPPS payment rate."""
     frame = frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64))
     frame = frame.with_columns((scope if scope is not None else pl.col("file")).alias("_scope"))
-    cls = table.classify(frame.get_column("code"), quarter)
+    codes = frame.get_column("code")
+    cls = table.classify(codes, quarter)
     return frame.with_columns(
         cs_status=cls.get_column("status"),
         cs_si=cls.get_column("si"),
         cs_first_seen=cls.get_column("first_seen"),
         cs_last_seen=cls.get_column("last_seen"),
         cs_descriptor=cls.get_column("descriptor"),
+        # Addendum B payment rate of the quarter used (null: no rate, or a quarter imported without rates).
+        cs_rate=table.rates(codes, quarter),
     )
 
 
