@@ -21,6 +21,7 @@ CHARGEMASTER_HEADERS = {
     "units": "Units",
     "price": "Price",
     "narrative": "Notes",
+    "ndc": "NDC",
     "setting": "Setting",
     "department": "Department",
 }
