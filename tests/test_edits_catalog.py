@@ -117,7 +117,9 @@ def test_every_list_an_edit_names_exists():
     assert not missing, f"edits name lists that are not in edits/lists/: {missing}"
     for name, rows in EDITS.lists.items():
         assert (EDITS_DIR / "lists" / f"{name}.csv").is_file()
-        assert all(r.get("code", "").strip() for r in rows), f"list {name} has a row without a code"
+        # Code lists are keyed by code; the description lexicon by phrase, abbreviation or kind.
+        key = next((k for k in ("code", "words", "short", "kind") if rows and k in rows[0]), "code")
+        assert all(r.get(key, "").strip() for r in rows), f"list {name} has a row without a {key}"
 
 
 def test_check_kinds_registered_and_all_used():

@@ -20,6 +20,7 @@ from auditor.resources import resource_dir
 FAMILIES = (
     "skin-substitute",
     "neurostimulator",
+    "device-description",
     "knee-arthroscopy",
     "code-validity",
     "revenue-code",

@@ -14,14 +14,18 @@ class CatalogError(ValueError):
     """An edit or list file is malformed (a packaging bug or a bad facility override)."""
 
 
+# Code lists are keyed by code; the description lexicon by phrase (words), abbreviation (short) or kind.
+_KEYS = {"code", "words", "short", "kind"}
+
+
 def load_lists(folder: Path) -> dict[str, list[dict[str, str]]]:
     """Every `<name>.csv` in the folder as a list of row dicts, keyed by name."""
     out = {}
     for path in sorted(folder.glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
-        if rows and "code" not in rows[0]:
-            raise CatalogError(f"{path}: a code list needs a 'code' column")
+        if rows and not _KEYS & rows[0].keys():
+            raise CatalogError(f"{path}: a list needs a key column, one of {', '.join(sorted(_KEYS))}")
         out[path.stem] = rows
     return out
 

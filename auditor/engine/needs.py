@@ -50,7 +50,10 @@ _BY_KIND = {
     "add-on-needs-primary": ("code",),
     "forbids-companion": ("code",),
     "description-vs-code": ("description", "code"),
+    "description-reads-as": ("description", "code"),
     "duplicate-charge-code": ("charge_code",),
+    "price-below-rate": ("price", "code"),
+    "sheet-priced-per-area": ("price", "code", "description"),
     "duplicate-price": ("price", "code"),
     "price-outlier": ("price", "code"),
     # Claim-only kinds: claim lines have their own required columns; listed for completeness.

@@ -1,0 +1,110 @@
+"""description-reads-as: the description names another item than the device or product code bills, or none at all.
+
+Params: `families` (device code families judged, from the `device_codes` list, plus `skin` / `skin-nos`
+for skin substitute product codes); `report` (the outcome flagged: `contradicts`, `no_evidence`, or
+`noc_brand` for a product with its own code on a not-otherwise-classified code). Every line is read by
+`auditor.engine.item_reading` (the lexicon is data in `edits/lists/`), once per distinct code and
+description. Hit variables: `means` (what the description names), `decided` (the words that decided,
+as written), `bills` (what the code bills), `advice`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from auditor.engine.item_reading import Lexicon
+from auditor.engine.lists import CatalogError
+
+KINDS = ("description-reads-as",)
+REPORTS = ("contradicts", "no_evidence", "noc_brand")
+_SHOWN = 4  # longer code lists are summarised in the expected text
+
+
+def prepare(edit, lists) -> None:
+    """Check the families and outcome, and build the reader once per edit set."""
+    p = edit.params
+    if p.get("report") not in REPORTS:
+        raise CatalogError(f"description-reads-as needs report: one of {', '.join(REPORTS)}")
+    if not p.get("families"):
+        raise CatalogError("description-reads-as needs families: [..]")
+    lexicon = Lexicon(lists)
+    known = set(lexicon.families.values())
+    unknown = set(p["families"]) - known
+    if unknown:
+        raise CatalogError(f"unknown families {sorted(unknown)}; the lists define {sorted(known)}")
+    p["_lexicon"] = lexicon
+    p["_codes"] = sorted(c for c, fam in lexicon.families.items() if fam in p["families"])
+
+
+def columns(edit) -> tuple[str, ...]:
+    """The description, read against the code."""
+    return ("description", "code")
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _expected(means: str, codes: tuple[str, ...], note: str) -> str:
+    """The code(s) to use, or why none fits."""
+    if not codes:
+        return f"no device or product code: {note}" if note else "no device or product code fits the item"
+    if len(codes) <= _SHOWN:
+        return " or ".join(codes)
+    return f"{_a(means)} code ({', '.join(codes[:3])} …)"
+
+
+def _advice(outcome: str, code: str, means: str, codes: tuple[str, ...]) -> str:
+    """The sentence to act on."""
+    if outcome == "noc_brand":
+        return f"the product has its own code: report {' or '.join(codes)} instead of the not-otherwise-classified {code}"
+    if outcome == "no_evidence":
+        return "nothing in the description says what the item is; add the device type or product name"
+    if not codes:
+        return f"{code} does not fit {_a(means)}; bill what the item is, or fix the description"
+    if len(codes) == 1:
+        return f"report it as {codes[0]}, or fix the description if {code} is right"
+    return f"report it with {_expected(means, codes, '')}, or fix the description if {code} is right"
+
+
+def _verdicts(ctx, edit, pairs: pl.DataFrame) -> pl.DataFrame:
+    """The reader's verdict on each distinct (code, description), the flagged ones only."""
+    p = edit.params
+    lexicon: Lexicon = p["_lexicon"]
+    rows = []
+    for code, desc in pairs.iter_rows():
+        v = lexicon.judge(code, desc)
+        if v.outcome != p["report"]:
+            continue
+        rows.append(
+            {
+                "code": code,
+                "description": desc,
+                "v_means": v.means or "no item named",
+                "v_decided": v.decided,
+                "v_bills": _a(lexicon.bills.get(code, "device")),
+                "v_advice": _advice(v.outcome, code, v.means, v.codes),
+                "expected": _expected(v.means, v.codes, v.note)
+                if v.outcome != "no_evidence"
+                else "a description naming the item",
+            }
+        )
+    schema = dict.fromkeys(
+        ["code", "description", "v_means", "v_decided", "v_bills", "v_advice", "expected"], pl.String
+    )
+    return pl.DataFrame(rows, schema=schema)
+
+
+def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
+    """Rows of the judged codes whose description the reader flags."""
+    cond = eligible & pl.col("code").is_in(edit.params["_codes"]) & pl.col("description").is_not_null()
+    rows = ctx.frame.lazy().filter(cond).select("_rid", "code", "description")
+    pairs = rows.select("code", "description").unique().collect()
+    flagged = _verdicts(ctx, edit, pairs)
+    return rows.join(flagged.lazy(), on=["code", "description"], how="inner").drop("code", "description")
+
+
+def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """The plan, collected."""
+    return plan(ctx, edit, eligible).collect()
