@@ -86,13 +86,13 @@ def audit_sample(db, name: str, as_of: str, *extra):
 def test_audit_records_and_reports_since_last_run(db):
     first = audit_sample(db, "chargemaster.xlsx", "2025-10-01")
     assert first.exit_code == 1 and "first recorded run for this facility" in first.stdout
-    # A first run is the baseline: its 35 findings (test_history_quarterly run 1) are not listed as new.
+    # A first run is the baseline: its 36 findings (test_history_quarterly run 1) are not listed as new.
     since = first.stdout.split("Since last run")[1]
-    assert "35 findings recorded as the baseline" in since and "New (" not in since
+    assert "36 findings recorded as the baseline" in since and "New (" not in since
     second = audit_sample(db, "chargemaster.xlsx", "2026-04-01")
     assert second.exit_code == 1
-    # Hand counts as in test_history_quarterly: 10 new, 1 resolved, 34 still open.
-    assert "10 new, 1 resolved, 34 still open, 0 reappeared" in second.stdout
+    # Hand counts as in test_history_quarterly: 10 new, 1 resolved, 35 still open.
+    assert "10 new, 1 resolved, 35 still open, 0 reappeared" in second.stdout
     assert "What the 2025Q4 -> 2026Q2 code update broke (6 code(s))" in second.stdout
     listing = invoke("history", "--history", db)
     assert listing.exit_code == 0
@@ -100,7 +100,7 @@ def test_audit_records_and_reports_since_last_run(db):
     assert [(r[0], r[5]) for r in rows] == [("2", "2026Q2"), ("1", "2025Q4")]
     shown = invoke("history", "2", "--history", db, "--findings")
     assert "sha256" in shown.stdout and "code set 2026Q2" in shown.stdout
-    assert len([line for line in shown.stdout.splitlines() if re.match(r"^  [0-9a-f]{12}  ", line)]) == 44
+    assert len([line for line in shown.stdout.splitlines() if re.match(r"^  [0-9a-f]{12}  ", line)]) == 45
 
 
 def test_compare_arguments(db):
@@ -110,7 +110,7 @@ def test_compare_arguments(db):
     latest = json.loads(invoke("compare", "--history", db, "--json").stdout)
     one = json.loads(invoke("compare", "2", "--history", db, "--json").stdout)
     assert both["counts"] == latest["counts"] == one["counts"]
-    assert (both["counts"]["new"], both["counts"]["resolved"], both["counts"]["still_open"]) == (10, 1, 34)
+    assert (both["counts"]["new"], both["counts"]["resolved"], both["counts"]["still_open"]) == (10, 1, 35)
     reverse = json.loads(invoke("compare", "2", "1", "--history", db, "--json").stdout)
     assert (reverse["counts"]["new"], reverse["counts"]["resolved"]) == (1, 10)
     text = invoke("compare", "1", "2", "--history", db, "--all").stdout
@@ -221,15 +221,15 @@ def test_recurring_run_prints_one_line_and_exits_by_threshold(tmp_path):
     (line,) = first.stdout.splitlines()
     m = LINE.match(line)
     assert m, line
-    # 2025Q4: the sample's 35 findings (9 errors, 18 warnings, 8 info, see test_history_quarterly run 1), all
+    # 2025Q4: the sample's 36 findings (9 errors, 18 warnings, 9 info, see test_history_quarterly run 1), all
     # new on the first run.
     assert (m["facility"], m["quarter"], m["e"], m["w"], m["i"], m["new"], m["res"], m["impl"]) == (
         "Sample Hospital",
         "2025Q4",
         "9",
         "18",
-        "8",
-        "35",
+        "9",
+        "36",
         "0",
         "0",
     )
@@ -248,16 +248,16 @@ def test_recurring_run_prints_one_line_and_exits_by_threshold(tmp_path):
     (line,) = second.stdout.splitlines()
     m = LINE.match(line)
     # Clean chargemaster + unchanged pairing table as of 2026Q2: the 12 pairing findings (7 errors, 5 warnings,
-    # see test_history_quarterly run 3), nothing on the clean chargemaster; against the 35 of 2025Q4, still
+    # see test_history_quarterly run 3), nothing on the clean chargemaster; against the 36 of 2025Q4, still
     # open are the 7 pairing findings of 2025Q4; new are the 5 pairing findings that start in 2026 (CV001 on
-    # C5271 and Q4100, SS005 on Q4101, Q4186, Q4133); resolved = the 28 chargemaster findings of 2025Q4.
+    # C5271 and Q4100, SS005 on Q4101, Q4186, Q4133); resolved = the 29 chargemaster findings of 2025Q4.
     assert (m["quarter"], m["e"], m["w"], m["i"], m["new"], m["res"], m["impl"]) == (
         "2026Q2",
         "7",
         "5",
         "0",
         "5",
-        "28",
+        "29",
         "0",
     )
     assert second.exit_code == 1  # the pairing table still has errors

@@ -116,14 +116,14 @@ def test_run_1_first_run_everything_is_new(runs):
     # Plus side findings that are not defects of their own: KN002 also sits on the 29880 and 29881 lines (+2,
     # the CDM has no G0289 for any of the three scopes). PR001/PR002 skip catch-all device C-codes, so the C1713, C1820 and
     # C1778 groups built at several prices are no longer noted; PR002 on the C1713 anchor at 121x the median
-    # is defect 2 itself. 26 + 2 = 28.
+    # is defect 2 itself; RC004 notes the anchor line with its code only in the description. 26 + 2 + 1 = 29.
     # Pairing table as of 2025-10-01: 63685 linked only to a lead (NS002 + NS006 = 2), 64590 with no device
     # (NS001 + NS002 + PT001 = 3), and row 6, the add-on 15272 with Q4101 but no 15271 in its scope
     # (SS004 + SS002 = 2); the C5271 and Q4100 links are still valid in 2025Q4. 2 + 3 + 2 = 7.
-    assert doc["summary"]["findings"] == 28 + 7
+    assert doc["summary"]["findings"] == 29 + 7
     assert doc["history"]["run_id"] == 1 and doc["history"]["baseline"] is None
     assert counts(doc) == {
-        "new": 35,
+        "new": 36,
         "resolved": 0,
         "still_open": 0,
         "reappeared": 0,
@@ -139,17 +139,17 @@ def test_run_2_same_file_new_quarter(runs):
     _, doc = runs[2]
     hist = doc["history"]
     # As of 2026-04-01 the chargemaster gains CV001 on C5271, C5275, Q4100, Q4106 (deleted in January
-    # 2026, +4) and SS007 on Q4431 (+1), and loses CV002 on Q4431 (-1): 28 + 4 + 1 - 1 = 32.
+    # 2026, +4) and SS007 on Q4431 (+1), and loses CV002 on Q4431 (-1): 29 + 4 + 1 - 1 = 33.
     # The pairing table gains CV001 on its C5271 and Q4100 links (+2) and SS005 on the three products
     # Q4101, Q4186, Q4133 that share a scope with the low-cost C5271 link (+3, in force from 2026-01-01):
     # 7 + 5 = 12.
-    assert doc["summary"]["findings"] == 32 + 12
+    assert doc["summary"]["findings"] == 33 + 12
     assert hist["baseline"]["id"] == 1 and hist["same_inputs"] is True
     # new 4 + 1 + 2 + 3 = 10; resolved: CV002 on Q4431 = 1; still open 35 - 1 = 34; nobody acknowledged yet.
     assert counts(doc) == {
         "new": 10,
         "resolved": 1,
-        "still_open": 34,
+        "still_open": 35,
         "reappeared": 0,
         "implementation_errors": 0,
         "fixes_confirmed": 0,
@@ -205,12 +205,12 @@ def test_run_3_clean_extract_confirms_one_fix_and_shows_one_implementation_error
     # longer notes the catch-all C-codes built at several prices). The pairing table is unchanged: 12.
     assert doc["summary"]["findings"] == 12
     assert {f["scope"] for f in doc["findings"]} == {"pairing"}
-    # still open: the 12 pairing findings; new: none; resolved: the 32 chargemaster findings of run 2.
+    # still open: the 12 pairing findings; new: none; resolved: the 33 chargemaster findings of run 2.
     # implementation errors: the 64590 links acknowledged after run 2 are not in the pairing table = 1;
     # fixes confirmed: the L8680 recode arrived (NS003 gone) = 1; waived by acknowledgement: SS002 Q4101 = 1.
     assert counts(doc) == {
         "new": 0,
-        "resolved": 32,
+        "resolved": 33,
         "still_open": 12,
         "reappeared": 0,
         "implementation_errors": 1,
@@ -235,16 +235,16 @@ def test_run_3_clean_extract_confirms_one_fix_and_shows_one_implementation_error
 
 def test_run_4_reloaded_extract_reappears_and_both_pending_fixes_are_implementation_errors(runs):
     _, doc = runs[4]
-    # The dirty extract again: the same 44 findings as run 2. Against run 3, the 32 findings resolved in
+    # The dirty extract again: the same 45 findings as run 2. Against run 3, the 33 findings resolved in
     # run 3 are back; all were seen in run 2, so they are reappeared, not new. Nothing of run 3 is gone
     # (resolved 0); the 12 pairing findings stay open. Both pending fixes are in this run: the 64590 links
     # (never fixed) and the L8680 line (fixed in run 3, overwritten now) = 2 implementation errors.
-    assert doc["summary"]["findings"] == 44
+    assert doc["summary"]["findings"] == 45
     assert counts(doc) == {
         "new": 0,
         "resolved": 0,
         "still_open": 12,
-        "reappeared": 32,
+        "reappeared": 33,
         "implementation_errors": 2,
         "fixes_confirmed": 0,
         "waived_by_ack": 1,
@@ -254,20 +254,20 @@ def test_run_4_reloaded_extract_reappears_and_both_pending_fixes_are_implementat
         ("NS001", "64590"),
         ("NS003", "L8680"),
     }
-    assert sum(s == "reappeared" for s in doc["history"]["status_by_id"].values()) == 32
+    assert sum(s == "reappeared" for s in doc["history"]["status_by_id"].values()) == 33
 
 
 def test_compare_any_two_runs_and_the_default_baseline(runs):
     conn = store.connect(runs["db"])
     try:
-        # Run 1 against run 4: run 4 holds run 2's 44 findings, so this is the 1 -> 2 picture (10 new,
-        # 1 resolved, 34 open, nothing seen before run 1 to reappear) plus the two pending fixes, which
+        # Run 1 against run 4: run 4 holds run 2's 45 findings, so this is the 1 -> 2 picture (10 new,
+        # 1 resolved, 35 open, nothing seen before run 1 to reappear) plus the two pending fixes, which
         # were acknowledged on run 2, before run 4: 2 implementation errors.
         c = compare_runs(conn, 1, 4).counts()
         assert (c["new"], c["resolved"], c["still_open"], c["reappeared"], c["implementation_errors"]) == (
             10,
             1,
-            34,
+            35,
             0,
             2,
         )
@@ -284,7 +284,7 @@ def test_trend_has_one_point_per_quarter(runs):
     # Run 1: 9 errors, 18 warnings, 8 info of its 35 findings. Run 4 (= run 2): 17 errors (run 1's 9 minus
     # CV002 Q4431, plus 6 CV001 and 3 SS005), 19 warnings (plus SS007 Q4431, minus the SS002 Q4101 warning
     # waived by acknowledgement: 18) and the same 8 info notes.
-    assert [(p["errors"], p["warnings"], p["infos"]) for p in trend] == [(9, 18, 8), (17, 18, 8)]
+    assert [(p["errors"], p["warnings"], p["infos"]) for p in trend] == [(9, 18, 9), (17, 18, 9)]
 
 
 def test_history_holds_the_run_record(runs):
@@ -305,7 +305,7 @@ def test_history_holds_the_run_record(runs):
         assert all(re.fullmatch(r"[0-9a-f]{64}", i["sha256"]) for i in run["inputs"])
         assert run["config"] == runs[2][1]["run"]["config"]
         stored = store.run_findings(conn, 2)
-        assert len(stored) == 44 and {f["row"] for f in stored.values()} >= {284, 285, 294, 295}
+        assert len(stored) == 45 and {f["row"] for f in stored.values()} >= {284, 285, 294, 295}
     finally:
         conn.close()
 
@@ -328,7 +328,7 @@ def test_reordered_rows_keep_every_identity(runs, tmp_path):
     assert moved, "the reversal must move the flagged rows for this test to mean anything"
     options = HistoryOptions(db=runs["db"], facility=FACILITY, record=False, compare_with="4")
     doc = apply_history(result, AuditDocument.of(result), options)[1].to_dict()
-    assert counts(doc)["new"] == 0 and counts(doc)["resolved"] == 0 and counts(doc)["still_open"] == 44
+    assert counts(doc)["new"] == 0 and counts(doc)["resolved"] == 0 and counts(doc)["still_open"] == 45
 
 
 def test_reports_gain_a_since_last_run_section(runs, tmp_path):
@@ -336,13 +336,13 @@ def test_reports_gain_a_since_last_run_section(runs, tmp_path):
     write_reports(CHARGEMASTER, ReportContext(doc, result), ["html", "xlsx", "json"], tmp_path)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="since-last-run"' in html and 'id="trend-chart"' in html and "<svg" in html
-    for key, n in (("new", 0), ("resolved", 32), ("still_open", 12), ("implementation_errors", 1)):
+    for key, n in (("new", 0), ("resolved", 33), ("still_open", 12), ("implementation_errors", 1)):
         assert f'data-history-metric="{key}" data-value="{n}"' in html
     assert 'id="implementation-errors"' in html and "link 64590 to C1767/C1820" in html
     book = openpyxl.load_workbook(tmp_path / "report.xlsx")
     assert book.sheetnames[:5] == ["Fix first", "Problems", "Summary", "Since last run", "Findings"]
     values = {r[0]: r[1] for r in book["Since last run"].iter_rows(values_only=True) if r[0] is not None}
-    assert (values["New"], values["Resolved"], values["Implementation errors"]) == (0, 32, 1)
+    assert (values["New"], values["Resolved"], values["Implementation errors"]) == (0, 33, 1)
     head = [c.value for c in book["Findings"][1]]
     assert head[-2:] == ["History id", "Since last run"]
     saved = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))

@@ -226,11 +226,11 @@ def test_concurrent_recorders_lose_no_run(tmp_path):
     ids = sorted(int(line.split()[0]) for out, _ in outputs for line in out.splitlines())
     assert ids == list(range(1, 13))  # 4 workers x 3 runs, every one recorded under its own id
     runs = check_consistent(db)
-    # The sample's 2026Q2 audit has 44 findings (32 chargemaster + 12 pairing table, see test_history_quarterly).
-    assert len(runs) == 12 and all(r["stored"] == 44 for r in runs)
+    # The sample's 2026Q2 audit has 45 findings (33 chargemaster + 12 pairing table, see test_history_quarterly).
+    assert len(runs) == 12 and all(r["stored"] == 45 for r in runs)
     assert sorted(r["label"] for r in runs) == sorted(
         f"worker {w} run {n}" for w in range(4) for n in range(3)
     )
     # Every run compared with the run committed just before it; only the very first found anything new.
     news = sorted(int(line.split()[1]) for out, _ in outputs for line in out.splitlines())
-    assert news == [0] * 11 + [44]
+    assert news == [0] * 11 + [45]

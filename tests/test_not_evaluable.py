@@ -91,8 +91,8 @@ def test_json_description_edit_runs_and_finds_with_descriptions(reports):
     edits = _edits(reports["full"][0])
     assert edits[DESC_EDIT]["status"] == "ran"
     assert edits[DESC_EDIT]["findings"] >= 1
-    # The input has no units column: only the edit reading units cannot run.
-    assert {c for c, e in edits.items() if e["status"] == "not-evaluable"} == {"SS009"}
+    # The input has no units and no NDC column: only the edits reading them cannot run.
+    assert {c for c, e in edits.items() if e["status"] == "not-evaluable"} == {"SS009", "RC005"}
 
 
 def test_json_code_only_edits_still_run_without_descriptions(reports):
@@ -217,7 +217,8 @@ def test_needed_fields_by_check_kind():
     assert need["PR001"] == need["PR002"] == ("price", "code")
     assert need["PR003"] == ("charge_code",)
     assert need["RC001"] == ("revenue_code",)
-    assert need["RC002"] == ("revenue_code", "code")
+    # RC002 judges only lines whose description reads as an implant.
+    assert need["RC002"] == ("revenue_code", "code", "description")
     assert need["SS009"] == ("units", "code")
     # SS007 declares `needs: [code]`: a chargemaster without a narrative column is the defect it reports.
     assert need["SS007"] == ("code",)
