@@ -90,32 +90,8 @@ def read_837(path: Path) -> X12Claims:
         raise InputError(str(path), "this is not an X12 file: it does not start with an ISA segment")
     collector = _Collector()
     state = _Claims837(path)
-    ordinal = 0
-    with _open_stripped(path) as text:
-        try:
-            reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), collector, text)
-        except pyx12.errors.X12Error as exc:
-            raise InputError(
-                str(path), f"the ISA interchange header is not valid X12: {exc}", row=1
-            ) from None
-        with reader:
-            nodes = reader.iter_segments()
-            while True:
-                node = _next_node(nodes, path, ordinal + 1)
-                if node is None:
-                    break
-                ordinal += 1
-                seg = node.seg_data
-                seg_id = seg.get_seg_id()
-                collector.flush(ordinal, seg_id)
-                # pyx12 hands back the previous map node for a segment it could not place; such a segment
-                # is reported by the collector and must not be read as if it were that previous segment.
-                loop_id = node.x12_map_node.parent.id if node.x12_map_node.id == seg_id else None
-                state.segment(ordinal, seg_id, loop_id, seg)
-            # pyx12 stops quietly at an empty segment or at text with no segment terminator.
-            leftover = reader.src.raw.buffer.strip()
-            empty_segment = bool(leftover) and reader.src.seg_term in leftover
-    state.finish(ordinal, bool(leftover), empty_segment)
+    ordinal, leftover, empty_segment = walk_segments(path, collector, state, "837")
+    state.finish(ordinal, leftover, empty_segment)
     return X12Claims(
         format=state.format or "x12-837",
         frame=state.frame(),
@@ -140,7 +116,37 @@ def _open_stripped(path: Path) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
-def _next_node(nodes: Any, path: Path, ordinal: int) -> Any:
+def walk_segments(
+    path: Path, collector: Any, walker: Any, structure: str, unsupported: Any = None
+) -> tuple[int, bool, bool]:
+    """Feed every segment of an X12 file to `walker.segment(ordinal, seg_id, loop_id, seg)` through pyx12's
+    validating reader; return (segments read, text left after the last one, an empty segment among it)."""
+    ordinal = 0
+    with _open_stripped(path) as text:
+        try:
+            reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), collector, text)
+        except pyx12.errors.X12Error as exc:
+            raise InputError(
+                str(path), f"the ISA interchange header is not valid X12: {exc}", row=1
+            ) from None
+        with reader:
+            nodes = reader.iter_segments()
+            while (node := _next_node(nodes, path, ordinal + 1, structure, unsupported)) is not None:
+                ordinal += 1
+                seg = node.seg_data
+                seg_id = seg.get_seg_id()
+                collector.flush(ordinal, seg_id)
+                # pyx12 hands back the previous map node for a segment it could not place; such a segment
+                # is reported by the collector and must not be read as if it were that previous segment.
+                loop_id = node.x12_map_node.parent.id if node.x12_map_node.id == seg_id else None
+                walker.segment(ordinal, seg_id, loop_id, seg)
+            # pyx12 stops quietly at an empty segment or at text with no segment terminator.
+            leftover = reader.src.raw.buffer.strip()
+            empty_segment = bool(leftover) and reader.src.seg_term in leftover
+    return ordinal, bool(leftover), empty_segment
+
+
+def _next_node(nodes: Any, path: Path, ordinal: int, structure: str, unsupported: Any = None) -> Any:
     """The next segment node from pyx12, or None at the end; pyx12 failures become one InputError."""
     try:
         return next(nodes)
@@ -150,9 +156,9 @@ def _next_node(nodes: Any, path: Path, ordinal: int) -> Any:
         found = re.search(r"fic=(\w*), vriic=(\w*)", str(exc))
         if found:
             group, version = (v if v != "None" else "" for v in found.groups())
-            raise InputError(str(path), _unsupported(group, version), row=ordinal) from None
+            raise InputError(str(path), (unsupported or _unsupported)(group, version), row=ordinal) from None
         raise InputError(
-            str(path), f"pyx12 could not place this segment in the 837 structure ({exc})", row=ordinal
+            str(path), f"pyx12 could not place this segment in the {structure} structure ({exc})", row=ordinal
         ) from None
     except OSError:
         raise  # a disk or map-installation problem, not a fault of the file's content
