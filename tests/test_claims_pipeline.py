@@ -226,7 +226,7 @@ def test_cli_bad_inputs_exit_2_with_one_line(tmp_path):
         ([str(broken)], "claims.xlsx"),
         ([str(tmp_path / "missing.csv")], "file not found"),
         (["--state", "Texas", str(notes)], "two-letter"),
-        (["--format", "pdf", str(notes)], "unknown format"),
+        (["--format", "docx", str(notes)], "unknown format"),
     ]:
         res = runner.invoke(main, ["claims", *args])
         assert res.exit_code == 2, (args, res.output)

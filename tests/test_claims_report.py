@@ -733,8 +733,8 @@ def test_text_summary_and_report_paths(result, tmp_path):
     assert str(written["html"]) in text and str(written["xlsx"]) in text
     assert written["html"].name == "claims-report.html" and written["xlsx"].name == "claims-report.xlsx"
     assert render_claims_summary(ClaimsContext.of(result)).startswith("cdm-audit claims 0.1.0")
-    with pytest.raises(ValueError, match="pdf"):
-        write_claims_report(result, tmp_path, ["pdf"])
+    with pytest.raises(ValueError, match="docx"):
+        write_claims_report(result, tmp_path, ["docx"])
 
 
 # ---------------------------------------------------------------- browser

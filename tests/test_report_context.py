@@ -25,7 +25,7 @@ def test_every_chargemaster_renderer_takes_a_context_or_a_doc(tmp_path):
     from auditor.report.document import build_document
     from auditor.report.renderers import CHARGEMASTER, formats, renderer, write_reports
 
-    assert formats(CHARGEMASTER) == ("text", "html", "xlsx", "json", "csv")
+    assert formats(CHARGEMASTER) == ("text", "html", "xlsx", "json", "csv", "pdf")
     for fmt in formats(CHARGEMASTER):
         assert list(inspect.signature(renderer(CHARGEMASTER, fmt).write).parameters)[:2] == ["ctx", "out_dir"]
     result = run_audit([hostile_cdm(tmp_path / "h.xlsx")], AuditRequest(as_of=dt.date(2026, 4, 1)))
@@ -67,11 +67,11 @@ def test_every_renderer_writes_the_files_it_declares(tmp_path):
         written = write_reports(kind, reports[kind], [fmt], out)
         assert written[fmt].name == r.files[0], (kind, fmt)
         assert {p.name for p in out.iterdir()} <= set(r.files), (kind, fmt)
-    assert formats(CLAIMS) == ("text", "html", "xlsx", "json", "csv")
+    assert formats(CLAIMS) == ("text", "html", "xlsx", "json", "csv", "pdf")
     try:
-        write_reports(CLAIMS, reports[CLAIMS], ["pdf"], tmp_path / "none")
+        write_reports(CLAIMS, reports[CLAIMS], ["docx"], tmp_path / "none")
     except ValueError as exc:
-        assert "'pdf'" in str(exc) and "text, html, xlsx, json, csv" in str(exc)
+        assert "'docx'" in str(exc) and "text, html, xlsx, json, csv, pdf" in str(exc)
     else:
         raise AssertionError("an unknown format must be refused")
 
@@ -89,8 +89,8 @@ def test_command_line_formats_come_from_the_registry(tmp_path):
         assert f"Comma-separated: {listed}" in " ".join(
             runner.invoke(main, [command, "--help"]).output.split()
         )
-        res = runner.invoke(main, [command, "--format", "html,pdf", str(tmp_path / "x.csv")])
-        assert res.exit_code == 2 and f"unknown format 'pdf'; choose from {listed}" in res.output, res.output
+        res = runner.invoke(main, [command, "--format", "html,docx", str(tmp_path / "x.csv")])
+        assert res.exit_code == 2 and f"unknown format 'docx'; choose from {listed}" in res.output, res.output
 
 
 def test_json_writer_is_byte_stable(tmp_path):

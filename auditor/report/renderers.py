@@ -9,6 +9,7 @@ from pathlib import Path
 from auditor.report.claims_excel import write_claims_xlsx
 from auditor.report.claims_html import write_claims_html
 from auditor.report.claims_text import write_claims_text
+from auditor.report.compliance import write_chargemaster_compliance, write_claims_compliance
 from auditor.report.csv_report import write_claims_csv, write_csv
 from auditor.report.excel import write_xlsx
 from auditor.report.html import write_html
@@ -26,6 +27,7 @@ MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pdf": "application/pdf",
 }
 
 
@@ -53,11 +55,13 @@ RENDERERS: dict[tuple[str, str], Renderer] = {
         Renderer(CHARGEMASTER, "xlsx", ("report.xlsx",), write_xlsx),
         Renderer(CHARGEMASTER, "json", ("findings.json", "history.json"), write_json),
         Renderer(CHARGEMASTER, "csv", ("findings.csv", "findings-run.csv"), write_csv),
+        Renderer(CHARGEMASTER, "pdf", ("compliance-summary.pdf",), write_chargemaster_compliance),
         Renderer(CLAIMS, TEXT, ("claims-summary.txt",), write_claims_text, last=True),
         Renderer(CLAIMS, "html", ("claims-report.html",), write_claims_html),
         Renderer(CLAIMS, "xlsx", ("claims-report.xlsx",), write_claims_xlsx),
         Renderer(CLAIMS, "json", ("claims.json",), write_claims_json),
         Renderer(CLAIMS, "csv", ("claims.csv", "claim-findings.csv"), write_claims_csv),
+        Renderer(CLAIMS, "pdf", ("compliance-summary.pdf",), write_claims_compliance),
     )
 }
 
