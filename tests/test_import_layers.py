@@ -4,7 +4,7 @@ Layers, top to bottom (LAYERS below; a module belongs to the layer of its longes
 
     fronts       auditor.cli, auditor.web                  what users run: commands, the web app
     session      auditor.session                           the one audit session every front calls
-    cores        auditor.audit, .claims, .report, .history, .inspection, .pairing, .problems
+    cores        auditor.audit, .claims, .denials, .report, .history, .inspection, .pairing, .problems
     engine       auditor.engine                            edits, check kinds, findings
     readers      auditor.ingest, auditor.codeset           reading files; HCPCS and ICD-10-CM code sets
     base         auditor.errors, auditor.resources, auditor.version, and the package root's metadata
@@ -53,6 +53,7 @@ LAYERS = (
         (
             "auditor.audit",
             "auditor.claims",
+            "auditor.denials",
             "auditor.report",
             "auditor.history",
             "auditor.inspection",

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from auditor.cli import audit, claims, codes, edits, history, serve
+from auditor.cli import audit, claims, codes, denials, edits, history, serve
 from auditor.version import __version__
 
 
@@ -27,6 +27,7 @@ for _command in (
     codes.codes,
     *history.COMMANDS,
     claims.claims,
+    denials.denials,
     serve.serve,
 ):
     main.add_command(_command)

@@ -1,0 +1,119 @@
+"""denials.xlsx: summary with native charts, one sheet per dimension, denied claims, unjoined lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.report.cells import neutralise
+from auditor.report.denials_html import TABLES
+from auditor.report.workbook import open_workbook
+
+
+def _text(value):
+    """Cell value: numbers as numbers, text neutralised so a cell starting with = + - @ stays text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return value
+    return neutralise(str(value))
+
+
+def _table(ws, header_fmt, top: int, headers: list[str], rows: list[list]) -> int:
+    """Write a header and rows from row `top`; return the row after the last."""
+    for j, h in enumerate(headers):
+        ws.write_string(top, j, h, header_fmt)
+    for i, row in enumerate(rows, start=top + 1):
+        for j, v in enumerate(row):
+            v = _text(v)
+            if isinstance(v, str):
+                ws.write_string(i, j, v)
+            else:
+                ws.write_number(i, j, v)
+    return top + 1 + len(rows)
+
+
+def write_denials_excel(doc: dict, out_dir: Path) -> Path:
+    """denials.xlsx in `out_dir`: a Summary sheet with a native bar chart per dimension, then the tables."""
+    path = out_dir / "denials.xlsx"
+    wb = open_workbook(
+        path, {"title": "Denials", "comments": "cdm-audit denials"}, rows=0, constant_memory=False
+    )
+    header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79"})
+    summary = wb.add_worksheet("Summary")
+    summary.set_column(0, 0, 34)
+    totals = list(doc["totals"].items())
+    end = _table(summary, header, 0, ["Measure", "Value"], [[k.replace("_", " "), v] for k, v in totals])
+    end = _table(
+        summary,
+        header,
+        end + 1,
+        ["Pattern", "Detail", "Claims"],
+        [[p["title"], p["detail"], ", ".join(p["claims"])] for p in doc["patterns"]],
+    )
+    chart_row = end + 2
+    for key, title, cols in TABLES:
+        rows = doc["rates"][key]
+        ws = wb.add_worksheet(title[:31])
+        ws.set_column(0, 0, 30)
+        _table(
+            ws,
+            header,
+            0,
+            [title, *cols, *(["label"] if key in ("carc", "rarc") else [])],
+            [
+                [r["key"], *[r[c] for c in cols], *([r["label"]] if key in ("carc", "rarc") else [])]
+                for r in rows
+            ],
+        )
+        if key in ("state", "participant", "service", "month") and rows:
+            chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+            for col, name, colour in ((2, "denied", "#C0362C"), (4, "pended", "#D08A12")):
+                chart.add_series(
+                    {
+                        "name": name,
+                        "categories": [ws.get_name(), 1, 0, len(rows), 0],
+                        "values": [ws.get_name(), 1, col, len(rows), col],
+                        "fill": {"color": colour},
+                    }
+                )
+            chart.set_title({"name": f"Denied and pended — {title}"})
+            chart.set_legend({"position": "bottom"})
+            summary.insert_chart(chart_row, 3, chart, {"x_scale": 1.2, "y_scale": 1.0})
+            chart_row += 16
+    ws = wb.add_worksheet("Denied claims")
+    cols = [
+        "claim_id",
+        "state",
+        "participant",
+        "service",
+        "reasons",
+        "predicted_by",
+        "kind",
+        "deadline",
+        "send_to",
+        "draft",
+    ]
+    _table(ws, header, 0, cols, [[d[c] for c in cols] for d in doc["denied_claims"]])
+    ws = wb.add_worksheet("Denied lines")
+    cols = [
+        "claim_id",
+        "line",
+        "code",
+        "modifiers",
+        "group_codes",
+        "carcs",
+        "rarcs",
+        "dos",
+        "charge",
+        "paid",
+        "predicted_by",
+        "line_predicted_by",
+    ]
+    _table(ws, header, 0, cols, [[d[c] for c in cols] for d in doc["denied_lines"]])
+    ws = wb.add_worksheet("Not joined")
+    cols = ["file", "row", "claim_id", "line", "code", "reason"]
+    _table(ws, header, 0, cols, [[u[c] for c in cols] for u in doc["unjoined"]])
+    wb.close()
+    return path
