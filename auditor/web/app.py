@@ -32,6 +32,7 @@ from auditor.resources import resource_dir
 from auditor.version import __version__
 from auditor.web import profiles
 from auditor.web.choices import apply_all, corrections, form_edits, profile_content, sheet_patches
+from auditor.web.claims_pages import ClaimsPages
 from auditor.web.facility import config_input, edit_selection
 from auditor.web.jobs import FINISHED, Jobs, Run, RunInput, RunStore, new_id
 from auditor.web.openapi import OPENAPI
@@ -112,6 +113,7 @@ class Web:
         self.settings, self.jobs = settings, jobs
         self.guard = Guard(settings.token)
         self.env = _environment()
+        self.claims = ClaimsPages(self)
 
     # ---- rendering ------------------------------------------------------------------------------
     def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
@@ -180,6 +182,7 @@ class Web:
         """Past audits: this server's runs, then every run recorded in the run history (newest first)."""
         runs = self.jobs.store.list()
         recorded, problem = await run_in_threadpool(self.recorded_runs)
+        claims = await run_in_threadpool(self.claims.listing)
         held = {r.history_run_id: r for r in runs if r.history_run_id is not None and r.status == "done"}
         return self.page(
             request,
@@ -189,6 +192,7 @@ class Web:
             held=held,
             history_problem=problem,
             history_db=str(self.settings.history_path),
+            **claims,
         )
 
     def recorded_runs(self, limit: int = HISTORY_LIST_LIMIT) -> tuple[list[dict], str | None]:
@@ -737,6 +741,7 @@ def create_app(
         Route("/runs/{run_id}/rerun", web.rerun, methods=["POST"]),
         Route("/runs/{run_id}/report", web.report),
         Route("/runs/{run_id}/{name}", web.download),
+        *web.claims.routes(),
         Route("/api/audits", web.api_create, methods=["POST"]),
         Route("/api/audits", web.api_list),
         Route("/api/audits/{run_id}", web.api_get),
