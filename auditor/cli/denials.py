@@ -88,7 +88,9 @@ def denials(files, claims, formats, out_dir, templates, state, fixed, history_db
     for kind, path in written.items():
         click.echo(f"  {kind}: {path}")
     if run_id is not None:
-        click.echo(f"recorded as denials run {run_id} for {facility} (history {history_db or default_path()})")
+        click.echo(
+            f"recorded as denials run {run_id} for {facility} (history {history_db or default_path()})"
+        )
 
 
 def _fixes(values: tuple[str, ...]) -> dict[str, dt.date]:
