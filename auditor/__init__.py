@@ -6,12 +6,15 @@ import importlib
 from typing import TYPE_CHECKING
 
 from auditor.errors import InputError
-from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
 from auditor.version import __version__
 
-# Public name -> the module that defines it, imported on first use: the audit, engine and report modules are
-# what the package's own modules are built from, so `import auditor` does not load them up front.
+# Public name -> the module that defines it, imported on first use: `import auditor` (and so every
+# `cdm-audit` start, `--help` included) loads neither polars nor the readers, engine or reports up front.
 _LAZY = {
+    "Ingested": "auditor.ingest",
+    "IngestOptions": "auditor.ingest",
+    "Source": "auditor.ingest",
+    "read_inputs": "auditor.ingest",
     "run_session": "auditor.session",
     "SessionRequest": "auditor.session",
     "SessionResult": "auditor.session",
@@ -38,6 +41,7 @@ __all__ = [
 if TYPE_CHECKING:
     from auditor.engine import Finding, load_edits
     from auditor.history import HistoryOptions
+    from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
     from auditor.session import SessionRequest, SessionResult, run_session
 
 

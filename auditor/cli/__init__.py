@@ -1,16 +1,101 @@
-"""The `cdm-audit` command line: the `main` group and its commands, one module per command group."""
+"""The `cdm-audit` command line: the `main` group and its commands, one module per command group.
+
+Commands are imported when run, not when the group is built: `cdm-audit --help` lists them from the table
+below without loading polars, the readers or the edit engine (tests/test_cli_startup.py checks the listing
+matches each command's own help).
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 
-from auditor.cli import audit, claims, codes, denials, edits, history, serve
 from auditor.version import __version__
 
+# name -> (module, attribute, the first paragraph of the command's help: what the listing shows).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "inspect": (
+        "auditor.cli.audit",
+        "inspect",
+        "Show how each file and sheet is read: its kind, header row, column roles with evidence, rows read and"
+        " skipped.",
+    ),
+    "audit": (
+        "auditor.cli.audit",
+        "audit",
+        "Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs.",
+    ),
+    "edits": ("auditor.cli.edits", "edits", "List and explain the pairing edits."),
+    "codes": (
+        "auditor.cli.codes",
+        "codes",
+        "CMS OPPS Addendum B code table: import quarters, look up codes.",
+    ),
+    "history": (
+        "auditor.cli.history",
+        "history_command",
+        "List recorded audit runs, or show one run's record (inputs, hashes, quarter, configuration).",
+    ),
+    "compare": (
+        "auditor.cli.history",
+        "compare_command",
+        "Findings new, resolved, still open and reappeared between RUN_A and RUN_B; implementation errors.",
+    ),
+    "ack": (
+        "auditor.cli.history",
+        "ack_command",
+        "Acknowledge findings by id (from the report, `compare` or `history RUN --findings`).",
+    ),
+    "run": (
+        "auditor.cli.history",
+        "run_command",
+        "Run the recurring audit described in CONFIG_FILE (TOML); print one summary line; exit 0, 1 or 2.",
+    ),
+    "claims": (
+        "auditor.cli.claims",
+        "claims",
+        "Audit claim-line FILES (csv, xlsx, 837I/837P): pairs on the claim, diagnoses, WISeR readiness.",
+    ),
+    "denials": (
+        "auditor.cli.denials",
+        "denials",
+        "Denial and pend rates by state, WISeR participant, service, CARC/RARC, code and month; appeal drafts.",
+    ),
+    "serve": (
+        "auditor.cli.serve",
+        "serve",
+        "Start the local web app: upload files, review the column mapping, read the report, download"
+        " Excel/JSON/CSV.",
+    ),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on use; the listing comes from COMMANDS."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, sorted as click sorts them."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported now."""
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The Commands section, shortened the way click shortens each command's help."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = [(n, click.utils.make_default_short_help(COMMANDS[n][2], limit)) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdm-audit")
 @click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected errors.")
 def main(debug: bool) -> None:
@@ -18,16 +103,3 @@ def main(debug: bool) -> None:
     # calamine logs odd-but-readable workbook parts on stderr; our own messages already say what matters.
     logging.getLogger("calamine").setLevel(logging.DEBUG if debug else logging.CRITICAL)
     logging.getLogger("fastexcel").setLevel(logging.DEBUG if debug else logging.CRITICAL)
-
-
-for _command in (
-    audit.inspect,
-    audit.audit,
-    edits.edits,
-    codes.codes,
-    *history.COMMANDS,
-    claims.claims,
-    denials.denials,
-    serve.serve,
-):
-    main.add_command(_command)

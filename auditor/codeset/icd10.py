@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import importlib.util
+import os
 import re
 import threading
 import warnings
@@ -132,7 +134,7 @@ class DiagnosisCodeSet:
     valid_from: dt.date
     valid_to: dt.date
     files: tuple[str, str] | None = None
-    _cache: dict[str, dict] = field(default_factory=dict, repr=False)
+    _table: pl.DataFrame | None = field(default=None, repr=False)
     _lateral: frozenset[str] | None = field(default=None, repr=False)
     _by_description: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
@@ -146,16 +148,38 @@ class DiagnosisCodeSet:
 
     def classify(self, codes: Iterable[str | None]) -> pl.DataFrame:
         """One row per distinct input code (nulls skipped): normalised `dx`, validity, billing, vagueness."""
-        inputs = list(dict.fromkeys(c for c in codes if c is not None))
-        missing = {normalise(c) for c in inputs} - self._cache.keys()
-        if missing:
+        inputs = list(dict.fromkeys(str(c) for c in codes if c is not None))
+        asked = pl.DataFrame(
+            {"input": inputs, "dx": [normalise(c) for c in inputs]},
+            schema={"input": pl.String, "dx": pl.String},
+        )
+        found = asked.join(self.table(), on="dx", how="left", maintain_order="left")
+        # A code the table does not hold is no ICD-10-CM code (or a chapter or block): not valid.
+        flags = ("valid", "billable", "unspecified", "unspecified_laterality", "other")
+        return found.with_columns(pl.col(f).fill_null(False) for f in flags).select(list(SCHEMA))
+
+    def table(self) -> pl.DataFrame:
+        """Every code and subcategory of the release, classified: built once from the package (a few seconds)
+        and kept as a small parquet file under $CDM_AUDIT_HOME/icd10/, then read in milliseconds."""
+        if self._table is None:
             with _LOCK:
-                cm = _package(self.files)
-                lateral = self._laterality_phrases(cm)
-                for dx in missing:
-                    self._cache[dx] = _describe(cm, dx, lateral, self._by_description)
-        rows = [{"input": str(c), **self._cache[normalise(c)]} for c in inputs]
-        return pl.DataFrame(rows, schema=SCHEMA)
+                if self._table is None:
+                    self._table = _cached_table(self)
+        return self._table
+
+    def build_table(self) -> pl.DataFrame:
+        """Classify every category and subcategory of the release from the package's tree."""
+        with _LOCK:
+            cm = _package(self.files)
+            lateral = self._laterality_phrases(cm)
+            rows = [
+                _describe(cm, dx, lateral, self._by_description)
+                for dx in cm.get_all_codes(True)
+                if cm.is_category_or_subcategory(dx)
+            ]
+        frame = pl.DataFrame(rows, schema={k: v for k, v in SCHEMA.items() if k != "input"})
+        # The package lists a few codes twice (with and without the dot): one row each, or a join doubles them.
+        return frame.unique("dx", keep="first", maintain_order=True)
 
     def _laterality_phrases(self, cm) -> frozenset[str]:
         """Body-part phrases the code set names with both 'right' and 'left' (knee, lower leg, side, ...)."""
@@ -170,6 +194,39 @@ class DiagnosisCodeSet:
                     target.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
             self._lateral = frozenset(right & left)
         return self._lateral
+
+
+def _table_key(code_set: DiagnosisCodeSet) -> str:
+    """What the table depends on: the release (files or package label) and this module's classification code."""
+    parts = [code_set.label, *(code_set.files or ())]
+    for f in code_set.files or ():
+        stat = Path(f).stat()
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    digest = hashlib.sha256("\x1f".join(parts).encode())
+    digest.update(Path(__file__).read_bytes())  # a change to the rules below makes a new table
+    return digest.hexdigest()[:16]
+
+
+def _cached_table(code_set: DiagnosisCodeSet) -> pl.DataFrame:
+    """The release's table from the cache folder, built and stored there when missing; a folder that cannot
+    be written only costs the build on the next run."""
+    from auditor.codeset.table import default_home  # on use: keeps this module's imports light
+
+    path = default_home() / "icd10" / f"{_table_key(code_set)}.parquet"
+    if path.is_file():
+        try:
+            return pl.read_parquet(path)
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # a torn or foreign file: build again
+    table = code_set.build_table()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        table.write_parquet(tmp)
+        os.replace(tmp, path)  # whole or nothing: two runs building at once both end with a good file
+    except OSError:
+        pass
+    return table
 
 
 def _vagueness(description: str, lateral: frozenset[str]) -> tuple[bool, bool, bool]:
