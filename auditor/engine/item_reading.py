@@ -21,6 +21,8 @@ _GENERATORS = ("icd", "pacemaker")
 # Family words (NEUROSTIMULATOR, NRSTM) prefix every part in some CDMs ('KIT NRSTM 60CM OCTAD' is a lead):
 # below this rank a kind supports a code but never contradicts one on its own.
 _WEAK = 45
+# Verdicts kept before the cache starts over (a long-lived server reads many chargemasters).
+_MAX_VERDICTS = 200_000
 _OTHER_DOMAINS = ("vascular", "skin", "skin-nos")
 # A kit or set naming several catheter-lab devices is a procedure kit: which one it bills is unclear.
 _KIT_KINDS = frozenset(
@@ -125,6 +127,7 @@ class Lexicon:
             )
             for r in lists.get("item_kinds", [])
         ]
+        self._verdicts: dict[tuple[str, str], Verdict] = {}
         self.families = {r["code"].upper(): r["family"] for r in lists.get("device_codes", [])}
         self.bills = {r["code"].upper(): r["bills"] for r in lists.get("device_codes", [])}
         for r in lists.get("skin_substitute_products", []):
@@ -152,7 +155,18 @@ class Lexicon:
         return out
 
     def judge(self, code: str, description: str) -> Verdict:
-        """Whether the description supports the code, contradicts it, or says nothing about the item."""
+        """Whether the description supports the code, contradicts it, or says nothing about the item (each
+        (code, description) read once: several edits ask about the same lines)."""
+        key = (code, description)
+        hit = self._verdicts.get(key)
+        if hit is None:
+            if len(self._verdicts) >= _MAX_VERDICTS:
+                self._verdicts.clear()
+            hit = self._verdicts[key] = self._judge(code, description)
+        return hit
+
+    def _judge(self, code: str, description: str) -> Verdict:
+        """judge(), uncached."""
         family = self.families.get(code)
         if family is None:
             return Verdict("not_judged")

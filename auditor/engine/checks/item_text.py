@@ -20,6 +20,21 @@ REPORTS = ("contradicts", "no_evidence", "noc_brand")
 _SHOWN = 4  # longer code lists are summarised in the expected text
 
 
+# One reader per edit set, shared by its description edits (NS004, DD001-DD005): its verdict cache then
+# serves every edit, each (code, description) read once. Keyed by the lists' identity, the lists held alive.
+_LEXICONS: dict[int, tuple[dict, Lexicon]] = {}
+
+
+def _shared_lexicon(lists: dict) -> Lexicon:
+    """The reader built from these lists, built on first use."""
+    held = _LEXICONS.get(id(lists))
+    if held is None or held[0] is not lists:
+        if len(_LEXICONS) >= 4:  # a long-lived server reloads edit sets; keep only the recent ones
+            _LEXICONS.pop(next(iter(_LEXICONS)))
+        held = _LEXICONS[id(lists)] = (lists, Lexicon(lists))
+    return held[1]
+
+
 def prepare(edit, lists) -> None:
     """Check the families and outcome, and build the reader once per edit set."""
     p = edit.params
@@ -27,7 +42,7 @@ def prepare(edit, lists) -> None:
         raise CatalogError(f"description-reads-as needs report: one of {', '.join(REPORTS)}")
     if not p.get("families"):
         raise CatalogError("description-reads-as needs families: [..]")
-    lexicon = Lexicon(lists)
+    lexicon = _shared_lexicon(lists)
     known = set(lexicon.families.values())
     unknown = set(p["families"]) - known
     if unknown:
