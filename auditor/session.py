@@ -18,6 +18,7 @@ from auditor.report.claims_context import ClaimsContext
 from auditor.report.claims_text import render_claims_summary
 from auditor.report.context import ReportContext
 from auditor.report.document import AuditDocument
+from auditor.report.excel_annotated import ANNOTATED
 from auditor.report.renderers import CHARGEMASTER, CLAIMS, formats, write_reports
 from auditor.report.summary import render_summary
 
@@ -50,12 +51,16 @@ class SessionRequest:
     ] = ()  # report files, from renderers.formats(CHARGEMASTER): text (summary.txt), html, ...
     out_dir: Path = Path("cdm-audit-report")
     templates: tuple[Path, ...] = ()  # facility template folders, before the packaged ones
+    # Rows of report.xlsx's annotated sheets: flagged (with their charge codes' other rows), full or none.
+    annotated: str = "flagged"
     fail_on: str = "error"
     # Called once the findings and the document are final, before any report file is written (progress, warnings).
     before_writing: Callable[[AuditResult], None] | None = None
 
     def __post_init__(self) -> None:
         _check_outputs(self.formats, formats(CHARGEMASTER), self.fail_on)
+        if self.annotated not in ANNOTATED:
+            raise InputError("annotated", f"must be one of {', '.join(ANNOTATED)}")
 
     def sources(self) -> list[Source]:
         """The chargemaster files, each with the name reports give it."""
@@ -115,7 +120,7 @@ def run_session(request: SessionRequest) -> SessionResult:
         request.before_writing(result)
     written = {}
     if request.formats:
-        ctx = ReportContext(doc, result, tuple(request.templates))
+        ctx = ReportContext(doc, result, tuple(request.templates), request.annotated)
         written = write_reports(CHARGEMASTER, ctx, request.formats, request.out_dir)
     return SessionResult(result, doc, result.exit_code(request.fail_on), written, history_error)
 

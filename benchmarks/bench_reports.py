@@ -1,9 +1,14 @@
-"""Report-writing benchmark: time and file size of the html, xlsx, csv and json writers on synthetic findings.
+"""Report-writing benchmark: full reports of a chargemaster against a bare read of it, and each writer alone.
 
 Usage:
-  python benchmarks/bench_reports.py                      # 10k and 100k findings
-  python benchmarks/bench_reports.py --sizes 10000 --runs 3
+  python benchmarks/bench_reports.py                      # end to end at 100k rows, then the writers at 10k, 100k findings
+  python benchmarks/bench_reports.py --e2e-runs 7 --annotated full --sizes 0
+  python benchmarks/bench_reports.py --e2e-rows 0 --sizes 10000 --runs 3
   python benchmarks/bench_reports.py --rows               # xlsx also gets an annotated sheet of N audited rows
+
+End to end: `cdm-audit audit FILE --format html,xlsx,json,csv` as a whole process on a generated chargemaster
+(gen_cdm.py), against a whole process that only reads the same file with fastexcel; the two alternate after a
+warm-up pair (harness.paired) and the ratio is the median of the per-pair ratios (target <= 10x at 100k rows).
 
 Findings documents are synthesised (no audit runs): a mix of categories, severities and related rows shaped
 like real findings, with every edit of the packaged catalogue listed in the run record.
@@ -12,14 +17,27 @@ like real findings, with every edit of the packaged catalogue listed in the run 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen_cdm  # noqa: E402
+import harness  # noqa: E402
+
+TARGET_E2E = 10.0  # full reports / bare read, whole processes, at 100k rows
+BARE_READ = (
+    "import sys, fastexcel; "
+    "fastexcel.read_excel(sys.argv[1]).load_sheet(0, header_row=None, dtypes='string').to_polars()"
+)
 
 MESSAGES = {
     "CV001": "{code} is not valid for 2026Q2 dates of service: CMS last listed it in 2025Q4",
@@ -229,30 +247,76 @@ def synth_result(rows: int):
     return SimpleNamespace(chargemaster=SimpleNamespace(frame=frame), pairing=None, edits=load_edits())
 
 
+def end_to_end(rows: int, runs: int, annotated: str) -> harness.Paired:
+    """Paired whole-process timings: full reports of a `rows`-row chargemaster (A) and a bare read of it (B)."""
+    xlsx, _csv = gen_cdm.ensure(rows)
+    work = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
+    # An empty data folder: no run history or imported quarter of this machine changes the work done.
+    env = {**os.environ, "CDM_AUDIT_HOME": str(work / "home")}
+    audit = [sys.executable, "-m", "auditor.cli", "audit", str(xlsx), "--format", "html,xlsx,json,csv"]
+    audit += ["--out", str(work / "out"), "--no-history", "--as-of", "2026-04-01", "--annotated", annotated]
+    bare = [sys.executable, "-c", BARE_READ, str(xlsx)]
+
+    def run(cmd: list[str], ok: tuple[int, ...]) -> int:
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if res.returncode not in ok:  # the audit exits 1 when it finds errors: a finished run
+            raise RuntimeError(f"{cmd[2:4]} exited {res.returncode}: {res.stderr[-500:]}")
+        return rows
+
+    try:
+        return harness.paired(lambda: run(audit, (0, 1)), lambda: run(bare, (0,)), runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
-    """Time each writer per size and print seconds and file sizes."""
+    """End to end against the bare read, then each writer per size: seconds and file sizes."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--e2e-rows", type=int, default=100_000, help="chargemaster rows end to end (0: skip)")
+    ap.add_argument("--e2e-runs", type=int, default=5, help="paired end-to-end runs after one warm-up pair")
+    ap.add_argument("--annotated", default="flagged", help="the audit's --annotated (flagged, full, none)")
+    ap.add_argument("--sizes", default="10000,100000", help="findings per writer run (0: skip the writers)")
     ap.add_argument("--runs", type=int, default=1, help="runs per writer; the median is printed")
     ap.add_argument("--rows", action="store_true", help="add an annotated sheet with as many audited rows")
     args = ap.parse_args()
+    if args.e2e_rows:
+        n = args.e2e_rows
+        print(
+            f"end to end, {n:,}-row chargemaster, {args.e2e_runs} paired runs, --annotated {args.annotated}:"
+        )
+        p = end_to_end(n, args.e2e_runs, args.annotated)
+        print(f"  full reports (html,xlsx,json,csv), whole process: {p.a_median:.2f} s median")
+        print(f"  bare fastexcel read, whole process:               {p.b_median:.2f} s median")
+        label = f"{n // 1000}k" if n % 1000 == 0 else f"{n:,}"
+        print(
+            f"reports/bare ratio at {label}: {p.ratio:.2f}x (min-max {min(p.ratios):.2f}-{max(p.ratios):.2f}; "
+            f"target <= {TARGET_E2E:g}x)\n",
+            flush=True,
+        )
+    sizes = [int(x) for x in args.sizes.split(",") if int(x) > 0]
+    if sizes:
+        _writers(sizes, args.runs, args.rows)
+
+
+def _writers(sizes: list[int], runs: int, with_rows: bool) -> None:
+    """Time each writer per size on a synthetic findings document and print seconds and file sizes."""
     from auditor.report.context import ReportContext
     from auditor.report.renderers import CHARGEMASTER, renderer
 
     print(f"{'findings':>9} {'format':<6} {'seconds':>8} {'size MB':>8}  file")
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n in sizes:
         rows = max(n // 2, 1)
-        ctx = ReportContext(synth_doc(n, rows), synth_result(rows) if args.rows else None)
+        ctx = ReportContext(synth_doc(n, rows), synth_result(rows) if with_rows else None)
         for fmt in ("html", "xlsx", "csv", "json"):
             times = []
-            for _ in range(args.runs):
+            for _ in range(runs):
                 out = Path(tempfile.mkdtemp(prefix="bench-reports-"))
                 t0 = time.perf_counter()
                 path = renderer(CHARGEMASTER, fmt).write(ctx, out)
                 times.append(time.perf_counter() - t0)
                 size = path.stat().st_size
                 shutil.rmtree(out)
-            label = path.name + (f" (+{rows:,} annotated rows)" if fmt == "xlsx" and args.rows else "")
+            label = path.name + (f" (+{rows:,} annotated rows)" if fmt == "xlsx" and with_rows else "")
             print(
                 f"{n:>9,} {fmt:<6} {statistics.median(times):>8.2f} {size / 1e6:>8.2f}  {label}", flush=True
             )

@@ -14,7 +14,7 @@ def test_context_fields_are_documented():
     from auditor.report.context import ReportContext
 
     fields = {f.name: f for f in dataclasses.fields(ReportContext)}
-    assert list(fields) == ["doc", "result", "templates"]
+    assert list(fields) == ["doc", "result", "templates", "annotated"]
     for f in fields.values():
         assert f.metadata.get("help"), f"ReportContext.{f.name} has no help"
 

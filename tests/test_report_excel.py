@@ -89,31 +89,35 @@ def test_links_point_at_the_annotated_row(book):
     assert checked > 0
 
 
-def test_annotated_sheet_holds_every_audited_row_and_highlights(book, sample_reports):
+def test_annotated_sheet_holds_the_flagged_rows_and_highlights(book, sample_reports):
+    """By default (--annotated flagged) the sheet holds the rows with findings and their charge codes' other
+    rows; tests/test_excel_annotated.py checks every row (--annotated full) and clean rows unhighlighted."""
     doc = load_doc(sample_reports)
     cdm = book["Chargemaster"]
     head = header(cdm)
     assert head[:2] == ["Findings", "Severity"]
     assert {"Charge code", "Description", "Rev code", "CPT/HCPCS", "Price"} <= set(head)
-    cm_sheets = [s for i in doc["run"]["inputs"] if i["role"] == "chargemaster" for s in i["sheets"]]
-    assert cdm.max_row - 1 == sum(s["rows_audited"] for s in cm_sheets)
     flagged = {f["row"]: f for f in doc["findings"] if f["scope"] == "chargemaster" and not f["waived"]}
-    code_col = head.index("CPT/HCPCS") + 1
-    row_col = head.index("Row") + 1
-    clean_seen = flagged_seen = 0
+    lines = {f["row"] for f in doc["findings"] if f["scope"] == "chargemaster"}
+    code_col, row_col = head.index("CPT/HCPCS") + 1, head.index("Row") + 1
+    cc_col = head.index("Charge code") + 1
+    shown = [cdm.cell(r, row_col).value for r in range(2, cdm.max_row + 1)]
+    assert set(shown) >= lines and len(shown) == len(set(shown))
+    codes = {
+        cdm.cell(r, cc_col).value for r in range(2, cdm.max_row + 1) if cdm.cell(r, row_col).value in lines
+    }
     for r in range(2, cdm.max_row + 1):
-        line = cdm.cell(r, row_col).value
-        text = cdm.cell(r, 1).value
+        line, text = cdm.cell(r, row_col).value, cdm.cell(r, 1).value
+        assert line in lines or cdm.cell(r, cc_col).value in codes, f"row {line} is neither flagged nor kin"
         if line in flagged:
             f = flagged[line]
             assert f["edit"] in text and fill(cdm.cell(r, 1)), f"row {line} not annotated"
             if f["category"] in ("invalid_code", "deleted_code", "not_payable_in_setting"):
                 assert fill(cdm.cell(r, code_col)), f"code cell of row {line} not highlighted"
-            flagged_seen += 1
-        elif text is None:
-            assert all(fill(c) is None for c in cdm[r]), f"clean row {line} is highlighted"
-            clean_seen += 1
-    assert flagged_seen and clean_seen
+    cm_sheets = [s for i in doc["run"]["inputs"] if i["role"] == "chargemaster" for s in i["sheets"]]
+    assert cdm.max_row - 1 < sum(s["rows_audited"] for s in cm_sheets)
+    notes = [r[1] for r in book["Summary"].iter_rows(values_only=True) if r[0] == "Annotated rows"]
+    assert len(notes) == 1 and "--annotated full" in notes[0]
 
 
 def test_summary_has_run_record_counts_and_native_charts(book, sample_reports):

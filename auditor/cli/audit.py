@@ -23,6 +23,7 @@ from auditor.cli.options import (
 )
 from auditor.ingest import read_inputs
 from auditor.inspection import inspect_dict, render_text
+from auditor.report.excel_annotated import ANNOTATED
 from auditor.report.renderers import CHARGEMASTER, TEXT
 from auditor.session import SessionRequest, run_session
 
@@ -101,6 +102,14 @@ def inspect(
     help="Folder of facility report templates, checked before the packaged ones.",
 )
 @click.option(
+    "--annotated",
+    type=click.Choice(ANNOTATED),
+    default="flagged",
+    show_default=True,
+    help="Rows of report.xlsx's annotated sheets: flagged (rows with findings and the other rows of their "
+    "charge codes), full (every audited row, slower) or none.",
+)
+@click.option(
     "--fail-on",
     type=FAIL_ON,
     default="error",
@@ -120,6 +129,7 @@ def audit(
     formats,
     out_dir,
     templates_dir,
+    annotated,
     fail_on,
     select,
     ignore,
@@ -157,6 +167,7 @@ def audit(
         formats=[f for f in wanted if f != TEXT],
         out_dir=out_dir or Path("cdm-audit-report"),
         templates=(templates_dir,) if templates_dir else (),
+        annotated=annotated,
         fail_on=fail_on,
         before_writing=_warn_if_stale,
     )

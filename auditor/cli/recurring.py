@@ -13,6 +13,7 @@ from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.history import HistoryOptions
 from auditor.history.keys import slug
 from auditor.ingest.profile import load_profile, profile_options
+from auditor.report.excel_annotated import ANNOTATED
 from auditor.report.renderers import CHARGEMASTER, formats
 from auditor.session import SessionRequest, run_session
 
@@ -27,6 +28,7 @@ KEYS = {
     "templates",
     "out",
     "formats",
+    "annotated",
     "fail_on",
     "as_of",
     "history",
@@ -51,6 +53,7 @@ class RecurringRun:
     templates: str | None = None
     out: str = DEFAULT_OUT
     formats: list[str] = field(default_factory=lambda: ["html", "xlsx", "json", "csv"])
+    annotated: str = "flagged"  # rows of report.xlsx's annotated sheets, as `cdm-audit audit --annotated`
     fail_on: str = "error"
     as_of: dt.date | None = None
     history: str | None = None
@@ -108,6 +111,9 @@ def load_recurring(path: Path) -> RecurringRun:
             raise InputError(
                 str(path), f"unknown format {bad[0]!r}; choose from {', '.join(formats(CHARGEMASTER))}"
             )
+    if data.get("annotated", "flagged") not in ANNOTATED:
+        raise InputError(str(path), f"annotated must be one of {', '.join(ANNOTATED)}")
+    spec.annotated = data.get("annotated", "flagged")
     if data.get("fail_on", "error") not in FAIL_ON:
         raise InputError(str(path), f"fail_on must be one of {', '.join(FAIL_ON)}")
     spec.fail_on = data.get("fail_on", "error")
@@ -215,6 +221,7 @@ def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
             ignore=ignore,
             history=history,
             formats=spec.formats,
+            annotated=spec.annotated,
             out_dir=out_dir,
             templates=(_relative(spec, spec.templates),) if spec.templates else (),
             fail_on=spec.fail_on,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import polars as pl
@@ -45,10 +46,16 @@ def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def where(file: str | None, sheet: str | None, row: int | None, base_file: str | None = None) -> str:
     """'CDM!27', prefixed with the file when it differs from `base_file` ('links.csv row 16' for a text file)."""
-    name = Path(file).name if file else None
+    name = _name(file) if file else None
     # A text file's one "sheet" is named after the file: naming both says the same thing twice.
     loc = f"{sheet}!{row}" if sheet and sheet != name else f"row {row}"
     return loc if not file or file == base_file else f"{file} {loc}"
+
+
+@functools.lru_cache(maxsize=256)
+def _name(file: str) -> str:
+    """A path's last part (cached: a report asks it of the same few files for every finding)."""
+    return Path(file).name
 
 
 def related_text(related: list[dict], base_file: str | None = None, limit: int = 10) -> str:

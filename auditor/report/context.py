@@ -45,6 +45,13 @@ class ReportContext:
             "help": "Facility template folders, searched before the packaged templates (letterhead, styles)."
         },
     )
+    annotated: str = field(
+        default="flagged",
+        metadata={
+            "help": "Rows of the Excel annotated sheets: flagged (rows with findings and the other rows of "
+            "their charge codes), full (every audited row) or none."
+        },
+    )
 
     @classmethod
     def of(cls, value: ReportContext | dict, result: Any = None, templates=None) -> ReportContext:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
-from auditor.report.cells import formula_like, related_text, where
+import polars as pl
+
+from auditor.report.cells import related_text, where
 from auditor.report.charts import humanise
 from auditor.report.context import SEVERITY_ORDER, ReportContext, queue_of, queue_titles
+from auditor.report.excel_annotated import annotated_sheet, annotated_tables, findings_by_row
+from auditor.report.excel_frame import write_frame
 from auditor.report.excel_history import history_sheet
+from auditor.report.excel_rows import RowWriter
 from auditor.report.gaps import by_reason
 from auditor.report.problems_view import (
     finding_ranks,
@@ -20,7 +26,6 @@ from auditor.report.problems_view import (
 )
 from auditor.report.sheets import sheet_state
 from auditor.report.workbook import (
-    MAX_CELL,
     Styles,
     facts,
     header,
@@ -75,32 +80,31 @@ PROBLEM_COLUMNS = (
 GO_TO = [name for name, _w in FINDING_COLUMNS].index("Go to row")
 # Appended to the Findings sheet when the audit used the run history.
 HISTORY_COLUMNS = (("History id", 14), ("Since last run", 13))
-LABELS = {
-    "charge_code": "Charge code",
-    "revenue_code": "Rev code",
-    "revenue_code_raw": "Rev code (as read)",
-    "code": "CPT/HCPCS",
-    "code_raw": "CPT/HCPCS (as read)",
-    "code_source": "Code source",
-    "alt_code": "Alternate code",
-    "modifiers_raw": "Modifiers (as read)",
-    "price_raw": "Price (as read)",
-    "effective_from": "Effective from",
-    "effective_to": "Effective to",
-    "ndc": "NDC",
-}
-RAW_PAIRS = {
-    "revenue_code_raw": "revenue_code",
-    "code_raw": "code",
-    "modifiers_raw": "modifiers",
-    "price_raw": "price",
-}
 
 
-def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool | None = None) -> Path:
-    """report.xlsx in `out_dir`; streams rows (constant_memory) for large audits unless told otherwise."""
-    ctx = ReportContext.of(ctx)
-    doc, tables = ctx.doc, ctx.audited_tables()
+def write_xlsx(
+    ctx: ReportContext | dict,
+    out_dir: Path,
+    constant_memory: bool | None = None,
+    annotated: str | None = None,
+) -> Path:
+    """report.xlsx in `out_dir`, its annotated rows as `annotated` (else the context's) says; rows streamed."""
+    # The document and audit hold millions of objects that every full garbage collection walks, while the
+    # writer makes millions of short-lived strings and tuples and no cycles: ~10% of the time at 100k rows.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _write(ReportContext.of(ctx), out_dir, constant_memory, annotated)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write(ctx: ReportContext, out_dir: Path, constant_memory: bool | None, annotated: str | None) -> Path:
+    """write_xlsx() with the garbage collector paused."""
+    doc, audited = ctx.doc, ctx.audited_tables()
+    mode = annotated or getattr(ctx, "annotated", None) or "flagged"
+    tables = annotated_tables(audited, doc, mode)
     path = out_dir / "report.xlsx"
     wb = open_workbook(
         path,
@@ -110,7 +114,8 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
             "comments": f"as of {doc['run']['as_of']}, edit set {doc['run']['edit_set_version']}",
         },
         len(doc["findings"]) + sum(t.height for _, t in tables),
-        constant_memory,
+        # Streamed at any size: RowWriter's whole-row XML is faster than XlsxWriter's cell table, and smaller.
+        True if constant_memory is None else constant_memory,
     )
     styles = Styles(wb)
     targets = _row_targets(tables)
@@ -118,18 +123,19 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     summary = wb.add_worksheet("Summary")
     since = wb.add_worksheet("Since last run") if doc.get("history") else None
     findings = wb.add_worksheet("Findings")
-    annotated = [(title, frame, wb.add_worksheet(title)) for title, frame in tables]
+    annotated_ws = [(title, frame, wb.add_worksheet(title)) for title, frame in tables]
     edits_ws, skipped_ws = wb.add_worksheet("Edits"), wb.add_worksheet("Skipped rows")
     top = top_problems(doc)
     _problems_sheet(fix_first, doc, top, styles, targets, note=_fix_first_note(doc, top))
     _problems_sheet(problems, doc, problems_of(doc), styles, targets)
     links = _findings_sheet(findings, doc, styles, targets)
-    _summary_sheet(wb, summary, doc, styles, links, wb.constant_memory)
+    note = _annotated_note(mode, audited, tables)
+    _summary_sheet(wb, summary, doc, styles, links if tables or not audited else None, note)
     if since is not None:
         history_sheet(wb, since, doc["history"], styles)
-    by_row = _findings_by_row(doc, ctx.result)
-    for _title, frame, ws in annotated:
-        _annotated_sheet(ws, frame, by_row, styles)
+    by_row = findings_by_row(doc, ctx.result)
+    for _title, frame, ws in annotated_ws:
+        annotated_sheet(ws, frame, by_row, styles)
     _edits_sheet(edits_ws, ctx.edit_docs(), styles)
     skipped_sheet(skipped_ws, doc["skipped_rows"], styles)
     fix_first.activate()
@@ -137,11 +143,28 @@ def write_xlsx(ctx: ReportContext | dict, out_dir: Path, constant_memory: bool |
     return path
 
 
+def _annotated_note(mode: str, audited, tables) -> str | None:
+    """What the annotated sheets hold when they are not every audited row (None when they are)."""
+    if not audited or mode == "full":
+        return None
+    if mode == "none":
+        return "No annotated sheets (--annotated none); 'Go to row' names each finding's row in its file."
+    shown = ", ".join(
+        f"{title}: {frame.height:,} of {whole.height:,} rows"
+        for (title, frame), (_t, whole) in zip(tables, audited, strict=True)
+    )
+    return (
+        f"The annotated sheets hold the rows with findings and the other rows of their charge codes ({shown}); "
+        "--annotated full writes every audited row."
+    )
+
+
 def _row_targets(tables) -> dict[tuple, tuple[str, int]]:
     """(file, sheet, row) -> (annotated sheet title, 1-based Excel row) for every audited row."""
     out: dict[tuple, tuple[str, int]] = {}
     for title, frame in tables:
-        for i, key in enumerate(frame.select("file", "sheet", "row").iter_rows(), start=2):
+        keys = zip(*(frame.get_column(k).to_list() for k in ("file", "sheet", "row")), strict=True)
+        for i, key in enumerate(keys, start=2):
             out.setdefault(key, (title, i))
     return out
 
@@ -167,6 +190,7 @@ def _problems_sheet(
         ws.merge_range(0, 0, 0, len(PROBLEM_COLUMNS) - 1, note, styles.get("label", "wrap"))
     header(ws, PROBLEM_COLUMNS, styles, row=top)
     base = main_file(doc)
+    out = RowWriter(ws, styles)
     for r, p in enumerate(problems, start=top + 1):
         places = line_places(doc, p, PLACES_SHOWN, base)
         more = p["lines"] - len(places)
@@ -186,14 +210,15 @@ def _problems_sheet(
             "yes" if p["waived"] else "no",
             p["id"],
         )
-        for c, v in enumerate(values):
-            style = f"sev_{v}" if c == 1 else "money" if c in (6, 7) else "waived" if p["waived"] else None
-            put(ws, r, c, v, styles, style)
+        rest = ("waived",) if p["waived"] else None
+        style: list = [rest, (f"sev_{p['severity']}",), *[rest] * 4, ("money",), ("money",), *[rest] * 6]
         first = doc["findings"][p["findings"][0]] if p["findings"] else None
         target = targets.get((first["file"], first["sheet"], first["row"])) if first else None
         if target and r <= MAX_LINKS:
             # The cell links to the problem's first line on the annotated sheet.
-            ws.write_url(r, 11, f"internal:'{target[0]}'!A{target[1]}", styles.get("link"), string=values[11])
+            style[11] = ("link",)
+            out.link(r, 11, f"internal:'{target[0]}'!A{target[1]}", values[11], style[11])
+        out.row(r, values, style)
     ws.autofilter(top, 0, top + max(len(problems), 1), len(PROBLEM_COLUMNS) - 1)
 
 
@@ -205,66 +230,61 @@ def _findings_sheet(ws, doc: dict, styles: Styles, targets: dict) -> int:
     header(ws, columns, styles)
     titles, links = queue_titles(), 0
     ranks = finding_ranks(doc)
-    write_string, write_number = ws.write_string, ws.write_number
-    plain = {False: (None, styles.get("quote")), True: (styles.get("waived"), styles.get("waived", "quote"))}
-    sev_fmt = {s: styles.get(f"sev_{s}") for s in SEVERITY_ORDER}
-    link_fmt = styles.get("link")
-    for r, f in enumerate(doc["findings"], start=1):
-        fmt, quote = plain[bool(f["waived"])]
-        values = (
-            ranks[r - 1],
-            None,
-            f["edit"],
-            f["name"],
-            titles[queue_of(f["category"])],
-            humanise(f["category"]),
-            humanise(f["family"]),
-            None,
-            f["file"],
-            f["sheet"],
-            f["row"],
-            f["charge_code"],
-            f["code"],
-            f["revenue_code"],
-            f["description"],
-            f["message"],
-            f["expected"],
-            related_text(f["related_rows"], f["file"]),
-            "yes" if f["waived"] else "no",
-            f["waiver_reason"],
-            f["scope"],
-        )
-        if history:
-            values += (f.get("history_id"), status.get(f.get("history_id")))
-        put(ws, r, 1, f["severity"], styles, f"sev_{f['severity']}" if f["severity"] in sev_fmt else None)
-        for c, v in enumerate(values):
-            if v is None or v == "":
-                continue
-            if isinstance(v, int):
-                write_number(r, c, v, fmt)
-            else:  # inlined put(): this loop writes ~2M cells for 100k findings
-                v = v[:MAX_CELL]
-                write_string(r, c, v, quote if formula_like(v) else fmt)
-        loc = where(None, f["sheet"], f["row"])
+    found = doc["findings"]
+    # Column by column: ~2M cells for 100k findings, the sheet's cost, built as XML by polars (excel_frame).
+    human = {k: humanise(k) for k in {f[c] for f in found for c in ("category", "family")}}
+    queues = {c: titles[queue_of(c)] for c in {f["category"] for f in found}}
+    places = [where(None, f["sheet"], f["row"]) for f in found]
+    cols = [
+        ranks,
+        [f["severity"] for f in found],
+        [f["edit"] for f in found],
+        [f["name"] for f in found],
+        [queues[f["category"]] for f in found],
+        [human[f["category"]] for f in found],
+        [human[f["family"]] for f in found],
+        places,
+        *([f[k] for f in found] for k in ("file", "sheet", "row", "charge_code", "code", "revenue_code")),
+        *([f[k] for f in found] for k in ("description", "message", "expected")),
+        [related_text(f["related_rows"], f["file"]) for f in found],
+        ["yes" if f["waived"] else "no" for f in found],
+        [f["waiver_reason"] for f in found],
+        [f["scope"] for f in found],
+    ]
+    if history:
+        cols.append([f.get("history_id") for f in found])
+        cols.append([status.get(f.get("history_id")) for f in found])
+    rest = ["waived" if f["waived"] else None for f in found]
+    keys = [rest] * len(columns)
+    keys[1] = [f"sev_{f['severity']}" if f["severity"] in SEVERITY_ORDER else None for f in found]
+    go_to, hyperlinks = rest.copy(), {}
+    for r, f in enumerate(found, start=1):
         target = targets.get((f["file"], f["sheet"], f["row"]))
         if target and links < MAX_LINKS:
-            ws.write_url(
-                r,
-                GO_TO,
-                f"internal:'{target[0]}'!A{target[1]}",
-                link_fmt,
-                string=loc,
-                tip=f"Go to this row on the {target[0]} sheet",
-            )
+            go_to[r - 1] = "link"
+            url = f"internal:'{target[0]}'!A{target[1]}"
+            hyperlinks[r] = (GO_TO, url, f"Go to this row on the {target[0]} sheet")
             links += 1
-        else:
-            put(ws, r, GO_TO, loc, styles, "waived" if f["waived"] else None)
+    keys[GO_TO] = go_to
+    ints = {0, [n for n, _w in columns].index("Row")}
+    names = [str(i) for i in range(len(cols))]
+    values = pl.DataFrame(
+        dict(zip(names, cols, strict=True)),
+        schema={n: pl.Int64 if i in ints else pl.String for i, n in enumerate(names)},
+        strict=False,
+    )
+    style_keys = pl.DataFrame(dict(zip(names, keys, strict=True)), schema=dict.fromkeys(names, pl.String))
+    write_frame(RowWriter(ws, styles, blanks=False), 1, values, style_keys, hyperlinks)
     ws.autofilter(0, 0, max(len(doc["findings"]), 1), len(columns) - 1)
     return links
 
 
-def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memory: bool) -> None:
-    """Run record, inputs with hashes, counts, tables by category/family/edit, and two native bar charts."""
+def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int | None, annotated: str | None) -> None:
+    """Run record, inputs with hashes, counts, tables by category/family/edit, and two native bar charts.
+
+    `links`: the 'Go to row' links written (None: no annotated sheet to link to); `annotated`: a note on
+    what the annotated sheets hold, when they are not every audited row.
+    """
     run, summ = doc["run"], doc["summary"]
     widths(ws, (30, 52, 14, 12, 68, 50))
     r = 0
@@ -339,7 +359,7 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         for s, label in zip(SEVERITY_ORDER, ("Errors", "Warnings", "Info"), strict=False)
     ]
     r = facts(ws, r, counts, styles, "int")
-    if links < len(doc["findings"]):
+    if links is not None and links < len(doc["findings"]):
         put(ws, r, 0, "Note", styles, "label")
         put(
             ws,
@@ -351,6 +371,10 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
             styles,
             "wrap",
         )
+        r += 1
+    if annotated:
+        put(ws, r, 0, "Annotated rows", styles, "label")
+        put(ws, r, 1, annotated, styles, "wrap")
         r += 1
     r += 1
     anchors = []
@@ -412,94 +436,6 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int, constant_memor
         chart.set_size({"width": 640, "height": height})
         ws.insert_chart(y, 2, chart, {"x_offset": 16})
         y += height // 20 + 1
-
-
-def _findings_by_row(doc: dict, result) -> dict[tuple, list[tuple[dict, tuple[str, ...]]]]:
-    """(file, sheet, row) -> (finding, the fields it concerns) on that row, in document order.
-
-    The document is built from `result.findings` in order, so the two line up; a document without its
-    result has no annotated sheets, and its findings point at no cells.
-    """
-    found = getattr(result, "findings", None) or []
-    concerns = (
-        [f.columns for f in found] if len(found) == len(doc["findings"]) else [()] * len(doc["findings"])
-    )
-    out: dict[tuple, list[tuple[dict, tuple[str, ...]]]] = {}
-    for f, columns in zip(doc["findings"], concerns, strict=False):
-        out.setdefault((f["file"], f["sheet"], f["row"]), []).append((f, columns))
-    return out
-
-
-def _annotated_columns(frame) -> list[str]:
-    """Columns worth showing: every field that has a value, raw twins only where they differ from the normalised."""
-    import polars as pl
-
-    nonnull = {c: frame.get_column(c).null_count() < frame.height for c in frame.columns}
-    cols = []
-    for c in frame.columns:
-        if c == "code_source" or (c == "file" and frame.get_column("file").n_unique() < 2):
-            continue
-        if not nonnull[c] and c not in ("sheet", "row", "charge_code", "description", "code", "revenue_code"):
-            continue
-        if c in RAW_PAIRS and RAW_PAIRS[c] in frame.columns:
-            norm = frame.get_column(RAW_PAIRS[c]).cast(pl.String)
-            if not frame.select((pl.col(c).fill_null("") != norm.fill_null("")).any()).item():
-                continue
-        cols.append(c)
-    return cols
-
-
-def _annotated_sheet(ws, frame, by_row: dict, styles: Styles) -> None:
-    """Every audited row, with a Findings column first and the cells each finding points at highlighted."""
-    cols = _annotated_columns(frame)
-    headers = [("Findings", 60), ("Severity", 10)] + [
-        (LABELS.get(c, humanise(c)), 40 if c == "description" else 16 if c.endswith("_raw") else 12)
-        for c in cols
-    ]
-    header(ws, headers, styles)
-    pos = {c: i + 2 for i, c in enumerate(cols)}
-    code_like = [
-        c for c in cols if c == "code" or c.endswith("_code") and c not in ("charge_code", "revenue_code")
-    ]
-    key_idx = [frame.columns.index(k) for k in ("file", "sheet", "row")]
-    col_idx = [frame.columns.index(c) for c in cols]
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
-    for r, row in enumerate(frame.iter_rows(), start=1):
-        found = by_row.get(tuple(row[i] for i in key_idx))
-        hl: dict[int, str] = {}
-        if found:
-            live = [(f, cs) for f, cs in found if not f["waived"]] or found
-            top = min((f["severity"] for f, _ in live), key=lambda s: rank.get(s, 9))
-            text = "; ".join(
-                f"{f['edit']} {f['severity']}{' (waived)' if f['waived'] else ''}: {f['message']}"
-                for f, _ in found
-            )
-            put(ws, r, 0, text, styles, f"hl_{top}")
-            put(ws, r, 1, top, styles, f"sev_{top}")
-            for f, concerns in sorted(
-                live, key=lambda fc: -rank.get(fc[0]["severity"], 9)
-            ):  # most severe wins
-                for field in concerns:  # the cells the finding's check kind says it concerns
-                    if field in pos:
-                        hl[pos[field]] = f["severity"]
-                    elif (
-                        field == "code"
-                    ):  # a pairing table holds its codes as procedure_code, linked_code ...
-                        for c in code_like:
-                            if f["code"] and row[frame.columns.index(c)] == f["code"]:
-                                hl[pos[c]] = f["severity"]
-        for c, i in enumerate(col_idx, start=2):
-            sev = hl.get(c)
-            put(
-                ws,
-                r,
-                c,
-                row[i],
-                styles,
-                f"hl_{sev}" if sev else None,
-                "money" if cols[c - 2] == "price" else None,
-            )
-    ws.autofilter(0, 0, max(frame.height, 1), len(headers) - 1)
 
 
 def _edits_sheet(ws, edits: list[dict], styles: Styles) -> None:
