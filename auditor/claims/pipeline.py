@@ -9,8 +9,10 @@ from pathlib import Path
 import polars as pl
 
 from auditor.audit import gc_paused, load_edit_set
+from auditor.claims.compact import CLAIM_LABELS, FINDING_LABELS, compact, expand
 from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, ClaimFile, claim_chunks
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult
+from auditor.claims.seen import SeenClaims
 from auditor.claims.wiser import WiserScope, load_scope, mark
 from auditor.codeset import CodeTable
 from auditor.codeset.icd10 import DiagnosisCodeSet, load_code_set, package_code_set
@@ -53,9 +55,12 @@ class _Totals:
     findings: list[pl.DataFrame] = field(default_factory=list)
     edits: dict[str, dict] = field(default_factory=dict)
     stale: dict[str, str] = field(default_factory=dict)
-    dates: list[pl.Series] = field(default_factory=list)
     no_payer: int = 0
     no_state: int = 0
+    # Audited lines, and those dated after / before the ICD-10-CM set's period (counts, not the dates).
+    dated: int = 0
+    after: int = 0
+    before: int = 0
 
 
 class _Unsorted(Exception):
@@ -113,12 +118,11 @@ def _one_file(
     sort: bool,
 ) -> ClaimFile:
     """Stream one file's chunks, holding back the last claim of each chunk until its lines are complete."""
-    mark_len = (len(totals.claims), len(totals.findings), len(totals.dates))
+    mark_len = (len(totals.claims), len(totals.findings))
     saved = (
         {k: dict(v) for k, v in totals.edits.items()},
         dict(totals.stale),
-        totals.no_payer,
-        totals.no_state,
+        (totals.no_payer, totals.no_state, totals.dated, totals.after, totals.before),
     )
     account, chunks = claim_chunks(path, request.ingest, chunk_rows=request.chunk_rows)
     if sort:
@@ -127,7 +131,7 @@ def _one_file(
         chunks = iter(
             whole.slice(i, request.chunk_rows) for i in range(0, max(whole.height, 1), request.chunk_rows)
         )
-    finished: set[str] = set()
+    finished = SeenClaims()
     carry: pl.DataFrame | None = None
     try:
         for chunk in chunks:
@@ -138,12 +142,14 @@ def _one_file(
             # eq_missing: a line without a claim id must land on one side (and be skipped there), not vanish.
             tail = chunk.get_column("claim_id").eq_missing(chunk.get_column("claim_id")[-1])
             carry, body = chunk.filter(tail), chunk.filter(~tail)
+            chunk = tail = None  # the split halves are all that is needed
             _process(body, account, request, scope, edits, config, refs, select, totals, finished)
         if carry is not None and carry.height:
             _process(carry, account, request, scope, edits, config, refs, select, totals, finished)
     except _Unsorted:
-        del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :], totals.dates[mark_len[2] :]
-        totals.edits, totals.stale, totals.no_payer, totals.no_state = saved
+        del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :]
+        totals.edits, totals.stale, counts = saved
+        totals.no_payer, totals.no_state, totals.dated, totals.after, totals.before = counts
         raise
     return account
 
@@ -158,15 +164,15 @@ def _process(
     refs: _References,
     select: set[str],
     totals: _Totals,
-    finished: set[str],
+    finished: SeenClaims,
 ) -> None:
     """Audit whole claims: claim-level values filled in, lines without a date skipped, edits run per quarter."""
     if lines.height == 0:
         return
     ids = lines.get_column("claim_id").drop_nulls().unique()
-    if finished and ids.is_in(list(finished)).any():
+    if finished.any_seen(ids):
         raise _Unsorted()
-    finished.update(ids.to_list())
+    finished.add(ids)
     frame = _claim_level(lines, request)
     skip = (
         pl.when(pl.col("claim_id").is_null())
@@ -191,11 +197,16 @@ def _process(
     frame = mark(frame, scope)
     missing = [c for c in CANONICAL if c not in frame.columns]
     frame = frame.with_columns([pl.lit(None, dtype=SCHEMA[c]).alias(c) for c in missing])
-    totals.dates.append(frame.get_column("_dos"))
+    dos, codes = frame.get_column("_dos"), refs.diagnoses
+    totals.dated += dos.len()
+    totals.after += int((dos > codes.valid_to).sum())
+    totals.before += int((dos < codes.valid_from).sum())
     found = []
-    quarter = pl.col("_dos").dt.truncate("1q")
-    for (start,), part in frame.with_columns(_q=quarter).partition_by("_q", as_dict=True).items():
-        part = part.drop("_q")
+    facts = _claim_facts(frame)
+    parts = frame.with_columns(_q=pl.col("_dos").dt.truncate("1q")).partition_by("_q", as_dict=True)
+    del frame  # from here on only the quarter's part is needed: one copy of the chunk in memory, not two
+    for (start,) in list(parts):
+        part = parts.pop((start,)).drop("_q")
         run = run_edits(
             part,
             edits,
@@ -230,35 +241,25 @@ def _process(
         if found
         else pl.DataFrame(schema=FINDING_SCHEMA | {"claim_key": pl.String})
     )
-    claims = _claims_frame(frame, findings)
-    totals.claims.append(claims)
-    totals.findings.append(findings.drop("claim_key"))
+    claims = _readiness(facts, findings)
+    totals.claims.append(compact(claims, CLAIM_LABELS))
+    totals.findings.append(compact(findings.drop("claim_key"), FINDING_LABELS))
 
 
 def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
     """Fill a claim's header values (date, state, payer, bill type, UTN, diagnoses) onto all its lines."""
-    key = pl.col("file") + "|" + pl.col("claim_id")
+    # The lines are one file's, so the claim id alone tells claims apart: its dense rank, as a few digits of
+    # text, keys the claim-level group-bys and joins here and in the engine (and its pairing scope) far
+    # cheaper than "path|claim id" on every line. A line without a claim id keeps a null key, as before.
+    key = pl.col("claim_id").rank("dense").cast(pl.String)
     f = lines.with_columns(claim_key=key, _dos=pl.col("dos").str.to_date("%Y-%m-%d", strict=False))
-    first = [
-        pl.col(c).drop_nulls().first().over("claim_key").alias(c)
-        for c in ("state", "payer", "bill_type", "pos")
-    ]
-    f = f.with_columns(
-        # Only a missing date takes the claim's; a date that does not parse stays missing and is skipped.
-        pl.when(pl.col("dos").is_null())
-        .then(pl.col("_dos").min().over("claim_key"))
-        .otherwise(pl.col("_dos")),
-        *[pl.coalesce(pl.col(c.meta.output_name()), c) for c in first],
-    )
-    if request.state:
-        f = f.with_columns(pl.col("state").fill_null(pl.lit(request.state.upper())))
-    f = f.with_columns(_dos_text=pl.col("dos"), dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
-    # One UTN on one line of the claim stands for the claim; different UTNs per line stay per line.
-    utns = pl.col("utn").drop_nulls().unique().len().over("claim_key")
-    f = f.with_columns(
-        utn=pl.when(utns == 1)
-        .then(pl.col("utn").drop_nulls().first().over("claim_key"))
-        .otherwise(pl.col("utn"))
+    # One group-by computes every claim-level fact; one join maps them back (no per-line windows).
+    heads = ("state", "payer", "bill_type", "pos")
+    per_claim = f.group_by("claim_key").agg(
+        _c_dos=pl.col("_dos").min(),
+        _c_utns=pl.col("utn").drop_nulls().n_unique(),
+        _c_utn=pl.col("utn").drop_nulls().first(),
+        **{f"_c_{c}": pl.col(c).drop_nulls().first() for c in heads},
     )
     # Diagnoses are the claim's: the union over its lines, principal (first seen) first.
     dx = (
@@ -266,11 +267,23 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
         .explode("dx")
         .drop_nulls("dx")
         .unique(["claim_key", "dx"], keep="first", maintain_order=True)
-        .group_by("claim_key", maintain_order=True)
-        .agg(pl.col("dx"))
+        .group_by("claim_key")
+        .agg(_c_dx=pl.col("dx"))
     )
-    f = f.drop("dx").join(dx, on="claim_key", how="left", maintain_order="left")
-    return f.with_columns(pl.col("dx").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    per_claim = per_claim.join(dx, on="claim_key", how="left")
+    f = f.drop("dx").join(per_claim, on="claim_key", how="left", maintain_order="left")
+    # Only a missing date takes the claim's; a date that does not parse stays missing and is skipped.
+    # One UTN on one line of the claim stands for the claim; different UTNs per line stay per line.
+    f = f.with_columns(
+        pl.when(pl.col("dos").is_null()).then(pl.col("_c_dos")).otherwise(pl.col("_dos")).alias("_dos"),
+        *[pl.coalesce(c, f"_c_{c}").alias(c) for c in heads],
+        utn=pl.when(pl.col("_c_utns") == 1).then(pl.col("_c_utn")).otherwise(pl.col("utn")),
+        dx=pl.col("_c_dx").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )
+    if request.state:
+        f = f.with_columns(pl.col("state").fill_null(pl.lit(request.state.upper())))
+    f = f.with_columns(_dos_text=pl.col("dos"), dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
+    return f.drop(pl.selectors.starts_with("_c_"))
 
 
 def _skip_lines(account: ClaimFile, dropped: pl.DataFrame) -> None:
@@ -346,11 +359,11 @@ def _findings_frame(findings: list, part: pl.DataFrame, edits) -> pl.DataFrame:
     return out.with_columns(blocks=blocks.fill_null(False)).select(list(schema))
 
 
-def _claims_frame(frame: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
-    """One row per claim: where, who pays, WISeR status and reason, counts, readiness."""
+def _claim_facts(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per claim: where, who pays, WISeR facts (before the edits run)."""
     wiser = pl.col("wiser_category").is_not_null()
     in_scope = pl.col("wiser_in_scope")
-    claims = frame.group_by("claim_key", maintain_order=True).agg(
+    return frame.group_by("claim_key", maintain_order=True).agg(
         pl.col("claim_id").first(),
         pl.col("file").first(),
         first_row=pl.col("row").min(),
@@ -371,6 +384,10 @@ def _claims_frame(frame: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
         utn=pl.col("utn").drop_nulls().first(),
         diagnoses=pl.col("dx").first().list.join("; "),
     )
+
+
+def _readiness(claims: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """The claims with their finding counts, WISeR status and readiness (CLAIM_SCHEMA)."""
     live = findings.filter(~pl.col("waived"))
     counts = live.group_by("claim_key").agg(
         errors=(pl.col("severity") == "error").sum().cast(pl.Int64),
@@ -417,11 +434,8 @@ def _result(
     codes: DiagnosisCodeSet,
 ) -> ClaimsResult:
     """Assemble the result: frames, accounts, and notes a reader needs to trust the numbers."""
-    claims = pl.concat(totals.claims, how="vertical") if totals.claims else pl.DataFrame(schema=CLAIM_SCHEMA)
-    findings = (
-        pl.concat(totals.findings, how="vertical") if totals.findings else pl.DataFrame(schema=FINDING_SCHEMA)
-    )
-    findings = findings.sort("file", "row", "edit", maintain_order=True)
+    claims = expand(totals.claims, CLAIM_SCHEMA)
+    findings = expand(totals.findings, FINDING_SCHEMA, by=("file", "row", "edit"), share=True)
     files, skipped = [], []
     for acc in accounts:
         sheets = acc.report.sheets
@@ -464,12 +478,10 @@ def _result(
             "first_dos": str(scope.first_dos),
         },
     }
-    dated = pl.concat(totals.dates) if totals.dates else pl.Series("_dos", [], dtype=pl.Date)
     ran_dx = any(e["code"].startswith("DX") and e["status"] == "ran" for e in totals.edits.values())
-    if ran_dx and dated.len():
+    if ran_dx and totals.dated:
         meta["icd_code_set"] = codes.label
-        after = int((dated > codes.valid_to).sum())
-        before = int((dated < codes.valid_from).sum())
+        after, before = totals.after, totals.before
         if after:
             notes.append(
                 f"{after} line(s) are dated after {codes.valid_to}: their diagnoses were checked against "

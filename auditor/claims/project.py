@@ -132,6 +132,16 @@ def diagnosis_list(col: str) -> pl.Expr:
     )
 
 
+def by_distinct(data: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Evaluate expressions once per distinct combination of the columns they read, in data's row order."""
+    cols = sorted({name for e in exprs.values() for name in e.meta.root_names()})
+    keys = data.select(cols)
+    # Outputs are named apart from the keys: 'charges' text in, 'charges' money out.
+    uniq = keys.unique().select(*cols, **{f"_out_{k}": v for k, v in exprs.items()})
+    joined = keys.join(uniq, on=cols, how="left", nulls_equal=True, maintain_order="left")
+    return joined.select(pl.col(f"_out_{k}").alias(k) for k in exprs)
+
+
 def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
     """Canonical claim lines from text columns named after the claim fields (missing fields are null)."""
     missing = [f for f in (*RAW_FIELDS, "row") if f not in raw.columns]
@@ -146,29 +156,39 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
         .then(state)
         .otherwise(state.replace_strict(_STATES, default=state, return_dtype=pl.String))
     )
-    out = raw.select(
+    # Claim extracts repeat a few hundred codes, dates and payers over millions of lines: the regex-heavy
+    # normalisation runs once per distinct raw value (or combination) and is mapped back by a join.
+    groups = [
+        {"line": _whole("line")},
+        {"dos": service_date("dos")},
+        {"bill_type": _whole("bill_type").str.replace(r"^0(\d{3})$", "${1}")},
+        {"pos": _whole("pos").str.zfill(2)},
+        {"state": nz.clean_text(state)},
+        {"payer": nz.clean_text("payer")},
+        {"revenue_code": nz.revenue_code("revenue_code"), "revenue_code_raw": nz.clean_text("revenue_code")},
+        {
+            "code": pl.coalesce(code_a, code_b),
+            "code_raw": pl.coalesce(nz.clean_text("cpt"), nz.clean_text("hcpcs")),
+            "modifiers": nz.merge_modifiers(
+                nz.merge_modifiers(glued_a, glued_b), nz.modifiers(["modifiers"])
+            ),
+        },
+        {
+            "units": _whole("units"),
+            "units_n": pl.col("units").str.strip_chars().cast(pl.Float64, strict=False),
+        },
+        {"charges": nz.money("charges")},
+        {"dx": diagnosis_list("diagnoses")},
+        {"utn": nz.clean_text(pl.col("utn").str.to_uppercase().str.replace_all(r"\s+", ""))},
+    ]
+    head = raw.select(
         file=pl.lit(path, dtype=pl.String),
         sheet=pl.lit(sheet, dtype=pl.String),
         row=pl.col("row").cast(pl.Int64),
         claim_id=nz.clean_text("claim_id"),
-        line=_whole("line"),
-        dos=service_date("dos"),
-        bill_type=_whole("bill_type").str.replace(r"^0(\d{3})$", "${1}"),
-        pos=_whole("pos").str.zfill(2),
-        state=nz.clean_text(state),
-        payer=nz.clean_text("payer"),
-        revenue_code=nz.revenue_code("revenue_code"),
-        revenue_code_raw=nz.clean_text("revenue_code"),
-        code=pl.coalesce(code_a, code_b),
-        code_raw=pl.coalesce(nz.clean_text("cpt"), nz.clean_text("hcpcs")),
-        modifiers=nz.merge_modifiers(nz.merge_modifiers(glued_a, glued_b), nz.modifiers(["modifiers"])),
-        units=_whole("units"),
-        units_n=pl.col("units").str.strip_chars().cast(pl.Float64, strict=False),
-        charges=nz.money("charges"),
-        dx=diagnosis_list("diagnoses"),
-        utn=nz.clean_text(pl.col("utn").str.to_uppercase().str.replace_all(r"\s+", "")),
     )
-    return out
+    out = head.hstack([s for g in groups for s in by_distinct(raw, g).get_columns()])
+    return out.select(list(LINE_SCHEMA))
 
 
 def project_sheet(path: str, sheet: str, data: pl.DataFrame, match, kind) -> pl.DataFrame:

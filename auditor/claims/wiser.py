@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from auditor.claims.project import by_distinct
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, expand_codes
 from auditor.resources import resource_dir
@@ -119,14 +120,8 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
     states = list(scope.states)
     participants = {k: v["participant"] for k, v in scope.states.items()}
     delayed = {sid: start for sid in scope.services if (start := scope.delayed_from(sid))}
-    f = frame.with_columns(
-        payer_class=payer_class(pl.col("payer"), scope),
-        wiser_category=pl.col("code").replace_strict(
-            scope.code_service, default=None, return_dtype=pl.String
-        ),
-        wiser_state=pl.col("state"),
-        participant=pl.col("state").replace_strict(participants, default=None, return_dtype=pl.String),
-    )
+    # Payer regexes and code look-ups run once per distinct value: claim files repeat them on every line.
+    f = frame.with_columns(wiser_state=pl.col("state"))
     tob = pl.col("bill_type").str.replace(r"^0", "")
     pos = pl.col("pos").str.zfill(2)
     in_setting = (
@@ -136,20 +131,34 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
         .then(pos.is_in(scope.places_of_service))
         .otherwise(True)
     )
-    # setting_label is shown to people; `setting` is what the code-validity edits read (inpatient or not).
-    f = f.with_columns(
-        setting_label=pl.when(tob.is_not_null())
-        .then(pl.lit("TOB ") + tob)
-        .when(pos.is_not_null())
-        .then(pl.lit("POS ") + pos)
-        .otherwise(None),
-        setting=pl.when(tob.str.starts_with("11")).then(pl.lit("inpatient")).otherwise(pl.lit("outpatient")),
-    )
+    groups = [
+        {"payer_class": payer_class(pl.col("payer"), scope)},
+        {
+            "wiser_category": pl.col("code").replace_strict(
+                scope.code_service, default=None, return_dtype=pl.String
+            )
+        },
+        {"participant": pl.col("state").replace_strict(participants, default=None, return_dtype=pl.String)},
+        # setting_label is shown to people; `setting` is what the code-validity edits read (inpatient or not).
+        {
+            "setting_label": pl.when(tob.is_not_null())
+            .then(pl.lit("TOB ") + tob)
+            .when(pos.is_not_null())
+            .then(pl.lit("POS ") + pos)
+            .otherwise(None),
+            "setting": pl.when(tob.str.starts_with("11"))
+            .then(pl.lit("inpatient"))
+            .otherwise(pl.lit("outpatient")),
+            "_in_setting": in_setting,
+        },
+    ]
     # Emergency is a claim-level fact: an ER line (045X) or ET anywhere on the claim takes the visit out.
     er_line = pl.col("revenue_code").str.contains(scope.emergency_revenue).fill_null(False) | row_condition(
         {"field": "modifiers", "has_any": list(scope.emergency_modifiers)}
     )
-    f = f.with_columns(_er=er_line.any().over("claim_key"))
+    groups.append({"_er_line": er_line})
+    f = f.hstack([c for g in groups for c in by_distinct(f, g).get_columns()])
+    f = f.with_columns(_er=pl.col("_er_line").any().over("claim_key"))
     delayed_on = pl.lit(False)
     for sid, start in delayed.items():
         delayed_on = delayed_on | ((pl.col("wiser_category") == sid) & (pl.col("_dos") >= start))
@@ -176,14 +185,13 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
         .then(pl.lit(f"date of service after the model ends ({scope.model_to})"))
         .when(delayed_on)
         .then(pl.lit("service delayed by CMS (") + pl.col("wiser_category") + pl.lit(")"))
-        .when(~in_setting)
+        .when(~pl.col("_in_setting"))
         .then(pl.col("setting_label") + pl.lit(" is not a WISeR setting (TOB 13X; POS 11, 12, 24)"))
         .when(pl.col("_er"))
         .then(pl.lit("emergency visit (revenue code 045X or modifier ET on the claim)"))
         .otherwise(None)
     )
-    return (
-        f.with_columns(wiser_reason=reason)
-        .with_columns(wiser_in_scope=wiser & pl.col("wiser_reason").is_null())
-        .drop("_er")
+    f = f.hstack(by_distinct(f, {"wiser_reason": reason}).get_columns())
+    return f.with_columns(wiser_in_scope=wiser & pl.col("wiser_reason").is_null()).drop(
+        "_er", "_er_line", "_in_setting"
     )
