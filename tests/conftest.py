@@ -208,3 +208,69 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield b
         b.close()
+
+
+# -- the web app in a real browser: shared by tests/test_web_browser.py and tests/test_web_claims.py --
+
+
+def _serve(max_upload_mb: int, tmp: Path):
+    """A uvicorn server on a free 127.0.0.1 port, with a private CDM_AUDIT_HOME."""
+    from auditor.web import WebSettings, create_app
+    from auditor.web.server import BackgroundServer
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CDM_AUDIT_HOME", str(tmp))
+    srv = BackgroundServer(create_app(WebSettings(max_upload_mb=max_upload_mb))).start()
+    return srv, mp
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app with the default 100 MB cap."""
+    srv, mp = _serve(100, tmp_path_factory.mktemp("web-home"))
+    yield srv
+    srv.stop()
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory):
+    """The app with a 1 MB cap, for the too-large upload."""
+    srv, mp = _serve(1, tmp_path_factory.mktemp("web-home-small"))
+    yield srv
+    srv.stop()
+    mp.undo()
+
+
+@pytest.fixture()
+def open_page(browser):
+    """New pages that fail the test on script errors, console errors or any request off the local server."""
+    contexts, errors = [], []
+
+    def _open(base: str, javascript: bool = True):
+        ctx = browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript, accept_downloads=True
+        )
+        contexts.append(ctx)
+        pg = ctx.new_page()
+        pg.set_default_timeout(60_000)
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on(
+            "console",
+            lambda m: errors.append(m.text) if m.type == "error" and "status of 4" not in m.text else None,
+        )
+        pg.on(
+            "request",
+            lambda r: (
+                errors.append(f"request off the server: {r.url}")
+                if not r.url.startswith((base, "data:"))
+                else None
+            ),
+        )
+        pg.goto(base + "/")
+        return pg
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+    assert not errors, errors

@@ -18,65 +18,16 @@ CHARTS = ("state", "participant", "service", "month")
 WRONG_REMIT = "claims_837i.x12, row 2: this is an 837 claim file, not an 835 remittance"
 
 
-def _serve(max_upload_mb: int, home: Path):
-    """A uvicorn server on a free 127.0.0.1 port, with a private CDM_AUDIT_HOME (and so run history)."""
-    from auditor.web import WebSettings, create_app
-    from auditor.web.server import BackgroundServer
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CDM_AUDIT_HOME", str(home))
-    return BackgroundServer(create_app(WebSettings(max_upload_mb=max_upload_mb))).start(), mp
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app with the default 100 MB cap."""
-    srv, mp = _serve(100, tmp_path_factory.mktemp("claims-home"))
-    yield srv
-    srv.stop()
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def small_server(tmp_path_factory):
-    """The app with a 1 MB cap, for the too-large upload."""
-    srv, mp = _serve(1, tmp_path_factory.mktemp("claims-home-small"))
-    yield srv
-    srv.stop()
-    mp.undo()
-
-
 @pytest.fixture()
-def open_claims(browser):
-    """The claims page in a new context; script errors, console errors and requests off the server fail the test."""
-    contexts, errors = [], []
+def open_claims(open_page):
+    """The claims page, opened from the home page's link (errors and off-server requests fail the test)."""
 
     def _open(base: str, javascript: bool = True):
-        ctx = browser.new_context(
-            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript, accept_downloads=True
-        )
-        contexts.append(ctx)
-        pg = ctx.new_page()
-        pg.set_default_timeout(60_000)
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.on(
-            "console",
-            lambda m: errors.append(m.text) if m.type == "error" and "status of 4" not in m.text else None,
-        )
-        pg.on(
-            "request",
-            lambda r: (
-                errors.append(f"off the server: {r.url}") if not r.url.startswith((base, "data:")) else None
-            ),
-        )
-        pg.goto(base + "/")
+        pg = open_page(base, javascript)
         pg.click("#claims-link a")
         return pg
 
-    yield _open
-    for ctx in contexts:
-        ctx.close()
-    assert not errors, errors
+    return _open
 
 
 def _submit(pg, claims: Path, remits: list[Path] = ()):
