@@ -141,6 +141,8 @@ DENIED = {"paid": 0.0, "carcs": "50", "adjusted": 100.0}
 )
 def test_settle_and_count(tmp_path, case, remit_rows, denied_claims, denied_lines, superseded):
     joined, sup, analytics = _run(tmp_path, remit_rows)
+    # What stands is never a reversal.
+    assert "22" not in joined.lines.get_column("claim_status").to_list(), case
     assert analytics["totals"]["denied_claims"] == denied_claims, case
     assert analytics["totals"]["denied_lines"] == denied_lines, case
     assert sup.height == superseded, case
@@ -166,12 +168,15 @@ def test_unjoined_lines_say_why(tmp_path, remit_row, reason):
 
 
 def test_claim_id_reused_across_claim_files_joins_by_date(tmp_path):
-    """Two claims files reuse NJ1 for different visits: the remitted date of service picks the claim."""
+    """Two claims files reuse NJ1 for different visits: the remitted date of service picks the claim, and its
+    lines (not the other visit's) are the ones the remittance line is checked against."""
     first = _claims(tmp_path, "march.csv", CLAIM_ROWS)
-    later = _claims(tmp_path, "june.csv", [r.replace("2026-03-02", "2026-06-10") for r in CLAIM_ROWS])
-    joined, _, _ = _run(tmp_path, [line("1", "15271", dos=dt.date(2026, 6, 10))], [first, later])
+    june = [r.replace("2026-03-02", "2026-06-10").replace(",15272,", ",15275,") for r in CLAIM_ROWS]
+    later = _claims(tmp_path, "june.csv", june)
+    joined, _, _ = _run(tmp_path, [line("2", "15275", dos=dt.date(2026, 6, 10))], [first, later])
     assert joined.unjoined == []
     assert joined.lines.get_column("claim_file").to_list() == [str(later)]
+    assert joined.lines.get_column("claim_line").to_list() == ["2"]
     # A date neither claim holds cannot pick one: said, not guessed.
     joined, _, _ = _run(tmp_path, [line("1", "15271", dos=dt.date(2026, 8, 1))], [first, later])
     assert [u["reason"] for u in joined.unjoined] == [
@@ -188,3 +193,15 @@ def test_denial_predicted_by_a_blocking_readiness_finding(tmp_path):
     )
     assert analytics["totals"]["predicted_denials"] == 1
     assert "WS001" in joined.lines.get_column("predicted_by").first()
+
+
+def test_worklist_rows_of_one_claim_are_one_adjudication(tmp_path):
+    """A worklist lists a claim's lines apart and with a remit date each: none of them is superseded."""
+    rows = [
+        {**line("1", "15271", **DENIED), "source": "worklist", "paid_date": dt.date(2026, 4, 15)},
+        {"claim_id": "ZZ9", "line": "1", "line_ordinal": 1, "code": "15271", "source": "worklist"},
+        {**line("2", "15272", **DENIED), "source": "worklist", "paid_date": dt.date(2026, 4, 16)},
+    ]
+    joined, sup, analytics = _run(tmp_path, rows)
+    assert sup.height == 0
+    assert analytics["totals"]["denied_lines"] == 2

@@ -51,18 +51,27 @@ def join(remit: pl.DataFrame, result: ClaimsResult, claim_lines: pl.DataFrame, s
         service=pl.col("code").replace_strict(scope.code_service, default=None, return_dtype=pl.String)
     )
     lines = _line_keys(claim_lines)
-    by_line = lines.filter(pl.col("line").is_not_null()).unique(["claim_id", "line"], keep="first")
+    # Keyed by claim file too: two claims files may reuse a claim id, and _pick_claim chose one.
+    by_line = lines.filter(pl.col("line").is_not_null()).unique(
+        ["claim_file", "claim_id", "line"], keep="first"
+    )
     matched = with_claim.join(
-        by_line.select("claim_id", "line", pl.col("code").alias("_claim_code"), pl.lit(True).alias("_found")),
-        on=["claim_id", "line"],
+        by_line.select(
+            "claim_file",
+            "claim_id",
+            "line",
+            pl.col("code").alias("_claim_code"),
+            pl.lit(True).alias("_found"),
+        ),
+        on=["claim_file", "claim_id", "line"],
         how="left",
     )
     by_code = (
         lines.filter(pl.col("code").is_not_null())
-        .group_by("claim_id", "code")
+        .group_by("claim_file", "claim_id", "code")
         .agg(pl.col("line").first().alias("_line_by_code"))
     )
-    matched = matched.join(by_code, on=["claim_id", "code"], how="left")
+    matched = matched.join(by_code, on=["claim_file", "claim_id", "code"], how="left")
     found = pl.col("_found").fill_null(False)
     differs = (
         pl.col("_claim_code").is_not_null()
@@ -97,12 +106,12 @@ def join(remit: pl.DataFrame, result: ClaimsResult, claim_lines: pl.DataFrame, s
     predicted = _predictions(result)
     on_line = (
         result.findings.filter(pl.col("blocks") & ~pl.col("waived") & pl.col("line").is_not_null())
-        .group_by("claim_id", "line")
+        .group_by("file", "claim_id", "line")
         .agg(line_predicted_by=pl.col("edit").unique().sort().str.join(","))
-        .rename({"line": "claim_line"})
+        .rename({"line": "claim_line", "file": "claim_file"})
     )
-    matched = matched.join(on_line, on=["claim_id", "claim_line"], how="left")
-    matched = matched.join(predicted, on="claim_id", how="left").with_columns(
+    matched = matched.join(on_line, on=["claim_file", "claim_id", "claim_line"], how="left")
+    matched = matched.join(predicted, on=["claim_file", "claim_id"], how="left").with_columns(
         joined=pl.col("unjoined").is_null(),
         predicted=pl.col("predicted_by").is_not_null(),
     )
@@ -134,7 +143,7 @@ def _pick_claim(remit: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
 def _predictions(result: ClaimsResult) -> pl.DataFrame:
     """Per claim: the edits whose unwaived blocking findings said it would not auto-approve, comma-joined."""
     live = result.findings.filter(pl.col("blocks") & ~pl.col("waived"))
-    return live.group_by("claim_id").agg(
+    return live.group_by(pl.col("file").alias("claim_file"), "claim_id").agg(
         predicted_by=pl.col("edit").unique().sort().str.join(","),
         predicted_messages=pl.col("message").unique(maintain_order=True),
     )

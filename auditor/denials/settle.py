@@ -35,7 +35,13 @@ def adjudications(remit: pl.DataFrame) -> pl.DataFrame:
         pl.col("paid_date") != pl.col("paid_date").shift(1)
     )
     new = (key != key.shift(1)) | restart.fill_null(False)
-    return ordered.with_columns(_adj=new.fill_null(True).cum_sum())
+    numbered = ordered.with_columns(_adj=new.fill_null(True).cum_sum())
+    # A worklist has no CLP: its rows of one claim (in any order, with a remit date per line) are one
+    # adjudication, numbered past the 835's.
+    worklist = pl.col("source") == "worklist"
+    base = numbered.get_column("_adj").max() or 0
+    per_claim = key.rank("dense").cast(pl.Int64) + base
+    return numbered.with_columns(_adj=pl.when(worklist).then(per_claim).otherwise(pl.col("_adj")))
 
 
 def settle(remit: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -16,7 +16,7 @@ FILE = "compliance-summary.pdf"
 
 def chargemaster_record(doc: dict) -> dict:
     """Run record, problem counts by queue and severity, the top ten problems and the waivers of an audit."""
-    run, summary = doc["run"], doc["summary"]
+    run = doc["run"]
     problems = doc.get("problems", [])
     titles = queue_titles()
     counts: dict[tuple[str, str], int] = {}
@@ -32,7 +32,11 @@ def chargemaster_record(doc: dict) -> dict:
             "edit_set_version": run.get("edit_set_version"),
             "as_of": run.get("as_of"),
             "inputs": [
-                {"path": i.get("path"), "sha256": i.get("sha256"), "rows": summary.get("rows_read")}
+                {
+                    "path": i.get("path"),
+                    "sha256": i.get("sha256"),
+                    "rows": sum(sh.get("rows_read") or 0 for sh in i.get("sheets") or []),
+                }
                 for i in run.get("inputs", [])
             ],
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
+from xml.sax.saxutils import escape as xml_escape
 
 from auditor.report.cells import formula_like
 
@@ -98,6 +99,10 @@ def put(ws, r: int, c: int, value, styles: Styles, *style: str | None) -> None:
         ws.write_number(r, c, value, styles.get(*style))
         return
     text = str(value)[:MAX_CELL]
+    if ws.constant_memory and text.startswith("<r>") and text.endswith("</r>"):
+        # Streamed sheets write text shaped like <r>...</r> as raw rich-string XML: hand it over as one
+        # escaped run instead, so input text shows as written and never becomes markup.
+        text = f'<r><t xml:space="preserve">{xml_escape(text)}</t></r>'
     ws.write_string(r, c, text, styles.get(*style, "quote" if formula_like(text) else None))
 
 

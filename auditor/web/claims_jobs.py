@@ -24,7 +24,9 @@ from auditor.web.jobs import MAX_RUNS, RunInput
 
 log = logging.getLogger("auditor.web")
 
-CLAIM_FORMATS = tuple(f for f in formats(CLAIMS) if f != TEXT)
+# No compliance PDF on the page: the claims core names inputs by their private upload paths, which a PDF
+# would carry (the text reports get the upload names put back, see _name_uploads).
+CLAIM_FORMATS = tuple(f for f in formats(CLAIMS) if f not in (TEXT, "pdf"))
 CLAIM_FILES = downloads(CLAIMS, CLAIM_FORMATS)  # file name -> media type, under the run's claims/ folder
 DENIAL_FILES = {
     "denials.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

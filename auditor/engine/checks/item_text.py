@@ -113,8 +113,11 @@ def _verdicts(ctx, edit, pairs: pl.DataFrame) -> pl.DataFrame:
 
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows of the judged codes whose description the reader flags."""
-    cond = eligible & pl.col("code").is_in(edit.params["_codes"]) & pl.col("description").is_not_null()
-    rows = ctx.frame.lazy().filter(cond).select("_rid", "code", "description")
+    # A blank description is judged too (it names no item: DD005), never dropped unread; lines with no
+    # description anywhere in the frame (claim lines) have none to read.
+    described = ctx.frame.get_column("description").null_count() < ctx.frame.height
+    cond = eligible & pl.col("code").is_in(edit.params["_codes"]) & pl.lit(described)
+    rows = ctx.frame.lazy().filter(cond).select("_rid", "code", pl.col("description").fill_null(""))
     pairs = rows.select("code", "description").unique().collect()
     flagged = _verdicts(ctx, edit, pairs)
     return rows.join(flagged.lazy(), on=["code", "description"], how="inner").drop("code", "description")
