@@ -19,7 +19,7 @@ from auditor.denials.codes import SOURCE
 from auditor.denials.drafts import build_drafts
 from auditor.denials.join import join
 from auditor.denials.model import DraftClaim, empty_remit
-from auditor.denials.remit import looks_like_835, read_835
+from auditor.denials.remit import read_835
 from auditor.denials.settle import CLAIM_STATUS, settle
 from auditor.denials.worklist import read_worklist
 from auditor.errors import InputError
@@ -61,7 +61,7 @@ def read_remittance(path: Path) -> tuple[pl.DataFrame, str]:
     """One remittance input: an 835 or a denial worklist (csv/xlsx), and its format name."""
     if not path.is_file():
         raise InputError(str(path), "no such file")
-    if looks_like_835(path) or looks_like_x12(path):  # any X12 goes to the 835 reader, which names what it is
+    if looks_like_x12(path):  # any X12 goes to the 835 reader, which names what it is (an 837, another version)
         return read_835(path), "x12-835"
     return read_worklist(path), "worklist"
 

@@ -4,33 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.report.cells import neutralise
 from auditor.report.denials_html import TABLES
-from auditor.report.workbook import open_workbook
+from auditor.report.workbook import Styles, open_workbook, put
 
 
-def _text(value):
-    """Cell value: numbers as numbers, text neutralised so a cell starting with = + - @ stays text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return value
-    return neutralise(str(value))
-
-
-def _table(ws, header_fmt, top: int, headers: list[str], rows: list[list]) -> int:
-    """Write a header and rows from row `top`; return the row after the last."""
+def _table(ws, styles: Styles, top: int, headers: list[str], rows: list[list]) -> int:
+    """Write a header and rows from row `top` (workbook.put: typed, formula-like text quote-prefixed)."""
     for j, h in enumerate(headers):
-        ws.write_string(top, j, h, header_fmt)
+        put(ws, top, j, h, styles, "header")
     for i, row in enumerate(rows, start=top + 1):
         for j, v in enumerate(row):
-            v = _text(v)
-            if isinstance(v, str):
-                ws.write_string(i, j, v)
-            else:
-                ws.write_number(i, j, v)
+            put(ws, i, j, v, styles)
     return top + 1 + len(rows)
 
 
@@ -40,14 +24,14 @@ def write_denials_excel(doc: dict, out_dir: Path) -> Path:
     wb = open_workbook(
         path, {"title": "Denials", "comments": "cdm-audit denials"}, rows=0, constant_memory=False
     )
-    header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79"})
+    styles = Styles(wb)
     summary = wb.add_worksheet("Summary")
     summary.set_column(0, 0, 34)
     totals = list(doc["totals"].items())
-    end = _table(summary, header, 0, ["Measure", "Value"], [[k.replace("_", " "), v] for k, v in totals])
+    end = _table(summary, styles, 0, ["Measure", "Value"], [[k.replace("_", " "), v] for k, v in totals])
     end = _table(
         summary,
-        header,
+        styles,
         end + 1,
         ["Pattern", "Detail", "Claims"],
         [[p["title"], p["detail"], ", ".join(p["claims"])] for p in doc["patterns"]],
@@ -59,7 +43,7 @@ def write_denials_excel(doc: dict, out_dir: Path) -> Path:
         ws.set_column(0, 0, 30)
         _table(
             ws,
-            header,
+            styles,
             0,
             [title, *cols, *(["label"] if key in ("carc", "rarc") else [])],
             [
@@ -95,7 +79,7 @@ def write_denials_excel(doc: dict, out_dir: Path) -> Path:
         "send_to",
         "draft",
     ]
-    _table(ws, header, 0, cols, [[d[c] for c in cols] for d in doc["denied_claims"]])
+    _table(ws, styles, 0, cols, [[d[c] for c in cols] for d in doc["denied_claims"]])
     ws = wb.add_worksheet("Denied lines")
     cols = [
         "claim_id",
@@ -111,9 +95,9 @@ def write_denials_excel(doc: dict, out_dir: Path) -> Path:
         "predicted_by",
         "line_predicted_by",
     ]
-    _table(ws, header, 0, cols, [[d[c] for c in cols] for d in doc["denied_lines"]])
+    _table(ws, styles, 0, cols, [[d[c] for c in cols] for d in doc["denied_lines"]])
     ws = wb.add_worksheet("Not joined")
     cols = ["file", "row", "claim_id", "line", "code", "reason"]
-    _table(ws, header, 0, cols, [[u[c] for c in cols] for u in doc["unjoined"]])
+    _table(ws, styles, 0, cols, [[u[c] for c in cols] for u in doc["unjoined"]])
     wb.close()
     return path
