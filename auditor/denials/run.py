@@ -61,7 +61,9 @@ def read_remittance(path: Path) -> tuple[pl.DataFrame, str]:
     """One remittance input: an 835 or a denial worklist (csv/xlsx), and its format name."""
     if not path.is_file():
         raise InputError(str(path), "no such file")
-    if looks_like_x12(path):  # any X12 goes to the 835 reader, which names what it is (an 837, another version)
+    if looks_like_x12(
+        path
+    ):  # any X12 goes to the 835 reader, which names what it is (an 837, another version)
         return read_835(path), "x12-835"
     return read_worklist(path), "worklist"
 
