@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -591,6 +591,8 @@ def test_excel_sheets_counts_and_text_cells(result, tmp_path, constant_memory):
     payer = claims.cell(row=hostile.row, column=header.index("Payer") + 1)
     assert payer.value == "@x" and payer.data_type == "s"
     assert claims.freeze_panes == "A2" and claims.auto_filter.ref
+    dos = claims.cell(row=2, column=header.index("DOS from") + 1)
+    assert isinstance(dos.value, datetime) and dos.number_format == "yyyy-mm-dd"
 
     findings = wb["Findings"]
     fh = [c.value for c in findings[1]]
@@ -618,6 +620,7 @@ def test_excel_sheets_counts_and_text_cells(result, tmp_path, constant_memory):
         "@x",
     )
     assert all(isinstance(r[fh.index("Message")], str) for r in frows)
+    assert {r[fh.index("Blocks")] for r in frows} <= {"yes", "no"}
     assert not any(c.data_type == "f" for row in findings.iter_rows() for c in row)
 
     doc = sheet_rows(wb["Documentation"])

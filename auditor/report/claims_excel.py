@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,10 +14,13 @@ from auditor.report import workbook
 from auditor.report.cells import formula_like
 from auditor.report.charts import humanise
 from auditor.report.claims_context import ClaimsContext
+from auditor.report.excel_frame import write_frame
+from auditor.report.excel_rows import RowWriter
 from auditor.report.workbook import MAX_CELL, MAX_ROWS, Styles, header, put
 
 READINESS_FILL = {"ready": "#DDF0E3", "needs_attention": "#FCE8C3", "out_of_scope": "#E7EAEE"}
 READINESS_FONT = {"ready": "#1E6B3A", "needs_attention": "#7A4B00", "out_of_scope": "#4A5563"}
+EXCEL_EPOCH = date(1899, 12, 30)
 CHART_FILL = {"ready": "#2E7D4F", "needs_attention": "#D08A12", "out_of_scope": "#8A94A3"}
 CLAIM_COLUMNS = (
     ("Claim ID", 20, "claim_id"),
@@ -169,32 +172,30 @@ def write_claims_xlsx(ctx: ClaimsContext, out_dir: Path, constant_memory: bool |
 
 def _frame_sheet(ws, frame: pl.DataFrame, columns, styles: Styles, coloured: str) -> tuple[int, int]:
     """One row per frame row in `columns` order; returns (rows written, rows in the frame)."""
+    # Built column-wise and streamed by write_frame: 250k claims plus their findings are millions of cells.
     header(ws, columns, styles)
-    fields = [f for _n, _w, f in columns]
-    rows = frame.select(fields).head(MAX_ROWS)
-    col_of = fields.index(coloured)
-    quote, date_fmt = styles.get("quote"), styles.get("date")
-    colour = {k: styles.get(f"rd_{k}") for k in READINESS} | {
-        s: styles.get(f"sev_{s}") for s in ("error", "warning", "info")
-    }
-    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
-    for r, row in enumerate(rows.iter_rows(), start=1):
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            if c == col_of:
-                label = READINESS_LABELS.get(v, v) if coloured == "readiness" else v
-                fmt = colour.get(v) or (quote if formula_like(label) else None)
-                write_string(r, c, label[:MAX_CELL], fmt)
-            elif isinstance(v, bool):
-                write_string(r, c, "yes" if v else "no")
-            elif isinstance(v, int):
-                write_number(r, c, v)
-            elif isinstance(v, (date, datetime)):
-                write_datetime(r, c, v, date_fmt)
-            else:  # inlined put(): this loop writes every cell of up to 1M findings
-                v = v[:MAX_CELL]
-                write_string(r, c, v, quote if formula_like(v) else None)
+    rows = frame.select([f for _n, _w, f in columns]).head(MAX_ROWS)
+    values, keys = [], []
+    for name, dtype in rows.schema.items():
+        col = pl.col(name)
+        key = pl.lit(None, dtype=pl.String)
+        if name == coloured:
+            prefix = "rd_" if coloured == "readiness" else "sev_"
+            known = READINESS if coloured == "readiness" else SEVERITIES
+            key = pl.when(col.is_in(list(known))).then(pl.lit(prefix) + col)
+            if coloured == "readiness":
+                col = col.replace(READINESS_LABELS)
+        elif dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
+            # An Excel date: days since 1899-12-30, shown with the date format.
+            col = (col.cast(pl.Date) - pl.lit(EXCEL_EPOCH)).dt.total_days()
+            key = pl.when(col.is_not_null()).then(pl.lit("date"))
+        elif dtype == pl.Boolean:
+            col = pl.when(col).then(pl.lit("yes")).when(~col).then(pl.lit("no"))
+        elif not (dtype.is_integer() or dtype == pl.String):
+            col = col.cast(pl.String)
+        values.append(col.alias(name))
+        keys.append(key.alias(name))
+    write_frame(RowWriter(ws, styles, blanks=False), 1, rows.select(values), rows.select(keys))
     ws.autofilter(0, 0, max(rows.height, 1), len(columns) - 1)
     return rows.height, frame.height
 

@@ -19,6 +19,7 @@ SEP = "+"  # joins style names in a style frame's keys: "waived+quote" is Styles
 _EDGE_SPACE = r"^\s|\s$"
 # Text XlsxWriter writes as an _xHHHH_ escape: control characters, a literal _xHHHH_, non-characters.
 _RARE = _CONTROL.pattern + "|" + _LITERAL_ESCAPE.pattern + "|[\ufffe\uffff]"
+BATCH_ROWS = 20_000  # rows turned into XML per step
 SHARED_REPEATS = 20  # a text column goes to the shared strings when its values repeat this often on average
 
 
@@ -31,6 +32,13 @@ def write_frame(
     if values.height == 0:
         return
     links = links or {}
+    if values.height > BATCH_ROWS:
+        # Slices keep the XML built at once bounded: a 250k-row sheet is not one 300 MB string.
+        for start in range(0, values.height, BATCH_ROWS):
+            lo, hi = r0 + start, r0 + start + BATCH_ROWS
+            part = {r: link for r, link in links.items() if lo <= r < hi}
+            write_frame(out, lo, values.slice(start, BATCH_ROWS), styles.slice(start, BATCH_ROWS), part)
+        return
     columns = _typed(values) if out.streamed else None
     if columns is None or r0 < out.ws.previous_row or out.ws.table.get(r0):
         for r, (vals, keys) in enumerate(zip(values.iter_rows(), styles.iter_rows(), strict=True), start=r0):
