@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import getpass
 import json
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -18,15 +21,50 @@ from auditor.history.compare import compare_runs
 from auditor.history.keys import slug
 from auditor.report.summary import render_history
 
+# Problems `history --check` lists at most (SQLite stops looking there).
+CHECK_LIMIT = 100
 
-def _open(history_db: Path | None):
-    """Connect to the history, refusing to create an empty one just to read it."""
+
+def _existing(history_db: Path | None) -> Path:
+    """The history file's path, refusing one that does not exist (reading must not create an empty one)."""
     path = Path(history_db).expanduser() if history_db else store.default_path()
     if not path.is_file():
         raise InputError(
             str(path), "no run history yet: `cdm-audit audit` or `cdm-audit run` records runs here"
         )
-    return store.connect(path)
+    return path
+
+
+@contextmanager
+def _open(history_db: Path | None) -> Iterator[sqlite3.Connection]:
+    """The history's connection, closed after; SQLite errors (damage is already an InputError) become one line."""
+    path = _existing(history_db)
+    conn = store.connect(path)
+    try:
+        yield conn
+    except sqlite3.Error as exc:
+        raise InputError(str(path), f"history database error: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _check(history_db: Path | None) -> None:
+    """`history --check`: SQLite's integrity check of the file, read only; 'ok' with the run counts, or the problems."""
+    path = _existing(history_db)
+    try:
+        found = store.problems(path, thorough=True, limit=CHECK_LIMIT)
+        counts = {} if found else store.run_counts(path)
+    except sqlite3.Error as exc:
+        raise InputError(str(path), f"cannot check the history database ({exc})") from None
+    if len(found) == 1:
+        raise store.damaged(path, found[0])
+    if found:
+        for problem in found:
+            click.echo(problem)
+        more = " or more" if len(found) >= CHECK_LIMIT else ""
+        raise store.damaged(path, f"the integrity check found {len(found)}{more} problems, listed above")
+    kinds = ", ".join(f"{n} {kind} run{'s' if n != 1 else ''}" for kind, n in counts.items()) or "no runs"
+    click.echo(f"ok: {path}: {kinds}")
 
 
 @click.command("history")
@@ -40,11 +78,20 @@ def _open(history_db: Path | None):
     "--findings", "show_findings", is_flag=True, help="With RUN_ID: list the run's findings with their ids."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Check the history file for damage (SQLite integrity check, read only); exit 2 when damaged.",
+)
 @friendly_errors
-def history_command(run_id, history_db, facility, limit, show_findings, as_json):
+def history_command(run_id, history_db, facility, limit, show_findings, as_json, check):
     """List recorded audit runs, or show one run's record (inputs, hashes, quarter, configuration)."""
-    conn = _open(history_db)
-    try:
+    if check:
+        if run_id is not None:
+            raise InputError("--check", "checks the whole file: give no RUN_ID")
+        _check(history_db)
+        return
+    with _open(history_db) as conn:
         if run_id is None:
             runs = store.list_runs(conn, slug(facility) if facility else None, limit)
             if as_json:
@@ -83,8 +130,6 @@ def history_command(run_id, history_db, facility, limit, show_findings, as_json)
                 f"  {f['fid']}  {f['severity']:<7} {f['edit']}  {where:<14} {f['charge_code'] or '-':<12} "
                 f"{f['code'] or '-':<6} {f['message']}" + ("  (waived)" if f["waived"] else "")
             )
-    finally:
-        conn.close()
 
 
 def _run_text(run: dict) -> str:
@@ -122,8 +167,7 @@ def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
     With one run id, compares it with the facility's run before it; with none, the latest run
     (of --facility) with the one before it.
     """
-    conn = _open(history_db)
-    try:
+    with _open(history_db) as conn:
         if run_a is not None and run_b is None:
             baseline, current = None, run_a
         elif run_a is None:
@@ -148,8 +192,6 @@ def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
             click.echo(json.dumps(data, indent=2, default=str))
         else:
             click.echo(render_history(data, limit=None if show_all else 10).lstrip("\n"))
-    finally:
-        conn.close()
 
 
 @click.command("ack")
@@ -172,8 +214,7 @@ def compare_command(run_a, run_b, history_db, facility, show_all, as_json):
 @friendly_errors
 def ack_command(finding_ids, status, reason, who, list_acks, facility, history_db):
     """Acknowledge findings by id (from the report, `compare` or `history RUN --findings`)."""
-    conn = _open(history_db)
-    try:
+    with _open(history_db) as conn:
         if list_acks:
             rows = ack_store.active(conn, facility_slug=slug(facility) if facility else None)
             for a in rows.values():
@@ -199,8 +240,6 @@ def ack_command(finding_ids, status, reason, who, list_acks, facility, history_d
                 f"ack #{a['id']}: {a['fid']} {a['status']} by {a['who']} (finding last seen in run "
                 f"{a['run_id']}): {_key_text(a['key'])}"
             )
-    finally:
-        conn.close()
 
 
 def _login() -> str:

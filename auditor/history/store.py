@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,12 @@ SCHEMA_VERSION = 1
 # quarterly batch of facilities started together by a scheduler.
 BUSY_SECONDS = 60
 FILE_NAME = "history.sqlite"
+# SQLite's primary result codes for a file that is damaged (SQLITE_CORRUPT) or not a database (SQLITE_NOTADB).
+_DAMAGE_CODES = (11, 26)
+# Files (path, inode, size, mtime) this process found sound, so a long-running server checks each state once.
+_SOUND: set[tuple] = set()
+# The tables holding each kind of recorded run, as `history --check` counts them.
+RUN_TABLES = {"audit": "runs", "denials": "denial_runs", "claims": "claims_runs"}
 
 RUN_COLUMNS = (
     "facility",
@@ -124,27 +131,221 @@ def default_path() -> Path:
 
 
 def connect(path: Path | str | None = None) -> sqlite3.Connection:
-    """Open (creating and migrating as needed) the history file; bad files raise InputError naming it."""
+    """Open (creating and migrating as needed) the history file; bad or damaged files raise InputError naming it."""
     path = Path(path).expanduser() if path else default_path()
+    if path.is_file() and path.stat().st_size:
+        refuse_if_damaged(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the module never opens transactions behind our back; we issue
         # BEGIN IMMEDIATE ourselves so a run is written all at once or not at all.
-        conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            path,
+            timeout=BUSY_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=HistoryConnection,
+        )
     except (OSError, sqlite3.Error) as exc:
         raise InputError(str(path), f"cannot open the history database ({exc})") from None
+    conn.path = str(path)
     conn.row_factory = sqlite3.Row
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
-        _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
-        # FULL: a recorded run is compliance evidence, so it must survive a power cut, not only a kill.
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        _migrate(conn)
+        _configure(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise InputError(str(path), f"not a usable cdm-audit history database ({exc})") from None
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    """Timeouts, WAL, durability, foreign keys and the schema migration of a freshly opened connection."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+    _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
+    # FULL: a recorded run is compliance evidence, so it must survive a power cut, not only a kill.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    _migrate(conn)
+
+
+def damaged(path: Path | str, detail: str) -> InputError:
+    """The one-line refusal of a damaged history file, saying what to do about it."""
+    return InputError(
+        str(path),
+        f"not a usable cdm-audit history database: the file is damaged ({detail}); restore it from a "
+        "backup, or move it aside to start a new history "
+        f"(`sqlite3 {shlex.quote(str(path))} .recover` salvages what is still readable)",
+    )
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether an SQLite error says the file itself is corrupt or not a database (not locked, full or missing)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # raised by Python's own checks, not by SQLite
+        return type(exc) is sqlite3.DatabaseError
+    return code & 0xFF in _DAMAGE_CODES
+
+
+def problems(path: Path, thorough: bool = False, limit: int = 20) -> list[str]:
+    """What quick_check (thorough: integrity_check) finds wrong in the file, read only; [] when it is sound."""
+    # Errors that are no verdict on the file (locked, unreadable) are raised, not reported as damage.
+    conn = _reader(path)
+    try:
+        pragma = "integrity_check" if thorough else "quick_check"
+        found = [row[0] for row in conn.execute(f"PRAGMA {pragma}({int(limit)})")]
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        # SQLite gives up on the whole file at the first unreadable row: checked table by table, the
+        # problems say which tables are hit.
+        return [str(exc), *(_table_problems(conn) if thorough else [])]
+    finally:
+        conn.close()
+    return [] if found == ["ok"] else [line for row in found for line in _lines(row)]
+
+
+def _table_problems(conn: sqlite3.Connection) -> list[str]:
+    """integrity_check of each table (with its indexes) on its own, as 'table NAME: problem' lines."""
+    try:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    except sqlite3.DatabaseError:
+        return []  # the schema itself is unreadable: the file-wide error says it all
+    out = []
+    for table in tables:
+        quoted = table.replace('"', '""')
+        try:
+            found = [
+                line for row in conn.execute(f'PRAGMA integrity_check("{quoted}")') for line in _lines(row[0])
+            ]
+        except sqlite3.DatabaseError as exc:
+            found = [str(exc)]
+        out += [f"table {table}: {problem}" for problem in found if problem != "ok"]
+    return out
+
+
+def _lines(row: str) -> list[str]:
+    """The problems of one integrity-check row (SQLite may join several), without its database heading."""
+    return [
+        line.strip() for line in row.splitlines() if line.strip() and not line.startswith("*** in database")
+    ]
+
+
+def _reader(path: Path) -> sqlite3.Connection:
+    """A connection that only reads the file and leaves no -wal or -shm file of its own behind."""
+    # With a -wal or -journal beside the file another process is writing, or one died mid-write: a
+    # read-write connection closing last would fold that into the file, so read through a read-only
+    # one (it creates nothing, the sidecars exist). Otherwise a read-write connection: it reads the same,
+    # and removes the -wal and -shm it creates on close, where a read-only one would leave them.
+    if any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-journal")):
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
+    return sqlite3.connect(path, timeout=BUSY_SECONDS)
+
+
+def refuse_if_damaged(path: Path) -> None:
+    """Raise the `damaged` InputError when quick_check finds the file damaged; once per process per file state."""
+    signature = _signature(path)
+    if signature in _SOUND:
+        return
+    try:
+        found = problems(path, limit=5)
+    except sqlite3.Error:
+        return  # no verdict (locked, unreadable): the ordinary open that follows reports it
+    if found:
+        raise damaged(path, found[0] + (f", and {len(found) - 1} more problem(s)" if len(found) > 1 else ""))
+    _SOUND.add(signature)
+
+
+def _signature(path: Path) -> tuple:
+    """The file's identity and state: a file replaced or changed since its check is checked again."""
+    st = path.stat()
+    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def run_counts(path: Path) -> dict[str, int]:
+    """Rows of each kind of run the file holds (audit, denials, claims), for the tables it has."""
+    conn = _reader(path)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {
+            kind: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for kind, table in RUN_TABLES.items()
+            if table in tables
+        }
+    finally:
+        conn.close()
+
+
+def _translated(exc: sqlite3.DatabaseError, path: str) -> Exception:
+    """The `damaged` InputError for damage, else the error itself."""
+    return damaged(path, str(exc)) if is_damage(exc) else exc
+
+
+class HistoryConnection(sqlite3.Connection):
+    """A connection to a history file whose damage errors, wherever they surface, become the `damaged` InputError."""
+
+    path = "history database"
+
+    def cursor(self, factory=None):
+        """A HistoryCursor."""
+        return super().cursor(factory or HistoryCursor)
+
+    # sqlite3's own execute and executemany make a plain Cursor, whatever cursor() returns.
+    def execute(self, *args):
+        """sqlite3's execute, on a HistoryCursor."""
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args):
+        """sqlite3's executemany, on a HistoryCursor."""
+        return self.cursor().executemany(*args)
+
+
+class HistoryCursor(sqlite3.Cursor):
+    """A cursor whose damage errors, raised while rows are fetched too, become the `damaged` InputError."""
+
+    def execute(self, *args):
+        """sqlite3's execute, damage reported as InputError."""
+        try:
+            return super().execute(*args)
+        except sqlite3.DatabaseError as exc:
+            raise _translated(exc, self.connection.path) from None
+
+    def executemany(self, *args):
+        """sqlite3's executemany, damage reported as InputError."""
+        try:
+            return super().executemany(*args)
+        except sqlite3.DatabaseError as exc:
+            raise _translated(exc, self.connection.path) from None
+
+    def fetchone(self):
+        """sqlite3's fetchone, damage reported as InputError."""
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _translated(exc, self.connection.path) from None
+
+    def fetchmany(self, *args):
+        """sqlite3's fetchmany, damage reported as InputError."""
+        try:
+            return super().fetchmany(*args)
+        except sqlite3.DatabaseError as exc:
+            raise _translated(exc, self.connection.path) from None
+
+    def fetchall(self):
+        """sqlite3's fetchall, damage reported as InputError."""
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _translated(exc, self.connection.path) from None
+
+    def __next__(self):
+        """sqlite3's row iteration, damage reported as InputError."""
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise _translated(exc, self.connection.path) from None
 
 
 def _retry_busy(fn, seconds: float = BUSY_SECONDS):
@@ -168,7 +369,10 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may already have rolled back (after some I/O and corruption errors): a second
+        # ROLLBACK would fail and hide the error that matters.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
