@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from auditor.web.security import is_loopback
+
+# Seconds the server waits, once asked to stop, for requests still open (an upload, a ?wait=true) to end.
+STOP_GRACE = 3
 
 
 @click.command("serve")
@@ -54,13 +59,20 @@ from auditor.web.security import is_loopback
     help="Do not record web audits in the run history (they are still compared with the last recorded run).",
 )
 @click.option(
+    "--body-timeout",
+    default=60,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds an upload (any request body) may send nothing before it is refused with 408.",
+)
+@click.option(
     "--get",
     "get_path",
     default=None,
     metavar="PATH",
     help="Answer one GET request in process, print the response body and exit (no server).",
 )
-def serve(host, port, max_upload_mb, token, workers, history_db, no_history, get_path):
+def serve(host, port, max_upload_mb, token, workers, history_db, no_history, body_timeout, get_path):
     """Start the local web app: upload files, review the column mapping, read the report, download Excel/JSON/CSV."""
     # Imported here, not at the top: starlette and jinja2 load only when the app is asked for, which keeps
     # every other command's start fast.
@@ -74,6 +86,7 @@ def serve(host, port, max_upload_mb, token, workers, history_db, no_history, get
         workers=workers,
         history=history_db,
         record_history=not no_history,
+        body_timeout=body_timeout,
     )
     if get_path is not None:
         sys.exit(_get(create_app(settings), get_path, token))
@@ -122,14 +135,39 @@ def _run_server(app, settings) -> None:
         "report it holds",
         err=True,
     )
-    try:
-        uvicorn.run(
+    jobs = app.state.jobs
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            """Stop serving; first tell the app, so that requests waiting for a run answer now."""
+            jobs.stopping = True
+            super().handle_exit(sig, frame)
+
+    server = Server(
+        uvicorn.Config(
             app,
             host=settings.host,
             port=settings.port,
             log_level="warning",
             access_log=False,
             server_header=False,
+            timeout_graceful_shutdown=STOP_GRACE,
         )
+    )
+    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again for the handler it found: these ignore
+    # it instead of killing the process (SIGTERM) or raising KeyboardInterrupt (SIGINT) before the cleanup.
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
     finally:
-        app.state.jobs.close()
+        jobs.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if jobs.busy():
+        # An audit still working on a pool thread cannot be interrupted, and the interpreter would wait for
+        # it at exit; its folder is gone (it was told to stop), so the process ends now.
+        jobs.close()  # anything it wrote since
+        click.echo("stopped; the audits still running were abandoned", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

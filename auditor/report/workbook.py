@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from xml.sax.saxutils import escape as xml_escape
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
 CONSTANT_MEMORY_ROWS = 50_000
 MAX_CELL = 32_767  # Excel's limit of characters per cell
 MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
+TMP_SUFFIX = ".tmp"  # the private folder of a workbook's temporary files: .report.xlsx-XXXX.tmp
 SEV_FILL = {"error": "#F8D7D3", "warning": "#FCE8C3", "info": "#DCE8F8"}
 SEV_FONT = {"error": "#9B1C14", "warning": "#7A4B00", "info": "#1F4F8F"}
 
@@ -29,6 +33,9 @@ def open_workbook(
 
     if constant_memory is None:
         constant_memory = rows > CONSTANT_MEMORY_ROWS
+    # XlsxWriter's temporary files (streamed rows, the parts zipped on close) go to a private folder beside
+    # the report, not the system temp folder: a run that is stopped leaves them inside its own folder.
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.name}-", suffix=TMP_SUFFIX, dir=path.parent))
     wb = xlsxwriter.Workbook(
         str(path),
         {
@@ -36,8 +43,20 @@ def open_workbook(
             "strings_to_urls": False,
             "strings_to_numbers": False,
             "constant_memory": constant_memory,
+            "tmpdir": str(tmpdir),
         },
     )
+    # Removed after close(), or when the workbook is dropped unclosed (an error while writing), or at exit.
+    cleanup = weakref.finalize(wb, shutil.rmtree, tmpdir, True)
+    close = wb.close
+
+    def close_and_clean() -> None:
+        try:
+            close()
+        finally:
+            cleanup()
+
+    wb.close = close_and_clean  # type: ignore[method-assign]
     wb.set_properties(properties)
     return wb
 

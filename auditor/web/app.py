@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -34,7 +34,7 @@ from auditor.web import profiles
 from auditor.web.choices import apply_all, corrections, form_edits, profile_content, sheet_patches
 from auditor.web.claims_pages import ClaimsPages
 from auditor.web.facility import config_input, edit_selection
-from auditor.web.jobs import FINISHED, Jobs, Run, RunInput, RunStore, new_id
+from auditor.web.jobs import FINISHED, Jobs, Run, RunInput, RunStore, new_id, sweep_leftovers
 from auditor.web.openapi import OPENAPI
 from auditor.web.outputs import DOWNLOADS, VIEW
 from auditor.web.review import field_choices
@@ -48,7 +48,18 @@ from auditor.web.security import (
     page_headers,
     same_origin,
 )
-from auditor.web.uploads import ACCEPTED, Received, UploadError, mb, receive
+from auditor.web.uploads import (
+    ACCEPTED,
+    BODY_TIMEOUT,
+    BODY_TOTAL_TIMEOUT,
+    INCOMPLETE,
+    BodyTimeout,
+    BodyTimeoutMiddleware,
+    Received,
+    UploadError,
+    mb,
+    receive,
+)
 
 log = logging.getLogger("auditor.web")
 WAIT_LIMIT = 300.0
@@ -71,6 +82,8 @@ class WebSettings:
     workers: int = 2
     history: Path | None = None  # run history database; None: $CDM_AUDIT_HOME/history.sqlite
     record_history: bool = True  # False: --no-history (audits are still compared with the last recorded run)
+    body_timeout: float = BODY_TIMEOUT  # seconds a request body may send nothing before the 408
+    body_total_timeout: float = BODY_TOTAL_TIMEOUT  # seconds a whole request body may take
 
     @property
     def max_bytes(self) -> int:
@@ -149,6 +162,7 @@ class Web:
             400: "The file could not be audited",
             403: "Request refused",
             404: "Not found",
+            408: "Upload timed out",
             413: "Upload too large",
             415: "File type not accepted",
             401: "Access token needed",
@@ -427,14 +441,17 @@ class Web:
             raise HTTPException(403, "cross-site request refused")
 
     async def _wait(self, run: Run) -> None:
-        """Wait (without blocking the event loop) until the run is finished or waits for review."""
+        """Wait (without blocking the event loop) until the run is finished, waits for review, or the server stops."""
         deadline = time.monotonic() + WAIT_LIMIT
-        while not run.done_event.is_set() and time.monotonic() < deadline:
+        while not run.done_event.is_set() and not self.jobs.stopping and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
 
     def _run_response(self, run: Run, created: bool = False) -> Response:
         """A run as JSON with the status code its state calls for."""
         body = run_json(run)
+        if self.jobs.stopping and run.status not in FINISHED and run.status != "review":
+            body["error"] = "the server is stopping; this audit will not finish"
+            return JSONResponse(body, status_code=503, headers=common_headers())
         if run.status == "failed":
             status = run.error_status or 500
         elif run.status in FINISHED or run.status == "review":
@@ -714,6 +731,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        # Folders of earlier servers that were killed (their process is gone) hold uploads: delete them.
+        await run_in_threadpool(sweep_leftovers)
         yield
         jobs.close()
 
@@ -721,10 +740,19 @@ def create_app(
         return web.error_page(request, exc.status_code, str(exc.detail))
 
     async def on_upload_error(request: Request, exc: UploadError) -> Response:
-        return web.error_page(request, exc.status, exc.message)
+        response = web.error_page(request, exc.status, exc.message)
+        if isinstance(exc, BodyTimeout):
+            # The rest of that body is never read: close the connection instead of waiting for it.
+            response.headers["connection"] = "close"
+        return response
 
     async def on_input_error(request: Request, exc: InputError) -> Response:
         return web.error_page(request, 400, str(exc))
+
+    async def on_disconnect(request: Request, exc: ClientDisconnect) -> Response:
+        # The client left while sending a form: nothing to log, and no one reads this answer.
+        why = "the connection closed before the whole request arrived"
+        return web.error_page(request, 400, INCOMPLETE.format(why=why))
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
@@ -752,7 +780,10 @@ def create_app(
         Route("/api", lambda r: RedirectResponse("/api/docs", status_code=303)),
         Route("/favicon.ico", lambda r: Response(status_code=204)),
     ]
-    middleware = [Middleware(AuthMiddleware, web=web)]
+    middleware = [
+        Middleware(AuthMiddleware, web=web),
+        Middleware(BodyTimeoutMiddleware, idle=settings.body_timeout, total=settings.body_total_timeout),
+    ]
     if is_loopback(settings.host):
         # Loopback only: refuse other Host names, so a web page cannot reach the app by DNS rebinding.
         middleware.insert(
@@ -763,6 +794,7 @@ def create_app(
         HTTPException: on_http_error,
         UploadError: on_upload_error,
         InputError: on_input_error,
+        ClientDisconnect: on_disconnect,
         Exception: on_crash,
     }
     app = Starlette(

@@ -111,7 +111,11 @@ class ClaimsPages:
             settings = self.web.settings
             history = settings.history_path if settings.record_history else None
             # The app's worker pool: claims runs queue with chargemaster audits instead of adding threads.
-            await asyncio.wrap_future(self.web.jobs.pool.submit(audit_claims, run, history))
+            work = asyncio.wrap_future(self.web.jobs.submit(audit_claims, run, history))
+            while not (await asyncio.wait({work}, timeout=0.1))[0]:
+                if self.web.jobs.stopping:  # the answer goes now, not after the server's grace period
+                    raise HTTPException(503, "the server is stopping; this audit will not finish")
+            work.result()
         except InputError as exc:
             shutil.rmtree(folder, ignore_errors=True)
             return self.web.error_page(request, 400, public_message(exc, names))

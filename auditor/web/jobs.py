@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
 import secrets
 import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +30,16 @@ log = logging.getLogger("auditor.web")
 STATUSES = ("queued", "reading", "review", "auditing", "writing", "done", "failed")
 FINISHED = ("done", "failed")
 MAX_RUNS = 200
+# The server's private temporary folder: this prefix in the system temp folder, with OWNER_FILE inside
+# naming the server process beside the runs folder. A folder whose process is gone was left by a server
+# that was killed.
+ROOT_PREFIX = "cdm-audit-web-"
+OWNER_FILE = ".cdm-audit-web.pid"
+RUNS = "runs"
+
+
+class Stopped(Exception):
+    """The server is stopping: a run still working gives up before it writes anything more."""
 
 
 @dataclass
@@ -212,8 +224,37 @@ class Jobs:
         # The facility is named from the uploaded chargemaster names, like the CLI names it from its files.
         self.history = history
         # mkdtemp makes the folder 0700: uploads are readable by this user only.
-        self.root = root or Path(tempfile.mkdtemp(prefix="cdm-audit-web-"))
+        self.home: Path | None = None  # the folder this server made, with its owner file (not a given root)
+        if root is None:
+            self.home = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))
+            (self.home / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
+            root = self.home / RUNS
+            root.mkdir(mode=0o700)
+        self.root = root
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cdm-audit-run")
+        self.closed = False
+        self.stopping = False  # set when the server is asked to stop: requests waiting for a run answer now
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+
+    def submit(self, fn, *args) -> Future:
+        """Queue work on the pool, counted while it runs (see busy())."""
+        return self.pool.submit(self._counted, fn, *args)
+
+    def _counted(self, fn, *args):
+        """Run fn, counted in busy()."""
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            return fn(*args)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    def busy(self) -> int:
+        """How many audits (chargemaster or claims) are working right now."""
+        with self._busy_lock:
+            return self._busy
 
     def run_dir(self) -> Path:
         """A new private folder for one run (0700), with its inputs subfolder."""
@@ -225,7 +266,7 @@ class Jobs:
         """Register the run and queue it: read, stop for review when unsure (or asked), else audit."""
         self.store.add(run)
         self._prune()
-        self.pool.submit(self._work, run, True)
+        self.submit(self._work, run, True)
 
     def resume(self, run: Run, review_again: bool = False) -> None:
         """Queue a run again after the analyst's corrections: audit now, or read and stop for review again."""
@@ -233,10 +274,12 @@ class Jobs:
         run.review = "always" if review_again else "never"
         run.done_event.clear()
         self.store.update(run)
-        self.pool.submit(self._work, run, review_again)
+        self.submit(self._work, run, review_again)
 
     def _set(self, run: Run, status: str, detail: str = "") -> None:
-        """Move a run to a new status."""
+        """Move a run to a new status (a run still working when the server stops ends here)."""
+        if self.closed and status not in FINISHED:
+            raise Stopped
         run.status, run.detail = status, detail
         if status in FINISHED or status == "review":
             run.finished = time.monotonic()
@@ -254,6 +297,10 @@ class Jobs:
             run.error, run.error_status = public_message(exc, run.names()), 400
             self._set(run, "failed")
         except Exception:  # the log gets the traceback; the client gets one sentence
+            if self.closed:  # its folder was deleted under it: no error of the run's own
+                run.error, run.error_status = "The server stopped before the audit finished.", 503
+                self._set(run, "failed")
+                return
             log.exception("run %s failed", run.id)
             run.error = "The audit stopped on an unexpected error. The server log has the details."
             run.error_status = 500
@@ -323,6 +370,69 @@ class Jobs:
             shutil.rmtree(old.dir, ignore_errors=True)
 
     def close(self) -> None:
-        """Stop the workers and delete the server's temporary folder with every run in it."""
+        """Stop the workers and delete the server's temporary folder with every run in it (again if called again)."""
+        self.stopping = self.closed = True
         self.pool.shutdown(wait=False, cancel_futures=True)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.home is not None:
+            remove_root(self.home)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def remove_root(root: Path) -> None:
+    """Delete a server folder, its owner file last: a folder left half-deleted is still known as the tool's."""
+    for _attempt in range(3):  # a run still writing can add a file while the folder is being emptied
+        try:
+            children = [c for c in root.iterdir() if c.name != OWNER_FILE]
+        except FileNotFoundError:
+            return
+        for child in children:
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if not any(c.name != OWNER_FILE for c in root.iterdir()):
+                (root / OWNER_FILE).unlink(missing_ok=True)
+                root.rmdir()
+                return
+
+
+def _owner(folder: Path) -> int | None:
+    """The process id written in a server folder's owner file, or None when it is not one of ours."""
+    try:
+        if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+            return None
+        text = (folder / OWNER_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, it is not ours
+        return True
+    return True
+
+
+def sweep_leftovers(temp: Path | None = None) -> list[Path]:
+    """Delete the folders of earlier servers that were killed (their process is gone); return them.
+
+    Only folders with the tool's prefix, owned by this user and holding an owner file are considered; a
+    reused process id keeps its folder (the safe mistake).
+    """
+    temp = temp or Path(tempfile.gettempdir())
+    swept = []
+    for folder in sorted(temp.glob(ROOT_PREFIX + "*")):
+        pid = _owner(folder)
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        remove_root(folder)
+        swept.append(folder)
+        log.info("removed %s, left by a server that did not stop (process %d)", folder, pid)
+    return swept

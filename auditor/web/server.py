@@ -16,7 +16,16 @@ class BackgroundServer:
         self.app, self.host, self.port = app, host, port
         self.start_timeout = start_timeout
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+                # Requests still open when it stops (an upload, a ?wait=true) get this long, then are cancelled.
+                timeout_graceful_shutdown=3,
+            )
         )
         self.thread = threading.Thread(target=self.server.run, name="cdm-audit-web", daemon=True)
 
@@ -38,6 +47,9 @@ class BackgroundServer:
 
     def stop(self) -> None:
         """Ask uvicorn to exit (runs the app's shutdown, which deletes its temporary folder) and wait."""
+        jobs = getattr(getattr(self.app, "state", None), "jobs", None)
+        if jobs is not None:  # requests waiting for a run answer now instead of holding the shutdown
+            jobs.stopping = True
         self.server.should_exit = True
         self.thread.join(timeout=self.start_timeout)
 

@@ -1,7 +1,8 @@
-"""Stream a multipart upload into a private folder: size cap, accepted file types, one generated folder per file."""
+"""Stream a multipart upload into a private folder: size cap, accepted file types, body timeouts, complete forms."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import unicodedata
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 if TYPE_CHECKING:  # python-multipart declares its callback table for type checkers only
     from python_multipart.multipart import MultipartCallbacks
@@ -22,6 +24,9 @@ MAX_FIELD_BYTES = 64 * 1024
 # Past the cap the rest of the body is read and thrown away (up to this much) so that the browser,
 # still sending, receives the 413 page instead of a reset connection.
 DRAIN_LIMIT = 256 * 1024 * 1024
+BODY_TIMEOUT = 60.0  # seconds a request body may go without sending anything
+BODY_TOTAL_TIMEOUT = 30 * 60.0  # seconds a whole request body may take (100 MB at ~0.5 Mbit/s)
+INCOMPLETE = "upload incomplete: {why}; nothing was audited or kept, send the files again"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _UNSAFE = re.compile(r"[<>:\"/\\|?*]+")
 
@@ -33,6 +38,54 @@ class UploadError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class BodyTimeout(UploadError):
+    """A request body that stopped arriving (408)."""
+
+    def __init__(self, message: str):
+        super().__init__(408, message)
+
+
+class BodyTimeoutMiddleware:
+    """Give every request body a deadline: BODY_TIMEOUT without data, BODY_TOTAL_TIMEOUT in all.
+
+    A client that stalls half-way through an upload would otherwise hold its connection, its half-stored
+    files and a request task for ever; the handler gets BodyTimeout (408) from its next read instead.
+    """
+
+    def __init__(self, app, idle: float = BODY_TIMEOUT, total: float = BODY_TOTAL_TIMEOUT):
+        self.app, self.idle, self.total = app, idle, total
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.total
+        done = False
+
+        async def timed_receive():
+            nonlocal done
+            if done:  # after the body only a disconnect can come: no deadline for that wait
+                return await receive()
+            wait = min(self.idle, deadline - loop.time())
+            try:
+                message = await asyncio.wait_for(receive(), max(wait, 0.0))
+            except TimeoutError:
+                done = True
+                raise BodyTimeout(_timeout_message(self.idle, self.total, wait < self.idle)) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                done = True
+            return message
+
+        return await self.app(scope, timed_receive, send)
+
+
+def _timeout_message(idle: float, total: float, whole: bool) -> str:
+    """408's message: which limit the body ran into."""
+    if whole:
+        return f"upload timed out: the request took longer than {total:g} seconds; nothing was audited, send it again"
+    return f"upload timed out: no data arrived for {idle:g} seconds; nothing was audited, send it again"
 
 
 @dataclass
@@ -122,6 +175,7 @@ class _Parser:
         self._fh: BinaryIO | None = None
         self._skip = False
         self._names: set[str] = set()
+        self.ended = False  # the closing boundary was read: the form is whole
 
     def fail(self, err: UploadError) -> None:
         """Remember the first refusal; everything after it is only drained."""
@@ -214,6 +268,9 @@ class _Parser:
         else:
             self.close()
 
+    def on_end(self) -> None:
+        self.ended = True
+
     def callbacks(self) -> MultipartCallbacks:
         """The callback table python-multipart expects."""
         return cast(
@@ -228,6 +285,7 @@ class _Parser:
                     "on_header_value",
                     "on_header_end",
                     "on_headers_finished",
+                    "on_end",
                 )
             },
         )
@@ -267,8 +325,19 @@ async def receive(
                     break
         if state.error is None:
             parser.finalize()
+    except ClientDisconnect:
+        # Nobody is left to read the answer; the 400 makes the caller drop the run folder all the same.
+        state.fail(
+            UploadError(400, INCOMPLETE.format(why="the connection closed before the whole form arrived"))
+        )
+    except BodyTimeout as exc:
+        state.fail(exc)  # a refusal found before the stall stays the answer
     finally:
         state.close()
+    if state.error is None and not state.ended:
+        # A body cut short (a dropped connection relayed as a complete request, a client that stopped early)
+        # ends without the closing boundary: its last file is a fragment, never something to audit.
+        state.fail(UploadError(400, INCOMPLETE.format(why="the form data ended before its closing boundary")))
     if state.error is not None:
         raise state.error
     return state.out
