@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.ingest.ole import OleError, entry_names
 
 DEFAULT_MAX_BYTES = 300 * 1024 * 1024
 # A real workbook inflates 5-15x; anything past this ratio on a large member is a zip bomb.
@@ -17,6 +18,9 @@ MAX_INFLATED_BYTES = 4 * 1024 * 1024 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+# An OLE file whose directory cannot be followed is searched this far for its stream names.
+OLE_SCAN_BYTES = 2 * 1024 * 1024
+_OLE_NAMES = ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book")
 # How much of a file sniff() looks at; text.py re-checks the same bytes for UTF-16.
 SNIFF_BYTES = 4096
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".psv", ".dat", ".tab"}
@@ -197,16 +201,22 @@ def _zip_kind(path: Path, suffix: str, name: str) -> str:
 
 
 def _ole_kind(path: Path, head: bytes, size: int, name: str) -> str:
-    """Tell a legacy .xls from a password-protected .xlsx (both are OLE containers)."""
+    """Tell a legacy .xls from a password-protected .xlsx (both are OLE containers) by their directory entries."""
     with path.open("rb") as fh:
-        blob = fh.read(min(size, 2 * 1024 * 1024))
-    # OLE directory entries store stream names in UTF-16LE.
-    if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
+        try:
+            names = {n.lower() for n in entry_names(fh, size)}
+        except OleError:
+            # A directory that cannot be followed: look for the names where most writers put them (calamine or
+            # xlrd then says what is wrong with the workbook).
+            fh.seek(0)
+            blob = fh.read(min(size, OLE_SCAN_BYTES))
+            names = {n.lower() for n in _OLE_NAMES if n.encode("utf-16-le") in blob}
+    if names & {"encryptioninfo", "encryptedpackage"}:
         raise InputError(
             name,
             "workbook is encrypted or password-protected; remove the password "
             "(File > Info > Protect Workbook) and save a copy",
         )
-    if "Workbook".encode("utf-16-le") in blob or "Book".encode("utf-16-le") in blob:
+    if names & {"workbook", "book"}:
         return "xls"
     raise InputError(name, "an OLE container that holds no Excel workbook (a .doc or .msg file?)")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import polars as pl
 
 from auditor.errors import InputError
 from auditor.ingest.raw import RawSheet
-from auditor.ingest.sniff import SNIFF_BYTES, utf16_codec
+from auditor.ingest.sniff import DEFAULT_MAX_BYTES, SNIFF_BYTES, utf16_codec
 
 _DELIMS = [",", "|", "\t", ";"]
 _SAMPLE_BYTES = 256 * 1024
+# A byte that starts a UTF-8 multi-byte character; characters past ASCII that decoded cleanly.
+_LEAD_BYTE = re.compile(rb"[\xc2-\xf4]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
+_DAMAGE = re.compile(r"\ufffd+")
 
 
 # The format name a sniffed delimiter stands for (reported in every run record).
@@ -35,6 +40,7 @@ def decode_sample(data: bytes) -> tuple[str, str]:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines most consistently into several fields."""
+    allow_fields(len(text))
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
     best, best_score = ",", -1.0
     for d in _DELIMS:
@@ -62,37 +68,88 @@ def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]
     sample, encoding = decode_sample(raw[:_SAMPLE_BYTES])
     delim = sniff_delimiter(sample)
     fmt = DELIMITER_FORMATS[delim]
-    if encoding == "cp1252":
-        data = raw.decode("cp1252", errors="replace").encode("utf-8")
-    elif encoding == "utf-8-sig":
-        data = raw[3:]
-    else:
-        try:
-            raw.decode("utf-8")
-            data = raw
-        except UnicodeDecodeError:
-            data = raw.decode("cp1252", errors="replace").encode("utf-8")
+    data = normalize_newlines(to_utf8(raw, encoding))
+    _refuse_nul(name, data)
     quote = '"' if uses_quoting(sample, delim) else None
     width = max_width(sample, delim, quote)
-    schema = {f"c{i}": pl.String for i in range(width)}
     try:
-        # missing_columns="insert": a title line narrower than the table ("Chargemaster 2026") is not an error.
-        frame = pl.read_csv(
-            io.BytesIO(data),
-            has_header=False,
-            schema=schema,
-            separator=delim,
-            quote_char=quote,
-            infer_schema=False,
-            missing_columns="insert",
-        )
-    except pl.exceptions.ComputeError as exc:
-        if "more fields" not in str(exc):
-            raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None
-        frame = _ragged(name, fmt, data, delim, quote)
+        frame = _polars(data, delim, quote, width)
+    except pl.exceptions.PolarsError:
+        try:  # a record wider than the sampled ones (polars says "more fields" or names extra columns)
+            frame = _polars(data, delim, quote, _widest(data, delim, quote))
+        except (pl.exceptions.PolarsError, csv.Error):
+            # A quote polars will not take (an inch mark 3"X35 in a quoted file, "A"B, a quote never closed):
+            # read it as Python's csv module and Excel do, or say which row holds the stray quote.
+            frame = _lenient(name, fmt, data, delim, quote)
     if frame.height == 0:
         return [RawSheet(Path(name).name, None, note="file has no rows")], fmt
     return [RawSheet(Path(name).name, frame, first_row=1, first_col=0, delimited=True, delimiter=delim)], fmt
+
+
+def to_utf8(raw: bytes, encoding: str) -> bytes:
+    """The file as valid UTF-8: kept as is when it is UTF-8, else decoded as the sample suggested.
+
+    UTF-8 with a few damaged bytes (a cut character, an encoded lone surrogate) keeps its good characters and
+    gets U+FFFD for the bad ones; text with no valid multi-byte characters at all is cp1252.
+    """
+    body = raw[3:] if encoding == "utf-8-sig" else raw
+    if encoding != "cp1252" or _LEAD_BYTE.search(body):
+        try:
+            body.decode("utf-8")
+            return body
+        except UnicodeDecodeError:
+            pass
+        text = body.decode("utf-8", errors="replace")
+        # cp1252 text almost never forms a valid multi-byte character; count each damaged spot once.
+        bad = len(_DAMAGE.findall(text))
+        if encoding == "utf-8-sig" or len(_NON_ASCII.findall(text)) >= bad:
+            return text.encode("utf-8")
+    return raw.decode("cp1252", errors="replace").encode("utf-8")
+
+
+def normalize_newlines(data: bytes) -> bytes:
+    """CR-only (old Mac) and mixed CR / LF / CRLF line ends as LF, so each line the user counts is one row.
+
+    Plain LF and plain CRLF files (which polars reads natively) come back as they are, without a copy.
+    """
+    if b"\r" not in data:
+        return data
+    crlf = data.count(b"\r\n")
+    if crlf == data.count(b"\r"):
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def allow_fields(size: int) -> None:
+    """Let Python's csv module take a field as long as the whole input (its default is 128 KiB)."""
+    limit = min(max(size + 1, DEFAULT_MAX_BYTES), 2**31 - 1)
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
+
+
+def _refuse_nul(name: str, data: bytes) -> None:
+    """A NUL byte past the sniffed head: the file is damaged; say on which row."""
+    at = data.find(b"\x00")
+    if at >= 0:
+        raise InputError(
+            name,
+            "the row holds a NUL byte (binary zero), so the file is damaged or was cut off while being written; "
+            "export it again",
+            row=data.count(b"\n", 0, at) + 1,
+        )
+
+
+def _polars(data: bytes, delim: str, quote: str | None, width: int) -> pl.DataFrame:
+    """Every record as `width` text columns c0, c1, ...; a title line narrower than the table is not an error."""
+    return pl.read_csv(
+        io.BytesIO(data),
+        has_header=False,
+        schema={f"c{i}": pl.String for i in range(width)},
+        separator=delim,
+        quote_char=quote,
+        infer_schema=False,
+        missing_columns="insert",
+    )
 
 
 def from_utf16(name: str, raw: bytes, codec: str) -> bytes:
@@ -114,6 +171,7 @@ def uses_quoting(sample: str, delim: str) -> bool:
 
 def max_width(sample: str, delim: str, quote: str | None) -> int:
     """Widest record among the sampled lines (the last, possibly cut, line excluded)."""
+    allow_fields(len(sample))
     lines = sample.splitlines()
     if len(lines) > 1:
         lines = lines[:-1]
@@ -131,25 +189,64 @@ def max_width(sample: str, delim: str, quote: str | None) -> int:
     return max((len(r) for r in rows), default=1) or 1
 
 
-def _ragged(name: str, fmt: str, data: bytes, delim: str, quote: str | None) -> pl.DataFrame:
-    """Read at the widest record's width; read_sheet then refuses values right of the header (shifted columns)."""
-    reader = csv.reader(
-        io.StringIO(data.decode("utf-8", errors="replace")),
+def _reader(text: str, delim: str, quote: str | None, strict: bool = False):
+    """Python's csv reader over LF-only text, quoting as the sample showed."""
+    allow_fields(len(text))
+    return csv.reader(
+        io.StringIO(text, newline=""),
         delimiter=delim,
         quotechar=quote or '"',
         quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+        strict=strict,
     )
-    width = max((len(rec) for rec in reader), default=1) or 1
-    schema = {f"c{i}": pl.String for i in range(width)}
+
+
+def _widest(data: bytes, delim: str, quote: str | None) -> int:
+    """Width of the widest record; read_sheet then refuses values right of the header (shifted columns)."""
+    reader = _reader(data.decode("utf-8"), delim, quote)
+    return max((len(rec) for rec in reader), default=1) or 1
+
+
+def _lenient(name: str, fmt: str, data: bytes, delim: str, quote: str | None) -> pl.DataFrame:
+    """Read with Python's csv module (a stray quote inside a field is a character); refuse a quote never closed."""
+    text = data.decode("utf-8")
+    reader = _reader(text, delim, quote)
+    rows: list[list[str]] = []
+    first = last_first = 1  # the line the next record starts on, and the one the last record read started on
     try:
-        return pl.read_csv(
-            io.BytesIO(data),
-            has_header=False,
-            schema=schema,
-            separator=delim,
-            quote_char=quote,
-            infer_schema=False,
-            missing_columns="insert",
-        )
-    except pl.exceptions.ComputeError as exc:
-        raise InputError(name, f"cannot parse as {fmt}: {str(exc).splitlines()[0][:200]}") from None
+        for rec in reader:
+            rows.append(rec)
+            last_first, first = first, reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(name, f"cannot parse as {fmt}: {exc}", row=reader.line_num) from None
+    if quote and rows:
+        _refuse_unclosed(name, text, delim, quote, last_first, reader.line_num)
+    width = max((len(r) for r in rows), default=1) or 1
+    columns = {f"c{i}": [(r[i] or None) if i < len(r) else None for r in rows] for i in range(width)}
+    return pl.DataFrame(columns, schema={c: pl.String for c in columns})
+
+
+def _refuse_unclosed(name: str, text: str, delim: str, quote: str, first: int, last: int) -> None:
+    """The last record runs from line `first` to `last`: if a quote in it never closes, name that row."""
+    spanned = last - first + 1
+    cut = len(text)
+    for _ in range(spanned + text.endswith("\n")):  # back to the line break before line `first`
+        cut = text.rfind("\n", 0, cut)
+        if cut < 0:
+            break
+    try:
+        for _rec in _reader(text[cut + 1 :], delim, quote, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError(
+                name,
+                f"a quote ({quote}) opens a field that is never closed, so "
+                + (
+                    f"the {spanned} lines from here to the end of the file"
+                    if spanned > 1
+                    else "the rest of the line"
+                )
+                + " would be read as one cell; remove or double the stray quote and export again",
+                row=first,
+            ) from None
