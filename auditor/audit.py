@@ -18,7 +18,7 @@ from auditor.engine.findings import SEVERITY_RANK, Finding, exit_code_for
 from auditor.engine.lists import CatalogError
 from auditor.engine.needs import NOT_EVALUABLE, UNSEEN, available_fields, sheet_fields, unseen_note
 from auditor.engine.runner import AuditRun, EditSummary
-from auditor.errors import InputError
+from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
 from auditor.ingest.fields import PAIRING
 from auditor.pairing import pairing_rows
@@ -88,8 +88,15 @@ class AuditResult:
                     cur.seconds = round(cur.seconds + s.seconds, 4)
         return [merged[k] for k in sorted(merged)]
 
+    @property
+    def unreadable(self) -> list[str]:
+        """One line per input file (chargemaster or pairing table) that could not be read at all."""
+        return self.chargemaster.errors + (self.pairing.errors if self.pairing is not None else [])
+
     def exit_code(self, fail_on: str) -> int:
-        """0 when no unwaived finding is at or above `fail_on` ('never' never fails), else 1."""
+        """2 when an input could not be read; else 0 when no unwaived finding is at or above `fail_on`, else 1."""
+        if self.unreadable:
+            return EXIT_BAD_INPUT  # the reports are written, but the run is not a complete audit
         live = [f.severity for f in self.findings if not f.waived]
         return exit_code_for(max(live, key=SEVERITY_RANK.get) if live else None, fail_on)
 

@@ -58,6 +58,9 @@ def render_text(doc: dict, max_skipped: int = 10) -> str:
     """Human-readable form of the inspect document."""
     lines = []
     for f in doc["files"]:
+        if f.get("error"):
+            lines.append(f"{f['path']}  NOT READ: {f['error']}")
+            continue
         lines.append(f"{f['path']}  ({f['format']}, {f['size']:,} bytes, sha256 {f['sha256'][:12]}…)")
         for s in f["sheets"]:
             lines += _sheet_lines(s, max_skipped)
@@ -82,6 +85,9 @@ def _sheet_lines(s: dict, max_skipped: int) -> list[str]:
         lines.append(f"    {role:<{width}}  <- {header!r}" + _evidence_text(s, role))
     if not any(k in s["columns"] for k in ("cpt", "hcpcs", "code (CMS code|N pairs)")):
         lines.append("    no CPT/HCPCS column: edits that need a code cannot run on this sheet")
+    if s.get("stray_cells"):
+        cells = ", ".join(f"{c['cell']} ({c['text'][:30]!r})" for c in s["stray_cells"][:5])
+        lines.append(f"    not read: {len(s['stray_cells'])} stray cell(s) far right of the table: {cells}")
     if s.get("code_types"):
         lines.append("    codes by type: " + ", ".join(f"{k} {v:,}" for k, v in s["code_types"].items()))
     if s["unmapped_headers"]:

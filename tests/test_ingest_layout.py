@@ -186,12 +186,12 @@ def test_forced_header_row(tmp_path):
     assert ing.frame.select("row", "charge_code", "code").rows() == [(5, "1001", "Q4101")]
 
 
-def test_header_only_file_reads_zero_rows(tmp_path):
-    """A header with no rows under it is a table with nothing to audit, not an error."""
+def test_header_only_file_is_refused(tmp_path):
+    """A header with no rows under it is refused: an empty export must not pass for a clean audit."""
     path = tmp_path / "empty-table.csv"
     path.write_text("Generated 2026-01-01\nCharge Code,Description,CPT\n", encoding="utf-8")
-    rep = read_inputs([path]).files[0].sheets[0]
-    assert (rep.header_row, rep.rows_read) == (2, 0)
+    with pytest.raises(InputError, match="header but no rows under it.*header on row 2"):
+        read_inputs([path])
 
 
 def test_trailing_empty_fields_are_harmless(tmp_path):

@@ -21,6 +21,7 @@ from auditor.cli.options import (
     reading_options,
     report_formats,
 )
+from auditor.errors import EXIT_BAD_INPUT
 from auditor.ingest import read_inputs
 from auditor.inspection import inspect_dict, render_text
 from auditor.report.excel_annotated import ANNOTATED
@@ -44,6 +45,7 @@ def inspect(
     profile,
     save_profile,
     max_size,
+    max_cells,
     as_json,
     samples,
 ):
@@ -55,14 +57,20 @@ def inspect(
         profile,
         save_profile,
         max_size,
+        max_cells=max_cells,
         no_header=no_header,
         sheet_kinds=sheet_kinds,
     )
-    doc = inspect_dict(read_inputs(list(files), options), samples=samples)
+    ingested = read_inputs(list(files), options)
+    doc = inspect_dict(ingested, samples=samples)
     if as_json:
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         click.echo(render_text(doc))
+    for line in ingested.errors:  # the others were read and shown; the run still fails
+        click.echo(f"error: {line}", err=True)
+    if ingested.errors:
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @click.command()
@@ -141,6 +149,7 @@ def audit(
     profile,
     save_profile,
     max_size,
+    max_cells,
     history,
 ):
     """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
@@ -152,6 +161,7 @@ def audit(
         profile,
         save_profile,
         max_size,
+        max_cells=max_cells,
         no_header=no_header,
         sheet_kinds=sheet_kinds,
     )
@@ -176,6 +186,8 @@ def audit(
         click.echo(outcome.summary_text())
     for path in outcome.written.values():
         click.echo(f"wrote {path}")
+    for line in outcome.audit.unreadable:  # after the reports, which list them too: the run is incomplete
+        click.echo(f"error: {line}", err=True)
     sys.exit(outcome.exit_code)
 
 

@@ -15,6 +15,7 @@ from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.history import HistoryOptions
 from auditor.ingest import IngestOptions
 from auditor.ingest.fields import CHARGEMASTER, TableKind
+from auditor.ingest.guards import DEFAULT_MAX_CELLS
 from auditor.ingest.profile import (
     empty_profile,
     load_profile,
@@ -103,6 +104,13 @@ def reading_options(fn):
             show_default=True,
             help="Refuse input files larger than this many MB.",
         ),
+        click.option(
+            "--max-cells",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_CELLS,
+            show_default=True,
+            help="Refuse a workbook sheet whose used range (first to last cell) spans more cells than this.",
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -117,6 +125,7 @@ def build_options(
     save_profile_to,
     max_size,
     kind: TableKind | None = None,
+    max_cells: int = DEFAULT_MAX_CELLS,
     no_header=None,
     sheet_kinds=(),
 ) -> IngestOptions:
@@ -142,6 +151,7 @@ def build_options(
         header_row=header_row,
         sheets=sheet_list,
         max_bytes=max_size * 1024 * 1024,
+        max_cells=max_cells,
         kind=kind,
         no_header=bool(no_header),
         per_sheet=per_sheet,

@@ -15,6 +15,7 @@ import fastexcel
 
 from auditor.errors import InputError
 from auditor.ingest.biff import read_xls
+from auditor.ingest.guards import Limits, check_sheet_count, check_width, check_xlsx, trim_far_columns
 from auditor.ingest.raw import RawSheet
 
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
@@ -22,6 +23,7 @@ _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', re.S)
 _REL_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
 _SCAN_LIMIT = 4 * 1024 * 1024
+
 # calamine picks its parser by file suffix; a file opens only when that parser fits its content kind.
 _KIND_PARSER = {"xlsx": "xlsx", "xlsm": "xlsx", "xlsb": "xlsb", "xls": "xls"}
 _SUFFIX_PARSER = {
@@ -42,19 +44,31 @@ class Workbook(list[RawSheet]):
         self.format = fmt
 
 
-def read_excel(path: Path, kind: str, name: str | None = None) -> Workbook:
+def read_excel(path: Path, kind: str, name: str | None = None, limits: Limits | None = None) -> Workbook:
     """Every sheet of a workbook as a RawSheet, opened as what `kind` (from its bytes) says, not its name.
 
-    Errors name the file `name` (default: its path).
+    Errors name the file `name` (default: its path); `limits` caps cells per sheet and sheets per workbook.
     """
     name = name or str(path)
+    limits = limits or Limits()
+    if kind in ("xlsx", "xlsm"):
+        _guard_xlsx(path, name, limits)
     with _openable(path, kind) as source:
         try:
-            return Workbook(_calamine_sheets(name, source, kind), _label(path, kind))
+            return Workbook(_calamine_sheets(name, source, kind, limits), _label(path, kind))
         except InputError as refusal:
             if kind != "xls":
                 raise
             return _xlrd_fallback(path, refusal, name)
+
+
+def _guard_xlsx(path: Path, name: str, limits: Limits) -> None:
+    """Refuse, before calamine sees them, sheets it could not hold (far or impossible cell references)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_xlsx(name, zf, _sheet_members(zf), limits)
+    except (KeyError, zipfile.BadZipFile, zlib.error, ValueError):
+        pass  # no readable sheet list: calamine's own error says what is wrong
 
 
 def _xlrd_fallback(path: Path, refusal: InputError, name: str) -> Workbook:
@@ -96,12 +110,15 @@ def _openable(path: Path, kind: str) -> Iterator[Path]:
         yield alias
 
 
-def _calamine_sheets(name: str, source: Path, kind: str) -> list[RawSheet]:
+def _calamine_sheets(name: str, source: Path, kind: str, limits: Limits) -> list[RawSheet]:
     """Every sheet read by calamine from `source`; errors name the user's file `name`, never the alias."""
     try:
         reader = fastexcel.read_excel(str(source))
-    except Exception as exc:  # fastexcel raises its own error family; all mean "cannot open"
+    except BaseException as exc:  # fastexcel raises its own error family (and panics); all mean "cannot open"
+        if not engine_failure(exc):
+            raise
         raise InputError(name, f"cannot open the workbook: {_short(exc, source, name)}") from None
+    check_sheet_count(name, len(reader.sheet_names), limits)
     offsets = _origins(source, kind, reader.sheet_names)
     charts = _chart_sheets(source, kind)
     sheets = []
@@ -112,7 +129,9 @@ def _calamine_sheets(name: str, source: Path, kind: str) -> list[RawSheet]:
         try:
             sheet = reader.load_sheet(idx, header_row=None, dtypes="string")
             frame = sheet.to_polars()
-        except Exception as exc:
+        except BaseException as exc:
+            if not engine_failure(exc):
+                raise
             raise InputError(
                 name, f"cannot read the sheet: {_short(exc, source, name)}", sheet=sheet_name
             ) from None
@@ -122,8 +141,16 @@ def _calamine_sheets(name: str, source: Path, kind: str) -> list[RawSheet]:
             continue
         frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
         first_row, first_col = offsets.get(sheet_name, (1, 0))
-        sheets.append(RawSheet(sheet_name, frame, first_row, first_col, hidden=hidden))
+        frame, stray = trim_far_columns(frame, first_row, first_col)
+        check_width(name, sheet_name, frame.width)
+        sheets.append(RawSheet(sheet_name, frame, first_row, first_col, hidden=hidden, stray=stray))
     return sheets
+
+
+def engine_failure(exc: BaseException) -> bool:
+    """True for a reader's own failure on a damaged file, including a Rust panic (pyo3's PanicException)."""
+    # PanicException derives from BaseException and cannot be imported; Ctrl+C and exits must pass through.
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _short(exc: Exception, source: Path, name: str) -> str:
@@ -149,7 +176,9 @@ def _origins(path: Path, kind: str, names: list[str]) -> dict[str, tuple[int, in
             if start is not None:
                 out[n] = (start[0] + 1, start[1])
         return out
-    except Exception:
+    except BaseException as exc:
+        if not engine_failure(exc):
+            raise
         return {}
 
 
@@ -163,7 +192,9 @@ def _chart_sheets(path: Path, kind: str) -> set[str]:
 
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         return {m.name for m in wb.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.ChartSheet}
-    except Exception:  # unreadable metadata: let the sheet load report the problem
+    except BaseException as exc:  # unreadable metadata: let the sheet load report the problem
+        if not engine_failure(exc):
+            raise
         return set()
 
 

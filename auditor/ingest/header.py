@@ -61,6 +61,7 @@ SIBLINGS = {
     "effective_to": "effective_from",
 }
 _VALUE = re.compile(r"^[\$\(\-]?\s*\d[\d,\.\-/ ]*\)?$|^(?:\d{4}[0-9FTUMA]|[A-V]\d{4})\b")
+VALUE = _VALUE  # a cell that is a value (amount, number, code), never a header label
 _RULE = re.compile(RULE_LINE)
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 
@@ -374,6 +375,14 @@ def _label_line(cells: list[str], kind: TableKind, overall: dict[int, ColumnProf
     # in their type columns beside codes and amounts.
     valued = any(_VALUE.match(c.upper()) for c in cells if c)
     return not valued and bool(_header_scores([norm_header(t) for t in cells], kind))
+
+
+def names_roles(cells: list[str], kind: TableKind) -> bool:
+    """Whether a row reads as a header of its own: two or more columns named by header words, no value in it."""
+    cells = _cells(cells)
+    if sum(1 for c in cells if c) < 2 or any(_VALUE.match(c.upper()) for c in cells if c):
+        return False
+    return len({col for col, _ in _header_scores([norm_header(t) for t in cells], kind)}) >= 2
 
 
 def _profiles(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -20,3 +20,5 @@ class RawSheet:
     delimited: bool = False
     delimiter: str = ","
     hidden: bool = False  # a hidden workbook sheet (often an older or other price view of a visible one)
+    # Cells far right of the table, past a run of empty columns, left out of the frame: (cell, text).
+    stray: list[tuple[str, str]] = field(default_factory=list)

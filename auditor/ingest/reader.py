@@ -14,6 +14,7 @@ from auditor.ingest.cms_json import read_cms_json
 from auditor.ingest.codetypes import code_type_counts, declared_type, route
 from auditor.ingest.excel import read_excel
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
+from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
 from auditor.ingest.kinds import carry_view_prices, decide_kinds, sheet_signature
 from auditor.ingest.mend import mend_shifted
@@ -21,6 +22,7 @@ from auditor.ingest.raw import RawSheet
 from auditor.ingest.shapes import RULE_LINE
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
 from auditor.ingest.source import Source
+from auditor.ingest.tables import Below, OtherTable, cell_range, split_beside, tables_below
 from auditor.ingest.text import read_text
 
 # Canonical chargemaster columns, in order; every value is text except `row` and `price`.
@@ -92,6 +94,7 @@ class IngestOptions:
     header_row: int | None = None
     sheets: list[str] | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    max_cells: int = DEFAULT_MAX_CELLS  # a sheet's used range, first to last cell (calamine holds it whole)
     kind: TableKind = CHARGEMASTER
     no_header: bool = False  # every row is data; roles come from content (and --column letters)
     per_sheet: dict[str, SheetChoice] = field(default_factory=dict)
@@ -139,6 +142,9 @@ class SheetReport:
     hidden: bool = False
     # What the sheet's rows say of themselves, for the kind decision (charge codes, descriptions, ...).
     signature: dict = field(default_factory=dict, repr=False)
+    tables: list[OtherTable] = field(default_factory=list)  # tables beside or below the main one
+    # Stray cells far right of the table, past many empty columns, not read: (cell reference, text).
+    stray_cells: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def audited(self) -> bool:
@@ -171,6 +177,10 @@ class SheetReport:
             out["hidden"] = True
         if self.code_pairs:
             out["code_pairs"] = self.code_pairs
+        if self.tables:
+            out["tables"] = [t.to_dict() for t in self.tables]
+        if self.stray_cells:
+            out["stray_cells"] = [{"cell": c, "text": t} for c, t in self.stray_cells]
         return out
 
 
@@ -183,6 +193,18 @@ class FileReport:
     sha256: str
     size: int
     sheets: list[SheetReport] = field(default_factory=list)
+    error: str | None = None  # why the file could not be read at all (its InputError), when it could not
+
+    @classmethod
+    def unreadable(cls, source: Source, exc: InputError) -> FileReport:
+        """The account of a file that could not be read: its hash and size when it exists, and the error."""
+        path, digest, size = Path(source.path), "", 0
+        try:
+            size = path.stat().st_size if path.is_file() else 0
+            digest = file_sha256(path) if 0 < size <= UNREADABLE_HASH_BYTES else ""
+        except OSError:
+            pass  # no permission or gone: the error already says why it was not read
+        return cls(source.name, "unreadable", digest, size, error=str(exc))
 
     def to_dict(self) -> dict:
         """JSON shape used by `inspect --json`."""
@@ -192,7 +214,11 @@ class FileReport:
             "sha256": self.sha256,
             "size": self.size,
             "sheets": [s.to_dict() for s in self.sheets],
+            "error": self.error,
         }
+
+
+UNREADABLE_HASH_BYTES = 2 * 1024**3  # an unreadable file is still hashed for the record, unless huge
 
 
 @dataclass
@@ -202,6 +228,11 @@ class Ingested:
     frame: pl.DataFrame
     files: list[FileReport]
 
+    @property
+    def errors(self) -> list[str]:
+        """One line per file that could not be read ("FILE: reason")."""
+        return [f.error for f in self.files if f.error]
+
     def skipped_rows(self) -> list[dict]:
         """Every skipped row as {file, sheet, row, reason}."""
         return [
@@ -210,24 +241,25 @@ class Ingested:
 
 
 def read_inputs(paths: list[Path | str | Source], options: IngestOptions | None = None) -> Ingested:
-    """Read every file (a path, or a Source naming it); raise InputError for the first that cannot be read at all."""
+    """Read every file (a path, or a Source naming it); each unreadable file fails alone.
+
+    A file that cannot be read, or holds nothing to audit, is kept as a FileReport with its `error` while
+    the others are read; when no file can be read, the first file's InputError is raised.
+    """
     options = options or IngestOptions()
-    frames, reports = [], []
+    frames, reports, failures = [], [], []
     for p in paths:
         source = Source.of(p)
-        frame, report = read_file(source, options)
-        if not any(
-            s.header_row is not None and (s.kind in AUDITED_KINDS or options.kind is not CHARGEMASTER)
-            for s in report.sheets
-        ):
-            # A file with nothing to audit must not pass for a clean audit.
-            raise InputError(
-                source.name,
-                f"no table found in {Path(source.name).name} to audit as a chargemaster "
-                f"({_why_nothing(report)})",
-            )
+        try:
+            frame, report = _read_one(source, options)
+        except InputError as exc:
+            failures.append(exc)
+            reports.append(FileReport.unreadable(source, exc))
+            continue
         frames.append(frame)
         reports.append(report)
+    if failures and not frames:
+        raise failures[0]
     seen = {s.name for r in reports for s in r.sheets}
     for name in options.per_sheet:
         if name not in seen:
@@ -237,6 +269,26 @@ def read_inputs(paths: list[Path | str | Source], options: IngestOptions | None 
             )
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return Ingested(frame, reports)
+
+
+def _read_one(source: Source, options: IngestOptions) -> tuple[pl.DataFrame, FileReport]:
+    """One file read, refused when it holds nothing to audit (that must not pass for a clean audit)."""
+    frame, report = read_file(source, options)
+    tables = [
+        s
+        for s in report.sheets
+        if s.header_row is not None and (s.kind in AUDITED_KINDS or options.kind is not CHARGEMASTER)
+    ]
+    if not tables:
+        raise InputError(
+            source.name,
+            f"no table found in {Path(source.name).name} to audit as a chargemaster ({_why_nothing(report)})",
+        )
+    if not any(s.rows_read for s in tables):
+        # A header and nothing under it (an export cut off, an empty query) must not pass for a clean audit.
+        where = "; ".join(f"sheet {s.name!r}, header on row {s.header_row}" for s in tables)
+        raise InputError(source.name, f"the table has a header but no rows under it ({where})")
+    return frame, report
 
 
 def _why_nothing(report: FileReport) -> str:
@@ -256,7 +308,8 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
     sniffed = sniff(path, options.max_bytes, name)
     digest = file_sha256(path)
     if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
-        raws, fmt = (book := read_excel(path, sniffed.kind, name)), book.format
+        book = read_excel(path, sniffed.kind, name, Limits(max_cells=options.max_cells))
+        raws, fmt = book, book.format
     elif sniffed.kind == "json":
         raws, fmt = read_cms_json(path, name), "cms-json"
     else:
@@ -341,75 +394,51 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     row_numbers = frame.get_column("_row") if "_row" in frame.columns else None
     if row_numbers is not None:
         frame = frame.drop("_row")
+    others: list[OtherTable] = []
+    if kind is CHARGEMASTER and row_numbers is None and options.header_row is None and not options.no_header:
+        # A table beside the main one (past blank columns) is set apart, never read with the main columns.
+        raw, others = split_beside(raw, frame, kind)
+        frame = raw.frame
     match = _locate_header(path, raw, frame, options)
     if match is None:
         return None, _no_table(raw, _filled_cells(frame) > 0)
     # An override naming a header this sheet lacks is fine while another sheet has it; read_file
     # refuses only overrides that match no sheet at all.
     absent = apply_overrides(match, options.overrides, kind, raw.first_col)
-    header_norm = [norm_header(h) for h in match.headers]
-    marks = _row_marks(frame, match, header_norm)
-    filled = marks.get_column("filled")
-    nonblank = filled > 0
-    start = match.index + 1
-    numbers = (
-        row_numbers.slice(start).cast(pl.Int64)
-        if row_numbers is not None
-        else pl.int_range(raw.first_row + start, raw.first_row + frame.height, dtype=pl.Int64)
+    marks = _row_marks(frame, match, [norm_header(h) for h in match.headers])
+    below = (
+        tables_below(frame, marks.get_column("filled"), match, kind)
+        if kind is CHARGEMASTER and row_numbers is None and not match.headerless
+        else []
     )
-    data = frame.slice(start).with_columns(numbers.alias("_row"))
-    data = data.filter(nonblank.slice(start))
-    shifted = None
-    if raw.delimited:
-        data, shifted = mend_shifted(data, match, raw.delimiter)
-    maybe = marks.slice(start).filter(nonblank.slice(start))
-    repeated = _confirm(
-        data, maybe.get_column("repeat"), lambda part: _repeated_header(part, match, header_norm)
-    )
-    rule = _confirm(data, maybe.get_column("rule"), lambda part: _rule_lines(part.select(frame.columns)))
-    if kind is CHARGEMASTER:
-        canon = _canonical(path, raw.name, data, match)
-        no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS + ("other_code",)])
-        missing = "charge code, description, CPT/HCPCS or revenue code"
-        # "Total lines: 3" or "End of report" under the charge code column would otherwise pass as a charge code.
-        lone = (
-            pl.lit(filled.slice(start).filter(nonblank.slice(start)) == 1)
-            & pl.col("code").is_null()
-            & pl.col("revenue_code").is_null()
-            & pl.col("price").is_null()
-        )
-    else:
-        canon = kind.extra.get("project", _generic)(path, raw.name, data, match, kind)
-        no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
-        missing = " or ".join(kind.spec(f).label for f in kind.extra["key_fields"])
-        lone = pl.lit(False)
-    shifted_reason = shifted if shifted is not None else pl.Series([None] * data.height, dtype=pl.String)
-    canon = canon.with_columns(
-        pl.when(shifted_reason.is_not_null())
-        .then(shifted_reason)
-        .when(repeated)
-        .then(pl.lit("repeated header row"))
-        .when(rule)
-        .then(pl.lit("a rule line (dashes), not data"))
-        .when(no_key)
-        .then(pl.lit(f"no {missing} on this row"))
-        .when(lone)
-        .then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
-        .otherwise(None)
-        .alias("_skip")
-    )
+    split = next((t.header for t in below if not t.same), None)
+    if split is not None and (alone := _locate_header(path, raw, frame.head(split), options)) is not None:
+        # The main table's roles from its own rows, not from those of another table under it.
+        match = alone
+        absent = apply_overrides(match, options.overrides, kind, raw.first_col)
+        marks = _row_marks(frame, match, [norm_header(h) for h in match.headers])
+        below = tables_below(frame, marks.get_column("filled"), match, kind)
+    stop = below[0].header if below else frame.height
+    parts = [_read_rows(path, raw, frame, row_numbers, match, marks, match.index + 1, stop, kind)]
+    for t in below:
+        parts.append(_read_below(path, raw, frame, match, marks, t, options, others))
+    canon = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
+    extra = [(r, o.reason) for o in others for r in o.rows]
     skipped = canon.filter(pl.col("_skip").is_not_null())
     audited = canon.filter(pl.col("_skip").is_null()).drop("_skip")
+    skips = [{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()]
+    if extra:
+        skips = sorted(skips + [{"row": r, "reason": why} for r, why in extra], key=lambda item: item["row"])
     order = _field_order(match, kind)
     rep = SheetReport(
         raw.name,
         header_row=0 if match.headerless else raw.first_row + match.index,
         columns={k: match.header_of(k, raw.first_col) for k in order},
         confidence={k: match.confidence.get(k, 1.0) for k in order},
-        rows_read=canon.height,
+        rows_read=canon.height + len(extra),
         rows_audited=audited.height,
-        rows_skipped=skipped.height,
-        skipped=[{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()],
+        rows_skipped=skipped.height + len(extra),
+        skipped=skips,
         unmapped=[
             h
             for i, h in enumerate(match.headers)
@@ -423,6 +452,8 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         hidden=raw.hidden,
         # Pairing tables and claim lines are their own kind of table; sheet kinds sort chargemasters.
         kind="cdm" if kind is CHARGEMASTER else kind.name,
+        tables=others,
+        stray_cells=list(raw.stray),
     )
     if match.cms_codes:
         # The first code|N / code|N|type pair stands for the code and code-type roles; every pair is read.
@@ -435,6 +466,137 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         rep.signature = sheet_signature(audited, match)
     rep.missing_overrides = absent
     return audited, rep
+
+
+def _read_below(
+    path: str,
+    raw: RawSheet,
+    frame: pl.DataFrame,
+    match: HeaderMatch,
+    marks: pl.DataFrame,
+    t: Below,
+    options: IngestOptions,
+    others: list[OtherTable],
+) -> pl.DataFrame:
+    """Rows of a table below the main one: read with the main columns when it repeats them, else with its own.
+
+    Its header row, and every row of a table that is no chargemaster, go on `others` to be listed as skipped.
+    """
+    header = raw.first_row + t.header
+    if t.same:
+        # The main table's header again after blank rows: the main table goes on, as after a page break.
+        canon = _read_rows(path, raw, frame, None, match, marks, t.header, t.stop, options.kind)
+        again = (pl.col("row") == header) & pl.col("_skip").is_null()
+        return canon.with_columns(
+            pl.when(again).then(pl.lit("repeated header row")).otherwise("_skip").alias("_skip")
+        )
+    rng = cell_range(raw, frame, marks.get_column("filled"), t.header, t.stop)
+    if t.match is None:
+        reason = (
+            f"second table at {rng} below the main table (header on row {header}): not read; it is not a "
+            "chargemaster (no charge code, CPT/HCPCS or description column)"
+        )
+        rows = (marks.get_column("filled").slice(t.header, t.stop - t.header) > 0).arg_true()
+        others.append(OtherTable("below", rng, header, reason, rows=[header + int(i) for i in rows]))
+        return _read_rows(path, raw, frame, None, match, marks, t.header, t.header, options.kind)
+    own = t.match
+    apply_overrides(own, options.overrides, options.kind, raw.first_col)
+    part = frame.slice(t.header, t.stop - t.header)
+    sub = replace(raw, frame=part, first_row=header)
+    own_marks = _row_marks(part, own, [norm_header(h) for h in own.headers])
+    canon = _read_rows(path, sub, part, None, own, own_marks, 1, part.height, options.kind)
+    reason = f"header row of a second table at {rng} below the main table, read with its own columns"
+    others.append(_read_table("below", rng, header, reason, own, canon, options.kind, raw.first_col))
+    return canon
+
+
+def _read_table(
+    where: str,
+    rng: str,
+    header: int,
+    reason: str,
+    match: HeaderMatch,
+    canon: pl.DataFrame,
+    kind: TableKind,
+    first_col: int = 0,
+) -> OtherTable:
+    """A further table whose rows were read: its header row listed as skipped, its roles and row counts."""
+    skipped = canon.filter(pl.col("_skip").is_not_null()).height
+    return OtherTable(
+        where,
+        rng,
+        header,
+        reason,
+        rows=[header],
+        read=True,
+        columns={k: match.header_of(k, first_col) for k in _field_order(match, kind)},
+        rows_audited=canon.height - skipped,
+        rows_skipped=skipped,
+    )
+
+
+def _read_rows(
+    path: str,
+    raw: RawSheet,
+    frame: pl.DataFrame,
+    row_numbers: pl.Series | None,
+    match: HeaderMatch,
+    marks: pl.DataFrame,
+    start: int,
+    stop: int,
+    kind: TableKind,
+) -> pl.DataFrame:
+    """Canonical rows of frame rows start..stop-1 read with `match`'s roles, each with why it is skipped or null."""
+    header_norm = [norm_header(h) for h in match.headers]
+    marks = marks.slice(start, stop - start)
+    filled = marks.get_column("filled")
+    nonblank = filled > 0
+    numbers = (
+        row_numbers.slice(start, stop - start).cast(pl.Int64)
+        if row_numbers is not None
+        else pl.int_range(raw.first_row + start, raw.first_row + stop, dtype=pl.Int64)
+    )
+    data = frame.slice(start, stop - start).with_columns(numbers.alias("_row"))
+    data = data.filter(nonblank)
+    shifted = None
+    if raw.delimited:
+        data, shifted = mend_shifted(data, match, raw.delimiter)
+    maybe = marks.filter(nonblank)
+    repeated = _confirm(
+        data, maybe.get_column("repeat"), lambda part: _repeated_header(part, match, header_norm)
+    )
+    rule = _confirm(data, maybe.get_column("rule"), lambda part: _rule_lines(part.select(frame.columns)))
+    if kind is CHARGEMASTER:
+        canon = _canonical(path, raw.name, data, match)
+        no_key = pl.all_horizontal([pl.col(f).is_null() for f in _KEY_FIELDS + ("other_code",)])
+        missing = "charge code, description, CPT/HCPCS or revenue code"
+        # "Total lines: 3" or "End of report" under the charge code column would otherwise pass as a charge code.
+        lone = (
+            pl.lit(filled.filter(nonblank) == 1)
+            & pl.col("code").is_null()
+            & pl.col("revenue_code").is_null()
+            & pl.col("price").is_null()
+        )
+    else:
+        canon = kind.extra.get("project", _generic)(path, raw.name, data, match, kind)
+        no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
+        missing = " or ".join(kind.spec(f).label for f in kind.extra["key_fields"])
+        lone = pl.lit(False)
+    shifted_reason = shifted if shifted is not None else pl.Series([None] * data.height, dtype=pl.String)
+    return canon.with_columns(
+        pl.when(shifted_reason.is_not_null())
+        .then(shifted_reason)
+        .when(repeated)
+        .then(pl.lit("repeated header row"))
+        .when(rule)
+        .then(pl.lit("a rule line (dashes), not data"))
+        .when(no_key)
+        .then(pl.lit(f"no {missing} on this row"))
+        .when(lone)
+        .then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
+        .otherwise(None)
+        .alias("_skip")
+    )
 
 
 def _no_table(raw: RawSheet, nonblank: pl.Series) -> SheetReport:

@@ -290,6 +290,11 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int | None, annotat
     r = 0
     put(ws, r, 0, "Chargemaster audit report", styles, "title")
     r += 2
+    for i in (i for i in run["inputs"] if i.get("error")):
+        # First, so nobody reads the counts below as the whole audit.
+        put(ws, r, 0, "Input not read (incomplete audit)", styles, "alert")
+        put(ws, r, 1, i["error"], styles, "alert")
+        r += 2
     if run["quarter_message"]:
         put(ws, r, 0, "Code set warning", styles, "alert")
         put(ws, r, 1, run["quarter_message"], styles, "alert")
@@ -339,6 +344,7 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int | None, annotat
     r += 1
     for i in run["inputs"]:
         sheets = "; ".join(f"{s['name']}: {sheet_state(s)}" for s in i["sheets"])
+        sheets = f"NOT READ: {i['error']}" if i.get("error") else sheets
         for c, v in enumerate((i["role"], i["path"], i["format"], i["size"], i["sha256"], sheets)):
             put(ws, r, c, v, styles, "mono" if c == 4 else None)
         r += 1

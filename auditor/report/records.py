@@ -66,6 +66,7 @@ class InputRecord:
     sha256: str
     size: int
     sheets: tuple[SheetRecord, ...]
+    error: str | None = None  # the file could not be read at all: why (its rows are in no count)
 
     def rows(self, key: str) -> int:
         """A row count ('rows_read', 'rows_audited', 'rows_skipped') summed over the file's sheets."""
@@ -75,7 +76,9 @@ class InputRecord:
 def input_records(ingested, role: str) -> tuple[InputRecord, ...]:
     """Every file of an ingest result, with hashes and per-sheet row accounts."""
     return tuple(
-        InputRecord(f.path, role, f.format, f.sha256, f.size, tuple(SheetRecord.of(s) for s in f.sheets))
+        InputRecord(
+            f.path, role, f.format, f.sha256, f.size, tuple(SheetRecord.of(s) for s in f.sheets), f.error
+        )
         for f in ingested.files
     )
 

@@ -39,7 +39,16 @@ def render_summary(doc: dict, written: Mapping[str, Path] | None = None) -> str:
     ]
     if run["quarter_message"]:
         lines.append(f"!! {run['quarter_message']}")
+    unreadable = [i for i in run["inputs"] if i.get("error")]
+    if unreadable:
+        lines.append(
+            f"!! INCOMPLETE: {len(unreadable)} of {len(run['inputs'])} input files could not be read; "
+            "their rows are not audited"
+        )
     for i in run["inputs"]:
+        if i.get("error"):
+            lines.append(f"  {i['role']}: NOT READ: {i['error']}")
+            continue
         lines.append(f"  {i['role']}: {i['path']} ({i['format']}, sha256 {i['sha256'][:12]}…)")
         for s in i["sheets"]:
             lines.append(f"    sheet {s['name']!r}: {sheet_state(s)}")

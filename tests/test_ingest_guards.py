@@ -1,0 +1,193 @@
+"""Workbooks the reader could not hold are refused before calamine allocates; one bad file fails alone.
+
+Far cells, references beyond Excel's grid, sheets sharing a part and stray cells far right of a table are
+written as real xlsx files; the web server is shown answering and auditing after such uploads.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import run_cli
+
+sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
+
+import mutants  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "chargemaster.xlsx"
+
+
+def base(tmp_path: Path, rows: int = 20) -> Path:
+    """A small valid chargemaster workbook (inline strings, written by openpyxl)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "CDM"
+    ws.append(["Charge Code", "Description", "Revenue Code", "CPT/HCPCS", "Price"])
+    for i in range(rows):
+        ws.append([f"10{i:04d}", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", 850.0])
+    path = tmp_path / "base.xlsx"
+    wb.save(path)
+    return path
+
+
+def moved(tmp_path: Path, name: str, old: bytes, new: bytes) -> Path:
+    """The base workbook with one piece of its sheet XML replaced."""
+    data = mutants.rezip(base(tmp_path).read_bytes(), mutants.sheet_xml(lambda b: b.replace(old, new, 1)))
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_a_far_cell_is_refused_naming_it(tmp_path):
+    """One cell at XFD1048576 would make a 17-billion-cell grid: refused with the cell and the way out."""
+    path = moved(tmp_path, "far.xlsx", b'<c r="E21"', b'<c r="XFD1048576"')
+    got = run_cli("inspect", path)
+    assert got.exit_code == 2
+    line = got.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line
+    assert "sheet 'CDM'" in line and "XFD1048576" in line and "--max-cells" in line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (b'<c r="E21"', b'<c r="ZZZZ300"', "cell ZZZZ300 lies beyond Excel's limits"),
+        (b'<c r="E21"', b'<c r="A2000000"', "cell A2000000 lies beyond Excel's limits"),
+        (b'<row r="21"', b'<row r="9999999"', "row 9999999 lies beyond Excel's limits"),
+        (b'<dimension ref="A1:E21"', b'<dimension ref="A1:ZZZZ9"', "dimension A1:ZZZZ9 lies beyond"),
+    ],
+)
+def test_references_beyond_excels_grid_are_refused(tmp_path, old, new, says):
+    """References no spreadsheet program writes: one clean line, exit 2, before any reader runs."""
+    path = moved(tmp_path, "bad.xlsx", old, new)
+    got = run_cli("inspect", path)
+    assert got.exit_code == 2 and says in got.stderr and "unexpected" not in got.stderr
+
+
+def test_max_cells_is_the_users_limit(tmp_path):
+    """A cell at A1048576 spans 5.2M cells: read under the default limit, refused under a lower one."""
+    path = moved(tmp_path, "tall.xlsx", b'<c r="E21"', b'<c r="A1048576"')
+    assert run_cli("inspect", path).exit_code == 0
+    low = run_cli("inspect", path, "--max-cells", "1000000")
+    assert low.exit_code == 2 and "over the 1,000,000-cell limit" in low.stderr
+
+
+def test_sheets_sharing_one_part_are_refused(tmp_path):
+    """A thousand sheets pointing at one worksheet part: refused at once, not read a thousand times."""
+
+    def share(name: str, body: bytes) -> bytes:
+        if name != "xl/workbook.xml":
+            return body
+        sheets = b"".join(b'<sheet name="S%d" sheetId="%d" r:id="rId1"/>' % (i, i + 1) for i in range(1000))
+        start, end = body.index(b"<sheets>"), body.index(b"</sheets>")
+        return body[:start] + b"<sheets>" + sheets + body[end:]
+
+    path = tmp_path / "shared.xlsx"
+    path.write_bytes(mutants.rezip(base(tmp_path).read_bytes(), share))
+    got = run_cli("inspect", path)
+    assert got.exit_code == 2 and "point to the same worksheet part" in got.stderr
+
+
+def test_a_stray_cell_far_right_is_left_out_and_the_table_read(tmp_path):
+    """A typo at XFD3 beside a 5-column table: the table's rows are all read and audited as before."""
+    path = moved(tmp_path, "stray.xlsx", b'<c r="E3"', b'<c r="XFD3"')
+    got = run_cli("inspect", path, "--json")
+    assert got.exit_code == 0
+    sheet = json.loads(got.stdout)["files"][0]["sheets"][0]
+    assert sheet["rows_read"] == 20 and sheet["rows_audited"] + sheet["rows_skipped"] == 20
+    assert sheet["columns"]["cpt"] == "CPT/HCPCS"
+    assert (
+        sheet["stray_cells"] == [{"cell": "XFD3", "text": "850"}] or sheet["stray_cells"][0]["cell"] == "XFD3"
+    )
+
+
+# ----------------------------------------------------------------------------------------------- batches
+def test_one_unreadable_file_fails_alone(tmp_path):
+    """Three inputs, one with no table and one refused: the good one is audited, every report lists the
+    other two with their reason, and the run exits 2 after writing the reports."""
+    far = moved(tmp_path, "far.xlsx", b'<c r="E21"', b'<c r="XFD1048576"')
+    notes = tmp_path / "notes.csv"
+    notes.write_text("just some text\nno header here\n", encoding="utf-8")
+    out = tmp_path / "out"
+    got = run_cli(
+        "audit", SAMPLE, notes, far, "--format", "json,html,xlsx,text", "--out", out, "--no-history"
+    )
+    assert got.exit_code == 2
+    errors = [ln for ln in got.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 2 and "notes.csv" in errors[0] and "far.xlsx" in errors[1]
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    inputs = {Path(i["path"]).name: i for i in doc["run"]["inputs"]}
+    assert inputs["chargemaster.xlsx"]["error"] is None and inputs["chargemaster.xlsx"]["sheets"]
+    assert "no table found" in inputs["notes.csv"]["error"] and inputs["notes.csv"]["sha256"]
+    assert "XFD1048576" in inputs["far.xlsx"]["error"]
+    assert doc["summary"]["rows_audited"] > 0 and doc["findings"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Incomplete audit: 2 of 3 input files could not be read" in html
+    summary = openpyxl.load_workbook(out / "report.xlsx")["Summary"]
+    cells = [c.value for row in summary.iter_rows() for c in row if c.value]
+    assert "Input not read (incomplete audit)" in cells
+    assert any(isinstance(v, str) and v.startswith("NOT READ:") and "notes.csv" in v for v in cells)
+    assert "INCOMPLETE: 2 of 3 input files could not be read" in got.stdout
+
+
+def test_inspect_shows_the_readable_files_and_fails(tmp_path):
+    """inspect prints every readable file, names the unreadable one, and exits 2."""
+    notes = tmp_path / "notes.csv"
+    notes.write_text("just some text\n", encoding="utf-8")
+    got = run_cli("inspect", SAMPLE, notes)
+    assert got.exit_code == 2
+    assert "chargemaster.xlsx" in got.stdout and "NOT READ" in got.stdout
+    assert got.stderr.count("error:") == 1
+
+
+def test_when_no_file_can_be_read_nothing_is_written(tmp_path):
+    """Every input unreadable: the first one's error, exit 2, and no report that could pass for an audit."""
+    notes = tmp_path / "notes.csv"
+    notes.write_text("just some text\n", encoding="utf-8")
+    out = tmp_path / "out"
+    got = run_cli("audit", notes, "--format", "json", "--out", out, "--no-history")
+    assert got.exit_code == 2 and got.stderr.startswith("error: ") and not (out / "findings.json").exists()
+
+
+# --------------------------------------------------------------------------------------------------- web
+def _post(base_url: str, name: str, data: bytes) -> tuple[int, dict]:
+    """POST one file to /api/audits?wait=true as multipart; (status, JSON body)."""
+    boundary = "fuzzboundary7d1"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    req = urllib.request.Request(
+        f"{base_url}/api/audits?wait=true",
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def test_web_server_keeps_answering_and_auditing_after_hostile_workbooks(server, tmp_path):
+    """A far-cell and a bad-reference upload get 400 with the reason; the same server then audits a real file."""
+    far = moved(tmp_path, "far.xlsx", b'<c r="E21"', b'<c r="XFD1048576"')
+    status, body = _post(server.url, "far.xlsx", far.read_bytes())
+    assert status == 400 and "XFD1048576" in json.dumps(body)
+    bad = moved(tmp_path, "bad.xlsx", b'<c r="E21"', b'<c r="ZZZZ300"')
+    status, body = _post(server.url, "bad.xlsx", bad.read_bytes())
+    assert status == 400 and "beyond Excel's limits" in json.dumps(body)
+    with urllib.request.urlopen(f"{server.url}/", timeout=30) as resp:
+        assert resp.status == 200
+    status, body = _post(server.url, "chargemaster.xlsx", SAMPLE.read_bytes())
+    assert status in (200, 201) and body["status"] == "done", body
