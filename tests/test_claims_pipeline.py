@@ -78,6 +78,23 @@ def test_claim_split_across_chunks_is_audited_whole(tmp_path):
     assert set(result.claims.get_column("readiness")) == {"ready"}
 
 
+@pytest.mark.parametrize("ends", ["cr", "mixed"])
+def test_old_mac_and_mixed_line_endings_read_line_for_line(tmp_path, ends):
+    """CR-only or mixed CR/LF/CRLF claim files read as the LF file does, in small chunks, named as given."""
+    rows = []
+    for i in range(300):
+        rows += _skin_claim(f"C{i:05d}", "N3B9C2D7E4F6G1")
+    plain = _csv(tmp_path / "plain.csv", rows)
+    lines = plain.read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+    cycle = [b"\r"] if ends == "cr" else [b"\n", b"\r", b"\r\n"]
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"".join(line + cycle[i % len(cycle)] for i, line in enumerate(lines) if line))
+    result = run_claims([odd], ClaimsRequest(chunk_rows=250))
+    assert (result.lines_audited, result.claims.height) == (900, 300)
+    assert set(result.claims.get_column("file")) == {str(odd)}
+    assert result.claims.sort("first_row").get_column("first_row").to_list()[:2] == [2, 5]
+
+
 def test_unsorted_file_is_sorted_and_said_so(tmp_path):
     """A claim whose lines are far apart is put together again; the report says memory was not flat."""
     a, b = _skin_claim("A1", "N3B9C2D7E4F6G1"), _skin_claim("B2", "N3B9C2D7E4F6G2")

@@ -191,3 +191,28 @@ def test_web_server_keeps_answering_and_auditing_after_hostile_workbooks(server,
         assert resp.status == 200
     status, body = _post(server.url, "chargemaster.xlsx", SAMPLE.read_bytes())
     assert status in (200, 201) and body["status"] == "done", body
+
+
+def test_web_run_with_an_unreadable_file_says_it_is_incomplete(server, tmp_path):
+    """Two uploads, one without a table: the run is done for the other, and says which file was not read."""
+    boundary = "batchboundary42"
+    parts = b""
+    for name, data in (("chargemaster.xlsx", SAMPLE.read_bytes()), ("notes.csv", b"just text\nmore\n")):
+        parts += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n\r\n'
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    req = urllib.request.Request(
+        f"{server.url}/api/audits?wait=true",
+        data=parts + f"--{boundary}--\r\n".encode(),
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        body = json.loads(resp.read())
+    assert body["status"] == "done" and "1 of 2 files not read (incomplete audit)" in body["detail"]
+    assert len(body["unreadable"]) == 1 and "notes.csv" in body["unreadable"][0]
+    assert body["summary"]["rows_audited"] > 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,7 +63,7 @@ def claim_chunks(
         return acc, iter([frame.select(list(LINE_SCHEMA))])
     report = FileReport(str(path), "csv", file_sha256(path), sniffed.size)
     acc = ClaimFile(report)
-    return acc, _text_chunks(path, options, acc, chunk_rows)
+    return acc, _unix_lines(path, options, acc, chunk_rows)
 
 
 def _starts_with_isa(path: Path) -> bool:
@@ -91,11 +93,38 @@ def _x12(path: Path, size: int) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
     return acc, iter([lines])
 
 
-def _text_chunks(
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _unix_lines(
     path: Path, options: IngestOptions, acc: ClaimFile, chunk_rows: int
 ) -> Iterator[pl.DataFrame]:
-    """Find the header in the first megabyte, then stream the rest through polars in chunks."""
+    """The text chunks, read from a copy with LF line ends when the file has CR-only (old Mac) or mixed ones."""
     with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if not _LONE_CR.search(head):
+        yield from _text_chunks(path, options, acc, chunk_rows)
+        return
+    # polars splits records on LF only; the copy streams a block at a time, so memory stays flat.
+    with tempfile.TemporaryDirectory(prefix="cdm-audit-claims-") as tmp:
+        copy = Path(tmp) / path.name
+        with path.open("rb") as src, copy.open("wb") as dst:
+            carry = b""
+            for block in iter(lambda: src.read(1 << 22), b""):
+                block = carry + block
+                carry = b"\r" if block.endswith(b"\r") else b""  # a CR whose LF may open the next block
+                block = block[:-1] if carry else block
+                dst.write(block.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+            dst.write(b"\n" if carry else b"")
+        yield from _text_chunks(copy, options, acc, chunk_rows, name=path)
+
+
+def _text_chunks(
+    path: Path, options: IngestOptions, acc: ClaimFile, chunk_rows: int, name: Path | None = None
+) -> Iterator[pl.DataFrame]:
+    """Find the header in the first megabyte, then stream the rest through polars in chunks."""
+    read_from, path = path, name or path  # messages name the user's file, not a line-end copy
+    with read_from.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     sample, encoding = decode_sample(head)
     delim = sniff_delimiter(sample)
@@ -146,7 +175,7 @@ def _text_chunks(
     block = max(1, chunk_rows * max(cut, 1) // max(body.count(b"\n"), 1))
     opts = {"schema": schema, "separator": delim, "quote_char": quote}
     try:
-        for batch in _record_blocks(path, block, header_row, opts):
+        for batch in _record_blocks(read_from, block, header_row, opts):
             raw = RawSheet(
                 path.name, pl.concat([header, batch], how="vertical"), first_row=header_row, delimited=True
             )

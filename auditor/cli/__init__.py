@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
+import sys
+import threading
 
 import click
 
@@ -95,6 +98,11 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _terminated(signum, frame) -> None:
+    """Exit as a process stopped by SIGTERM does (128 + 15), through Python's normal unwinding."""
+    sys.exit(128 + signal.SIGTERM)
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdm-audit")
 @click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected errors.")
@@ -103,3 +111,7 @@ def main(debug: bool) -> None:
     # calamine logs odd-but-readable workbook parts on stderr; our own messages already say what matters.
     logging.getLogger("calamine").setLevel(logging.DEBUG if debug else logging.CRITICAL)
     logging.getLogger("fastexcel").setLevel(logging.DEBUG if debug else logging.CRITICAL)
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a scheduler's stop, `kill`) unwinds like Ctrl+C, so temporary files are removed and no
+        # half-written report is left; `serve` installs its own handlers.
+        signal.signal(signal.SIGTERM, _terminated)

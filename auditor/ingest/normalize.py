@@ -57,6 +57,8 @@ def money(col: str) -> pl.Expr:
     s = pl.col(col).str.strip_chars()
     neg = s.str.contains(r"^\(.*\)$") | s.str.contains(r"^-")
     digits = s.str.replace_all(r"[\$,\s\(\)\-]|USD", "").cast(pl.Float64, strict=False)
+    # "inf", "NaN" and numbers past a float's range are no price: null, as text that is no amount.
+    digits = pl.when(digits.is_finite()).then(digits)
     return pl.when(neg).then(-digits).otherwise(digits)
 
 

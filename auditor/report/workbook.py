@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
@@ -36,8 +37,11 @@ def open_workbook(
     # XlsxWriter's temporary files (streamed rows, the parts zipped on close) go to a private folder beside
     # the report, not the system temp folder: a run that is stopped leaves them inside its own folder.
     tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.name}-", suffix=TMP_SUFFIX, dir=path.parent))
+    # The workbook is zipped inside that folder and moved into place whole: a stopped run leaves no
+    # half-written report.xlsx that could pass for a finished one.
+    partial = tmpdir / path.name
     wb = xlsxwriter.Workbook(
-        str(path),
+        str(partial),
         {
             "strings_to_formulas": False,
             "strings_to_urls": False,
@@ -53,6 +57,7 @@ def open_workbook(
     def close_and_clean() -> None:
         try:
             close()
+            os.replace(partial, path)
         finally:
             cleanup()
 

@@ -675,6 +675,8 @@ def run_json(run: Run, full: bool = True) -> dict:
         out["quarter"] = run.summary["quarter"]
         if run.summary.get("history_error"):
             out["history_error"] = run.summary["history_error"]
+        if run.summary.get("unreadable"):
+            out["unreadable"] = run.summary["unreadable"]  # an incomplete audit: these files were not read
         base = f"/runs/{run.id}"
         out["links"].update(
             {

@@ -356,7 +356,10 @@ class Jobs:
         write_view(outcome, run.report_dir)
         run.summary = run_summary(outcome)
         run.history_run_id = run.summary["history_run_id"]
-        self._set(run, "done", f"{len(outcome.findings):,} findings")
+        unread = outcome.audit.unreadable
+        # An incomplete audit says so wherever the run is shown, not only inside its report.
+        note = f"; {len(unread)} of {len(run.inputs)} files not read (incomplete audit)" if unread else ""
+        self._set(run, "done", f"{len(outcome.findings):,} findings{note}")
 
     def drop_inputs(self, run: Run) -> None:
         """Delete a run's uploaded files (its reports stay)."""

@@ -43,4 +43,6 @@ def run_summary(outcome: SessionResult) -> dict:
         "quarter_message": doc["run"]["quarter_message"],
         "history_run_id": (doc.get("history") or {}).get("run_id"),
         "history_error": f"the run history was not updated: {problem.reason}" if problem else None,
+        # Files that could not be read: the audit covers the others only (the report's banner says so).
+        "unreadable": outcome.audit.unreadable,
     }
