@@ -216,3 +216,21 @@ def test_web_run_with_an_unreadable_file_says_it_is_incomplete(server, tmp_path)
     assert body["status"] == "done" and "1 of 2 files not read (incomplete audit)" in body["detail"]
     assert len(body["unreadable"]) == 1 and "notes.csv" in body["unreadable"][0]
     assert body["summary"]["rows_audited"] > 0
+
+
+def test_a_workbook_that_breaks_the_reader_fails_alone_in_its_child(tmp_path, monkeypatch):
+    """A workbook within the cell limit but too big for the reader's memory: the probe's child dies, the
+    upload gets 400 saying so, and the same server answers and audits the next upload."""
+    from auditor.web import WebSettings, create_app
+    from auditor.web.server import BackgroundServer
+
+    monkeypatch.setenv("CDM_AUDIT_HOME", str(tmp_path / "home"))
+    # 30 columns x 1,048,576 rows: 31M cells, under the 40M limit, ~1 GB for the reader: over an 800 MB child.
+    tall = moved(tmp_path, "tall.xlsx", b'<c r="E21"', b'<c r="AD1048576"')
+    with BackgroundServer(create_app(WebSettings(probe_memory_mb=800))) as srv:
+        status, body = _post(srv.url, "tall.xlsx", tall.read_bytes())
+        assert status == 400 and "the spreadsheet reader failed on this workbook" in json.dumps(body)
+        with urllib.request.urlopen(f"{srv.url}/", timeout=30) as resp:
+            assert resp.status == 200
+        status, body = _post(srv.url, "chargemaster.xlsx", SAMPLE.read_bytes())
+        assert status in (200, 201) and body["status"] == "done", body

@@ -66,13 +66,23 @@ STOP_GRACE = 3
     help="Seconds an upload (any request body) may send nothing before it is refused with 408.",
 )
 @click.option(
+    "--reader-memory",
+    default=6144,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="MB a child process may use to read each uploaded workbook first, so a workbook that makes the "
+    "reader abort fails alone instead of stopping the server (0: read in the server only).",
+)
+@click.option(
     "--get",
     "get_path",
     default=None,
     metavar="PATH",
     help="Answer one GET request in process, print the response body and exit (no server).",
 )
-def serve(host, port, max_upload_mb, token, workers, history_db, no_history, body_timeout, get_path):
+def serve(
+    host, port, max_upload_mb, token, workers, history_db, no_history, body_timeout, reader_memory, get_path
+):
     """Start the local web app: upload files, review the column mapping, read the report, download Excel/JSON/CSV."""
     # Imported here, not at the top: starlette and jinja2 load only when the app is asked for, which keeps
     # every other command's start fast.
@@ -87,6 +97,7 @@ def serve(host, port, max_upload_mb, token, workers, history_db, no_history, bod
         history=history_db,
         record_history=not no_history,
         body_timeout=body_timeout,
+        probe_memory_mb=reader_memory or None,
     )
     if get_path is not None:
         sys.exit(_get(create_app(settings), get_path, token))

@@ -26,6 +26,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 
 from auditor.errors import InputError
+from auditor.ingest.probe import DEFAULT_MEMORY_MB
 from auditor.ingest.profile import parse_overrides
 from auditor.ingest.sniff import sniff
 from auditor.resources import resource_dir
@@ -84,6 +85,8 @@ class WebSettings:
     record_history: bool = True  # False: --no-history (audits are still compared with the last recorded run)
     body_timeout: float = BODY_TIMEOUT  # seconds a request body may send nothing before the 408
     body_total_timeout: float = BODY_TOTAL_TIMEOUT  # seconds a whole request body may take
+    # MB a child process may use to read an uploaded workbook first (None: read in the server only).
+    probe_memory_mb: int | None = DEFAULT_MEMORY_MB
 
     @property
     def max_bytes(self) -> int:
@@ -728,7 +731,12 @@ def create_app(
 ) -> Starlette:
     """The ASGI application; `app.state.jobs` holds the run registry and workers (closed at shutdown)."""
     settings = settings or WebSettings()
-    jobs = jobs or Jobs(store, workers=settings.workers, history=settings.history_options())
+    jobs = jobs or Jobs(
+        store,
+        workers=settings.workers,
+        history=settings.history_options(),
+        probe_memory_mb=settings.probe_memory_mb,
+    )
     web = Web(settings, jobs)
 
     @contextlib.asynccontextmanager

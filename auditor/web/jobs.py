@@ -20,7 +20,9 @@ from auditor.audit import AuditResult
 from auditor.errors import InputError
 from auditor.history import HistoryOptions
 from auditor.ingest import IngestOptions, Source, read_file
+from auditor.ingest.probe import DEFAULT_MEMORY_MB, WORKBOOK_KINDS, probe_workbook
 from auditor.ingest.reader import SheetChoice
+from auditor.ingest.sniff import sniff
 from auditor.session import SessionRequest, run_session
 from auditor.web.outputs import FORMATS, run_summary, write_view
 from auditor.web.review import build_review, prune_choices, unsure_reasons
@@ -90,6 +92,7 @@ class Run:
     started: float | None = None
     finished: float | None = None
     error: str | None = None
+    probed: bool = False  # its workbooks were read once in a limited child process
     error_status: int | None = None
     summary: dict | None = None
     proposal: dict | None = None
@@ -218,8 +221,12 @@ class Jobs:
         workers: int = 2,
         root: Path | None = None,
         history: HistoryOptions | None = None,
+        probe_memory_mb: int | None = DEFAULT_MEMORY_MB,
     ):
         self.store = store or MemoryRunStore()
+        # Each uploaded workbook is read first in a child with this much memory (None: no probe), so a
+        # reader that aborts on a hostile file ends the child, not the server and every audit in flight.
+        self.probe_memory_mb = probe_memory_mb
         # HistoryOptions of `serve` (--history/--no-history), or None: finished audits are not recorded.
         # The facility is named from the uploaded chargemaster names, like the CLI names it from its files.
         self.history = history
@@ -290,6 +297,7 @@ class Jobs:
         """The whole job of one run; every failure ends as a failed status, never as an exception."""
         run.started, run.finished = time.monotonic(), None
         try:
+            self._probe(run)
             if review_first and run.review != "never" and self._needs_review(run):
                 return
             self._audit(run)
@@ -308,6 +316,18 @@ class Jobs:
         finally:
             if run.status in FINISHED and not run.keep:
                 self.drop_inputs(run)
+
+    def _probe(self, run: Run) -> None:
+        """Read each uploaded workbook once in a limited child process; a failure is the run's InputError."""
+        if self.probe_memory_mb is None or run.probed:
+            return
+        self._set(run, "reading", "checking " + run.title)
+        max_cells = run.ingest_options().max_cells
+        for i in run.inputs:
+            kind = sniff(i.path, run.max_bytes, i.name).kind
+            if kind in WORKBOOK_KINDS:
+                probe_workbook(i.path, kind, i.name, max_cells, self.probe_memory_mb)
+        run.probed = True  # a review step and the audit after it read the same files
 
     def _needs_review(self, run: Run) -> bool:
         """Read the chargemaster files; when the mapping is unsure (or review was asked), stop for review."""
