@@ -61,6 +61,18 @@ def test_findings_do_not_depend_on_chunk_size(tmp_path):
     assert small.claims.get_column("readiness").dtype == pl.String
 
 
+def test_a_header_below_a_preamble_is_found_with_tiny_chunks(tmp_path):
+    """A title block above the header and one-line chunks: the blocks past the first still skip the
+    preamble and the header, so no title line or header is read as a claim line."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Claims extract\nRun 2026-04-02\n\nConfidential\n" + "".join(lines), encoding="utf-8")
+    small = run_claims([titled], ClaimsRequest(chunk_rows=1))
+    whole = run_claims([titled], ClaimsRequest(chunk_rows=1_000_000))
+    assert small.lines_audited == whole.lines_audited == run_claims([SAMPLE]).lines_audited
+    assert _key(small) == _key(whole)
+
+
 def test_summary_tables_from_narrow_columns():
     """The summary counts every claim once per table, whatever columns the claims frame carries."""
     result = run_claims([SAMPLE])

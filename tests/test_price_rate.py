@@ -98,12 +98,23 @@ def test_below_rate_ratio_default_is_one():
 
 
 def test_no_rates_in_the_quarter_makes_the_edit_not_evaluable():
-    """A quarter imported without rates leaves cs_rate empty: the edit says so instead of passing everything."""
+    """A quarter imported without rates has no cs_rate: the edit says so instead of passing everything."""
     frame = prepare_frame(
         _frame([{"file": "f", "charge_code": "1", "code": "78013", "price": 1.0}]), CodeTable.load(), "2026Q2"
     )
-    ctx = CheckContext(frame.with_columns(cs_rate=pl.lit(None, pl.Float64)), {}, load_config(), "2026Q2", "x")
-    assert "no OPPS payment rates" in (price_rate.unevaluable(ctx, EDIT, pl.lit(True)) or "")
+    ctx = CheckContext(frame.drop("cs_rate"), {}, load_config(), "2026Q2", "x")
+    assert "holds no OPPS payment rates for 2026Q2" in (price_rate.unevaluable(ctx, EDIT, pl.lit(True)) or "")
+
+
+def test_codes_without_a_rate_say_so_not_that_the_quarter_has_none():
+    """A quarter with rates, but none of the file's codes has one: the reason names the codes, not the table."""
+    frame = prepare_frame(
+        _frame([{"file": "f", "charge_code": "1", "code": "ZZ999", "price": 1.0}]), CodeTable.load(), "2026Q2"
+    )
+    assert "cs_rate" in frame.columns  # the shipped 2026Q2 table carries rates
+    ctx = CheckContext(frame, {}, load_config(), "2026Q2", "x")
+    reason = price_rate.unevaluable(ctx, EDIT, pl.lit(True)) or ""
+    assert "none of the file's codes has an OPPS payment rate in 2026Q2" in reason
 
 
 @pytest.mark.skipif(not (SHARED / "data" / "real-cdm").is_dir(), reason="real chargemasters not present")

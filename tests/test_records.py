@@ -29,7 +29,7 @@ RUN_KEYS = [
     "config",
     "edits",
 ]
-INPUT_KEYS = ["path", "role", "format", "sha256", "size", "sheets"]
+INPUT_KEYS = ["path", "role", "format", "sha256", "size", "sheets", "error"]
 SHEET_KEYS = [
     "name",
     "header_row",

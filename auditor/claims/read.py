@@ -196,7 +196,8 @@ def _record_blocks(path: Path, block: int, skip: int, opts: dict) -> Iterator[pl
     would not stay flat; a block cut at a record boundary holds only the lines being audited.
     """
     quote = opts["quote_char"].encode() if opts["quote_char"] else None
-    row, first, rest = skip + 1, True, b""
+    row, rest = 1, b""
+    left = skip  # records still to skip: with small blocks the header may lie past the first one
     with path.open("rb") as fh:
         while True:
             data = fh.read(block)
@@ -210,7 +211,6 @@ def _record_blocks(path: Path, block: int, skip: int, opts: dict) -> Iterator[pl
                 frame = pl.read_csv(
                     io.BytesIO(piece),
                     has_header=False,
-                    skip_rows=skip if first else 0,
                     infer_schema=False,
                     encoding="utf8-lossy",
                     missing_columns="insert",
@@ -218,8 +218,9 @@ def _record_blocks(path: Path, block: int, skip: int, opts: dict) -> Iterator[pl
                     row_index_offset=row,
                     **opts,
                 )
-                first = False
                 row += frame.height
+                drop = min(left, frame.height)
+                frame, left = frame.slice(drop), left - drop
                 if frame.height:
                     yield frame.select(*opts["schema"], pl.col("_row").cast(pl.Int64))
             if not data:

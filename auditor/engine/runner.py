@@ -61,15 +61,17 @@ def prepare_frame(
     frame = frame.with_columns((scope if scope is not None else pl.col("file")).alias("_scope"))
     codes = frame.get_column("code")
     cls = table.classify(codes, quarter)
-    return frame.with_columns(
+    frame = frame.with_columns(
         cs_status=cls.get_column("status"),
         cs_si=cls.get_column("si"),
         cs_first_seen=cls.get_column("first_seen"),
         cs_last_seen=cls.get_column("last_seen"),
         cs_descriptor=cls.get_column("descriptor"),
-        # Addendum B payment rate of the quarter used (null: no rate, or a quarter imported without rates).
-        cs_rate=table.rates(codes, quarter),
     )
+    if not table.has_rates(quarter):
+        return frame  # no cs_rate column: the rate edits say the quarter was imported without rates
+    # Addendum B payment rate of the quarter used (null: the code has no rate that quarter).
+    return frame.with_columns(cs_rate=table.rates(codes, quarter))
 
 
 def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:

@@ -71,11 +71,14 @@ def _judged(ctx, edit) -> pl.Expr:
 
 
 def unevaluable(ctx, edit, eligible: pl.Expr) -> str | None:
-    """Why no line can be judged: the audit quarter carries no OPPS payment rates (an import without them)."""
+    """Why no line can be judged: the quarter was imported without OPPS rates, or none of the codes has one."""
     frame = ctx.frame
-    if "cs_rate" not in frame.columns or frame.get_column("cs_rate").null_count() == frame.height:
-        if frame.get_column("code").null_count() < frame.height:
-            return f"the code table holds no OPPS payment rates for {ctx.quarter}"
+    if frame.get_column("code").null_count() == frame.height:
+        return None  # no codes at all: the code edits say so
+    if "cs_rate" not in frame.columns:
+        return f"the code table holds no OPPS payment rates for {ctx.quarter}"
+    if frame.get_column("cs_rate").null_count() == frame.height:
+        return f"none of the file's codes has an OPPS payment rate in {ctx.quarter}"
     return None
 
 
