@@ -53,7 +53,10 @@ def test_largest_real_report_opens_on_fix_first_and_stays_short(open_report, har
     # "All problems": a severity group lists its problems when opened, 200 at a time.
     infos = [p for p in live if p["severity"] == "info"]
     pg.click("#problems-info > summary")
-    assert pg.locator("#problems-info tbody tr").count() == min(200, len(infos))
+    # The rows are drawn by the toggle handler: wait for them (a loaded machine draws them late).
+    from playwright.sync_api import expect
+
+    expect(pg.locator("#problems-info tbody tr")).to_have_count(min(200, len(infos)))
     assert pg.inner_text("#problems-info tbody tr:first-child td:nth-child(1)") == f"{infos[0]['rank']:,}"
     # "show in the findings table" filters the table to that problem's lines.
     box.locator("[data-show-problem]").click()

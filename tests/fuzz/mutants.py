@@ -316,7 +316,33 @@ def ole_damage(rng: random.Random) -> tuple[str, bytes]:
     return "xls", data[: rng.randrange(520, len(data) + 1)]
 
 
+def second_table(rng: random.Random) -> tuple[str, bytes]:
+    """A second table beside the main one (past blank columns) or below it (blank rows, its own header)."""
+    main = [HEADER] + rows(rng, rng.randrange(5, 30))
+    other = [["Payer", "Plan", "Rate"]] + [[f"P{i}", "PPO", f"{i}.00"] for i in range(rng.randrange(2, 20))]
+    if rng.random() < 0.5:
+        gap = [""] * rng.choice([2, 3, 10])
+        table = [a + gap + (other[i] if i < len(other) else []) for i, a in enumerate(main)]
+    else:
+        other = (
+            [[*r, *[""] * (len(HEADER) - len(r))] for r in other]
+            if rng.random() < 0.5
+            else [HEADER] + rows(rng, 4)
+        )
+        table = main + [[""] * len(HEADER)] * rng.choice([1, 2]) + other
+    if rng.random() < 0.5:
+        return "csv", ("\n".join(",".join(r) for r in table) + "\n").encode()
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("CDM")
+    for r, row in enumerate(table):
+        ws.write_row(r, 0, row)
+    wb.close()
+    return "xlsx", buf.getvalue()
+
+
 PATTERNS: dict[str, Callable[[random.Random], tuple[str, bytes]]] = {
+    "second_table": second_table,
     "far_cell": far_cell,
     "bad_ref": bad_ref,
     "far_row_tag": far_row_tag,
