@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_cli_process
 
 sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
 
@@ -222,3 +222,18 @@ def test_a_workbook_that_breaks_the_reader_fails_alone_in_its_child(tmp_path, mo
             assert resp.status == 200
         status, body = _post(srv.url, ("chargemaster.xlsx", SAMPLE.read_bytes()))
         assert status in (200, 201) and body["status"] == "done", body
+
+
+def test_a_batch_with_reader_memory_audits_around_a_workbook_that_breaks_the_reader(tmp_path):
+    """--reader-memory: the 31M-cell workbook fails in its child, and the sample beside it is audited."""
+    tall = moved(tmp_path, "tall.xlsx", b'<c r="E21"', b'<c r="AD1048576"')
+    out = tmp_path / "out"
+    got = run_cli_process(
+        "audit", SAMPLE, tall, "--reader-memory", "800", "--format", "json", "--out", out, "--no-history"
+    )
+    assert got.exit_code == 2 and "Traceback" not in got.stderr
+    assert "tall.xlsx: the spreadsheet reader failed on this workbook" in got.stderr
+    inputs = {
+        Path(i["path"]).name: i for i in json.loads((out / "findings.json").read_text())["run"]["inputs"]
+    }
+    assert inputs["chargemaster.xlsx"]["error"] is None and inputs["tall.xlsx"]["error"]

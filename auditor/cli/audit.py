@@ -46,6 +46,7 @@ def inspect(
     save_profile,
     max_size,
     max_cells,
+    reader_memory,
     as_json,
     samples,
 ):
@@ -58,6 +59,7 @@ def inspect(
         save_profile,
         max_size,
         max_cells=max_cells,
+        reader_memory=reader_memory,
         no_header=no_header,
         sheet_kinds=sheet_kinds,
     )
@@ -150,6 +152,7 @@ def audit(
     save_profile,
     max_size,
     max_cells,
+    reader_memory,
     history,
 ):
     """Apply the pairing edits to chargemaster FILES (and pairing tables); report missing or mismatched pairs."""
@@ -162,6 +165,7 @@ def audit(
         save_profile,
         max_size,
         max_cells=max_cells,
+        reader_memory=reader_memory,
         no_header=no_header,
         sheet_kinds=sheet_kinds,
     )

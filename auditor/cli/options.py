@@ -111,6 +111,14 @@ def reading_options(fn):
             show_default=True,
             help="Refuse a workbook sheet whose used range (first to last cell) spans more cells than this.",
         ),
+        click.option(
+            "--reader-memory",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Read each workbook first in a child process limited to this many MB (0: off), so a "
+            "workbook that makes the reader crash or run away fails alone and the other files are audited.",
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -126,6 +134,7 @@ def build_options(
     max_size,
     kind: TableKind | None = None,
     max_cells: int = DEFAULT_MAX_CELLS,
+    reader_memory: int = 0,
     no_header=None,
     sheet_kinds=(),
 ) -> IngestOptions:
@@ -152,6 +161,7 @@ def build_options(
         sheets=sheet_list,
         max_bytes=max_size * 1024 * 1024,
         max_cells=max_cells,
+        reader_memory_mb=reader_memory or None,
         kind=kind,
         no_header=bool(no_header),
         per_sheet=per_sheet,

@@ -12,6 +12,7 @@ from auditor.audit import expand_edit_codes
 from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.history import HistoryOptions
 from auditor.history.keys import slug
+from auditor.ingest.probe import DEFAULT_MEMORY_MB
 from auditor.ingest.profile import load_profile, profile_options
 from auditor.report.excel_annotated import ANNOTATED
 from auditor.report.renderers import CHARGEMASTER, formats
@@ -199,7 +200,10 @@ def execute(spec: RecurringRun, today: dt.date | None = None) -> Outcome:
     files = expand(spec, spec.files, values)
     pairing = expand(spec, spec.pairing_tables, values)
     profile = load_profile(_relative(spec, spec.profile)) if spec.profile else None
-    ingest = profile_options(profile, max_bytes=spec.max_size * 1024 * 1024)
+    # A scheduled run reads each workbook first in a child: one that crashes the reader fails alone.
+    ingest = profile_options(
+        profile, max_bytes=spec.max_size * 1024 * 1024, reader_memory_mb=DEFAULT_MEMORY_MB
+    )
     select, ignore = _edit_codes(spec.select) or None, _edit_codes(spec.ignore)
     history = HistoryOptions(
         db=_optional(spec, spec.history),

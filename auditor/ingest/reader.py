@@ -18,6 +18,7 @@ from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
 from auditor.ingest.kinds import carry_view_prices, decide_kinds, sheet_signature
 from auditor.ingest.mend import mend_shifted
+from auditor.ingest.probe import probe_workbook
 from auditor.ingest.raw import RawSheet
 from auditor.ingest.shapes import RULE_LINE
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
@@ -95,6 +96,9 @@ class IngestOptions:
     sheets: list[str] | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     max_cells: int = DEFAULT_MAX_CELLS  # a sheet's used range, first to last cell (calamine holds it whole)
+    # MB of a child process that reads each workbook first (None: no child), so a workbook that makes the
+    # native reader abort or run away fails alone: batch and scheduled runs, the web app.
+    reader_memory_mb: int | None = None
     kind: TableKind = CHARGEMASTER
     no_header: bool = False  # every row is data; roles come from content (and --column letters)
     per_sheet: dict[str, SheetChoice] = field(default_factory=dict)
@@ -308,6 +312,8 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
     sniffed = sniff(path, options.max_bytes, name)
     digest = file_sha256(path)
     if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
+        if options.reader_memory_mb:
+            probe_workbook(path, sniffed.kind, name, options.max_cells, options.reader_memory_mb)
         book = read_excel(path, sniffed.kind, name, Limits(max_cells=options.max_cells))
         raws, fmt = book, book.format
     elif sniffed.kind == "json":
