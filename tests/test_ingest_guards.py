@@ -115,7 +115,7 @@ def test_one_unreadable_file_fails_alone(tmp_path):
     notes.write_text("just some text\nno header here\n", encoding="utf-8")
     out = tmp_path / "out"
     got = run_cli(
-        "audit", SAMPLE, notes, far, "--format", "json,html,xlsx,text", "--out", out, "--no-history"
+        "audit", SAMPLE, notes, far, "--format", "json,html,xlsx,csv,text", "--out", out, "--no-history"
     )
     assert got.exit_code == 2
     errors = [ln for ln in got.stderr.splitlines() if ln.startswith("error:")]
@@ -133,6 +133,8 @@ def test_one_unreadable_file_fails_alone(tmp_path):
     assert "Input not read (incomplete audit)" in cells
     assert any(isinstance(v, str) and v.startswith("NOT READ:") and "notes.csv" in v for v in cells)
     assert "INCOMPLETE: 2 of 3 input files could not be read" in got.stdout
+    run_csv = (out / "findings-run.csv").read_text(encoding="utf-8-sig")
+    assert "input.2.error" in run_csv and "input.3.error" in run_csv and "input.1.error" not in run_csv
 
 
 def test_inspect_shows_the_readable_files_and_fails(tmp_path):

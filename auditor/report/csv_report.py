@@ -82,6 +82,8 @@ def run_rows(doc: dict) -> list[tuple[str, str]]:
     ]
     for i, inp in enumerate(run["inputs"], start=1):
         rows += [(f"input.{i}.{k}", inp[k]) for k in ("path", "role", "format", "size", "sha256")]
+        if inp.get("error"):  # a file that could not be read: the run is incomplete
+            rows.append((f"input.{i}.error", inp["error"]))
     rows += [
         ("config", json.dumps(run["config"], sort_keys=True, ensure_ascii=False)),
         ("waivers", json.dumps(run["config"].get("waivers", []), sort_keys=True, ensure_ascii=False)),
