@@ -150,14 +150,15 @@ def test_text_addresses_and_placeholders(skin, knee):
 
 
 def test_drafts_open_in_word_and_pdf_with_the_facts(tmp_path, skin, knee):
-    written = write_drafts([skin, knee], tmp_path / "drafts")
+    files = write_drafts([skin, knee], tmp_path / "drafts")
+    assert list(files) == ["SKN 2026/001", "KNEE-7"]  # by claim: each report links its own claim's draft
+    written = [p for f in files.values() for p in f]
     names = [p.name for p in written]
     assert names == [
         "SKN_2026_001-redetermination.docx",
         "SKN_2026_001-redetermination.pdf",
         "KNEE-7-pa_resubmission.docx",
         "KNEE-7-pa_resubmission.pdf",
-        ZIP_NAME,
     ]
 
     paragraphs, rows, headings = docx_text(written[0])
@@ -198,15 +199,15 @@ def test_drafts_open_in_word_and_pdf_with_the_facts(tmp_path, skin, knee):
     assert "29877" in text and "UTN: not on the claim" in text and "[x]" not in text
     assert all(f"[ ] {item.text}" in text for item in knee.checklist)
 
-    with zipfile.ZipFile(written[-1]) as zf:
-        assert sorted(zf.namelist()) == sorted(names[:-1])
+    with zipfile.ZipFile(tmp_path / "drafts" / ZIP_NAME) as zf:
+        assert sorted(zf.namelist()) == sorted(names)
         assert all(zf.read(n) == (tmp_path / "drafts" / n).read_bytes() for n in zf.namelist())
 
 
 def test_hostile_text_prints_as_written(tmp_path, hostile):
     text = render_text(hostile)
     assert "\n# not a heading" not in text and "\n| injected" not in text  # input text stays on its line
-    docx_path, pdf_path, _ = write_drafts([hostile], tmp_path)
+    ((docx_path, pdf_path),) = write_drafts([hostile], tmp_path).values()
     assert docx_path.name == "X_1_script_alert_1_script-redetermination.docx"
     paragraphs, rows, headings = docx_text(docx_path)
     body = "\n".join(paragraphs)
@@ -226,7 +227,10 @@ def test_safe_names_and_collisions(tmp_path, knee):
     twin = service_claim("knee-arthroscopy", "pa_resubmission", claim_id="KNEE 7")
     knee.claim_id = "KNEE/7"
     written = write_drafts([knee, twin], tmp_path)
-    assert [p.name for p in written[:4:2]] == ["KNEE_7-pa_resubmission.docx", "KNEE_7-2-pa_resubmission.docx"]
+    assert {k: f.docx.name for k, f in written.items()} == {
+        "KNEE/7": "KNEE_7-pa_resubmission.docx",
+        "KNEE 7": "KNEE_7-2-pa_resubmission.docx",
+    }
 
 
 def test_user_template_wins_file_by_file(tmp_path, skin, knee):
@@ -237,7 +241,7 @@ def test_user_template_wins_file_by_file(tmp_path, skin, knee):
     assert render_text(skin, tmp_path).startswith("# Facility skin substitute appeal")
     assert "UTN: TXA12345678901" in render_text(skin, tmp_path)  # the shared body still comes from ours
     assert render_text(knee, tmp_path).startswith("# Prior authorization resubmission")
-    docx_path = write_drafts([skin], tmp_path / "out", templates=tmp_path)[0]
+    docx_path = write_drafts([skin], tmp_path / "out", templates=tmp_path)[skin.claim_id].docx
     assert "Facility skin substitute appeal" in docx_text(docx_path)[2]
 
 

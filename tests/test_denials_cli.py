@@ -106,7 +106,12 @@ def test_html_and_excel_have_charts(run):
     with zipfile.ZipFile(out / "denials.xlsx") as z:
         assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 4
     book = openpyxl.load_workbook(out / "denials.xlsx")
-    assert {"Summary", "Denied claims", "Not joined", "WISeR participant"} <= set(book.sheetnames)
+    assert {"Summary", "Denied claims", "Not joined", "WISeR participant", "Superseded"} <= set(
+        book.sheetnames
+    )
+    superseded = [r[0] for r in book["Superseded"].iter_rows(min_row=2, values_only=True)]
+    assert superseded == [s["claim_id"] for s in doc["superseded"]] == ["OH26000115", "OH26000115"]
+    assert 'id="superseded"' in html
     ids = [r[0] for r in book["Denied claims"].iter_rows(min_row=2, values_only=True)]
     assert sorted(ids) == sorted(d["claim_id"] for d in doc["denied_claims"])
 

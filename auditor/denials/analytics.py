@@ -27,14 +27,18 @@ def line_frame(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def claim_frame(lines: pl.DataFrame) -> pl.DataFrame:
-    """One row per joined claim: whether any line was denied or pended, its WISeR service, what predicted it."""
+    """One row per joined claim (its claim key: two claims may share an id): whether any line was denied or
+    pended, its WISeR service, what predicted it, and the payer that denied it (else its first payer)."""
     return (
-        lines.sort("claim_id", "line_ordinal")
-        .group_by("claim_id", maintain_order=True)
+        lines.sort("claim_id", "claim_key", "line_ordinal", maintain_order=True)
+        .group_by("claim_key", maintain_order=True)
         .agg(
+            pl.col("claim_id").first(),
+            pl.col("claim_file").first(),
             pl.col("state").first(),
             pl.col("participant").first(),
-            pl.col("payer").first(),
+            # A secondary's payment stands beside the primary's denial: the appeal goes to who denied.
+            pl.col("payer").sort_by(~pl.col("denied"), maintain_order=True).first(),
             pl.col("utn").first(),
             pl.col("month").min(),
             pl.col("service").drop_nulls().first(),
@@ -48,7 +52,9 @@ def claim_frame(lines: pl.DataFrame) -> pl.DataFrame:
             pl.col("pended").any(),
             pl.col("non_affirmed").any(),
             pl.col("predicted_by").first(),
-            pl.col("paid_date").min().alias("determined"),
+            pl.coalesce(pl.col("paid_date").filter(pl.col("denied")).min(), pl.col("paid_date").min()).alias(
+                "determined"
+            ),
             pl.col("dos").min().alias("dos_first"),
             pl.col("carcs")
             .filter(pl.col("denied"))
@@ -98,7 +104,7 @@ def code_rates(lines: pl.DataFrame, column: str, kind: str) -> list[dict]:
         exploded = exploded.filter(pl.col("_code").map_elements(codes.is_denial, return_dtype=pl.Boolean))
     out = (
         exploded.group_by("_code")
-        .agg(lines=pl.len(), claims=pl.col("claim_id").n_unique())
+        .agg(lines=pl.len(), claims=pl.col("claim_key").n_unique())
         .sort(["claims", "lines", "_code"], descending=[True, True, False])
     )
     return [
@@ -155,12 +161,13 @@ def addon_patterns(lines: pl.DataFrame) -> list[dict]:
     """Claims with a UTN where a WISeR line was paid and another WISeR line of the claim was denied: the add-on
     or secondary code that was not on the authorization (CGS tips, wiser-research 4)."""
     wiser = lines.filter(pl.col("service").is_not_null(), pl.col("utn").is_not_null())
-    per = wiser.group_by("claim_id").agg(
+    per = wiser.group_by("claim_key").agg(
+        pl.col("claim_id").first(),
         paid_codes=pl.col("code").filter(pl.col("paid").fill_null(0) > 0).unique().sort(),
         denied_codes=pl.col("code").filter(pl.col("denied")).unique().sort(),
     )
     hits = per.filter(pl.col("paid_codes").list.len() > 0, pl.col("denied_codes").list.len() > 0).sort(
-        "claim_id"
+        "claim_id", "claim_key"
     )
     if hits.is_empty():
         return []
@@ -189,7 +196,9 @@ def recurrence_patterns(claims: pl.DataFrame, fixes: dict) -> list[dict]:
             if carc
             else pl.col("predicted_by").fill_null("").str.split(",").list.contains(reason.upper())
         )
-        again = claims.filter(pl.col("denied") & hit & (pl.col("dos_first") > fixed_on)).sort("claim_id")
+        again = claims.filter(pl.col("denied") & hit & (pl.col("dos_first") > fixed_on)).sort(
+            "claim_id", "claim_key"
+        )
         if again.height:
             out.append(
                 {

@@ -8,6 +8,7 @@ import re
 import traceback
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 from auditor.denials.appeal_files import write_docx, write_pdf
 from auditor.denials.letter import parse
@@ -133,28 +134,46 @@ def safe_name(text: str) -> str:
     return UNSAFE_NAME.sub("_", text).strip("._")[:100] or "claim"
 
 
-def write_drafts(claims: list[DraftClaim], out_dir: Path, templates: Path | None = None) -> list[Path]:
-    """`<claim_id>-<kind>.docx` and `.pdf` per claim in `out_dir`, then appeal-drafts.zip of them (listed last)."""
-    if not claims:
-        return []
-    texts = [render_text(c, templates) for c in claims]  # every template error before any file is written
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+class DraftFiles(NamedTuple):
+    """The files of one claim's draft."""
+
+    docx: Path
+    pdf: Path
+
+
+def _stems(claims: list[DraftClaim]) -> list[str]:
+    """One file name stem per claim, `<safe id>-<kind>`, unique even where ids clean (or case-fold) alike."""
     used: set[str] = set()
-    for claim, text in zip(claims, texts, strict=True):
+    out = []
+    for claim in claims:
         stem, n = f"{safe_name(claim.claim_id)}-{claim.kind}", 1
-        while stem.lower() in used:  # "A/1" and "A 1" both read A_1: number the second
+        while stem.lower() in used:  # "A/1" and "A 1" both read A_1 (and two claims may share an id)
             n += 1
             stem = f"{safe_name(claim.claim_id)}-{n}-{claim.kind}"
         used.add(stem.lower())
+        out.append(stem)
+    return out
+
+
+def write_drafts(
+    claims: list[DraftClaim], out_dir: Path, templates: Path | None = None
+) -> dict[str, DraftFiles]:
+    """`<claim_id>-<kind>.docx` and `.pdf` per claim in `out_dir` and appeal-drafts.zip of them; returns
+    claim identity (DraftClaim.identity) -> its files, so reports link each claim to its own draft."""
+    if not claims:
+        return {}
+    texts = [render_text(c, templates) for c in claims]  # every template error before any file is written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, DraftFiles] = {}
+    for claim, text, stem in zip(claims, texts, _stems(claims), strict=True):
         blocks = parse(text)
         title = f"{claim.kind.replace('_', ' ')} draft, claim {claim.claim_id}"
-        written.append(write_docx(blocks, out_dir / f"{stem}.docx", title))
-        written.append(
-            write_pdf(blocks, out_dir / f"{stem}.pdf", title, footer=f"Draft: claim {claim.claim_id}")
+        written[claim.identity()] = DraftFiles(
+            write_docx(blocks, out_dir / f"{stem}.docx", title),
+            write_pdf(blocks, out_dir / f"{stem}.pdf", title, footer=f"Draft: claim {claim.claim_id}"),
         )
-    bundle = out_dir / ZIP_NAME
-    with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path in written:
-            zf.write(path, arcname=path.name)
-    return [*written, bundle]
+    with zipfile.ZipFile(out_dir / ZIP_NAME, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for files in written.values():
+            for path in files:
+                zf.write(path, arcname=path.name)
+    return written

@@ -57,11 +57,20 @@ def _lines(rows: list[dict]) -> list[DraftLine]:
     return out
 
 
+def _claim_rows(lines: pl.DataFrame, claim: dict) -> list[dict]:
+    """The claim's remitted lines from the payer the draft answers (another payer's adjudication is not it)."""
+    mine = lines.filter(pl.col("claim_key") == claim["claim_key"])
+    payer = mine.filter(pl.col("payer").eq_missing(claim["payer"]))
+    return (payer if payer.height else mine).sort("line_ordinal", maintain_order=True).to_dicts()
+
+
 def build_drafts(lines: pl.DataFrame, claims: pl.DataFrame, scope: WiserScope) -> list[DraftClaim]:
     """One DraftClaim per denied or non-affirmed claim; checklist items all unticked (nobody told us otherwise)."""
     services = scope.service_table()
     out = []
-    for claim in claims.filter(pl.col("denied") | pl.col("non_affirmed")).sort("claim_id").to_dicts():
+    for claim in (
+        claims.filter(pl.col("denied") | pl.col("non_affirmed")).sort("claim_id", "claim_key").to_dicts()
+    ):
         kind = "pa_resubmission" if claim["non_affirmed"] else "redetermination"
         sid = claim["service"] if claim["service"] in services else "other"
         svc = services.get(sid, {})
@@ -75,7 +84,7 @@ def build_drafts(lines: pl.DataFrame, claims: pl.DataFrame, scope: WiserScope) -
             if mac
             else "the payer's appeals address (not known to the tool)"
         )
-        rows = lines.filter(pl.col("claim_id") == claim["claim_id"]).sort("line_ordinal").to_dicts()
+        rows = _claim_rows(lines, claim)
         out.append(
             DraftClaim(
                 claim_id=claim["claim_id"],
@@ -97,6 +106,7 @@ def build_drafts(lines: pl.DataFrame, claims: pl.DataFrame, scope: WiserScope) -
                 findings_fixed=[],
                 findings_open=list(rows[0].get("predicted_messages") or []) if rows else [],
                 checklist=[ChecklistItem(text) for text in svc.get("checklist", [])],
+                key=claim["claim_key"],
             )
         )
     return out

@@ -17,7 +17,7 @@ CLAIM_COLUMNS = ("claim_file", "state", "participant", "payer_class", "utn", "re
 class Joined:
     """Remittance lines with their claim, what could not be joined and why, and what the claims predicted."""
 
-    # standing remit lines + CLAIM_COLUMNS + joined, claim_line, predicted, predicted_by (edits blocking the
+    # standing remit lines + CLAIM_COLUMNS + claim_key (the claim's identity) + joined, claim_line, predicted, predicted_by (edits blocking the
     # claim) and line_predicted_by (edits whose blocking finding sits on this very line)
     lines: pl.DataFrame
     unjoined: list[dict] = field(default_factory=list)  # {file, row, claim_id, line, code, reason}
@@ -39,6 +39,19 @@ def _claim_table(result: ClaimsResult) -> pl.DataFrame:
     return claims.with_columns(_files=pl.len().over("claim_id"))
 
 
+def claim_key() -> pl.Expr:
+    """A claim's own identity: its claims file and claim id (two files may reuse an id); null when unpicked."""
+    joined = pl.concat_str([pl.col("claim_file"), pl.col("claim_id").fill_null("")], separator="\x1f")
+    return pl.when(pl.col("claim_file").is_not_null()).then(joined).alias("claim_key")
+
+
+def with_claim_keys(remit: pl.DataFrame, result: ClaimsResult) -> pl.DataFrame:
+    """The remittance rows with the key of the claim each answers (as join picks it), to settle per claim."""
+    plain = remit.drop("claim_key", strict=False)
+    picked = _pick_claim(plain.with_row_index("_r"), _claim_table(result))
+    return picked.sort("_r").select(*plain.columns, claim_key())
+
+
 def _line_keys(claim_lines: pl.DataFrame) -> pl.DataFrame:
     """Claim lines reduced to what a remittance can be matched on."""
     return claim_lines.select("claim_id", "line", "code", "dos", pl.col("file").alias("claim_file"))
@@ -47,7 +60,8 @@ def _line_keys(claim_lines: pl.DataFrame) -> pl.DataFrame:
 def join(remit: pl.DataFrame, result: ClaimsResult, claim_lines: pl.DataFrame, scope: WiserScope) -> Joined:
     """Join each standing remittance line to its claim and claim line; list what could not be joined."""
     claims = _claim_table(result)
-    with_claim = _pick_claim(remit.with_row_index("_r"), claims).with_columns(
+    plain = remit.drop("claim_key", strict=False)  # recomputed below from this very pick
+    with_claim = _pick_claim(plain.with_row_index("_r"), claims).with_columns(
         service=pl.col("code").replace_strict(scope.code_service, default=None, return_dtype=pl.String)
     )
     lines = _line_keys(claim_lines)
@@ -120,6 +134,7 @@ def join(remit: pl.DataFrame, result: ClaimsResult, claim_lines: pl.DataFrame, s
         .select("file", "row", "claim_id", "line", "code", pl.col("unjoined").alias("reason"))
         .to_dicts()
     )
+    matched = matched.with_columns(claim_key())
     return Joined(matched.sort("_r").drop("_r", "_claim_code", "_found", "_line_by_code", "_files"), unjoined)
 
 

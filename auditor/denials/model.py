@@ -15,6 +15,7 @@ REMIT_SCHEMA = {
     "sheet": pl.String,  # worklist sheet name; null for 835
     "source": pl.String,  # "835" | "worklist"
     "payer": pl.String,  # N1*PR name (835) or the payer column
+    "payer_id": pl.String,  # N1*PR N104 (else REF*2U) payer identifier (835); null for a worklist
     "paid_date": pl.Date,  # BPR16 (835) or the worklist's remit/denial date: the initial determination date
     "claim_id": pl.String,  # CLP01, the patient control number the hospital sent (CLM01)
     "payer_claim_id": pl.String,  # CLP07 payer claim control number
@@ -94,3 +95,9 @@ class DraftClaim:
     findings_fixed: list[str] = field(default_factory=list)  # readiness findings the user marked fixed
     findings_open: list[str] = field(default_factory=list)  # readiness findings still open on the claim
     checklist: list[ChecklistItem] = field(default_factory=list)
+    # The claim's own identity (claims file and id, as the join knows it): two claims may share a claim id.
+    key: str | None = None
+
+    def identity(self) -> str:
+        """The key reports and draft files are matched by: the claim's key, else its claim id."""
+        return self.key or self.claim_id

@@ -112,6 +112,7 @@ class _Remit:
         self.open_transactions = 0
         self.in_835 = False
         self.payer: str | None = None
+        self.payer_id: str | None = None
         self.paid_date: dt.date | None = None
         self.claim: dict | None = None
         self.line: dict | None = None
@@ -126,7 +127,9 @@ class _Remit:
         elif seg_id == "BPR":
             self.paid_date = _day(_value(seg, "BPR16"))
         elif loop_id == "1000A" and seg_id == "N1" and _value(seg, "N101") == "PR":
-            self.payer = _value(seg, "N102")
+            self.payer, self.payer_id = _value(seg, "N102"), _value(seg, "N104")
+        elif loop_id == "1000A" and seg_id == "REF" and _value(seg, "REF01") == "2U":
+            self.payer_id = self.payer_id or _value(seg, "REF02")
         elif loop_id == "2000" and seg_id == "LX":
             self._end_claim()
         elif loop_id == "2100":
@@ -168,7 +171,7 @@ class _Remit:
                 )
             self.open_transactions += 1
             self.in_835 = True
-            self.payer = self.paid_date = None
+            self.payer = self.payer_id = self.paid_date = None
         elif seg_id == "SE":
             self._end_claim()
             self.open_transactions -= 1
@@ -253,6 +256,7 @@ class _Remit:
                     None,
                     "835",
                     self.payer,
+                    self.payer_id,
                     self.paid_date,
                     claim["claim_id"],
                     claim["payer_claim_id"],

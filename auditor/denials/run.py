@@ -17,7 +17,7 @@ from auditor.claims.x12 import looks_like_x12
 from auditor.denials.analytics import analyse
 from auditor.denials.codes import SOURCE
 from auditor.denials.drafts import build_drafts
-from auditor.denials.join import join
+from auditor.denials.join import join, with_claim_keys
 from auditor.denials.model import DraftClaim, empty_remit
 from auditor.denials.remit import read_835
 from auditor.denials.settle import CLAIM_STATUS, settle
@@ -68,11 +68,14 @@ def read_remittance(path: Path) -> tuple[pl.DataFrame, str]:
     return read_worklist(path), "worklist"
 
 
-def _claim_lines(paths: list[Path]) -> pl.DataFrame:
-    """The claim lines of the claims files, as the claims reader sees them (to join remittance lines to)."""
+def _claim_lines(paths: list[Path], options: IngestOptions | None = None) -> pl.DataFrame:
+    """The claim lines of the claims files, as the claims reader sees them (to join remittance lines to).
+
+    `options` are the claims run's (its size cap): a file the audit read is never refused here."""
+    options = options or ClaimsRequest().ingest
     frames = []
     for path in paths:
-        _acc, chunks = claim_chunks(path, IngestOptions())
+        _acc, chunks = claim_chunks(path, options)
         frames.extend(chunk.select("file", "claim_id", "line", "code", "dos") for chunk in chunks)
     if not frames:
         return pl.DataFrame(
@@ -85,6 +88,25 @@ def _claim_lines(paths: list[Path]) -> pl.DataFrame:
             }
         )
     return pl.concat(frames)
+
+
+def _superseded(frame: pl.DataFrame) -> list[dict]:
+    """One entry per adjudication not counted: the claim, its payer, why, what took its place and when."""
+    return (
+        frame.unique("_adj", keep="first", maintain_order=True)
+        .select(
+            "file",
+            "row",
+            "claim_id",
+            "payer",
+            "claim_status",
+            pl.col("paid_date").cast(pl.String),
+            "superseded",
+            "superseded_by",
+            pl.col("superseded_on").cast(pl.String),
+        )
+        .to_dicts()
+    )
 
 
 def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsResult:
@@ -118,9 +140,8 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
         )
     remit = pl.concat(frames, how="vertical_relaxed") if frames else empty_remit()
     paths_only = [s.path for s in claim_files]
-    claims_result = request.claims_result or run_claims(
-        paths_only, ClaimsRequest(state=request.state, today=request.today)
-    )
+    claims_request = ClaimsRequest(state=request.state, today=request.today)
+    claims_result = request.claims_result or run_claims(paths_only, claims_request)
     for f in claims_result.files:
         inputs.append(
             {
@@ -131,8 +152,9 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
                 "rows": f.get("rows_read"),
             }
         )
-    standing, superseded = settle(remit)
-    joined = join(standing, claims_result, _claim_lines(paths_only), scope)
+    # Settled per claim (its key, as the join picks it) and payer: two claims sharing an id stay apart.
+    standing, superseded = settle(with_claim_keys(remit, claims_result))
+    joined = join(standing, claims_result, _claim_lines(paths_only, claims_request.ingest), scope)
     joined.lines = joined.lines.with_columns(
         claim_file=pl.col("claim_file").replace(names), file=pl.col("file").replace(names)
     )
@@ -154,9 +176,7 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
         lines=lines,
         claims=claims,
         unjoined=joined.unjoined,
-        superseded=superseded.select("file", "row", "claim_id", "claim_status", "superseded")
-        .unique(["file", "claim_id", "claim_status"], maintain_order=True)
-        .to_dicts(),
+        superseded=_superseded(superseded),
         drafts=drafts,
         inputs=inputs,
         notes=notes,

@@ -1,4 +1,4 @@
-"""Which adjudication of a claim stands: reversals (CLP02 22) take back the one before, a later one replaces it."""
+"""Which adjudications of a claim stand, per payer: reversals (CLP02 22) take one back, a later one replaces it."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ CLAIM_STATUS = {
 
 
 def adjudications(remit: pl.DataFrame) -> pl.DataFrame:
-    """Number each adjudication: consecutive rows of one file with the same claim, status, payer claim id and
-    payment date, line numbers rising."""
+    """Number each adjudication: consecutive rows of one file with the same claim, status, payer claim id, payer
+    and payment date, line numbers rising."""
     ordered = remit.with_row_index("_order")
+    # The claim key (when the join's pick is known) and the payer keep two claims, or two payers, apart.
+    parts = ("file", "claim_id", "claim_key", "claim_status", "payer_claim_id", "payer", "payer_id")
     key = pl.concat_str(
-        [pl.col(c).fill_null("") for c in ("file", "claim_id", "claim_status", "payer_claim_id")],
+        [pl.col(c).fill_null("") for c in parts if c in remit.columns],
         separator="\x1f",
     )
     # A CLP repeated back to back (same claim, status and payer id) starts over at its first line, or carries
@@ -44,44 +46,89 @@ def adjudications(remit: pl.DataFrame) -> pl.DataFrame:
     return numbered.with_columns(_adj=pl.when(worklist).then(per_claim).otherwise(pl.col("_adj")))
 
 
-def settle(remit: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(standing rows, superseded rows). Per claim id, adjudications in order of paid date then file order: a
-    reversal cancels the latest standing one; the last one not cancelled stands. A claim whose last event is a
-    reversal has no standing adjudication: its rows come back as superseded with reason "reversed"."""
-    frame = adjudications(remit)
-    heads = (
+# CLP02 codes that say which payer in the coordination of benefits sent the adjudication; any other status
+# (denied, reversal, ...) reads as the payer's own, primary unless the payer says otherwise.
+RANK = {"2": "secondary", "20": "secondary", "3": "tertiary", "21": "tertiary"}
+HEAD = ("claim_status", "payer_claim_id", "paid_date", "file", "row")
+
+
+def _claim(frame: pl.DataFrame) -> pl.Expr:
+    """The claim an adjudication belongs to: its claim key when the join found one, else its claim id."""
+    if "claim_key" in frame.columns:
+        return pl.coalesce(pl.col("claim_key"), pl.col("claim_id")).first()
+    return pl.col("claim_id").first()
+
+
+def _heads(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per adjudication: its claim, payer (id, else name), coordination rank and when it came."""
+    payer = pl.coalesce(pl.col("payer_id"), pl.col("payer"), pl.lit("")).first()
+    rank = pl.col("claim_status").first().replace_strict(RANK, default="primary", return_dtype=pl.String)
+    return (
         frame.group_by("_adj")
         .agg(
-            pl.col("claim_id").first(),
+            _claim(frame).alias("_claim"),
+            payer.alias("_payer"),
+            rank.alias("_rank"),
             pl.col("reversal").first(),
-            pl.col("paid_date").first(),
+            *[pl.col(c).first() for c in HEAD],
             pl.col("_order").min().alias("_first"),
         )
-        .sort(["claim_id", "paid_date", "_first"], nulls_last=False)
+        .sort(["_claim", "_payer", "paid_date", "_first"], nulls_last=False)
     )
-    standing: dict[str, int] = {}
+
+
+def _settle_payer(events: list[dict], reason: dict[int, str], by: dict[int, dict]) -> list[int]:
+    """One claim's adjudications from one payer, in order: the standing ones (one per coordination rank).
+
+    A later adjudication replaces the standing one of its rank; a reversal (whose CLP02 carries no rank)
+    cancels the payer's latest standing one."""
+    standing: dict[str, tuple[int, int]] = {}  # rank -> (position, adjudication)
+    for at, event in enumerate(events):
+        adj = event["_adj"]
+        if event["reversal"]:
+            reason[adj], by[adj] = "reversal", event  # taken back on its own date
+            if standing:
+                rank = max(standing, key=lambda r: standing[r][0])
+                undone = standing.pop(rank)[1]
+                reason[undone], by[undone] = "reversed", event
+            continue
+        if event["_rank"] in standing:
+            earlier = standing[event["_rank"]][1]
+            reason[earlier], by[earlier] = "replaced by a later adjudication", event
+        standing[event["_rank"]] = (at, adj)
+    return [adj for _, adj in standing.values()]
+
+
+def _by_text(event: dict) -> str:
+    """What superseded an adjudication, in words: its status, the payer's claim number and the file."""
+    status = CLAIM_STATUS.get(event["claim_status"] or "", f"status {event['claim_status']}")
+    number = f" {event['payer_claim_id']}" if event["payer_claim_id"] else ""
+    return f"{status}{number} in {event['file']}"
+
+
+def settle(remit: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(standing rows, superseded rows), settled per claim and payer: a secondary payer's adjudication never
+    replaces the primary's. Within one payer, in order of paid date then file order, a reversal cancels the
+    latest standing adjudication and a later one of the same rank replaces the earlier. Superseded rows carry
+    `superseded` (why), `superseded_by` and `superseded_on` (what took their place, and its date)."""
+    frame = adjudications(remit)
+    heads = _heads(frame)
+    keep: list[int] = []
     reason: dict[int, str] = {}
-    for claim, group in heads.group_by("claim_id", maintain_order=True):
-        stack: list[int] = []
-        for adj, reversal in zip(group.get_column("_adj"), group.get_column("reversal"), strict=True):
-            if reversal:
-                reason[adj] = "reversal"
-                if stack:
-                    reason[stack.pop()] = "reversed"
-            else:
-                for earlier in stack:
-                    reason[earlier] = "replaced by a later adjudication"
-                stack = [adj]
-        if stack:
-            standing[str(claim[0])] = stack[-1]
-    keep = set(standing.values())
+    by: dict[int, dict] = {}
+    for _, group in heads.group_by(["_claim", "_payer"], maintain_order=True):
+        keep += _settle_payer(group.to_dicts(), reason, by)
     marked = frame.with_columns(
-        superseded=pl.col("_adj").replace_strict(reason, default=None, return_dtype=pl.String)
+        superseded=pl.col("_adj").replace_strict(reason, default=None, return_dtype=pl.String),
+        superseded_by=pl.col("_adj").replace_strict(
+            {a: _by_text(e) for a, e in by.items()}, default=None, return_dtype=pl.String
+        ),
+        superseded_on=pl.col("_adj").replace_strict(
+            {a: e["paid_date"] for a, e in by.items()}, default=None, return_dtype=pl.Date
+        ),
     )
-    return (
-        marked.filter(pl.col("_adj").is_in(list(keep))).drop("superseded"),
-        marked.filter(~pl.col("_adj").is_in(list(keep))),
-    )
+    standing = marked.filter(pl.col("_adj").is_in(keep)).drop("superseded", "superseded_by", "superseded_on")
+    return standing, marked.filter(~pl.col("_adj").is_in(keep))
 
 
 def denied_line(frame: pl.DataFrame) -> pl.Expr:

@@ -384,6 +384,7 @@ def _project(
         line_ordinal=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("claim_id"),
         reversal=pl.col("claim_status").fill_null("") == "22",
         file=pl.lit(path, dtype=pl.String),
+        payer_id=pl.lit(None, dtype=pl.String),  # worklists name the payer only
         sheet=pl.lit(sheet, dtype=pl.String),
         source=pl.lit("worklist", dtype=pl.String),
     )

@@ -17,6 +17,13 @@ import polars as pl
 from auditor.history.keys import slug
 from auditor.history.store import transaction
 
+# A denied claim is its claims file and id: two claims files may reuse an id (claim_file '' before that).
+CLAIMS_TABLE = """CREATE TABLE IF NOT EXISTS denial_claims (
+        run_id INTEGER NOT NULL REFERENCES denial_runs (id) ON DELETE CASCADE, facility_slug TEXT NOT NULL,
+        claim_id TEXT NOT NULL, month TEXT, state TEXT, participant TEXT, service TEXT,
+        reasons TEXT, predicted_by TEXT, claim_file TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (run_id, claim_id, claim_file))"""
+CLAIMS_COLUMNS = "run_id, facility_slug, claim_id, month, state, participant, service, reasons, predicted_by"
 # Additive tables, created on first use: a history file from before denials opens and records as before.
 TABLES = (
     """CREATE TABLE IF NOT EXISTS denial_runs (
@@ -28,10 +35,7 @@ TABLES = (
         dimension TEXT NOT NULL, key TEXT NOT NULL, month TEXT NOT NULL,
         claims INTEGER NOT NULL, denied INTEGER NOT NULL, pended INTEGER NOT NULL,
         PRIMARY KEY (run_id, dimension, key, month))""",
-    """CREATE TABLE IF NOT EXISTS denial_claims (
-        run_id INTEGER NOT NULL REFERENCES denial_runs (id) ON DELETE CASCADE, facility_slug TEXT NOT NULL,
-        claim_id TEXT NOT NULL, month TEXT, state TEXT, participant TEXT, service TEXT,
-        reasons TEXT, predicted_by TEXT, PRIMARY KEY (run_id, claim_id))""",
+    CLAIMS_TABLE,
     """CREATE TABLE IF NOT EXISTS denial_fixes (
         facility_slug TEXT NOT NULL, reason TEXT NOT NULL, fixed_on TEXT NOT NULL, recorded_at TEXT NOT NULL,
         PRIMARY KEY (facility_slug, reason))""",
@@ -44,6 +48,15 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     with transaction(conn):
         for sql in TABLES:
             conn.execute(sql)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(denial_claims)")}
+        if "claim_file" not in columns:
+            # Recorded before claims files could share an id: rebuilt with the file in the key, rows kept.
+            conn.execute("ALTER TABLE denial_claims RENAME TO denial_claims_v1")
+            conn.execute(CLAIMS_TABLE)
+            conn.execute(
+                f"INSERT INTO denial_claims ({CLAIMS_COLUMNS}) SELECT {CLAIMS_COLUMNS} FROM denial_claims_v1"
+            )
+            conn.execute("DROP TABLE denial_claims_v1")
 
 
 def record_denials(conn: sqlite3.Connection, facility: str, doc: dict, claims: pl.DataFrame) -> int:
@@ -61,7 +74,7 @@ def record_denials(conn: sqlite3.Connection, facility: str, doc: dict, claims: p
             (dim, str(r[dim]), r["month"] or "", r["claims"], r["denied"], r["pended"])
             for r in per.to_dicts()
         )
-    reasons = {d["claim_id"]: d["reasons"] for d in doc["denied_claims"]}
+    reasons = {(d["claim_id"], d.get("claim_file") or ""): d["reasons"] for d in doc["denied_claims"]}
     denied = claims.filter(pl.col("denied"))
     with transaction(conn):
         cur = conn.execute(
@@ -85,7 +98,7 @@ def record_denials(conn: sqlite3.Connection, facility: str, doc: dict, claims: p
             "INSERT INTO denial_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(run_id, fslug, *s) for s in stats]
         )
         conn.executemany(
-            "INSERT INTO denial_claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO denial_claims ({CLAIMS_COLUMNS}, claim_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
@@ -95,8 +108,9 @@ def record_denials(conn: sqlite3.Connection, facility: str, doc: dict, claims: p
                     r["state"],
                     r["participant"],
                     r["service"],
-                    reasons.get(r["claim_id"]),
+                    reasons.get((r["claim_id"], r.get("claim_file") or "")),
                     r["predicted_by"],
+                    r.get("claim_file") or "",
                 )
                 for r in denied.to_dicts()
             ],

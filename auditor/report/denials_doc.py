@@ -11,9 +11,13 @@ from auditor.denials.run import DenialsResult
 SCHEMA_VERSION = "1"
 
 
-def _reasons(lines: pl.DataFrame, claim_id: str) -> str:
-    """The claim's denial CARCs and RARCs, e.g. '50 (15271, 15272); N115'."""
-    mine = lines.filter((pl.col("claim_id") == claim_id) & pl.col("denied"))
+def _denied(lines: pl.DataFrame, claim_key: str) -> pl.DataFrame:
+    """The claim's denied lines, by its key (another claim may share its id)."""
+    return lines.filter((pl.col("claim_key") == claim_key) & pl.col("denied"))
+
+
+def _reasons(mine: pl.DataFrame) -> str:
+    """The denial CARCs and RARCs of a claim's denied lines, e.g. '50 (15271, 15272); N115'."""
     carcs = sorted({c for v in mine.get_column("carcs").drop_nulls() for c in v.split(",") if c})
     rarcs = sorted({c for v in mine.get_column("rarcs").drop_nulls() for c in v.split(",") if c})
     codes = ", ".join(sorted({c for c in mine.get_column("code").drop_nulls()}))
@@ -27,33 +31,31 @@ def _iso(value):
 
 
 def build_document(result: DenialsResult, drafts: dict[str, str] | None = None) -> dict:
-    """The whole denials document; `drafts` maps claim id -> the draft file written (relative to the output)."""
+    """The whole denials document; `drafts` maps a claim's identity (DraftClaim.identity) -> its draft file."""
     drafts = drafts or {}
-    by_claim = {d.claim_id: d for d in result.drafts}
+    by_claim = {d.identity(): d for d in result.drafts}
+    picked = result.claims.filter(pl.col("denied") | pl.col("non_affirmed")).sort("claim_id", "claim_key")
     denied = []
-    for c in result.claims.filter(pl.col("denied") | pl.col("non_affirmed")).sort("claim_id").to_dicts():
-        d = by_claim.get(c["claim_id"])
+    for c in picked.to_dicts():
+        d = by_claim.get(c["claim_key"])
+        mine = _denied(result.lines, c["claim_key"])
         denied.append(
             {
                 "claim_id": c["claim_id"],
+                "claim_file": c["claim_file"],
                 "state": c["state"],
                 "participant": c["participant"],
                 "service": c["service"],
-                "reasons": _reasons(result.lines, c["claim_id"]),
-                "denied_codes": sorted(
-                    result.lines.filter((pl.col("claim_id") == c["claim_id"]) & pl.col("denied"))
-                    .get_column("code")
-                    .drop_nulls()
-                    .unique()
-                    .to_list()
-                ),
+                "payer": c["payer"],
+                "reasons": _reasons(mine),
+                "denied_codes": sorted(mine.get_column("code").drop_nulls().unique().to_list()),
                 "predicted": c["predicted_by"] is not None,
                 "predicted_by": c["predicted_by"],
                 "kind": d.kind if d else None,
                 "deadline": _iso(d.deadline) if d else None,
                 "deadline_text": d.deadline_text if d else None,
                 "send_to": d.send_to if d else None,
-                "draft": drafts.get(c["claim_id"]),
+                "draft": drafts.get(c["claim_key"]),
             }
         )
     return {
@@ -67,6 +69,8 @@ def build_document(result: DenialsResult, drafts: dict[str, str] | None = None) 
         "denied_lines": result.lines.filter(pl.col("denied"))
         .select(
             "claim_id",
+            "claim_file",
+            "payer",
             pl.col("claim_line").alias("line"),
             "code",
             "modifiers",
@@ -79,7 +83,7 @@ def build_document(result: DenialsResult, drafts: dict[str, str] | None = None) 
             "predicted_by",
             "line_predicted_by",
         )
-        .sort("claim_id", "line")
+        .sort("claim_id", "claim_file", "line", maintain_order=True)
         .to_dicts(),
         "unjoined": result.unjoined,
         "superseded": result.superseded,

@@ -1,4 +1,4 @@
-"""denials.xlsx: summary with native charts, one sheet per dimension, denied claims, unjoined lines."""
+"""denials.xlsx: summary with native charts, one sheet per dimension, denied claims, unjoined and superseded."""
 
 from __future__ import annotations
 
@@ -6,6 +6,19 @@ from pathlib import Path
 
 from auditor.report.denials_html import TABLES
 from auditor.report.workbook import Styles, open_workbook, put
+
+# Adjudications not counted: the claim, the payer, why, what superseded it and when.
+SUPERSEDED = (
+    "claim_id",
+    "payer",
+    "claim_status",
+    "paid_date",
+    "superseded",
+    "superseded_by",
+    "superseded_on",
+    "file",
+    "row",
+)
 
 
 def _table(ws, styles: Styles, top: int, headers: list[str], rows: list[list]) -> int:
@@ -69,6 +82,7 @@ def write_denials_excel(doc: dict, out_dir: Path) -> Path:
     ws = wb.add_worksheet("Denied claims")
     cols = [
         "claim_id",
+        "claim_file",
         "state",
         "participant",
         "service",
@@ -99,5 +113,7 @@ def write_denials_excel(doc: dict, out_dir: Path) -> Path:
     ws = wb.add_worksheet("Not joined")
     cols = ["file", "row", "claim_id", "line", "code", "reason"]
     _table(ws, styles, 0, cols, [[u[c] for c in cols] for u in doc["unjoined"]])
+    ws = wb.add_worksheet("Superseded")
+    _table(ws, styles, 0, list(SUPERSEDED), [[s[c] for c in SUPERSEDED] for s in doc["superseded"]])
     wb.close()
     return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 from markupsafe import Markup
@@ -50,6 +51,12 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
+def _shared_ids(denied: list[dict]) -> set[str]:
+    """Claim ids two denied claims share (different claims files): their rows name the file too."""
+    counts = Counter(d["claim_id"] for d in denied)
+    return {claim_id for claim_id, n in counts.items() if n > 1}
+
+
 def render_denials_html(doc: dict) -> str:
     """The page as a string, from the denials JSON document (text from input files is escaped by jinja2)."""
     env = environment(())
@@ -75,6 +82,8 @@ def render_denials_html(doc: dict) -> str:
         dimensions=dimensions,
         denied=doc["denied_claims"],
         unjoined=doc["unjoined"],
+        superseded=doc["superseded"],
+        shared_ids=_shared_ids(doc["denied_claims"]),
         notes=doc["notes"],
         inputs=doc["inputs"],
         meta=doc["meta"],

@@ -21,13 +21,9 @@ def write_denials(
     """Every asked output in `out_dir` (created); drafts first, so the reports can link them."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    paths = write_drafts(result.drafts, out_dir / "appeals", templates) if result.drafts else []
-    links: dict[str, str] = {}
-    for d in result.drafts:
-        docx = next((p for p in paths if p.suffix == ".docx" and p.stem.startswith(_stem(d.claim_id))), None)
-        if docx is not None:
-            links[d.claim_id] = docx.relative_to(out_dir).as_posix()
-    if paths:
+    files = write_drafts(result.drafts, out_dir / "appeals", templates) if result.drafts else {}
+    links = {key: f.docx.relative_to(out_dir).as_posix() for key, f in files.items()}
+    if files:
         written["appeals"] = out_dir / "appeals"
     doc = build_document(result, links)
     if "json" in formats:
@@ -38,10 +34,3 @@ def write_denials(
     if "xlsx" in formats:
         written["xlsx"] = write_denials_excel(doc, out_dir)
     return written
-
-
-def _stem(claim_id: str) -> str:
-    """The draft file name prefix of a claim (as appeals.safe_name makes it)."""
-    from auditor.denials.appeals import safe_name
-
-    return safe_name(claim_id)
