@@ -82,8 +82,8 @@ def denials(tmp_path: Path, remits: list[Path], claims: list[Path], out: str = "
     return result, json.loads((tmp_path / out / "denials.json").read_text(encoding="utf-8"))
 
 
-def test_claims_sharing_an_id_are_counted_and_drafted_apart(tmp_path):
-    """Two claims files reuse NJ1 for two visits, both denied: two claims in the rates, two drafts."""
+def shared_id(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Two claims files reusing NJ1 for two visits, and a worklist denying both: (march, june, worklist)."""
     march = write(tmp_path, "march.csv", HEADER + claim_row("NJ1", "2026-03-02", "15271") + "\n")
     june = write(tmp_path, "june.csv", HEADER + claim_row("NJ1", "2026-06-10", "15275") + "\n")
     worklist = write(
@@ -93,6 +93,12 @@ def test_claims_sharing_an_id_are_counted_and_drafted_apart(tmp_path):
         + "NJ1,1,15271,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n"
         + "NJ1,1,15275,06/10/2026,100,0,CO-50,07/15/2026,MEDICARE,4\n",
     )
+    return march, june, worklist
+
+
+def test_claims_sharing_an_id_are_counted_and_drafted_apart(tmp_path):
+    """Two claims files reuse NJ1 for two visits, both denied: two claims in the rates, two drafts."""
+    march, june, worklist = shared_id(tmp_path)
     result, doc = denials(tmp_path, [worklist], [march, june])
     assert doc["totals"]["claims"] == 2 and doc["totals"]["denied_claims"] == 2
     assert next(r for r in doc["rates"]["carc"] if r["key"] == "50")["claims"] == 2
@@ -275,15 +281,7 @@ def test_history_records_claims_sharing_an_id_apart_and_migrates_old_files(tmp_p
     )
     old.commit()
     old.close()
-    march = write(tmp_path, "march.csv", HEADER + claim_row("NJ1", "2026-03-02", "15271") + "\n")
-    june = write(tmp_path, "june.csv", HEADER + claim_row("NJ1", "2026-06-10", "15275") + "\n")
-    worklist = write(
-        tmp_path,
-        "denials.csv",
-        WORKLIST
-        + "NJ1,1,15271,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n"
-        + "NJ1,1,15275,06/10/2026,100,0,CO-50,07/15/2026,MEDICARE,4\n",
-    )
+    march, june, worklist = shared_id(tmp_path)
     result, doc = denials(tmp_path, [worklist], [march, june])
     conn = sqlite3.connect(db)
     ensure_tables(conn)

@@ -183,6 +183,14 @@ def _post(base_url: str, *files: tuple[str, bytes]) -> tuple[int, dict]:
         return err.code, json.loads(err.read() or b"{}")
 
 
+def _still_serving(base_url: str) -> None:
+    """The server answers its page and audits the sample."""
+    with urllib.request.urlopen(f"{base_url}/", timeout=30) as resp:
+        assert resp.status == 200
+    status, body = _post(base_url, ("chargemaster.xlsx", SAMPLE.read_bytes()))
+    assert status in (200, 201) and body["status"] == "done", body
+
+
 def test_web_server_keeps_answering_and_auditing_after_hostile_workbooks(server, tmp_path):
     """A far-cell and a bad-reference upload get 400 with the reason; the same server then audits a real file."""
     far = moved(tmp_path, "far.xlsx", b'<c r="E21"', b'<c r="XFD1048576"')
@@ -191,10 +199,7 @@ def test_web_server_keeps_answering_and_auditing_after_hostile_workbooks(server,
     bad = moved(tmp_path, "bad.xlsx", b'<c r="E21"', b'<c r="ZZZZ300"')
     status, body = _post(server.url, ("bad.xlsx", bad.read_bytes()))
     assert status == 400 and "beyond Excel's limits" in json.dumps(body)
-    with urllib.request.urlopen(f"{server.url}/", timeout=30) as resp:
-        assert resp.status == 200
-    status, body = _post(server.url, ("chargemaster.xlsx", SAMPLE.read_bytes()))
-    assert status in (200, 201) and body["status"] == "done", body
+    _still_serving(server.url)
 
 
 def test_web_run_with_an_unreadable_file_says_it_is_incomplete(server):
@@ -220,10 +225,7 @@ def test_a_workbook_that_breaks_the_reader_fails_alone_in_its_child(tmp_path, mo
     with BackgroundServer(create_app(WebSettings(probe_memory_mb=800))) as srv:
         status, body = _post(srv.url, ("tall.xlsx", tall.read_bytes()))
         assert status == 400 and "the spreadsheet reader failed on this workbook" in json.dumps(body)
-        with urllib.request.urlopen(f"{srv.url}/", timeout=30) as resp:
-            assert resp.status == 200
-        status, body = _post(srv.url, ("chargemaster.xlsx", SAMPLE.read_bytes()))
-        assert status in (200, 201) and body["status"] == "done", body
+        _still_serving(srv.url)
 
 
 def test_a_batch_with_reader_memory_audits_around_a_workbook_that_breaks_the_reader(tmp_path):
