@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
@@ -257,3 +258,29 @@ def test_state_option_fills_claims_without_one(tmp_path):
     path = _csv(tmp_path / "c.csv", rows)
     assert run_claims([path]).claims.item(0, "wiser_reason").startswith("no state")
     assert run_claims([path], ClaimsRequest(state="TX")).claims.item(0, "readiness") == "needs_attention"
+
+
+def test_an_unreadable_claims_file_fails_alone(tmp_path):
+    """Two claims files, one without a claim-line table: the other is audited as it would be alone, the
+    reports say which file was not read, and the run exits 2 after writing them."""
+    rows = []
+    for i in range(5):
+        rows += _skin_claim(f"C{i:05d}")
+    good = _csv(tmp_path / "good.csv", rows)
+    junk = tmp_path / "junk.csv"
+    junk.write_text("just a note\nnothing here\n", encoding="utf-8")
+    out = tmp_path / "out"
+    got = CliRunner().invoke(
+        main, ["claims", str(good), str(junk), "--format", "json,html,text", "--out", str(out)]
+    )
+    assert got.exit_code == 2, got.output
+    assert got.stderr.count("error:") == 1 and "junk.csv" in got.stderr
+    doc = json.loads((out / "claims.json").read_text(encoding="utf-8"))
+    files = {Path(f["path"]).name: f for f in doc["files"]}
+    alone = run_claims([good])
+    assert doc["summary"]["totals"]["lines"] == alone.lines_audited == 15
+    html = (out / "claims-report.html").read_text(encoding="utf-8")
+    assert "INCOMPLETE" in html and "not read" in html
+    assert "NOT READ" in got.stdout
+    assert files["junk.csv"]["error"] and not files["good.csv"].get("error")
+    assert doc["notes"][0].startswith("INCOMPLETE: ")

@@ -91,19 +91,48 @@ def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
     totals = _Totals()
     accounts: list[ClaimFile] = []
     notes: list[str] = []
+    unread: list[tuple[Path, InputError]] = []
     for path in paths:
         path = Path(path)
         try:
-            account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=False)
-        except _Unsorted:
-            notes.append(
-                f"{path.name}: the lines of a claim are not together in the file, so it was sorted by "
-                "claim id in memory before auditing (group lines by claim to keep memory flat)"
-            )
-            account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=True)
+            try:
+                account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=False)
+            except _Unsorted:
+                notes.append(
+                    f"{path.name}: the lines of a claim are not together in the file, so it was sorted by "
+                    "claim id in memory before auditing (group lines by claim to keep memory flat)"
+                )
+                account = _one_file(path, request, scope, edits, config, refs, select, totals, sort=True)
+        except InputError as exc:
+            if len(paths) == 1:
+                raise
+            unread.append((path, exc))  # one unreadable file fails alone; the others are audited
+            continue
         accounts.append(account)
         notes += [f"{path.name}: {e}" for e in account.x12_errors[:20]]
-    return _result(accounts, totals, notes, scope, edits.version, diagnoses)
+    if unread and not accounts:
+        raise unread[0][1]
+    result = _result(accounts, totals, notes, scope, edits.version, diagnoses)
+    for path, exc in unread:
+        result.files.append(_unread_file(path, exc))
+        result.notes.insert(0, f"INCOMPLETE: {exc}; its lines are in no count and no finding")
+    return result
+
+
+def _unread_file(path: Path, exc: InputError) -> dict:
+    """The account of a claims file that could not be read: its size and the error, no lines."""
+    size = path.stat().st_size if path.is_file() else 0
+    return {
+        "path": str(path),
+        "format": "unreadable",
+        "sha256": "",
+        "size": size,
+        "rows_read": 0,
+        "rows_audited": 0,
+        "rows_skipped": 0,
+        "sheets": [],
+        "error": str(exc),
+    }
 
 
 def _one_file(
@@ -146,7 +175,7 @@ def _one_file(
             _process(body, account, request, scope, edits, config, refs, select, totals, finished)
         if carry is not None and carry.height:
             _process(carry, account, request, scope, edits, config, refs, select, totals, finished)
-    except _Unsorted:
+    except (_Unsorted, InputError):  # what this file added is taken back: sorted and read again, or not read
         del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :]
         totals.edits, totals.stale, counts = saved
         totals.no_payer, totals.no_state, totals.dated, totals.after, totals.before = counts

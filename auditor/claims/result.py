@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from auditor.engine.findings import exit_code_for
+from auditor.errors import EXIT_BAD_INPUT
 
 # One row per claim. wiser_status: in_scope | out_of_scope | not_wiser (no WISeR code on the claim);
 # readiness: ready | needs_attention | out_of_scope. wiser_categories holds service ids joined by ','.
@@ -87,8 +88,15 @@ class ClaimsResult:
         """Claim lines audited across all inputs."""
         return sum(f.get("rows_audited", 0) for f in self.files)
 
+    @property
+    def unreadable(self) -> list[str]:
+        """One line per claims file that could not be read at all."""
+        return [f["error"] for f in self.files if f.get("error")]
+
     def exit_code(self, fail_on: str) -> int:
-        """0 when no unwaived finding is at or above `fail_on` ('never' never fails), else 1."""
+        """2 when a claims file could not be read; else 0 when no unwaived finding is at or above `fail_on`, else 1."""
+        if self.unreadable:
+            return EXIT_BAD_INPUT  # the reports are written, but the run is not a complete audit
         return exit_code_for(self.worst(), fail_on)
 
     def worst(self) -> str | None:

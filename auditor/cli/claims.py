@@ -149,4 +149,6 @@ def claims(
         click.echo(outcome.summary_text())
     for path in outcome.written.values():
         click.echo(f"wrote {path}")
+    for line in outcome.claims.unreadable:  # after the reports, which list them too: the run is incomplete
+        click.echo(f"error: {line}", err=True)
     sys.exit(outcome.exit_code)

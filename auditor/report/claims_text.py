@@ -21,6 +21,9 @@ def render_claims_summary(ctx: ClaimsContext, written: dict[str, Path] | None = 
         f"WISeR scope {meta_text(meta.get('wiser'))}",
     ]
     for f in result.files:
+        if f.get("error"):
+            lines.append(f"  NOT READ: {f['error']}")
+            continue
         sha = (f.get("sha256") or "")[:12]
         lines.append(
             f"  {f.get('path')} ({f.get('format') or '?'}{', sha256 ' + sha + '…' if sha else ''}): "
