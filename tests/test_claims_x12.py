@@ -557,3 +557,53 @@ def test_837p_sample_carries_the_professional_claims():
     ]
     assert sorted(got.frame.select(cols).iter_rows()) == expected
     assert set(got.frame["pos"]) == {"11", "24"}
+
+
+# ---- the streaming segment reader (files over VALIDATE_BYTES) ----------------------------------------------
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.mark.parametrize("case", READS, ids=list(READS))
+def test_streaming_reader_gives_the_same_lines_as_pyx12(tmp_path, case):
+    """Every read case: the same service lines, fields and skipped lines from both readers."""
+    version, body, _expected = READS[case]
+    path = write(tmp_path, x12(version, body))
+    checked, streamed = read_837(path, validate=True), read_837(path, validate=False)
+    assert streamed.format == checked.format
+    assert streamed.frame.equals(checked.frame) and streamed.skipped == checked.skipped
+    assert "not validated" in streamed.errors[0]
+
+
+@pytest.mark.parametrize("name", ["claims_837i.x12", "claims_837p.x12"])
+def test_streaming_reader_reads_the_samples_line_for_line(name):
+    """The bundled 837I (429 lines) and 837P twins read the same through both readers."""
+    checked, streamed = read_837(SAMPLES / name, validate=True), read_837(SAMPLES / name, validate=False)
+    assert streamed.frame.height == checked.frame.height > 0 and streamed.frame.equals(checked.frame)
+
+
+def test_large_files_stream_and_say_so(tmp_path, monkeypatch):
+    """Past VALIDATE_BYTES the streaming reader runs; the claims run's notes say it did not validate."""
+    from auditor.claims import x12 as x12_module
+    from auditor.claims.pipeline import run_claims
+
+    monkeypatch.setattr(x12_module, "VALIDATE_BYTES", 0)
+    streamed = run_claims([SAMPLES / "claims_837i.x12"])
+    monkeypatch.setattr(x12_module, "VALIDATE_BYTES", 10**12)
+    checked = run_claims([SAMPLES / "claims_837i.x12"])
+    assert any("streaming segment reader" in n for n in streamed.notes)
+    assert (
+        streamed.findings.drop("file")
+        .sort(["row", "edit"])
+        .equals(checked.findings.drop("file").sort(["row", "edit"]))
+    )
+
+
+@pytest.mark.parametrize(
+    ("cut", "says"),
+    [(lambda t: t[: t.rindex("IEA")], "truncated"), (lambda t: t.replace("ST*837*", "ST*835*"), "835")],
+)
+def test_streaming_reader_refuses_cleanly(tmp_path, cut, says):
+    """A file cut before its trailer, or another transaction: one InputError, as through pyx12."""
+    path = write(tmp_path, cut((SAMPLES / "claims_837p.x12").read_text(encoding="utf-8")))
+    with pytest.raises(InputError, match=says):
+        read_837(path, validate=False)
