@@ -17,6 +17,7 @@ from auditor.claims.wiser import WiserScope, load_scope, mark
 from auditor.codeset import CodeTable
 from auditor.codeset.icd10 import DiagnosisCodeSet, load_code_set, package_code_set
 from auditor.engine import run_edits
+from auditor.engine.checks.diagnosis import classify_claims
 from auditor.engine.lists import CatalogError
 from auditor.errors import InputError
 from auditor.ingest.reader import CANONICAL, SCHEMA, IngestOptions
@@ -202,7 +203,7 @@ def _process(
     if finished.any_seen(ids):
         raise _Unsorted()
     finished.add(ids)
-    frame = _claim_level(lines, request)
+    frame, dx = _claim_level(lines, request)
     skip = (
         pl.when(pl.col("claim_id").is_null())
         .then(pl.lit("no claim id on this claim line"))
@@ -231,7 +232,8 @@ def _process(
     totals.after += int((dos > codes.valid_to).sum())
     totals.before += int((dos < codes.valid_from).sum())
     found = []
-    facts = _claim_facts(frame)
+    facts = _claim_facts(frame, dx)
+    claim_dx = classify_claims(dx, refs.diagnoses)
     parts = frame.with_columns(_q=pl.col("_dos").dt.truncate("1q")).partition_by("_q", as_dict=True)
     del frame  # from here on only the quarter's part is needed: one copy of the chunk in memory, not two
     for (start,) in list(parts):
@@ -246,6 +248,7 @@ def _process(
             scope=pl.col("claim_key") + "|" + pl.col("dos"),
             select=select,
             diagnoses=refs.diagnoses,
+            claim_dx=claim_dx,
         )
         if run.quarter.stale:
             totals.stale[run.quarter.requested] = run.quarter.used
@@ -275,8 +278,9 @@ def _process(
     totals.findings.append(compact(findings.drop("claim_key"), FINDING_LABELS))
 
 
-def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
-    """Fill a claim's header values (date, state, payer, bill type, UTN, diagnoses) onto all its lines."""
+def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Fill a claim's header values (date, state, payer, bill type, UTN) onto all its lines; the claims'
+    diagnoses come back apart, as a long table."""
     # The lines are one file's, so the claim id alone tells claims apart: its dense rank, as a few digits of
     # text, keys the claim-level group-bys and joins here and in the engine (and its pairing scope) far
     # cheaper than "path|claim id" on every line. A line without a claim id keeps a null key, as before.
@@ -290,29 +294,30 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> pl.DataFrame:
         _c_utn=pl.col("utn").drop_nulls().first(),
         **{f"_c_{c}": pl.col(c).drop_nulls().first() for c in heads},
     )
-    # Diagnoses are the claim's: the union over its lines, principal (first seen) first.
-    dx = (
-        f.select("claim_key", "dx")
-        .explode("dx")
-        .drop_nulls("dx")
-        .unique(["claim_key", "dx"], keep="first", maintain_order=True)
-        .group_by("claim_key")
-        .agg(_c_dx=pl.col("dx"))
-    )
-    per_claim = per_claim.join(dx, on="claim_key", how="left")
-    f = f.drop("dx").join(per_claim, on="claim_key", how="left", maintain_order="left")
+    f = f.join(per_claim, on="claim_key", how="left", maintain_order="left")
     # Only a missing date takes the claim's; a date that does not parse stays missing and is skipped.
     # One UTN on one line of the claim stands for the claim; different UTNs per line stay per line.
     f = f.with_columns(
         pl.when(pl.col("dos").is_null()).then(pl.col("_c_dos")).otherwise(pl.col("_dos")).alias("_dos"),
         *[pl.coalesce(c, f"_c_{c}").alias(c) for c in heads],
         utn=pl.when(pl.col("_c_utns") == 1).then(pl.col("_c_utn")).otherwise(pl.col("utn")),
-        dx=pl.col("_c_dx").fill_null(pl.lit([], dtype=pl.List(pl.String))),
     )
     if request.state:
         f = f.with_columns(pl.col("state").fill_null(pl.lit(request.state.upper())))
     f = f.with_columns(_dos_text=pl.col("dos"), dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
-    return f.drop(pl.selectors.starts_with("_c_"))
+    return f.drop(pl.selectors.starts_with("_c_"), "dx"), _claim_dx(f)
+
+
+def _claim_dx(lines: pl.DataFrame) -> pl.DataFrame:
+    """The claims' diagnoses as a long table (claim_key, _pos, input): the union over each claim's lines,
+    principal (first seen) first; held once per claim rather than repeated on every line."""
+    return (
+        lines.select("claim_key", input="dx")
+        .explode("input")
+        .drop_nulls(["claim_key", "input"])
+        .unique(["claim_key", "input"], keep="first", maintain_order=True)
+        .with_columns(_pos=pl.int_range(pl.len()).over("claim_key"))
+    )
 
 
 def _skip_lines(account: ClaimFile, dropped: pl.DataFrame) -> None:
@@ -388,30 +393,39 @@ def _findings_frame(findings: list, part: pl.DataFrame, edits) -> pl.DataFrame:
     return out.with_columns(blocks=blocks.fill_null(False)).select(list(schema))
 
 
-def _claim_facts(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per claim: where, who pays, WISeR facts (before the edits run)."""
+def _claim_facts(frame: pl.DataFrame, dx: pl.DataFrame) -> pl.DataFrame:
+    """One row per claim: where, who pays, WISeR facts (before the edits run), its diagnoses as text."""
     wiser = pl.col("wiser_category").is_not_null()
     in_scope = pl.col("wiser_in_scope")
-    return frame.group_by("claim_key", maintain_order=True).agg(
-        pl.col("claim_id").first(),
-        pl.col("file").first(),
-        first_row=pl.col("row").min(),
-        last_row=pl.col("row").max(),
-        lines=pl.len().cast(pl.Int64),
-        dos_from=pl.col("_dos").min(),
-        dos_to=pl.col("_dos").max(),
-        state=pl.col("state").first(),
-        participant=pl.col("participant").first(),
-        payer=pl.col("payer").first(),
-        payer_class=pl.col("payer_class").first(),
-        setting=pl.col("setting_label").first(),
-        _in=in_scope.any(),
-        _wiser=wiser.any(),
-        wiser_reason=pl.col("wiser_reason").filter(wiser).first(),
-        _cats_in=pl.col("wiser_category").filter(in_scope).unique(maintain_order=True),
-        _cats=pl.col("wiser_category").filter(wiser).unique(maintain_order=True),
-        utn=pl.col("utn").drop_nulls().first(),
-        diagnoses=pl.col("dx").first().list.join("; "),
+    return (
+        frame.group_by("claim_key", maintain_order=True)
+        .agg(
+            pl.col("claim_id").first(),
+            pl.col("file").first(),
+            first_row=pl.col("row").min(),
+            last_row=pl.col("row").max(),
+            lines=pl.len().cast(pl.Int64),
+            dos_from=pl.col("_dos").min(),
+            dos_to=pl.col("_dos").max(),
+            state=pl.col("state").first(),
+            participant=pl.col("participant").first(),
+            payer=pl.col("payer").first(),
+            payer_class=pl.col("payer_class").first(),
+            setting=pl.col("setting_label").first(),
+            _in=in_scope.any(),
+            _wiser=wiser.any(),
+            wiser_reason=pl.col("wiser_reason").filter(wiser).first(),
+            _cats_in=pl.col("wiser_category").filter(in_scope).unique(maintain_order=True),
+            _cats=pl.col("wiser_category").filter(wiser).unique(maintain_order=True),
+            utn=pl.col("utn").drop_nulls().first(),
+        )
+        .join(
+            dx.group_by("claim_key").agg(diagnoses=pl.col("input").str.join("; ")),
+            on="claim_key",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("diagnoses").fill_null(""))
     )
 
 

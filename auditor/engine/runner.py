@@ -13,6 +13,7 @@ from auditor.codeset import CodeTable, QuarterChoice
 from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.catalog import Edit, EditSet
 from auditor.engine.checks import CheckContext, check_module, finding_columns
+from auditor.engine.checks.diagnosis import CLAIM_DX
 from auditor.engine.conditions import all_of, none_of
 from auditor.engine.config import FacilityConfig
 from auditor.engine.findings import SEVERITY_RANK, Finding
@@ -99,17 +100,21 @@ def run_edits(
     select: set[str] | None = None,
     available: set[str] | None = None,
     diagnoses: DiagnosisCodeSet | None = None,
+    claim_dx: pl.DataFrame | None = None,
 ) -> AuditRun:
     """Apply every edit in force on `as_of` to the frame; return findings with severities and waivers applied.
 
     `available` names the input fields the frame really has (None: all); an edit needing another is
     reported not-evaluable instead of running over an all-blank column and passing everything.
     `table` and `diagnoses` are the reference code sets: HCPCS/CPT by quarter, and the ICD-10-CM set that
-    claim diagnoses are checked against (claim scope only).
+    claim diagnoses are checked against (claim scope only); `claim_dx`, when given, is the claims' diagnoses
+    already classified (`classify_claims`), so the frame need not repeat each claim's list on every line.
     """
     choice = table.resolve_quarter(as_of)
     prepared = prepare_frame(frame, table, choice.used, scope)
     ctx = CheckContext(prepared, edits.lists, config, choice.used, scope_kind, diagnoses)
+    if claim_dx is not None:
+        ctx.cache[CLAIM_DX] = claim_dx
     rows = prepared.select("_rid", *_ROW_FIELDS)
     findings: list[Finding] = []
     summaries: list[EditSummary] = []

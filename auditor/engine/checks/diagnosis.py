@@ -54,6 +54,7 @@ FIT_COLUMNS = (
 SIDE_WORD = {"R": "right", "L": "left"}
 _EMPTY = {"_rid": pl.Int64}
 _MAX_RELATED = 25
+CLAIM_DX = "dx_claim"  # the context cache key of the classified claim diagnoses
 
 
 def prepare(edit, lists) -> None:
@@ -144,7 +145,12 @@ def _fit_rules(lists, name: str) -> list[dict]:
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Hit rows of the edit's diagnosis check (claim scope only)."""
     frame = ctx.frame
-    if ctx.scope_kind != "claim" or frame.height == 0 or not {"claim_key", "dx"} <= set(frame.columns):
+    if (
+        ctx.scope_kind != "claim"
+        or frame.height == 0
+        or "claim_key" not in frame.columns
+        or not has_diagnoses(ctx)
+    ):
         return pl.DataFrame(schema=_EMPTY)
     if edit.check == "diagnosis-quality":
         return _quality(ctx, edit, eligible)
@@ -165,23 +171,32 @@ def code_set(ctx) -> DiagnosisCodeSet:
 
 def claim_diagnoses(ctx) -> pl.DataFrame:
     """One row per (claim, distinct diagnosis), in claim order (`_pos`), with its ICD-10-CM classification."""
-    if "dx_claim" not in ctx.cache:
+    if CLAIM_DX not in ctx.cache:
         # Every line of a claim carries the same list, so one line per claim is enough.
         per_claim = ctx.frame.lazy().group_by("claim_key").agg(pl.col("dx").first()).collect()
         long = (
             per_claim.with_columns(_pos=pl.int_ranges(0, pl.col("dx").list.len()))
             .explode("dx", "_pos")
-            .filter(pl.col("dx").is_not_null() & (pl.col("dx").str.strip_chars() != ""))
             .rename({"dx": "input"})
         )
-        classes = code_set(ctx).classify(long.get_column("input").unique().to_list())
-        long = (
-            long.join(classes, on="input", how="left")
-            .sort("claim_key", "_pos")
-            .unique(["claim_key", "dx"], keep="first", maintain_order=True)
-        )
-        ctx.cache["dx_claim"] = long
-    return ctx.cache["dx_claim"]
+        ctx.cache[CLAIM_DX] = classify_claims(long, code_set(ctx))
+    return ctx.cache[CLAIM_DX]
+
+
+def classify_claims(long: pl.DataFrame, codes: DiagnosisCodeSet) -> pl.DataFrame:
+    """(claim_key, _pos, input) rows -> one classified row per (claim, distinct diagnosis), in claim order."""
+    long = long.filter(pl.col("input").is_not_null() & (pl.col("input").str.strip_chars() != ""))
+    classes = codes.classify(long.get_column("input").unique().to_list())
+    return (
+        long.join(classes, on="input", how="left")
+        .sort("claim_key", "_pos")
+        .unique(["claim_key", "dx"], keep="first", maintain_order=True)
+    )
+
+
+def has_diagnoses(ctx) -> bool:
+    """Whether the claims carry diagnoses: a per-line list, or a claim table the caller classified."""
+    return "dx" in ctx.frame.columns or CLAIM_DX in ctx.cache
 
 
 def _wiser_claims(ctx) -> pl.DataFrame:
