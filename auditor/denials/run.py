@@ -20,7 +20,7 @@ from auditor.denials.drafts import build_drafts
 from auditor.denials.join import join, with_claim_keys
 from auditor.denials.model import DraftClaim, empty_remit
 from auditor.denials.remit import read_835
-from auditor.denials.settle import CLAIM_STATUS, settle
+from auditor.denials.settle import CLAIM_STATUS, payer_notes, settle
 from auditor.denials.worklist import read_worklist
 from auditor.errors import InputError
 from auditor.ingest.reader import IngestOptions, file_sha256
@@ -153,7 +153,8 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
             }
         )
     # Settled per claim (its key, as the join picks it) and payer: two claims sharing an id stay apart.
-    standing, superseded = settle(with_claim_keys(remit, claims_result))
+    keyed = with_claim_keys(remit, claims_result)
+    standing, superseded = settle(keyed)
     joined = join(standing, claims_result, _claim_lines(paths_only, claims_request.ingest), scope)
     joined.lines = joined.lines.with_columns(
         claim_file=pl.col("claim_file").replace(names), file=pl.col("file").replace(names)
@@ -171,6 +172,7 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
         notes.append(
             f"{superseded.select('_adj').n_unique()} adjudication(s) were reversed or replaced by a later one and are not counted."
         )
+    notes += payer_notes(keyed)  # payer names too ambiguous to give their id-less adjudications an id
     return DenialsResult(
         analytics=analytics,
         lines=lines,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from auditor.denials import codes
@@ -46,6 +48,80 @@ def adjudications(remit: pl.DataFrame) -> pl.DataFrame:
     return numbered.with_columns(_adj=pl.when(worklist).then(per_claim).otherwise(pl.col("_adj")))
 
 
+def _fold_name(value: str | None) -> str | None:
+    """A payer name as compared: case-folded, whitespace runs one space, trimmed; None when blank."""
+    return " ".join((value or "").split()).casefold() or None
+
+
+def _fold_id(value: str | None) -> str | None:
+    """A payer id as compared: trimmed and case-folded; None when blank."""
+    return (value or "").strip().casefold() or None
+
+
+def _compared(frame: pl.DataFrame, column: str, how: Callable[[str], str | None]) -> pl.Expr:
+    """`column` as compared (`how` applied): a run holds few payers, so map its distinct values."""
+    values = frame.get_column(column).drop_nulls().unique().to_list()
+    return pl.col(column).replace_strict({v: how(v) for v in values}, default=None, return_dtype=pl.String)
+
+
+def _payer_names(remit: pl.DataFrame) -> pl.DataFrame:
+    """Per compared `_name`: the name as first read, its compared `ids` and those as read (`shown`)."""
+    named = remit.select(
+        "payer",
+        "payer_id",
+        _name=_compared(remit, "payer", _fold_name),
+        _id=_compared(remit, "payer_id", _fold_id),
+    ).filter(pl.col("_name").is_not_null())
+    pairs = named.group_by("_name", "_id", maintain_order=True).agg(pl.col("payer", "payer_id").first())
+    return pairs.group_by("_name", maintain_order=True).agg(
+        pl.col("payer").first().str.strip_chars().alias("name"),
+        pl.col("_id").drop_nulls().alias("ids"),
+        pl.col("payer_id").filter(pl.col("_id").is_not_null()).str.strip_chars().alias("shown"),
+    )
+
+
+def with_payer_keys(remit: pl.DataFrame) -> pl.DataFrame:
+    """The rows with `payer_key`: the payer's id, else the one id its name has in the run, else the name."""
+    plain = remit.drop("payer_key", strict=False)
+    names = _payer_names(plain).filter(pl.col("ids").list.len() == 1)
+    # One payer sends its id in one 835 and leaves it out of another: the name alone then stands for that id.
+    sole = dict(zip(names.get_column("_name"), names.get_column("ids").list.first(), strict=True))
+    name, payer_id = _compared(plain, "payer", _fold_name), _compared(plain, "payer_id", _fold_id)
+    # Prefixed so that an id never meets a name that happens to read the same. A name with two or more ids
+    # could be either payer, so its id-less rows keep the name key and settle only among themselves.
+    key = (
+        pl.when(payer_id.is_not_null())
+        .then(pl.lit("id:") + payer_id)
+        .when(name.is_in(list(sole)))
+        .then(pl.lit("id:") + name.replace_strict(sole, default=None, return_dtype=pl.String))
+        .when(name.is_not_null())
+        .then(pl.lit("name:") + name)
+        .otherwise(pl.lit(""))
+    )
+    return plain.with_columns(payer_key=key)
+
+
+def payer_notes(remit: pl.DataFrame) -> list[str]:
+    """One note per payer name that carries two or more ids in the run and also comes without one."""
+    names = _payer_names(remit).filter(pl.col("ids").list.len() > 1)
+    if not names.height:
+        return []
+    frame = adjudications(remit).with_columns(
+        _name=_compared(remit, "payer", _fold_name), _id=_compared(remit, "payer_id", _fold_id)
+    )
+    notes = []
+    for row in names.iter_rows(named=True):
+        bare = frame.filter((pl.col("_name") == row["_name"]) & pl.col("_id").is_null())
+        count = bare.get_column("_adj").n_unique()
+        if count:  # with every adjudication carrying its id, the name's ambiguity changes nothing
+            ids = ", ".join(row["shown"])
+            notes.append(
+                f'Payer "{row["name"]}" came with {len(row["ids"])} different ids ({ids}): its {count}'
+                " adjudication(s) without an id were settled by name, apart from those with an id."
+            )
+    return notes
+
+
 # CLP02 codes that say which payer in the coordination of benefits sent the adjudication; any other status
 # (denied, reversal, ...) reads as the payer's own, primary unless the payer says otherwise.
 RANK = {"2": "secondary", "20": "secondary", "3": "tertiary", "21": "tertiary"}
@@ -60,8 +136,8 @@ def _claim(frame: pl.DataFrame) -> pl.Expr:
 
 
 def _heads(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per adjudication: its claim, payer (id, else name), coordination rank and when it came."""
-    payer = pl.coalesce(pl.col("payer_id"), pl.col("payer"), pl.lit("")).first()
+    """One row per adjudication: its claim, payer (its resolved key), coordination rank and when it came."""
+    payer = pl.col("payer_key").first()
     rank = pl.col("claim_status").first().replace_strict(RANK, default="primary", return_dtype=pl.String)
     return (
         frame.group_by("_adj")
@@ -109,9 +185,10 @@ def _by_text(event: dict) -> str:
 def settle(remit: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(standing rows, superseded rows), settled per claim and payer: a secondary payer's adjudication never
     replaces the primary's. Within one payer, in order of paid date then file order, a reversal cancels the
-    latest standing adjudication and a later one of the same rank replaces the earlier. Superseded rows carry
-    `superseded` (why), `superseded_by` and `superseded_on` (what took their place, and its date)."""
-    frame = adjudications(remit)
+    latest standing adjudication and a later one of the same rank replaces the earlier. Both carry `payer_key`
+    (with_payer_keys); superseded rows also `superseded` (why), `superseded_by` and `superseded_on` (what took
+    their place, and its date)."""
+    frame = adjudications(with_payer_keys(remit))
     heads = _heads(frame)
     keep: list[int] = []
     reason: dict[int, str] = {}

@@ -1,0 +1,139 @@
+"""One payer is one payer across a run's 835s: an id sent in one file and left out of another, or a name
+spelt in another case or spacing, settles together; a name carrying two ids is kept apart and noted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_denials_identity import HEADER, claim_row, clp, denials, remit, transaction, write
+
+from auditor.denials.remit import read_835
+from auditor.denials.settle import settle
+
+DENIED = ("NJ1", "1", "15271", "20260302", "0", "A1")  # CO-50, paid nothing
+PAID = ("NJ1", "1", "15271", "20260302", "100", "A2")  # the same line paid in full, later
+
+
+def _claims(tmp_path: Path) -> Path:
+    rows = [claim_row("NJ1", "2026-03-02", "15271"), claim_row("NJ2", "2026-03-02", "15275")]
+    return write(tmp_path, "claims.csv", HEADER + "\n".join(rows) + "\n")
+
+
+def _file(tmp_path: Path, name: str, payer: list[str], paid: str, claim: tuple) -> Path:
+    """One 835 file with one transaction from `payer` (N1*PR elements after PR) holding one claim."""
+    return write(tmp_path, name, remit([transaction(1, payer, paid, [clp(*claim)])]))
+
+
+def test_payment_without_the_id_settles_the_denial_sent_with_it(tmp_path):
+    """Medicare denies with its id in April's 835 and pays in June's 835 without it, in another spelling:
+    one payer, so the denial is replaced and no longer open."""
+    first = _file(tmp_path, "april.835", ["Medicare  Part B", "PI", "MCR01"], "20260415", DENIED)
+    later = _file(tmp_path, "june.835", ["medicare part b"], "20260601", PAID)
+    result, doc = denials(tmp_path, [first, later], [_claims(tmp_path)])
+    assert doc["denied_claims"] == [] and doc["totals"]["denied_claims"] == 0
+    (gone,) = doc["superseded"]
+    assert (gone["file"], gone["payer"], gone["superseded"]) == (
+        str(first),
+        "Medicare  Part B",  # the name as read
+        "replaced by a later adjudication",
+    )
+    assert gone["superseded_on"] == "2026-06-01" and str(later) in gone["superseded_by"]
+    assert not [n for n in doc["notes"] if "different ids" in n]
+
+
+def test_denial_without_the_id_is_settled_by_a_payment_with_it(tmp_path):
+    """The other way round: the id-less file comes first, the id arrives with the payment."""
+    first = _file(tmp_path, "april.835", ["X"], "20260415", DENIED)
+    later = _file(tmp_path, "june.835", ["x ", "PI", "X-77"], "20260601", PAID)
+    _, doc = denials(tmp_path, [first, later], [_claims(tmp_path)])
+    assert doc["denied_claims"] == []
+    assert [(s["payer"], s["superseded"]) for s in doc["superseded"]] == [
+        ("X", "replaced by a later adjudication")
+    ]
+
+
+def test_ids_compare_trimmed_and_case_folded(tmp_path):
+    """MCR01 and mcr01 are one id: the name is not ambiguous, the id-less payment settles the denial."""
+    first = _file(tmp_path, "april.835", ["MEDICARE", "PI", "MCR01"], "20260415", DENIED)
+    other = _file(
+        tmp_path,
+        "may.835",
+        ["MEDICARE", "PI", "mcr01"],
+        "20260501",
+        ("NJ2", "1", "15275", "20260302", "100", "B1"),
+    )
+    later = _file(tmp_path, "june.835", ["MEDICARE"], "20260601", PAID)
+    _, doc = denials(tmp_path, [first, other, later], [_claims(tmp_path)])
+    assert doc["denied_claims"] == [] and len(doc["superseded"]) == 1
+    assert not [n for n in doc["notes"] if "different ids" in n]
+
+
+def test_a_name_with_two_ids_is_not_merged_and_is_noted(tmp_path):
+    """BCBS comes with 11111 and with 22222: an id-less BCBS payment may be either, so it settles nothing
+    of 11111's, the denial stays open and a note names the payer."""
+    first = _file(tmp_path, "april.835", ["BCBS", "PI", "11111"], "20260415", DENIED)
+    other = _file(
+        tmp_path,
+        "may.835",
+        ["BCBS", "PI", "22222"],
+        "20260501",
+        ("NJ2", "1", "15275", "20260302", "100", "B1"),
+    )
+    later = _file(tmp_path, "june.835", ["bcbs "], "20260601", PAID)
+    result, doc = denials(tmp_path, [first, other, later], [_claims(tmp_path)])
+    assert doc["superseded"] == []
+    assert [(d["claim_id"], d["payer"]) for d in doc["denied_claims"]] == [("NJ1", "BCBS")]
+    (note,) = [n for n in doc["notes"] if "different ids" in n]
+    assert note == (
+        'Payer "BCBS" came with 2 different ids (11111, 22222): its 1 adjudication(s) without an id were'
+        " settled by name, apart from those with an id."
+    )
+    assert note in result.notes
+
+
+def test_id_less_adjudications_of_an_ambiguous_name_settle_each_other_by_name(tmp_path):
+    """With BCBS ambiguous, its id-less denial and id-less payment (spelt differently) are still one payer."""
+    ids = [
+        _file(
+            tmp_path,
+            "a.835",
+            ["BCBS", "PI", "11111"],
+            "20260401",
+            ("NJ2", "1", "15275", "20260302", "100", "B1"),
+        ),
+        _file(
+            tmp_path,
+            "b.835",
+            ["BCBS", "PI", "22222"],
+            "20260402",
+            ("NJ2", "1", "15275", "20260302", "100", "B2"),
+        ),
+    ]
+    first = _file(tmp_path, "april.835", ["Bcbs"], "20260415", DENIED)
+    later = _file(tmp_path, "june.835", ["BCBS "], "20260601", PAID)
+    _, doc = denials(tmp_path, [*ids, first, later], [_claims(tmp_path)])
+    assert doc["denied_claims"] == []
+    assert [(s["file"], s["superseded"]) for s in doc["superseded"]] == [
+        (str(first), "replaced by a later adjudication")
+    ]
+    (note,) = [n for n in doc["notes"] if "different ids" in n]
+    assert note.startswith('Payer "BCBS" came with 2 different ids (11111, 22222): its 2 adjudication(s)')
+
+
+def test_reported_payer_columns_stay_as_read_and_the_key_is_resolved(tmp_path):
+    """settle keeps `payer` and `payer_id` as the 835 has them and adds the key it settled by."""
+    text = remit(
+        [
+            transaction(1, ["Medicare  Part B", "PI", "MCR01"], "20260415", [clp(*DENIED)]),
+            transaction(2, ["medicare part b"], "20260601", [clp(*PAID)]),
+            transaction(3, ["MEDIGAP"], "20260610", [clp("NJ2", "2", "15275", "20260302", "10", "C1")]),
+        ]
+    )
+    standing, superseded = settle(read_835(write(tmp_path, "r.835", text)))
+    assert standing.select("payer", "payer_id", "payer_key").rows() == [
+        ("medicare part b", None, "id:mcr01"),
+        ("MEDIGAP", None, "name:medigap"),
+    ]
+    assert superseded.select("payer", "payer_id", "payer_key").rows() == [
+        ("Medicare  Part B", "MCR01", "id:mcr01")
+    ]
