@@ -94,6 +94,9 @@ class Edit:
     settings: tuple[str, ...] = SETTINGS
     # How findings fold into problems: per code, per charge code, or one per file (None: by check kind).
     group: str | None = None
+    # Edits whose finding on the same line says this one's gap more strongly: there this edit's finding is
+    # lowered to info, so one gap is not three problems at the top of the report.
+    implied_by: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -192,6 +195,10 @@ def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:
             raise CatalogError(f"edit code {e.code} is used twice ({seen[e.code]} and {e.source_file})")
         seen[e.code] = e.source_file
     for e in edits:
+        if unknown := [c for c in e.implied_by if c not in seen]:
+            raise CatalogError(
+                f"{e.source_file}: edit {e.code}: implied_by names unknown edit(s) {', '.join(unknown)}"
+            )
         validate_params(e, lists)
         for cond in e.unless + e.only_if:
             try:
@@ -232,6 +239,9 @@ def _parse_edit(raw: dict, source: str) -> Edit:
     settings = tuple(raw.get("settings", SETTINGS))
     if not settings or any(s not in SETTINGS for s in settings):
         raise CatalogError(f"{where}: settings must be among {', '.join(SETTINGS)}")
+    implied = raw.get("implied_by") or []
+    if not isinstance(implied, list) or any(not _CODE.match(str(c)) or c == raw["code"] for c in implied):
+        raise CatalogError(f"{where}: implied_by must be a list of other edits' codes")
     needs = raw.get("needs")
     if needs is not None:
         if not isinstance(needs, list) or any(n not in FIELDS for n in needs):
@@ -260,6 +270,7 @@ def _parse_edit(raw: dict, source: str) -> Edit:
         needs=needs,
         settings=settings,
         group=group,
+        implied_by=tuple(str(c) for c in implied),
     )
 
 

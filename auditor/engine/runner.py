@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -162,8 +162,40 @@ def run_edits(
             summary.note = "; ".join(n for n in (summary.note, partly) if n)
         summary.findings = hits.height
         summary.seconds = round(time.perf_counter() - started + spent, 4)
+    findings = _lower_implied(findings, edits, summaries)
     findings.sort(key=Finding.sort_key)
     return AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
+
+
+def _lower_implied(findings: list[Finding], edits: EditSet, summaries: list[EditSummary]) -> list[Finding]:
+    """Lower to info a finding whose line also carries an unwaived finding of an edit that implies it."""
+    implying = {e.code: set(e.implied_by) for e in edits.edits if e.implied_by}
+    if not implying or not findings:
+        return findings
+    on_line: dict[tuple, set[str]] = {}
+    for f in findings:
+        if not f.waived:
+            on_line.setdefault((f.file, f.sheet, f.row), set()).add(f.edit)
+    lowered: dict[str, dict[str, int]] = {}
+    out = []
+    for f in findings:
+        by = sorted(implying.get(f.edit, set()) & on_line.get((f.file, f.sheet, f.row), set()))
+        if by and not f.waived and f.severity != "info":
+            named = " and ".join(by)
+            f = replace(
+                f,
+                severity="info",
+                message=f"{f.message} (follows from {named} on this line)",
+                extra={**f.extra, "implied_by": named},
+            )
+            counts = lowered.setdefault(f.edit, {})
+            counts[named] = counts.get(named, 0) + 1
+        out.append(f)
+    for s in summaries:
+        for named, n in lowered.get(s.code, {}).items():
+            note = f"{n:,} finding(s) lowered to info: {named} flags the same line"
+            s.note = "; ".join(x for x in (s.note, note) if x)
+    return out
 
 
 def _unevaluable(ctx: CheckContext, edit: Edit) -> str | None:

@@ -1,0 +1,103 @@
+"""One gap, one problem on top: a finding that follows from a stronger edit's finding on the same line is info."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import AuditRequest, run_audit
+from auditor.engine.catalog import CatalogError, load_edits
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+
+
+def _audit(tmp_path: Path, rows: list[str], config: str | None = None):
+    """Audit a small chargemaster CSV written from `rows` (header first), with an optional auditor.toml."""
+    cdm = tmp_path / "cdm.csv"
+    cdm.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    request = AuditRequest(as_of=dt.date(2026, 4, 1))
+    if config is not None:
+        (tmp_path / "auditor.toml").write_text(config, encoding="utf-8")
+        request = AuditRequest(as_of=dt.date(2026, 4, 1), config_path=tmp_path / "auditor.toml")
+    return run_audit([cdm], request)
+
+
+# A sacral neurostimulator generator procedure in a chargemaster that bills device C-codes, but none for it.
+NO_DEVICE = [
+    "Charge Code,Description,Revenue Code,CPT/HCPCS,Price",
+    "36064590,HC NEUROSTIM GEN SACRAL INSERT,0360,64590,9000",
+    "27801713,HC ANCHOR SUTURE,0278,C1713,300",
+]
+
+
+def _on(result, code: str) -> dict[str, object]:
+    """Edit code -> finding, for the findings on the line of procedure `code`."""
+    return {f.edit: f for f in result.findings if f.code == code}
+
+
+def test_device_type_gap_follows_from_no_device_at_all(tmp_path):
+    result = _audit(tmp_path, NO_DEVICE)
+    found = _on(result, "64590")
+    assert found["NS001"].severity == "error"
+    lowered = found["NS002"]
+    assert lowered.severity == "info"
+    assert lowered.message.endswith("(follows from NS001 on this line)")
+    assert lowered.extra["implied_by"] == "NS001"
+    assert "C1767" in (lowered.expected or "")  # the detail that helps the fix is kept
+    summary = next(s for r in result.runs for s in r.summaries if s.code == "NS002")
+    assert "1 finding(s) lowered to info: NS001 flags the same line" in summary.note
+    # The top problem of that line is NS001's; NS002's problem ranks with the info ones.
+    by_edit = {p.edit: p for p in result.problems if p.subject == "36064590"}
+    assert by_edit["NS001"].severity == "error" and by_edit["NS002"].severity == "info"
+
+
+def test_a_waived_implying_finding_does_not_lower(tmp_path):
+    config = (
+        '[[waivers]]\ncharge_code = "36064590"\nedit = "NS001"\n'
+        'reason = "device billed from the implant log"\nuntil = 2026-12-31\n'
+    )
+    found = _on(_audit(tmp_path, NO_DEVICE, config), "64590")
+    assert found["NS001"].waived
+    assert found["NS002"].severity == "warning"
+    assert "follows from" not in found["NS002"].message
+
+
+def test_without_the_stronger_finding_the_edit_keeps_its_severity(tmp_path):
+    # A lead is there, so NS001 is quiet; the generator is still missing, so NS002 stands as a warning.
+    rows = [*NO_DEVICE, "27801778,HC NEUROSTIM LEAD,0278,C1778,1200"]
+    found = _on(_audit(tmp_path, rows), "64590")
+    assert "NS001" not in found
+    assert found["NS002"].severity == "warning"
+
+
+def test_sample_pairing_row_without_links_is_one_error():
+    result = run_audit(
+        [SAMPLES / "chargemaster.xlsx"],
+        AuditRequest(as_of=dt.date(2026, 4, 1), pairing_tables=[SAMPLES / "pairing_table.csv"]),
+    )
+    row16 = {
+        f.edit: f.severity for f in result.findings if f.file.endswith("pairing_table.csv") and f.row == 16
+    }
+    assert row16 == {"NS001": "error", "NS002": "info", "PT001": "info"}
+    top = [
+        p
+        for p in result.problems
+        if p.severity != "info" and p.subject.endswith("INSERT") and "64590" in p.message
+    ]
+    assert [p.edit for p in top] == ["NS001"]
+
+
+def test_implied_by_must_name_known_edits(tmp_path):
+    folder = tmp_path / "edits"
+    (folder / "lists").mkdir(parents=True)
+    source = (REPO / "edits" / "pairing-table.yaml").read_text(encoding="utf-8")
+    (folder / "pairing-table.yaml").write_text(
+        source.replace("[NS001, SS001]", "[NS001, ZZ999]"), encoding="utf-8"
+    )
+    for path in (REPO / "edits" / "lists").glob("*.csv"):
+        (folder / "lists" / path.name).write_bytes(path.read_bytes())
+    with pytest.raises(CatalogError, match="implied_by names unknown edit"):
+        load_edits(folder)
