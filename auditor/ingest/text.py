@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from auditor.errors import InputError
+from auditor.ingest.quotes import refuse_swallowed
 from auditor.ingest.raw import RawSheet
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, SNIFF_BYTES, utf16_codec
 
@@ -81,6 +82,8 @@ def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]
             # A quote polars will not take (an inch mark 3"X35 in a quoted file, "A"B, a quote never closed):
             # read it as Python's csv module and Excel do, or say which row holds the stray quote.
             frame = _lenient(name, fmt, data, delim, quote)
+    if quote:  # a stray quote closed by another one lines later would merge those lines into one cell
+        refuse_swallowed(name, frame, data, delim)
     if frame.height == 0:
         return [RawSheet(Path(name).name, None, note="file has no rows")], fmt
     return [RawSheet(Path(name).name, frame, first_row=1, first_col=0, delimited=True, delimiter=delim)], fmt
