@@ -156,3 +156,39 @@ def test_many_multiline_cells_each_stay_their_row(tmp_path):
     path = write(tmp_path / "many.csv", rows)
     sheet = inspect(path)
     assert (sheet["rows_read"], sheet["rows_audited"]) == (100, 100)
+
+
+# --- claims extracts: the streaming claims reader refuses the same way, with file rows and lines -----------
+
+
+def _claims(tmp_path: Path, strays: tuple[int, int] | None) -> Path:
+    """A 100-line claims CSV (the first payer quoted, as some exports do); optionally a stray quote pair."""
+    rows = ["Claim ID,Line,Date of Service,State,Payer,Bill Type,HCPCS,Units,Diagnosis Codes"]
+    for i in range(100):
+        payer = "MEDICARE"
+        if strays and i + 2 == strays[0]:
+            payer = '"MEDICARE'
+        if strays and i + 2 == strays[1]:
+            payer = 'MEDICARE 12"'
+        if i == 0:
+            payer = '"MEDICARE, PART B"'
+        rows.append(f"TX{i:08d},1,2026-02-03,TX,{payer},131,29881,1,M17.11;M25.561")
+    path = tmp_path / "claims.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_claims_stray_quote_pair_is_refused(tmp_path):
+    path = _claims(tmp_path, (21, 71))
+    res = run_cli("claims", str(path), "--format", "json", "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2, (res.exit_code, res.stdout[-2000:], res.stderr[-2000:])
+    line = res.stderr.rstrip("\n")
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stdout + res.stderr
+    for reason in ("row 21", "column 'E'", "opens this cell on line 21", "on line 71 closes it"):
+        assert reason in line, (reason, line)
+
+
+def test_claims_with_a_quoted_payer_read_every_line(tmp_path):
+    from auditor.claims.pipeline import run_claims
+
+    assert run_claims([_claims(tmp_path, None)]).lines_audited == 100

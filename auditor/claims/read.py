@@ -14,6 +14,7 @@ import polars as pl
 from auditor.claims.fields import CLAIM
 from auditor.claims.project import LINE_SCHEMA, project
 from auditor.errors import InputError
+from auditor.ingest.quotes import line_count, swallowed_cell, swallowed_error
 from auditor.ingest.raw import RawSheet
 from auditor.ingest.reader import FileReport, IngestOptions, SheetReport, file_sha256, read_file, read_sheet
 from auditor.ingest.sniff import sniff
@@ -175,7 +176,7 @@ def _text_chunks(
     block = max(1, chunk_rows * max(cut, 1) // max(body.count(b"\n"), 1))
     opts = {"schema": schema, "separator": delim, "quote_char": quote}
     try:
-        for batch in _record_blocks(read_from, block, header_row, opts):
+        for batch in _record_blocks(read_from, block, header_row, opts, str(path)):
             raw = RawSheet(
                 path.name, pl.concat([header, batch], how="vertical"), first_row=header_row, delimited=True
             )
@@ -189,14 +190,14 @@ def _text_chunks(
         ) from None
 
 
-def _record_blocks(path: Path, block: int, skip: int, opts: dict) -> Iterator[pl.DataFrame]:
+def _record_blocks(path: Path, block: int, skip: int, opts: dict, name: str) -> Iterator[pl.DataFrame]:
     """The file's records after the first `skip`, parsed a block of bytes at a time, `_row` numbered.
 
     Why not polars' streaming scan: it reads ahead ~300 MiB whatever the batch size, so peak memory
     would not stay flat; a block cut at a record boundary holds only the lines being audited.
     """
     quote = opts["quote_char"].encode() if opts["quote_char"] else None
-    row, rest = 1, b""
+    row, rest, lines = 1, b"", 0
     left = skip  # records still to skip: with small blocks the header may lie past the first one
     with path.open("rb") as fh:
         while True:
@@ -207,6 +208,7 @@ def _record_blocks(path: Path, block: int, skip: int, opts: dict) -> Iterator[pl
                 rest = buf  # no whole record yet: read on
                 continue
             piece, rest = buf[:end], buf[end:]
+            lines_before, lines = lines, lines + line_count(piece)  # file lines, for the messages
             if piece.strip():
                 frame = pl.read_csv(
                     io.BytesIO(piece),
@@ -218,6 +220,8 @@ def _record_blocks(path: Path, block: int, skip: int, opts: dict) -> Iterator[pl
                     row_index_offset=row,
                     **opts,
                 )
+                if quote is not None:  # a stray quote pair would merge the lines between into one cell
+                    _refuse_swallowed(name, frame, piece, opts["separator"], lines_before)
                 row += frame.height
                 drop = min(left, frame.height)
                 frame, left = frame.slice(drop), left - drop
@@ -225,6 +229,15 @@ def _record_blocks(path: Path, block: int, skip: int, opts: dict) -> Iterator[pl
                     yield frame.select(*opts["schema"], pl.col("_row").cast(pl.Int64))
             if not data:
                 return
+
+
+def _refuse_swallowed(name: str, frame: pl.DataFrame, piece: bytes, delim: str, lines_before: int) -> None:
+    """Refuse a block of records where a stray quote pair merged lines: file row, column and file lines."""
+    hit = swallowed_cell(frame.drop("_row"), piece, delim)
+    if hit is not None:
+        index, col, opens, closes = hit
+        row = frame.get_column("_row")[index]
+        raise swallowed_error(name, row, col, opens + lines_before, closes + lines_before)
 
 
 def _record_end(buf: bytes, quote: bytes | None) -> int:

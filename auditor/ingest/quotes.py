@@ -15,20 +15,32 @@ MIN_DELIMS = 4
 
 def refuse_swallowed(name: str, frame: pl.DataFrame, data: bytes, delim: str) -> None:
     """Refuse a file where a stray quote, closed by another far down, merged whole lines into one cell."""
+    hit = swallowed_cell(frame, data, delim)
+    if hit is not None:
+        index, col, opens, closes = hit
+        raise swallowed_error(name, index + 1, col, opens, closes)
+
+
+def swallowed_cell(frame: pl.DataFrame, data: bytes, delim: str) -> tuple[int, int, int, int] | None:
+    """(frame row, column index, first line, last line) of a cell holding swallowed lines of `data`, or None."""
     inside = line_count(data) - frame.height  # line breaks inside cells (each blank line is a row of its own)
     if inside <= 0:
-        return  # every record is one line, so no cell holds a line break: a byte count, no look at the cells
+        return None  # every record is one line, so no cell holds a line break: a byte count, no look at the cells
     hit = first_swallowed(frame, delim, inside)
     if hit is None:
-        return
+        return None
     index, col = hit
-    opens, closes = _lines_of(frame, index, col)
-    raise InputError(
+    return (index, col, *_lines_of(frame, index, col))
+
+
+def swallowed_error(name: str, row: int, col: int, opens: int, closes: int) -> InputError:
+    """The one message for a stray quote pair: the row and column, and the lines it would merge."""
+    return InputError(
         name,
         f'a stray quote (") opens this cell on line {opens} and only another quote on line {closes} closes it, '
         f"so the {closes - opens + 1} lines {opens} to {closes} would be read as one cell (their rows lost in it); "
         'remove the stray quotes, or double each quote meant as text (""), and export again',
-        row=index + 1,
+        row=row,
         column=_letters(col + 1),
     )
 
