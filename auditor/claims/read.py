@@ -190,7 +190,9 @@ def _text_chunks(
         ) from None
 
 
-def _record_blocks(path: Path, block: int, skip: int, opts: dict, name: str) -> Iterator[pl.DataFrame]:
+def _record_blocks(
+    path: Path, block: int, skip: int, opts: dict, name: str | None = None
+) -> Iterator[pl.DataFrame]:
     """The file's records after the first `skip`, parsed a block of bytes at a time, `_row` numbered.
 
     Why not polars' streaming scan: it reads ahead ~300 MiB whatever the batch size, so peak memory
@@ -221,7 +223,7 @@ def _record_blocks(path: Path, block: int, skip: int, opts: dict, name: str) -> 
                     **opts,
                 )
                 if quote is not None:  # a stray quote pair would merge the lines between into one cell
-                    _refuse_swallowed(name, frame, piece, opts["separator"], lines_before)
+                    _refuse_swallowed(name or str(path), frame, piece, opts["separator"], lines_before)
                 row += frame.height
                 drop = min(left, frame.height)
                 frame, left = frame.slice(drop), left - drop
