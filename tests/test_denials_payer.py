@@ -12,6 +12,7 @@ from auditor.denials.settle import settle
 
 DENIED = ("NJ1", "1", "15271", "20260302", "0", "A1")  # CO-50, paid nothing
 PAID = ("NJ1", "1", "15271", "20260302", "100", "A2")  # the same line paid in full, later
+OTHER = ("NJ2", "1", "15275", "20260302", "100", "B1")  # another claim paid: it only brings the payer's id
 
 
 def _claims(tmp_path: Path) -> Path:
@@ -55,13 +56,7 @@ def test_denial_without_the_id_is_settled_by_a_payment_with_it(tmp_path):
 def test_ids_compare_trimmed_and_case_folded(tmp_path):
     """MCR01 and mcr01 are one id: the name is not ambiguous, the id-less payment settles the denial."""
     first = _file(tmp_path, "april.835", ["MEDICARE", "PI", "MCR01"], "20260415", DENIED)
-    other = _file(
-        tmp_path,
-        "may.835",
-        ["MEDICARE", "PI", "mcr01"],
-        "20260501",
-        ("NJ2", "1", "15275", "20260302", "100", "B1"),
-    )
+    other = _file(tmp_path, "may.835", ["MEDICARE", "PI", "mcr01"], "20260501", OTHER)
     later = _file(tmp_path, "june.835", ["MEDICARE"], "20260601", PAID)
     _, doc = denials(tmp_path, [first, other, later], [_claims(tmp_path)])
     assert doc["denied_claims"] == [] and len(doc["superseded"]) == 1
@@ -72,13 +67,7 @@ def test_a_name_with_two_ids_is_not_merged_and_is_noted(tmp_path):
     """BCBS comes with 11111 and with 22222: an id-less BCBS payment may be either, so it settles nothing
     of 11111's, the denial stays open and a note names the payer."""
     first = _file(tmp_path, "april.835", ["BCBS", "PI", "11111"], "20260415", DENIED)
-    other = _file(
-        tmp_path,
-        "may.835",
-        ["BCBS", "PI", "22222"],
-        "20260501",
-        ("NJ2", "1", "15275", "20260302", "100", "B1"),
-    )
+    other = _file(tmp_path, "may.835", ["BCBS", "PI", "22222"], "20260501", OTHER)
     later = _file(tmp_path, "june.835", ["bcbs "], "20260601", PAID)
     result, doc = denials(tmp_path, [first, other, later], [_claims(tmp_path)])
     assert doc["superseded"] == []
@@ -94,20 +83,8 @@ def test_a_name_with_two_ids_is_not_merged_and_is_noted(tmp_path):
 def test_id_less_adjudications_of_an_ambiguous_name_settle_each_other_by_name(tmp_path):
     """With BCBS ambiguous, its id-less denial and id-less payment (spelt differently) are still one payer."""
     ids = [
-        _file(
-            tmp_path,
-            "a.835",
-            ["BCBS", "PI", "11111"],
-            "20260401",
-            ("NJ2", "1", "15275", "20260302", "100", "B1"),
-        ),
-        _file(
-            tmp_path,
-            "b.835",
-            ["BCBS", "PI", "22222"],
-            "20260402",
-            ("NJ2", "1", "15275", "20260302", "100", "B2"),
-        ),
+        _file(tmp_path, "a.835", ["BCBS", "PI", "11111"], "20260401", OTHER),
+        _file(tmp_path, "b.835", ["BCBS", "PI", "22222"], "20260402", (*OTHER[:5], "B2")),
     ]
     first = _file(tmp_path, "april.835", ["Bcbs"], "20260415", DENIED)
     later = _file(tmp_path, "june.835", ["BCBS "], "20260601", PAID)

@@ -172,9 +172,10 @@ def _lower_implied(findings: list[Finding], edits: EditSet, summaries: list[Edit
     implying = {e.code: set(e.implied_by) for e in edits.edits if e.implied_by}
     if not implying or not findings:
         return findings
+    strong = set().union(*implying.values())
     on_line: dict[tuple, set[str]] = {}
     for f in findings:
-        if not f.waived:
+        if f.edit in strong and not f.waived:
             on_line.setdefault((f.file, f.sheet, f.row), set()).add(f.edit)
     lowered: dict[str, dict[str, int]] = {}
     out = []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from auditor.errors import InputError
+from auditor.ingest.header import column_letter
 
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
@@ -97,7 +98,7 @@ def trim_far_columns(
         if filled[i]:
             col = frame.get_column(frame.columns[i])
             for r in col.is_not_null().arg_true().to_list():
-                stray.append((f"{_letters(first_col + i + 1)}{first_row + r}", str(col[r])[:200]))
+                stray.append((f"{column_letter(first_col + i)}{first_row + r}", str(col[r])[:200]))
     return frame.select(frame.columns[:cut]), stray
 
 
@@ -130,7 +131,7 @@ def _check_member(name: str, sheet: str, zf: zipfile.ZipFile, member: str, limit
                 break
     cells = grid.max_row * grid.max_col
     if cells > limits.max_cells:
-        where = f"A1:{_letters(grid.max_col)}{grid.max_row}"
+        where = f"A1:{column_letter(grid.max_col - 1)}{grid.max_row}"
         stray = f"; the farthest cell is {grid.far}" if grid.far else ""
         raise InputError(
             name,
@@ -215,12 +216,3 @@ def _column(letters: bytes) -> int:
     for ch in letters.upper()[:6]:
         n = n * 26 + (ch - 64)
     return n if len(letters) <= 6 else EXCEL_COLUMNS + 1
-
-
-def _letters(col: int) -> str:
-    """1 -> 'A', 16384 -> 'XFD'."""
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.errors import InputError
+from auditor.ingest.header import column_letter
 
 # Delimiters a multi-line cell may hold before it reads as records (a record's worth, less the few columns a
 # stray quote can sit right of); never fewer than this, so a short legitimate "A, B,\nC" is not taken for one.
@@ -41,7 +42,7 @@ def swallowed_error(name: str, row: int, col: int, opens: int, closes: int) -> I
         f"so the {closes - opens + 1} lines {opens} to {closes} would be read as one cell (their rows lost in it); "
         'remove the stray quotes, or double each quote meant as text (""), and export again',
         row=row,
-        column=_letters(col + 1),
+        column=column_letter(col),
     )
 
 
@@ -86,12 +87,3 @@ def _lines_of(frame: pl.DataFrame, index: int, col: int) -> tuple[int, int]:
     within = sum((cells[c] or "").count("\n") for c in range(col))
     opens = index + 1 + int(before or 0) + within
     return opens, opens + (cells[col] or "").count("\n")
-
-
-def _letters(col: int) -> str:
-    """1 -> 'A', 28 -> 'AB' (the column as a spreadsheet names it)."""
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
