@@ -12,14 +12,13 @@ from auditor.claims.pipeline import ClaimsRequest, run_claims
 from auditor.claims.result import ClaimsResult
 from auditor.engine.findings import Finding
 from auditor.errors import InputError
-from auditor.history import HistoryOptions, apply_history
+from auditor.history import HistoryOptions
 from auditor.ingest import IngestOptions, Source
 from auditor.report.claims_context import ClaimsContext
 from auditor.report.claims_text import render_claims_summary
 from auditor.report.context import ReportContext
 from auditor.report.document import AuditDocument
-from auditor.report.excel_annotated import ANNOTATED
-from auditor.report.renderers import CHARGEMASTER, CLAIMS, formats, write_reports
+from auditor.report.renderers import ANNOTATED, CHARGEMASTER, CLAIMS, formats, write_reports
 from auditor.report.summary import render_summary
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -130,8 +129,12 @@ def _with_history(
 ) -> tuple[AuditResult, AuditDocument, InputError | None]:
     """The result and document after the run history step (waivers, record, 'since last run'), and why it was
     left out: a step that fails changes nothing, so the reports then go out as the audit made them."""
-    if request.history is None:
+    if request.history is None or not request.history.active:
         return result, document, None
+    from auditor.history.hook import (
+        apply_history,  # SQLite and comparisons load only for a run that uses them
+    )
+
     try:
         return *apply_history(result, document, request.history), None
     except InputError as exc:

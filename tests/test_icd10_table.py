@@ -29,7 +29,7 @@ def _probe(home) -> list[str]:
 def test_second_run_reads_the_table_without_the_package(tmp_path):
     first = _probe(tmp_path)
     assert first[1] == "True"  # the first run builds the table from the package tree
-    assert list((tmp_path / "icd10").glob("*.parquet"))
+    assert list((tmp_path / "cache" / "icd10").glob("*.parquet"))
     seconds, loaded, valid = _probe(tmp_path)
     assert loaded == "False" and float(seconds) < 1.0
     assert valid.strip() == "[True, True, True, False]"

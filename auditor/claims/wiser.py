@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from auditor.claims.project import by_distinct
 from auditor.engine.conditions import row_condition
@@ -68,6 +67,8 @@ class WiserScope:
 
 def load_scope(path: Path | None = None) -> WiserScope:
     """Read and check the WISeR scope file (the packaged one unless `path` is given)."""
+    import yaml  # on use: a chargemaster audit imports this module but never reads the scope
+
     path = path or resource_dir("edits") / "wiser" / "scope.yaml"
     try:
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}

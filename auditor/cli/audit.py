@@ -24,8 +24,7 @@ from auditor.cli.options import (
 from auditor.errors import EXIT_BAD_INPUT
 from auditor.ingest import read_inputs
 from auditor.inspection import inspect_dict, render_text
-from auditor.report.excel_annotated import ANNOTATED
-from auditor.report.renderers import CHARGEMASTER, TEXT
+from auditor.report.renderers import ANNOTATED, CHARGEMASTER, TEXT
 from auditor.session import SessionRequest, run_session
 
 

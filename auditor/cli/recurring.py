@@ -14,8 +14,7 @@ from auditor.history import HistoryOptions
 from auditor.history.keys import slug
 from auditor.ingest.probe import DEFAULT_MEMORY_MB
 from auditor.ingest.profile import load_profile, profile_options
-from auditor.report.excel_annotated import ANNOTATED
-from auditor.report.renderers import CHARGEMASTER, formats
+from auditor.report.renderers import ANNOTATED, CHARGEMASTER, formats
 from auditor.session import SessionRequest, run_session
 
 FAIL_ON = ("error", "warning", "info", "never")

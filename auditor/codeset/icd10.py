@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import hashlib
 import importlib.util
-import os
 import re
 import threading
 import warnings
@@ -208,25 +207,18 @@ def _table_key(code_set: DiagnosisCodeSet) -> str:
 
 
 def _cached_table(code_set: DiagnosisCodeSet) -> pl.DataFrame:
-    """The release's table from the cache folder, built and stored there when missing; a folder that cannot
-    be written only costs the build on the next run."""
-    from auditor.codeset.table import default_home  # on use: keeps this module's imports light
+    """The release's table from the cache folder, built and stored there when missing (one file per release)."""
+    from auditor.derived_cache import cached  # on use: keeps this module's imports light
 
-    path = default_home() / "icd10" / f"{_table_key(code_set)}.parquet"
-    if path.is_file():
-        try:
-            return pl.read_parquet(path)
-        except (OSError, pl.exceptions.PolarsError):
-            pass  # a torn or foreign file: build again
-    table = code_set.build_table()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        table.write_parquet(tmp)
-        os.replace(tmp, path)  # whole or nothing: two runs building at once both end with a good file
-    except OSError:
-        pass
-    return table
+    return cached(
+        "icd10",
+        _table_key(code_set),
+        code_set.build_table,
+        pl.read_parquet,
+        lambda table, path: table.write_parquet(path),
+        ".parquet",
+        prune=False,
+    )
 
 
 def _vagueness(description: str, lateral: frozenset[str]) -> tuple[bool, bool, bool]:

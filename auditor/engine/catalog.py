@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from auditor.derived_cache import cached, code_key, source_key
 from auditor.engine import categories
 from auditor.engine.checks import validate_params
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, load_lists
 from auditor.engine.needs import FIELDS
 from auditor.resources import resource_dir
+from auditor.version import __version__
 
 FAMILIES = (
     "skin-substitute",
@@ -51,8 +52,6 @@ REQUIRED = (
     "references",
     "effective",
 )
-# libyaml's C loader parses the catalogue ~10x faster than the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CODE = re.compile(r"^[A-Z]{2}\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -151,21 +150,35 @@ _CACHE: dict[tuple, EditSet] = {}
 def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | None = None) -> EditSet:
     """Read every `*.yaml` edit file and `lists/*.csv` (facility lists replace same-named ones).
 
-    Without facility lists the result is cached per folder until one of its files changes, so a
-    server or a batch of audits parses the catalogue once.
+    Without facility lists the result is cached per folder, in the process and on disk, until one of its
+    files (or the engine's code) changes, so a server, a batch or the next run parses the catalogue once.
     """
     folder = folder or resource_dir("edits")
     if extra_lists:
         return _load(folder, extra_lists)
-    stamp = tuple(
-        (p.name, p.stat().st_mtime_ns, p.stat().st_size)
-        for p in sorted([*folder.glob("*.yaml"), *(folder / "lists").glob("*.csv")])
-    )
-    key = (str(folder.resolve()), stamp)
+    sources = [*folder.glob("*.yaml"), *(folder / "lists").glob("*.csv")]
+    key = source_key(sources, str(folder.resolve()), code_key("engine"), __version__)
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = _load(folder, None)
+        # Parsing and validating the catalogue takes ~65 ms, reading it back pickled ~4 ms: most of a
+        # small file's audit, so the validated set is kept on disk until an edit file or the engine changes.
+        _CACHE[key] = cached(
+            "edits", key, lambda: _load(folder, None), _read_pickle, _write_pickle, ".pickle"
+        )
     return _CACHE[key]
+
+
+def _read_pickle(path: Path) -> EditSet:
+    """A validated catalogue this tool pickled into its own cache folder."""
+    value = pickle.loads(path.read_bytes())
+    if not isinstance(value, EditSet):
+        raise TypeError(f"{path} holds no edit set")
+    return value
+
+
+def _write_pickle(value: EditSet, path: Path) -> None:
+    """Pickle a validated catalogue."""
+    path.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:
@@ -177,12 +190,15 @@ def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:
                 f"no packaged list named {name!r} to replace; lists are: {', '.join(sorted(lists))}"
             )
         lists[name] = rows
+    import yaml  # only when the catalogue is parsed, not when its cached copy is read
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader: ~10x the pure-Python one
     edits: list[Edit] = []
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         digest.update(path.name.encode() + text.encode())
-        doc = yaml.load(text, Loader=_YAML_LOADER) or {}
+        doc = yaml.load(text, Loader=loader) or {}
         for raw in doc.get("edits", []):
             edits.append(_parse_edit(raw, path.name))
     for path in sorted((folder / "lists").glob("*.csv")):

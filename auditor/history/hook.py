@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.audit import AuditResult
@@ -13,27 +12,12 @@ from auditor.errors import InputError
 from auditor.history import acks, store
 from auditor.history.compare import Comparison, diff, trend
 from auditor.history.keys import default_facility, finding_keys, short_id, slug
+from auditor.history.options import HistoryOptions
 from auditor.history.quarters import code_inventory
 from auditor.report.document import AuditDocument
 
 # Each list in the report document stops here (counts stay exact); `cdm-audit compare --json` lists all.
 DOC_LIST_LIMIT = 2000
-
-
-@dataclass
-class HistoryOptions:
-    """What an audit asks of the run history."""
-
-    db: Path | None = None  # None: $CDM_AUDIT_HOME/history.sqlite
-    record: bool = True  # False: --no-history (still compares when compare_with is set)
-    compare_with: str | None = "last"  # "last", a run id, or None for no comparison
-    facility: str | None = None  # None: guessed from the chargemaster file names
-    label: str | None = None  # e.g. the recurring-run file that asked for this audit
-
-    @property
-    def active(self) -> bool:
-        """Whether the history is touched at all."""
-        return self.record or bool(self.compare_with)
 
 
 def apply_history(

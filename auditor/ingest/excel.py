@@ -14,7 +14,6 @@ from pathlib import Path
 import fastexcel
 
 from auditor.errors import InputError
-from auditor.ingest.biff import read_xls
 from auditor.ingest.guards import Limits, check_sheet_count, check_width, check_xlsx, trim_far_columns
 from auditor.ingest.raw import RawSheet
 
@@ -74,6 +73,8 @@ def _guard_xlsx(path: Path, name: str, limits: Limits) -> None:
 def _xlrd_fallback(path: Path, refusal: InputError, name: str) -> Workbook:
     """An .xls calamine refuses (Excel 5/95 with a DOS or Mac code page, ...) read with xlrd; else calamine's error."""
     try:
+        from auditor.ingest.biff import read_xls  # xlrd is loaded only for a legacy .xls
+
         sheets, biff = read_xls(path, name)
     except InputError:
         raise refusal from None

@@ -8,11 +8,11 @@ from auditor.report.charts import humanise
 from auditor.report.context import SEVERITY_ORDER
 from auditor.report.excel_frame import SEP, write_frame
 from auditor.report.excel_rows import RowWriter
+from auditor.report.renderers import ANNOTATED
 from auditor.report.workbook import Styles, header
 
 # What the annotated sheets hold: the flagged rows and the other rows of their charge codes (the default),
 # every audited row, or no annotated sheet at all.
-ANNOTATED = ("flagged", "full", "none")
 LABELS = {
     "charge_code": "Charge code",
     "revenue_code": "Rev code",

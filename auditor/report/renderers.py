@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from auditor.report.claims_excel import write_claims_xlsx
-from auditor.report.claims_html import write_claims_html
-from auditor.report.claims_text import write_claims_text
-from auditor.report.compliance import write_chargemaster_compliance, write_claims_compliance
-from auditor.report.csv_report import write_claims_csv, write_csv
-from auditor.report.excel import write_xlsx
-from auditor.report.html import write_html
-from auditor.report.json_report import write_claims_json, write_json
-from auditor.report.summary import write_summary
 
 CHARGEMASTER, CLAIMS = (
     "chargemaster",
     "claims",
 )  # result kinds; the report a kind takes is noted per kind below
+ANNOTATED = ("flagged", "full", "none")  # the Excel report's annotated copy: flagged rows, every row, none
 TEXT = "text"  # the terminal summary: printed by the command line, a file when a front asks for one
 MEDIA_TYPES = {
     ".json": "application/json",
@@ -38,9 +30,17 @@ class Renderer:
     kind: str
     format: str
     files: tuple[str, ...]  # every file it may write into the folder, the main one (its return value) first
-    write: Callable[..., Path]
+    # "module:function" of the writer in auditor.report, imported when first used: the Excel, HTML and PDF writers and their
+    # libraries are a fifth of a small audit's start-up, and a JSON run never needs them.
+    target: str
     # Written after the others and given them as written={format: path}: a summary that says where they went.
     last: bool = False
+
+    @property
+    def write(self) -> Callable[..., Path]:
+        """The function that writes this format."""
+        module, name = self.target.split(":")
+        return getattr(importlib.import_module(f"auditor.report.{module}"), name)
 
 
 # Adding a kind (denials next) or a format means adding its rows here, nothing else: formats, --format help and
@@ -50,18 +50,23 @@ class Renderer:
 RENDERERS: dict[tuple[str, str], Renderer] = {
     (r.kind, r.format): r
     for r in (
-        Renderer(CHARGEMASTER, TEXT, ("summary.txt",), write_summary, last=True),
-        Renderer(CHARGEMASTER, "html", ("report.html",), write_html),
-        Renderer(CHARGEMASTER, "xlsx", ("report.xlsx",), write_xlsx),
-        Renderer(CHARGEMASTER, "json", ("findings.json", "history.json"), write_json),
-        Renderer(CHARGEMASTER, "csv", ("findings.csv", "findings-run.csv"), write_csv),
-        Renderer(CHARGEMASTER, "pdf", ("compliance-summary.pdf",), write_chargemaster_compliance),
-        Renderer(CLAIMS, TEXT, ("claims-summary.txt",), write_claims_text, last=True),
-        Renderer(CLAIMS, "html", ("claims-report.html",), write_claims_html),
-        Renderer(CLAIMS, "xlsx", ("claims-report.xlsx",), write_claims_xlsx),
-        Renderer(CLAIMS, "json", ("claims.json",), write_claims_json),
-        Renderer(CLAIMS, "csv", ("claims.csv", "claim-findings.csv"), write_claims_csv),
-        Renderer(CLAIMS, "pdf", ("compliance-summary.pdf",), write_claims_compliance),
+        Renderer(CHARGEMASTER, TEXT, ("summary.txt",), "summary:write_summary", last=True),
+        Renderer(CHARGEMASTER, "html", ("report.html",), "html:write_html"),
+        Renderer(CHARGEMASTER, "xlsx", ("report.xlsx",), "excel:write_xlsx"),
+        Renderer(CHARGEMASTER, "json", ("findings.json", "history.json"), "json_report:write_json"),
+        Renderer(CHARGEMASTER, "csv", ("findings.csv", "findings-run.csv"), "csv_report:write_csv"),
+        Renderer(
+            CHARGEMASTER,
+            "pdf",
+            ("compliance-summary.pdf",),
+            "compliance:write_chargemaster_compliance",
+        ),
+        Renderer(CLAIMS, TEXT, ("claims-summary.txt",), "claims_text:write_claims_text", last=True),
+        Renderer(CLAIMS, "html", ("claims-report.html",), "claims_html:write_claims_html"),
+        Renderer(CLAIMS, "xlsx", ("claims-report.xlsx",), "claims_excel:write_claims_xlsx"),
+        Renderer(CLAIMS, "json", ("claims.json",), "json_report:write_claims_json"),
+        Renderer(CLAIMS, "csv", ("claims.csv", "claim-findings.csv"), "csv_report:write_claims_csv"),
+        Renderer(CLAIMS, "pdf", ("compliance-summary.pdf",), "compliance:write_claims_compliance"),
     )
 }
 

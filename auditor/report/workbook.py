@@ -8,7 +8,6 @@ import tempfile
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
-from xml.sax.saxutils import escape as xml_escape
 
 from auditor.report.cells import formula_like
 
@@ -126,7 +125,7 @@ def put(ws, r: int, c: int, value, styles: Styles, *style: str | None) -> None:
     if ws.constant_memory and text.startswith("<r>") and text.endswith("</r>"):
         # Streamed sheets write text shaped like <r>...</r> as raw rich-string XML: hand it over as one
         # escaped run instead, so input text shows as written and never becomes markup.
-        text = f'<r><t xml:space="preserve">{xml_escape(text)}</t></r>'
+        text = f'<r><t xml:space="preserve">{_xml_text(text)}</t></r>'
     ws.write_string(r, c, text, styles.get(*style, "quote" if formula_like(text) else None))
 
 
@@ -180,3 +179,8 @@ def skipped_sheet(ws, skipped: list[dict], styles: Styles, sheet_width: int = 20
             put(ws, r, c, s.get(key), styles)
     ws.autofilter(0, 0, max(len(shown), 1), 3)
     return len(shown), len(skipped)
+
+
+def _xml_text(text: str) -> str:
+    """Text escaped for an XML element (what xml.sax.saxutils.escape does, without its urllib import)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,22 @@
+"""What an audit asks of the run history: the database, whether to record, what to compare with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class HistoryOptions:
+    """What an audit asks of the run history."""
+
+    db: Path | None = None  # None: $CDM_AUDIT_HOME/history.sqlite
+    record: bool = True  # False: --no-history (still compares when compare_with is set)
+    compare_with: str | None = "last"  # "last", a run id, or None for no comparison
+    facility: str | None = None  # None: guessed from the chargemaster file names
+    label: str | None = None  # e.g. the recurring-run file that asked for this audit
+
+    @property
+    def active(self) -> bool:
+        """Whether the history is touched at all."""
+        return self.record or bool(self.compare_with)
