@@ -30,10 +30,17 @@ def shape_type(code: pl.Expr, raw: pl.Expr) -> pl.Expr:
     )
 
 
-def route(code: pl.Expr, raw: pl.Expr, declared: pl.Expr | None) -> dict[str, pl.Expr]:
-    """code (CPT/HCPCS only), code_type, and other_code (the value of any other type, as written)."""
+def code_kind(code: pl.Expr, raw: pl.Expr, declared: pl.Expr | None) -> pl.Expr:
+    """A row's code type: what a code-type column declares, else what the code's shape gives."""
     found = shape_type(code, raw)
-    kind = pl.coalesce(declared, found) if declared is not None else found
+    return pl.coalesce(declared, found) if declared is not None else found
+
+
+def route(code: pl.Expr, raw: pl.Expr, kind: pl.Expr) -> dict[str, pl.Expr]:
+    """code (CPT/HCPCS only), code_type, and other_code (the value of any other type, as written).
+
+    `kind` is read several times: pass a column computed beforehand (code_kind), not the expression itself.
+    """
     audited = kind.is_null() | kind.is_in(sh.AUDITED_TYPES)
     return {
         "code": pl.when(audited).then(code).otherwise(None),

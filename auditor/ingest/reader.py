@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import polars as pl
 from auditor.errors import InputError
 from auditor.ingest import normalize as nz
 from auditor.ingest.cms_json import read_cms_json
-from auditor.ingest.codetypes import code_type_counts, declared_type, route
+from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type, route
 from auditor.ingest.excel import read_excel
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
@@ -781,20 +782,21 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
     price = _col(match, "price")
     cheap["price_raw"] = nz.clean_text(price) if price else pl.lit(None, dtype=pl.String)
     cheap["price"] = nz.money(price) if price else pl.lit(None, dtype=pl.Float64)
-    codes = _codes(match)
+    stages, codes = _codes(match)
+    revenue = ("revenue_code", "revenue_code_raw")
     # Regex-heavy normalisation runs once per distinct raw value: a 100k-row chargemaster holds a few
     # thousand distinct codes, a few dozen revenue codes and modifier sets.
     groups = [
-        {k: v for k, v in codes.items() if k not in ("revenue_code", "revenue_code_raw")},
-        {k: codes[k] for k in ("revenue_code", "revenue_code_raw")},
-        {"_mods": nz.modifiers(mod_cols)},
+        ({k: v for k, v in codes.items() if k not in revenue}, stages),
+        ({k: codes[k] for k in revenue}, []),
+        ({"_mods": nz.modifiers(mod_cols)}, []),
     ]
     for name in ("effective_from", "effective_to"):
         c = _col(match, name)
-        groups.append({name: nz.iso_date(c) if c else pl.lit(None, dtype=pl.String)})
-    overridden = {k for g in groups for k in g}  # CMS files take charge code and NDC from code pairs
+        groups.append(({name: nz.iso_date(c) if c else pl.lit(None, dtype=pl.String)}, []))
+    overridden = {k for g, _ in groups for k in g}  # CMS files take charge code and NDC from code pairs
     out = data.select(**{k: v for k, v in cheap.items() if k not in overridden}).hstack(
-        [s for g in groups for s in _by_distinct(data, g).get_columns()]
+        [s for g, st in groups for s in _by_distinct(data, g, st).get_columns()]
     )
     out = out.with_columns(
         _by_distinct(out, {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))}).to_series(),
@@ -807,13 +809,24 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
     return out.select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
 
 
-def _by_distinct(data: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    """Evaluate expressions once per distinct combination of the columns they read, in data's row order."""
-    cols = sorted({name for e in exprs.values() for name in e.meta.root_names()})
+def _by_distinct(
+    data: pl.DataFrame, exprs: dict[str, pl.Expr], stages: Sequence[dict[str, pl.Expr]] = ()
+) -> pl.DataFrame:
+    """Evaluate expressions once per distinct combination of the columns they read, in data's row order.
+
+    `stages` are helper columns computed first, stage by stage, that later stages and `exprs` read by name:
+    polars evaluates a sub-expression once per use, so a part that several outputs share is staged.
+    """
+    helpers = {name for stage in stages for name in stage}
+    read = {name for part in (*stages, exprs) for e in part.values() for name in e.meta.root_names()}
+    cols = sorted(read - helpers)
     if not cols:  # literals only: broadcast to the data's height
         return data.select("_row").with_columns(**exprs).select(list(exprs))
     keys = data.select(cols)
-    uniq = keys.unique().with_columns(**exprs)
+    uniq = keys.unique()
+    for stage in stages:
+        uniq = uniq.with_columns(**stage)
+    uniq = uniq.select(*cols, **exprs)
     return keys.join(uniq, on=cols, how="left", nulls_equal=True, maintain_order="left").select(list(exprs))
 
 
@@ -831,8 +844,9 @@ def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind
     return data.select(**exprs)
 
 
-def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:
-    """Expressions for code, code type, other code, code_raw, code_source, revenue codes and glued modifiers."""
+def _codes(match: HeaderMatch) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.Expr]]:
+    """Expressions for code, code type, other code, code_raw, code_source, revenue codes and glued modifiers,
+    after the helper stages they read (see _by_distinct)."""
     none = pl.lit(None, dtype=pl.String)
     rev = _col(match, "revenue_code")
     out = {
@@ -840,10 +854,10 @@ def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:
         "revenue_code": nz.revenue_code(rev) if rev else none,
     }
     if match.cms_codes:
-        return out | _cms_codes(match)
+        return [], out | _cms_codes(match)
     cpt, hcpcs = _col(match, "cpt"), _col(match, "hcpcs")
     if not (cpt or hcpcs):
-        return out | {
+        return [], out | {
             "code": none,
             "alt_code": none,
             "code_raw": none,
@@ -856,26 +870,24 @@ def _codes(match: HeaderMatch) -> dict[str, pl.Expr]:
     h_code, h_mod = nz.code_parts(hcpcs) if hcpcs else (none, none)
     raw_h = nz.clean_text(hcpcs) if hcpcs else none
     raw_c = nz.clean_text(cpt) if cpt else none
-    # HCPCS Level II wins where both are filled: OPPS bills the C-/Q-code for devices and products.
-    code = pl.coalesce(h_code, c_code)
-    raw = pl.coalesce(raw_h, raw_c)
     declared = _col(match, "code_type")
-    routed = route(code, raw, declared_type(declared) if declared else None)
-    alt = (
-        pl.when(h_code.is_not_null() & c_code.is_not_null() & (h_code != c_code)).then(c_code).otherwise(None)
-    )
+    h, c, raw = pl.col("_h"), pl.col("_c"), pl.col("_raw")
+    # HCPCS Level II wins where both are filled: OPPS bills the C-/Q-code for devices and products.
+    code = pl.coalesce(h, c)
+    # Staged: each part is computed once into a helper column and read by name, not recomputed per use.
+    stages = [
+        {"_h": h_code, "_c": c_code, "_raw": pl.coalesce(raw_h, raw_c), "_mod": pl.coalesce(h_mod, c_mod)},
+        {"_kind": code_kind(code, raw, declared_type(declared) if declared else None)},
+    ]
+    routed = route(code, raw, pl.col("_kind"))
     ndc_like = raw.str.contains(r"^\d{10,11}$|^\d{4,5}-\d{3,4}-\d{1,2}$").fill_null(False)
-    return (
-        out
-        | routed
-        | {
-            "alt_code": alt,
-            "code_raw": raw,
-            "code_source": pl.when(routed["code"].is_not_null()).then(pl.lit("column")).otherwise(None),
-            # An NDC such as 00409116202 is not a code with modifiers glued on.
-            "_glued": pl.when(ndc_like).then(None).otherwise(pl.coalesce(h_mod, c_mod)),
-        }
-    )
+    return stages, out | routed | {
+        "alt_code": pl.when(h.is_not_null() & c.is_not_null() & (h != c)).then(c).otherwise(None),
+        "code_raw": raw,
+        "code_source": pl.when(routed["code"].is_not_null()).then(pl.lit("column")).otherwise(None),
+        # An NDC such as 00409116202 is not a code with modifiers glued on.
+        "_glued": pl.when(ndc_like).then(None).otherwise(pl.col("_mod")),
+    }
 
 
 def _cms_codes(match: HeaderMatch) -> dict[str, pl.Expr]:
