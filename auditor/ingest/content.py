@@ -62,25 +62,36 @@ class ColumnProfile:
 
 def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
     """One boolean column per (column, shape), a cleaned value, its length and its integer value."""
-    known = sh.known_codes()
     # Clean each cell once; every flag then reads the cleaned column.
     frame = frame.select([sh.clean(c).alias(c) for c in frame.columns])
+    base = {c: pl.col(c).str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1) for c in frame.columns}
+    # Which of the sample's code shapes CMS ever listed, asked once of a small set: an is_in against the
+    # whole 20k-code history costs a hash table per column.
+    seen = {v for col in frame.select(**base).iter_columns() for v in col.drop_nulls().unique().to_list()}
+    listed = pl.Series(sorted(seen & sh.known_code_set()), dtype=pl.String).implode()
+    # Shapes several flags read are computed once as columns (polars evaluates a sub-expression per use).
+    shared = {}
+    for c in frame.columns:
+        shared[f"{c}|code"] = pl.col(c).str.contains(sh.CODE_WITH_MODS)
+        shared[f"{c}|lettered"] = pl.col(c).str.contains(r"[A-Z]{2}")
+        shared[f"{c}|money"] = pl.col(c).str.contains(sh.MONEY)
+        shared[f"{c}|known_base"] = base[c].is_in(listed)
+    staged = frame.with_columns(**shared)
     exprs: list[pl.Expr] = []
     for c in frame.columns:
         v = pl.col(c)
-        base = v.str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1)
-        code = v.str.contains(sh.CODE_WITH_MODS)
-        lettered = v.str.contains(r"[A-Z]{2}")
+        code, lettered, money = pl.col(f"{c}|code"), pl.col(f"{c}|lettered"), pl.col(f"{c}|money")
+        digit_first = v.str.contains(r"^\d")
         flags = {
             "code": code,
-            "cpt": code & v.str.contains(r"^\d"),
+            "cpt": code & digit_first,
             "lvl2": code & v.str.contains(r"^[A-V]"),
-            "known": code & v.str.contains(r"^\d") & base.is_in(known.implode()),
+            "known": code & digit_first & pl.col(f"{c}|known_base"),
             "ndc": v.str.contains(sh.NDC),
             "rev": v.str.contains(sh.REVENUE),
             "rev_text": v.str.contains(sh.REVENUE_IN_TEXT) & lettered,
-            "money": v.str.contains(sh.MONEY),
-            "decimal": v.str.contains(r"\.\d+\)?$") & v.str.contains(sh.MONEY),
+            "money": money,
+            "decimal": v.str.contains(r"\.\d+\)?$") & money,
             "dollar": v.str.contains(r"\$"),
             "integer": v.str.contains(r"^\d+$"),
             "date": v.str.contains(sh.DATE),
@@ -97,7 +108,7 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
         exprs.append(v.str.len_chars().alias(f"{c}|len"))
         exprs.append(v.cast(pl.Int64, strict=False).alias(f"{c}|int"))
         exprs += [f.alias(f"{c}|{name}") for name, f in flags.items()]
-    return frame.select(exprs)
+    return staged.select(exprs)
 
 
 def profile(
@@ -132,7 +143,10 @@ def profile(
             .alias(f"{c}|seq"),
             v.drop_nulls().mode().first().alias(f"{c}|top"),
         ]
-        aggs += [pl.col(f"{c}|{name}").mean().alias(f"{c}|s_{name}") for name in _FLAGS]
+    if columns:
+        # One multi-column expression for every shape share: building ~20 expressions per column in Python
+        # cost more than computing them.
+        aggs.append(pl.col([f"{c}|{name}" for c in columns for name in _FLAGS]).mean().name.prefix("s:"))
     row = part.select(aggs).row(0, named=True)
     out = {}
     for c in columns:
@@ -142,7 +156,7 @@ def profile(
             n=n,
             rows=row["_rows"],
             distinct=max(distinct, 0),
-            shares={name: row[f"{c}|s_{name}"] or 0.0 for name in _FLAGS},
+            shares={name: row[f"s:{c}|{name}"] or 0.0 for name in _FLAGS},
             mean_len=row[f"{c}|mean_len"] or 0.0,
             len_mode=row[f"{c}|len_mode"] or 0.0,
             sequential=row[f"{c}|seq"] or 0.0,

@@ -117,8 +117,8 @@ DRUG = r"(?i)" + _DRUG_WORDS
 def clean(col: str | pl.Expr) -> pl.Expr:
     """Trimmed, upper-cased text with Excel's '.0' on whole numbers removed; blank is null."""
     e = pl.col(col) if isinstance(col, str) else col
-    s = e.str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "${1}")
-    return pl.when(s == "").then(None).otherwise(s)
+    # One chain (replace "" by null) rather than when(s == "")...otherwise(s), which computes `s` twice.
+    return e.str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "${1}").replace("", None)
 
 
 @functools.cache
@@ -130,3 +130,9 @@ def known_codes() -> pl.Series:
     except OSError:  # the validity table reports a missing file itself; here it only weakens a signal
         return pl.Series("code", [], dtype=pl.String)
     return pl.read_csv(io.BytesIO(raw), columns=["code"], infer_schema=False).get_column("code")
+
+
+@functools.cache
+def known_code_set() -> frozenset[str]:
+    """known_codes() as a set, for asking about a handful of values at a time."""
+    return frozenset(known_codes().to_list())
