@@ -12,6 +12,7 @@ family a description without context words is read in; skin substitute codes com
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from auditor.engine.wording import Abbreviations, Word, main_clause, tokens
 
@@ -71,8 +72,7 @@ class Entry:
     codes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A lexicon phrase found in a description, where and as written."""
 
     entry: Entry
@@ -116,6 +116,7 @@ class Lexicon:
             )
             self._phrases.setdefault(words, []).append(entry)
         self._longest = max((len(k) for k in self._phrases), default=1)
+        self._first = frozenset(k[0] for k in self._phrases)  # words that start a phrase
         self._rules = [
             (
                 r["kind"],
@@ -143,6 +144,9 @@ class Lexicon:
         texts = [w.text for w in words]
         i = 0
         while i < len(texts):
+            if texts[i] not in self._first:
+                i += 1
+                continue
             for n in range(min(self._longest, len(texts) - i), 0, -1):
                 entries = self._phrases.get(tuple(texts[i : i + n]))
                 if entries:

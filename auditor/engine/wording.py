@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # W/ and W/O are words of their own in CDM text ("GEN W/CHARGER", "KIT W/O EXT"); & and + join two items.
 _TOKEN = re.compile(r"W/O|W/|[A-Z0-9]+|&|\+")
@@ -14,8 +14,7 @@ _JOINS |= {"W/O": "WITHOUT", "WO": "WITHOUT", "WITHOUT": "WITHOUT", "NO": "WITHO
 _LONGEST = 4  # the longest abbreviation or lexicon phrase, in words
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """One normalised word of a description and the text it was read from."""
 
     text: str
@@ -31,12 +30,18 @@ class Abbreviations:
             short = tuple(_TOKEN.findall(r["short"].upper()))
             if short:
                 self._map[short] = tuple(r["word"].upper().split())
+        # Most words start no abbreviation: one set lookup skips the phrase lookups at that word.
+        self._first = frozenset(k[0] for k in self._map)
 
     def expand(self, tokens: list[str]) -> list[Word]:
         """The tokens with abbreviations replaced; every word keeps the raw text it came from."""
         out: list[Word] = []
         i = 0
         while i < len(tokens):
+            if tokens[i] not in self._first:
+                out.append(Word(tokens[i], tokens[i]))
+                i += 1
+                continue
             for n in range(min(_LONGEST, len(tokens) - i), 0, -1):
                 key = tuple(tokens[i : i + n])
                 if key in self._map:

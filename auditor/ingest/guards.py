@@ -183,8 +183,9 @@ def _largest(digits: list[bytes]) -> tuple[int, int]:
     longest = max(map(len, digits))
     if longest > 8:
         return EXCEL_ROWS + 1, next(i for i, d in enumerate(digits) if len(d) == longest)
-    at = max((i for i, d in enumerate(digits) if len(d) == longest), key=lambda i: int(digits[i]))
-    return int(digits[at]), at
+    rows = list(map(int, digits))  # C-level: a sheet has a row tag per row, tens of thousands per chunk
+    row = max(rows)
+    return row, rows.index(row)
 
 
 def _ref(pair: tuple[bytes, bytes]) -> str:
