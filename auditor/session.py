@@ -129,11 +129,11 @@ def _with_history(
 ) -> tuple[AuditResult, AuditDocument, InputError | None]:
     """The result and document after the run history step (waivers, record, 'since last run'), and why it was
     left out: a step that fails changes nothing, so the reports then go out as the audit made them."""
-    if request.history is None or not request.history.active:
+    if request.history is None or not request.history.needed:
+        # --no-history with nothing recorded yet: no comparison to make, no database to create.
         return result, document, None
-    from auditor.history.hook import (
-        apply_history,  # SQLite and comparisons load only for a run that uses them
-    )
+    # SQLite and comparisons load only for a run that uses them.
+    from auditor.history.hook import apply_history
 
     try:
         return *apply_history(result, document, request.history), None

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.derived_cache import default_home
+
+FILE_NAME = "history.sqlite"
+
 
 @dataclass
 class HistoryOptions:
@@ -20,3 +24,12 @@ class HistoryOptions:
     def active(self) -> bool:
         """Whether the history is touched at all."""
         return self.record or bool(self.compare_with)
+
+    def database(self) -> Path:
+        """The history database this run uses: `db`, else $CDM_AUDIT_HOME/history.sqlite."""
+        return Path(self.db).expanduser() if self.db else default_home() / FILE_NAME
+
+    @property
+    def needed(self) -> bool:
+        """Whether the history step has anything to do: record, or compare with runs already recorded."""
+        return self.record or (bool(self.compare_with) and self.database().is_file())

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from auditor.codeset.table import default_home
 from auditor.errors import InputError
+from auditor.history.options import FILE_NAME
 
 SCHEMA_VERSION = 1
 # Long enough for another process to finish recording a 100k-finding run (a few seconds) and for a
 # quarterly batch of facilities started together by a scheduler.
 BUSY_SECONDS = 60
-FILE_NAME = "history.sqlite"
 # SQLite's primary result codes for a file that is damaged (SQLITE_CORRUPT) or not a database (SQLITE_NOTADB).
 _DAMAGE_CODES = (11, 26)
 # Files (path, inode, size, mtime) this process found sound, so a long-running server checks each state once.

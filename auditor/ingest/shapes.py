@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gzip
-import io
-from pathlib import Path
 
 import polars as pl
 
@@ -121,15 +118,14 @@ def clean(col: str | pl.Expr) -> pl.Expr:
     return e.str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "${1}").replace("", None)
 
 
-@functools.cache
 def known_codes() -> pl.Series:
-    """Every CPT/HCPCS code CMS's Addendum B listed in the packaged history (a content signal, not validity)."""
-    path = Path(__file__).resolve().parent.parent / "data" / "opps_status.csv.gz"
+    """Every CPT/HCPCS code CMS's Addendum B listed in the code table (a content signal, not validity)."""
+    from auditor.codeset.table import CodeTable, CodeTableError  # the audit loads the same table anyway
+
     try:
-        raw = gzip.decompress(path.read_bytes())
-    except OSError:  # the validity table reports a missing file itself; here it only weakens a signal
+        return CodeTable.load().frame.get_column("code")
+    except CodeTableError:  # the validity table reports a missing file itself; here it only weakens a signal
         return pl.Series("code", [], dtype=pl.String)
-    return pl.read_csv(io.BytesIO(raw), columns=["code"], infer_schema=False).get_column("code")
 
 
 @functools.cache
