@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -60,7 +61,7 @@ def cached(
     value = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # a server builds in threads
         dump(value, tmp)
         os.replace(tmp, path)  # whole or nothing: two runs building at once both end with a good file
         for old in folder.glob(f"*{suffix}") if prune else ():
