@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -11,6 +12,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
+# The last value of each kind this process built or read, with its key: a server or a batch asks every run.
+_HELD: dict[str, tuple[str, object]] = {}
 
 
 def default_home() -> Path:
@@ -30,6 +33,7 @@ def source_key(paths: Iterable[Path], *extra: str) -> str:
     return digest.hexdigest()[:16]
 
 
+@functools.cache  # the modules a process runs do not change under it
 def code_key(*folders: str) -> str:
     """The stamp of the package's own modules under `folders` (e.g. "engine"): a change to the code that builds
     a derived file makes a new one, so an upgraded or edited install never reads an older build's output."""
@@ -45,13 +49,23 @@ def cached(
     suffix: str,
     prune: bool = True,
 ) -> T:
-    """`build()`'s result, read from `cache/<kind>/<key><suffix>` when that file exists and reads back.
+    """`build()`'s result: held in the process, else read from `cache/<kind>/<key><suffix>` when that file
+    exists and reads back, else built and stored there.
 
     A torn, foreign or outdated file is built again; a folder that cannot be written only costs the build on
     the next run. With `prune`, other keys of the same kind are removed once the new file is in place (one
     file per kind); without it, kinds that hold several builds at once (one per release) keep them all.
     """
-    folder = default_home() / "cache" / kind
+    held = _HELD.get(kind)
+    if held is not None and held[0] == key:
+        return held[1]  # type: ignore[return-value]
+    value = _read_or_build(default_home() / "cache" / kind, key, build, load, dump, suffix, prune)
+    _HELD[kind] = (key, value)
+    return value
+
+
+def _read_or_build(folder: Path, key: str, build, load, dump, suffix: str, prune: bool):
+    """cached()'s disk step: the stored file when it reads back, else a fresh build written beside it."""
     path = folder / f"{key}{suffix}"
     if path.is_file():
         try:

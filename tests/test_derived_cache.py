@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from auditor.codeset import table as code_table
+from auditor import derived_cache
 from auditor.codeset.table import CodeTable
 from auditor.engine import catalog
 from auditor.engine.catalog import load_edits
@@ -21,16 +21,14 @@ from auditor.resources import resource_dir
 def home(tmp_path, monkeypatch):
     """A private CDM_AUDIT_HOME, and no in-process copies left from other tests."""
     monkeypatch.setenv("CDM_AUDIT_HOME", str(tmp_path / "home"))
-    catalog._CACHE.clear()
-    code_table._MERGED.clear()
+    derived_cache._HELD.clear()
     yield tmp_path / "home"
-    catalog._CACHE.clear()
-    code_table._MERGED.clear()
+    derived_cache._HELD.clear()
 
 
 def _fresh_edits(folder: Path | None = None):
     """load_edits as a new process sees it: nothing held in memory."""
-    catalog._CACHE.clear()
+    derived_cache._HELD.clear()
     return load_edits(folder)
 
 
@@ -80,18 +78,17 @@ def test_damaged_cache_file_is_rebuilt(home):
     assert pickle.loads(cached.read_bytes()).version == expected  # written again, whole
 
 
-def test_home_that_cannot_hold_a_cache_still_audits(tmp_path, monkeypatch):
+def test_home_that_cannot_hold_a_cache_still_loads_edits_and_codes(tmp_path, monkeypatch):
     blocker = tmp_path / "home-is-a-file"
     blocker.write_text("x")
     monkeypatch.setenv("CDM_AUDIT_HOME", str(blocker))
-    catalog._CACHE.clear()
-    code_table._MERGED.clear()
+    derived_cache._HELD.clear()
     try:
         assert len(load_edits().edits) > 50
         assert CodeTable.load().frame.height > 10_000
+        assert blocker.read_text() == "x"  # nothing written over the user's file
     finally:
-        catalog._CACHE.clear()
-        code_table._MERGED.clear()
+        derived_cache._HELD.clear()
 
 
 def test_code_table_is_read_back_and_follows_an_imported_quarter(home):
@@ -103,15 +100,14 @@ def test_code_table_is_read_back_and_follows_an_imported_quarter(home):
         last_si=pl.when(pl.col("code") == "15271").then(pl.lit("Z")).otherwise("last_si")
     )
     marked.write_parquet(cached)
-    code_table._MERGED.clear()
+    derived_cache._HELD.clear()  # a new process
     assert CodeTable.load().frame.filter(pl.col("code") == "15271")["last_si"].item() == "Z"
 
-    # An imported quarter is a new source: the table is merged again and shows it.
+    # An imported quarter is a new source: the same process merges the table again and shows it.
     quarter = "2026Q4"
     folder = home / "quarters"
     folder.mkdir(parents=True)
     pl.DataFrame({"code": ["15271", "Q4999"], "si": ["T", "N"]}).write_csv(folder / f"{quarter}.csv")
-    code_table._MERGED.clear()
     merged = CodeTable.load()
     assert merged.newest_quarter == quarter
     assert merged.frame.filter(pl.col("code") == "15271")["last_si"].item() == "T"

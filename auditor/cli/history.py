@@ -19,6 +19,7 @@ from auditor.history import acks as ack_store
 from auditor.history import store
 from auditor.history.compare import compare_runs
 from auditor.history.keys import slug
+from auditor.history.options import database_path
 from auditor.report.summary import render_history
 
 # Problems `history --check` lists at most (SQLite stops looking there).
@@ -27,7 +28,7 @@ CHECK_LIMIT = 100
 
 def _existing(history_db: Path | None) -> Path:
     """The history file's path, refusing one that does not exist (reading must not create an empty one)."""
-    path = Path(history_db).expanduser() if history_db else store.default_path()
+    path = database_path(history_db)
     if not path.is_file():
         raise InputError(
             str(path), "no run history yet: `cdm-audit audit` or `cdm-audit run` records runs here"

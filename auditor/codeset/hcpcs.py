@@ -9,7 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
-from auditor.codeset.table import CodeTableError, check_quarter, default_home
+from auditor.codeset.table import CodeTableError, check_quarter
+from auditor.derived_cache import default_home
 
 # Fixed-width record (HCPC<year>_recordlayout.txt, 320 bytes; trailing filler is often trimmed).
 # 1-based inclusive positions of the fields kept.

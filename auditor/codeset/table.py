@@ -12,8 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from auditor.derived_cache import cached, code_key, source_key
-from auditor.derived_cache import default_home as default_home  # where it always was for its callers
+from auditor.derived_cache import cached, code_key, default_home, source_key
 from auditor.version import __version__
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "opps_status.csv.gz"
@@ -189,9 +188,6 @@ def _unlisted_series(codes: pl.Series) -> str:
     return "".join(letter for letter in LEVEL2_SERIES if letter not in seen)
 
 
-_MERGED: dict[str, CodeTable] = {}  # the merged table of this process, by the key of its sources
-
-
 class CodeTable:
     """Status indicator of every HCPCS/CPT code per quarter, with first/last quarter seen."""
 
@@ -209,8 +205,6 @@ class CodeTable:
             _packaged()  # says what is missing and how to rebuild it
         # Reading and merging the gzipped CSV takes ~35 ms of every audit; its parquet copy reads in ~5 ms.
         key = source_key([TABLE_PATH, *user.values()], code_key("codeset"), __version__)
-        if key in _MERGED:
-            return _MERGED[key]
         frame = cached(
             "code-table",
             key,
@@ -219,9 +213,7 @@ class CodeTable:
             lambda table, path: table.write_parquet(path),
             ".parquet",
         )
-        _MERGED.clear()  # one table held: a server that imports a quarter drops the old one
-        _MERGED[key] = cls(frame, [c for c in frame.columns if QUARTER_RE.match(c)], user)
-        return _MERGED[key]
+        return cls(frame, [c for c in frame.columns if QUARTER_RE.match(c)], user)
 
     @property
     def quarters(self) -> list[str]:

@@ -144,9 +144,6 @@ class EditSet:
         raise KeyError(code)
 
 
-_CACHE: dict[tuple, EditSet] = {}
-
-
 def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | None = None) -> EditSet:
     """Read every `*.yaml` edit file and `lists/*.csv` (facility lists replace same-named ones).
 
@@ -158,14 +155,9 @@ def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | 
         return _load(folder, extra_lists)
     sources = [*folder.glob("*.yaml"), *(folder / "lists").glob("*.csv")]
     key = source_key(sources, str(folder.resolve()), code_key("engine"), __version__)
-    if key not in _CACHE:
-        _CACHE.clear()
-        # Parsing and validating the catalogue takes ~65 ms, reading it back pickled ~4 ms: most of a
-        # small file's audit, so the validated set is kept on disk until an edit file or the engine changes.
-        _CACHE[key] = cached(
-            "edits", key, lambda: _load(folder, None), _read_pickle, _write_pickle, ".pickle"
-        )
-    return _CACHE[key]
+    # Parsing and validating the catalogue takes ~65 ms, reading it back pickled ~4 ms: most of a small
+    # file's audit, so the validated set is kept on disk until an edit file or the engine changes.
+    return cached("edits", key, lambda: _load(folder, None), _read_pickle, _write_pickle, ".pickle")
 
 
 def _read_pickle(path: Path) -> EditSet:

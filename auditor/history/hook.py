@@ -36,7 +36,7 @@ def apply_history(
     fslug = slug(facility)
     if not fslug:
         raise InputError("--facility", f"{facility!r} has no letters or digits to identify a facility by")
-    db = Path(options.db).expanduser() if options.db else store.default_path()
+    db = options.database()
     if not options.record and not db.is_file():
         return (
             result,

@@ -10,6 +10,11 @@ from auditor.derived_cache import default_home
 FILE_NAME = "history.sqlite"
 
 
+def database_path(db: Path | str | None = None) -> Path:
+    """The history database: `db` as given (~ expanded), else $CDM_AUDIT_HOME/history.sqlite."""
+    return Path(db).expanduser() if db else default_home() / FILE_NAME
+
+
 @dataclass
 class HistoryOptions:
     """What an audit asks of the run history."""
@@ -27,7 +32,7 @@ class HistoryOptions:
 
     def database(self) -> Path:
         """The history database this run uses: `db`, else $CDM_AUDIT_HOME/history.sqlite."""
-        return Path(self.db).expanduser() if self.db else default_home() / FILE_NAME
+        return database_path(self.db)
 
     @property
     def needed(self) -> bool:

@@ -10,9 +10,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from auditor.codeset.table import default_home
 from auditor.errors import InputError
-from auditor.history.options import FILE_NAME
+from auditor.history.options import database_path
 
 SCHEMA_VERSION = 1
 # Long enough for another process to finish recording a 100k-finding run (a few seconds) and for a
@@ -127,12 +126,12 @@ MIGRATIONS = {1: _SCHEMA_V1}
 
 def default_path() -> Path:
     """$CDM_AUDIT_HOME/history.sqlite (CDM_AUDIT_HOME defaults to ~/.local/share/cdm-audit)."""
-    return default_home() / FILE_NAME
+    return database_path()
 
 
 def connect(path: Path | str | None = None) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the history file; bad or damaged files raise InputError naming it."""
-    path = Path(path).expanduser() if path else default_path()
+    path = database_path(path)
     if path.is_file() and path.stat().st_size:
         refuse_if_damaged(path)
     try:

@@ -64,10 +64,10 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
     """One boolean column per (column, shape), a cleaned value, its length and its integer value."""
     # Clean each cell once; every flag then reads the cleaned column.
     frame = frame.select([sh.clean(c).alias(c) for c in frame.columns])
-    base = {c: pl.col(c).str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1) for c in frame.columns}
+    bases = frame.select(pl.col(c).str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1) for c in frame.columns)
     # Which of the sample's code shapes CMS ever listed, asked once of a small set: an is_in against the
     # whole 20k-code history costs a hash table per column.
-    seen = {v for col in frame.select(**base).iter_columns() for v in col.drop_nulls().unique().to_list()}
+    seen = {v for col in bases.iter_columns() for v in col.drop_nulls().unique().to_list()}
     listed = pl.Series(sorted(seen & sh.known_code_set()), dtype=pl.String).implode()
     # Shapes several flags read are computed once as columns (polars evaluates a sub-expression per use).
     shared = {}
@@ -75,7 +75,7 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
         shared[f"{c}|code"] = pl.col(c).str.contains(sh.CODE_WITH_MODS)
         shared[f"{c}|lettered"] = pl.col(c).str.contains(r"[A-Z]{2}")
         shared[f"{c}|money"] = pl.col(c).str.contains(sh.MONEY)
-        shared[f"{c}|known_base"] = base[c].is_in(listed)
+        shared[f"{c}|known_base"] = bases.get_column(c).is_in(listed)
     staged = frame.with_columns(**shared)
     exprs: list[pl.Expr] = []
     for c in frame.columns:
@@ -143,10 +143,7 @@ def profile(
             .alias(f"{c}|seq"),
             v.drop_nulls().mode().first().alias(f"{c}|top"),
         ]
-    if columns:
-        # One multi-column expression for every shape share: building ~20 expressions per column in Python
-        # cost more than computing them.
-        aggs.append(pl.col([f"{c}|{name}" for c in columns for name in _FLAGS]).mean().name.prefix("s:"))
+        aggs += [pl.col(f"{c}|{name}").mean().alias(f"{c}|s_{name}") for name in _FLAGS]
     row = part.select(aggs).row(0, named=True)
     out = {}
     for c in columns:
@@ -156,7 +153,7 @@ def profile(
             n=n,
             rows=row["_rows"],
             distinct=max(distinct, 0),
-            shares={name: row[f"s:{c}|{name}"] or 0.0 for name in _FLAGS},
+            shares={name: row[f"{c}|s_{name}"] or 0.0 for name in _FLAGS},
             mean_len=row[f"{c}|mean_len"] or 0.0,
             len_mode=row[f"{c}|len_mode"] or 0.0,
             sequential=row[f"{c}|seq"] or 0.0,

@@ -118,17 +118,13 @@ def clean(col: str | pl.Expr) -> pl.Expr:
     return e.str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "${1}").replace("", None)
 
 
-def known_codes() -> pl.Series:
-    """Every CPT/HCPCS code CMS's Addendum B listed in the code table (a content signal, not validity)."""
-    from auditor.codeset.table import CodeTable, CodeTableError  # the audit loads the same table anyway
-
-    try:
-        return CodeTable.load().frame.get_column("code")
-    except CodeTableError:  # the validity table reports a missing file itself; here it only weakens a signal
-        return pl.Series("code", [], dtype=pl.String)
-
-
 @functools.cache
 def known_code_set() -> frozenset[str]:
-    """known_codes() as a set, for asking about a handful of values at a time."""
-    return frozenset(known_codes().to_list())
+    """Every CPT/HCPCS code the code table ever listed (a content signal for header search, not validity)."""
+    from auditor.codeset.known import known_codes  # the audit loads the same table anyway
+    from auditor.codeset.table import CodeTableError
+
+    try:
+        return frozenset(known_codes().to_list())
+    except CodeTableError:  # the validity table reports a missing file itself; here it only weakens a signal
+        return frozenset()

@@ -30,8 +30,8 @@ class Renderer:
     kind: str
     format: str
     files: tuple[str, ...]  # every file it may write into the folder, the main one (its return value) first
-    # "module:function" of the writer in auditor.report, imported when first used: the Excel, HTML and PDF writers and their
-    # libraries are a fifth of a small audit's start-up, and a JSON run never needs them.
+    # "module:function" of the writer in auditor.report, imported when first used: the Excel, HTML and PDF
+    # writers and their libraries are a fifth of a small audit's start-up, and a JSON run never needs them.
     target: str
     # Written after the others and given them as written={format: path}: a summary that says where they went.
     last: bool = False

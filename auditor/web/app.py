@@ -102,9 +102,9 @@ class WebSettings:
     @property
     def history_path(self) -> Path:
         """The run history file the server records into and lists from."""
-        from auditor.history import store
+        from auditor.history.options import database_path
 
-        return Path(self.history).expanduser() if self.history else store.default_path()
+        return database_path(self.history)
 
 
 def _environment() -> Environment:

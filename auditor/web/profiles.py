@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from auditor.derived_cache import default_home
 from auditor.errors import InputError
 from auditor.ingest.profile import load_profile, save_profile
 from auditor.ingest.reader import SheetChoice
@@ -15,9 +15,7 @@ _NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 def profiles_dir() -> Path:
     """$CDM_AUDIT_HOME/profiles, else ~/.local/share/cdm-audit/profiles (created on first save)."""
-    home = os.environ.get("CDM_AUDIT_HOME")
-    base = Path(home) if home else Path.home() / ".local" / "share" / "cdm-audit"
-    return base / "profiles"
+    return default_home() / "profiles"
 
 
 def safe_name(name: str) -> str:
