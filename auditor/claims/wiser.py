@@ -159,7 +159,9 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
     )
     groups.append({"_er_line": er_line})
     f = f.hstack([c for g in groups for c in by_distinct(f, g).get_columns()])
-    f = f.with_columns(_er=pl.col("_er_line").any().over("claim_key"))
+    # The claims with an ER line, looked up per line (a window over a hundred thousand claims costs more).
+    er_claims = f.filter(pl.col("_er_line")).get_column("claim_key").unique()
+    f = f.with_columns(_er=pl.col("claim_key").is_in(er_claims.implode()).fill_null(False))
     delayed_on = pl.lit(False)
     for sid, start in delayed.items():
         delayed_on = delayed_on | ((pl.col("wiser_category") == sid) & (pl.col("_dos") >= start))

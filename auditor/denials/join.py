@@ -121,7 +121,8 @@ def join(remit: pl.DataFrame, result: ClaimsResult, claim_lines: pl.DataFrame, s
     on_line = (
         result.findings.filter(pl.col("blocks") & ~pl.col("waived") & pl.col("line").is_not_null())
         .group_by("file", "claim_id", "line")
-        .agg(line_predicted_by=pl.col("edit").unique().sort().str.join(","))
+        .agg(line_predicted_by=pl.col("edit").unique().sort())
+        .with_columns(pl.col("line_predicted_by").list.join(","))
         .rename({"line": "claim_line", "file": "claim_file"})
     )
     matched = matched.join(on_line, on=["claim_file", "claim_id", "claim_line"], how="left")
@@ -158,7 +159,11 @@ def _pick_claim(remit: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
 def _predictions(result: ClaimsResult) -> pl.DataFrame:
     """Per claim: the edits whose unwaived blocking findings said it would not auto-approve, comma-joined."""
     live = result.findings.filter(pl.col("blocks") & ~pl.col("waived"))
-    return live.group_by(pl.col("file").alias("claim_file"), "claim_id").agg(
-        predicted_by=pl.col("edit").unique().sort().str.join(","),
-        predicted_messages=pl.col("message").unique(maintain_order=True),
+    return (
+        live.group_by(pl.col("file").alias("claim_file"), "claim_id")
+        .agg(
+            predicted_by=pl.col("edit").unique().sort(),
+            predicted_messages=pl.col("message").unique(maintain_order=True),
+        )
+        .with_columns(pl.col("predicted_by").list.join(","))
     )

@@ -71,17 +71,20 @@ def _area(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     )
     app_lines = frame.filter(size.is_not_null()).with_columns(_size=size, _role=role, _u=units)
     # Per band size: with a primary, n add-on units mean an applied area of size*n+1 .. size*(n+1).
-    bands = app_lines.group_by("_scope", "_size").agg(
-        _primary=(pl.col("_role") == "primary").any(),
-        _addon=pl.col("_u").filter(pl.col("_role") == "add-on").sum(),
-        _apps=pl.format("{} x{}", pl.col("code"), pl.col("_u").cast(pl.Int64)).str.join(" + "),
+    bands = (
+        app_lines.group_by("_scope", "_size")
+        .agg(
+            _primary=(pl.col("_role") == "primary").any(),
+            _addon=pl.col("_u").filter(pl.col("_role") == "add-on").sum(),
+            _apps=pl.format("{} x{}", pl.col("code"), pl.col("_u").cast(pl.Int64)),
+        )
+        .with_columns(pl.col("_apps").list.join(" + "))
     )
     bands = bands.filter(pl.col("_primary")).with_columns(
         _min=pl.col("_size") * pl.col("_addon") + 1, _max=pl.col("_size") * (pl.col("_addon") + 1)
     )
-    ranges = bands.group_by("_scope").agg(
-        pl.col("_min").sum(), pl.col("_max").sum(), pl.col("_apps").str.join(" + ")
-    )
+    ranges = bands.group_by("_scope").agg(pl.col("_min").sum(), pl.col("_max").sum(), "_apps")
+    ranges = ranges.with_columns(pl.col("_apps").list.join(" + "))
     waste = row_condition({"field": "modifiers", "has_any": list(p.get("exclude_modifiers") or [])})
     products = frame.filter(p["_products"].expr() & ~waste).with_columns(_u=units)
     used = products.group_by("_scope").agg(_used=pl.col("_u").sum())

@@ -213,7 +213,8 @@ def _wiser_claims(ctx) -> pl.DataFrame:
                 .collect()
             )
         else:
-            out = pl.DataFrame(schema={"claim_key": pl.String, "_state": pl.String, "_wiser": pl.Boolean})
+            key = frame.schema["claim_key"]
+            out = pl.DataFrame(schema={"claim_key": key, "_state": pl.String, "_wiser": pl.Boolean})
         ctx.cache["dx_wiser"] = out
     return ctx.cache["dx_wiser"]
 
@@ -326,10 +327,11 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
             _ok=(~conflict).any(),
             v_dx=pl.col("dx").filter(conflict).first(),
             v_description=pl.col("description").filter(conflict).first(),
-            _more=pl.col("dx").filter(conflict).slice(1).str.join(", "),
+            _more=pl.col("dx").filter(conflict).slice(1),
             _dx_side=pl.col("side").filter(conflict).first(),
         )
         .filter(~pl.col("_ok"))
+        .with_columns(pl.col("_more").list.join(", "))
     )
     line_side = pl.col("_side").replace_strict(SIDE_WORD, return_dtype=pl.String)
     return per_line.select(
@@ -365,66 +367,97 @@ def _fit(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Per (claim, broken rule): a hit on the claim's first line with a code of the rule."""
     rules = edit.params["_rules"]
     frame = ctx.frame
-    all_codes = sorted({c for r in rules for c in r["codes"]})
+    by_code = pl.DataFrame(
+        [(r["id"], c) for r in rules for c in r["codes"]],
+        schema={"_rule": pl.Int32, "code": pl.String},
+        orient="row",
+    )
     lines = (
         frame.lazy()
-        .filter(eligible & pl.col("code").is_in(all_codes))
+        .filter(eligible)
         .select("_rid", "claim_key", "code")
+        .join(by_code.lazy(), on="code")
+        .sort("_rid")
         .collect()
     )
     if lines.height == 0:
         return pl.DataFrame(schema=_EMPTY)
+    # Every rule at once: one anchor per (claim, rule), each rule's patterns asked of the distinct diagnoses.
+    anchors = lines.group_by("claim_key", "_rule", maintain_order=True).agg(
+        pl.col("_rid").first(), _others=pl.col("_rid").slice(1).head(_MAX_RELATED)
+    )
     dx = claim_diagnoses(ctx).join(lines.select("claim_key").unique(), on="claim_key", how="semi")
-    claim_list = dx.group_by("claim_key").agg(_all=pl.col("dx").str.join(", "))
-    out, flagged = [], set()
-    # Flag and requires rules first: an expect rule defers to them for the same service and claim.
-    for rule in sorted(rules, key=lambda r: r["rule"] == "expect"):
-        mine = lines.filter(pl.col("code").is_in(rule["codes"]))
-        if mine.height == 0:
-            continue
-        anchors = (
-            mine.sort("_rid")
-            .group_by("claim_key", maintain_order=True)
-            .agg(pl.col("_rid").first(), _others=pl.col("_rid").slice(1).head(_MAX_RELATED))
-        )
-        matched = (
-            dx.filter(_matches(rule))
-            .sort("claim_key", "_pos")
-            .group_by("claim_key")
-            .agg(v_dx=pl.col("dx").str.join(", "))
-        )
-        if rule["rule"] == "flag":
-            hits = anchors.join(matched, on="claim_key")
-        elif rule["rule"] == "requires":
-            has = dx.filter(_matches(rule, "requires_pattern")).select("claim_key").unique()
-            hits = anchors.join(matched, on="claim_key").join(has, on="claim_key", how="anti")
-        else:
-            done = pl.DataFrame(
-                {"claim_key": sorted(k for s, k in flagged if s == rule["service"])},
-                schema={"claim_key": pl.String},
-            )
-            hits = (
-                anchors.join(matched, on="claim_key", how="anti")
-                .join(done, on="claim_key", how="anti")
-                .join(claim_list, on="claim_key", how="left")
-                .with_columns(v_dx=pl.col("_all").fill_null("no diagnosis"))
-                .drop("_all")
-            )
-        if hits.height == 0:
-            continue
-        flagged.update((rule["service"], k) for k in hits.get_column("claim_key").to_list())
-        out.append(
-            hits.select(
-                "_rid",
-                "v_dx",
-                related=pl.col("_others"),
-                expected=pl.lit(rule["expected"], pl.String),
-                v_service=pl.lit(rule["service"]),
-                v_reason=pl.lit(rule["reason"]),
-                v_basis=pl.lit(rule["basis"]),
-                _rule=pl.lit(rule["id"]),
-            )
-        )
-    if not out:
+    matched, required = _rule_matches(dx, rules)
+    kind = pl.col("_rule").replace_strict({r["id"]: r["rule"] for r in rules}, return_dtype=pl.String)
+    service = pl.col("_rule").replace_strict({r["id"]: r["service"] for r in rules}, return_dtype=pl.String)
+    anchors = anchors.with_columns(_kind=kind, _service=service)
+    firm = pl.concat(
+        [
+            anchors.filter(pl.col("_kind") == "flag").join(matched, on=["claim_key", "_rule"]),
+            anchors.filter(pl.col("_kind") == "requires")
+            .join(matched, on=["claim_key", "_rule"])
+            .join(required, on=["claim_key", "_rule"], how="anti"),
+        ]
+    )
+    # An expect rule stays quiet where a flag or requires rule of its service flagged the claim, and of two
+    # expect rules of one service only the first speaks.
+    expect = (
+        anchors.filter(pl.col("_kind") == "expect")
+        .join(matched, on=["claim_key", "_rule"], how="anti")
+        .join(firm.select("_service", "claim_key"), on=["_service", "claim_key"], how="anti")
+        .sort("_rule")
+        .unique(["_service", "claim_key"], keep="first", maintain_order=True)
+    )
+    claim_list = (
+        dx.join(expect.select("claim_key").unique(), on="claim_key", how="semi")
+        .group_by("claim_key")
+        .agg(_all=pl.col("dx"))
+        .with_columns(pl.col("_all").list.join(", "))
+    )
+    expect = (
+        expect.join(claim_list, on="claim_key", how="left")
+        .with_columns(v_dx=pl.col("_all").fill_null("no diagnosis"))
+        .drop("_all")
+    )
+    hits = pl.concat([firm, expect.select(firm.columns)])
+    if hits.height == 0:
         return pl.DataFrame(schema=_EMPTY)
-    return pl.concat(out).sort("_rid", "_rule").drop("_rule")
+    text = {k: {r["id"]: r[k] for r in rules} for k in ("expected", "service", "reason", "basis")}
+    return hits.sort("_rid", "_rule").select(
+        "_rid",
+        "v_dx",
+        related=pl.col("_others"),
+        expected=pl.col("_rule").replace_strict(text["expected"], return_dtype=pl.String),
+        v_service=pl.col("_service"),
+        v_reason=pl.col("_rule").replace_strict(text["reason"], return_dtype=pl.String),
+        v_basis=pl.col("_rule").replace_strict(text["basis"], return_dtype=pl.String),
+    )
+
+
+def _rule_matches(dx: pl.DataFrame, rules: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(claim, rule, matching diagnoses in claim order) and (claim, rule) whose requires_pattern a diagnosis meets."""
+    key = ["dx", "description", "valid"]
+    distinct = dx.select(key).unique()
+    flags = distinct.with_columns(
+        *(_matches(r).alias(f"m{r['id']}") for r in rules),
+        *(_matches(r, "requires_pattern").alias(f"q{r['id']}") for r in rules if r["rule"] == "requires"),
+    )
+    long = (
+        flags.unpivot(index=key, variable_name="_flag")
+        .filter(pl.col("value"))
+        .select(
+            *key,
+            _rule=pl.col("_flag").str.slice(1).cast(pl.Int32),
+            _required=pl.col("_flag").str.starts_with("q"),
+        )
+    )
+    hit = dx.select("claim_key", "_pos", *key).join(long, on=key, nulls_equal=True)
+    matched = (
+        hit.filter(~pl.col("_required"))
+        .sort("claim_key", "_pos")
+        .group_by("claim_key", "_rule", maintain_order=True)
+        .agg(v_dx=pl.col("dx"))
+        .with_columns(pl.col("v_dx").list.join(", "))
+    )
+    required = hit.filter(pl.col("_required")).select("claim_key", "_rule").unique()
+    return matched, required

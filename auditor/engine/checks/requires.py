@@ -127,7 +127,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     result = (
         pl.concat(out)
         if out
-        else pl.DataFrame(schema={"_rid": pl.Int64, "_scope": pl.String, "expected": pl.String})
+        else pl.DataFrame(schema={"_rid": pl.Int64, "_scope": frame.schema["_scope"], "expected": pl.String})
     )
     if ctx.scope_kind != "chargemaster":
         result = related_rows(frame, result)
