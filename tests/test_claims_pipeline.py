@@ -109,6 +109,27 @@ def test_unsorted_file_is_sorted_and_said_so(tmp_path):
     assert any("not together" in n for n in result.notes)
 
 
+def test_claims_interleaved_inside_a_chunk_are_audited_as_when_grouped(tmp_path):
+    """Lines of two claims taking turns (and an id-less line between a claim's lines) keep each claim whole:
+    the same claims, lines and findings as the file with each claim's lines together."""
+    a = _skin_claim("A1")  # no UTN: in-scope skin substitute lines without prior authorization
+    b = _skin_claim("B2", "N3B9C2D7E4F6G2")[:2]  # no product line
+    c = _skin_claim("C3", "N3B9C2D7E4F6G3")  # last in the file, so A1 and B2 are audited together before it
+    blank = ["", 9, "03/02/2026", "NJ", "", "", "0360", "15271", "", "", "", "", "", ""]
+    grouped = run_claims([_csv(tmp_path / "grouped.csv", [*a, *b, blank, *c])])
+    mixed = run_claims([_csv(tmp_path / "mixed.csv", [a[0], b[0], a[1], blank, b[1], a[2], *c])])
+
+    def seen(result):
+        claims = result.claims.select("claim_id", "lines", "readiness").sort("claim_id").rows()
+        return claims, sorted(result.findings.select("claim_id", "edit", "code").rows())
+
+    assert seen(mixed) == seen(grouped)
+    claims, findings = seen(mixed)
+    assert [c[:2] for c in claims] == [("A1", 3), ("B2", 2), ("C3", 3)]
+    assert {f[0] for f in findings} == {"A1", "B2"}
+    assert not any("not together" in n for n in mixed.notes)
+
+
 def test_lines_without_codes_or_dates_are_skipped_with_reasons(tmp_path):
     rows = _skin_claim("A1", "N3B9C2D7E4F6G1") + [
         ["A2", 1, "", "TX", "MEDICARE", "131", "360", "29881", "RT", "", "1", "M23.221", "", ""],
