@@ -60,19 +60,21 @@ def prepare_frame(
     """Add row ids, the pairing scope and the quarter's code classification and OPPS payment rate."""
     frame = frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64))
     frame = frame.with_columns((scope if scope is not None else pl.col("file")).alias("_scope"))
-    codes = frame.get_column("code")
+    # Each distinct code is classified once and joined back: claim lines repeat a few dozen codes.
+    codes = frame.get_column("code").unique()
     cls = table.classify(codes, quarter)
-    frame = frame.with_columns(
+    found = pl.DataFrame({"code": codes}).with_columns(
         cs_status=cls.get_column("status"),
         cs_si=cls.get_column("si"),
         cs_first_seen=cls.get_column("first_seen"),
         cs_last_seen=cls.get_column("last_seen"),
         cs_descriptor=cls.get_column("descriptor"),
     )
-    if not table.has_rates(quarter):
-        return frame  # no cs_rate column: the rate edits say the quarter was imported without rates
-    # Addendum B payment rate of the quarter used (null: the code has no rate that quarter).
-    return frame.with_columns(cs_rate=table.rates(codes, quarter))
+    # Addendum B payment rate of the quarter used (null: the code has no rate that quarter); without rates
+    # there is no cs_rate column, and the rate edits say the quarter was imported without them.
+    if table.has_rates(quarter):
+        found = found.with_columns(cs_rate=table.rates(codes, quarter))
+    return frame.join(found, on="code", how="left", nulls_equal=True, maintain_order="left")
 
 
 def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:

@@ -241,21 +241,23 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     p = edit.params
     frame = ctx.frame
     dated = "_dos" in frame.columns
+    bad = claim_diagnoses(ctx).filter(FLAGS[p["flag"]])
+    if bad.height == 0:
+        return pl.DataFrame(schema=_EMPTY)
+    # Anchor lines are looked for only on the claims with such a diagnosis.
     anchors = (
         frame.lazy()
+        .filter(pl.col("claim_key").is_in(bad.get_column("claim_key").unique().implode()))
         .filter(eligible & _anchor_expr(p, frame))
         .group_by("claim_key")
         .agg(pl.col("_rid").min())
         .collect()
     )
-    if anchors.height == 0:
-        return pl.DataFrame(schema=_EMPTY)
-    bad = claim_diagnoses(ctx).filter(FLAGS[p["flag"]])
     hits = anchors.join(bad, on="claim_key").join(_wiser_claims(ctx), on="claim_key", how="left")
     if hits.height == 0:
         return pl.DataFrame(schema=_EMPTY)
-    if dated:
-        hits = hits.join(frame.select("_rid", "_dos"), on="_rid", how="left")
+    if dated:  # _rid is the row's position in the frame
+        hits = hits.with_columns(_dos=frame.get_column("_dos").gather(hits.get_column("_rid")))
     hits = hits.sort("_rid", "_pos")
     codes = code_set(ctx)
     dos_note = pl.lit("")
