@@ -11,6 +11,8 @@ import openpyxl
 import polars as pl
 from docx import Document
 
+from auditor.claims import pipeline as claims_pipeline
+from auditor.claims.pipeline import run_claims
 from auditor.claims.read import DEFAULT_MAX_BYTES
 from auditor.denials import run as denials_run
 from auditor.denials.model import REMIT_SCHEMA
@@ -201,12 +203,34 @@ def test_reversals_and_corrections_stay_within_one_payer():
     assert superseded.get_column("payer").to_list() == ["MEDIGAP", "MEDIGAP"]
 
 
-def test_claims_lines_read_with_the_audits_size_cap(tmp_path, monkeypatch):
-    """The claims run allows 20 GiB: the second read of the claim lines must not refuse at a smaller cap."""
+def test_claims_file_is_read_once_in_a_denials_run(tmp_path, monkeypatch):
+    """The claims run keeps the lines the remittances are joined to: the file is not read a second time."""
     claims = write(tmp_path, "claims.csv", HEADER + claim_row("NJ1", "2026-03-02", "15271") + "\n")
     worklist = write(
         tmp_path, "w.csv", WORKLIST + "NJ1,1,15271,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n"
     )
+    reads: list[str] = []
+    for module in (claims_pipeline, denials_run):
+        real = module.claim_chunks
+
+        def spy(path, *args, real=real, **kwargs):
+            reads.append(Path(path).name)
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(module, "claim_chunks", spy)
+    result = run_denials([worklist], DenialsRequest(claims=[claims], today=TODAY))
+    assert reads == ["claims.csv"]
+    assert result.lines.filter(pl.col("joined")).height == 1
+
+
+def test_claims_lines_read_with_the_audits_size_cap(tmp_path, monkeypatch):
+    """Given a claims result without its lines, the denials run reads them at the claims run's 20 GiB cap."""
+    claims = write(tmp_path, "claims.csv", HEADER + claim_row("NJ1", "2026-03-02", "15271") + "\n")
+    worklist = write(
+        tmp_path, "w.csv", WORKLIST + "NJ1,1,15271,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n"
+    )
+    audited = run_claims([claims])
+    assert audited.lines is None
     caps: list[int] = []
     real = denials_run.claim_chunks
 
@@ -215,8 +239,9 @@ def test_claims_lines_read_with_the_audits_size_cap(tmp_path, monkeypatch):
         return real(path, options, *args, **kwargs)
 
     monkeypatch.setattr(denials_run, "claim_chunks", spy)
-    run_denials([worklist], DenialsRequest(claims=[claims], today=TODAY))
+    result = run_denials([worklist], DenialsRequest(claims=[claims], today=TODAY, claims_result=audited))
     assert caps == [DEFAULT_MAX_BYTES]
+    assert result.lines.filter(pl.col("joined")).height == 1
 
 
 def test_ids_that_clean_alike_link_their_own_drafts(tmp_path):

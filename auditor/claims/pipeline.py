@@ -10,7 +10,7 @@ import polars as pl
 
 from auditor.audit import gc_paused, load_edit_set
 from auditor.claims.compact import CLAIM_LABELS, FINDING_LABELS, compact, expand
-from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, ClaimFile, claim_chunks
+from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, LINE_SCHEMA, ClaimFile, claim_chunks
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult
 from auditor.claims.seen import SeenClaims
 from auditor.claims.wiser import WiserScope, load_scope, mark
@@ -23,6 +23,9 @@ from auditor.errors import InputError
 from auditor.ingest.reader import CANONICAL, SCHEMA, IngestOptions
 from auditor.version import __version__
 
+# What a remittance is matched on, per line as read (ClaimsRequest.keep_lines, ClaimsResult.lines).
+LINE_KEYS = ("file", "claim_id", "line", "code", "dos")
+LINE_KEY_SCHEMA = {k: LINE_SCHEMA[k] for k in LINE_KEYS}
 CLAIM_KEY = pl.UInt32  # the dtype of the per-file claim key (_claim_level)
 # A pairing scope is one claim's one date of service, as one integer (no text to hash on every line): the claim
 # key times ten million plus the date's day number (+-3.6M days span every four-digit year).
@@ -43,6 +46,8 @@ class ClaimsRequest:
     select: set[str] | None = None
     ignore: set[str] = field(default_factory=set)
     today: dt.date = field(default_factory=dt.date.today)
+    # Keep every line read as LINE_KEYS (a denials run joins remittances to them; no second read).
+    keep_lines: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class _Totals:
 
     claims: list[pl.DataFrame] = field(default_factory=list)
     findings: list[pl.DataFrame] = field(default_factory=list)
+    lines: list[pl.DataFrame] = field(default_factory=list)  # LINE_KEYS of every line read (keep_lines)
     edits: dict[str, dict] = field(default_factory=dict)
     stale: dict[str, str] = field(default_factory=dict)
     no_payer: int = 0
@@ -118,7 +124,7 @@ def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
         notes += [f"{path.name}: {e}" for e in account.x12_errors[:20]]
     if unread and not accounts:
         raise unread[0][1]
-    result = _result(accounts, totals, notes, scope, edits.version, diagnoses)
+    result = _result(accounts, totals, notes, scope, edits.version, diagnoses, request.keep_lines)
     for path, exc in unread:
         result.files.append(_unread_file(path, exc))
         result.notes.insert(0, f"INCOMPLETE: {exc}; its lines are in no count and no finding")
@@ -153,7 +159,7 @@ def _one_file(
     sort: bool,
 ) -> ClaimFile:
     """Stream one file's chunks, holding back the last claim of each chunk until its lines are complete."""
-    mark_len = (len(totals.claims), len(totals.findings))
+    mark_len = (len(totals.claims), len(totals.findings), len(totals.lines))
     saved = (
         {k: dict(v) for k, v in totals.edits.items()},
         dict(totals.stale),
@@ -170,6 +176,8 @@ def _one_file(
     carry: pl.DataFrame | None = None
     try:
         for chunk in chunks:
+            if request.keep_lines:
+                totals.lines.append(chunk.select(LINE_KEYS))
             if carry is not None and carry.height:
                 chunk = pl.concat([carry, chunk], how="vertical")
             if chunk.height == 0:
@@ -182,7 +190,7 @@ def _one_file(
         if carry is not None and carry.height:
             _process(carry, account, request, scope, edits, config, refs, select, totals, finished)
     except (_Unsorted, InputError):  # what this file added is taken back: sorted and read again, or not read
-        del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :]
+        del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :], totals.lines[mark_len[2] :]
         totals.edits, totals.stale, counts = saved
         totals.no_payer, totals.no_state, totals.dated, totals.after, totals.before = counts
         raise
@@ -501,6 +509,7 @@ def _result(
     scope: WiserScope,
     version: str,
     codes: DiagnosisCodeSet,
+    keep_lines: bool = False,
 ) -> ClaimsResult:
     """Assemble the result: frames, accounts, and notes a reader needs to trust the numbers."""
     claims = expand(totals.claims, CLAIM_SCHEMA)
@@ -563,4 +572,7 @@ def _result(
                 f"{codes.label}, so codes new on {codes.valid_from} are accepted for them too."
             )
     edits = sorted(totals.edits.values(), key=lambda e: e["code"])
-    return ClaimsResult(claims, findings, files, skipped, notes, meta, scope.service_table(), edits)
+    result = ClaimsResult(claims, findings, files, skipped, notes, meta, scope.service_table(), edits)
+    if keep_lines:
+        result.lines = pl.concat(totals.lines) if totals.lines else pl.DataFrame(schema=LINE_KEY_SCHEMA)
+    return result

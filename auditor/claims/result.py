@@ -82,6 +82,8 @@ class ClaimsResult:
     edits: list[dict] = field(
         default_factory=list
     )  # {code, name, category, severity, status, findings, basis}
+    # With ClaimsRequest.keep_lines: every line read, as (file, claim_id, line, code, dos); else None.
+    lines: pl.DataFrame | None = None
 
     @property
     def lines_audited(self) -> int:

@@ -140,7 +140,7 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
         )
     remit = pl.concat(frames, how="vertical_relaxed") if frames else empty_remit()
     paths_only = [s.path for s in claim_files]
-    claims_request = ClaimsRequest(state=request.state, today=request.today)
+    claims_request = ClaimsRequest(state=request.state, today=request.today, keep_lines=True)
     claims_result = request.claims_result or run_claims(paths_only, claims_request)
     for f in claims_result.files:
         inputs.append(
@@ -155,7 +155,11 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
     # Settled per claim (its key, as the join picks it) and payer: two claims sharing an id stay apart.
     keyed = with_claim_keys(remit, claims_result)
     standing, superseded = settle(keyed)
-    joined = join(standing, claims_result, _claim_lines(paths_only, claims_request.ingest), scope)
+    # The claims run kept its lines (read once); a result handed in without them is read again here.
+    claim_lines = claims_result.lines
+    if claim_lines is None:
+        claim_lines = _claim_lines(paths_only, claims_request.ingest)
+    joined = join(standing, claims_result, claim_lines, scope)
     joined.lines = joined.lines.with_columns(
         claim_file=pl.col("claim_file").replace(names), file=pl.col("file").replace(names)
     )

@@ -119,7 +119,10 @@ def audit_claims(run: ClaimsRun, history: Path | None) -> None:
                 raise dataclasses.replace(exc, path=name) from None
     outcome = run_claims_session(
         ClaimsSessionRequest(
-            files=claims, claims=ClaimsRequest(), formats=CLAIM_FORMATS, out_dir=run.claims_dir
+            files=claims,
+            claims=ClaimsRequest(keep_lines=bool(remits)),  # the denials join reads them, not the files again
+            formats=CLAIM_FORMATS,
+            out_dir=run.claims_dir,
         )
     )
     run.totals = outcome.summary["totals"]
