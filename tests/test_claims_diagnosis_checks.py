@@ -12,8 +12,8 @@ from auditor.codeset.icd10 import package_code_set
 from auditor.engine import load_edits
 from auditor.engine.checks import CheckContext, check_module
 from auditor.engine.config import FacilityConfig
+from auditor.engine.finding_rows import message_expr
 from auditor.engine.lists import CatalogError
-from auditor.engine.runner import message_expr
 
 EDITS = load_edits()
 DOS = dt.date(2026, 5, 4)

@@ -262,6 +262,7 @@ def _process(
             select=select,
             diagnoses=refs.diagnoses,
             claim_dx=claim_dx,
+            as_rows=True,
         )
         if run.quarter.stale:
             totals.stale[run.quarter.requested] = run.quarter.used
@@ -280,7 +281,7 @@ def _process(
             if s.status == "ran":
                 cur["status"], cur["note"] = "ran", ""
                 cur["findings"] += s.findings
-        found.append(_findings_frame(run.findings, part, edits))
+        found.append(_findings_frame(run.rows, part))
     findings = (
         pl.concat(found, how="vertical")
         if found
@@ -359,51 +360,12 @@ def _skip_lines(account: ClaimFile, dropped: pl.DataFrame) -> None:
         rep.skipped.extend({"row": r, "reason": why} for r, why in part.select("row", "_skip").iter_rows())
 
 
-def _findings_frame(findings: list, part: pl.DataFrame, edits) -> pl.DataFrame:
-    """Engine findings as FINDING_SCHEMA rows, with the claim id, line and date of the flagged row."""
+def _findings_frame(rows: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
+    """Engine findings (ROW_SCHEMA rows) as FINDING_SCHEMA rows, with the claim id, line and date of the flagged row."""
     schema = FINDING_SCHEMA | {"claim_key": CLAIM_KEY}
-    if not findings:
+    if rows.height == 0:
         return pl.DataFrame(schema=schema)
-    base = pl.DataFrame(
-        [
-            (
-                f.edit,
-                f.name,
-                f.family,
-                f.category,
-                f.severity,
-                f.message,
-                f.file,
-                f.sheet,
-                f.row,
-                f.code,
-                f.revenue_code,
-                f.expected,
-                f.reference.get("text", ""),
-                f.reference.get("basis", ""),
-                f.waived,
-            )
-            for f in findings
-        ],
-        schema={
-            "edit": pl.String,
-            "name": pl.String,
-            "family": pl.String,
-            "category": pl.String,
-            "severity": pl.String,
-            "message": pl.String,
-            "file": pl.String,
-            "sheet": pl.String,
-            "row": pl.Int64,
-            "code": pl.String,
-            "revenue_code": pl.String,
-            "expected": pl.String,
-            "reference": pl.String,
-            "basis": pl.String,
-            "waived": pl.Boolean,
-        },
-        orient="row",
-    )
+    base = rows.drop("charge_code")
     in_scope = part.filter(pl.col("wiser_in_scope").fill_null(False)).get_column("claim_key").unique()
     where = part.select(
         "file",

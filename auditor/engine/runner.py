@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import string
 import time
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +15,14 @@ from auditor.engine.checks import CheckContext, check_module, finding_columns
 from auditor.engine.checks.diagnosis import CLAIM_DX
 from auditor.engine.conditions import all_of, none_of
 from auditor.engine.config import FacilityConfig
+from auditor.engine.finding_rows import (
+    ROW_SCHEMA,
+    fixed_values,
+    hit_rows,
+    lower_implied_rows,
+    message_expr,
+    sorted_rows,
+)
 from auditor.engine.findings import SEVERITY_RANK, Finding
 from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
 
@@ -47,6 +54,8 @@ class AuditRun:
     rows_audited: int
     edit_set_version: str
     config: FacilityConfig = field(default_factory=FacilityConfig)
+    # With run_edits(as_rows=True): the findings as one ROW_SCHEMA frame, and `findings` stays empty.
+    rows: pl.DataFrame | None = None
 
     def worst(self) -> str | None:
         """Highest severity among unwaived findings."""
@@ -103,6 +112,7 @@ def run_edits(
     available: set[str] | None = None,
     diagnoses: DiagnosisCodeSet | None = None,
     claim_dx: pl.DataFrame | None = None,
+    as_rows: bool = False,
 ) -> AuditRun:
     """Apply every edit in force on `as_of` to the frame; return findings with severities and waivers applied.
 
@@ -111,6 +121,8 @@ def run_edits(
     `table` and `diagnoses` are the reference code sets: HCPCS/CPT by quarter, and the ICD-10-CM set that
     claim diagnoses are checked against (claim scope only); `claim_dx`, when given, is the claims' diagnoses
     already classified (`classify_claims`), so the frame need not repeat each claim's list on every line.
+    `as_rows` gives the findings as one frame (AuditRun.rows) instead of Finding objects: a claims run
+    makes tens of thousands, and its reports read them as a frame anyway.
     """
     choice = table.resolve_quarter(as_of)
     prepared = prepare_frame(frame, table, choice.used, scope)
@@ -119,6 +131,7 @@ def run_edits(
         ctx.cache[CLAIM_DX] = claim_dx
     rows = prepared.select("_rid", *_ROW_FIELDS)
     findings: list[Finding] = []
+    parts: list[pl.DataFrame] = []
     summaries: list[EditSummary] = []
     dated = "_dos" in prepared.columns
     pro = _professional_lines(prepared)
@@ -157,16 +170,29 @@ def run_edits(
             hits, spent = precomputed[edit.code]
         else:
             hits, spent = check_module(edit.check).evaluate(ctx, edit, _eligible(edit, prepared)), 0.0
-        findings.extend(
-            _to_findings(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind)
-        )
+        if as_rows:
+            parts.append(hit_rows(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind))
+        else:
+            findings.extend(
+                _to_findings(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind)
+            )
         if partly := _unevaluated(ctx, edit):
             summary.note = "; ".join(n for n in (summary.note, partly) if n)
         summary.findings = hits.height
         summary.seconds = round(time.perf_counter() - started + spent, 4)
+    table = None
+    if as_rows:
+        found = [p for p in parts if p.height]
+        table, lowered = lower_implied_rows(
+            pl.concat(found) if found else pl.DataFrame(schema=ROW_SCHEMA), edits
+        )
+        _note_lowered(summaries, lowered)
+        table = sorted_rows(table)
     findings = _lower_implied(findings, edits, summaries)
     findings.sort(key=Finding.sort_key)
-    return AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
+    run = AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
+    run.rows = table
+    return run
 
 
 def _lower_implied(findings: list[Finding], edits: EditSet, summaries: list[EditSummary]) -> list[Finding]:
@@ -194,11 +220,16 @@ def _lower_implied(findings: list[Finding], edits: EditSet, summaries: list[Edit
             counts = lowered.setdefault(f.edit, {})
             counts[named] = counts.get(named, 0) + 1
         out.append(f)
+    _note_lowered(summaries, lowered)
+    return out
+
+
+def _note_lowered(summaries: list[EditSummary], lowered: dict[str, dict[str, int]]) -> None:
+    """Say in each edit's summary how many of its findings were lowered to info, and by which edits."""
     for s in summaries:
         for named, n in lowered.get(s.code, {}).items():
             note = f"{n:,} finding(s) lowered to info: {named} flags the same line"
             s.note = "; ".join(x for x in (s.note, note) if x)
-    return out
 
 
 def _unevaluable(ctx: CheckContext, edit: Edit) -> str | None:
@@ -224,28 +255,6 @@ def _professional_lines(frame: pl.DataFrame) -> int:
     if "sheet_kind" not in frame.columns:
         return 0
     return int((frame.get_column("sheet_kind") == "professional_fee").sum())
-
-
-SCOPE_LABELS = {"chargemaster": "chargemaster", "pairing": "procedure's pairing links", "claim": "claim"}
-
-
-def message_expr(template: str, columns: set[str], fixed: dict[str, str]) -> pl.Expr:
-    """The edit's message template as one polars string expression (placeholders read hit columns)."""
-    parts: list[pl.Expr] = []
-    for literal, name, _spec, _conv in string.Formatter().parse(template):
-        if literal:
-            parts.append(pl.lit(literal))
-        if name is None:
-            continue
-        if name in fixed:
-            parts.append(pl.lit(fixed[name]))
-        elif f"v_{name}" in columns:
-            parts.append(pl.col(f"v_{name}").cast(pl.String).fill_null(""))
-        elif name in columns:
-            parts.append(pl.col(name).cast(pl.String).fill_null(""))
-        else:
-            parts.append(pl.lit("?"))
-    return pl.concat_str(parts) if parts else pl.lit("")
 
 
 def _to_findings(
@@ -276,8 +285,9 @@ def _to_findings(
     joined = pl.concat(
         [hits, rows.drop("_rid").select(pl.all().gather(hits.get_column("_rid")))], how="horizontal"
     )
-    fixed = {"quarter": quarter, "scope_kind_label": SCOPE_LABELS.get(scope_kind, scope_kind)}
-    joined = joined.with_columns(_message=message_expr(edit.message, set(joined.columns), fixed))
+    joined = joined.with_columns(
+        _message=message_expr(edit.message, set(joined.columns), fixed_values(quarter, scope_kind))
+    )
     related_of: dict[int, dict] = {}
     wanted = hits.get_column("related").explode().drop_nulls().unique()
     if wanted.len():

@@ -1,0 +1,78 @@
+"""Findings as one frame (the claims runs' path) say exactly what the Finding objects say."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from auditor.codeset import CodeTable
+from auditor.engine import load_config, load_edits, run_edits
+from auditor.engine.finding_rows import ROW_SCHEMA
+from auditor.ingest.reader import IngestOptions, read_inputs
+
+REPO = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2026, 4, 1)
+FIELDS = [c for c in ROW_SCHEMA if c not in ("reference", "basis")]
+
+
+def _both(frame: pl.DataFrame, config_path: Path | None = None):
+    """The same run twice: Finding objects, and the frame of rows."""
+    edits = load_edits()
+    config = load_config(config_path, {e.code for e in edits.edits})
+    table = CodeTable.load()
+    objects = run_edits(frame, edits, config, AS_OF, table, "chargemaster")
+    rows = run_edits(frame, edits, config, AS_OF, table, "chargemaster", as_rows=True)
+    return objects, rows
+
+
+def _as_rows(findings) -> list[tuple]:
+    return [
+        tuple(getattr(f, c) for c in FIELDS) + (f.reference["text"], f.reference["basis"]) for f in findings
+    ]
+
+
+def test_rows_match_findings_on_the_sample_with_waivers(tmp_path):
+    """Same findings in the same order: messages, severities (implied ones lowered), waivers, references."""
+    frame = read_inputs([REPO / "samples" / "chargemaster.xlsx"], IngestOptions()).frame
+    objects, _ = _both(frame)
+    flagged = [f.charge_code for f in objects.findings if f.charge_code]
+    assert len(flagged) > 20
+    # Waive by charge code: one for any edit, one for one edit, one expired (not applied), one in other case.
+    any_edit, one = (
+        flagged[0],
+        next(f for f in objects.findings if f.charge_code and f.charge_code != flagged[0]),
+    )
+    config = tmp_path / "auditor.toml"
+    config.write_text(
+        f'[[waivers]]\ncharge_code = "{any_edit}"\nreason = "kept on purpose"\n\n'
+        f'[[waivers]]\ncharge_code = " {one.charge_code.lower()} "\nedit = "{one.edit}"\nreason = "r"\n\n'
+        f'[[waivers]]\ncharge_code = "{flagged[-1]}"\nreason = "old"\nuntil = 2025-01-01\n',
+        encoding="utf-8",
+    )
+    objects, rows = _both(frame, config)
+    table = rows.rows
+    assert rows.findings == [] and table is not None
+    assert table.columns == list(ROW_SCHEMA)
+    assert table.select(FIELDS + ["reference", "basis"]).rows() == _as_rows(objects.findings)
+    assert table.filter(pl.col("waived")).height == sum(f.waived for f in objects.findings) > 1
+    assert [s.note for s in rows.summaries] == [s.note for s in objects.summaries]
+
+
+def test_implied_findings_are_lowered_in_rows_too(tmp_path):
+    """A device-type gap on a line NS001 already flags is info in the frame, with the same note."""
+    cdm = tmp_path / "cdm.csv"
+    cdm.write_text(
+        "Charge Code,Description,Revenue Code,CPT/HCPCS,Price\n"
+        "36064590,HC NEUROSTIM GEN SACRAL INSERT,0360,64590,9000\n"
+        "27801713,HC ANCHOR SUTURE,0278,C1713,300\n",
+        encoding="utf-8",
+    )
+    objects, rows = _both(read_inputs([cdm], IngestOptions()).frame)
+    lowered = rows.rows.filter(pl.col("edit") == "NS002").row(0, named=True)
+    assert lowered["severity"] == "info"
+    assert lowered["message"].endswith("(follows from NS001 on this line)")
+    assert rows.rows.select(FIELDS + ["reference", "basis"]).rows() == _as_rows(objects.findings)
+    note = next(s.note for s in rows.summaries if s.code == "NS002")
+    assert "1 finding(s) lowered to info: NS001 flags the same line" in note
