@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_denials_identity import HEADER, claim_row, clp, denials, remit, transaction, write
+from test_denials_identity import HEADER, WORKLIST, claim_row, clp, denials, remit, transaction, write
 
 from auditor.denials.remit import read_835
 from auditor.denials.settle import settle
@@ -114,3 +114,31 @@ def test_reported_payer_columns_stay_as_read_and_the_key_is_resolved(tmp_path):
     assert superseded.select("payer", "payer_id", "payer_key").rows() == [
         ("Medicare  Part B", "MCR01", "id:mcr01")
     ]
+
+
+def test_worklist_lines_spelling_the_payer_differently_stay_one_denial(tmp_path):
+    """A worklist writes MEDICARE on one line and Medicare on the next: one payer, one adjudication, so
+    neither line replaces the other; the claim's draft holds both denied lines; the key is in denials.json."""
+    claims = write(
+        tmp_path,
+        "claims.csv",
+        HEADER
+        + claim_row("NJ1", "2026-03-02", "15271")
+        + "\n"
+        + claim_row("NJ1", "2026-03-02", "15275", line="2")
+        + "\n",
+    )
+    worklist = write(
+        tmp_path,
+        "w.csv",
+        WORKLIST
+        + "NJ1,1,15271,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n"
+        + "NJ1,2,15275,03/02/2026,100,0,CO-50,04/15/2026,Medicare,4\n",
+    )
+    result, doc = denials(tmp_path, [worklist], [claims])
+    assert doc["superseded"] == []
+    (claim,) = doc["denied_claims"]
+    assert claim["denied_codes"] == ["15271", "15275"] and claim["payer_key"] == "name:medicare"
+    assert {d["payer_key"] for d in doc["denied_lines"]} == {"name:medicare"}
+    (draft,) = result.drafts
+    assert [(d.line, d.code, d.denied) for d in draft.lines] == [("1", "15271", True), ("2", "15275", True)]

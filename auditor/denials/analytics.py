@@ -39,6 +39,7 @@ def claim_frame(lines: pl.DataFrame) -> pl.DataFrame:
             pl.col("participant").first(),
             # A secondary's payment stands beside the primary's denial: the appeal goes to who denied.
             pl.col("payer").sort_by(~pl.col("denied"), maintain_order=True).first(),
+            pl.col("payer_key").sort_by(~pl.col("denied"), maintain_order=True).first(),
             pl.col("utn").first(),
             pl.col("month").min(),
             pl.col("service").drop_nulls().first(),

@@ -58,9 +58,10 @@ def _lines(rows: list[dict]) -> list[DraftLine]:
 
 
 def _claim_rows(lines: pl.DataFrame, claim: dict) -> list[dict]:
-    """The claim's remitted lines from the payer the draft answers (another payer's adjudication is not it)."""
+    """The claim's remitted lines from the payer the draft answers (another payer's adjudication is not it):
+    the payer as resolved (its id, or its name folded), not the name as each line spells it."""
     mine = lines.filter(pl.col("claim_key") == claim["claim_key"])
-    payer = mine.filter(pl.col("payer").eq_missing(claim["payer"]))
+    payer = mine.filter(pl.col("payer_key").eq_missing(claim["payer_key"]))
     return (payer if payer.height else mine).sort("line_ordinal", maintain_order=True).to_dicts()
 
 

@@ -27,8 +27,11 @@ def adjudications(remit: pl.DataFrame) -> pl.DataFrame:
     """Number each adjudication: consecutive rows of one file with the same claim, status, payer claim id, payer
     and payment date, line numbers rising."""
     ordered = remit.with_row_index("_order")
-    # The claim key (when the join's pick is known) and the payer keep two claims, or two payers, apart.
-    parts = ("file", "claim_id", "claim_key", "claim_status", "payer_claim_id", "payer", "payer_id")
+    # The claim key (when the join's pick is known) and the payer keep two claims, or two payers, apart. The
+    # payer is its resolved key when known: a worklist spelling it "MEDICARE" on one line and "Medicare" on
+    # the next still holds one adjudication, not two where the later would replace the earlier.
+    payer = ("payer_key",) if "payer_key" in remit.columns else ("payer", "payer_id")
+    parts = ("file", "claim_id", "claim_key", "claim_status", "payer_claim_id", *payer)
     key = pl.concat_str(
         [pl.col(c).fill_null("") for c in parts if c in remit.columns],
         separator="\x1f",

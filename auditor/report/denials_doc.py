@@ -47,6 +47,8 @@ def build_document(result: DenialsResult, drafts: dict[str, str] | None = None) 
                 "participant": c["participant"],
                 "service": c["service"],
                 "payer": c["payer"],
+                # The payer as the run resolved it ("id:<payer id>", else "name:<folded name>"): group by this.
+                "payer_key": c["payer_key"],
                 "reasons": _reasons(mine),
                 "denied_codes": sorted(mine.get_column("code").drop_nulls().unique().to_list()),
                 "predicted": c["predicted_by"] is not None,
@@ -71,6 +73,7 @@ def build_document(result: DenialsResult, drafts: dict[str, str] | None = None) 
             "claim_id",
             "claim_file",
             "payer",
+            "payer_key",
             pl.col("claim_line").alias("line"),
             "code",
             "modifiers",
