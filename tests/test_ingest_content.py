@@ -336,3 +336,14 @@ def test_drg_average_charge_sheet_is_a_summary(tmp_path):
     ing = read_inputs([write_xlsx(tmp_path / "drg.xlsx", {"Sheet2": drgs, "CDM": cdm})])
     assert _sheet(ing, "Sheet2").kind == "summary" and "DRG" in _sheet(ing, "Sheet2").kind_reason
     assert set(ing.frame.get_column("sheet").unique()) == {"CDM"}
+
+
+@pytest.mark.parametrize("order", [["0450", "0360", "0360", "0450"], ["0360", "0450", "0450", "0360"]])
+def test_a_profiles_most_common_value_is_the_same_whatever_the_row_order_on_a_tie(order):
+    """Two values tied for most common: the profile names the same one (the least) for either order."""
+    import polars as pl
+
+    from auditor.ingest.content import cell_flags, profile
+
+    flags = cell_flags(pl.DataFrame({"c0": order * 50}))
+    assert profile(flags, ["c0"])["c0"].top == "0360"

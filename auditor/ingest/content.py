@@ -141,7 +141,8 @@ def profile(
             .then((num.drop_nulls().diff() == 1).mean())
             .otherwise(0.0)
             .alias(f"{c}|seq"),
-            v.drop_nulls().mode().first().alias(f"{c}|top"),
+            # mode() lists every value tied for most common in no set order: the least one keeps runs alike.
+            v.drop_nulls().mode().min().alias(f"{c}|top"),
         ]
         aggs += [pl.col(f"{c}|{name}").mean().alias(f"{c}|s_{name}") for name in _FLAGS]
     row = part.select(aggs).row(0, named=True)
