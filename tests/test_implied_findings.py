@@ -101,3 +101,31 @@ def test_implied_by_must_name_known_edits(tmp_path):
         (folder / "lists" / path.name).write_bytes(path.read_bytes())
     with pytest.raises(CatalogError, match="implied_by names unknown edit"):
         load_edits(folder)
+
+
+def test_acknowledging_the_implying_finding_raises_the_lowered_one_again(tmp_path):
+    """NS001 waived by an acknowledgement recorded after the first run: on the next run NS002 is no longer
+    lowered by it and speaks at its own severity, with its own message."""
+    import json
+
+    from conftest import run_cli
+
+    cdm = tmp_path / "cdm.csv"
+    cdm.write_text("\n".join(NO_DEVICE) + "\n", encoding="utf-8")
+    db, out = tmp_path / "history.sqlite", tmp_path / "out"
+
+    def audit() -> dict[str, dict]:
+        run_cli("audit", cdm, "--as-of", "2026-04-01", "--history", db, "--format", "json", "--out", out)
+        found = json.loads((out / "findings.json").read_text(encoding="utf-8"))["findings"]
+        return {f["edit"]: f for f in found if f["code"] == "64590"}
+
+    first = audit()
+    assert first["NS002"]["severity"] == "info" and first["NS001"]["severity"] == "error"
+    fid = first["NS001"]["history_id"]
+    acked = run_cli("ack", fid, "--waive", "--by", "Compliance", "--reason", "implant log", "--history", db)
+    assert acked.exit_code == 0, acked.stderr
+    again = audit()
+    assert again["NS001"]["waived"] is True
+    raised = again["NS002"]
+    assert raised["severity"] == load_edits().get("NS002").severity != "info"
+    assert "follows from" not in raised["message"]

@@ -106,7 +106,7 @@ def hit_rows(
 
 
 def lower_implied_rows(frame: pl.DataFrame, edits: EditSet) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
-    """runner._lower_implied for a frame: a finding whose line carries an unwaived finding of an edit that
+    """implied.lower_implied for a frame: a finding whose line carries an unwaived finding of an edit that
     implies it goes to info, saying so; returns the frame and, per edit, lowered counts by implying edits."""
     implying = {e.code: sorted(e.implied_by) for e in edits.edits if e.implied_by}
     lowered: dict[str, dict[str, int]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -24,6 +24,7 @@ from auditor.engine.finding_rows import (
     sorted_rows,
 )
 from auditor.engine.findings import SEVERITY_RANK, Finding
+from auditor.engine.implied import lower_implied, note_lowered
 from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
 
 _ROW_FIELDS = ("file", "sheet", "row", "charge_code", "code", "revenue_code", "description")
@@ -186,50 +187,14 @@ def run_edits(
         table, lowered = lower_implied_rows(
             pl.concat(found) if found else pl.DataFrame(schema=ROW_SCHEMA), edits
         )
-        _note_lowered(summaries, lowered)
+        note_lowered(summaries, lowered)
         table = sorted_rows(table)
-    findings = _lower_implied(findings, edits, summaries)
+    findings, lowered = lower_implied(findings, edits)
+    note_lowered(summaries, lowered)
     findings.sort(key=Finding.sort_key)
     run = AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
     run.rows = table
     return run
-
-
-def _lower_implied(findings: list[Finding], edits: EditSet, summaries: list[EditSummary]) -> list[Finding]:
-    """Lower to info a finding whose line also carries an unwaived finding of an edit that implies it."""
-    implying = {e.code: set(e.implied_by) for e in edits.edits if e.implied_by}
-    if not implying or not findings:
-        return findings
-    strong = set().union(*implying.values())
-    on_line: dict[tuple, set[str]] = {}
-    for f in findings:
-        if f.edit in strong and not f.waived:
-            on_line.setdefault((f.file, f.sheet, f.row), set()).add(f.edit)
-    lowered: dict[str, dict[str, int]] = {}
-    out = []
-    for f in findings:
-        by = sorted(implying.get(f.edit, set()) & on_line.get((f.file, f.sheet, f.row), set()))
-        if by and not f.waived and f.severity != "info":
-            named = " and ".join(by)
-            f = replace(
-                f,
-                severity="info",
-                message=f"{f.message} (follows from {named} on this line)",
-                extra={**f.extra, "implied_by": named},
-            )
-            counts = lowered.setdefault(f.edit, {})
-            counts[named] = counts.get(named, 0) + 1
-        out.append(f)
-    _note_lowered(summaries, lowered)
-    return out
-
-
-def _note_lowered(summaries: list[EditSummary], lowered: dict[str, dict[str, int]]) -> None:
-    """Say in each edit's summary how many of its findings were lowered to info, and by which edits."""
-    for s in summaries:
-        for named, n in lowered.get(s.code, {}).items():
-            note = f"{n:,} finding(s) lowered to info: {named} flags the same line"
-            s.note = "; ".join(x for x in (s.note, note) if x)
 
 
 def _unevaluable(ctx: CheckContext, edit: Edit) -> str | None:

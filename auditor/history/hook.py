@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditor.audit import AuditResult
 from auditor.engine.findings import Finding
+from auditor.engine.implied import raise_unimplied
 from auditor.errors import InputError
 from auditor.history import acks, store
 from auditor.history.compare import Comparison, diff, trend
@@ -66,6 +67,12 @@ def _run_hook(
     keys = finding_keys(fslug, result.findings, {e.code: e.check for e in result.edits.edits})
     waived = _with_waivers(result.findings, keys, acks.active(conn, keys))
     if waived is not None:
+        # A finding lowered because a stronger one flags its line speaks again once that one is waived.
+        config, edits = result.config, result.edits.edits
+        waived = (
+            raise_unimplied(waived, {e.code: config.severity.get(e.code, e.severity) for e in edits})
+            or waived
+        )
         # A waived problem ranks lower: the findings are ranked again, so their keys are taken again in the new order.
         result = result.with_findings(waived)
         keys = finding_keys(fslug, result.findings, {e.code: e.check for e in result.edits.edits})
