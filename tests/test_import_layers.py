@@ -7,7 +7,7 @@ Layers, top to bottom (LAYERS below; a module belongs to the layer of its longes
     cores        auditor.audit, .claims, .denials, .report, .history, .inspection, .pairing, .problems
     engine       auditor.engine                            edits, check kinds, findings
     readers      auditor.ingest, auditor.codeset           reading files; HCPCS and ICD-10-CM code sets
-    base         auditor.errors, .resources, .version, .derived_cache, and the package root's metadata
+    base         auditor.errors, .resources, .version, .derived_cache, .scratch, and the package root's metadata
 
 Every import counts, at module level or inside a function: a lazy import still ties the two modules
 together, it only hides the tie until run time. Modules of one layer may import each other, but no set of
@@ -63,7 +63,16 @@ LAYERS = (
     ),
     ("engine", ("auditor.engine",)),
     ("readers", ("auditor.ingest", "auditor.codeset")),
-    ("base", ("auditor.errors", "auditor.resources", "auditor.version", "auditor.derived_cache")),
+    (
+        "base",
+        (
+            "auditor.errors",
+            "auditor.resources",
+            "auditor.version",
+            "auditor.derived_cache",
+            "auditor.scratch",
+        ),
+    ),
 )
 BASE = len(LAYERS) - 1
 METADATA = {"__version__"}  # what modules may import from the package root

@@ -86,7 +86,7 @@ def test_correctly_named_workbook_takes_no_detour(tmp_path, monkeypatch):
     def no_tmp(*args, **kwargs):
         raise AssertionError("a correctly named workbook must not be aliased")
 
-    monkeypatch.setattr(excel_module.tempfile, "TemporaryDirectory", no_tmp)
+    monkeypatch.setattr(excel_module, "scratch_dir", no_tmp)
     report, frame = read_one(write_xlsx(tmp_path / "cdm.xlsx", {"CDM": TABLE}))
     assert report.format == "xlsx"
     assert_table(report, frame)

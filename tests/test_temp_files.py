@@ -11,6 +11,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -281,3 +282,42 @@ def test_the_sweep_removes_only_folders_of_dead_servers(tmp_path):
     assert not folders["dead"].exists()
     assert all(folders[n].is_dir() for n in ("alive", "mine", "nopid"))
     assert other.is_dir() and garbled.is_dir() and link.is_symlink()
+
+
+# ---- scratch folders of readers ---------------------------------------------------------------------
+def test_a_killed_reader_leaves_an_alias_folder_the_next_read_removes(tmp_path, monkeypatch):
+    """An xlsx named .xls is read through a link in a scratch folder: a run killed (SIGKILL) inside it leaves
+    the folder; the next read of such a file removes it, and its own, and keeps a live process's."""
+    from conftest import write_xlsx
+
+    from auditor.ingest import IngestOptions, read_inputs
+    from auditor.ingest.excel import ALIAS_PREFIX
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    book = write_xlsx(tmp_path / "cdm.xls", {"CDM": [["Charge Code", "CPT"], ["1001", "15271"]]})
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from auditor.ingest.excel import _openable\n"
+            "with _openable(Path(sys.argv[1]), 'xlsx') as alias:\n"
+            "    print(alias, flush=True); time.sleep(60)\n",
+            str(book),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    alias = Path(child.stdout.readline().strip())
+    child.kill()
+    child.wait()
+    child.stdout.close()
+    left = alias.parent
+    assert left.parent == temp and left.name.startswith(f"{ALIAS_PREFIX}{child.pid}-") and alias.is_symlink()
+    alive = temp / f"{ALIAS_PREFIX}{os.getppid()}-keep"  # a running process's folder is not touched
+    alive.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    frame = read_inputs([book], IngestOptions()).frame
+    assert frame.get_column("code").to_list() == ["15271"]
+    assert sorted(p.name for p in temp.iterdir()) == [alive.name]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from auditor.ingest.raw import RawSheet
 from auditor.ingest.reader import FileReport, IngestOptions, SheetReport, file_sha256, read_file, read_sheet
 from auditor.ingest.sniff import sniff
 from auditor.ingest.text import DELIMITER_FORMATS, decode_sample, max_width, sniff_delimiter, uses_quoting
+from auditor.scratch import scratch_dir
 
 HEAD_BYTES = 1 << 20
 DEFAULT_CHUNK_ROWS = 200_000
@@ -95,6 +95,8 @@ def _x12(path: Path, size: int) -> tuple[ClaimFile, Iterator[pl.DataFrame]]:
 
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
+# The folder of an LF copy of a CR-only claims file (swept by a later run if this one is killed).
+COPY_PREFIX = "cdm-audit-claims-"
 
 
 def _unix_lines(
@@ -107,8 +109,8 @@ def _unix_lines(
         yield from _text_chunks(path, options, acc, chunk_rows)
         return
     # polars splits records on LF only; the copy streams a block at a time, so memory stays flat.
-    with tempfile.TemporaryDirectory(prefix="cdm-audit-claims-") as tmp:
-        copy = Path(tmp) / path.name
+    with scratch_dir(COPY_PREFIX) as tmp:
+        copy = tmp / path.name
         with path.open("rb") as src, copy.open("wb") as dst:
             carry = b""
             for block in iter(lambda: src.read(1 << 22), b""):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import fastexcel
 from auditor.errors import InputError
 from auditor.ingest.guards import Limits, check_sheet_count, check_width, check_xlsx, trim_far_columns
 from auditor.ingest.raw import RawSheet
+from auditor.scratch import scratch_dir
 
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
 _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
@@ -33,6 +33,9 @@ _SUFFIX_PARSER = {
     ".xls": "xls",
     ".xla": "xls",
 }
+
+# The folder of a link to a misnamed workbook (the pid in its name lets the next run sweep it if killed).
+ALIAS_PREFIX = "cdm-audit-alias-"
 
 
 class Workbook(list[RawSheet]):
@@ -102,8 +105,8 @@ def _openable(path: Path, kind: str) -> Iterator[Path]:
         return
     # calamine picks its parser by extension. Measured on a 58 MB xlsx named .xls (open + sheet names):
     # fastexcel.read_excel(bytes) 137 ms and the whole file held in memory; a copy 20 ms; a symlink 0.5 ms.
-    with tempfile.TemporaryDirectory(prefix="cdm-audit-") as tmp:
-        alias = Path(tmp) / f"workbook.{kind}"
+    with scratch_dir(ALIAS_PREFIX) as tmp:
+        alias = tmp / f"workbook.{kind}"
         try:
             alias.symlink_to(path.resolve())
         except OSError:  # no symlinks here (Windows without the privilege): copy instead

@@ -23,6 +23,7 @@ from auditor.ingest import IngestOptions, Source, read_file
 from auditor.ingest.probe import DEFAULT_MEMORY_MB, WORKBOOK_KINDS, probe_workbook
 from auditor.ingest.reader import SheetChoice
 from auditor.ingest.sniff import sniff
+from auditor.scratch import alive
 from auditor.session import SessionRequest, run_session
 from auditor.web.outputs import FORMATS, run_summary, write_view
 from auditor.web.review import build_review, prune_choices, unsure_reasons
@@ -432,17 +433,6 @@ def _owner(folder: Path) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process with this id exists (one of another user counts as alive)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # PermissionError: it exists, it is not ours
-        return True
-    return True
-
-
 def sweep_leftovers(temp: Path | None = None) -> list[Path]:
     """Delete the folders of earlier servers that were killed (their process is gone); return them.
 
@@ -453,7 +443,7 @@ def sweep_leftovers(temp: Path | None = None) -> list[Path]:
     swept = []
     for folder in sorted(temp.glob(ROOT_PREFIX + "*")):
         pid = _owner(folder)
-        if pid is None or pid == os.getpid() or _alive(pid):
+        if pid is None or pid == os.getpid() or alive(pid):
             continue
         remove_root(folder)
         swept.append(folder)
