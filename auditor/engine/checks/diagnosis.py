@@ -307,19 +307,23 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     if "modifiers" not in frame.columns:
         return pl.DataFrame(schema=_EMPTY)
     side = laterality(pl.col("modifiers").str.to_uppercase().str.replace_all(" ", ""))
+    # The side is read only on the lines the edit looks at (a filter would compute it on every line).
     lines = (
         frame.lazy()
-        .filter(eligible & p["_when"].expr() & side.is_not_null())
+        .filter(eligible & p["_when"].expr())
         .select("_rid", "claim_key", "code", _side=side.str.slice(0, 1))
+        .filter(pl.col("_side").is_not_null())
         .collect()
     )
     if lines.height == 0:
         return pl.DataFrame(schema=_EMPTY)
     body = str(p["body_part"]).strip()
     part = f"(?i)\\b{body}\\b"
-    named = claim_diagnoses(ctx).filter(
-        pl.col("valid") & pl.col("side").is_not_null() & pl.col("description").str.contains(part)
-    )
+    # The body part is looked for in each distinct description once, on the lines' claims only.
+    dx = claim_diagnoses(ctx).join(lines.select("claim_key").unique(), on="claim_key", how="semi")
+    sided = dx.filter(pl.col("valid") & pl.col("side").is_not_null())
+    wording = sided.select("description").unique().filter(pl.col("description").str.contains(part))
+    named = sided.join(wording, on="description", how="semi")
     joined = lines.join(named, on="claim_key").sort("_rid", "_pos")
     conflict = (pl.col("side") != pl.col("_side")) & (pl.col("side") != "B")
     per_line = (
