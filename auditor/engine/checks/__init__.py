@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -38,6 +39,7 @@ class CheckContext:
         return self.cache[key]
 
 
+@functools.cache  # asked several times per edit and run
 def _registry() -> dict:
     """Kind name -> module; imported lazily so the catalogue loads fast."""
     from auditor.engine.checks import (
