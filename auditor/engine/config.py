@@ -24,11 +24,21 @@ class Waiver:
 
     def covers(self, edit: str, charge_code: str | None, today: dt.date) -> bool:
         """Whether this waiver applies to a finding."""
-        if charge_code is None or charge_code.strip().upper() != self.charge_code.strip().upper():
-            return False
-        if self.edit and self.edit.upper() != edit:
-            return False
-        return self.until is None or today <= self.until
+        return charge_code is not None and charge_key(charge_code) == self.key and self.applies(edit, today)
+
+    @property
+    def key(self) -> str:
+        """The charge code as waivers compare it (charge_key)."""
+        return charge_key(self.charge_code)
+
+    def applies(self, edit: str, today: dt.date) -> bool:
+        """Whether this waiver is for this edit (or any edit) and not expired on `today`."""
+        return (not self.edit or self.edit.upper() == edit) and (self.until is None or today <= self.until)
+
+
+def charge_key(charge_code: str) -> str:
+    """A charge code as waivers compare it: trimmed, upper case."""
+    return charge_code.strip().upper()
 
 
 @dataclass

@@ -57,6 +57,12 @@ def fixed_values(quarter: str, scope_kind: str) -> dict[str, str]:
     return {"quarter": quarter, "scope_kind_label": SCOPE_LABELS.get(scope_kind, scope_kind)}
 
 
+def with_flagged_rows(hits: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The hits with their flagged rows' fields beside them (`rows` without `_rid`, in row-position order)."""
+    # _rid is the row's position, so a gather fetches the flagged rows without a hash join.
+    return pl.concat([hits, rows.select(pl.all().gather(hits.get_column("_rid")))], how="horizontal")
+
+
 def hit_rows(
     edit: Edit,
     severity: str,
@@ -70,20 +76,12 @@ def hit_rows(
     """An edit's hits as ROW_SCHEMA rows: the flagged row's fields, the message written, waivers applied."""
     if hits.height == 0:
         return pl.DataFrame(schema=ROW_SCHEMA)
-    # _rid is the row's position, so a gather fetches the flagged rows without a hash join.
-    flagged = rows.select(*_ROW_FIELDS).select(pl.all().gather(hits.get_column("_rid")))
-    joined = pl.concat([hits, flagged], how="horizontal")
+    joined = with_flagged_rows(hits, rows.select(*_ROW_FIELDS))
     if "expected" not in joined.columns:
         joined = joined.with_columns(expected=pl.lit(None, dtype=pl.String))
     message = message_expr(edit.message, set(joined.columns), fixed_values(quarter, scope_kind))
-    # Waiver.covers, for a whole column: same charge code (trimmed, any case), this edit or any, not expired.
-    waiving = sorted(
-        {
-            w.charge_code.strip().upper()
-            for w in config.waivers
-            if (not w.edit or w.edit.upper() == edit.code) and (w.until is None or today <= w.until)
-        }
-    )
+    # Waiver.covers for a whole column: the waivers in force for this edit, by charge code as they compare it.
+    waiving = sorted({w.key for w in config.waivers if w.applies(edit.code, today)})
     waived = pl.col("charge_code").str.strip_chars().str.to_uppercase().is_in(waiving).fill_null(False)
     return joined.select(
         edit=pl.lit(edit.code, pl.String),

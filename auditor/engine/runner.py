@@ -22,6 +22,7 @@ from auditor.engine.finding_rows import (
     lower_implied_rows,
     message_expr,
     sorted_rows,
+    with_flagged_rows,
 )
 from auditor.engine.findings import SEVERITY_RANK, Finding
 from auditor.engine.implied import lower_implied, note_lowered
@@ -187,14 +188,14 @@ def run_edits(
         table, lowered = lower_implied_rows(
             pl.concat(found) if found else pl.DataFrame(schema=ROW_SCHEMA), edits
         )
-        note_lowered(summaries, lowered)
         table = sorted_rows(table)
-    findings, lowered = lower_implied(findings, edits)
+    else:
+        findings, lowered = lower_implied(findings, edits)
+        findings.sort(key=Finding.sort_key)
     note_lowered(summaries, lowered)
-    findings.sort(key=Finding.sort_key)
-    run = AuditRun(findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config)
-    run.rows = table
-    return run
+    return AuditRun(
+        findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config, rows=table
+    )
 
 
 def _unevaluable(ctx: CheckContext, edit: Edit) -> str | None:
@@ -245,11 +246,8 @@ def _to_findings(
         hits = hits.with_columns(expected=pl.lit(None, dtype=pl.String))
     if "related" not in hits.columns:
         hits = hits.with_columns(related=pl.lit(None, dtype=pl.List(pl.Int64)))
-    # One vectorised join fetches the flagged rows and one expression writes every message.
-    # _rid is the row position, so a gather fetches the flagged rows without a hash join.
-    joined = pl.concat(
-        [hits, rows.drop("_rid").select(pl.all().gather(hits.get_column("_rid")))], how="horizontal"
-    )
+    # One gather fetches the flagged rows and one expression writes every message.
+    joined = with_flagged_rows(hits, rows.drop("_rid"))
     joined = joined.with_columns(
         _message=message_expr(edit.message, set(joined.columns), fixed_values(quarter, scope_kind))
     )

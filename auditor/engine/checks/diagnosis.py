@@ -394,9 +394,12 @@ def _fit(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     )
     dx = claim_diagnoses(ctx).join(lines.select("claim_key").unique(), on="claim_key", how="semi")
     matched, required = _rule_matches(dx, rules)
-    kind = pl.col("_rule").replace_strict({r["id"]: r["rule"] for r in rules}, return_dtype=pl.String)
-    service = pl.col("_rule").replace_strict({r["id"]: r["service"] for r in rules}, return_dtype=pl.String)
-    anchors = anchors.with_columns(_kind=kind, _service=service)
+    text = {k: {r["id"]: r[k] for r in rules} for k in ("rule", "service", "expected", "reason", "basis")}
+
+    def of_rule(key: str) -> pl.Expr:
+        return pl.col("_rule").replace_strict(text[key], return_dtype=pl.String)
+
+    anchors = anchors.with_columns(_kind=of_rule("rule"), _service=of_rule("service"))
     firm = pl.concat(
         [
             anchors.filter(pl.col("_kind") == "flag").join(matched, on=["claim_key", "_rule"]),
@@ -428,15 +431,14 @@ def _fit(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     hits = pl.concat([firm, expect.select(firm.columns)])
     if hits.height == 0:
         return pl.DataFrame(schema=_EMPTY)
-    text = {k: {r["id"]: r[k] for r in rules} for k in ("expected", "service", "reason", "basis")}
     return hits.sort("_rid", "_rule").select(
         "_rid",
         "v_dx",
         related=pl.col("_others"),
-        expected=pl.col("_rule").replace_strict(text["expected"], return_dtype=pl.String),
+        expected=of_rule("expected"),
         v_service=pl.col("_service"),
-        v_reason=pl.col("_rule").replace_strict(text["reason"], return_dtype=pl.String),
-        v_basis=pl.col("_rule").replace_strict(text["basis"], return_dtype=pl.String),
+        v_reason=of_rule("reason"),
+        v_basis=of_rule("basis"),
     )
 
 
