@@ -53,6 +53,27 @@ def test_a_far_cell_is_refused_naming_it(tmp_path):
     assert "sheet 'CDM'" in line and "XFD1048576" in line and "--max-cells" in line
 
 
+def test_a_far_cell_on_a_later_sheet_is_refused_naming_that_sheet(tmp_path):
+    """Sheets are checked one after another while calamine reads the ones already checked: a far cell on
+    the third sheet still refuses the workbook, naming that sheet, and the process lives to say so."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Prices effective 1/1/2026"])
+    cdm = wb.create_sheet("CDM")
+    cdm.append(["Charge Code", "Description", "Revenue Code", "CPT/HCPCS", "Price"])
+    cdm.append(["100001", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", 850.0])
+    stray = wb.create_sheet("Old")
+    stray.cell(row=1, column=1, value="x")
+    stray.cell(row=1_048_576, column=16_384, value="far")
+    path = tmp_path / "three.xlsx"
+    wb.save(path)
+    got = run_cli("audit", path, "--format", "json", "--out", tmp_path / "out", "--no-history")
+    assert got.exit_code == 2
+    line = got.stderr.strip()
+    assert "sheet 'Old'" in line and "XFD1048576" in line and "\n" not in line
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
 @pytest.mark.parametrize(
     ("old", "new", "says"),
     [

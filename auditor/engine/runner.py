@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -28,6 +31,9 @@ from auditor.engine.findings import SEVERITY_RANK, Finding
 from auditor.engine.implied import lower_implied, note_lowered
 from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
 
+# Threads that run checks at once: polars works outside the GIL, so two overlap even on one core's worth of
+# Python; more than four only adds memory held by checks in flight (a claims chunk's intermediates).
+WORKERS = min(4, os.cpu_count() or 1)
 _ROW_FIELDS = ("file", "sheet", "row", "charge_code", "code", "revenue_code", "description")
 
 
@@ -160,18 +166,8 @@ def run_edits(
             if pro and "professional" not in edit.settings:
                 summary.note = f"not applied to {pro:,} professional-fee lines (a hospital outpatient rule)"
             runnable.append((edit, summary))
-    # Row-filter checks expose a lazy plan: one collect_all runs them together over a shared scan.
-    planned = [(e, s) for e, s in runnable if hasattr(check_module(e.check), "plan")]
-    started = time.perf_counter()
-    batch = pl.collect_all([check_module(e.check).plan(ctx, e, _eligible(e, prepared)) for e, _ in planned])
-    share = (time.perf_counter() - started) / max(len(planned), 1)
-    precomputed = {e.code: (hits, share) for (e, _), hits in zip(planned, batch, strict=False)}
-    for edit, summary in runnable:
+    for edit, summary, hits, spent in _hits_in_order(ctx, runnable):
         started = time.perf_counter()
-        if edit.code in precomputed:
-            hits, spent = precomputed[edit.code]
-        else:
-            hits, spent = check_module(edit.check).evaluate(ctx, edit, _eligible(edit, prepared)), 0.0
         if as_rows:
             parts.append(hit_rows(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind))
         else:
@@ -196,6 +192,49 @@ def run_edits(
     return AuditRun(
         findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config, rows=table
     )
+
+
+def _hits_in_order(
+    ctx: CheckContext, runnable: list[tuple[Edit, EditSummary]]
+) -> Iterator[tuple[Edit, EditSummary, pl.DataFrame, float]]:
+    """Each edit's hits with the seconds its check took, in edit order, the checks running in worker threads.
+
+    Row-filter checks expose a lazy plan: one collect_all runs them together over a shared scan. The other
+    checks run one a task. Polars lets go of the GIL while it works, so one check's query runs while
+    another builds its plan and the caller turns earlier hits into findings (a third of the edits' time on
+    a 16k-line chargemaster). Results come back in edit order, so findings do not depend on the timing.
+    """
+    frame, edits = ctx.frame, [e for e, _ in runnable]
+    planned = [e for e in edits if hasattr(check_module(e.check), "plan")]
+    codes = {e.code for e in planned}
+    plans = [check_module(e.check).plan(ctx, e, _eligible(e, frame)) for e in planned]
+    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="cdm-audit-edit")
+    try:
+        batch = pool.submit(_timed, pl.collect_all, plans, engine="in-memory") if plans else None
+        alone = {
+            e.code: pool.submit(_timed, check_module(e.check).evaluate, ctx, e, _eligible(e, frame))
+            for e in edits
+            if e.code not in codes
+        }
+        batch_hits, share = ([], 0.0)
+        if batch is not None:
+            batch_hits, spent = batch.result()
+            share = spent / len(planned)
+        precomputed = {e.code: hits for e, hits in zip(planned, batch_hits, strict=True)}
+        for edit, summary in runnable:
+            if edit.code in precomputed:
+                yield edit, summary, precomputed[edit.code], share
+            else:
+                yield edit, summary, *alone[edit.code].result()
+    finally:
+        # A check that fails (or a caller that stops reading) leaves no queued check behind.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _timed(fn, *args, **kwargs) -> tuple[object, float]:
+    """fn(*args, **kwargs) and the seconds it took."""
+    started = time.perf_counter()
+    return fn(*args, **kwargs), time.perf_counter() - started
 
 
 def _unevaluable(ctx: CheckContext, edit: Edit) -> str | None:

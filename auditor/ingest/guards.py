@@ -50,8 +50,8 @@ def check_sheet_count(name: str, count: int, limits: Limits) -> None:
         )
 
 
-def check_xlsx(name: str, zf: zipfile.ZipFile, members: list[tuple[str, str]], limits: Limits) -> None:
-    """Refuse sheets whose cell references pass Excel's limits or whose used range passes max_cells."""
+def check_members(name: str, members: list[tuple[str, str]], limits: Limits) -> None:
+    """Refuse a workbook whose sheets share a worksheet part, or with more sheets than the limit."""
     seen: dict[str, str] = {}
     for sheet, member in members:
         if member in seen:
@@ -62,17 +62,20 @@ def check_xlsx(name: str, zf: zipfile.ZipFile, members: list[tuple[str, str]], l
             )
         seen[member] = sheet
     check_sheet_count(name, len(members), limits)
-    for sheet, member in members:
-        if "/chartsheets/" in member:
-            continue
-        try:
-            _check_member(name, sheet, zf, member, limits)
-        except KeyError:
-            continue  # a missing part: calamine's own error names it
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise InputError(
-                name, f"damaged workbook: the sheet's XML cannot be unpacked ({exc})", sheet=sheet
-            ) from None
+
+
+def check_sheet_xml(name: str, zf: zipfile.ZipFile, sheet: str, member: str, limits: Limits) -> None:
+    """Refuse one sheet whose cell references pass Excel's limits or whose used range passes max_cells."""
+    if "/chartsheets/" in member:
+        return
+    try:
+        _check_member(name, sheet, zf, member, limits)
+    except KeyError:
+        return  # a missing part: calamine's own error names it
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise InputError(
+            name, f"damaged workbook: the sheet's XML cannot be unpacked ({exc})", sheet=sheet
+        ) from None
 
 
 def trim_far_columns(

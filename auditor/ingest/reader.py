@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from auditor.errors import InputError
 from auditor.ingest import normalize as nz
 from auditor.ingest.cms_json import read_cms_json
 from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type, route
-from auditor.ingest.excel import read_excel
+from auditor.ingest.excel import stream_excel
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
@@ -312,27 +313,33 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
     path, name = Source.of(path)
     sniffed = sniff(path, options.max_bytes, name)
     digest = file_sha256(path)
-    if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
-        if options.reader_memory_mb:
-            probe_workbook(path, sniffed.kind, name, options.max_cells, options.reader_memory_mb)
-        book = read_excel(path, sniffed.kind, name, Limits(max_cells=options.max_cells))
-        raws, fmt = book, book.format
-    elif sniffed.kind == "json":
-        raws, fmt = read_cms_json(path, name), "cms-json"
-    else:
-        raws, fmt = read_text(path, name)
-    if options.sheets:
-        known = {r.name for r in raws}
-        for wanted in options.sheets:
-            if wanted not in known:
-                raise InputError(name, f"no sheet named {wanted!r}; sheets are: {', '.join(sorted(known))}")
-        raws = [r for r in raws if r.name in options.sheets]
-    report = FileReport(name, fmt, digest, sniffed.size)
-    frames = []
-    for raw in raws:
-        frame, sheet_report = read_sheet(name, raw, options.for_sheet(raw.name))
-        report.sheets.append(sheet_report)
-        frames.append(frame)
+    with ExitStack() as stack:
+        if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
+            if options.reader_memory_mb:
+                probe_workbook(path, sniffed.kind, name, options.max_cells, options.reader_memory_mb)
+            # Sheets come as calamine loads them: the next one loads while this one is read.
+            book = stack.enter_context(
+                stream_excel(path, sniffed.kind, name, Limits(max_cells=options.max_cells))
+            )
+            raws, fmt, names = book.sheets, book.format, book.names
+        else:
+            listed, fmt = (
+                (read_cms_json(path, name), "cms-json") if sniffed.kind == "json" else read_text(path, name)
+            )
+            raws, names = iter(listed), [r.name for r in listed]
+        if options.sheets:
+            for wanted in options.sheets:
+                if wanted not in names:
+                    raise InputError(
+                        name, f"no sheet named {wanted!r}; sheets are: {', '.join(sorted(set(names)))}"
+                    )
+            raws = (r for r in raws if r.name in options.sheets)
+        report = FileReport(name, fmt, digest, sniffed.size)
+        frames = []
+        for raw in raws:
+            frame, sheet_report = read_sheet(name, raw, options.for_sheet(raw.name))
+            report.sheets.append(sheet_report)
+            frames.append(frame)
     if options.kind is CHARGEMASTER:
         decide_kinds(report.sheets, options.kinds())
         frames = carry_view_prices(frames, report.sheets)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import polars as pl
 
 from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.lists import CatalogError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -25,18 +30,32 @@ class CheckContext:
     scope_kind: str
     diagnoses: DiagnosisCodeSet | None = None
     cache: dict = field(default_factory=dict)
+    _locks: dict = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def memo(self, key, build: Callable[[], T]) -> T:
+        """The value held under `key`, built on first use; built once even when checks run in threads."""
+        if key in self.cache:
+            return self.cache[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.cache:
+                self.cache[key] = build()
+        return self.cache[key]
 
     def presence(self, description_not: str | None = None) -> pl.DataFrame:
         """Rows per (scope, code), optionally leaving out rows whose description matches a regex; cached."""
-        key = ("presence", description_not)
-        if key not in self.cache:
+
+        def build() -> pl.DataFrame:
             frame = self.frame.lazy()
             if description_not:
                 frame = frame.filter(
                     ~pl.col("description").str.to_uppercase().str.contains(description_not).fill_null(False)
                 )
-            self.cache[key] = frame.group_by("_scope", "code").agg(_n=pl.len()).collect()
-        return self.cache[key]
+            return frame.group_by("_scope", "code").agg(_n=pl.len()).collect(engine="in-memory")
+
+        return self.memo(("presence", description_not), build)
 
 
 @functools.cache  # asked several times per edit and run

@@ -52,7 +52,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
             ctx.frame.lazy()
             .filter(eligible & p["_when"].expr() & (units > float(p["max"])))
             .select("_rid", v_units=pl.col("units"), v_max=pl.lit(str(p["max"])))
-            .collect()
+            .collect(engine="in-memory")
         )
     return _area(ctx, edit, eligible)
 
@@ -104,4 +104,4 @@ def _area(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
             pl.col("_min").cast(pl.Int64),
             pl.col("_max").cast(pl.Int64),
         ),
-    ).collect()
+    ).collect(engine="in-memory")

@@ -115,4 +115,4 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """The plan, collected (the runner batches plans of many edits into one collect_all)."""
-    return plan(ctx, edit, eligible).collect()
+    return plan(ctx, edit, eligible).collect(engine="in-memory")

@@ -24,12 +24,17 @@ def no_hits() -> pl.DataFrame:
 
 def trigger_rows(frame: pl.DataFrame, eligible: pl.Expr, when: Selector) -> pl.DataFrame:
     """Rows (_rid, _scope, code) an edit may flag whose code its trigger selector picks."""
-    return frame.lazy().filter(eligible & when.expr()).select("_rid", "_scope", "code").collect()
+    return (
+        frame.lazy()
+        .filter(eligible & when.expr())
+        .select("_rid", "_scope", "code")
+        .collect(engine="in-memory")
+    )
 
 
 def scope_matches(frame: pl.DataFrame, selector: Selector, with_rids: bool) -> pl.DataFrame:
     """Per scope: how many rows match the selector, and (for small scopes) which rows."""
-    matched = frame.lazy().filter(selector.expr()).select("_scope", "_rid").collect()
+    matched = frame.lazy().filter(selector.expr()).select("_scope", "_rid").collect(engine="in-memory")
     aggs = [pl.len().alias("_n")]
     if with_rids:
         aggs.append(pl.col("_rid").head(MAX_RELATED + 1).alias("_match_rids"))
@@ -57,7 +62,7 @@ def related_rows(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("_scope").is_in(rows.get_column("_scope").unique().implode()))
         .group_by("_scope")
         .agg(pl.col("_rid").head(MAX_RELATED + 1).alias("_members"))
-        .collect()
+        .collect(engine="in-memory")
     )
     return (
         rows.join(members, on="_scope", how="left")

@@ -95,11 +95,9 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
 
 def _known(ctx) -> pl.Series:
     """Codes the tool knows, loaded once per audit context."""
-    if "known_codes" not in ctx.cache:
-        ctx.cache["known_codes"] = known_codes()
-    return ctx.cache["known_codes"]
+    return ctx.memo("known_codes", known_codes)
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """The plan, collected (the runner batches plans of many edits into one collect_all)."""
-    return plan(ctx, edit, eligible).collect()
+    return plan(ctx, edit, eligible).collect(engine="in-memory")

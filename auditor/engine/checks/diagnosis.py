@@ -171,16 +171,20 @@ def code_set(ctx) -> DiagnosisCodeSet:
 
 def claim_diagnoses(ctx) -> pl.DataFrame:
     """One row per (claim, distinct diagnosis), in claim order (`_pos`), with its ICD-10-CM classification."""
-    if CLAIM_DX not in ctx.cache:
+
+    def build() -> pl.DataFrame:
         # Every line of a claim carries the same list, so one line per claim is enough.
-        per_claim = ctx.frame.lazy().group_by("claim_key").agg(pl.col("dx").first()).collect()
+        per_claim = (
+            ctx.frame.lazy().group_by("claim_key").agg(pl.col("dx").first()).collect(engine="in-memory")
+        )
         long = (
             per_claim.with_columns(_pos=pl.int_ranges(0, pl.col("dx").list.len()))
             .explode("dx", "_pos")
             .rename({"dx": "input"})
         )
-        ctx.cache[CLAIM_DX] = classify_claims(long, code_set(ctx))
-    return ctx.cache[CLAIM_DX]
+        return classify_claims(long, code_set(ctx))
+
+    return ctx.memo(CLAIM_DX, build)
 
 
 def classify_claims(long: pl.DataFrame, codes: DiagnosisCodeSet) -> pl.DataFrame:
@@ -201,22 +205,22 @@ def has_diagnoses(ctx) -> bool:
 
 def _wiser_claims(ctx) -> pl.DataFrame:
     """Claims with a line that needs WISeR prior authorization, and that line's state."""
-    if "dx_wiser" not in ctx.cache:
+
+    def build() -> pl.DataFrame:
         frame = ctx.frame
-        if "wiser_in_scope" in frame.columns:
-            state = pl.col("wiser_state") if "wiser_state" in frame.columns else pl.lit(None, pl.String)
-            out = (
-                frame.lazy()
-                .filter(pl.col("wiser_in_scope").fill_null(False))
-                .group_by("claim_key")
-                .agg(_state=state.drop_nulls().first(), _wiser=pl.lit(True))
-                .collect()
-            )
-        else:
+        if "wiser_in_scope" not in frame.columns:
             key = frame.schema["claim_key"]
-            out = pl.DataFrame(schema={"claim_key": key, "_state": pl.String, "_wiser": pl.Boolean})
-        ctx.cache["dx_wiser"] = out
-    return ctx.cache["dx_wiser"]
+            return pl.DataFrame(schema={"claim_key": key, "_state": pl.String, "_wiser": pl.Boolean})
+        state = pl.col("wiser_state") if "wiser_state" in frame.columns else pl.lit(None, pl.String)
+        return (
+            frame.lazy()
+            .filter(pl.col("wiser_in_scope").fill_null(False))
+            .group_by("claim_key")
+            .agg(_state=state.drop_nulls().first(), _wiser=pl.lit(True))
+            .collect(engine="in-memory")
+        )
+
+    return ctx.memo("dx_wiser", build)
 
 
 # -- diagnosis-quality -------------------------------------------------------------------------------
@@ -251,7 +255,7 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .filter(eligible & _anchor_expr(p, frame))
         .group_by("claim_key")
         .agg(pl.col("_rid").min())
-        .collect()
+        .collect(engine="in-memory")
     )
     hits = anchors.join(bad, on="claim_key").join(_wiser_claims(ctx), on="claim_key", how="left")
     if hits.height == 0:
@@ -313,7 +317,7 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .filter(eligible & p["_when"].expr())
         .select("_rid", "claim_key", "code", _side=side.str.slice(0, 1))
         .filter(pl.col("_side").is_not_null())
-        .collect()
+        .collect(engine="in-memory")
     )
     if lines.height == 0:
         return pl.DataFrame(schema=_EMPTY)
@@ -384,7 +388,7 @@ def _fit(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .select("_rid", "claim_key", "code")
         .join(by_code.lazy(), on="code")
         .sort("_rid")
-        .collect()
+        .collect(engine="in-memory")
     )
     if lines.height == 0:
         return pl.DataFrame(schema=_EMPTY)

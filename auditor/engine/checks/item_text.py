@@ -118,11 +118,11 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     described = ctx.frame.get_column("description").null_count() < ctx.frame.height
     cond = eligible & pl.col("code").is_in(edit.params["_codes"]) & pl.lit(described)
     rows = ctx.frame.lazy().filter(cond).select("_rid", "code", pl.col("description").fill_null(""))
-    pairs = rows.select("code", "description").unique().collect()
+    pairs = rows.select("code", "description").unique().collect(engine="in-memory")
     flagged = _verdicts(ctx, edit, pairs)
     return rows.join(flagged.lazy(), on=["code", "description"], how="inner").drop("code", "description")
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """The plan, collected."""
-    return plan(ctx, edit, eligible).collect()
+    return plan(ctx, edit, eligible).collect(engine="in-memory")

@@ -39,7 +39,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         src.lazy()
         .filter(eligible & price_lines.comparable(edit, src) & (pl.col("price") > 0))
         .select("_rid", "_scope", "code", "price", _wide=price_lines.wide(edit), **item)
-        .collect()
+        .collect(engine="in-memory")
     )
     med = frame.group_by(keys).agg(_median=pl.col("price").median(), _n=pl.len())
     joined = frame.join(med.filter(pl.col("_n") >= min_n), on=keys, how="inner")

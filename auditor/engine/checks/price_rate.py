@@ -91,7 +91,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         ctx.frame.lazy()
         .filter(eligible & _judged(ctx, edit) & (pl.col("price") < ratio * pl.col("cs_rate")))
         .select("_rid", "price", "cs_rate")
-        .collect()
+        .collect(engine="in-memory")
     )
     share = (pl.col("price") / pl.col("cs_rate") * 100).round(0).cast(pl.Int64).cast(pl.String)
     return out.select(

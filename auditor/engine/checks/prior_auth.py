@@ -66,5 +66,5 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
             v_state=pl.col("wiser_state").fill_null("?"),
             v_participant=pl.col("participant").fill_null("the participant"),
         )
-        .collect()
+        .collect(engine="in-memory")
     )

@@ -55,12 +55,16 @@ def _scopes_with_kind(ctx, edit) -> pl.Series | None:
     selector = edit.params.get("_evaluable")
     if selector is None or ctx.scope_kind != "chargemaster":
         return None
-    key = ("evaluable", selector)
-    if key not in ctx.cache:
-        ctx.cache[key] = (
-            ctx.frame.lazy().filter(selector.expr()).select("_scope").unique().collect()["_scope"]
-        )
-    return ctx.cache[key]
+    return ctx.memo(
+        ("evaluable", selector),
+        lambda: (
+            ctx.frame.lazy()
+            .filter(selector.expr())
+            .select("_scope")
+            .unique()
+            .collect(engine="in-memory")["_scope"]
+        ),
+    )
 
 
 def _not_case_rate(ctx) -> pl.Expr:

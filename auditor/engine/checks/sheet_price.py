@@ -69,7 +69,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         src.lazy()
         .filter(cond)
         .select("_rid", "_scope", "code", "price", _rate=rate, _area=area_sq_cm(desc), _text=area_text(desc))
-        .collect()
+        .collect(engine="in-memory")
     )
     pairs = lines.select("_rid", "_scope", "code").join(
         lines.select("_scope", "code", _other=pl.col("_rid"), _sib=pl.col("price")), on=["_scope", "code"]
