@@ -93,8 +93,8 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     keys, frame, stats, detail, expected = build(ctx, edit, eligible)
     # One finding per group, on its first line, with the other lines as related rows: a code priced
     # five ways is one thing to fix, not five. Members are gathered for flagged groups only.
-    frame = frame.collect(engine="in-memory")
-    stats = stats.collect(engine="in-memory")
+    # Together, so the lines' filter (shared by both plans) runs once.
+    frame, stats = pl.collect_all([frame, stats], engine="in-memory")
     members = (
         frame.join(stats.select(keys), on=keys, how="semi", nulls_equal=True)
         .group_by(keys)
