@@ -63,12 +63,10 @@ def read_excel(path: Path, kind: str, name: str | None = None, limits: Limits | 
     """
     name = name or str(path)
     limits = limits or Limits()
-    with (
-        _SheetChecks(path, name, limits, kind in ("xlsx", "xlsm")) as checks,
-        _openable(path, kind) as source,
-    ):
+    with _opened(path, kind, name, limits) as (source, checks):
         try:
-            return Workbook(_calamine_sheets(name, source, kind, limits, checks), _label(path, kind))
+            sheets = list(_load_sheets(name, source, kind, _open_reader(name, source, limits), checks))
+            return Workbook(sheets, _label(path, kind))
         except InputError as refusal:
             if kind != "xls":
                 raise
@@ -206,15 +204,19 @@ def _open_reader(name: str, source: Path, limits: Limits):
     return reader
 
 
-def _calamine_sheets(
-    name: str, source: Path, kind: str, limits: Limits, checks: _SheetChecks
-) -> list[RawSheet]:
-    """Every sheet read by calamine from `source`; errors name the user's file `name`, never the alias."""
-    return list(_load_sheets(name, source, kind, _open_reader(name, source, limits), checks))
+@contextmanager
+def _opened(path: Path, kind: str, name: str, limits: Limits) -> Iterator[tuple[Path, _SheetChecks]]:
+    """The path calamine opens (a link when the file is misnamed) and the sheet checks running ahead of it."""
+    with (
+        _SheetChecks(path, name, limits, kind in ("xlsx", "xlsm")) as checks,
+        _openable(path, kind) as source,
+    ):
+        yield source, checks
 
 
 def _load_sheets(name: str, source: Path, kind: str, reader, checks: _SheetChecks) -> Iterator[RawSheet]:
-    """Each sheet of an open reader as a RawSheet, in workbook order, each loaded once its checks clear."""
+    """Each sheet of an open reader as a RawSheet, in workbook order, each loaded once its checks clear; errors
+    name the user's file `name`, never the alias."""
     charts = _chart_sheets(source, kind)
     for idx, sheet_name in enumerate(reader.sheet_names):
         if sheet_name in charts:
@@ -243,11 +245,16 @@ def _load_sheets(name: str, source: Path, kind: str, reader, checks: _SheetCheck
 
 @dataclass
 class SheetStream:
-    """A workbook's sheets as they load: the format label, every sheet name, and the RawSheets in order."""
+    """A file's sheets as they come: the format label, every sheet name, and the RawSheets in order."""
 
     format: str
     names: list[str]
     sheets: Iterator[RawSheet]
+
+    @classmethod
+    def of(cls, fmt: str, sheets: list[RawSheet]) -> SheetStream:
+        """Sheets already read, as a stream."""
+        return cls(fmt, [s.name for s in sheets], iter(sheets))
 
 
 @contextmanager
@@ -259,14 +266,11 @@ def stream_excel(
     come. A legacy xls is read whole first: its xlrd fallback starts the read over."""
     if kind == "xls":
         book = read_excel(path, kind, name, limits)
-        yield SheetStream(book.format, [s.name for s in book], iter(book))
+        yield SheetStream.of(book.format, book)
         return
     name = name or str(path)
     limits = limits or Limits()
-    with (
-        _SheetChecks(path, name, limits, kind in ("xlsx", "xlsm")) as checks,
-        _openable(path, kind) as source,
-    ):
+    with _opened(path, kind, name, limits) as (source, checks):
         reader = _open_reader(name, source, limits)
         names = list(
             reader.sheet_names

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from auditor.errors import InputError
 from auditor.ingest import normalize as nz
 from auditor.ingest.cms_json import read_cms_json
 from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type, route
-from auditor.ingest.excel import stream_excel
+from auditor.ingest.excel import SheetStream, stream_excel
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
@@ -313,28 +313,16 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
     path, name = Source.of(path)
     sniffed = sniff(path, options.max_bytes, name)
     digest = file_sha256(path)
-    with ExitStack() as stack:
-        if sniffed.kind in ("xlsx", "xlsm", "xlsb", "xls"):
-            if options.reader_memory_mb:
-                probe_workbook(path, sniffed.kind, name, options.max_cells, options.reader_memory_mb)
-            # Sheets come as calamine loads them: the next one loads while this one is read.
-            book = stack.enter_context(
-                stream_excel(path, sniffed.kind, name, Limits(max_cells=options.max_cells))
-            )
-            raws, fmt, names = book.sheets, book.format, book.names
-        else:
-            listed, fmt = (
-                (read_cms_json(path, name), "cms-json") if sniffed.kind == "json" else read_text(path, name)
-            )
-            raws, names = iter(listed), [r.name for r in listed]
+    with _raw_sheets(path, sniffed.kind, name, options) as book:
+        raws = book.sheets
         if options.sheets:
             for wanted in options.sheets:
-                if wanted not in names:
+                if wanted not in book.names:
                     raise InputError(
-                        name, f"no sheet named {wanted!r}; sheets are: {', '.join(sorted(set(names)))}"
+                        name, f"no sheet named {wanted!r}; sheets are: {', '.join(sorted(set(book.names)))}"
                     )
             raws = (r for r in raws if r.name in options.sheets)
-        report = FileReport(name, fmt, digest, sniffed.size)
+        report = FileReport(name, book.format, digest, sniffed.size)
         frames = []
         for raw in raws:
             frame, sheet_report = read_sheet(name, raw, options.for_sheet(raw.name))
@@ -357,10 +345,26 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
                 row=first.header_row,
             )
     heads = {norm_header(h) for s in report.sheets for h in s.headers}
-    if "CODE 1" in heads and fmt != "cms-json":
-        report.format = f"cms-{fmt}-" + ("tall" if "PAYER NAME" in heads else "wide")
+    if "CODE 1" in heads and report.format != "cms-json":
+        report.format = f"cms-{report.format}-" + ("tall" if "PAYER NAME" in heads else "wide")
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return frame, report  # an empty frame keeps the chargemaster schema; callers check the sheet reports
+
+
+@contextmanager
+def _raw_sheets(path: Path, kind: str, name: str, options: IngestOptions) -> Iterator[SheetStream]:
+    """The file's raw sheets: a workbook's as calamine loads them (the next loads while one is read), a text
+    or CMS JSON file's read whole."""
+    if kind in ("xlsx", "xlsm", "xlsb", "xls"):
+        if options.reader_memory_mb:
+            probe_workbook(path, kind, name, options.max_cells, options.reader_memory_mb)
+        with stream_excel(path, kind, name, Limits(max_cells=options.max_cells)) as book:
+            yield book
+    elif kind == "json":
+        yield SheetStream.of("cms-json", read_cms_json(path, name))
+    else:
+        sheets, fmt = read_text(path, name)
+        yield SheetStream.of(fmt, sheets)
 
 
 def _set_aside(frame: pl.DataFrame | None, rep: SheetReport) -> pl.DataFrame | None:
