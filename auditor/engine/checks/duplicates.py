@@ -76,15 +76,38 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
             "_rid",
             "_scope",
             "charge_code",
+            "code",
+            "price",
             _setting=price_lines.setting(src),
-            _sig=pl.concat_str(
-                [pl.col("code").fill_null(""), pl.col("price").cast(pl.String).fill_null("")], separator="|"
-            ),
         )
     )
-    stats = frame.group_by(keys).agg(_n=pl.col("_sig").n_unique(), _rid=pl.col("_rid").min())
-    stats = stats.filter(pl.col("_n") > 1)
-    return keys, frame, stats, {}, pl.lit("a unique charge code per chargemaster line")
+    stats = frame.group_by(keys).agg(
+        _codes=pl.col("code").unique().sort(nulls_last=True),
+        _lo=pl.col("price").min(),
+        _hi=pl.col("price").max(),
+        _priced=pl.col("price").is_not_null().all(),
+        _rid=pl.col("_rid").min(),
+    )
+    codes_differ = pl.col("_codes").list.len() > 1
+    prices_differ = (pl.col("_hi") > pl.col("_lo")) | (~pl.col("_priced") & pl.col("_lo").is_not_null())
+    stats = stats.filter(codes_differ | prices_differ)
+    # What differs, so the analyst knows which line to correct: the codes, the prices, or both.
+    codes = pl.col("_codes").list.eval(pl.element().fill_null("none")).list.join(", ")
+    low = pl.col("_lo").round(2).cast(pl.String)
+    prices = (
+        pl.when(pl.col("_hi") > pl.col("_lo"))
+        .then(pl.format("{} to {}", low, pl.col("_hi").round(2)))
+        .otherwise(low)
+    )
+    prices = pl.when(pl.col("_priced")).then(prices).otherwise(pl.format("{} and blank", prices))
+    differs = (
+        pl.when(codes_differ & prices_differ)
+        .then(pl.format("different codes ({}) and prices ({})", codes, prices))
+        .when(codes_differ)
+        .then(pl.format("different codes ({})", codes))
+        .otherwise(pl.format("different prices ({})", prices))
+    )
+    return keys, frame, stats, {"v_differs": differs}, pl.lit("a unique charge code per chargemaster line")
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
