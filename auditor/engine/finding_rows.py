@@ -31,6 +31,7 @@ ROW_SCHEMA = {
     "waived": pl.Boolean,
 }
 _ROW_FIELDS = ("file", "sheet", "row", "charge_code", "code", "revenue_code")
+_NO_ROWS = pl.DataFrame(schema=ROW_SCHEMA)  # shared: most edits flag nothing on most runs
 
 
 def message_expr(template: str, columns: set[str], fixed: dict[str, str]) -> pl.Expr:
@@ -75,7 +76,7 @@ def hit_rows(
 ) -> pl.DataFrame:
     """An edit's hits as ROW_SCHEMA rows: the flagged row's fields, the message written, waivers applied."""
     if hits.height == 0:
-        return pl.DataFrame(schema=ROW_SCHEMA)
+        return _NO_ROWS
     joined = with_flagged_rows(hits, rows.select(*_ROW_FIELDS))
     if "expected" not in joined.columns:
         joined = joined.with_columns(expected=pl.lit(None, dtype=pl.String))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,12 +57,17 @@ class Selector:
     def expr(self, col: str = "code") -> pl.Expr:
         """Boolean polars expression: the column's code is selected."""
         c = pl.col(col)
-        hit = c.is_in(list(self.codes)) if self.codes else pl.lit(False)
+        hit = c.is_in(self._code_series) if self.codes else pl.lit(False)
         if self.pattern:
             hit = hit | c.str.contains(self.pattern)
         if self.exclude is not None:
             hit = hit & ~self.exclude.expr(col)
         return hit.fill_null(False)
+
+    @functools.cached_property
+    def _code_series(self) -> pl.Series:
+        """The codes as one polars list value, built once: runs ask for the expression many times each."""
+        return pl.Series(sorted(self.codes), dtype=pl.String).implode()
 
     def contains(self, code: str | None) -> bool:
         """Whether a single code is selected."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from auditor.engine.lists import Selector
@@ -34,11 +36,11 @@ def trigger_rows(frame: pl.DataFrame, eligible: pl.Expr, when: Selector) -> pl.D
 
 def scope_matches(frame: pl.DataFrame, selector: Selector, with_rids: bool) -> pl.DataFrame:
     """Per scope: how many rows match the selector, and (for small scopes) which rows."""
-    matched = frame.lazy().filter(selector.expr()).select("_scope", "_rid").collect(engine="in-memory")
     aggs = [pl.len().alias("_n")]
     if with_rids:
         aggs.append(pl.col("_rid").head(MAX_RELATED + 1).alias("_match_rids"))
-    return matched.group_by("_scope").agg(aggs)
+    matched = frame.lazy().filter(selector.expr()).select("_scope", "_rid")
+    return matched.group_by("_scope").agg(aggs).collect(engine="in-memory")
 
 
 def triggers_missing(presence: pl.DataFrame, triggers: pl.DataFrame, group: Selector) -> pl.DataFrame:
@@ -47,11 +49,61 @@ def triggers_missing(presence: pl.DataFrame, triggers: pl.DataFrame, group: Sele
     `presence` counts rows per (scope, code) (CheckContext.presence): a few thousand rows instead of
     the whole chargemaster, so each companion group costs almost nothing.
     """
-    counts = presence.filter(group.expr()).group_by("_scope").agg(_n=pl.col("_n").sum())
-    joined = triggers.join(counts, on="_scope", how="left").with_columns(pl.col("_n").fill_null(0))
+    counts = presence.lazy().filter(group.expr()).group_by("_scope").agg(_n=pl.col("_n").sum())
     # The trigger row itself never counts as its own companion.
     self_hit = group.expr("code").cast(pl.Int32)
-    return joined.filter((pl.col("_n") - self_hit) <= 0).select("_rid", "_scope")
+    return (
+        triggers.lazy()
+        .join(counts, on="_scope", how="left")
+        .filter((pl.col("_n").fill_null(0) - self_hit) <= 0)
+        .select("_rid", "_scope")
+        .collect(engine="in-memory")
+    )
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Per-trigger companion groups as plain rows (kept picklable with the catalogue): which groups each trigger
+    code needs, which codes make up each group, and each group's text for messages."""
+
+    needs: tuple[tuple[str, int], ...]  # (trigger code, group id)
+    members: tuple[tuple[int, str], ...]  # (group id, companion code)
+    labels: tuple[tuple[int, str], ...]  # (group id, expected text)
+
+
+def group_table(groups: dict[str, list[frozenset[str]]], expected: str | None = None) -> GroupTable:
+    """Number the distinct groups (in a fixed order) and lay out who needs which (requires_from)."""
+    ids = {g: i for i, g in enumerate(sorted({g for gs in groups.values() for g in gs}, key=sorted))}
+    return GroupTable(
+        needs=tuple((code, ids[g]) for code, gs in sorted(groups.items()) for g in dict.fromkeys(gs)),
+        members=tuple((i, c) for g, i in ids.items() for c in sorted(g)),
+        labels=tuple((i, expected or describe(g)) for g, i in ids.items()),
+    )
+
+
+def groups_missing(presence: pl.DataFrame, triggers: pl.DataFrame, table: GroupTable) -> pl.DataFrame:
+    """Trigger rows (_rid, _scope, expected) once per group of theirs with no other row of the scope in it.
+
+    One query for every group at once: a loop over groups cost half a dozen small queries each.
+    """
+    needs = pl.LazyFrame(table.needs, schema={"code": pl.String, "_gid": pl.Int32}, orient="row")
+    members = pl.LazyFrame(table.members, schema={"_gid": pl.Int32, "code": pl.String}, orient="row")
+    labels = pl.LazyFrame(table.labels, schema={"_gid": pl.Int32, "expected": pl.String}, orient="row")
+    have = presence.lazy().join(members, on="code").group_by("_scope", "_gid").agg(_n=pl.col("_n").sum())
+    # The trigger row itself never counts as its own companion.
+    own = members.with_columns(_self=pl.lit(1, pl.Int64))
+    return (
+        triggers.lazy()
+        .with_row_index("_t")
+        .join(needs, on="code")
+        .join(have, on=["_scope", "_gid"], how="left")
+        .join(own, on=["_gid", "code"], how="left")
+        .filter(pl.col("_n").fill_null(0).cast(pl.Int64) - pl.col("_self").fill_null(0) <= 0)
+        .join(labels, on="_gid", how="left")
+        .sort("_gid", "_t")
+        .select("_rid", "_scope", "expected")
+        .collect(engine="in-memory")
+    )
 
 
 def related_rows(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
@@ -62,14 +114,15 @@ def related_rows(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("_scope").is_in(rows.get_column("_scope").unique().implode()))
         .group_by("_scope")
         .agg(pl.col("_rid").head(MAX_RELATED + 1).alias("_members"))
-        .collect(engine="in-memory")
     )
     return (
-        rows.join(members, on="_scope", how="left")
+        rows.lazy()
+        .join(members, on="_scope", how="left")
         .with_columns(
             related=pl.col("_members")
             .list.set_difference(pl.concat_list(pl.col("_rid")))
             .list.head(MAX_RELATED)
         )
         .drop("_members")
+        .collect(engine="in-memory")
     )

@@ -257,12 +257,16 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .agg(pl.col("_rid").min())
         .collect(engine="in-memory")
     )
-    hits = anchors.join(bad, on="claim_key").join(_wiser_claims(ctx), on="claim_key", how="left")
-    if hits.height == 0:
+    if anchors.height == 0:
         return pl.DataFrame(schema=_EMPTY)
     if dated:  # _rid is the row's position in the frame
-        hits = hits.with_columns(_dos=frame.get_column("_dos").gather(hits.get_column("_rid")))
-    hits = hits.sort("_rid", "_pos")
+        anchors = anchors.hstack([frame.get_column("_dos").gather(anchors.get_column("_rid"))])
+    hits = (
+        anchors.lazy()
+        .join(bad.lazy(), on="claim_key")
+        .join(_wiser_claims(ctx).lazy(), on="claim_key", how="left")
+        .sort("_rid", "_pos")
+    )
     codes = code_set(ctx)
     dos_note = pl.lit("")
     if dated:
@@ -298,7 +302,7 @@ def _quality(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .otherwise(pl.lit("")),
         v_codeset=pl.lit(codes.label),
         v_dos_note=dos_note,
-    )
+    ).collect(engine="in-memory")
 
 
 # -- diagnosis-side ----------------------------------------------------------------------------------
@@ -324,11 +328,15 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     body = str(p["body_part"]).strip()
     part = f"(?i)\\b{body}\\b"
     # The body part is looked for in each distinct description once, on the lines' claims only.
-    dx = claim_diagnoses(ctx).join(lines.select("claim_key").unique(), on="claim_key", how="semi")
+    dx = (
+        claim_diagnoses(ctx)
+        .lazy()
+        .join(lines.lazy().select("claim_key").unique(), on="claim_key", how="semi")
+    )
     sided = dx.filter(pl.col("valid") & pl.col("side").is_not_null())
     wording = sided.select("description").unique().filter(pl.col("description").str.contains(part))
     named = sided.join(wording, on="description", how="semi")
-    joined = lines.join(named, on="claim_key").sort("_rid", "_pos")
+    joined = lines.lazy().join(named, on="claim_key").sort("_rid", "_pos")
     conflict = (pl.col("side") != pl.col("_side")) & (pl.col("side") != "B")
     per_line = (
         joined.group_by("_rid", maintain_order=True)
@@ -354,7 +362,7 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         v_line_side=line_side,
         v_dx_side=pl.col("_dx_side").replace_strict(SIDE_WORD, return_dtype=pl.String),
         v_body_part=pl.lit(body),
-    )
+    ).collect(engine="in-memory")
 
 
 # -- diagnosis-fit -----------------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from pathlib import Path
 
 import polars as pl
 
-from auditor.engine.checks.companions import describe, no_hits, related_rows, trigger_rows, triggers_missing
+from auditor.engine.checks.companions import (
+    group_table,
+    groups_missing,
+    no_hits,
+    related_rows,
+    trigger_rows,
+    triggers_missing,
+)
 from auditor.engine.lists import CatalogError, Selector, groups_from, resolve_selector
 from auditor.engine.needs import UNSEEN
 
@@ -36,11 +43,11 @@ def prepare(edit, lists) -> None:
     if spec:
         groups = groups_from(spec, lists)
         when = resolve_selector(p.get("when"), lists) or Selector(frozenset(groups))
-        p["_groups"] = groups
+        p["_group_table"] = group_table(groups, p.get("expected"))
         p["_static"] = None
     elif "companion" in p:
         when = resolve_selector(p.get("when"), lists)
-        p["_groups"] = None
+        p["_group_table"] = None
         p["_static"] = resolve_selector(p["companion"], lists)
     else:
         raise CatalogError("requires-companion needs companion or requires_from")
@@ -120,14 +127,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
             miss.with_columns(expected=pl.lit(p.get("expected") or p.get("companion_label") or "a companion"))
         )
     else:
-        by_group: dict[frozenset, list[str]] = {}
-        for code in triggers.get_column("code").unique().to_list():
-            for g in p["_groups"].get(code, []):
-                by_group.setdefault(g, []).append(code)
-        for group, codes in by_group.items():
-            subset = triggers.filter(pl.col("code").is_in(codes))
-            miss = triggers_missing(presence, subset, Selector(group))
-            out.append(miss.with_columns(expected=pl.lit(p.get("expected") or describe(group))))
+        out.append(groups_missing(presence, triggers, p["_group_table"]))
     result = (
         pl.concat(out)
         if out
