@@ -39,3 +39,18 @@ def test_listing_matches_each_commands_own_help():
 def test_unknown_command_is_refused():
     res = CliRunner().invoke(main, ["nonsense"])
     assert res.exit_code == 2 and "No such command 'nonsense'" in res.output
+
+
+def test_console_command_keeps_output_and_exit_status(tmp_path):
+    """The console entry skips interpreter teardown: all output still arrives and exit codes are kept."""
+    run = [sys.executable, "-m", "auditor.cli"]
+    listing = subprocess.run([*run, "edits", "list"], capture_output=True, text=True, timeout=120)
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    count = int(lines[0].split()[0])  # "67 edits (edit set ...)"
+    assert len([line for line in lines[1:] if line.strip()]) >= count
+    missing = subprocess.run(
+        [*run, "audit", str(tmp_path / "nowhere.csv")], capture_output=True, text=True, timeout=120
+    )
+    assert missing.returncode == 2
+    assert "nowhere.csv" in missing.stderr and "Traceback" not in missing.stderr

@@ -1,5 +1,5 @@
 """`python -m auditor.cli`: the same command line as `cdm-audit`."""
 
-from auditor.cli import main
+from auditor.cli import command
 
-main()
+command()
