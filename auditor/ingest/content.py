@@ -61,54 +61,65 @@ class ColumnProfile:
 
 
 def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
-    """One boolean column per (column, shape), a cleaned value, its length and its integer value."""
-    # Clean each cell once; every flag then reads the cleaned column.
-    frame = frame.select([sh.clean(c).alias(c) for c in frame.columns])
-    bases = frame.select(pl.col(c).str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1) for c in frame.columns)
+    """The sample's cells as one long table: row, column name, cleaned value, its length, its integer value and
+    one boolean per shape.
+
+    Long, not one column per (column, shape): every flag is then one expression over all the cells, where a
+    wide table took a few hundred expressions per sheet, and a profile is one group-by over the columns.
+    """
+    # Clean each cell once; every flag then reads the cleaned value.
+    long = (
+        frame.select([sh.clean(c).alias(c) for c in frame.columns])
+        .with_row_index("_row")
+        .unpivot(index="_row", variable_name="col", value_name="v")
+    )
+    v = pl.col("v")
+    base = v.str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1)
     # Which of the sample's code shapes CMS ever listed, asked once of a small set: an is_in against the
-    # whole 20k-code history costs a hash table per column.
-    seen = {v for col in bases.iter_columns() for v in col.drop_nulls().unique().to_list()}
+    # whole 20k-code history costs a hash table.
+    seen = set(long.select(base.drop_nulls().unique()).to_series().to_list())
     listed = pl.Series(sorted(seen & sh.known_code_set()), dtype=pl.String).implode()
     # Shapes several flags read are computed once as columns (polars evaluates a sub-expression per use).
-    shared = {}
-    for c in frame.columns:
-        shared[f"{c}|code"] = pl.col(c).str.contains(sh.CODE_WITH_MODS)
-        shared[f"{c}|lettered"] = pl.col(c).str.contains(r"[A-Z]{2}")
-        shared[f"{c}|money"] = pl.col(c).str.contains(sh.MONEY)
-        shared[f"{c}|known_base"] = bases.get_column(c).is_in(listed)
-    staged = frame.with_columns(**shared)
-    exprs: list[pl.Expr] = []
-    for c in frame.columns:
-        v = pl.col(c)
-        code, lettered, money = pl.col(f"{c}|code"), pl.col(f"{c}|lettered"), pl.col(f"{c}|money")
-        digit_first = v.str.contains(r"^\d")
-        flags = {
-            "code": code,
-            "cpt": code & digit_first,
-            "lvl2": code & v.str.contains(r"^[A-V]"),
-            "known": code & digit_first & pl.col(f"{c}|known_base"),
-            "ndc": v.str.contains(sh.NDC),
-            "rev": v.str.contains(sh.REVENUE),
-            "rev_text": v.str.contains(sh.REVENUE_IN_TEXT) & lettered,
-            "money": money,
-            "decimal": v.str.contains(r"\.\d+\)?$") & money,
-            "dollar": v.str.contains(r"\$"),
-            "integer": v.str.contains(r"^\d+$"),
-            "date": v.str.contains(sh.DATE),
-            "text": v.str.contains(r"[A-Z].*[A-Z].*[A-Z]")
-            & (v.str.contains(r"\s") | (v.str.len_chars() >= 10)),
-            "lettered": lettered,
-            "code_like": v.str.contains(sh.CODE_LIKE) & v.str.contains(r"\d"),
-            "modifier": v.str.contains(sh.MODIFIER),
-            "setting": v.is_in(sh.SETTING_LABELS),
-            "status": v.is_in(sh.STATUS_LABELS),
-            "code_type": v.is_in(list(sh.CODE_TYPES)),
-        }
-        exprs.append(v.alias(f"{c}|v"))
-        exprs.append(v.str.len_chars().alias(f"{c}|len"))
-        exprs.append(v.cast(pl.Int64, strict=False).alias(f"{c}|int"))
-        exprs += [f.alias(f"{c}|{name}") for name, f in flags.items()]
-    return staged.select(exprs)
+    staged = long.with_columns(
+        _code=v.str.contains(sh.CODE_WITH_MODS),
+        _lettered=v.str.contains(r"[A-Z]{2}"),
+        _money=v.str.contains(sh.MONEY),
+        _known_base=base.is_in(listed),
+        _digit_first=v.str.contains(r"^\d"),
+    )
+    code, lettered, money = pl.col("_code"), pl.col("_lettered"), pl.col("_money")
+    digit_first = pl.col("_digit_first")
+    flags = {
+        "code": code,
+        "cpt": code & digit_first,
+        "lvl2": code & v.str.contains(r"^[A-V]"),
+        "known": code & digit_first & pl.col("_known_base"),
+        "ndc": v.str.contains(sh.NDC),
+        "rev": v.str.contains(sh.REVENUE),
+        "rev_text": v.str.contains(sh.REVENUE_IN_TEXT) & lettered,
+        "money": money,
+        "decimal": v.str.contains(r"\.\d+\)?$") & money,
+        "dollar": v.str.contains(r"\$"),
+        "integer": v.str.contains(r"^\d+$"),
+        "date": v.str.contains(sh.DATE),
+        "text": v.str.contains(r"[A-Z].*[A-Z].*[A-Z]") & (v.str.contains(r"\s") | (v.str.len_chars() >= 10)),
+        "lettered": lettered,
+        "code_like": v.str.contains(sh.CODE_LIKE) & v.str.contains(r"\d"),
+        "modifier": v.str.contains(sh.MODIFIER),
+        "setting": v.is_in(sh.SETTING_LABELS),
+        "status": v.is_in(sh.STATUS_LABELS),
+        "code_type": v.is_in(list(sh.CODE_TYPES)),
+    }
+    return staged.select(
+        "_row",
+        "col",
+        "v",
+        # A row with no value in any column is never profiled: known once here, not asked per profile.
+        _filled=v.is_not_null().any().over("_row"),
+        len=v.str.len_chars(),
+        int=v.cast(pl.Int64, strict=False),
+        **flags,
+    )
 
 
 def profile(
@@ -118,47 +129,55 @@ def profile(
     stop: int | None = None,
     header: list[str] | None = None,
 ) -> dict[str, ColumnProfile]:
-    """Profiles of `columns` over flag rows [start, stop), skipping blank rows and repeats of `header`."""
-    part = flags.slice(start, None if stop is None else max(stop - start, 0))
+    """Profiles of `columns` over flag rows [start, stop), skipping blank rows (no value in any column of the
+    sample) and repeats of `header`."""
+    part = flags.lazy().filter(pl.col("_row") >= start)
+    if stop is not None:
+        part = part.filter(pl.col("_row") < stop)
     if columns:
-        any_value = pl.any_horizontal([pl.col(f"{c}|v").is_not_null() for c in columns])
-        part = part.filter(any_value)
-    labels = [(c, h.strip().upper()) for c, h in zip(columns, header or [], strict=False) if h and h.strip()]
+        part = part.filter(pl.col("col").is_in(columns) & pl.col("_filled"))
+    labels = {c: h.strip().upper() for c, h in zip(columns, header or [], strict=False) if h and h.strip()}
     if labels:
         # A report's page headers repeat the header line; they are not data.
-        repeat = pl.all_horizontal([(pl.col(f"{c}|v") == h).fill_null(False) for c, h in labels])
-        part = part.filter(~repeat)
-    aggs: list[pl.Expr] = [pl.len().alias("_rows")]
-    for c in columns:
-        v, ln, num = pl.col(f"{c}|v"), pl.col(f"{c}|len"), pl.col(f"{c}|int")
-        aggs += [
-            v.count().alias(f"{c}|n"),
-            v.n_unique().alias(f"{c}|distinct"),
-            ln.mean().alias(f"{c}|mean_len"),
-            (ln == ln.drop_nulls().mode().first()).mean().alias(f"{c}|len_mode"),
-            # A row counter runs 1, 2, 3 ...; sorted item numbers also step by one, but do not start near 1.
-            pl.when(num.min() <= 10)
-            .then((num.drop_nulls().diff() == 1).mean())
-            .otherwise(0.0)
-            .alias(f"{c}|seq"),
-            # mode() lists every value tied for most common in no set order: the least one keeps runs alike.
-            v.drop_nulls().mode().min().alias(f"{c}|top"),
-        ]
-        aggs += [pl.col(f"{c}|{name}").mean().alias(f"{c}|s_{name}") for name in _FLAGS]
-    row = part.select(aggs).row(0, named=True)
+        said = pl.col("col").replace_strict(labels, default=None, return_dtype=pl.String)
+        repeats = part.filter(pl.col("v") == said).group_by("_row").len().filter(pl.col("len") == len(labels))
+        part = part.join(repeats, on="_row", how="anti")
+    v, ln, num = pl.col("v"), pl.col("len"), pl.col("int")
+    aggs = [
+        v.count().alias("n"),
+        v.n_unique().alias("distinct"),
+        ln.mean().alias("mean_len"),
+        (ln == ln.drop_nulls().mode().first()).mean().alias("len_mode"),
+        # A row counter runs 1, 2, 3 ...; sorted item numbers also step by one, but do not start near 1.
+        pl.when(num.min() <= 10).then((num.drop_nulls().diff() == 1).mean()).otherwise(0.0).alias("seq"),
+        # mode() lists every value tied for most common in no set order: the least one keeps runs alike.
+        v.drop_nulls().mode().min().alias("top"),
+        *(pl.col(name).mean().alias(f"s_{name}") for name in _FLAGS),
+    ]
+    # Row order within each column's group is the sample's (the row counter test reads consecutive values).
+    per_col, rows = pl.collect_all(
+        [part.group_by("col").agg(aggs), part.select(pl.col("_row").n_unique().alias("rows"))],
+        engine="in-memory",
+    )
+    n_rows = rows.item() if rows.height else 0
+    got = {r["col"]: r for r in per_col.iter_rows(named=True)}
     out = {}
     for c in columns:
-        n = row[f"{c}|n"] or 0
-        distinct = (row[f"{c}|distinct"] or 0) - (1 if n < row["_rows"] else 0)  # n_unique counts null once
+        r = got.get(c)
+        if r is None:
+            out[c] = ColumnProfile(n=0, rows=n_rows, distinct=0, shares=dict.fromkeys(_FLAGS, 0.0))
+            continue
+        n = r["n"] or 0
+        distinct = (r["distinct"] or 0) - (1 if n < n_rows else 0)  # n_unique counts null once
         out[c] = ColumnProfile(
             n=n,
-            rows=row["_rows"],
+            rows=n_rows,
             distinct=max(distinct, 0),
-            shares={name: row[f"{c}|s_{name}"] or 0.0 for name in _FLAGS},
-            mean_len=row[f"{c}|mean_len"] or 0.0,
-            len_mode=row[f"{c}|len_mode"] or 0.0,
-            sequential=row[f"{c}|seq"] or 0.0,
-            top=row[f"{c}|top"],
+            shares={name: r[f"s_{name}"] or 0.0 for name in _FLAGS},
+            mean_len=r["mean_len"] or 0.0,
+            len_mode=r["len_mode"] or 0.0,
+            sequential=r["seq"] or 0.0,
+            top=r["top"],
         )
     return out
 

@@ -89,7 +89,9 @@ class HeaderMatch:
     evidence: dict[str, RoleEvidence] = field(default_factory=dict)
     profiles: dict[int, ColumnProfile] = field(default_factory=dict, repr=False)
     fit: float = 0.0  # total evidence, used to compare header candidates
-    flags: pl.DataFrame | None = field(default=None, repr=False)  # cell flags of the sheet's sample rows
+    flags: pl.DataFrame | None = field(
+        default=None, repr=False
+    )  # cell flags of the sheet's sample rows (long)
 
     @property
     def headerless(self) -> bool:
@@ -309,7 +311,7 @@ def locate(
     # One pass of cell flags serves the header search (the first rows) and the final mapping (head and tail).
     sample = sample_rows(frame, 0, head=SAMPLE_HEAD, tail=SAMPLE_TAIL) if by_content else None
     sampled = cell_flags(sample) if sample is not None else None
-    flags = sampled.head(SCAN_ROWS + PROBE_ROWS) if sampled is not None else None
+    flags = sampled.filter(pl.col("_row") < SCAN_ROWS + PROBE_ROWS) if sampled is not None else None
     cols = list(frame.columns)
     overall = profile(flags, cols) if flags is not None else {}
     overall_by_index = {i: overall[c] for i, c in enumerate(cols)} if overall else {}
