@@ -61,7 +61,7 @@ def fixed_values(quarter: str, scope_kind: str) -> dict[str, str]:
 def with_flagged_rows(hits: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """The hits with their flagged rows' fields beside them (`rows` without `_rid`, in row-position order)."""
     # _rid is the row's position, so a gather fetches the flagged rows without a hash join.
-    return pl.concat([hits, rows.select(pl.all().gather(hits.get_column("_rid")))], how="horizontal")
+    return hits.hstack(rows.select(pl.all().gather(hits.get_column("_rid"))).get_columns())
 
 
 def hit_rows(
@@ -79,7 +79,7 @@ def hit_rows(
         return _NO_ROWS
     joined = with_flagged_rows(hits, rows.select(*_ROW_FIELDS))
     if "expected" not in joined.columns:
-        joined = joined.with_columns(expected=pl.lit(None, dtype=pl.String))
+        joined = joined.hstack([pl.Series("expected", [None] * joined.height, dtype=pl.String)])
     message = message_expr(edit.message, set(joined.columns), fixed_values(quarter, scope_kind))
     # Waiver.covers for a whole column: the waivers in force for this edit, by charge code as they compare it.
     waiving = sorted({w.key for w in config.waivers if w.applies(edit.code, today)})
