@@ -6,20 +6,21 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.audit import AuditRequest, AuditResult, run_audit
-from auditor.claims.pipeline import ClaimsRequest, run_claims
-from auditor.claims.result import ClaimsResult
 from auditor.engine.findings import Finding
 from auditor.errors import InputError
 from auditor.history import HistoryOptions
 from auditor.ingest import IngestOptions, Source
-from auditor.report.claims_context import ClaimsContext
-from auditor.report.claims_text import render_claims_summary
 from auditor.report.context import ReportContext
 from auditor.report.document import AuditDocument
 from auditor.report.renderers import ANNOTATED, CHARGEMASTER, CLAIMS, formats, write_reports
 from auditor.report.summary import render_summary
+
+if TYPE_CHECKING:  # claims modules load on a claims run only: a chargemaster audit starts faster without them
+    from auditor.claims.pipeline import ClaimsRequest
+    from auditor.claims.result import ClaimsResult
 
 FAIL_ON = ("error", "warning", "info", "never")
 # A file as a front names it: a path (named by itself) or a (path, display name) pair.
@@ -152,7 +153,7 @@ class ClaimsSessionRequest:
     """
 
     files: Sequence[Path]
-    claims: ClaimsRequest = field(default_factory=ClaimsRequest)
+    claims: ClaimsRequest = field(default_factory=lambda: _claims_module().ClaimsRequest())
     formats: Sequence[str] = ()  # report files, from renderers.formats(CLAIMS): text, html, xlsx, json, csv
     out_dir: Path = Path("cdm-audit-claims")
     fail_on: str = "error"
@@ -172,11 +173,23 @@ class ClaimsSessionResult:
 
     def summary_text(self) -> str:
         """The terminal summary (what `cdm-audit claims` prints)."""
+        from auditor.report.claims_context import ClaimsContext
+        from auditor.report.claims_text import render_claims_summary
+
         return render_claims_summary(ClaimsContext(self.claims, self.summary))
 
 
 def run_claims_session(request: ClaimsSessionRequest) -> ClaimsSessionResult:
     """Audit the claim files and write the report files."""
-    ctx = ClaimsContext.of(run_claims([Path(f) for f in request.files], request.claims))
+    from auditor.report.claims_context import ClaimsContext
+
+    ctx = ClaimsContext.of(_claims_module().run_claims([Path(f) for f in request.files], request.claims))
     written = write_reports(CLAIMS, ctx, request.formats, request.out_dir) if request.formats else {}
     return ClaimsSessionResult(ctx.result, ctx.summary, ctx.result.exit_code(request.fail_on), written)
+
+
+def _claims_module():
+    """auditor.claims.pipeline, imported on first use."""
+    import auditor.claims.pipeline
+
+    return auditor.claims.pipeline

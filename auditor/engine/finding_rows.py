@@ -59,9 +59,9 @@ def fixed_values(quarter: str, scope_kind: str) -> dict[str, str]:
 
 
 def with_flagged_rows(hits: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
-    """The hits with their flagged rows' fields beside them (`rows` without `_rid`, in row-position order)."""
+    """The hits with their flagged rows' fields beside them (`rows` in row-position order; its `_rid` left out)."""
     # _rid is the row's position, so a gather fetches the flagged rows without a hash join.
-    return hits.hstack(rows.select(pl.all().gather(hits.get_column("_rid"))).get_columns())
+    return hits.hstack(rows.select(pl.all().exclude("_rid").gather(hits.get_column("_rid"))).get_columns())
 
 
 def hit_rows(

@@ -207,10 +207,11 @@ def _hits_in_order(
     frame, edits = ctx.frame, [e for e, _ in runnable]
     planned = [e for e in edits if hasattr(check_module(e.check), "plan")]
     codes = {e.code for e in planned}
-    plans = [check_module(e.check).plan(ctx, e, _eligible(e, frame)) for e in planned]
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="cdm-audit-edit")
     try:
-        batch = pool.submit(_timed, pl.collect_all, plans, engine="in-memory") if plans else None
+        # The plans are built in a worker too: some read the data first (a description reader judges each
+        # distinct description in Python), and the other checks' queries run meanwhile.
+        batch = pool.submit(_timed, _collect_plans, ctx, planned) if planned else None
         alone = {
             e.code: pool.submit(_timed, check_module(e.check).evaluate, ctx, e, _eligible(e, frame))
             for e in edits
@@ -229,6 +230,12 @@ def _hits_in_order(
     finally:
         # A check that fails (or a caller that stops reading) leaves no queued check behind.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _collect_plans(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame]:
+    """The row-filter checks' plans, built and collected together over one shared scan."""
+    plans = [check_module(e.check).plan(ctx, e, _eligible(e, ctx.frame)) for e in planned]
+    return pl.collect_all(plans, engine="in-memory")
 
 
 def _timed(fn, *args, **kwargs) -> tuple[object, float]:
@@ -281,23 +288,23 @@ def _to_findings(
         "basis": "verified" if edit.verified else "inferred",
     }
     var_cols = [c for c in hits.columns if c.startswith("v_")]
+    # Columns a check leaves out are added as Series (no query): most hits carry neither.
     if "expected" not in hits.columns:
-        hits = hits.with_columns(expected=pl.lit(None, dtype=pl.String))
+        hits = hits.hstack([pl.Series("expected", [None] * hits.height, dtype=pl.String)])
     if "related" not in hits.columns:
-        hits = hits.with_columns(related=pl.lit(None, dtype=pl.List(pl.Int64)))
+        hits = hits.hstack([pl.Series("related", [None] * hits.height, dtype=pl.List(pl.Int64))])
     # One gather fetches the flagged rows and one expression writes every message.
-    joined = with_flagged_rows(hits, rows.drop("_rid"))
-    joined = joined.with_columns(
-        _message=message_expr(edit.message, set(joined.columns), fixed_values(quarter, scope_kind))
-    )
+    joined = with_flagged_rows(hits, rows)
+    message = message_expr(edit.message, set(joined.columns), fixed_values(quarter, scope_kind))
     related_of: dict[int, dict] = {}
-    wanted = hits.get_column("related").explode().drop_nulls().unique()
-    if wanted.len():
+    related_col = hits.get_column("related")
+    if related_col.null_count() < related_col.len():
+        wanted = related_col.explode().drop_nulls().unique()
         for rec in rows.select(pl.all().gather(wanted)).iter_rows(named=True):
             related_of[rec.pop("_rid")] = rec
     waivers = config.waivers
     concerns = finding_columns(edit)
-    cols = ["_message", *_ROW_FIELDS, "expected", "related", *var_cols]
+    cols = [message.alias("_message"), *_ROW_FIELDS, "expected", "related", *var_cols]
     names = [c[2:] for c in var_cols]
     out = []
     for msg, file, sheet, row, charge, code, rev, desc, expected, related, *extra in joined.select(

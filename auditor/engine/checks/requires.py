@@ -81,6 +81,14 @@ def _not_case_rate(ctx) -> pl.Expr:
     return ~pl.col("description").str.contains(CASE_RATE).fill_null(False)
 
 
+def _triggers(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
+    """The edit's trigger rows (not case rates), found once per run: the evaluation and its notes all ask."""
+    return ctx.memo(
+        ("triggers", edit.code),
+        lambda: trigger_rows(ctx.frame, eligible & _not_case_rate(ctx), edit.params["_when"]),
+    )
+
+
 def unevaluable(ctx, edit, eligible: pl.Expr) -> str | None:
     """Why the edit cannot judge this chargemaster's triggers (no line of the companion kind at all), else None.
 
@@ -89,7 +97,7 @@ def unevaluable(ctx, edit, eligible: pl.Expr) -> str | None:
     scopes = _scopes_with_kind(ctx, edit)
     if scopes is None or scopes.len():
         return None
-    if trigger_rows(ctx.frame, eligible & _not_case_rate(ctx), edit.params["_when"]).height == 0:
+    if _triggers(ctx, edit, eligible).height == 0:
         return None
     label = edit.params.get("evaluable_label", "companion")
     return f"the chargemaster has no {label} line at all, so the pairing cannot be seen in it"
@@ -100,7 +108,7 @@ def unevaluated(ctx, edit, eligible: pl.Expr) -> str | None:
     scopes = _scopes_with_kind(ctx, edit)
     if scopes is None or not scopes.len():
         return None
-    triggers = trigger_rows(ctx.frame, eligible & _not_case_rate(ctx), edit.params["_when"])
+    triggers = _triggers(ctx, edit, eligible)
     left = sorted(set(triggers.get_column("_scope").unique().to_list()) - set(scopes.to_list()))
     if not left:
         return None
@@ -112,7 +120,7 @@ def unevaluated(ctx, edit, eligible: pl.Expr) -> str | None:
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows with a group of companions missing from their scope."""
     p, frame = edit.params, ctx.frame
-    triggers = trigger_rows(frame, eligible & _not_case_rate(ctx), p["_when"])
+    triggers = _triggers(ctx, edit, eligible)
     scopes = _scopes_with_kind(ctx, edit)
     if scopes is not None:
         triggers = triggers.filter(pl.col("_scope").is_in(scopes.to_list()))
