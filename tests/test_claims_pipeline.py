@@ -305,3 +305,31 @@ def test_an_unreadable_claims_file_fails_alone(tmp_path):
     assert "NOT READ" in got.stdout
     assert files["junk.csv"]["error"] and not files["good.csv"].get("error")
     assert doc["notes"][0].startswith("INCOMPLETE: ")
+
+
+def _dated_line(cid: str, dos: str, code: str) -> list:
+    """One outpatient Medicare line with a specific diagnosis (nothing else to flag)."""
+    return [cid, 1, dos, "TX", "Medicare Part B", "0131", "0360", code, "", "", "1", "M17.11", "", ""]
+
+
+def test_each_line_is_checked_against_its_own_quarter_in_one_chunk(tmp_path):
+    """0042T was last listed in 2025Q4: valid on a November 2025 line, deleted on a February 2026 line of the same
+    chunk; a line past the newest quarter held is checked against that one, and the notes say so."""
+    lines = [
+        _dated_line("A1", "11/15/2025", "0042T"),
+        _dated_line("B1", "02/10/2026", "0042T"),
+        _dated_line("C1", "08/03/2026", "27447"),
+    ]
+    together = run_claims([_csv(tmp_path / "all.csv", lines)])
+    deleted = together.findings.filter(pl.col("edit") == "CV001")
+    assert deleted.get_column("claim_id").to_list() == ["B1"]
+    assert deleted.get_column("message").item() == (
+        "0042T is not valid for 2026Q1 dates of service: CMS last listed it in 2025Q4"
+    )
+    assert any("Lines dated in 2026Q3 were checked against the 2026Q2" in n for n in together.notes)
+    # The same lines audited one claim (one quarter) a file: the same findings, word for word.
+    alone = [run_claims([_csv(tmp_path / f"{line[0]}.csv", [line])]) for line in lines]
+    found = sorted(together.findings.select("claim_id", "edit", "message").rows())
+    assert found == sorted(
+        r for one in alone for r in one.findings.select("claim_id", "edit", "message").rows()
+    )

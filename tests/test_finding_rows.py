@@ -76,3 +76,36 @@ def test_implied_findings_are_lowered_in_rows_too(tmp_path):
     assert rows.rows.select(FIELDS + ["reference", "basis"]).rows() == _as_rows(objects.findings)
     note = next(s.note for s in rows.summaries if s.code == "NS002")
     assert "1 finding(s) lowered to info: NS001 flags the same line" in note
+
+
+def test_a_dated_run_judges_each_row_in_its_own_quarter(tmp_path):
+    """by_quarter: the same lines dated in 2024Q4 and 2026Q1 in one run get their own quarter in messages, and a
+    waiver that ended in 2025 covers only the earlier lines, as two runs would have it."""
+    frame = read_inputs([REPO / "samples" / "chargemaster.xlsx"], IngestOptions()).frame
+    early, late = dt.date(2024, 11, 1), dt.date(2026, 2, 1)
+    dated = pl.concat(
+        [
+            frame.with_columns(file=pl.lit("early.xlsx"), _dos=pl.lit(early)),
+            frame.with_columns(file=pl.lit("late.xlsx"), _dos=pl.lit(late)),
+        ]
+    )
+    edits = load_edits()
+    plain = load_config(None, {e.code for e in edits.edits})
+    table = CodeTable.load()
+    first = run_edits(dated, edits, plain, early, table, "chargemaster", as_rows=True, by_quarter=True)
+    kept = first.rows.filter(pl.col("message").str.contains("in 2024Q4|for 2024Q4"))
+    assert kept.height and set(kept.get_column("file")) == {"early.xlsx"}
+    assert {c.used for c in first.quarters} == {"2024Q4", "2026Q1"}
+    charge = first.rows.drop_nulls("charge_code").get_column("charge_code")[0]
+    config = tmp_path / "auditor.toml"
+    config.write_text(
+        f'[[waivers]]\ncharge_code = "{charge}"\nreason = "r"\nuntil = 2025-06-30\n', encoding="utf-8"
+    )
+    waived = load_config(config, {e.code for e in edits.edits})
+    run = run_edits(dated, edits, waived, early, table, "chargemaster", as_rows=True, by_quarter=True)
+    mine = run.rows.filter(pl.col("charge_code") == charge)
+    assert set(mine.filter(pl.col("waived")).get_column("file")) == {"early.xlsx"}
+    assert (
+        mine.filter(pl.col("file") == "late.xlsx").height
+        and not mine.filter(pl.col("file") == "late.xlsx")["waived"].any()
+    )

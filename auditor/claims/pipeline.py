@@ -244,49 +244,43 @@ def _process(
     totals.dated += dos.len()
     totals.after += int((dos > codes.valid_to).sum())
     totals.before += int((dos < codes.valid_from).sum())
-    found = []
     facts = _claim_facts(frame, dx)
     claim_dx = classify_claims(dx, refs.diagnoses)
-    parts = frame.with_columns(_q=pl.col("_dos").dt.truncate("1q")).partition_by("_q", as_dict=True)
-    del frame  # from here on only the quarter's part is needed: one copy of the chunk in memory, not two
-    for (start,) in list(parts):
-        part = parts.pop((start,)).drop("_q")
-        run = run_edits(
-            part,
-            edits,
-            config,
-            start,
-            refs.table,
-            "claim",
-            scope=_SCOPE,
-            select=select,
-            diagnoses=refs.diagnoses,
-            claim_dx=claim_dx,
-            as_rows=True,
-        )
-        if run.quarter.stale:
-            totals.stale[run.quarter.requested] = run.quarter.used
-        for s in run.summaries:
-            cur = totals.edits.setdefault(
-                s.code,
-                {
-                    "code": s.code,
-                    "name": s.name,
-                    "severity": s.severity,
-                    "status": s.status,
-                    "findings": 0,
-                    "note": s.note,
-                },
-            )
-            if s.status == "ran":
-                cur["status"], cur["note"] = "ran", ""
-                cur["findings"] += s.findings
-        found.append(_findings_frame(run.rows, part))
-    findings = (
-        pl.concat(found, how="vertical")
-        if found
-        else pl.DataFrame(schema=FINDING_SCHEMA | {"claim_key": CLAIM_KEY})
+    # One run for the whole chunk: each line is checked against the code table quarter of its date of
+    # service (a run per quarter cost a fixed ~60 ms each, three or four per chunk).
+    run = run_edits(
+        frame,
+        edits,
+        config,
+        dos.min(),
+        refs.table,
+        "claim",
+        scope=_SCOPE,
+        select=select,
+        diagnoses=refs.diagnoses,
+        claim_dx=claim_dx,
+        as_rows=True,
+        by_quarter=True,
     )
+    for choice in run.quarters:
+        if choice.stale:
+            totals.stale[choice.requested] = choice.used
+    for s in run.summaries:
+        cur = totals.edits.setdefault(
+            s.code,
+            {
+                "code": s.code,
+                "name": s.name,
+                "severity": s.severity,
+                "status": s.status,
+                "findings": 0,
+                "note": s.note,
+            },
+        )
+        if s.status == "ran":
+            cur["status"], cur["note"] = "ran", ""
+            cur["findings"] += s.findings
+    findings = _findings_frame(run.rows, frame)
     claims = _readiness(facts, findings)
     totals.claims.append(compact(claims, CLAIM_LABELS))
     totals.findings.append(compact(findings.drop("claim_key"), FINDING_LABELS))

@@ -8,6 +8,7 @@ import string
 import polars as pl
 
 from auditor.engine.catalog import Edit, EditSet
+from auditor.engine.checks import QUARTER
 from auditor.engine.config import FacilityConfig
 
 SCOPE_LABELS = {"chargemaster": "chargemaster", "pairing": "procedure's pairing links", "claim": "claim"}
@@ -42,7 +43,9 @@ def message_expr(template: str, columns: set[str], fixed: dict[str, str]) -> pl.
             parts.append(pl.lit(literal))
         if name is None:
             continue
-        if name in fixed:
+        if name == "quarter" and QUARTER in columns:  # a dated run: each row's own code table quarter
+            parts.append(pl.col(QUARTER).fill_null(fixed.get(name, "")))
+        elif name in fixed:
             parts.append(pl.lit(fixed[name]))
         elif f"v_{name}" in columns:
             parts.append(pl.col(f"v_{name}").cast(pl.String).fill_null(""))
@@ -77,13 +80,12 @@ def hit_rows(
     """An edit's hits as ROW_SCHEMA rows: the flagged row's fields, the message written, waivers applied."""
     if hits.height == 0:
         return _NO_ROWS
-    joined = with_flagged_rows(hits, rows.select(*_ROW_FIELDS))
+    dated = [c for c in ("_q_start", QUARTER) if c in rows.columns]
+    joined = with_flagged_rows(hits, rows.select(*_ROW_FIELDS, *dated))
     if "expected" not in joined.columns:
         joined = joined.hstack([pl.Series("expected", [None] * joined.height, dtype=pl.String)])
     message = message_expr(edit.message, set(joined.columns), fixed_values(quarter, scope_kind))
-    # Waiver.covers for a whole column: the waivers in force for this edit, by charge code as they compare it.
-    waiving = sorted({w.key for w in config.waivers if w.applies(edit.code, today)})
-    waived = pl.col("charge_code").str.strip_chars().str.to_uppercase().is_in(waiving).fill_null(False)
+    waived = _waived(edit, config, today, joined)
     return joined.select(
         edit=pl.lit(edit.code, pl.String),
         name=pl.lit(edit.name, pl.String),
@@ -100,8 +102,30 @@ def hit_rows(
         expected=pl.col("expected").cast(pl.String),
         reference=pl.lit(edit.reference_text(), pl.String),
         basis=pl.lit("verified" if edit.verified else "inferred", pl.String),
-        waived=waived if waiving else pl.lit(False),
+        waived=waived,
     )
+
+
+def _waived(edit: Edit, config: FacilityConfig, today: dt.date, joined: pl.DataFrame) -> pl.Expr:
+    """Waiver.covers for a whole column: the waivers in force for this edit, by charge code as they compare it.
+
+    In a dated run a waiver is judged as of each row's quarter start, as a run per quarter would.
+    """
+    if not config.waivers:
+        return pl.lit(False)
+    charge = pl.col("charge_code").str.strip_chars().str.to_uppercase()
+    days = joined.get_column("_q_start").unique().to_list() if "_q_start" in joined.columns else [today]
+    waived = pl.lit(False)
+    for day in days:
+        waiving = sorted({w.key for w in config.waivers if w.applies(edit.code, day or today)})
+        if "_q_start" not in joined.columns:
+            on_day = pl.lit(True)
+        else:
+            on_day = (
+                pl.col("_q_start").is_null() if day is None else (pl.col("_q_start") == day).fill_null(False)
+            )
+        waived = waived | (on_day & charge.is_in(waiving).fill_null(False))
+    return waived
 
 
 def lower_implied_rows(frame: pl.DataFrame, edits: EditSet) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:

@@ -14,7 +14,7 @@ import polars as pl
 from auditor.codeset import CodeTable, QuarterChoice
 from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.catalog import Edit, EditSet
-from auditor.engine.checks import CheckContext, check_module, finding_columns
+from auditor.engine.checks import QUARTER, CheckContext, check_module, finding_columns
 from auditor.engine.checks.diagnosis import CLAIM_DX
 from auditor.engine.conditions import all_of, none_of
 from auditor.engine.config import FacilityConfig
@@ -35,6 +35,7 @@ from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
 # Python; more than four only adds memory held by checks in flight (a claims chunk's intermediates).
 WORKERS = min(4, os.cpu_count() or 1)
 _ROW_FIELDS = ("file", "sheet", "row", "charge_code", "code", "revenue_code", "description")
+_DATED_FIELDS = ("_q_start", QUARTER)  # a dated run's rows: their quarter start and code table quarter
 
 
 @dataclass
@@ -64,6 +65,8 @@ class AuditRun:
     config: FacilityConfig = field(default_factory=FacilityConfig)
     # With run_edits(as_rows=True): the findings as one ROW_SCHEMA frame, and `findings` stays empty.
     rows: pl.DataFrame | None = None
+    # With run_edits(by_quarter=True): the code table quarter chosen for each quarter of service in the frame.
+    quarters: tuple[QuarterChoice, ...] = ()
 
     def worst(self) -> str | None:
         """Highest severity among unwaived findings."""
@@ -74,11 +77,33 @@ class AuditRun:
 def prepare_frame(
     frame: pl.DataFrame, table: CodeTable, quarter: str, scope: pl.Expr | None = None
 ) -> pl.DataFrame:
-    """Add row ids, the pairing scope and the quarter's code classification and OPPS payment rate."""
+    """Add row ids, the pairing scope and the quarter's code classification and OPPS payment rate.
+
+    A frame with a `_quarter` column (a dated run) is classified quarter by quarter, each row by its own.
+    """
     frame = frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64))
     frame = frame.with_columns((scope if scope is not None else pl.col("file")).alias("_scope"))
-    # Each distinct code is classified once and joined back: claim lines repeat a few dozen codes.
-    codes = frame.get_column("code").unique()
+    if QUARTER not in frame.columns:
+        found = _classified(
+            frame.get_column("code").unique(), table, quarter, any_rates=table.has_rates(quarter)
+        )
+        return frame.join(found, on="code", how="left", nulls_equal=True, maintain_order="left")
+    per = frame.select("code", QUARTER).unique()
+    quarters = sorted(per.get_column(QUARTER).unique())
+    rated = any(table.has_rates(q) for q in quarters)
+    found = pl.concat(
+        [
+            _classified(per.filter(pl.col(QUARTER) == q).get_column("code"), table, q, rated).with_columns(
+                pl.lit(q).alias(QUARTER)
+            )
+            for q in quarters
+        ]
+    )
+    return frame.join(found, on=["code", QUARTER], how="left", nulls_equal=True, maintain_order="left")
+
+
+def _classified(codes: pl.Series, table: CodeTable, quarter: str, any_rates: bool) -> pl.DataFrame:
+    """Each distinct code's classification in the quarter (claim lines repeat a few dozen codes)."""
     cls = table.classify(codes, quarter)
     found = pl.DataFrame({"code": codes}).with_columns(
         cs_status=cls.get_column("status"),
@@ -89,9 +114,10 @@ def prepare_frame(
     )
     # Addendum B payment rate of the quarter used (null: the code has no rate that quarter); without rates
     # there is no cs_rate column, and the rate edits say the quarter was imported without them.
-    if table.has_rates(quarter):
-        found = found.with_columns(cs_rate=table.rates(codes, quarter))
-    return frame.join(found, on="code", how="left", nulls_equal=True, maintain_order="left")
+    if any_rates:
+        rates = table.rates(codes, quarter) if table.has_rates(quarter) else pl.lit(None, dtype=pl.Float64)
+        found = found.with_columns(cs_rate=rates)
+    return found
 
 
 def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
@@ -121,6 +147,7 @@ def run_edits(
     diagnoses: DiagnosisCodeSet | None = None,
     claim_dx: pl.DataFrame | None = None,
     as_rows: bool = False,
+    by_quarter: bool = False,
 ) -> AuditRun:
     """Apply every edit in force on `as_of` to the frame; return findings with severities and waivers applied.
 
@@ -131,13 +158,18 @@ def run_edits(
     already classified (`classify_claims`), so the frame need not repeat each claim's list on every line.
     `as_rows` gives the findings as one frame (AuditRun.rows) instead of Finding objects: a claims run
     makes tens of thousands, and its reports read them as a frame anyway.
+    `by_quarter` (a frame with `_dos`): each row is checked against the code table quarter of its date of
+    service (AuditRun.quarters), all in one run; without it every row is checked against `as_of`'s quarter.
     """
     choice = table.resolve_quarter(as_of)
+    choices = (choice,)
+    if by_quarter:
+        frame, choices = _with_quarters(frame, table, choice)
     prepared = prepare_frame(frame, table, choice.used, scope)
     ctx = CheckContext(prepared, edits.lists, config, choice.used, scope_kind, diagnoses)
     if claim_dx is not None:
         ctx.cache[CLAIM_DX] = claim_dx
-    rows = prepared.select("_rid", *_ROW_FIELDS)
+    rows = prepared.select("_rid", *_ROW_FIELDS, *(c for c in _DATED_FIELDS if c in prepared.columns))
     findings: list[Finding] = []
     parts: list[pl.DataFrame] = []
     summaries: list[EditSummary] = []
@@ -190,8 +222,30 @@ def run_edits(
         findings.sort(key=Finding.sort_key)
     note_lowered(summaries, lowered)
     return AuditRun(
-        findings, summaries, choice, as_of, scope_kind, prepared.height, edits.version, config, rows=table
+        findings,
+        summaries,
+        choice,
+        as_of,
+        scope_kind,
+        prepared.height,
+        edits.version,
+        config,
+        rows=table,
+        quarters=choices,
     )
+
+
+def _with_quarters(
+    frame: pl.DataFrame, table: CodeTable, fallback: QuarterChoice
+) -> tuple[pl.DataFrame, tuple[QuarterChoice, ...]]:
+    """The frame with each row's quarter start (`_q_start`) and code table quarter (`_quarter`), and the
+    quarters' choices (a quarter not held is checked against the nearest held one, as resolve_quarter says)."""
+    start = pl.col("_dos").dt.truncate("1q")
+    starts = sorted(frame.select(start.unique()).to_series().drop_nulls().to_list())
+    choices = tuple(table.resolve_quarter(s) for s in starts)
+    used = start.replace_strict(starts, [c.used for c in choices], default=None, return_dtype=pl.String)
+    frame = frame.with_columns(start.alias("_q_start"), used.fill_null(fallback.used).alias(QUARTER))
+    return frame, choices or (fallback,)
 
 
 def _hits_in_order(

@@ -14,6 +14,8 @@ from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.lists import CatalogError
 
 T = TypeVar("T")
+# The column of a dated run's frame that names each row's code table quarter (run_edits(by_quarter=True)).
+QUARTER = "_quarter"
 
 
 @dataclass
@@ -43,6 +45,16 @@ class CheckContext:
             if key not in self.cache:
                 self.cache[key] = build()
         return self.cache[key]
+
+    def quarter_expr(self) -> pl.Expr:
+        """The code table quarter of each row: a dated run (claims) checks each line against its own quarter."""
+        return pl.col(QUARTER) if QUARTER in self.frame.columns else pl.lit(self.quarter)
+
+    def quarters(self) -> list[str]:
+        """The code table quarters the run's rows are checked against (one, unless the run is dated)."""
+        if QUARTER not in self.frame.columns:
+            return [self.quarter]
+        return self.memo("quarters", lambda: sorted(self.frame.get_column(QUARTER).drop_nulls().unique()))
 
     def presence(self, description_not: str | None = None) -> pl.DataFrame:
         """Rows per (scope, code), optionally leaving out rows whose description matches a regex; cached."""

@@ -74,12 +74,19 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     if edit.params["_when"] is not None:
         cond = cond & edit.params["_when"].expr()
     hits = ctx.frame.lazy().filter(cond)
+    quarter = ctx.quarter_expr()
     if "invalid" in edit.params["statuses"]:
-        hits = hits.join(_known_history(ctx.quarter), on="code", how="left")
+        # What is known of a code depends on the quarter (a termination counts from its date on): per quarter.
+        known = pl.concat([_known_history(q).with_columns(_kq=pl.lit(q)) for q in ctx.quarters()])
+        hits = (
+            hits.with_columns(_kq=quarter)
+            .join(known, on=["code", "_kq"], how="left", maintain_order="left")
+            .drop("_kq")
+        )
     else:
         hits = hits.with_columns(x_detail=pl.lit(None, pl.String), x_expected=pl.lit(None, pl.String))
     status, code = pl.col("cs_status"), pl.col("code")
-    not_yet = pl.col("cs_first_seen").is_not_null() & (pl.col("cs_first_seen") > pl.lit(ctx.quarter))
+    not_yet = pl.col("cs_first_seen").is_not_null() & (pl.col("cs_first_seen") > quarter)
     never = code.str.contains(_EMPTY_CPT) | code.str.contains(_EMPTY_LEVEL2)
     # A code not yet effective gets its start quarter in the message instead of a last-seen one.
     return hits.select(
@@ -98,18 +105,18 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
         .then(pl.lit("no CPT or HCPCS code has this shape (an unused series): never a code"))
         .otherwise(pl.lit(UNKNOWN)),
         expected=pl.when(status == "deleted")
-        .then(pl.lit("a code valid for ") + pl.lit(ctx.quarter) + pl.lit(" dates of service"))
+        .then(pl.lit("a code valid for ") + quarter + pl.lit(" dates of service"))
         .when(pl.col("cs_first_seen").is_not_null())
         .then(
             pl.lit("a code in effect in ")
-            + pl.lit(ctx.quarter)
+            + quarter
             + pl.lit(" (this one starts ")
             + pl.col("cs_first_seen")
             + pl.lit(")")
         )
         .when(pl.col("x_expected").is_not_null())
         .then(pl.col("x_expected"))
-        .otherwise(pl.lit("a CPT/HCPCS code listed in CMS Addendum B for ") + pl.lit(ctx.quarter)),
+        .otherwise(pl.lit("a CPT/HCPCS code listed in CMS Addendum B for ") + quarter),
     )
 
 

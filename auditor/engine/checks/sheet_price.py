@@ -68,7 +68,16 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     lines = (
         src.lazy()
         .filter(cond)
-        .select("_rid", "_scope", "code", "price", _rate=rate, _area=area_sq_cm(desc), _text=area_text(desc))
+        .select(
+            "_rid",
+            "_scope",
+            "code",
+            "price",
+            _rate=rate,
+            _rq=ctx.quarter_expr(),
+            _area=area_sq_cm(desc),
+            _text=area_text(desc),
+        )
         .collect(engine="in-memory")
     )
     pairs = lines.select("_rid", "_scope", "code").join(
@@ -92,7 +101,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
             + pl.col("_n").cast(pl.String)
             + pl.lit(" other line(s) (lower quartile)")
         )
-        .otherwise(pl.lit("OPPS rate per sq cm (") + pl.lit(ctx.quarter) + pl.lit(")"))
+        .otherwise(pl.lit("OPPS rate per sq cm (") + pl.col("_rq") + pl.lit(")"))
     )
     ref = reference.round(2).cast(pl.String)
     return flagged.select(
