@@ -300,6 +300,7 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> tuple[pl.DataFr
     heads = ("state", "payer", "bill_type", "pos")
     per_claim = f.group_by("claim_key").agg(
         _c_dos=pl.col("_dos").min(),
+        _c_dos_text=pl.col("_dos").min().dt.strftime("%Y-%m-%d"),
         _c_utns=pl.col("utn").drop_nulls().n_unique(),
         _c_utn=pl.col("utn").drop_nulls().first(),
         **{f"_c_{c}": pl.col(c).drop_nulls().first() for c in heads},
@@ -314,7 +315,15 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> tuple[pl.DataFr
     )
     if request.state:
         f = f.with_columns(pl.col("state").fill_null(pl.lit(request.state.upper())))
-    f = f.with_columns(_dos_text=pl.col("dos"), dos=pl.col("_dos").dt.strftime("%Y-%m-%d"))
+    # The date as text: the line's own (already ISO from the projection) where it parsed, else its claim's
+    # (formatted once per claim, not on every line), else none.
+    f = f.with_columns(
+        _dos_text=pl.col("dos"),
+        dos=pl.when(pl.col("dos").is_null())
+        .then(pl.col("_c_dos_text"))
+        .when(pl.col("_dos").is_not_null())
+        .then(pl.col("dos")),
+    )
     return f.drop(pl.selectors.starts_with("_c_"), "dx"), _claim_dx(f)
 
 
