@@ -370,7 +370,9 @@ def _findings_frame(rows: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     base = rows.drop("charge_code")
     in_scope = part.filter(pl.col("wiser_in_scope").fill_null(False)).get_column("claim_key").unique()
-    where = part.select(
+    # Only the flagged lines are looked up: the join then hashes thousands of lines, not the chunk's 200k.
+    flagged = part.filter(pl.col("row").is_in(rows.get_column("row").unique().implode()))
+    where = flagged.select(
         "file",
         "sheet",
         "row",
