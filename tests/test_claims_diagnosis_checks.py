@@ -465,3 +465,26 @@ def test_a_hundred_thousand_lines_take_a_moment():
     counts = {c: len(run(c, frame)) for c in ("DX001", "DX002", "DX003", "DX004", "DX005", "DX006", "DX007")}
     assert time.perf_counter() - started < 10
     assert min(counts.values()) > 0, counts
+
+
+def test_two_spellings_of_one_diagnosis_on_a_claim_count_once():
+    """M17.11 and M1711 on one claim are one diagnosis (the first kept); other claims keep all theirs, in order."""
+    from auditor.engine.checks.diagnosis import classify_claims
+
+    long = pl.DataFrame(
+        {
+            "claim_key": [1, 1, 1, 2, 2],
+            "input": ["M17.11", "E11.621", "M1711", "L97.522", "M17.11"],
+            "_pos": [0, 1, 2, 0, 1],
+        },
+        schema={"claim_key": pl.UInt32, "input": pl.String, "_pos": pl.Int64},
+    )
+    got = classify_claims(long, package_code_set())
+    assert got.select("claim_key", "dx").rows() == [
+        (1, "M17.11"),
+        (1, "E11.621"),
+        (2, "L97.522"),
+        (2, "M17.11"),
+    ]
+    plain = classify_claims(long.filter(pl.col("input") != "M1711"), package_code_set())
+    assert plain.height == 4 and plain.get_column("valid").all()

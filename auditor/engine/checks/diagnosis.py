@@ -175,7 +175,10 @@ def claim_diagnoses(ctx) -> pl.DataFrame:
     def build() -> pl.DataFrame:
         # Every line of a claim carries the same list, so one line per claim is enough.
         per_claim = (
-            ctx.frame.lazy().group_by("claim_key").agg(pl.col("dx").first()).collect(engine="in-memory")
+            ctx.frame.lazy()
+            .group_by("claim_key")
+            .agg(pl.col("dx").first().list.unique(maintain_order=True))
+            .collect(engine="in-memory")
         )
         long = (
             per_claim.with_columns(_pos=pl.int_ranges(0, pl.col("dx").list.len()))
@@ -188,14 +191,16 @@ def claim_diagnoses(ctx) -> pl.DataFrame:
 
 
 def classify_claims(long: pl.DataFrame, codes: DiagnosisCodeSet) -> pl.DataFrame:
-    """(claim_key, _pos, input) rows -> one classified row per (claim, distinct diagnosis), in claim order."""
+    """(claim_key, _pos, input) rows, each input once per claim -> one classified row per (claim, distinct
+    diagnosis), in claim order."""
     long = long.filter(pl.col("input").is_not_null() & (pl.col("input").str.strip_chars() != ""))
     classes = codes.classify(long.get_column("input").unique().to_list())
-    return (
-        long.join(classes, on="input", how="left")
-        .sort("claim_key", "_pos")
-        .unique(["claim_key", "dx"], keep="first", maintain_order=True)
-    )
+    joined = long.join(classes, on="input", how="left").sort("claim_key", "_pos")
+    # Each input is once per claim already: two rows of a claim share a code only where two spellings read as one
+    # code (M1711, M17.11). Without such a pair in the distinct inputs there is nothing to drop.
+    if not classes.get_column("dx").is_duplicated().any():
+        return joined
+    return joined.unique(["claim_key", "dx"], keep="first", maintain_order=True)
 
 
 def has_diagnoses(ctx) -> bool:
