@@ -35,9 +35,13 @@ def _price_groups(ctx, edit, eligible: pl.Expr):
     src = ctx.frame
     item = price_lines.item_keys(edit, src)
     keys = ["_scope", "code", *item]
+    # A lone line of its code in its file has nothing to differ from: the item keys (descriptions read by
+    # regexes) are worked out for the lines whose code repeats only.
     frame = (
         src.lazy()
         .filter(eligible & price_lines.comparable(edit, src))
+        .with_columns(_k=pl.len().over("_scope", "code"))
+        .filter(pl.col("_k") > 1)
         .select("_rid", "_scope", "code", "price", **item)
     )
     ratio = float(edit.params.get("min_ratio", 1.0))

@@ -46,23 +46,31 @@ def _modifier_skipped(edit, frame: pl.DataFrame) -> pl.Expr:
     return mods.str.extract_all(r"[A-Z0-9]{2}").list.eval(pl.element().is_in(wanted)).list.any()
 
 
-def _timed_scopes(edit, frame: pl.DataFrame) -> pl.Expr:
-    """Lines of a file (scope) that prices surgery by room time: some description matches `room_time`."""
+def _timed_scopes(edit, frame: pl.DataFrame) -> pl.Series:
+    """The files (scopes) that price surgery by room time: some description matches `room_time`."""
     pattern = edit.params.get("room_time")
     if not pattern or "description" not in frame.columns:
-        return pl.lit(False)
-    return pl.col("description").str.contains(pattern).fill_null(False).any().over("_scope")
+        return pl.Series("_scope", [], dtype=frame.schema["_scope"])
+    return (
+        frame.lazy()
+        .filter(pl.col("description").str.contains(pattern).fill_null(False))
+        .select(pl.col("_scope").unique())
+        .collect(engine="in-memory")
+        .to_series()
+    )
 
 
-def _judged(ctx, edit) -> pl.Expr:
-    """Lines whose charge and rate price the same service: a judged status indicator, none of the exclusions."""
-    frame = ctx.frame
+def _rated(ctx, edit) -> pl.Expr:
+    """Lines with a judged status indicator whose charge and OPPS rate are both real prices."""
     statuses = [str(s) for s in edit.params.get("status_indicators", [])]
     min_price = float(price_lines.value(ctx, edit.params.get("min_price", 0)) or 0)
     cond = pl.col("cs_rate").is_not_null() & (pl.col("cs_rate") > 0) & (pl.col("price") >= min_price)
-    cond = cond & pl.col("cs_si").is_in(statuses) & (pl.col("price") > 0)
-    cond = cond & ~_selected(edit, "_skip") & ~_modifier_skipped(edit, frame)
-    cond = cond & ~(_selected(edit, "_surgical") & _timed_scopes(edit, frame))
+    return cond & pl.col("cs_si").is_in(statuses) & (pl.col("price") > 0)
+
+
+def _same_service(edit, frame: pl.DataFrame) -> pl.Expr:
+    """Row by row, whether the charge and the rate price the same service: none of the exclusions holds."""
+    cond = ~_selected(edit, "_skip") & ~_modifier_skipped(edit, frame)
     skip_description = edit.params.get("skip_description")
     if skip_description and "description" in frame.columns:
         cond = cond & ~pl.col("description").str.contains(skip_description).fill_null(False)
@@ -87,12 +95,19 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     ratio = float(price_lines.value(ctx, edit.params.get("ratio", 1.0)))
     if "cs_rate" not in ctx.frame.columns:
         return pl.DataFrame(schema={"_rid": pl.Int64})
-    out = (
+    # The numeric tests first, then the text ones (modifiers, descriptions, fee type, setting) on the few lines
+    # left: they are row by row, and their regexes over every line cost more than the rest of the check.
+    below = (
         ctx.frame.lazy()
-        .filter(eligible & _judged(ctx, edit) & (pl.col("price") < ratio * pl.col("cs_rate")))
-        .select("_rid", "price", "cs_rate")
+        .filter(eligible & _rated(ctx, edit) & (pl.col("price") < ratio * pl.col("cs_rate")))
         .collect(engine="in-memory")
     )
+    out = below.filter(_same_service(edit, below))
+    if out.height and edit.params.get("_surgical") is not None:
+        # A file that prices surgery by room time is known from all its descriptions, not the lines left.
+        timed = pl.col("_scope").is_in(_timed_scopes(edit, ctx.frame).implode())
+        out = out.filter(~(_selected(edit, "_surgical") & timed))
+    out = out.select("_rid", "price", "cs_rate")
     share = (pl.col("price") / pl.col("cs_rate") * 100).round(0).cast(pl.Int64).cast(pl.String)
     return out.select(
         "_rid",
