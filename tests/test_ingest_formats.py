@@ -457,3 +457,26 @@ def test_utf16_json_is_refused_clearly(tmp_path):
     path.write_bytes('\ufeff{"standard_charge_information": []}'.encode("utf-16-le"))
     with pytest.raises(InputError, match="JSON text in UTF-16"):
         read_inputs([path], IngestOptions())
+
+
+def test_sheets_read_two_at_a_time_come_back_in_workbook_order(tmp_path):
+    """A long first sheet and short later ones (read at once, finishing out of order) are reported and stacked
+    in the workbook's order, row numbers intact."""
+    header = ["Charge Code", "Description", "Revenue Code", "CPT", "Price"]
+
+    def sheet(prefix: str, n: int) -> list[list]:
+        return [header] + [
+            [f"{prefix}{i:05d}", f"ITEM {prefix} {i}", "0300", "80053", f"{10 + i}.00"] for i in range(n)
+        ]
+
+    sizes = {"Big": 20000, "Small A": 30, "Small B": 40, "Small C": 50}
+    path = write_xlsx(
+        tmp_path / "book.xlsx", {name: sheet(name[:1] + name[-1], n) for name, n in sizes.items()}
+    )
+    ing = read_inputs([path], IngestOptions())
+    assert [s.name for s in ing.files[0].sheets] == list(sizes)
+    assert [s.rows_audited for s in ing.files[0].sheets] == list(sizes.values())
+    order = ing.frame.get_column("sheet").unique(maintain_order=True).to_list()
+    assert order == list(sizes)
+    first = ing.frame.filter(pl.col("sheet") == "Small B").get_column("row").to_list()
+    assert first == list(range(2, 42))

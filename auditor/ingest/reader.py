@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -225,6 +227,7 @@ class FileReport:
         }
 
 
+SHEET_WORKERS = min(2, os.cpu_count() or 1)  # sheets read at once (see _each_sheet)
 UNREADABLE_HASH_BYTES = 2 * 1024**3  # an unreadable file is still hashed for the record, unless huge
 
 
@@ -325,8 +328,7 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
             raws = (r for r in raws if r.name in options.sheets)
         report = FileReport(name, book.format, digest, sniffed.size)
         frames = []
-        for raw in raws:
-            frame, sheet_report = read_sheet(name, raw, options.for_sheet(raw.name))
+        for frame, sheet_report in _each_sheet(name, raws, options):
             report.sheets.append(sheet_report)
             frames.append(frame)
     if options.kind is CHARGEMASTER:
@@ -350,6 +352,25 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
         report.format = f"cms-{report.format}-" + ("tall" if "PAYER NAME" in heads else "wide")
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return frame, report  # an empty frame keeps the chargemaster schema; callers check the sheet reports
+
+
+def _each_sheet(
+    name: str, raws: Iterator[RawSheet], options: IngestOptions
+) -> Iterator[tuple[pl.DataFrame | None, SheetReport]]:
+    """read_sheet of each raw sheet, in sheet order, two at a time: the header search and projection are half
+    polars work outside the GIL, so one sheet's Python overlaps another's queries (a 12-sheet workbook)."""
+    with ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="cdm-audit-sheet") as pool:
+        pending: list = []
+        try:
+            for raw in raws:
+                pending.append(pool.submit(read_sheet, name, raw, options.for_sheet(raw.name)))
+                while pending and pending[0].done():
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:
+            for job in pending:  # a failure (or a caller that stops) leaves no sheet queued
+                job.cancel()
 
 
 @contextmanager
