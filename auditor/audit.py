@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import gc
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,9 +164,12 @@ def expand_edit_codes(values: Iterable[str], option: str) -> set[str]:
 
 def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditResult:
     """run_audit's body."""
-    edits, config, select = load_edit_set(request.config_path, request.select, request.ignore)
-    table = CodeTable.load()
-    chargemaster = read_inputs(paths, request.ingest)
+    with ThreadPoolExecutor(1, thread_name_prefix="cdm-audit-table") as pool:
+        # The code table (a parquet read, outside the GIL) loads while the edit set and the files are read.
+        loading = pool.submit(CodeTable.load)
+        edits, config, select = load_edit_set(request.config_path, request.select, request.ignore)
+        chargemaster = read_inputs(paths, request.ingest)
+        table = loading.result()
     runs = [
         run_edits(
             chargemaster.frame,
