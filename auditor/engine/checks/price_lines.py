@@ -91,24 +91,19 @@ def wording(frame: pl.DataFrame) -> pl.Expr:
     )
 
 
-def item_keys(edit, frame: pl.DataFrame, with_item: bool = True) -> dict[str, pl.Expr]:
-    """Columns that, with scope and code, say two lines are the same item billed the same way.
+def item_keys(frame: pl.DataFrame) -> dict[str, pl.Expr]:
+    """Columns that, with scope and code, say two lines are billed the same way: modifiers, NDC, setting, fee type.
 
-    With `with_item`, a product code (the edit's `products` selector: devices, supplies, drugs, lenses,
-    where one code covers many catalogue items) compares only lines worded alike, and any other code
-    only lines with the same description numbers (strengths, sizes, counts).
+    duplicate-price adds what the item is (`_item`): for a product code (the edit's `products` selector:
+    devices, supplies, drugs, lenses, where one code covers many catalogue items) the description's wording,
+    for any other code the description's numbers (strengths, sizes, counts).
     """
-    keys = {
+    return {
         "_mods": _text(frame, "modifiers").fill_null(""),
         "_ndc": _text(frame, "ndc").fill_null(""),
         "_setting": setting(frame),
         "_fee": fee_type(frame),
     }
-    if with_item:
-        products = edit.params.get("_products")
-        is_product = products.expr() if products is not None else pl.lit(False)
-        keys["_item"] = pl.when(is_product).then(wording(frame)).otherwise(sizes(frame))
-    return keys
 
 
 def wide(edit) -> pl.Expr:

@@ -33,7 +33,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     wide = float(price_lines.value(ctx, edit.params.get("wide_factor", factor)))
     src = ctx.frame
     # Sizes stay out of the key: the outlier test needs siblings, and a decimal slip is 10x whatever the size.
-    item = price_lines.item_keys(edit, src, with_item=False)
+    item = price_lines.item_keys(src)
     keys = ["_scope", "code", *item]
     # An item needs `min_n` lines, so its code does too: the item keys (descriptions read by regexes) are
     # worked out for the lines of codes with that many lines in their file only.
