@@ -22,7 +22,6 @@ from auditor.engine.runner import AuditRun, EditSummary
 from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
 from auditor.ingest.fields import PAIRING
-from auditor.pairing import pairing_rows
 from auditor.problems import Amounts, Problem, edit_group, line_charges, rank_findings
 from auditor.version import __version__
 
@@ -188,6 +187,8 @@ def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditRe
         pairing = read_inputs(
             request.pairing_tables, IngestOptions(kind=PAIRING, max_bytes=request.ingest.max_bytes)
         )
+        from auditor.pairing import pairing_rows  # on use: most audits have no pairing table
+
         rows = pairing_rows(pairing.frame)
         runs.append(
             run_edits(

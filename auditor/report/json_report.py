@@ -6,11 +6,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
-from auditor.report.claims_context import ClaimsContext
 from auditor.report.context import ReportContext
+
+if TYPE_CHECKING:  # the claims modules load on a claims run only
+    from auditor.report.claims_context import ClaimsContext
 
 ITEM_SEPARATOR = ",\n    "  # between two items of a list written one item a line
 FRAME_CHUNK = 50_000  # frame rows encoded at a time: a 1M-row frame never sits in memory as text
