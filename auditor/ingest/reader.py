@@ -826,24 +826,37 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
         c = _col(match, name)
         groups.append(({name: nz.iso_date(c) if c else pl.lit(None, dtype=pl.String)}, []))
     overridden = {k for g, _ in groups for k in g}  # CMS files take charge code and NDC from code pairs
-    out = data.select(**{k: v for k, v in cheap.items() if k not in overridden}).hstack(
-        [s for g, st in groups for s in _by_distinct(data, g, st).get_columns()]
+    # The plain columns and every group's distinct-value plan run as one collect_all: each group is half a
+    # dozen small steps, and a small sheet paid for them one query at a time.
+    lazy = data.lazy()
+    plain, *parts = pl.collect_all(
+        [
+            lazy.select(**{k: v for k, v in cheap.items() if k not in overridden}),
+            *(_by_distinct(lazy, g, st) for g, st in groups),
+        ],
+        engine="in-memory",
     )
-    out = out.with_columns(
-        _by_distinct(out, {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))}).to_series(),
-        modifiers_raw=pl.col("modifiers_raw").str.strip_chars().replace("", None),
-        # An NDC in the code column is the line's NDC when no NDC column says otherwise.
-        ndc=pl.coalesce(pl.col("ndc"), pl.when(pl.col("code_type") == "NDC").then(pl.col("other_code"))),
-        sheet_kind=pl.lit("cdm"),
-        other_prices=pl.lit(None, dtype=pl.String),
-    ).drop("_glued", "_mods")
-    return out.select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
+    out = plain.hstack([s for part in parts for s in part.get_columns()])
+    merged = _by_distinct(out.lazy(), {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))})
+    return (
+        out.hstack(merged.collect(engine="in-memory").get_columns())
+        .lazy()
+        .with_columns(
+            modifiers_raw=pl.col("modifiers_raw").str.strip_chars().replace("", None),
+            # An NDC in the code column is the line's NDC when no NDC column says otherwise.
+            ndc=pl.coalesce(pl.col("ndc"), pl.when(pl.col("code_type") == "NDC").then(pl.col("other_code"))),
+            sheet_kind=pl.lit("cdm"),
+            other_prices=pl.lit(None, dtype=pl.String),
+        )
+        .select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
+        .collect(engine="in-memory")
+    )
 
 
 def _by_distinct(
-    data: pl.DataFrame, exprs: dict[str, pl.Expr], stages: Sequence[dict[str, pl.Expr]] = ()
-) -> pl.DataFrame:
-    """Evaluate expressions once per distinct combination of the columns they read, in data's row order.
+    data: pl.LazyFrame, exprs: dict[str, pl.Expr], stages: Sequence[dict[str, pl.Expr]] = ()
+) -> pl.LazyFrame:
+    """A plan evaluating expressions once per distinct combination of the columns they read, in data's row order.
 
     `stages` are helper columns computed first, stage by stage, that later stages and `exprs` read by name:
     polars evaluates a sub-expression once per use, so a part that several outputs share is staged.
