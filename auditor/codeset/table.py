@@ -196,6 +196,9 @@ class CodeTable:
         self._quarters = quarters
         self._imported = imported
         self._unlisted = _unlisted_series(frame["code"])
+        self._rates: dict[
+            str, pl.DataFrame
+        ] = {}  # quarter -> (code, rate) of the codes with a rate, parsed once
 
     @classmethod
     def load(cls, home: Path | None = None) -> CodeTable:
@@ -256,9 +259,12 @@ class CodeTable:
         column = rate_column(quarter)
         if column not in self._frame.columns:
             return pl.Series("rate", [None] * len(codes), dtype=pl.Float64)
-        table = self._frame.select("code", rate=parse_rate(pl.col(column))).filter(
-            pl.col("rate").is_not_null()
-        )
+        table = self._rates.get(quarter)
+        if table is None:  # parsing every code's rate text costs more than the look-up: once per quarter
+            table = self._frame.select("code", rate=parse_rate(pl.col(column))).filter(
+                pl.col("rate").is_not_null()
+            )
+            self._rates[quarter] = table
         return wanted.join(table, on="code", how="left", maintain_order="left").get_column("rate")
 
     def resolve_quarter(self, as_of: dt.date) -> QuarterChoice:
