@@ -459,7 +459,7 @@ def test_utf16_json_is_refused_clearly(tmp_path):
         read_inputs([path], IngestOptions())
 
 
-def test_sheets_read_two_at_a_time_come_back_in_workbook_order(tmp_path):
+def test_sheets_read_at_once_come_back_in_workbook_order(tmp_path):
     """A long first sheet and short later ones (read at once, finishing out of order) are reported and stacked
     in the workbook's order, row numbers intact."""
     header = ["Charge Code", "Description", "Revenue Code", "CPT", "Price"]

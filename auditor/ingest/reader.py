@@ -227,7 +227,8 @@ class FileReport:
         }
 
 
-SHEET_WORKERS = min(2, os.cpu_count() or 1)  # sheets read at once (see _each_sheet)
+# Sheets read at once (see _each_sheet): one more than the cores, as each is partly Python waiting on the GIL.
+SHEET_WORKERS = min(3, 1 + (os.cpu_count() or 1))
 UNREADABLE_HASH_BYTES = 2 * 1024**3  # an unreadable file is still hashed for the record, unless huge
 
 
@@ -357,7 +358,7 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
 def _each_sheet(
     name: str, raws: Iterator[RawSheet], options: IngestOptions
 ) -> Iterator[tuple[pl.DataFrame | None, SheetReport]]:
-    """read_sheet of each raw sheet, in sheet order, two at a time: the header search and projection are half
+    """read_sheet of each raw sheet, in sheet order, a few at a time: the header search and projection are half
     polars work outside the GIL, so one sheet's Python overlaps another's queries (a 12-sheet workbook)."""
     with ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="cdm-audit-sheet") as pool:
         pending: list = []
