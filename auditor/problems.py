@@ -162,9 +162,8 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
     codes = {(f.file, f.sheet, f.row): f.code for f in found}
     amount, rate, charge, basis, rated = _money([(line, codes[line]) for line in lines], amounts)
     first = found[0]
-    problem_id = hashlib.sha256(_ID_TEXT.encode([scope, edit, group, subject]).encode("utf-8")).hexdigest()[
-        :12
-    ]
+    id_text = _ID_TEXT.encode([scope, edit, group, subject])
+    problem_id = hashlib.sha256(id_text.encode("utf-8")).hexdigest()[:12]
     fields = {
         "id": problem_id,
         "edit": edit,

@@ -153,7 +153,7 @@ class ClaimsSessionRequest:
     """
 
     files: Sequence[Path]
-    claims: ClaimsRequest = field(default_factory=lambda: _claims_module().ClaimsRequest())
+    claims: ClaimsRequest = field(default_factory=lambda: _claims_request())
     formats: Sequence[str] = ()  # report files, from renderers.formats(CLAIMS): text, html, xlsx, json, csv
     out_dir: Path = Path("cdm-audit-claims")
     fail_on: str = "error"
@@ -181,15 +181,16 @@ class ClaimsSessionResult:
 
 def run_claims_session(request: ClaimsSessionRequest) -> ClaimsSessionResult:
     """Audit the claim files and write the report files."""
+    from auditor.claims.pipeline import run_claims
     from auditor.report.claims_context import ClaimsContext
 
-    ctx = ClaimsContext.of(_claims_module().run_claims([Path(f) for f in request.files], request.claims))
+    ctx = ClaimsContext.of(run_claims([Path(f) for f in request.files], request.claims))
     written = write_reports(CLAIMS, ctx, request.formats, request.out_dir) if request.formats else {}
     return ClaimsSessionResult(ctx.result, ctx.summary, ctx.result.exit_code(request.fail_on), written)
 
 
-def _claims_module():
-    """auditor.claims.pipeline, imported on first use."""
-    import auditor.claims.pipeline
+def _claims_request() -> ClaimsRequest:
+    """Default claims settings (the claims modules load on first use)."""
+    from auditor.claims.pipeline import ClaimsRequest
 
-    return auditor.claims.pipeline
+    return ClaimsRequest()

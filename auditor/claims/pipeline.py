@@ -363,15 +363,16 @@ def _skip_lines(account: ClaimFile, dropped: pl.DataFrame) -> None:
         rep.skipped.extend({"row": r, "reason": why} for r, why in part.select("row", "_skip").iter_rows())
 
 
-def _findings_frame(rows: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
-    """Engine findings (ROW_SCHEMA rows) as FINDING_SCHEMA rows, with the claim id, line and date of the flagged row."""
+def _findings_frame(rows: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """Engine findings (ROW_SCHEMA rows) on a chunk's `lines` as FINDING_SCHEMA rows, with the claim id, line
+    and date of the flagged row."""
     schema = FINDING_SCHEMA | {"claim_key": CLAIM_KEY}
     if rows.height == 0:
         return pl.DataFrame(schema=schema)
     base = rows.drop("charge_code")
-    in_scope = part.filter(pl.col("wiser_in_scope").fill_null(False)).get_column("claim_key").unique()
+    in_scope = lines.filter(pl.col("wiser_in_scope").fill_null(False)).get_column("claim_key").unique()
     # Only the flagged lines are looked up: the join then hashes thousands of lines, not the chunk's 200k.
-    flagged = part.filter(pl.col("row").is_in(rows.get_column("row").unique().implode()))
+    flagged = lines.filter(pl.col("row").is_in(rows.get_column("row").unique().implode()))
     where = flagged.select(
         "file",
         "sheet",

@@ -132,16 +132,6 @@ def diagnosis_list(col: str) -> pl.Expr:
     )
 
 
-def by_distinct(data: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    """Evaluate expressions once per distinct combination of the columns they read, in data's row order."""
-    cols = sorted({name for e in exprs.values() for name in e.meta.root_names()})
-    keys = data.select(cols)
-    # Outputs are named apart from the keys: 'charges' text in, 'charges' money out.
-    uniq = keys.unique().select(*cols, **{f"_out_{k}": v for k, v in exprs.items()})
-    joined = keys.join(uniq, on=cols, how="left", nulls_equal=True, maintain_order="left")
-    return joined.select(pl.col(f"_out_{k}").alias(k) for k in exprs)
-
-
 def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
     """Canonical claim lines from text columns named after the claim fields (missing fields are null)."""
     missing = [f for f in (*RAW_FIELDS, "row") if f not in raw.columns]
@@ -187,7 +177,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
         row=pl.col("row").cast(pl.Int64),
         claim_id=nz.clean_text("claim_id"),
     )
-    out = head.hstack([s for g in groups for s in by_distinct(raw, g).get_columns()])
+    out = head.hstack(nz.distinct_columns(raw, groups))
     return out.select(list(LINE_SCHEMA))
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
-from auditor.claims.project import by_distinct
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, expand_codes
+from auditor.ingest import normalize as nz
 from auditor.resources import resource_dir
 
 PAYER_CLASSES = ("original_medicare", "medicare_advantage", "medicaid", "va_ihs", "other")
@@ -158,7 +158,7 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
         {"field": "modifiers", "has_any": list(scope.emergency_modifiers)}
     )
     groups.append({"_er_line": er_line})
-    f = f.hstack([c for g in groups for c in by_distinct(f, g).get_columns()])
+    f = f.hstack(nz.distinct_columns(f, groups))
     # The claims with an ER line, looked up per line (a window over a hundred thousand claims costs more).
     er_claims = f.filter(pl.col("_er_line")).get_column("claim_key").unique()
     f = f.with_columns(_er=pl.col("claim_key").is_in(er_claims.implode()).fill_null(False))
@@ -194,7 +194,7 @@ def mark(frame: pl.DataFrame, scope: WiserScope) -> pl.DataFrame:
         .then(pl.lit("emergency visit (revenue code 045X or modifier ET on the claim)"))
         .otherwise(None)
     )
-    f = f.hstack(by_distinct(f, {"wiser_reason": reason}).get_columns())
+    f = f.hstack(nz.distinct_columns(f, [{"wiser_reason": reason}]))
     return f.with_columns(wiser_in_scope=wiser & pl.col("wiser_reason").is_null()).drop(
         "_er", "_er_line", "_in_setting"
     )

@@ -196,9 +196,8 @@ class CodeTable:
         self._quarters = quarters
         self._imported = imported
         self._unlisted = _unlisted_series(frame["code"])
-        self._rates: dict[
-            str, pl.DataFrame
-        ] = {}  # quarter -> (code, rate) of the codes with a rate, parsed once
+        # quarter -> (code, rate) of the codes with a rate, parsed once per table
+        self._rates: dict[str, pl.DataFrame] = {}
 
     @classmethod
     def load(cls, home: Path | None = None) -> CodeTable:

@@ -33,6 +33,8 @@ ROW_SCHEMA = {
 }
 _ROW_FIELDS = ("file", "sheet", "row", "charge_code", "code", "revenue_code")
 _NO_ROWS = pl.DataFrame(schema=ROW_SCHEMA)  # shared: most edits flag nothing on most runs
+Q_START = "_q_start"  # a dated run's row: the first day of its quarter of service (waivers are judged then)
+DATED_FIELDS = (Q_START, QUARTER)  # what a dated run's rows carry besides _ROW_FIELDS
 
 
 def message_expr(template: str, columns: set[str], fixed: dict[str, str]) -> pl.Expr:
@@ -80,7 +82,7 @@ def hit_rows(
     """An edit's hits as ROW_SCHEMA rows: the flagged row's fields, the message written, waivers applied."""
     if hits.height == 0:
         return _NO_ROWS
-    dated = [c for c in ("_q_start", QUARTER) if c in rows.columns]
+    dated = [c for c in DATED_FIELDS if c in rows.columns]
     joined = with_flagged_rows(hits, rows.select(*_ROW_FIELDS, *dated))
     if "expected" not in joined.columns:
         joined = joined.hstack([pl.Series("expected", [None] * joined.height, dtype=pl.String)])
@@ -114,18 +116,16 @@ def _waived(edit: Edit, config: FacilityConfig, today: dt.date, joined: pl.DataF
     if not config.waivers:
         return pl.lit(False)
     charge = pl.col("charge_code").str.strip_chars().str.to_uppercase()
-    days = joined.get_column("_q_start").unique().to_list() if "_q_start" in joined.columns else [today]
-    waived = pl.lit(False)
-    for day in days:
-        waiving = sorted({w.key for w in config.waivers if w.applies(edit.code, day or today)})
-        if "_q_start" not in joined.columns:
-            on_day = pl.lit(True)
-        else:
-            on_day = (
-                pl.col("_q_start").is_null() if day is None else (pl.col("_q_start") == day).fill_null(False)
-            )
-        waived = waived | (on_day & charge.is_in(waiving).fill_null(False))
-    return waived
+
+    def waived_on(day: dt.date) -> pl.Expr:
+        return charge.is_in(sorted({w.key for w in config.waivers if w.applies(edit.code, day)})).fill_null(
+            False
+        )
+
+    if Q_START not in joined.columns:
+        return waived_on(today)
+    days = joined.get_column(Q_START).unique().to_list()
+    return pl.any_horizontal([(pl.col(Q_START) == day) & waived_on(day) for day in days])
 
 
 def lower_implied_rows(frame: pl.DataFrame, edits: EditSet) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:

@@ -19,6 +19,8 @@ from auditor.engine.checks.diagnosis import CLAIM_DX
 from auditor.engine.conditions import all_of, none_of
 from auditor.engine.config import FacilityConfig
 from auditor.engine.finding_rows import (
+    DATED_FIELDS,
+    Q_START,
     ROW_SCHEMA,
     fixed_values,
     hit_rows,
@@ -35,7 +37,6 @@ from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
 # Python; more than four only adds memory held by checks in flight (a claims chunk's intermediates).
 WORKERS = min(4, os.cpu_count() or 1)
 _ROW_FIELDS = ("file", "sheet", "row", "charge_code", "code", "revenue_code", "description")
-_DATED_FIELDS = ("_q_start", QUARTER)  # a dated run's rows: their quarter start and code table quarter
 
 
 @dataclass
@@ -164,12 +165,12 @@ def run_edits(
     choice = table.resolve_quarter(as_of)
     choices = (choice,)
     if by_quarter:
-        frame, choices = _with_quarters(frame, table, choice)
+        frame, choices = _with_quarters(frame, table, as_of)
     prepared = prepare_frame(frame, table, choice.used, scope)
     ctx = CheckContext(prepared, edits.lists, config, choice.used, scope_kind, diagnoses)
     if claim_dx is not None:
         ctx.cache[CLAIM_DX] = claim_dx
-    rows = prepared.select("_rid", *_ROW_FIELDS, *(c for c in _DATED_FIELDS if c in prepared.columns))
+    rows = prepared.select("_rid", *_ROW_FIELDS, *(c for c in DATED_FIELDS if c in prepared.columns))
     findings: list[Finding] = []
     parts: list[pl.DataFrame] = []
     summaries: list[EditSummary] = []
@@ -236,16 +237,15 @@ def run_edits(
 
 
 def _with_quarters(
-    frame: pl.DataFrame, table: CodeTable, fallback: QuarterChoice
+    frame: pl.DataFrame, table: CodeTable, as_of: dt.date
 ) -> tuple[pl.DataFrame, tuple[QuarterChoice, ...]]:
-    """The frame with each row's quarter start (`_q_start`) and code table quarter (`_quarter`), and the
-    quarters' choices (a quarter not held is checked against the nearest held one, as resolve_quarter says)."""
-    start = pl.col("_dos").dt.truncate("1q")
-    starts = sorted(frame.select(start.unique()).to_series().drop_nulls().to_list())
+    """The frame with each row's quarter start (`_q_start`; `as_of`'s for an undated row) and code table quarter
+    (`_quarter`), and each quarter's choice (a quarter not held is checked against the nearest held one)."""
+    start = pl.col("_dos").fill_null(as_of).dt.truncate("1q")
+    starts = sorted(frame.select(start.unique()).to_series().to_list())
     choices = tuple(table.resolve_quarter(s) for s in starts)
-    used = start.replace_strict(starts, [c.used for c in choices], default=None, return_dtype=pl.String)
-    frame = frame.with_columns(start.alias("_q_start"), used.fill_null(fallback.used).alias(QUARTER))
-    return frame, choices or (fallback,)
+    used = start.replace_strict(starts, [c.used for c in choices], return_dtype=pl.String)
+    return frame.with_columns(start.alias(Q_START), used.alias(QUARTER)), choices
 
 
 def _hits_in_order(

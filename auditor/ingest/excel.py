@@ -272,9 +272,8 @@ def stream_excel(
     limits = limits or Limits()
     with _opened(path, kind, name, limits) as (source, checks):
         reader = _open_reader(name, source, limits)
-        names = list(
-            reader.sheet_names
-        )  # asked before the worker starts: the reader is the worker's from then on
+        # The names are asked before the worker starts: the reader is the worker's from then on.
+        names = list(reader.sheet_names)
         ahead = Ahead(_load_sheets(name, source, kind, reader, checks), "cdm-audit-sheets")
         try:
             yield SheetStream(_label(path, kind), names, iter(ahead))

@@ -89,9 +89,8 @@ class HeaderMatch:
     evidence: dict[str, RoleEvidence] = field(default_factory=dict)
     profiles: dict[int, ColumnProfile] = field(default_factory=dict, repr=False)
     fit: float = 0.0  # total evidence, used to compare header candidates
-    flags: pl.DataFrame | None = field(
-        default=None, repr=False
-    )  # cell flags of the sheet's sample rows (long)
+    # The cell flags of the sheet's sample rows (content.cell_flags: one row per cell).
+    flags: pl.DataFrame | None = field(default=None, repr=False)
 
     @property
     def headerless(self) -> bool:

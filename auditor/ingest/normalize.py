@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 # CPT (5 digits, or 4 digits + F/T/U/M) and HCPCS Level II (letter + 4 digits).
@@ -111,3 +113,35 @@ def iso_date(col: str) -> pl.Expr:
 def inferred_code(desc_col: str) -> pl.Expr:
     """A HCPCS Level II code written inside a description ('HC OPTIME SHELL 278 C1820' -> 'C1820')."""
     return pl.col(desc_col).str.to_uppercase().str.extract(r"(?:^|[^A-Z0-9])([A-V]\d{4})(?:$|[^A-Z0-9])", 1)
+
+
+def by_distinct(
+    data: pl.LazyFrame, exprs: dict[str, pl.Expr], stages: Sequence[dict[str, pl.Expr]] = ()
+) -> pl.LazyFrame:
+    """A plan evaluating expressions once per distinct combination of the columns they read, in data's row order.
+
+    Files repeat a few hundred codes, dates and payers over many lines: regex-heavy normalisation runs on the
+    distinct values and is joined back. `stages` are helper columns computed first, stage by stage, that later
+    stages and `exprs` read by name (polars evaluates a sub-expression once per use, so a shared part is staged).
+    """
+    helpers = {name for stage in stages for name in stage}
+    read = {name for part in (*stages, exprs) for e in part.values() for name in e.meta.root_names()}
+    cols = sorted(read - helpers)
+    # Outputs are named apart from the keys: 'charges' text in, 'charges' money out.
+    named = {f"_out_{k}": v for k, v in exprs.items()}
+    back = [pl.col(f"_out_{k}").alias(k) for k in exprs]
+    if not cols:  # literals only: broadcast to the data's height
+        return data.with_columns(**named).select(back)
+    keys = data.select(cols)
+    uniq = keys.unique()
+    for stage in stages:
+        uniq = uniq.with_columns(**stage)
+    uniq = uniq.select(*cols, **named)
+    return keys.join(uniq, on=cols, how="left", nulls_equal=True, maintain_order="left").select(back)
+
+
+def distinct_columns(data: pl.DataFrame, groups: Sequence[dict[str, pl.Expr]]) -> list[pl.Series]:
+    """The output columns of by_distinct for each group, all groups run as one collect_all."""
+    lazy = data.lazy()
+    parts = pl.collect_all([by_distinct(lazy, g) for g in groups], engine="in-memory")
+    return [s for part in parts for s in part.get_columns()]

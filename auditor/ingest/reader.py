@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -833,12 +833,12 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
     plain, *parts = pl.collect_all(
         [
             lazy.select(**{k: v for k, v in cheap.items() if k not in overridden}),
-            *(_by_distinct(lazy, g, st) for g, st in groups),
+            *(nz.by_distinct(lazy, g, st) for g, st in groups),
         ],
         engine="in-memory",
     )
     out = plain.hstack([s for part in parts for s in part.get_columns()])
-    merged = _by_distinct(out.lazy(), {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))})
+    merged = nz.by_distinct(out.lazy(), {"modifiers": nz.merge_modifiers(pl.col("_mods"), pl.col("_glued"))})
     return (
         out.hstack(merged.collect(engine="in-memory").get_columns())
         .lazy()
@@ -852,27 +852,6 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
         .select([pl.col(c).cast(SCHEMA[c]) for c in CANONICAL])
         .collect(engine="in-memory")
     )
-
-
-def _by_distinct(
-    data: pl.LazyFrame, exprs: dict[str, pl.Expr], stages: Sequence[dict[str, pl.Expr]] = ()
-) -> pl.LazyFrame:
-    """A plan evaluating expressions once per distinct combination of the columns they read, in data's row order.
-
-    `stages` are helper columns computed first, stage by stage, that later stages and `exprs` read by name:
-    polars evaluates a sub-expression once per use, so a part that several outputs share is staged.
-    """
-    helpers = {name for stage in stages for name in stage}
-    read = {name for part in (*stages, exprs) for e in part.values() for name in e.meta.root_names()}
-    cols = sorted(read - helpers)
-    if not cols:  # literals only: broadcast to the data's height
-        return data.select("_row").with_columns(**exprs).select(list(exprs))
-    keys = data.select(cols)
-    uniq = keys.unique()
-    for stage in stages:
-        uniq = uniq.with_columns(**stage)
-    uniq = uniq.select(*cols, **exprs)
-    return keys.join(uniq, on=cols, how="left", nulls_equal=True, maintain_order="left").select(list(exprs))
 
 
 def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind: TableKind) -> pl.DataFrame:
@@ -891,7 +870,7 @@ def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind
 
 def _codes(match: HeaderMatch) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.Expr]]:
     """Expressions for code, code type, other code, code_raw, code_source, revenue codes and glued modifiers,
-    after the helper stages they read (see _by_distinct)."""
+    after the helper stages they read (see normalize.by_distinct)."""
     none = pl.lit(None, dtype=pl.String)
     rev = _col(match, "revenue_code")
     out = {

@@ -35,26 +35,17 @@ def _price_groups(ctx, edit, eligible: pl.Expr):
     src = ctx.frame
     item = price_lines.item_keys(src)
     keys = ["_scope", "code", *item, "_item"]
-    # A lone line of its code in its file has nothing to differ from: the item keys (descriptions read by
-    # regexes) are worked out for the lines whose code repeats only.
-    lines = (
-        src.lazy()
-        .filter(eligible & price_lines.comparable(edit, src))
-        .with_columns(_k=pl.len().over("_scope", "code"))
-        .filter(pl.col("_k") > 1)
-    )
+    # A lone line of its code in its file has nothing to differ from.
+    lines = price_lines.with_siblings(src.lazy().filter(eligible & price_lines.comparable(edit, src)), 2)
     # A product line is compared by its wording, any other by its description's numbers: each line's key is
     # worked out the one way that applies to it (as one expression polars would work out both for every line).
     products = edit.params.get("_products")
     is_product = products.expr() if products is not None else pl.lit(False)
+    cols = ("_rid", "_scope", "code", "price")
     frame = pl.concat(
         [
-            lines.filter(is_product).select(
-                "_rid", "_scope", "code", "price", **item, _item=price_lines.wording(src)
-            ),
-            lines.filter(~is_product).select(
-                "_rid", "_scope", "code", "price", **item, _item=price_lines.sizes(src)
-            ),
+            lines.filter(is_product).select(*cols, **item, _item=price_lines.wording(src)),
+            lines.filter(~is_product).select(*cols, **item, _item=price_lines.sizes(src)),
         ]
     )
     ratio = float(edit.params.get("min_ratio", 1.0))

@@ -106,6 +106,12 @@ def item_keys(frame: pl.DataFrame) -> dict[str, pl.Expr]:
     }
 
 
+def with_siblings(lines: pl.LazyFrame, at_least: int) -> pl.LazyFrame:
+    """The lines whose code has at least `at_least` lines in their file: the only ones a price comparison can
+    judge, so the item keys (descriptions read by regexes) are worked out for them alone."""
+    return lines.with_columns(_k=pl.len().over("_scope", "code")).filter(pl.col("_k") >= at_least).drop("_k")
+
+
 def wide(edit) -> pl.Expr:
     """Lines whose code is in the edit's `wide` selector: one code for many products, sizes or packages."""
     selector = edit.params.get("_wide")

@@ -35,13 +35,10 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     # Sizes stay out of the key: the outlier test needs siblings, and a decimal slip is 10x whatever the size.
     item = price_lines.item_keys(src)
     keys = ["_scope", "code", *item]
-    # An item needs `min_n` lines, so its code does too: the item keys (descriptions read by regexes) are
-    # worked out for the lines of codes with that many lines in their file only.
+    # An item needs `min_n` lines, so its code does too.
+    priced = src.lazy().filter(eligible & price_lines.comparable(edit, src) & (pl.col("price") > 0))
     frame = (
-        src.lazy()
-        .filter(eligible & price_lines.comparable(edit, src) & (pl.col("price") > 0))
-        .with_columns(_k=pl.len().over("_scope", "code"))
-        .filter(pl.col("_k") >= min_n)
+        price_lines.with_siblings(priced, min_n)
         .select("_rid", "_scope", "code", "price", _wide=price_lines.wide(edit), **item)
         .collect(engine="in-memory")
     )

@@ -107,7 +107,6 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         # A file that prices surgery by room time is known from all its descriptions, not the lines left.
         timed = pl.col("_scope").is_in(_timed_scopes(edit, ctx.frame).implode())
         out = out.filter(~(_selected(edit, "_surgical") & timed))
-    out = out.select("_rid", "price", "cs_rate")
     share = (pl.col("price") / pl.col("cs_rate") * 100).round(0).cast(pl.Int64).cast(pl.String)
     return out.select(
         "_rid",
