@@ -64,6 +64,10 @@ def test_catch_all_codes_at_different_prices_are_not_compared(tmp_path):
         ["8", "HC MOLECULAR PATH LEVEL 4", "81403", "", "0300", "500"],
         ["9", "HC UNLISTED PROC NERVOUS SYSTEM", "64999", "", "0360", "300"],
         ["10", "HC UNLISTED PROC NERVOUS SYSTEM", "64999", "", "0360", "9000"],
+        # Unlisted codes whose number does not end in 99 (read on Harborview: a screening MRI and MR treatment
+        # planning both under 76498, 2,323 and 9,425).
+        ["11", "HC WHOLE BODY MRI SCREEN", "76498", "", "0610", "2322.67"],
+        ["12", "HC TREATMENT PLANNING MR HEAD", "76498", "", "0610", "9425.19"],
     ]
     assert _edits(_audit(tmp_path, rows), "PR001", "PR002") == []
 
