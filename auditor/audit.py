@@ -16,6 +16,7 @@ import polars as pl
 from auditor.codeset import CodeTable
 from auditor.engine import EditSet, FacilityConfig, load_config, load_edits, run_edits
 from auditor.engine.findings import SEVERITY_RANK, Finding, exit_code_for
+from auditor.engine.implied import renote_lowered
 from auditor.engine.lists import CatalogError
 from auditor.engine.needs import NOT_EVALUABLE, UNSEEN, available_fields, sheet_fields, unseen_note
 from auditor.engine.runner import AuditRun, EditSummary
@@ -62,6 +63,17 @@ class AuditResult:
         groups = {e.code: edit_group(e) for e in self.edits.edits}
         ordered, problems = rank_findings(findings, groups, self.amounts)
         return dataclasses.replace(self, findings=ordered, problems=problems)
+
+    def with_lowered_notes(self) -> AuditResult:
+        """This result with each edit's 'lowered to info' note counting its findings as they now stand."""
+        runs = [
+            dataclasses.replace(
+                r,
+                summaries=renote_lowered(r.summaries, [f for f in self.findings if f.scope == r.scope_kind]),
+            )
+            for r in self.runs
+        ]
+        return dataclasses.replace(self, runs=runs)
 
     @property
     def quarter(self):

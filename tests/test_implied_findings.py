@@ -116,11 +116,14 @@ def test_acknowledging_the_implying_finding_raises_the_lowered_one_again(tmp_pat
 
     def audit() -> dict[str, dict]:
         run_cli("audit", cdm, "--as-of", "2026-04-01", "--history", db, "--format", "json", "--out", out)
-        found = json.loads((out / "findings.json").read_text(encoding="utf-8"))["findings"]
-        return {f["edit"]: f for f in found if f["code"] == "64590"}
+        doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+        notes["NS002"] = next(e["note"] for e in doc["run"]["edits"] if e["code"] == "NS002")
+        return {f["edit"]: f for f in doc["findings"] if f["code"] == "64590"}
 
+    notes: dict[str, str] = {}
     first = audit()
     assert first["NS002"]["severity"] == "info" and first["NS001"]["severity"] == "error"
+    assert "1 finding(s) lowered to info: NS001 flags the same line" in notes["NS002"]
     fid = first["NS001"]["history_id"]
     acked = run_cli("ack", fid, "--waive", "--by", "Compliance", "--reason", "implant log", "--history", db)
     assert acked.exit_code == 0, acked.stderr
@@ -129,3 +132,5 @@ def test_acknowledging_the_implying_finding_raises_the_lowered_one_again(tmp_pat
     raised = again["NS002"]
     assert raised["severity"] == load_edits().get("NS002").severity != "info"
     assert "follows from" not in raised["message"]
+    # The edit's summary no longer counts it as lowered.
+    assert "lowered to info" not in notes["NS002"]

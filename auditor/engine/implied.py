@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from auditor.engine.catalog import EditSet
@@ -44,12 +45,32 @@ def lower_implied(findings: list[Finding], edits: EditSet) -> tuple[list[Finding
     return out, lowered
 
 
+_LOWERED_NOTE = re.compile(r"[\d,]+ finding\(s\) lowered to info: .+ flags the same line")
+
+
 def note_lowered(summaries: list, lowered: dict[str, dict[str, int]]) -> None:
     """Say in each edit's summary how many of its findings were lowered to info, and by which edits."""
     for s in summaries:
         for named, n in lowered.get(s.code, {}).items():
             note = f"{n:,} finding(s) lowered to info: {named} flags the same line"
             s.note = "; ".join(x for x in (s.note, note) if x)
+
+
+def renote_lowered(summaries: list, findings: list[Finding]) -> list:
+    """Copies of the summaries whose lowered-to-info notes count the findings as they stand (after an
+    acknowledgement raised some of them again)."""
+    lowered: dict[str, dict[str, int]] = {}
+    for f in findings:
+        if (named := f.extra.get("implied_by")) is not None:
+            counts = lowered.setdefault(f.edit, {})
+            counts[named] = counts.get(named, 0) + 1
+    out = []
+    for s in summaries:
+        kept = [part for part in s.note.split("; ") if not _LOWERED_NOTE.fullmatch(part)] if s.note else []
+        s = replace(s, note="; ".join(kept))
+        note_lowered([s], lowered)
+        out.append(s)
+    return out
 
 
 def raise_unimplied(findings: list[Finding], severities: dict[str, str]) -> list[Finding] | None:

@@ -74,7 +74,7 @@ def _run_hook(
             or waived
         )
         # A waived problem ranks lower: the findings are ranked again, so their keys are taken again in the new order.
-        result = result.with_findings(waived)
+        result = result.with_findings(waived).with_lowered_notes()
         keys = finding_keys(fslug, result.findings, {e.code: e.check for e in result.edits.edits})
         document = AuditDocument.of(result, document.run.generated())
     rows = {k: _finding_row(k, f) for k, f in zip(keys, document.findings, strict=False)}
