@@ -93,6 +93,28 @@ def test_inpatient_outpatient_twins_and_tiny_spreads_are_one_price(tmp_path):
     assert _edits(_audit(tmp_path, rows), "PR001", "PR003") == []
 
 
+def test_catalogue_and_hospital_charge_lines_are_one_info_problem_not_a_warning_each(tmp_path):
+    """A supply number listed as 'X' and 'HC X' at two prices (an export merging two charge masters) is PR005,
+    info, one problem for the file; two 'HC' lines of one number at two prices stay a PR003 warning."""
+    rows = [
+        ["S100", "STENT CORONARY 3X18MM", "", "", "0278", "2200"],
+        ["S100", "HC STENT CORONARY 3X18MM", "", "", "0278", "2300"],
+        ["S200", "GUIDEWIRE .035 150CM", "", "", "0272", "90"],
+        ["S200", "HC GUIDEWIRE .035 150CM", "", "", "0272", "95"],
+        ["S300", "HC CATHETER PICC 4FR", "", "", "0272", "700"],
+        ["S300", "HC CATHETER PICC 4FR", "", "", "0272", "950"],
+    ]
+    result = _audit(tmp_path, rows)
+    assert [(f.charge_code, f.severity) for f in _edits(result, "PR003")] == [("S300", "warning")]
+    mixed = _edits(result, "PR005")
+    assert sorted(f.charge_code for f in mixed) == ["S100", "S200"] and {f.severity for f in mixed} == {
+        "info"
+    }
+    assert "'HC' hospital charge and an unprefixed line" in mixed[0].message
+    [problem] = [p for p in result.problems if p.edit == "PR005"]
+    assert problem.group == "file" and problem.lines == 2
+
+
 def test_same_item_at_two_prices_is_still_noted(tmp_path):
     rows = [
         ["1", "HC CBC W/AUTO DIFF", "85025", "", "0300", "47.80"],

@@ -8,6 +8,8 @@ and local codes never). Params: `skip` (selector of catch-all codes), `products`
 codes, compared only when worded alike), `skip_description` (regex of lines left out, e.g. research), `tolerance_pct` and `tolerance_abs` (a spread within either is not a
 difference; numbers or "$config.<key>"), `min_ratio` (highest/lowest at or above which lines count as
 different; default 1.0). duplicate-charge-code: `skip_description` too; lines of different settings (inpatient/outpatient twins) are not compared.
+`hc: split` compares 'HC'-prefixed lines (hospital charges) only with each other and unprefixed lines only with
+each other; `hc: mixed` flags only charge codes that have both kinds of line and differ.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ import polars as pl
 
 from auditor.engine.checks import price_lines
 from auditor.engine.checks.companions import MAX_RELATED
+from auditor.engine.lists import CatalogError
 
 KINDS = ("duplicate-price", "duplicate-charge-code")
 
 
 def prepare(edit, lists) -> None:
-    """Resolve the catch-all selector."""
+    """Resolve the catch-all selector; refuse an unknown `hc` mode."""
     price_lines.prepare(edit, lists)
+    if edit.params.get("hc") not in (None, "split", "mixed"):
+        raise CatalogError(f"hc must be split or mixed, not {edit.params['hc']!r}")
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -71,7 +76,11 @@ def _price_groups(ctx, edit, eligible: pl.Expr):
 def _charge_code_groups(ctx, edit, eligible: pl.Expr):
     """Lines and flagged groups for duplicate-charge-code."""
     src = ctx.frame
-    keys = ["_scope", "charge_code", "_setting"]
+    # An 'HC'-prefixed line (the hospital charge) beside an unprefixed one under the same number: two charge
+    # masters merged in one export (a supply catalogue and its hospital charges), hundreds of pairs at once.
+    # `hc: split` compares each kind of line only with its own kind; `hc: mixed` flags just those pairs.
+    hc = edit.params.get("hc")
+    keys = ["_scope", "charge_code", "_setting", *(["_hc"] if hc == "split" else [])]
     cond = eligible & pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()
     skip = edit.params.get("skip_description")
     if skip and "description" in src.columns:
@@ -87,6 +96,7 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
             "code",
             "price",
             _setting=price_lines.setting(src),
+            _hc=price_lines.hospital_prefix(src),
         )
     )
     stats = frame.group_by(keys).agg(
@@ -95,10 +105,11 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         _hi=pl.col("price").max(),
         _priced=pl.col("price").is_not_null().all(),
         _rid=pl.col("_rid").min(),
+        _mixed=pl.col("_hc").any() & (~pl.col("_hc")).any(),
     )
     codes_differ = pl.col("_codes").list.len() > 1
     prices_differ = (pl.col("_hi") > pl.col("_lo")) | (~pl.col("_priced") & pl.col("_lo").is_not_null())
-    stats = stats.filter(codes_differ | prices_differ)
+    stats = stats.filter((codes_differ | prices_differ) & (pl.col("_mixed") if hc == "mixed" else True))
     # What differs, so the analyst knows which line to correct: the codes, the prices, or both.
     codes = pl.col("_codes").list.eval(pl.element().fill_null("none")).list.join(", ")
     low = pl.col("_lo").round(2).cast(pl.String)

@@ -61,6 +61,11 @@ def setting(frame: pl.DataFrame) -> pl.Expr:
     )
 
 
+def hospital_prefix(frame: pl.DataFrame) -> pl.Expr:
+    """Whether the description starts with Epic's 'HC' (hospital charge) marker."""
+    return _text(frame, "description").str.contains(r"(?i)^\s*HC\b").fill_null(False)
+
+
 def fee_type(frame: pl.DataFrame) -> pl.Expr:
     """'PRO' for professional-fee lines (a professional fee sheet, or an 'HP'/'PR'/'PRO FEE' description), else ''.
 
