@@ -49,7 +49,7 @@ def triggers_missing(presence: pl.DataFrame, triggers: pl.DataFrame, group: Sele
     `presence` counts rows per (scope, code) (CheckContext.presence): a few thousand rows instead of
     the whole chargemaster, so each companion group costs almost nothing.
     """
-    counts = presence.lazy().filter(group.expr()).group_by("_scope").agg(_n=pl.col("_n").sum())
+    counts = _in_scopes(presence, triggers).filter(group.expr()).group_by("_scope").agg(_n=pl.col("_n").sum())
     # The trigger row itself never counts as its own companion.
     self_hit = group.expr("code").cast(pl.Int32)
     return (
@@ -59,6 +59,11 @@ def triggers_missing(presence: pl.DataFrame, triggers: pl.DataFrame, group: Sele
         .select("_rid", "_scope")
         .collect(engine="in-memory")
     )
+
+
+def _in_scopes(presence: pl.DataFrame, triggers: pl.DataFrame) -> pl.LazyFrame:
+    """The presence counts of the triggers' scopes only: on a claims chunk, a few claims of a hundred thousand."""
+    return presence.lazy().join(triggers.lazy().select("_scope").unique(), on="_scope", how="semi")
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,12 @@ def groups_missing(presence: pl.DataFrame, triggers: pl.DataFrame, table: GroupT
     needs = pl.LazyFrame(table.needs, schema={"code": pl.String, "_gid": pl.Int32}, orient="row")
     members = pl.LazyFrame(table.members, schema={"_gid": pl.Int32, "code": pl.String}, orient="row")
     labels = pl.LazyFrame(table.labels, schema={"_gid": pl.Int32, "expected": pl.String}, orient="row")
-    have = presence.lazy().join(members, on="code").group_by("_scope", "_gid").agg(_n=pl.col("_n").sum())
+    have = (
+        _in_scopes(presence, triggers)
+        .join(members, on="code")
+        .group_by("_scope", "_gid")
+        .agg(_n=pl.col("_n").sum())
+    )
     # The trigger row itself never counts as its own companion.
     own = members.with_columns(_self=pl.lit(1, pl.Int64))
     return (

@@ -68,7 +68,13 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
 
 def _same_side(frame: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:
     """Keep only forbidden matches on the trigger's side (a line without a side matches either)."""
-    sides = frame.select("_rid", _s=laterality(pl.col("modifiers")))
+    # Sides of the rows in question only (_rid is the row's position): laterality splits every modifier list.
+    rids = (
+        pl.concat([joined.get_column("_rid"), joined.get_column("_match_rids").explode()])
+        .drop_nulls()
+        .unique()
+    )
+    sides = frame.select("_rid", "modifiers").gather(rids).select("_rid", _s=laterality(pl.col("modifiers")))
     pairs = (
         joined.select("_rid", "_match_rids")
         .explode("_match_rids")
