@@ -56,6 +56,24 @@ class CheckContext:
             return [self.quarter]
         return self.memo("quarters", lambda: sorted(self.frame.get_column(QUARTER).drop_nulls().unique()))
 
+    def picked(self, selector) -> pl.LazyFrame:
+        """The frame's rows whose code the selector picks, in row order, as a lazy frame of every column.
+
+        A selector reads only the code, so it is asked of the distinct codes (once per run) and their rows
+        are gathered: a check that starts from its trigger lines then reads those, not every line of a
+        claims chunk, and only the columns its query uses.
+        """
+
+        def index() -> pl.DataFrame:
+            return self.frame.lazy().group_by("code").agg(_rids=pl.col("_rid")).collect(engine="in-memory")
+
+        def rids() -> pl.Series:
+            codes = self.memo("code_rows", index).filter(selector.expr())
+            return codes.get_column("_rids").explode().sort()
+
+        # _rid is the row's position (prepare_frame), so the rows are gathered without a join.
+        return self.frame.lazy().select(pl.all().gather(self.memo(("picked", selector), rids)))
+
     def presence(self, description_not: str | None = None) -> pl.DataFrame:
         """Rows per (scope, code), optionally leaving out rows whose description matches a regex; cached."""
 

@@ -49,8 +49,8 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         p = edit.params
         units = pl.col("units").str.strip_chars().cast(pl.Float64, strict=False)
         return (
-            ctx.frame.lazy()
-            .filter(eligible & p["_when"].expr() & (units > float(p["max"])))
+            ctx.picked(p["_when"])
+            .filter(eligible & (units > float(p["max"])))
             .select("_rid", v_units=pl.col("units"), v_max=pl.lit(str(p["max"])))
             .collect(engine="in-memory")
         )

@@ -24,22 +24,17 @@ def no_hits() -> pl.DataFrame:
     return pl.DataFrame(schema={"_rid": pl.Int64})
 
 
-def trigger_rows(frame: pl.DataFrame, eligible: pl.Expr, when: Selector) -> pl.DataFrame:
+def trigger_rows(ctx, eligible: pl.Expr, when: Selector) -> pl.DataFrame:
     """Rows (_rid, _scope, code) an edit may flag whose code its trigger selector picks."""
-    return (
-        frame.lazy()
-        .filter(eligible & when.expr())
-        .select("_rid", "_scope", "code")
-        .collect(engine="in-memory")
-    )
+    return ctx.picked(when).filter(eligible).select("_rid", "_scope", "code").collect(engine="in-memory")
 
 
-def scope_matches(frame: pl.DataFrame, selector: Selector, with_rids: bool) -> pl.DataFrame:
+def scope_matches(ctx, selector: Selector, with_rids: bool) -> pl.DataFrame:
     """Per scope: how many rows match the selector, and (for small scopes) which rows."""
     aggs = [pl.len().alias("_n")]
     if with_rids:
         aggs.append(pl.col("_rid").head(MAX_RELATED + 1).alias("_match_rids"))
-    matched = frame.lazy().filter(selector.expr()).select("_scope", "_rid")
+    matched = ctx.picked(selector).select("_scope", "_rid")
     return matched.group_by("_scope").agg(aggs).collect(engine="in-memory")
 
 

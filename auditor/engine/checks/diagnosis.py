@@ -73,6 +73,7 @@ def prepare(edit, lists) -> None:
         p["_when"] = when
     else:
         p["_rules"] = _fit_rules(lists, p.get("list", "diagnosis_fit"))
+        p["_codes"] = Selector(frozenset(c for r in p["_rules"] for c in r["codes"]))
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -322,8 +323,8 @@ def _side(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     side = laterality(pl.col("modifiers").str.to_uppercase().str.replace_all(" ", ""))
     # The side is read only on the lines the edit looks at (a filter would compute it on every line).
     lines = (
-        frame.lazy()
-        .filter(eligible & p["_when"].expr())
+        ctx.picked(p["_when"])
+        .filter(eligible)
         .select("_rid", "claim_key", "code", _side=side.str.slice(0, 1))
         .filter(pl.col("_side").is_not_null())
         .collect(engine="in-memory")
@@ -389,14 +390,13 @@ def _matches(rule: dict, pattern_key: str = "") -> pl.Expr:
 def _fit(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Per (claim, broken rule): a hit on the claim's first line with a code of the rule."""
     rules = edit.params["_rules"]
-    frame = ctx.frame
     by_code = pl.DataFrame(
         [(r["id"], c) for r in rules for c in r["codes"]],
         schema={"_rule": pl.Int32, "code": pl.String},
         orient="row",
     )
     lines = (
-        frame.lazy()
+        ctx.picked(edit.params["_codes"])
         .filter(eligible)
         .select("_rid", "claim_key", "code")
         .join(by_code.lazy(), on="code")

@@ -37,7 +37,7 @@ def prepare(edit, lists) -> None:
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows whose scope also holds a forbidden code; the forbidden rows are the related rows."""
     p, frame = edit.params, ctx.frame
-    triggers = trigger_rows(frame, eligible, p["_when"])
+    triggers = trigger_rows(ctx, eligible, p["_when"])
     if triggers.height == 0:
         return no_hits()
     if p["_static"] is not None:
@@ -50,7 +50,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         plan = [(Selector(s), triggers.filter(pl.col("code").is_in(c))) for s, c in by_set.items()]
     out = []
     for selector, subset in plan:
-        found = scope_matches(frame, selector, with_rids=True)
+        found = scope_matches(ctx, selector, with_rids=True)
         joined = subset.join(found, on="_scope", how="inner")
         if p.get("same_side") and ctx.scope_kind == "claim":
             joined = _same_side(frame, joined)

@@ -85,7 +85,7 @@ def _triggers(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """The edit's trigger rows (not case rates), found once per run: the evaluation and its notes all ask."""
     return ctx.memo(
         ("triggers", edit.code),
-        lambda: trigger_rows(ctx.frame, eligible & _not_case_rate(ctx), edit.params["_when"]),
+        lambda: trigger_rows(ctx, eligible & _not_case_rate(ctx), edit.params["_when"]),
     )
 
 
