@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -199,10 +199,16 @@ def run_edits(
             if pro and "professional" not in edit.settings:
                 summary.note = f"not applied to {pro:,} professional-fee lines (a hospital outpatient rule)"
             runnable.append((edit, summary))
-    for edit, summary, hits, spent in _hits_in_order(ctx, runnable):
+    # Findings as rows are written in the worker that found the hits, beside the other checks' queries.
+    finish = (
+        (lambda e, s, h: hit_rows(e, s.severity, h, rows, choice.used, config, as_of, scope_kind))
+        if as_rows
+        else None
+    )
+    for edit, summary, hits, spent, written in _hits_in_order(ctx, runnable, finish):
         started = time.perf_counter()
         if as_rows:
-            parts.append(hit_rows(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind))
+            parts.append(written)
         else:
             findings.extend(
                 _to_findings(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind)
@@ -249,16 +255,17 @@ def _with_quarters(
 
 
 def _hits_in_order(
-    ctx: CheckContext, runnable: list[tuple[Edit, EditSummary]]
-) -> Iterator[tuple[Edit, EditSummary, pl.DataFrame, float]]:
-    """Each edit's hits with the seconds its check took, in edit order, the checks running in worker threads.
+    ctx: CheckContext, runnable: list[tuple[Edit, EditSummary]], finish: Callable | None = None
+) -> Iterator[tuple[Edit, EditSummary, pl.DataFrame, float, object]]:
+    """Each edit's hits, the seconds its check took and finish(edit, summary, hits) (None without `finish`),
+    in edit order, the checks and their finishing running in worker threads.
 
     Row-filter checks expose a lazy plan: one collect_all runs them together over a shared scan. The other
     checks run one a task. Polars lets go of the GIL while it works, so one check's query runs while
     another builds its plan and the caller turns earlier hits into findings (a third of the edits' time on
     a 16k-line chargemaster). Results come back in edit order, so findings do not depend on the timing.
     """
-    frame, edits = ctx.frame, [e for e, _ in runnable]
+    edits = [e for e, _ in runnable]
     planned = [e for e in edits if hasattr(check_module(e.check), "plan")]
     codes = {e.code for e in planned}
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="cdm-audit-edit")
@@ -267,20 +274,19 @@ def _hits_in_order(
         # distinct description in Python), and the other checks' queries run meanwhile.
         batch = pool.submit(_timed, _collect_plans, ctx, planned) if planned else None
         alone = {
-            e.code: pool.submit(_timed, check_module(e.check).evaluate, ctx, e, _eligible(e, frame))
-            for e in edits
-            if e.code not in codes
+            e.code: pool.submit(_evaluated, ctx, e, s, finish) for e, s in runnable if e.code not in codes
         }
         batch_hits, share = ([], 0.0)
         if batch is not None:
             batch_hits, spent = batch.result()
             share = spent / len(planned)
-        precomputed = {e.code: hits for e, hits in zip(planned, batch_hits, strict=True)}
+        summaries = {e.code: s for e, s in runnable}
+        precomputed = {
+            e.code: pool.submit(_finished, finish, e, summaries[e.code], hits, share)
+            for e, hits in zip(planned, batch_hits, strict=True)
+        }
         for edit, summary in runnable:
-            if edit.code in precomputed:
-                yield edit, summary, precomputed[edit.code], share
-            else:
-                yield edit, summary, *alone[edit.code].result()
+            yield edit, summary, *(precomputed.get(edit.code) or alone[edit.code]).result()
     finally:
         # A check that fails (or a caller that stops reading) leaves no queued check behind.
         pool.shutdown(wait=True, cancel_futures=True)
@@ -290,6 +296,24 @@ def _collect_plans(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame]
     """The row-filter checks' plans, built and collected together over one shared scan."""
     plans = [check_module(e.check).plan(ctx, e, _eligible(e, ctx.frame)) for e in planned]
     return pl.collect_all(plans, engine="in-memory")
+
+
+def _evaluated(
+    ctx: CheckContext, edit: Edit, summary: EditSummary, finish: Callable | None
+) -> tuple[pl.DataFrame, float, object]:
+    """One check's hits, the seconds it took, and finish(edit, summary, hits) (None without `finish`)."""
+    hits, spent = _timed(check_module(edit.check).evaluate, ctx, edit, _eligible(edit, ctx.frame))
+    return _finished(finish, edit, summary, hits, spent)
+
+
+def _finished(
+    finish: Callable | None, edit: Edit, summary: EditSummary, hits: pl.DataFrame, spent: float
+) -> tuple[pl.DataFrame, float, object]:
+    """The hits, the seconds spent on them (finishing included) and what finish made of them."""
+    if finish is None:
+        return hits, spent, None
+    done, more = _timed(finish, edit, summary, hits)
+    return hits, spent + more, done
 
 
 def _timed(fn, *args, **kwargs) -> tuple[object, float]:
