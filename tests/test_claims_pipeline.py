@@ -333,3 +333,18 @@ def test_each_line_is_checked_against_its_own_quarter_in_one_chunk(tmp_path):
     assert found == sorted(
         r for one in alone for r in one.findings.select("claim_id", "edit", "message").rows()
     )
+
+
+def test_alike_lines_on_both_sides_of_an_edits_start_are_judged_by_their_own_dates(tmp_path):
+    """Claim lines that read alike are judged once, yet each keeps its own date: SS007 (a narrative for an
+    unlisted skin substitute, from 2026-01-01) flags the January 2026 lines, not the December 2025 ones that
+    are otherwise the same, and every flagged line is named, not one for all."""
+    lines = []
+    for cid, dos in (("DEC1", "12/20/2025"), ("JAN1", "01/10/2026"), ("JAN2", "01/12/2026")):
+        for n in (1, 2):
+            line = _dated_line(cid, dos, "Q4432")
+            line[1], line[6] = n, "0636"
+            lines.append(line)
+    result = run_claims([_csv(tmp_path / "nos.csv", lines)])
+    flagged = result.findings.filter(pl.col("edit") == "SS007").select("claim_id", "line").rows()
+    assert sorted(flagged) == [("JAN1", "1"), ("JAN1", "2"), ("JAN2", "1"), ("JAN2", "2")]

@@ -294,8 +294,92 @@ def _hits_in_order(
 
 def _collect_plans(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame]:
     """The row-filter checks' plans, built and collected together over one shared scan."""
+    if ctx.scope_kind == "claim" and ctx.frame.height:
+        try:
+            return _collect_distinct(ctx, planned)
+        except pl.exceptions.ColumnNotFoundError:
+            pass  # a check reads a line's own identity (its date, its claim): judged line by line below
     plans = [check_module(e.check).plan(ctx, e, _eligible(e, ctx.frame)) for e in planned]
     return pl.collect_all(plans, engine="in-memory")
+
+
+# What tells one claim line from another but no row-filter check reads: left out, the lines that read alike
+# are judged once (a month of claims repeats a few thousand codes over millions of lines).
+_LINE_IDENTITY = frozenset(
+    (
+        "_rid",
+        "file",
+        "sheet",
+        "row",
+        "claim_id",
+        "line",
+        "claim_key",
+        "_scope",
+        "dx",
+        "dos",
+        "_dos",
+        "_q_start",
+    )
+)
+
+
+def _collect_distinct(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame]:
+    """The row-filter checks run once per distinct claim line, their hits then given to every line alike.
+
+    Each edit's eligibility (its conditions and dates in force) is read on every line first and becomes part
+    of what makes lines alike, so a line's own date never has to be. A check that reads a left-out column
+    fails to find it (ColumnNotFoundError), and the caller judges line by line instead.
+    """
+    frame = ctx.frame
+    # Edits with the same conditions and period share one eligibility column.
+    flag_of: dict[tuple, str] = {}
+    for e in planned:
+        flag_of.setdefault(_eligibility_key(e), f"_eligible_{len(flag_of)}")
+    firsts = {
+        flag: next(e for e in planned if flag_of[_eligibility_key(e)] == flag) for flag in flag_of.values()
+    }
+    marked = frame.with_columns(_eligible(e, frame).alias(flag) for flag, e in firsts.items())
+    # A column with one value in the whole chunk (a field claims do not carry, one bill type) sets no line
+    # apart: it is no key, and is put back beside the distinct lines.
+    fields = [c for c in marked.columns if c not in _LINE_IDENTITY]
+    same = marked.select(pl.col(c).eq_missing(pl.col(c).first()).all() for c in fields).row(0)
+    keys = [c for c, one in zip(fields, same, strict=True) if not one]
+    constant = [c for c, one in zip(fields, same, strict=True) if one]
+    groups = marked.group_by(keys, maintain_order=True).agg(_lines=pl.col("_rid"))
+    groups = groups.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64))
+    distinct = groups.drop("_lines").with_columns(
+        pl.lit(marked.get_column(c)[0], marked.schema[c]).alias(c) for c in constant
+    )
+    alike = CheckContext(distinct, ctx.lists, ctx.config, ctx.quarter, ctx.scope_kind, ctx.diagnoses)
+    plans = [check_module(e.check).plan(alike, e, pl.col(flag_of[_eligibility_key(e)])) for e in planned]
+    lines = groups.select("_rid", "_lines")
+    return [_on_lines(hits, lines) for hits in pl.collect_all(plans, engine="in-memory")]
+
+
+def _eligibility_key(edit: Edit) -> tuple:
+    """What _eligible reads of an edit: equal keys, equal eligibility on every row."""
+    return (
+        repr(edit.only_if),
+        repr(edit.unless),
+        "professional" in edit.settings,
+        edit.effective_from,
+        edit.effective_to,
+    )
+
+
+def _on_lines(hits: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """Hits on distinct lines (_rid: the distinct line) as hits on each line alike, in line order."""
+    if hits.height == 0:
+        return hits
+    return (
+        hits.with_row_index("_hit")
+        .join(lines, on="_rid", how="left")
+        .drop("_rid")
+        .explode("_lines")
+        .rename({"_lines": "_rid"})
+        .sort("_rid", "_hit")
+        .select(hits.columns)
+    )
 
 
 def _evaluated(
