@@ -87,6 +87,23 @@ class CheckContext:
 
         return self.memo(("presence", description_not), build)
 
+    def presence_of(self, selector, description_not: str | None = None) -> pl.DataFrame:
+        """presence() rows whose code the selector picks, gathered through the distinct codes; cached.
+
+        A companion check needs the counts of its companion codes only: on a claims chunk a few thousand of
+        the hundreds of thousands of (scope, code) rows.
+        """
+
+        def index() -> pl.DataFrame:
+            rows = self.presence(description_not).with_row_index("_p")
+            return rows.group_by("code").agg(pl.col("_p"))
+
+        def build() -> pl.DataFrame:
+            codes = self.memo(("presence_codes", description_not), index).filter(selector.expr())
+            return self.presence(description_not).gather(codes.get_column("_p").explode().sort())
+
+        return self.memo(("presence_of", selector, description_not), build)
+
 
 @functools.cache  # asked several times per edit and run
 def _registry() -> dict:

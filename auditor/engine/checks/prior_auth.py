@@ -40,11 +40,17 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         return pl.DataFrame(schema={"_rid": pl.Int64})
     p = edit.params
     claim = "claim_key"
-    lines = (
-        frame.lazy()
-        .filter(pl.col("wiser_in_scope").fill_null(False))
-        .with_columns(_ok=eligible, _any=pl.col("utn").is_not_null().any().over(claim))
+    # The in-scope lines and whether their claim has a UTN, found once for the four prior-auth edits.
+    scoped = ctx.memo(
+        "wiser_lines",
+        lambda: (
+            frame.lazy()
+            .filter(pl.col("wiser_in_scope").fill_null(False))
+            .with_columns(_any=pl.col("utn").is_not_null().any().over(claim))
+            .collect(engine="in-memory")
+        ),
     )
+    lines = scoped.lazy().with_columns(_ok=eligible)
     if p["flag"] == "missing":
         hits = lines.filter(~pl.col("_any"))
     elif p["flag"] == "malformed":

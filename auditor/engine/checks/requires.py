@@ -44,6 +44,7 @@ def prepare(edit, lists) -> None:
         groups = groups_from(spec, lists)
         when = resolve_selector(p.get("when"), lists) or Selector(frozenset(groups))
         p["_group_table"] = group_table(groups, p.get("expected"))
+        p["_members"] = Selector(frozenset(c for gs in groups.values() for g in gs for c in g))
         p["_static"] = None
     elif "companion" in p:
         when = resolve_selector(p.get("when"), lists)
@@ -127,15 +128,15 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     if triggers.height == 0:
         return no_hits()
     # Discounted rows (companion_description_not) stay triggers above but cannot serve as companions.
-    presence = ctx.presence(p.get("companion_description_not"))
+    discount = p.get("companion_description_not")
     out = []
     if p["_static"] is not None:
-        miss = triggers_missing(presence, triggers, p["_static"])
+        miss = triggers_missing(ctx.presence_of(p["_static"], discount), triggers, p["_static"])
         out.append(
             miss.with_columns(expected=pl.lit(p.get("expected") or p.get("companion_label") or "a companion"))
         )
     else:
-        out.append(groups_missing(presence, triggers, p["_group_table"]))
+        out.append(groups_missing(ctx.presence_of(p["_members"], discount), triggers, p["_group_table"]))
     result = (
         pl.concat(out)
         if out
