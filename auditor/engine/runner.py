@@ -199,20 +199,16 @@ def run_edits(
             if pro and "professional" not in edit.settings:
                 summary.note = f"not applied to {pro:,} professional-fee lines (a hospital outpatient rule)"
             runnable.append((edit, summary))
-    # Findings as rows are written in the worker that found the hits, beside the other checks' queries.
-    finish = (
-        (lambda e, s, h: hit_rows(e, s.severity, h, rows, choice.used, config, as_of, scope_kind))
-        if as_rows
-        else None
-    )
-    for edit, summary, hits, spent, written in _hits_in_order(ctx, runnable, finish):
+    # Findings (rows or objects) are written in the worker that found the hits, beside the other checks' queries.
+    write = hit_rows if as_rows else _to_findings
+    for edit, summary, hits, spent, written in _hits_in_order(
+        ctx, runnable, lambda e, s, h: write(e, s.severity, h, rows, choice.used, config, as_of, scope_kind)
+    ):
         started = time.perf_counter()
         if as_rows:
             parts.append(written)
         else:
-            findings.extend(
-                _to_findings(edit, summary.severity, hits, rows, choice.used, config, as_of, scope_kind)
-            )
+            findings.extend(written)
         if partly := _unevaluated(ctx, edit):
             summary.note = "; ".join(n for n in (summary.note, partly) if n)
         summary.findings = hits.height
