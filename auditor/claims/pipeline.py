@@ -305,7 +305,12 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> tuple[pl.DataFr
         _c_utn=pl.col("utn").drop_nulls().first(),
         **{f"_c_{c}": pl.col(c).drop_nulls().first() for c in heads},
     )
-    f = f.join(per_claim, on="claim_key", how="left", maintain_order="left")
+    # Joined on the key alone and put beside: a join of the whole frame would copy every column of the chunk.
+    f = f.hstack(
+        f.select("claim_key")
+        .join(per_claim, on="claim_key", how="left", maintain_order="left")
+        .drop("claim_key")
+    )
     # Only a missing date takes the claim's; a date that does not parse stays missing and is skipped.
     # One UTN on one line of the claim stands for the claim; different UTNs per line stay per line.
     f = f.with_columns(

@@ -88,7 +88,7 @@ def prepare_frame(
         found = _classified(
             frame.get_column("code").unique(), table, quarter, any_rates=table.has_rates(quarter)
         )
-        return frame.join(found, on="code", how="left", nulls_equal=True, maintain_order="left")
+        return _beside(frame, found, ["code"])
     per = frame.select("code", QUARTER).unique()
     quarters = sorted(per.get_column(QUARTER).unique())
     rated = any(table.has_rates(q) for q in quarters)
@@ -100,7 +100,14 @@ def prepare_frame(
             for q in quarters
         ]
     )
-    return frame.join(found, on=["code", QUARTER], how="left", nulls_equal=True, maintain_order="left")
+    return _beside(frame, found, ["code", QUARTER])
+
+
+def _beside(frame: pl.DataFrame, found: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """The frame with found's other columns matched on `on` (a left join that copies only the keys and the new
+    columns, not every column of a claims chunk)."""
+    matched = frame.select(on).join(found, on=on, how="left", nulls_equal=True, maintain_order="left")
+    return frame.hstack(matched.drop(on).get_columns())
 
 
 def _classified(codes: pl.Series, table: CodeTable, quarter: str, any_rates: bool) -> pl.DataFrame:
