@@ -9,7 +9,6 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
@@ -24,7 +23,7 @@ from auditor.ingest.guards import (
     check_width,
     trim_far_columns,
 )
-from auditor.ingest.raw import RawSheet
+from auditor.ingest.raw import RawSheet, SheetStream
 from auditor.scratch import scratch_dir
 
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
@@ -241,20 +240,6 @@ def _load_sheets(name: str, source: Path, kind: str, reader, checks: _SheetCheck
         frame, stray = trim_far_columns(frame, first_row, first_col)
         check_width(name, sheet_name, frame.width)
         yield RawSheet(sheet_name, frame, first_row, first_col, hidden=hidden, stray=stray)
-
-
-@dataclass
-class SheetStream:
-    """A file's sheets as they come: the format label, every sheet name, and the RawSheets in order."""
-
-    format: str
-    names: list[str]
-    sheets: Iterator[RawSheet]
-
-    @classmethod
-    def of(cls, fmt: str, sheets: list[RawSheet]) -> SheetStream:
-        """Sheets already read, as a stream."""
-        return cls(fmt, [s.name for s in sheets], iter(sheets))
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -22,3 +23,17 @@ class RawSheet:
     hidden: bool = False  # a hidden workbook sheet (often an older or other price view of a visible one)
     # Cells far right of the table, past a run of empty columns, left out of the frame: (cell, text).
     stray: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class SheetStream:
+    """A file's sheets as they come: the format label, every sheet name, and the RawSheets in order."""
+
+    format: str
+    names: list[str]
+    sheets: Iterator[RawSheet]
+
+    @classmethod
+    def of(cls, fmt: str, sheets: list[RawSheet]) -> SheetStream:
+        """Sheets already read, as a stream."""
+        return cls(fmt, [s.name for s in sheets], iter(sheets))

@@ -17,14 +17,13 @@ from auditor.errors import InputError
 from auditor.ingest import normalize as nz
 from auditor.ingest.cms_json import read_cms_json
 from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type, route
-from auditor.ingest.excel import SheetStream, stream_excel
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
 from auditor.ingest.kinds import carry_view_prices, decide_kinds, sheet_signature
 from auditor.ingest.mend import mend_shifted
 from auditor.ingest.probe import probe_workbook
-from auditor.ingest.raw import RawSheet
+from auditor.ingest.raw import RawSheet, SheetStream
 from auditor.ingest.shapes import RULE_LINE
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
 from auditor.ingest.source import Source
@@ -381,6 +380,8 @@ def _raw_sheets(path: Path, kind: str, name: str, options: IngestOptions) -> Ite
     if kind in ("xlsx", "xlsm", "xlsb", "xls"):
         if options.reader_memory_mb:
             probe_workbook(path, kind, name, options.max_cells, options.reader_memory_mb)
+        from auditor.ingest.excel import stream_excel  # on use: a text file needs no workbook reader
+
         with stream_excel(path, kind, name, Limits(max_cells=options.max_cells)) as book:
             yield book
     elif kind == "json":
