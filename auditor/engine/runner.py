@@ -258,15 +258,15 @@ def _with_quarters(
 
 
 def _hits_in_order(
-    ctx: CheckContext, runnable: list[tuple[Edit, EditSummary]], finish: Callable | None = None
+    ctx: CheckContext, runnable: list[tuple[Edit, EditSummary]], finish: Callable
 ) -> Iterator[tuple[Edit, EditSummary, pl.DataFrame, float, object]]:
-    """Each edit's hits, the seconds its check took and finish(edit, summary, hits) (None without `finish`),
-    in edit order, the checks and their finishing running in worker threads.
+    """Each edit's hits, the seconds its check took and finish(edit, summary, hits) (its findings), in edit
+    order, the checks and their finishing running in worker threads.
 
     Row-filter checks expose a lazy plan: one collect_all runs them together over a shared scan. The other
     checks run one a task. Polars lets go of the GIL while it works, so one check's query runs while
-    another builds its plan and the caller turns earlier hits into findings (a third of the edits' time on
-    a 16k-line chargemaster). Results come back in edit order, so findings do not depend on the timing.
+    another builds its plan or turns its hits into findings (a third of the edits' time on a 16k-line
+    chargemaster). Results come back in edit order, so findings do not depend on the timing.
     """
     edits = [e for e, _ in runnable]
     planned = [e for e in edits if hasattr(check_module(e.check), "plan")]
@@ -299,9 +299,12 @@ def _collect_plans(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame]
     """The row-filter checks' plans, built and collected together over one shared scan."""
     if ctx.scope_kind == "claim" and ctx.frame.height:
         try:
-            return _collect_distinct(ctx, planned)
+            found = _collect_distinct(ctx, planned)
         except pl.exceptions.ColumnNotFoundError:
-            pass  # a check reads a line's own identity (its date, its claim): judged line by line below
+            # A check reads a line's own identity (its date, its claim): judged line by line below.
+            found = None
+        if found is not None:
+            return found
     plans = [check_module(e.check).plan(ctx, e, _eligible(e, ctx.frame)) for e in planned]
     return pl.collect_all(plans, engine="in-memory")
 
@@ -322,26 +325,28 @@ _LINE_IDENTITY = frozenset(
         "dos",
         "_dos",
         "_q_start",
+        "utn",
+        "charges",
     )
 )
 
 
-def _collect_distinct(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame]:
+def _collect_distinct(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame] | None:
     """The row-filter checks run once per distinct claim line, their hits then given to every line alike.
 
     Each edit's eligibility (its conditions and dates in force) is read on every line first and becomes part
     of what makes lines alike, so a line's own date never has to be. A check that reads a left-out column
-    fails to find it (ColumnNotFoundError), and the caller judges line by line instead.
+    fails to find it (ColumnNotFoundError), and a check naming related lines gives None: the caller then judges
+    line by line.
     """
     frame = ctx.frame
     # Edits with the same conditions and period share one eligibility column.
     flag_of: dict[tuple, str] = {}
+    eligibility: dict[str, pl.Expr] = {}
     for e in planned:
-        flag_of.setdefault(_eligibility_key(e), f"_eligible_{len(flag_of)}")
-    firsts = {
-        flag: next(e for e in planned if flag_of[_eligibility_key(e)] == flag) for flag in flag_of.values()
-    }
-    marked = frame.with_columns(_eligible(e, frame).alias(flag) for flag, e in firsts.items())
+        flag = flag_of.setdefault(_eligibility_key(e), f"_eligible_{len(flag_of)}")
+        eligibility.setdefault(flag, _eligible(e, frame))
+    marked = frame.with_columns(expr.alias(flag) for flag, expr in eligibility.items())
     # A column with one value in the whole chunk (a field claims do not carry, one bill type) sets no line
     # apart: it is no key, and is put back beside the distinct lines.
     fields = [c for c in marked.columns if c not in _LINE_IDENTITY]
@@ -355,8 +360,11 @@ def _collect_distinct(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFra
     )
     alike = CheckContext(distinct, ctx.lists, ctx.config, ctx.quarter, ctx.scope_kind, ctx.diagnoses)
     plans = [check_module(e.check).plan(alike, e, pl.col(flag_of[_eligibility_key(e)])) for e in planned]
+    found = pl.collect_all(plans, engine="in-memory")
+    if any("related" in hits.columns for hits in found):
+        return None  # related rows are positions of other lines, which a distinct line does not have
     lines = groups.select("_rid", "_lines")
-    return [_on_lines(hits, lines) for hits in pl.collect_all(plans, engine="in-memory")]
+    return [_on_lines(hits, lines) for hits in found]
 
 
 def _eligibility_key(edit: Edit) -> tuple:
@@ -386,19 +394,17 @@ def _on_lines(hits: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _evaluated(
-    ctx: CheckContext, edit: Edit, summary: EditSummary, finish: Callable | None
+    ctx: CheckContext, edit: Edit, summary: EditSummary, finish: Callable
 ) -> tuple[pl.DataFrame, float, object]:
-    """One check's hits, the seconds it took, and finish(edit, summary, hits) (None without `finish`)."""
+    """One check's hits, the seconds it took, and finish(edit, summary, hits)."""
     hits, spent = _timed(check_module(edit.check).evaluate, ctx, edit, _eligible(edit, ctx.frame))
     return _finished(finish, edit, summary, hits, spent)
 
 
 def _finished(
-    finish: Callable | None, edit: Edit, summary: EditSummary, hits: pl.DataFrame, spent: float
+    finish: Callable, edit: Edit, summary: EditSummary, hits: pl.DataFrame, spent: float
 ) -> tuple[pl.DataFrame, float, object]:
     """The hits, the seconds spent on them (finishing included) and what finish made of them."""
-    if finish is None:
-        return hits, spent, None
     done, more = _timed(finish, edit, summary, hits)
     return hits, spent + more, done
 

@@ -59,20 +59,11 @@ class CheckContext:
     def picked(self, selector) -> pl.LazyFrame:
         """The frame's rows whose code the selector picks, in row order, as a lazy frame of every column.
 
-        A selector reads only the code, so it is asked of the distinct codes (once per run) and their rows
-        are gathered: a check that starts from its trigger lines then reads those, not every line of a
-        claims chunk, and only the columns its query uses.
+        A check that starts from its trigger lines then reads those, not every line of a claims chunk, and
+        only the columns its query uses.
         """
-
-        def index() -> pl.DataFrame:
-            return self.frame.lazy().group_by("code").agg(_rids=pl.col("_rid")).collect(engine="in-memory")
-
-        def rids() -> pl.Series:
-            codes = self.memo("code_rows", index).filter(selector.expr())
-            return codes.get_column("_rids").explode().sort()
-
         # _rid is the row's position (prepare_frame), so the rows are gathered without a join.
-        return self.frame.lazy().select(pl.all().gather(self.memo(("picked", selector), rids)))
+        return self.frame.lazy().select(pl.all().gather(self._positions("frame", self.frame, selector)))
 
     def presence(self, description_not: str | None = None) -> pl.DataFrame:
         """Rows per (scope, code), optionally leaving out rows whose description matches a regex; cached."""
@@ -88,21 +79,25 @@ class CheckContext:
         return self.memo(("presence", description_not), build)
 
     def presence_of(self, selector, description_not: str | None = None) -> pl.DataFrame:
-        """presence() rows whose code the selector picks, gathered through the distinct codes; cached.
+        """presence() rows whose code the selector picks: a companion check needs its companion codes' counts
+        only, on a claims chunk a few thousand of the hundreds of thousands of (scope, code) rows; cached."""
+        rows = self.presence(description_not)
+        return rows.gather(self._positions(("presence", description_not), rows, selector))
 
-        A companion check needs the counts of its companion codes only: on a claims chunk a few thousand of
-        the hundreds of thousands of (scope, code) rows.
+    def _positions(self, name, rows: pl.DataFrame, selector) -> pl.Series:
+        """Positions of `rows` (known to the cache as `name`) whose code the selector picks, in order; cached.
+
+        A selector reads only the code, so it is asked of the distinct codes, indexed once per run.
         """
 
         def index() -> pl.DataFrame:
-            rows = self.presence(description_not).with_row_index("_p")
-            return rows.group_by("code").agg(pl.col("_p"))
+            return rows.with_row_index("_at").group_by("code").agg(pl.col("_at"))
 
-        def build() -> pl.DataFrame:
-            codes = self.memo(("presence_codes", description_not), index).filter(selector.expr())
-            return self.presence(description_not).gather(codes.get_column("_p").explode().sort())
+        def build() -> pl.Series:
+            codes = self.memo(("by_code", name), index).filter(selector.expr())
+            return codes.get_column("_at").explode().sort()
 
-        return self.memo(("presence_of", selector, description_not), build)
+        return self.memo(("picked", name, selector), build)
 
 
 @functools.cache  # asked several times per edit and run
