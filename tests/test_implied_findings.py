@@ -54,6 +54,28 @@ def test_device_type_gap_follows_from_no_device_at_all(tmp_path):
     assert by_edit["NS001"].severity == "error" and by_edit["NS002"].severity == "info"
 
 
+# A sheet skin substitute priced for the whole sheet beside two per-sq-cm lines of the same product.
+WHOLE_SHEET = [
+    "Charge Code,Description,Revenue Code,CPT/HCPCS,Price",
+    "1,HC ALLODERM 8X16 128SQCM THICK*,0278,Q4116,160",
+    "2,HC ALLODERM 4X4 16SQCM THICK*,0278,Q4116,170",
+    "3,HC ALLODERM 16X20 320SQCM THICK RTU*,0278,Q4116,56024",
+]
+
+
+def test_an_info_finding_says_it_follows_from_the_warning_on_its_line(tmp_path):
+    result = _audit(tmp_path, WHOLE_SHEET)
+    on_line = {f.edit: f for f in result.findings if f.charge_code == "3"}
+    assert on_line["SS015"].severity == "warning"
+    outlier = on_line["PR002"]
+    assert outlier.severity == "info"
+    assert outlier.message.endswith("(follows from SS015 on this line)")
+    assert outlier.extra["implied_by"] == "SS015"
+    summary = next(s for r in result.runs for s in r.summaries if s.code == "PR002")
+    assert "1 finding(s) marked as following: SS015 flags the same line" in summary.note
+    assert "lowered to info" not in summary.note
+
+
 def test_a_waived_implying_finding_does_not_lower(tmp_path):
     config = (
         '[[waivers]]\ncharge_code = "36064590"\nedit = "NS001"\n'

@@ -130,7 +130,7 @@ def _waived(edit: Edit, config: FacilityConfig, today: dt.date, joined: pl.DataF
 
 def lower_implied_rows(frame: pl.DataFrame, edits: EditSet) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """implied.lower_implied for a frame: a finding whose line carries an unwaived finding of an edit that
-    implies it goes to info, saying so; returns the frame and, per edit, lowered counts by implying edits."""
+    implies it goes to info (or stays there), saying so; returns the frame and, per edit, lowered counts by implying edits."""
     implying = {e.code: sorted(e.implied_by) for e in edits.edits if e.implied_by}
     lowered: dict[str, dict[str, int]] = {}
     if not implying or frame.height == 0:
@@ -151,9 +151,7 @@ def lower_implied_rows(frame: pl.DataFrame, edits: EditSet) -> tuple[pl.DataFram
         named = pl.col("_on").list.set_intersection(pl.lit(codes, dtype=pl.List(pl.String))).list.sort()
         by = pl.when(pl.col("edit") == code).then(named.list.join(" and ")).otherwise(by)
     frame = frame.with_columns(_by=by).with_columns(
-        _by=pl.when((pl.col("_by") != "") & ~pl.col("waived") & (pl.col("severity") != "info")).then(
-            pl.col("_by")
-        )
+        _by=pl.when((pl.col("_by") != "") & ~pl.col("waived")).then(pl.col("_by"))
     )
     counts = frame.filter(pl.col("_by").is_not_null()).group_by("edit", "_by", maintain_order=True).len()
     for code, named, n in counts.iter_rows():

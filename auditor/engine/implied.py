@@ -1,4 +1,5 @@
-"""Findings that follow from a stronger one on the same line: lowered to info, raised again once it is waived."""
+"""Findings that follow from a stronger one on the same line: lowered to info (an info finding says so too),
+raised again once it is waived."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def _strong_on_lines(findings: list[Finding], strong: set[str]) -> dict[tuple, s
 
 
 def lower_implied(findings: list[Finding], edits: EditSet) -> tuple[list[Finding], dict[str, dict[str, int]]]:
-    """Lower to info a finding whose line also carries an unwaived finding of an edit that implies it; with the
-    counts lowered per edit and implying edits."""
+    """Lower to info a finding whose line also carries an unwaived finding of an edit that implies it (an info
+    finding keeps its severity and says what it follows from too); with the counts per edit and implying edits."""
     implying = {e.code: set(e.implied_by) for e in edits.edits if e.implied_by}
     lowered: dict[str, dict[str, int]] = {}
     if not implying or not findings:
@@ -34,7 +35,7 @@ def lower_implied(findings: list[Finding], edits: EditSet) -> tuple[list[Finding
     out = []
     for f in findings:
         by = sorted(implying.get(f.edit, set()) & on_line.get((f.file, f.sheet, f.row), set()))
-        if by and not f.waived and f.severity != "info":
+        if by and not f.waived:
             named = " and ".join(by)
             f = replace(
                 f, severity="info", message=f.message + _suffix(named), extra={**f.extra, "implied_by": named}
@@ -45,14 +46,18 @@ def lower_implied(findings: list[Finding], edits: EditSet) -> tuple[list[Finding
     return out, lowered
 
 
-_LOWERED_NOTE = re.compile(r"[\d,]+ finding\(s\) lowered to info: .+ flags the same line")
+_LOWERED_NOTE = re.compile(
+    r"[\d,]+ finding\(s\) (lowered to info|marked as following): .+ flags the same line"
+)
 
 
 def note_lowered(summaries: list, lowered: dict[str, dict[str, int]]) -> None:
     """Say in each edit's summary how many of its findings were lowered to info, and by which edits."""
     for s in summaries:
         for named, n in lowered.get(s.code, {}).items():
-            note = f"{n:,} finding(s) lowered to info: {named} flags the same line"
+            # An info edit's findings are not lowered, only told apart from the ones that stand alone.
+            how = "marked as following" if s.severity == "info" else "lowered to info"
+            note = f"{n:,} finding(s) {how}: {named} flags the same line"
             s.note = "; ".join(x for x in (s.note, note) if x)
 
 
