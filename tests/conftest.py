@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
 import subprocess
 import sys
 import zipfile
@@ -56,6 +57,81 @@ def write_xlsm(path: Path, sheets: dict[str, Rows], origin: tuple[int, int] = (0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
+    return path
+
+
+def _biff12(kind: int, payload: bytes = b"") -> bytes:
+    """One xlsb record: its type and size as 7-bit varints, then the payload."""
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    n, size = len(payload), b""
+    while True:
+        n, low = n >> 7, n & 0x7F
+        size += bytes([low | (0x80 if n else 0)])
+        if not n:
+            return head + size + payload
+
+
+def _wide(text: str) -> bytes:
+    """An xlsb XLWideString: a character count, then UTF-16LE."""
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def write_xlsb(
+    path: Path,
+    sheets: dict[str, Rows],
+    far: dict[str, tuple[int, int]] | None = None,
+    share_part: bool = False,
+) -> Path:
+    """A binary .xlsb workbook as Excel lays it out (no library writes xlsb): each sheet's records open with
+    the dimension record covering every cell. `far` puts one text cell at a 0-based (row, column) of a sheet
+    (a stray cell); `share_part` points every sheet at the first sheet's part (a damaged workbook)."""
+    parts: dict[str, bytes] = {}
+    rels, bundle = [], b""
+    for i, (name, rows) in enumerate(sheets.items(), start=1):
+        rels.append(
+            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/worksheet" Target="worksheets/sheet{i}.bin"/>'
+        )
+        rid = "rId1" if share_part else f"rId{i}"
+        bundle += _biff12(0x9C, struct.pack("<II", 0, i) + _wide(rid) + _wide(name))  # BrtBundleSh
+        cells = [(r, c, v) for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None]
+        if far and name in far:
+            cells.append((*far[name], "far"))
+        last_row = max((r for r, _, _ in cells), default=0)
+        last_col = max((c for _, c, _ in cells), default=0)
+        # BrtBeginSheet, BrtWsDim (rows and columns, first and last), BrtBeginSheetData
+        body = _biff12(0x81) + _biff12(0x94, struct.pack("<IIII", 0, last_row, 0, last_col)) + _biff12(0x91)
+        row_at = None
+        for r, c, value in sorted(cells):
+            if r != row_at:
+                body += _biff12(0x00, struct.pack("<IIH", r, 0, 0x12C) + bytes(8))  # BrtRowHdr
+                row_at = r
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                body += _biff12(0x05, struct.pack("<IId", c, 0, float(value)))  # BrtCellReal
+            else:
+                body += _biff12(0x06, struct.pack("<II", c, 0) + _wide(str(value)))  # BrtCellSt
+        parts[f"xl/worksheets/sheet{i}.bin"] = body + _biff12(0x92) + _biff12(0x82)
+    # BrtBeginBook, BrtBeginBundleShs, the sheets, BrtEndBundleShs, BrtCalcProp, BrtEndBook
+    parts["xl/workbook.bin"] = (
+        _biff12(0x83) + _biff12(0x8F) + bundle + _biff12(0x90) + _biff12(0x9D, bytes(26)) + _biff12(0x84)
+    )
+    rel_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts["xl/_rels/workbook.bin.rels"] = (
+        f'<Relationships xmlns="{rel_ns}">{"".join(rels)}</Relationships>'.encode()
+    )
+    parts["_rels/.rels"] = (
+        f'<Relationships xmlns="{rel_ns}"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>'
+    ).encode()
+    parts["[Content_Types].xml"] = (
+        b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        b'<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+        b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        b"</Types>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for member, data in parts.items():
+            zf.writestr(member, data)
     return path
 
 

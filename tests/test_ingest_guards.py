@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_cli, run_cli_process
+from conftest import run_cli, run_cli_process, write_xlsb
 
 sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
 
@@ -125,6 +125,60 @@ def test_a_stray_cell_far_right_is_left_out_and_the_table_read(tmp_path):
     assert (
         sheet["stray_cells"] == [{"cell": "XFD3", "text": "850"}] or sheet["stray_cells"][0]["cell"] == "XFD3"
     )
+
+
+# ------------------------------------------------------------------------------------------------- xlsb
+TABLE = [
+    ["Charge Code", "Description", "Revenue Code", "CPT/HCPCS", "Price"],
+    ["100001", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", 850.0],
+    ["100002", "HC ALLODERM 4X4 16SQCM", "0278", "Q4116", 170.0],
+]
+
+
+def test_an_xlsb_chargemaster_is_read_with_codes_as_text(tmp_path):
+    """A binary workbook clears the checks and is read like an xlsx: revenue code 0361 stays text."""
+    path = write_xlsb(tmp_path / "cdm.xlsb", {"CDM": TABLE, "Notes": [["Prices effective 1/1/2026"]]})
+    got = run_cli("inspect", path, "--json")
+    assert got.exit_code == 0, got.stderr
+    doc = json.loads(got.stdout)["files"][0]
+    assert doc["format"] == "xlsb"
+    sheet = doc["sheets"][0]
+    assert sheet["rows_audited"] == 2 and sheet["columns"]["revenue_code"] == "Revenue Code"
+    assert "revenue_code='0361'" in run_cli("inspect", path).stdout
+
+
+def test_a_far_cell_in_an_xlsb_is_refused_before_the_reader_aborts(tmp_path):
+    """A stray cell at XFD1048576 of an xlsb's third sheet: calamine would allocate half a terabyte and abort
+    the process (exit 134, a Rust backtrace); refused in one line naming the sheet, no report written."""
+    path = write_xlsb(
+        tmp_path / "far.xlsb",
+        {"Notes": [["Prices effective 1/1/2026"]], "CDM": TABLE, "Old": [["x"]]},
+        far={"Old": (1_048_575, 16_383)},
+    )
+    got = run_cli_process("audit", path, "--format", "json", "--out", tmp_path / "out", "--no-history")
+    assert got.exit_code == 2, got.stderr
+    line = got.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line
+    assert "sheet 'Old'" in line and "A1:XFD1048576" in line and "--max-cells" in line
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_an_xlsb_wider_than_max_cells_is_the_users_call(tmp_path):
+    """A stray cell at column 2,000 of row 2,001 spans 4M cells: read under the default limit (the stray
+    left out), refused under a lower one."""
+    path = write_xlsb(tmp_path / "wide.xlsb", {"CDM": TABLE}, far={"CDM": (2_000, 1_999)})
+    assert run_cli("inspect", path).exit_code == 0
+    low = run_cli("inspect", path, "--max-cells", "1000000")
+    assert (
+        low.exit_code == 2 and "over the 1,000,000-cell limit" in low.stderr and "sheet 'CDM'" in low.stderr
+    )
+
+
+def test_xlsb_sheets_sharing_one_part_are_refused(tmp_path):
+    """The xlsb sheet list is read from its binary records, so a shared part is caught there too."""
+    path = write_xlsb(tmp_path / "shared.xlsb", {"A": TABLE, "B": TABLE}, share_part=True)
+    got = run_cli("inspect", path)
+    assert got.exit_code == 2 and "point to the same worksheet part" in got.stderr
 
 
 # ----------------------------------------------------------------------------------------------- batches

@@ -18,12 +18,14 @@ from auditor.ingest.ahead import Ahead
 from auditor.ingest.guards import (
     Limits,
     check_members,
+    check_sheet_bin,
     check_sheet_count,
     check_sheet_xml,
     check_width,
     trim_far_columns,
 )
 from auditor.ingest.raw import RawSheet, SheetStream
+from auditor.ingest.xlsb_parts import sheet_members as xlsb_sheet_members
 from auditor.scratch import scratch_dir
 
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
@@ -73,25 +75,26 @@ def read_excel(path: Path, kind: str, name: str | None = None, limits: Limits | 
 
 
 class _SheetChecks:
-    """An xlsx's sheet XML checked against the limits and scanned for its first cell, ahead of calamine.
+    """An xlsx's sheet XML (an xlsb's sheet records) checked against the limits, ahead of calamine.
 
     A worker thread streams one sheet's XML after another while calamine parses the sheets already checked:
     calamine works outside the GIL, so the checks cost little of the read (they were a fifth of it on a
     12-sheet workbook). `cleared(sheet)` waits for that sheet's check and raises its refusal, so calamine never
-    allocates a sheet the guards would refuse. Without a readable sheet list (or for xls/xlsb) nothing is
-    checked and calamine's own error says what is wrong.
+    allocates a sheet the guards would refuse. An xlsx's scan also finds each sheet's first cell. Without a
+    readable sheet list (or for xls) nothing is checked and calamine's own error says what is wrong.
     """
 
-    def __init__(self, path: Path, name: str, limits: Limits, active: bool) -> None:
+    def __init__(self, path: Path, name: str, limits: Limits, kind: str) -> None:
         self._zip: zipfile.ZipFile | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._checks: dict[str, Future] = {}
-        self._fallback: dict[str, tuple[int, int]] | None = None
-        if not active:
+        self._fallback: dict[str, tuple[int, int]] | None = None  # calamine's origins, sheet by sheet
+        self._calamine = None  # calamine's workbook, opened for the first origin asked of it
+        if kind not in _CHECKS:
             return
         try:
             self._zip = zipfile.ZipFile(path)
-            members = _sheet_members(self._zip)
+            members = xlsb_sheet_members(self._zip) if kind == "xlsb" else _sheet_members(self._zip)
         except (KeyError, zipfile.BadZipFile, zlib.error, ValueError, OSError):
             self.close()
             return
@@ -102,7 +105,7 @@ class _SheetChecks:
             raise
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="cdm-audit-xlsx")
         for sheet, member in members:  # one worker: sheets are checked in workbook order, as calamine reads
-            self._checks[sheet] = self._pool.submit(_check_sheet, self._zip, name, sheet, member, limits)
+            self._checks[sheet] = self._pool.submit(_CHECKS[kind], self._zip, name, sheet, member, limits)
 
     def __enter__(self) -> _SheetChecks:
         return self
@@ -124,19 +127,45 @@ class _SheetChecks:
         for future in [self._checks[sheet]] if sheet in self._checks else self._checks.values():
             future.result()
 
-    def origin(self, sheet: str, source: Path, names: list[str]) -> tuple[int, int]:
+    def origin(self, sheet: str, source: Path) -> tuple[int, int]:
         """User (row, column index) of the sheet's first used cell: from the check's scan, else from calamine."""
         if sheet in self._checks and self._fallback is None:
             found = self._checks[sheet].result()
             if found is not _UNREAD:
                 return found or (1, 0)
         if self._fallback is None:
-            # Asked of the path calamine opened: an alias named for its content when the file is misnamed.
-            self._fallback = _calamine_origins(source, names)
-        return self._fallback.get(sheet, (1, 0))
+            self._fallback = {}
+        if sheet not in self._fallback:
+            # One sheet at a time, each asked once its checks cleared: a sheet not yet checked may hold the far
+            # cell that makes calamine abort. Asked of the path calamine opened (an alias when misnamed).
+            self._fallback[sheet] = self._calamine_origin(source, sheet)
+        return self._fallback[sheet]
+
+    def _calamine_origin(self, path: Path, sheet: str) -> tuple[int, int]:
+        """User row/column of the sheet's first used cell, as calamine saw it (it drops leading empty rows and
+        columns); for workbooks whose XML is not scanned (xls, xlsb, or an xlsx whose sheet XML did not read)."""
+        try:
+            if self._calamine is None:
+                import python_calamine
+
+                self._calamine = python_calamine.CalamineWorkbook.from_path(str(path))
+            start = self._calamine.get_sheet_by_name(sheet).start
+        except BaseException as exc:
+            if not engine_failure(exc):
+                raise
+            return (1, 0)
+        return (start[0] + 1, start[1]) if start is not None else (1, 0)
 
 
-_UNREAD = object()  # a sheet whose first cell could not be found from its XML
+_UNREAD = (
+    object()
+)  # a sheet whose first cell could not be found from its XML (or an xlsb's, never looked for)
+
+
+def _check_sheet_bin(zf: zipfile.ZipFile, name: str, sheet: str, member: str, limits: Limits) -> object:
+    """Refuse the xlsb sheet as check_sheet_bin does; its first cell is calamine's to find (_UNREAD)."""
+    check_sheet_bin(name, zf, sheet, member, limits)
+    return _UNREAD
 
 
 def _check_sheet(
@@ -148,6 +177,10 @@ def _check_sheet(
         return _first_value_cell(zf, member)
     except (KeyError, zipfile.BadZipFile, zlib.error, ValueError):
         return _UNREAD
+
+
+# The check each workbook kind's sheets get in the worker, ahead of calamine (an xls is not a zip: none).
+_CHECKS = {"xlsx": _check_sheet, "xlsm": _check_sheet, "xlsb": _check_sheet_bin}
 
 
 def _xlrd_fallback(path: Path, refusal: InputError, name: str) -> Workbook:
@@ -207,7 +240,7 @@ def _open_reader(name: str, source: Path, limits: Limits):
 def _opened(path: Path, kind: str, name: str, limits: Limits) -> Iterator[tuple[Path, _SheetChecks]]:
     """The path calamine opens (a link when the file is misnamed) and the sheet checks running ahead of it."""
     with (
-        _SheetChecks(path, name, limits, kind in ("xlsx", "xlsm")) as checks,
+        _SheetChecks(path, name, limits, kind) as checks,
         _openable(path, kind) as source,
     ):
         yield source, checks
@@ -236,7 +269,7 @@ def _load_sheets(name: str, source: Path, kind: str, reader, checks: _SheetCheck
             yield RawSheet(sheet_name, None, note="sheet is empty", hidden=hidden)
             continue
         frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-        first_row, first_col = checks.origin(sheet_name, source, reader.sheet_names)
+        first_row, first_col = checks.origin(sheet_name, source)
         frame, stray = trim_far_columns(frame, first_row, first_col)
         check_width(name, sheet_name, frame.width)
         yield RawSheet(sheet_name, frame, first_row, first_col, hidden=hidden, stray=stray)
@@ -276,25 +309,6 @@ def _short(exc: Exception, source: Path, name: str) -> str:
     """First line of an engine error, without Rust backtrace noise, naming the user's file rather than an alias."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text.replace(str(source), name)[:200]
-
-
-def _calamine_origins(path: Path, names: list[str]) -> dict[str, tuple[int, int]]:
-    """User row/column of each sheet's first used cell, as calamine saw it (it drops leading empty rows and
-    columns); for workbooks whose XML is not scanned (xls, xlsb, or an xlsx whose sheet XML did not read)."""
-    try:
-        import python_calamine
-
-        wb = python_calamine.CalamineWorkbook.from_path(str(path))
-        out = {}
-        for n in names:
-            start = wb.get_sheet_by_name(n).start
-            if start is not None:
-                out[n] = (start[0] + 1, start[1])
-        return out
-    except BaseException as exc:
-        if not engine_failure(exc):
-            raise
-        return {}
 
 
 def _chart_sheets(path: Path, kind: str) -> set[str]:

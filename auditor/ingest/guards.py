@@ -1,4 +1,4 @@
-"""Check an xlsx's sheets against Excel's limits and ours before calamine allocates their cell ranges."""
+"""Check an xlsx's or xlsb's sheets against Excel's limits and ours before calamine allocates their cell ranges."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import polars as pl
 
 from auditor.errors import InputError
 from auditor.ingest.header import column_letter
+from auditor.ingest.xlsb_parts import declared_range
 
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
@@ -132,10 +133,15 @@ def _check_member(name: str, sheet: str, zf: zipfile.ZipFile, member: str, limit
             grid.scan(name, sheet, buf)
             if not chunk:
                 break
-    cells = grid.max_row * grid.max_col
+    _check_span(name, sheet, grid.max_row, grid.max_col, grid.far, limits)
+
+
+def _check_span(name: str, sheet: str, max_row: int, max_col: int, far: str, limits: Limits) -> None:
+    """Refuse a sheet whose cells, counted from A1 to its last row and widest column, pass max_cells."""
+    cells = max_row * max_col
     if cells > limits.max_cells:
-        where = f"A1:{column_letter(grid.max_col - 1)}{grid.max_row}"
-        stray = f"; the farthest cell is {grid.far}" if grid.far else ""
+        where = f"A1:{column_letter(max_col - 1)}{max_row}"
+        stray = f"; the farthest cell is {far}" if far else ""
         raise InputError(
             name,
             f"the sheet's cells span {where} ({cells:,} cells), over the {limits.max_cells:,}-cell limit"
@@ -143,6 +149,31 @@ def _check_member(name: str, sheet: str, zf: zipfile.ZipFile, member: str, limit
             "and save; if the sheet really is that large, raise the limit with --max-cells",
             sheet=sheet,
         )
+
+
+def check_sheet_bin(name: str, zf: zipfile.ZipFile, sheet: str, member: str, limits: Limits) -> None:
+    """Refuse one xlsb sheet whose declared used range passes Excel's grid or max_cells.
+
+    The range is the sheet's dimension record, which Excel writes to cover every cell (stray ones too);
+    walking every cell record in Python would cost seconds on a large sheet.
+    """
+    if "/chartsheets/" in member:
+        return
+    try:
+        found = declared_range(zf, member)
+    except KeyError:
+        return  # a missing part: calamine's own error names it
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise InputError(
+            name, f"damaged workbook: the sheet's records cannot be unpacked ({exc})", sheet=sheet
+        ) from None
+    if found is None:
+        return
+    _, last_row, _, last_col = found
+    if last_row >= EXCEL_ROWS or last_col >= EXCEL_COLUMNS:
+        _beyond(name, sheet, f"the sheet's used range (to row {last_row + 1:,}, column {last_col + 1:,})")
+    # The range's corner need not be a cell (the last row and the widest column may be two cells): not named.
+    _check_span(name, sheet, last_row + 1, last_col + 1, "", limits)
 
 
 class _Grid:
