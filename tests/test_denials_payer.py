@@ -142,3 +142,48 @@ def test_worklist_lines_spelling_the_payer_differently_stay_one_denial(tmp_path)
     assert {d["payer_key"] for d in doc["denied_lines"]} == {"name:medicare"}
     (draft,) = result.drafts
     assert [(d.line, d.code, d.denied) for d in draft.lines] == [("1", "15271", True), ("2", "15275", True)]
+
+
+def test_worklist_lines_of_one_claim_with_different_statuses_are_one_adjudication(tmp_path):
+    """A worklist carries each line's outcome: line 1 paid (status 1), line 2 denied (status 4). They are one
+    adjudication of the claim, so the paid line does not replace the denied one: the denial stays open."""
+    claims = write(
+        tmp_path,
+        "claims.csv",
+        HEADER
+        + claim_row("NJ1", "2026-03-02", "15271")
+        + "\n"
+        + claim_row("NJ1", "2026-03-02", "15275", line="2")
+        + "\n",
+    )
+    worklist = write(
+        tmp_path,
+        "w.csv",
+        WORKLIST
+        + "NJ1,1,15271,03/02/2026,100,100,,04/15/2026,MEDICARE,1\n"
+        + "NJ1,2,15275,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n",
+    )
+    result, doc = denials(tmp_path, [worklist], [claims])
+    assert doc["superseded"] == []
+    (claim,) = doc["denied_claims"]
+    assert claim["denied_codes"] == ["15275"]
+    assert [(d["line"], d["code"]) for d in doc["denied_lines"]] == [("2", "15275")]
+
+
+def test_a_reversal_row_in_a_worklist_is_its_own_adjudication(tmp_path):
+    """A worklist listing a payment, then its reversal (status 22) on a later date: the reversal takes the
+    payment back, as in an 835, rather than joining it as one more line."""
+    rows = [
+        HEADER.rstrip("\n"),
+        claim_row("NJ1", "2026-03-02", "15271"),
+    ]
+    claims = write(tmp_path, "claims.csv", "\n".join(rows) + "\n")
+    worklist = write(
+        tmp_path,
+        "w.csv",
+        WORKLIST
+        + "NJ1,1,15271,03/02/2026,100,100,,04/15/2026,MEDICARE,1\n"
+        + "NJ1,1,15271,03/02/2026,-100,-100,,05/20/2026,MEDICARE,22\n",
+    )
+    _, doc = denials(tmp_path, [worklist], [claims])
+    assert {s["superseded"] for s in doc["superseded"]} == {"reversed", "reversal"}

@@ -44,10 +44,20 @@ def adjudications(remit: pl.DataFrame) -> pl.DataFrame:
     new = (key != key.shift(1)) | restart.fill_null(False)
     numbered = ordered.with_columns(_adj=new.fill_null(True).cum_sum())
     # A worklist has no CLP: its rows of one claim (in any order, with a remit date per line) are one
-    # adjudication, numbered past the 835's.
+    # adjudication, numbered past the 835's. Its status is the line's outcome (paid on one line, denied on the
+    # next), so only what makes another adjudication keeps rows apart: a reversal, or another payer's rank.
     worklist = pl.col("source") == "worklist"
     base = numbered.get_column("_adj").max() or 0
-    per_claim = key.rank("dense").cast(pl.Int64) + base
+    status = pl.col("claim_status").fill_null("")
+    outcome = (
+        pl.when(status == "22")
+        .then(pl.lit("reversal"))
+        .otherwise(status.replace_strict(RANK, default="primary", return_dtype=pl.String))
+    )
+    per_line = [
+        outcome if c == "claim_status" else pl.col(c).fill_null("") for c in parts if c in remit.columns
+    ]
+    per_claim = pl.concat_str(per_line, separator="\x1f").rank("dense").cast(pl.Int64) + base
     return numbered.with_columns(_adj=pl.when(worklist).then(per_claim).otherwise(pl.col("_adj")))
 
 
