@@ -236,6 +236,10 @@ def test_yaml_needs_overrides_the_derivation(tmp_path):
     (folder / "lists").mkdir(parents=True)
     for p in (SAMPLES.parent / "edits" / "lists").glob("*.csv"):
         (folder / "lists" / p.name).write_bytes(p.read_bytes())
+    # PR002 follows from SS015 (implied_by), so the skin substitute edits come along.
+    (folder / "skin-substitute.yaml").write_bytes(
+        (SAMPLES.parent / "edits" / "skin-substitute.yaml").read_bytes()
+    )
     text = (SAMPLES.parent / "edits" / "pricing.yaml").read_text(encoding="utf-8")
     marker = "  - code: PR003\n"
     assert marker in text
