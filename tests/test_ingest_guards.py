@@ -7,13 +7,14 @@ written as real xlsx files; the web server is shown answering and auditing after
 from __future__ import annotations
 
 import json
+import struct
 import sys
 import urllib.request
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_cli, run_cli_process, write_xlsb
+from conftest import run_cli, run_cli_process, write_xls, write_xlsb
 
 sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
 
@@ -179,6 +180,46 @@ def test_xlsb_sheets_sharing_one_part_are_refused(tmp_path):
     path = write_xlsb(tmp_path / "shared.xlsb", {"A": TABLE, "B": TABLE}, share_part=True)
     got = run_cli("inspect", path)
     assert got.exit_code == 2 and "point to the same worksheet part" in got.stderr
+
+
+# -------------------------------------------------------------------------------------------------- xls
+def _xls_with_cell_at(tmp_path: Path, row: int, col: int) -> Path:
+    """A real BIFF8 .xls (xlwt) whose marker number cell is moved to 0-based (row, col) in its record: xlwt
+    cannot write past column 256, a damaged or crafted file can."""
+    marker = 12345.678
+    path = write_xls(tmp_path / "book.xls", {"CDM": [*TABLE, [marker]]})
+    data = bytearray(path.read_bytes())
+    at = data.find(struct.pack("<d", marker))
+    assert at > 0
+    struct.pack_into("<HH", data, at - 6, row, col)  # the NUMBER record: row, column, format, value
+    out = tmp_path / "moved.xls"
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_cell_past_the_xls_grid_is_refused_before_the_reader_aborts(tmp_path):
+    """Column 65,001 of an .xls: calamine would lay out a 137 GB grid on opening the file and abort the process
+    (exit 134); refused in one line naming the sheet, no report written."""
+    path = _xls_with_cell_at(tmp_path, 65_000, 65_000)
+    got = run_cli_process("audit", path, "--format", "json", "--out", tmp_path / "out", "--no-history")
+    assert got.exit_code == 2, got.stderr
+    line = got.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line
+    assert "sheet 'CDM'" in line and "column 65,001" in line and "beyond the .xls format's limits" in line
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_an_xls_within_its_grid_is_read_and_max_cells_still_applies(tmp_path):
+    """A cell in the last column an .xls holds (IV20000, 5.1M cells from A1) is within the format: read; under
+    a lower --max-cells it is the user's limit that refuses it."""
+    path = _xls_with_cell_at(tmp_path, 19_999, 255)
+    got = run_cli("inspect", path)
+    assert got.exit_code == 0, got.stderr
+    assert "revenue_code='0361'" in got.stdout
+    low = run_cli("inspect", path, "--max-cells", "1000000")
+    assert (
+        low.exit_code == 2 and "over the 1,000,000-cell limit" in low.stderr and "sheet 'CDM'" in low.stderr
+    )
 
 
 # ----------------------------------------------------------------------------------------------- batches

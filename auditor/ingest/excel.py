@@ -15,6 +15,7 @@ import fastexcel
 
 from auditor.errors import InputError
 from auditor.ingest.ahead import Ahead
+from auditor.ingest.biff_guard import check_sheet_biff, sheet_offsets, workbook_stream
 from auditor.ingest.guards import (
     Limits,
     check_members,
@@ -80,8 +81,9 @@ class _SheetChecks:
     A worker thread streams one sheet's XML after another while calamine parses the sheets already checked:
     calamine works outside the GIL, so the checks cost little of the read (they were a fifth of it on a
     12-sheet workbook). `cleared(sheet)` waits for that sheet's check and raises its refusal, so calamine never
-    allocates a sheet the guards would refuse. An xlsx's scan also finds each sheet's first cell. Without a
-    readable sheet list (or for xls) nothing is checked and calamine's own error says what is wrong.
+    allocates a sheet the guards would refuse. An xlsx's scan also finds each sheet's first cell. A legacy xls
+    is checked whole before the reader opens it (calamine reads all its sheets on opening). Without a readable
+    sheet list nothing is checked and calamine's own error says what is wrong.
     """
 
     def __init__(self, path: Path, name: str, limits: Limits, kind: str) -> None:
@@ -90,6 +92,10 @@ class _SheetChecks:
         self._checks: dict[str, Future] = {}
         self._fallback: dict[str, tuple[int, int]] | None = None  # calamine's origins, sheet by sheet
         self._calamine = None  # calamine's workbook, opened for the first origin asked of it
+        if kind == "xls":
+            # Checked here, before the reader opens: calamine lays out every sheet of an xls when it opens it.
+            _check_xls(path, name, limits)
+            return
         if kind not in _CHECKS:
             return
         try:
@@ -179,7 +185,17 @@ def _check_sheet(
         return _UNREAD
 
 
-# The check each workbook kind's sheets get in the worker, ahead of calamine (an xls is not a zip: none).
+def _check_xls(path: Path, name: str, limits: Limits) -> None:
+    """Refuse an xls sheet with a cell past the format's grid or a used range past max_cells (BIFF8 only: calamine
+    refuses older files, which xlrd then reads)."""
+    stream = workbook_stream(path)
+    if stream is None:
+        return
+    for sheet, offset in sheet_offsets(stream):
+        check_sheet_biff(name, stream, sheet, offset, limits.max_cells)
+
+
+# The check each zipped workbook kind's sheets get in the worker, ahead of calamine.
 _CHECKS = {"xlsx": _check_sheet, "xlsm": _check_sheet, "xlsb": _check_sheet_bin}
 
 
