@@ -222,6 +222,50 @@ def test_an_xls_within_its_grid_is_read_and_max_cells_still_applies(tmp_path):
     )
 
 
+# ------------------------------------------------------------------------------------------------- text
+def test_a_line_of_stray_delimiters_is_refused_at_once(tmp_path):
+    """A csv with one line of 300,000 commas: every column step of the read ran 300,000 times (4.5 minutes,
+    9 GB); refused in one line naming the row, before polars lays out the columns."""
+    path = tmp_path / "cdm.csv"
+    path.write_text(
+        "Charge Code,Description,CPT,Price\n1,HC CT HEAD,70450,900\n" + "," * 300_000 + "\n2,HC X,15272,50\n",
+        encoding="utf-8",
+    )
+    got = run_cli("inspect", path)
+    assert got.exit_code == 2
+    line = got.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line
+    assert "row 3" in line and "300,001 fields" in line and "16,384-column limit" in line
+
+
+def test_a_claims_file_with_a_line_of_stray_delimiters_is_refused(tmp_path):
+    """The claims reader streams its text in blocks, with the width read from the first megabyte: the same
+    refusal, naming the row."""
+    path = tmp_path / "claims.csv"
+    path.write_text(
+        "Claim ID,Line,Date of Service,HCPCS\nC1,1,2026-03-02,29881\n"
+        + "," * 20_000
+        + "\nC2,1,2026-03-02,29881\n",
+        encoding="utf-8",
+    )
+    got = run_cli("claims", path, "--format", "json", "--out", tmp_path / "out")
+    assert got.exit_code == 2, got.stderr
+    assert "row 3" in got.stderr and "20,001 fields" in got.stderr
+    assert not (tmp_path / "out" / "claims.json").exists()
+
+
+def test_a_wide_standard_charges_csv_is_still_read(tmp_path):
+    """A CMS wide file with 3,000 payer columns is within the limit: read, its prices found."""
+    plans = [f"standard_charge|Plan{i}|negotiated_dollar" for i in range(3_000)]
+    header = ",".join(["description", "code|1", "code|1|type", "standard_charge|gross", *plans])
+    row = ",".join(["HC CT HEAD", "70450", "CPT", "900", *["" for _ in plans]])
+    path = tmp_path / "wide.csv"
+    path.write_text(header + "\n" + row + "\n", encoding="utf-8")
+    got = run_cli("inspect", path)
+    assert got.exit_code == 0, got.stderr
+    assert "code='70450'" in got.stdout
+
+
 # ----------------------------------------------------------------------------------------------- batches
 def test_one_unreadable_file_fails_alone(tmp_path):
     """Three inputs, one with no table and one refused: the good one is audited, every report lists the

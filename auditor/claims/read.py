@@ -17,7 +17,14 @@ from auditor.ingest.quotes import line_count, swallowed_cell, swallowed_error
 from auditor.ingest.raw import RawSheet
 from auditor.ingest.reader import FileReport, IngestOptions, SheetReport, file_sha256, read_file, read_sheet
 from auditor.ingest.sniff import sniff
-from auditor.ingest.text import DELIMITER_FORMATS, decode_sample, max_width, sniff_delimiter, uses_quoting
+from auditor.ingest.text import (
+    DELIMITER_FORMATS,
+    decode_sample,
+    max_width,
+    refuse_wide,
+    sniff_delimiter,
+    uses_quoting,
+)
 from auditor.scratch import scratch_dir
 
 HEAD_BYTES = 1 << 20
@@ -134,6 +141,7 @@ def _text_chunks(
     acc.report.format = DELIMITER_FORMATS[delim]
     quote = '"' if uses_quoting(sample, delim) else None
     width = max_width(sample, delim, quote)
+    refuse_wide(str(path), sample, delim, quote, width)
     schema = {f"c{i}": pl.String for i in range(width)}
     cut = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
     body = (

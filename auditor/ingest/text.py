@@ -10,11 +10,15 @@ from pathlib import Path
 import polars as pl
 
 from auditor.errors import InputError
+from auditor.ingest.guards import EXCEL_COLUMNS
 from auditor.ingest.quotes import refuse_swallowed
 from auditor.ingest.raw import RawSheet
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, SNIFF_BYTES, utf16_codec
 
 _DELIMS = [",", "|", "\t", ";"]
+# The widest record read: Excel's width. A CMS wide standard-charges file runs to thousands of payer columns; a
+# line of 300,000 stray delimiters made every column step of the read run 300,000 times (minutes, GBs).
+MAX_FIELDS = EXCEL_COLUMNS
 _SAMPLE_BYTES = 256 * 1024
 # A byte that starts a UTF-8 multi-byte character; characters past ASCII that decoded cleanly.
 _LEAD_BYTE = re.compile(rb"[\xc2-\xf4]")
@@ -73,11 +77,14 @@ def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]
     _refuse_nul(name, data)
     quote = '"' if uses_quoting(sample, delim) else None
     width = max_width(sample, delim, quote)
+    refuse_wide(name, sample, delim, quote, width)
     try:
         frame = _polars(data, delim, quote, width)
     except pl.exceptions.PolarsError:
         try:  # a record wider than the sampled ones (polars says "more fields" or names extra columns)
-            frame = _polars(data, delim, quote, _widest(data, delim, quote))
+            width = _widest(data, delim, quote)
+            refuse_wide(name, data.decode("utf-8"), delim, quote, width)
+            frame = _polars(data, delim, quote, width)
         except (pl.exceptions.PolarsError, csv.Error):
             # A quote polars will not take (an inch mark 3"X35 in a quoted file, "A"B, a quote never closed):
             # read it as Python's csv module and Excel do, or say which row holds the stray quote.
@@ -192,6 +199,27 @@ def max_width(sample: str, delim: str, quote: str | None) -> int:
     return max((len(r) for r in rows), default=1) or 1
 
 
+def refuse_wide(name: str, text: str, delim: str, quote: str | None, width: int) -> None:
+    """Refuse text whose widest record passes MAX_FIELDS, naming the row of the first such record."""
+    if width <= MAX_FIELDS:
+        return
+    reader = _reader(text, delim, quote)
+    row = None
+    try:
+        for rec in reader:
+            if len(rec) > MAX_FIELDS:
+                row = reader.line_num
+                break
+    except csv.Error:
+        pass  # a quote the sample cut off: the width alone tells the story
+    raise InputError(
+        name,
+        f"a row holds {width:,} fields, over the {MAX_FIELDS:,}-column limit (Excel's widest sheet; a "
+        "chargemaster has tens): a line of stray delimiters or a damaged export; remove the line and export again",
+        row=row,
+    )
+
+
 def _reader(text: str, delim: str, quote: str | None, strict: bool = False):
     """Python's csv reader over LF-only text, quoting as the sample showed."""
     allow_fields(len(text))
@@ -225,6 +253,7 @@ def _lenient(name: str, fmt: str, data: bytes, delim: str, quote: str | None) ->
     if quote and rows:
         _refuse_unclosed(name, text, delim, quote, last_first, reader.line_num)
     width = max((len(r) for r in rows), default=1) or 1
+    refuse_wide(name, text, delim, quote, width)
     columns = {f"c{i}": [(r[i] or None) if i < len(r) else None for r in rows] for i in range(width)}
     return pl.DataFrame(columns, schema={c: pl.String for c in columns})
 
