@@ -130,7 +130,8 @@ def _waived(edit: Edit, config: FacilityConfig, today: dt.date, joined: pl.DataF
 
 def lower_implied_rows(frame: pl.DataFrame, edits: EditSet) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """implied.lower_implied for a frame: a finding whose line carries an unwaived finding of an edit that
-    implies it goes to info (or stays there), saying so; returns the frame and, per edit, lowered counts by implying edits."""
+    implies it goes to info (or stays there), saying so; returns the frame and, per edit, the counts by
+    implying edits."""
     implying = {e.code: sorted(e.implied_by) for e in edits.edits if e.implied_by}
     lowered: dict[str, dict[str, int]] = {}
     if not implying or frame.height == 0:

@@ -163,9 +163,8 @@ class _SheetChecks:
         return (start[0] + 1, start[1]) if start is not None else (1, 0)
 
 
-_UNREAD = (
-    object()
-)  # a sheet whose first cell could not be found from its XML (or an xlsb's, never looked for)
+# A sheet whose first cell could not be found from its XML (or an xlsb's, never looked for).
+_UNREAD = object()
 
 
 def _check_sheet_bin(zf: zipfile.ZipFile, name: str, sheet: str, member: str, limits: Limits) -> object:
