@@ -13,7 +13,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, run_cli, run_cli_process
+from conftest import CliResult, run_cli, run_cli_process, write_xls
 
 from auditor.ingest.text import normalize_newlines
 
@@ -477,6 +477,19 @@ def test_word_document_with_a_late_directory_is_not_a_workbook(tmp_path):
     path = tmp_path / "letter.xls"
     path.write_bytes(compound_file({"WordDocument": bytes(3_000_000), "1Table": bytes(4096)}))
     refused(path, "holds no Excel workbook")
+
+
+def test_an_xls_cut_short_is_called_damaged_not_a_word_file(tmp_path):
+    """A real .xls (xlwt) cut in half loses its directory, which writers put after the streams: said to be
+    damaged or cut short, not guessed to be a .doc or .msg."""
+    whole = write_xls(
+        tmp_path / "whole.xls", {"CDM": [["Charge Code", "Description", "CPT"], ["1", "HC X", "70450"]]}
+    )
+    data = whole.read_bytes()
+    path = tmp_path / "cut.xls"
+    path.write_bytes(data[: len(data) // 2])
+    line = refused(path, "damaged OLE container", "directory cannot be read", "cut short")
+    assert ".doc or .msg file?" not in line
 
 
 def _patch(data: bytes, offset: int, fmt: str, *values: int) -> bytes:

@@ -202,12 +202,14 @@ def _zip_kind(path: Path, suffix: str, name: str) -> str:
 
 def _ole_kind(path: Path, head: bytes, size: int, name: str) -> str:
     """Tell a legacy .xls from a password-protected .xlsx (both are OLE containers) by their directory entries."""
+    damage = None
     with path.open("rb") as fh:
         try:
             names = {n.lower() for n in entry_names(fh, size)}
-        except OleError:
+        except OleError as exc:
             # A directory that cannot be followed: look for the names where most writers put them (calamine or
             # xlrd then says what is wrong with the workbook).
+            damage = str(exc)
             fh.seek(0)
             blob = fh.read(min(size, OLE_SCAN_BYTES))
             names = {n.lower() for n in _OLE_NAMES if n.encode("utf-16-le") in blob}
@@ -219,4 +221,11 @@ def _ole_kind(path: Path, head: bytes, size: int, name: str) -> str:
         )
     if names & {"workbook", "book"}:
         return "xls"
+    if damage is not None:
+        # Writers put the directory after the streams: a file cut short loses it first.
+        raise InputError(
+            name,
+            f"a damaged OLE container (a legacy .xls, .doc or .msg): its directory cannot be read ({damage}); "
+            "the file may be cut short, so copy or export it again",
+        )
     raise InputError(name, "an OLE container that holds no Excel workbook (a .doc or .msg file?)")
