@@ -116,26 +116,25 @@ def test_reported_payer_columns_stay_as_read_and_the_key_is_resolved(tmp_path):
     ]
 
 
+def _worklist_run(tmp_path: Path, codes: list[str], rows: list[str]):
+    """Claim NJ1 of 2026-03-02 with one line per code, and a worklist of `rows` about it: (result, denials.json)."""
+    lines = [claim_row("NJ1", "2026-03-02", code, line=str(i)) for i, code in enumerate(codes, start=1)]
+    claims = write(tmp_path, "claims.csv", HEADER + "\n".join(lines) + "\n")
+    worklist = write(tmp_path, "w.csv", WORKLIST + "".join(f"{r}\n" for r in rows))
+    return denials(tmp_path, [worklist], [claims])
+
+
 def test_worklist_lines_spelling_the_payer_differently_stay_one_denial(tmp_path):
     """A worklist writes MEDICARE on one line and Medicare on the next: one payer, one adjudication, so
     neither line replaces the other; the claim's draft holds both denied lines; the key is in denials.json."""
-    claims = write(
+    result, doc = _worklist_run(
         tmp_path,
-        "claims.csv",
-        HEADER
-        + claim_row("NJ1", "2026-03-02", "15271")
-        + "\n"
-        + claim_row("NJ1", "2026-03-02", "15275", line="2")
-        + "\n",
+        ["15271", "15275"],
+        [
+            "NJ1,1,15271,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4",
+            "NJ1,2,15275,03/02/2026,100,0,CO-50,04/15/2026,Medicare,4",
+        ],
     )
-    worklist = write(
-        tmp_path,
-        "w.csv",
-        WORKLIST
-        + "NJ1,1,15271,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n"
-        + "NJ1,2,15275,03/02/2026,100,0,CO-50,04/15/2026,Medicare,4\n",
-    )
-    result, doc = denials(tmp_path, [worklist], [claims])
     assert doc["superseded"] == []
     (claim,) = doc["denied_claims"]
     assert claim["denied_codes"] == ["15271", "15275"] and claim["payer_key"] == "name:medicare"
@@ -147,23 +146,14 @@ def test_worklist_lines_spelling_the_payer_differently_stay_one_denial(tmp_path)
 def test_worklist_lines_of_one_claim_with_different_statuses_are_one_adjudication(tmp_path):
     """A worklist carries each line's outcome: line 1 paid (status 1), line 2 denied (status 4). They are one
     adjudication of the claim, so the paid line does not replace the denied one: the denial stays open."""
-    claims = write(
+    _, doc = _worklist_run(
         tmp_path,
-        "claims.csv",
-        HEADER
-        + claim_row("NJ1", "2026-03-02", "15271")
-        + "\n"
-        + claim_row("NJ1", "2026-03-02", "15275", line="2")
-        + "\n",
+        ["15271", "15275"],
+        [
+            "NJ1,1,15271,03/02/2026,100,100,,04/15/2026,MEDICARE,1",
+            "NJ1,2,15275,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4",
+        ],
     )
-    worklist = write(
-        tmp_path,
-        "w.csv",
-        WORKLIST
-        + "NJ1,1,15271,03/02/2026,100,100,,04/15/2026,MEDICARE,1\n"
-        + "NJ1,2,15275,03/02/2026,100,0,CO-50,04/15/2026,MEDICARE,4\n",
-    )
-    result, doc = denials(tmp_path, [worklist], [claims])
     assert doc["superseded"] == []
     (claim,) = doc["denied_claims"]
     assert claim["denied_codes"] == ["15275"]
@@ -173,17 +163,13 @@ def test_worklist_lines_of_one_claim_with_different_statuses_are_one_adjudicatio
 def test_a_reversal_row_in_a_worklist_is_its_own_adjudication(tmp_path):
     """A worklist listing a payment, then its reversal (status 22) on a later date: the reversal takes the
     payment back, as in an 835, rather than joining it as one more line."""
-    rows = [
-        HEADER.rstrip("\n"),
-        claim_row("NJ1", "2026-03-02", "15271"),
-    ]
-    claims = write(tmp_path, "claims.csv", "\n".join(rows) + "\n")
-    worklist = write(
+    _, doc = _worklist_run(
         tmp_path,
-        "w.csv",
-        WORKLIST
-        + "NJ1,1,15271,03/02/2026,100,100,,04/15/2026,MEDICARE,1\n"
-        + "NJ1,1,15271,03/02/2026,-100,-100,,05/20/2026,MEDICARE,22\n",
+        ["15271"],
+        [
+            "NJ1,1,15271,03/02/2026,100,100,,04/15/2026,MEDICARE,1",
+            "NJ1,1,15271,03/02/2026,-100,-100,,05/20/2026,MEDICARE,22",
+        ],
     )
-    _, doc = denials(tmp_path, [worklist], [claims])
-    assert {s["superseded"] for s in doc["superseded"]} == {"reversed", "reversal"}
+    assert sorted(s["superseded"] for s in doc["superseded"]) == ["reversal", "reversed"]
+    assert doc["denied_lines"] == []

@@ -44,14 +44,30 @@ def moved(tmp_path: Path, name: str, old: bytes, new: bytes) -> Path:
     return path
 
 
+def refused_alone(got, *says: str, out: Path | None = None) -> None:
+    """Exit 2 with one `error:` line saying each of `says`, and (for an audit) no findings.json in `out`."""
+    assert got.exit_code == 2, got.stderr
+    line = got.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line, line
+    for text in says:
+        assert text in line, (text, line)
+    if out is not None:
+        assert not (out / "findings.json").exists()
+
+
+def max_cells_is_the_users_limit(path: Path) -> None:
+    """Read under the default cell limit, refused naming sheet CDM under --max-cells 1,000,000."""
+    got = run_cli("inspect", path)
+    assert got.exit_code == 0, got.stderr
+    refused_alone(
+        run_cli("inspect", path, "--max-cells", "1000000"), "over the 1,000,000-cell limit", "sheet 'CDM'"
+    )
+
+
 def test_a_far_cell_is_refused_naming_it(tmp_path):
     """One cell at XFD1048576 would make a 17-billion-cell grid: refused with the cell and the way out."""
     path = moved(tmp_path, "far.xlsx", b'<c r="E21"', b'<c r="XFD1048576"')
-    got = run_cli("inspect", path)
-    assert got.exit_code == 2
-    line = got.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert "sheet 'CDM'" in line and "XFD1048576" in line and "--max-cells" in line
+    refused_alone(run_cli("inspect", path), "sheet 'CDM'", "XFD1048576", "--max-cells")
 
 
 def test_a_far_cell_on_a_later_sheet_is_refused_naming_that_sheet(tmp_path):
@@ -69,10 +85,7 @@ def test_a_far_cell_on_a_later_sheet_is_refused_naming_that_sheet(tmp_path):
     path = tmp_path / "three.xlsx"
     wb.save(path)
     got = run_cli("audit", path, "--format", "json", "--out", tmp_path / "out", "--no-history")
-    assert got.exit_code == 2
-    line = got.stderr.strip()
-    assert "sheet 'Old'" in line and "XFD1048576" in line and "\n" not in line
-    assert not (tmp_path / "out" / "findings.json").exists()
+    refused_alone(got, "sheet 'Old'", "XFD1048576", out=tmp_path / "out")
 
 
 @pytest.mark.parametrize(
@@ -93,10 +106,7 @@ def test_references_beyond_excels_grid_are_refused(tmp_path, old, new, says):
 
 def test_max_cells_is_the_users_limit(tmp_path):
     """A cell at A1048576 spans 5.2M cells: read under the default limit, refused under a lower one."""
-    path = moved(tmp_path, "tall.xlsx", b'<c r="E21"', b'<c r="A1048576"')
-    assert run_cli("inspect", path).exit_code == 0
-    low = run_cli("inspect", path, "--max-cells", "1000000")
-    assert low.exit_code == 2 and "over the 1,000,000-cell limit" in low.stderr
+    max_cells_is_the_users_limit(moved(tmp_path, "tall.xlsx", b'<c r="E21"', b'<c r="A1048576"'))
 
 
 def test_sheets_sharing_one_part_are_refused(tmp_path):
@@ -157,21 +167,14 @@ def test_a_far_cell_in_an_xlsb_is_refused_before_the_reader_aborts(tmp_path):
         far={"Old": (1_048_575, 16_383)},
     )
     got = run_cli_process("audit", path, "--format", "json", "--out", tmp_path / "out", "--no-history")
-    assert got.exit_code == 2, got.stderr
-    line = got.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert "sheet 'Old'" in line and "A1:XFD1048576" in line and "--max-cells" in line
-    assert not (tmp_path / "out" / "findings.json").exists()
+    refused_alone(got, "sheet 'Old'", "A1:XFD1048576", "--max-cells", out=tmp_path / "out")
 
 
 def test_an_xlsb_wider_than_max_cells_is_the_users_call(tmp_path):
     """A stray cell at column 2,000 of row 2,001 spans 4M cells: read under the default limit (the stray
     left out), refused under a lower one."""
-    path = write_xlsb(tmp_path / "wide.xlsb", {"CDM": TABLE}, far={"CDM": (2_000, 1_999)})
-    assert run_cli("inspect", path).exit_code == 0
-    low = run_cli("inspect", path, "--max-cells", "1000000")
-    assert (
-        low.exit_code == 2 and "over the 1,000,000-cell limit" in low.stderr and "sheet 'CDM'" in low.stderr
+    max_cells_is_the_users_limit(
+        write_xlsb(tmp_path / "wide.xlsb", {"CDM": TABLE}, far={"CDM": (2_000, 1_999)})
     )
 
 
@@ -202,24 +205,16 @@ def test_a_cell_past_the_xls_grid_is_refused_before_the_reader_aborts(tmp_path):
     (exit 134); refused in one line naming the sheet, no report written."""
     path = _xls_with_cell_at(tmp_path, 65_000, 65_000)
     got = run_cli_process("audit", path, "--format", "json", "--out", tmp_path / "out", "--no-history")
-    assert got.exit_code == 2, got.stderr
-    line = got.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert "sheet 'CDM'" in line and "column 65,001" in line and "beyond the .xls format's limits" in line
-    assert not (tmp_path / "out" / "findings.json").exists()
+    says = ("sheet 'CDM'", "column 65,001", "beyond the .xls format's limits")
+    refused_alone(got, *says, out=tmp_path / "out")
 
 
 def test_an_xls_within_its_grid_is_read_and_max_cells_still_applies(tmp_path):
     """A cell in the last column an .xls holds (IV20000, 5.1M cells from A1) is within the format: read; under
     a lower --max-cells it is the user's limit that refuses it."""
     path = _xls_with_cell_at(tmp_path, 19_999, 255)
-    got = run_cli("inspect", path)
-    assert got.exit_code == 0, got.stderr
-    assert "revenue_code='0361'" in got.stdout
-    low = run_cli("inspect", path, "--max-cells", "1000000")
-    assert (
-        low.exit_code == 2 and "over the 1,000,000-cell limit" in low.stderr and "sheet 'CDM'" in low.stderr
-    )
+    assert "revenue_code='0361'" in run_cli("inspect", path).stdout
+    max_cells_is_the_users_limit(path)
 
 
 # ------------------------------------------------------------------------------------------------- text
@@ -231,11 +226,15 @@ def test_a_line_of_stray_delimiters_is_refused_at_once(tmp_path):
         "Charge Code,Description,CPT,Price\n1,HC CT HEAD,70450,900\n" + "," * 300_000 + "\n2,HC X,15272,50\n",
         encoding="utf-8",
     )
-    got = run_cli("inspect", path)
-    assert got.exit_code == 2
-    line = got.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert "row 3" in line and "300,001 fields" in line and "16,384-column limit" in line
+    refused_alone(run_cli("inspect", path), "row 3", "300,001 fields", "16,384-column limit")
+
+
+def test_a_line_of_stray_delimiters_past_the_sampled_head_is_refused_too(tmp_path):
+    """The width is first read from the file's head; a wider line further down is found on the second look."""
+    rows = ["Charge Code,Description,CPT,Price", *(f"{i},HC ITEM {i},70450,900" for i in range(12_000))]
+    path = tmp_path / "cdm.csv"
+    path.write_text("\n".join(rows) + "\n" + "," * 30_000 + "\n1,HC X,15272,50\n", encoding="utf-8")
+    refused_alone(run_cli("inspect", path), "row 12002", "30,001 fields")
 
 
 def test_a_claims_file_with_a_line_of_stray_delimiters_is_refused(tmp_path):
@@ -249,8 +248,7 @@ def test_a_claims_file_with_a_line_of_stray_delimiters_is_refused(tmp_path):
         encoding="utf-8",
     )
     got = run_cli("claims", path, "--format", "json", "--out", tmp_path / "out")
-    assert got.exit_code == 2, got.stderr
-    assert "row 3" in got.stderr and "20,001 fields" in got.stderr
+    refused_alone(got, "row 3", "20,001 fields")
     assert not (tmp_path / "out" / "claims.json").exists()
 
 

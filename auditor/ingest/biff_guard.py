@@ -7,6 +7,7 @@ records are walked once for the farthest cell (a 12,000-row sheet in ~30 ms), be
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 
@@ -30,17 +31,11 @@ def workbook_stream(path: Path) -> bytes | None:
     from xlrd import compdoc  # on use: only a legacy .xls is read through it
 
     try:
-        doc = compdoc.CompDoc(path.read_bytes(), logfile=_Quiet())
+        # xlrd writes its warnings to `logfile`: kept off the user's terminal, as biff.read_xls does.
+        doc = compdoc.CompDoc(path.read_bytes(), logfile=io.StringIO())
         return doc.get_named_stream("Workbook") or doc.get_named_stream("Book")
     except Exception:  # CompDocError, struct.error, IndexError ...: calamine's own error says what is wrong
         return None
-
-
-class _Quiet:
-    """A logfile for xlrd that keeps its warnings off the user's terminal."""
-
-    def write(self, _text: str) -> None:
-        """Drop xlrd's message."""
 
 
 def sheet_offsets(stream: bytes) -> list[tuple[str, int]]:

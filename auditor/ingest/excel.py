@@ -19,20 +19,16 @@ from auditor.ingest.biff_guard import check_sheet_biff, sheet_offsets, workbook_
 from auditor.ingest.guards import (
     Limits,
     check_members,
-    check_sheet_bin,
     check_sheet_count,
-    check_sheet_xml,
+    check_sheet_part,
     check_width,
     trim_far_columns,
 )
 from auditor.ingest.raw import RawSheet, SheetStream
-from auditor.ingest.xlsb_parts import sheet_members as xlsb_sheet_members
+from auditor.ingest.workbook_parts import sheet_members
 from auditor.scratch import scratch_dir
 
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
-_SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
-_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', re.S)
-_REL_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
 _SCAN_LIMIT = 4 * 1024 * 1024
 
 # calamine picks its parser by file suffix; a file opens only when that parser fits its content kind.
@@ -100,7 +96,7 @@ class _SheetChecks:
             return
         try:
             self._zip = zipfile.ZipFile(path)
-            members = xlsb_sheet_members(self._zip) if kind == "xlsb" else _sheet_members(self._zip)
+            members = sheet_members(self._zip, kind)
         except (KeyError, zipfile.BadZipFile, zlib.error, ValueError, OSError):
             self.close()
             return
@@ -168,16 +164,16 @@ _UNREAD = object()
 
 
 def _check_sheet_bin(zf: zipfile.ZipFile, name: str, sheet: str, member: str, limits: Limits) -> object:
-    """Refuse the xlsb sheet as check_sheet_bin does; its first cell is calamine's to find (_UNREAD)."""
-    check_sheet_bin(name, zf, sheet, member, limits)
+    """Refuse the xlsb sheet as check_sheet_part does; its first cell is calamine's to find (_UNREAD)."""
+    check_sheet_part(name, zf, sheet, member, limits, binary=True)
     return _UNREAD
 
 
 def _check_sheet(
     zf: zipfile.ZipFile, name: str, sheet: str, member: str, limits: Limits
 ) -> tuple[int, int] | None | object:
-    """Refuse the sheet as check_sheet_xml does, then find its first cell (None: no cell; _UNREAD: unreadable)."""
-    check_sheet_xml(name, zf, sheet, member, limits)
+    """Refuse the sheet as check_sheet_part does, then find its first cell (None: no cell; _UNREAD: unreadable)."""
+    check_sheet_part(name, zf, sheet, member, limits)
     try:
         return _first_value_cell(zf, member)
     except (KeyError, zipfile.BadZipFile, zlib.error, ValueError):
@@ -331,7 +327,7 @@ def _chart_sheets(path: Path, kind: str) -> set[str]:
     try:
         if kind in ("xlsx", "xlsm"):
             with zipfile.ZipFile(path) as zf:
-                return {n for n, member in _sheet_members(zf) if "/chartsheets/" in member}
+                return {n for n, member in sheet_members(zf, kind) if "/chartsheets/" in member}
         import python_calamine
 
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -340,23 +336,6 @@ def _chart_sheets(path: Path, kind: str) -> set[str]:
         if not engine_failure(exc):
             raise
         return set()
-
-
-def _sheet_members(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, zip member) for every sheet listed in xl/workbook.xml, in workbook order."""
-    wb = zf.read("xl/workbook.xml")
-    rels_xml = zf.read("xl/_rels/workbook.xml.rels")
-    rels = {k: v for k, v in _REL.findall(rels_xml)}
-    rels.update({k: v for v, k in _REL_REV.findall(rels_xml) if k not in rels})
-    out = []
-    for sheet_name, rid in _SHEET.findall(wb):
-        target = rels.get(rid)
-        if target is None:
-            continue
-        target = target.decode()
-        member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        out.append((_xml_unescape(sheet_name.decode("utf-8")), member))
-    return out
 
 
 def _first_value_cell(zf: zipfile.ZipFile, member: str) -> tuple[int, int] | None:
@@ -392,10 +371,3 @@ def _col_index(letters: str) -> int:
     for ch in letters:
         n = n * 26 + (ord(ch) - 64)
     return n - 1
-
-
-def _xml_unescape(text: str) -> str:
-    """Undo the five XML entities in a sheet name."""
-    for a, b in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
-        text = text.replace(a, b)
-    return text

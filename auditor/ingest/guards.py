@@ -11,7 +11,7 @@ import polars as pl
 
 from auditor.errors import InputError
 from auditor.ingest.header import column_letter
-from auditor.ingest.xlsb_parts import declared_range
+from auditor.ingest.workbook_parts import declared_range
 
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
@@ -65,17 +65,21 @@ def check_members(name: str, members: list[tuple[str, str]], limits: Limits) -> 
     check_sheet_count(name, len(members), limits)
 
 
-def check_sheet_xml(name: str, zf: zipfile.ZipFile, sheet: str, member: str, limits: Limits) -> None:
-    """Refuse one sheet whose cell references pass Excel's limits or whose used range passes max_cells."""
+def check_sheet_part(
+    name: str, zf: zipfile.ZipFile, sheet: str, member: str, limits: Limits, binary: bool = False
+) -> None:
+    """Refuse one sheet whose cells pass Excel's limits or whose used range passes max_cells: an xlsx sheet's
+    XML is scanned, an xlsb sheet's (`binary`) declared range read."""
     if "/chartsheets/" in member:
         return
     try:
-        _check_member(name, sheet, zf, member, limits)
+        (_check_records if binary else _check_member)(name, sheet, zf, member, limits)
     except KeyError:
         return  # a missing part: calamine's own error names it
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        what = "records" if binary else "XML"
         raise InputError(
-            name, f"damaged workbook: the sheet's XML cannot be unpacked ({exc})", sheet=sheet
+            name, f"damaged workbook: the sheet's {what} cannot be unpacked ({exc})", sheet=sheet
         ) from None
 
 
@@ -151,22 +155,13 @@ def _check_span(name: str, sheet: str, max_row: int, max_col: int, far: str, lim
         )
 
 
-def check_sheet_bin(name: str, zf: zipfile.ZipFile, sheet: str, member: str, limits: Limits) -> None:
+def _check_records(name: str, sheet: str, zf: zipfile.ZipFile, member: str, limits: Limits) -> None:
     """Refuse one xlsb sheet whose declared used range passes Excel's grid or max_cells.
 
     The range is the sheet's dimension record, which Excel writes to cover every cell (stray ones too);
     walking every cell record in Python would cost seconds on a large sheet.
     """
-    if "/chartsheets/" in member:
-        return
-    try:
-        found = declared_range(zf, member)
-    except KeyError:
-        return  # a missing part: calamine's own error names it
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise InputError(
-            name, f"damaged workbook: the sheet's records cannot be unpacked ({exc})", sheet=sheet
-        ) from None
+    found = declared_range(zf, member)
     if found is None:
         return
     _, last_row, _, last_col = found

@@ -83,7 +83,7 @@ def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]
     except pl.exceptions.PolarsError:
         try:  # a record wider than the sampled ones (polars says "more fields" or names extra columns)
             width = _widest(data, delim, quote)
-            refuse_wide(name, data.decode("utf-8"), delim, quote, width)
+            refuse_wide(name, data, delim, quote, width)
             frame = _polars(data, delim, quote, width)
         except (pl.exceptions.PolarsError, csv.Error):
             # A quote polars will not take (an inch mark 3"X35 in a quoted file, "A"B, a quote never closed):
@@ -199,11 +199,12 @@ def max_width(sample: str, delim: str, quote: str | None) -> int:
     return max((len(r) for r in rows), default=1) or 1
 
 
-def refuse_wide(name: str, text: str, delim: str, quote: str | None, width: int) -> None:
-    """Refuse text whose widest record passes MAX_FIELDS, naming the row of the first such record."""
+def refuse_wide(name: str, text: str | bytes, delim: str, quote: str | None, width: int) -> None:
+    """Refuse text (or UTF-8 bytes, decoded only then) whose widest record passes MAX_FIELDS, naming the row
+    of the first such record."""
     if width <= MAX_FIELDS:
         return
-    reader = _reader(text, delim, quote)
+    reader = _reader(text.decode("utf-8") if isinstance(text, bytes) else text, delim, quote)
     row = None
     try:
         for rec in reader:

@@ -1,4 +1,5 @@
-"""An xlsb's sheet list and each sheet's declared used range, read from its binary records for the guards."""
+"""Where a zipped workbook keeps its sheets (xlsx/xlsm: workbook.xml, xlsb: workbook.bin) and an xlsb sheet's
+declared used range, read for the guards before calamine opens the file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ _END_BUNDLE = 0x90  # BrtEndBundleShs: the sheet list is over
 _WS_DIM = 0x94  # BrtWsDim: the sheet's used range (first/last row, first/last column, 0-based)
 _SHEET_DATA = 0x91  # BrtBeginSheetData: the cells start; a dimension comes before it or not at all
 _HEAD_LIMIT = 1 << 20  # a sheet's records before its cells are a few hundred bytes; this bounds a damaged one
+_SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', re.S)
 _REL_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
 
@@ -55,24 +57,51 @@ def _wide(payload: bytes, at: int) -> tuple[str | None, int]:
     return payload[at + 4 : stop].decode("utf-16-le", "replace"), stop
 
 
-def sheet_members(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, zip member) for every sheet listed in xl/workbook.bin, in workbook order."""
-    rels_xml = zf.read("xl/_rels/workbook.bin.rels")
+def sheet_members(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str]]:
+    """(sheet name, zip member) for every sheet the workbook lists, in workbook order (kind: xlsx, xlsm, xlsb)."""
+    if kind == "xlsb":
+        rels = _relationships(zf.read("xl/_rels/workbook.bin.rels"))
+        listed = _xlsb_sheets(zf.read("xl/workbook.bin"))
+    else:
+        rels = _relationships(zf.read("xl/_rels/workbook.xml.rels"))
+        listed = [
+            (_xml_unescape(name.decode("utf-8")), rid.decode())
+            for name, rid in _SHEET.findall(zf.read("xl/workbook.xml"))
+        ]
+    return [
+        (name, target.lstrip("/") if target.startswith("/") else "xl/" + target)
+        for name, rid in listed
+        if (target := rels.get(rid)) is not None
+    ]
+
+
+def _relationships(rels_xml: bytes) -> dict[str, str]:
+    """Relationship id -> target of a workbook's .rels part (attributes in either order)."""
     rels = {k.decode(): v.decode() for k, v in _REL.findall(rels_xml)}
     rels.update({k.decode(): v.decode() for v, k in _REL_REV.findall(rels_xml) if k.decode() not in rels})
+    return rels
+
+
+def _xlsb_sheets(workbook_bin: bytes) -> list[tuple[str, str]]:
+    """(sheet name, relationship id) of each BrtBundleSh record of an xlsb's workbook.bin."""
     out = []
-    for kind, payload in _records(zf.read("xl/workbook.bin")):
+    for kind, payload in _records(workbook_bin):
         if kind == _END_BUNDLE:
             break
         if kind != _BUNDLE_SHEET:
             continue
         rid, after = _wide(payload, 8)
         name, _ = _wide(payload, after)
-        target = rels.get(rid or "")
-        if name is None or target is None:
-            continue
-        out.append((name, target.lstrip("/") if target.startswith("/") else "xl/" + target))
+        if name is not None and rid is not None:
+            out.append((name, rid))
     return out
+
+
+def _xml_unescape(text: str) -> str:
+    """Undo the five XML entities in a sheet name."""
+    for a, b in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
+        text = text.replace(a, b)
+    return text
 
 
 def declared_range(zf: zipfile.ZipFile, member: str) -> tuple[int, int, int, int] | None:
