@@ -61,17 +61,20 @@ class ColumnProfile:
 
 
 def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
-    """The sample's cells as one long table: row, column name, cleaned value, its length, its integer value and
-    one boolean per shape.
+    """The sample's filled cells as one long table: row, column name, cleaned value, its length, its integer value
+    and one boolean per shape.
 
     Long, not one column per (column, shape): every flag is then one expression over all the cells, where a
     wide table took a few hundred expressions per sheet, and a profile is one group-by over the columns.
     """
-    # Clean each cell once; every flag then reads the cleaned value.
+    # Clean each cell once; every flag then reads the cleaned value. Only cells holding a value are kept: every
+    # flag of a blank cell is null, which no share counts, and a wide export (a CMS file's thousands of payer
+    # columns) is mostly blank.
     long = (
-        frame.select([sh.clean(c).alias(c) for c in frame.columns])
-        .with_row_index("_row")
+        frame.with_row_index("_row")
         .unpivot(index="_row", variable_name="col", value_name="v")
+        .with_columns(sh.clean("v"))  # one expression over the cells, not one per column of a wide sheet
+        .filter(pl.col("v").is_not_null())
     )
     v = pl.col("v")
     base = v.str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1)
@@ -114,8 +117,6 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
         "_row",
         "col",
         "v",
-        # A row with no value in any column is never profiled: known once here, not asked per profile.
-        _filled=v.is_not_null().any().over("_row"),
         len=v.str.len_chars(),
         int=v.cast(pl.Int64, strict=False),
         **flags,
@@ -129,13 +130,13 @@ def profile(
     stop: int | None = None,
     header: list[str] | None = None,
 ) -> dict[str, ColumnProfile]:
-    """Profiles of `columns` over flag rows [start, stop), skipping blank rows (no value in any column of the
-    sample) and repeats of `header`."""
+    """Profiles of `columns` over flag rows [start, stop), skipping repeats of `header`; a row with no value
+    in any column has no cell in the flags, so it is not counted either."""
     part = flags.lazy().filter(pl.col("_row") >= start)
     if stop is not None:
         part = part.filter(pl.col("_row") < stop)
     if columns:
-        part = part.filter(pl.col("col").is_in(columns) & pl.col("_filled"))
+        part = part.filter(pl.col("col").is_in(columns))
     labels = {c: h.strip().upper() for c, h in zip(columns, header or [], strict=False) if h and h.strip()}
     if labels:
         # A report's page headers repeat the header line; they are not data.
@@ -167,12 +168,10 @@ def profile(
         if r is None:
             out[c] = ColumnProfile(n=0, rows=n_rows, distinct=0, shares=dict.fromkeys(_FLAGS, 0.0))
             continue
-        n = r["n"] or 0
-        distinct = (r["distinct"] or 0) - (1 if n < n_rows else 0)  # n_unique counts null once
         out[c] = ColumnProfile(
-            n=n,
+            n=r["n"] or 0,
             rows=n_rows,
-            distinct=max(distinct, 0),
+            distinct=r["distinct"] or 0,
             shares={name: r[f"s_{name}"] or 0.0 for name in _FLAGS},
             mean_len=r["mean_len"] or 0.0,
             len_mode=r["len_mode"] or 0.0,

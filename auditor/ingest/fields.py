@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -9,6 +10,7 @@ _NON_ALNUM = re.compile(r"[^A-Z0-9#]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@functools.lru_cache(maxsize=65536)
 def norm_header(text: str | None) -> str:
     """Upper-case a header and collapse punctuation, line breaks and spaces to single spaces."""
     if text is None:
@@ -35,6 +37,13 @@ class FieldSpec:
     # Header words that make the field a weaker match (a discounted price is a price, second to the gross).
     demote: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Word sets and space-padded hints, made once: field_score asks them of every header cell it reads.
+        object.__setattr__(self, "exclude_words", frozenset(self.exclude))
+        object.__setattr__(self, "prefer_words", frozenset(self.prefer))
+        object.__setattr__(self, "demote_words", frozenset(self.demote))
+        object.__setattr__(self, "padded_hints", tuple(f" {h} " for h in self.hints))
+
     def __hash__(self) -> int:
         """The name's hash: header scores are cached per (header, spec), and hashing every alias tuple on each
         look-up cost a 2,000-column sheet a second (specs of two table kinds sharing a name differ by eq)."""
@@ -50,6 +59,15 @@ class TableKind:
     # At least one of these must be mapped for a row of cells to count as this table's header.
     anchors: tuple[str, ...]
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every word of every alias and hint: a header sharing none of them names no field of this kind.
+        words = {w for f in self.fields for text in (*f.aliases, *f.hints) for w in text.split()}
+        object.__setattr__(self, "vocabulary", frozenset(words))
+
+    def __hash__(self) -> int:
+        """The name's hash (the generated one would hash `extra`, a dict): header scores are cached per kind."""
+        return hash(self.name)
 
     def spec(self, name: str) -> FieldSpec:
         """The field spec called `name`."""

@@ -127,27 +127,34 @@ def field_score(header: str, spec) -> float:
     if header in spec.aliases:
         return EXACT
     tokens = set(header.split())
-    if tokens & set(spec.exclude):
+    if tokens & spec.exclude_words:
         return 0.0
     padded = f" {header} "
-    if any(f" {hint} " in padded for hint in spec.hints):
-        bonus = PREFER_BONUS if tokens & set(spec.prefer) else 0.0
+    if any(hint in padded for hint in spec.padded_hints):
+        bonus = PREFER_BONUS if tokens & spec.prefer_words else 0.0
         # "Inpatient price" is a weaker price than "Outpatient price" for an outpatient audit.
         malus = PREFER_BONUS if "INPATIENT" in tokens or "IP" in tokens else 0.0
-        if tokens & set(spec.demote):
+        if tokens & spec.demote_words:
             malus += DEMOTE
         return HINT + bonus - malus
     return 0.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _roles_named(header: str, kind: TableKind) -> tuple[tuple[str, float], ...]:
+    """The roles one normalised header names, with their scores (asked once per distinct header text: a wide
+    export's header search reads the same cells again for every candidate row)."""
+    if not header or kind.vocabulary.isdisjoint(header.split()):
+        return ()  # a value, or words no alias or hint holds (aliases and hints match whole words)
+    return tuple((spec.name, s) for spec in kind.fields if (s := field_score(header, spec)) > 0)
 
 
 def _header_scores(normed: list[str], kind: TableKind) -> dict[tuple[int, str], float]:
     """Header evidence per (column, role); among dated price headers the latest year is preferred."""
     out = {}
     for col, h in enumerate(normed):
-        for spec in kind.fields:
-            s = field_score(h, spec)
-            if s > 0:
-                out[(col, spec.name)] = s
+        for role, s in _roles_named(h, kind):
+            out[(col, role)] = s
     years = {
         col: max(int(y) for y in _YEAR.findall(normed[col]))
         for (col, role) in out
@@ -199,36 +206,49 @@ def map_columns(
     )
     vetoed = {spec.name: set(spec.extra_veto) for spec in kind.fields if getattr(spec, "extra_veto", ())}
     table: dict[tuple[int, str], tuple[float, float, Content]] = {}
+    named_cols = {col for col, _ in head}
     for col in range(width):
         if col in skip_cols:
             continue
         prof = (profiles or {}).get(col)
+        if col not in named_cols and (prof is None or prof.n == 0):
+            continue  # no header word and no value: no evidence for any role (a blank payer column)
+        words = set(normed[col].split())
+        other = bool(words & OTHER_WORDS)
         for spec in kind.fields:
             if spec.name in skip_roles:
                 continue
             h = head.get((col, spec.name), 0.0)
+            if h == 0 and other:
+                # The header names something no role takes: a quarter of the content evidence (below) scores
+                # at most 0.15, under THRESHOLD and the runner-up cut, so it is not worked out at all.
+                continue
             content = content_evidence(spec.name, prof) if by_content else Content(0.0, 1.0, "")
-            words = set(normed[col].split())
-            if (vetoed.get(spec.name) and words & vetoed[spec.name]) or (h == 0 and words & OTHER_WORDS):
+            if (vetoed.get(spec.name) and words & vetoed[spec.name]) or (h == 0 and other):
                 # The header names something else of the same shape (a cost, a difference, a discount).
                 content = Content(content.support * 0.25, content.plausible, content.why)
             elif h == 0 and named_best.get((col, spec.name), 0.0) >= HINT:
                 # The header names another role: only very clear content may overrule it.
                 content = Content(content.support * 0.6, content.plausible, content.why)
             table[(col, spec.name)] = (_combine(h, content, by_content), h, content)
-    weights = []
+    # Each role's scored columns, left to right: the weights below and the runner-up read these, not every
+    # column of a wide sheet.
+    by_role: dict[str, list[tuple[int, float, float]]] = {}
+    for (col, role), (s, h, _) in table.items():
+        by_role.setdefault(role, []).append((col, s, h))
+    weights: list[dict[int, float]] = []
     seen: dict[str, int] = {}
     for role in slots:
         extra = seen.get(role, 0)
         seen[role] = extra + 1
-        row = []
-        for col in range(width):
-            s, h, _ = table.get((col, role), (0.0, 0.0, None))
-            # Further columns of a multi-column role need their header to say so.
-            ok = s >= THRESHOLD and (extra == 0 or h > 0)
-            row.append(s if ok else 0.0)
-        weights.append(row)
-    chosen = best_assignment(weights)
+        # Further columns of a multi-column role need their header to say so.
+        weights.append(
+            {col: s for col, s, h in by_role.get(role, ()) if s >= THRESHOLD and (extra == 0 or h > 0)}
+        )
+    # Only the columns some slot can take are solved for; the others are the same as leaving a slot empty.
+    usable = sorted({col for row in weights for col in row})
+    picked = best_assignment([[row.get(col, 0.0) for col in usable] for row in weights])
+    chosen = [usable[j] if j >= 0 else -1 for j in picked]
     for role, col in zip(slots, chosen, strict=False):
         if col < 0:
             continue
@@ -240,11 +260,7 @@ def map_columns(
     for role, cols in match.mapping.items():
         cols.sort()
         others = sorted(
-            (
-                (table[(c, role)][0], c)
-                for c in range(width)
-                if (c, role) in table and c not in cols and table[(c, role)][0] >= THRESHOLD * 0.6
-            ),
+            ((s, c) for c, s, _ in by_role.get(role, ()) if c not in cols and s >= THRESHOLD * 0.6),
             reverse=True,
         )
         if others:
@@ -399,15 +415,16 @@ def _headerless(frame: pl.DataFrame, kind: TableKind, flags, cols, overall) -> H
     first = next((i for i, r in enumerate(frame.head(SCAN_ROWS).rows()) if any(_cells(r))), None)
     if first is None or frame.height - first < 5:
         return None
+    row0 = _cells(frame.row(first))
+    odd = _atypical(row0, overall)
+    if odd >= 0.3:
+        return None  # the first line stands out from the rows below it: it is a header, however unfamiliar
     m = map_columns([""] * len(cols), kind, overall)
     clear = [r for r, e in m.evidence.items() if e.score >= 0.4]
     if not qualifies(m, kind) or len(clear) < 2:
         return None
-    row0 = _cells(frame.row(first))
-    if _atypical(row0, overall) >= 0.3:
-        return None  # the first line stands out from the rows below it: it is a header, however unfamiliar
     m.index, m.span = -1, 0
-    m.fit = m.fit + 0.4 * (1.0 - _atypical(row0, overall))
+    m.fit = m.fit + 0.4 * (1.0 - odd)
     return m
 
 
