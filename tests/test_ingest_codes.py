@@ -198,6 +198,52 @@ def test_cms_csv(tmp_path):
     assert got[1]["modifiers"] == "RT"
 
 
+def test_cms_wide_csv_header_is_not_joined_to_the_values_line_above(tmp_path):
+    """A CMS wide file whose preamble values (name, date, version, place) sit right above the header: the
+    header is the template's one line, so its code pairs are read (it was joined to the values line as a
+    two-line header, which lost the descriptions and took the gross charge for a charge code). The gross
+    charge is the price even in whole dollars beside payer rates with cents (a payer's rate was taken)."""
+    plans = [f"{p}|Plan {i}" for i in range(20) for p in ("Aetna", "Cigna")]
+    header = ["description", "code|1", "code|1|type", "code|2", "code|2|type", "modifiers", "setting"]
+    header += ["standard_charge|gross", "standard_charge|discounted_cash"]
+    header += [f"standard_charge|{p}|negotiated_dollar" for p in plans]
+    header += [f"standard_charge|{p}|methodology" for p in plans]
+    rows = [
+        ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address"],
+        ["Example Hospital", "2026-07-01", "2.2.0", "Austin", "1 Main St, Austin, TX"],
+        header,
+    ]
+    codes = ["27447", "C1767", "Q4101", "64561", "L8680"]
+    for i in range(60):
+        gross = 1000 + 37 * i
+        row = [
+            f"Item {i}",
+            codes[i % 5],
+            "CPT" if i % 5 in (0, 3) else "HCPCS",
+            "0278",
+            "RC",
+            "",
+            "outpatient",
+        ]
+        row += [f"{gross}.00", f"{gross * 0.6:.2f}"]
+        row += [f"{gross * 0.5:.2f}" if k % 3 == 0 else "" for k in range(len(plans))]
+        row += ["fee schedule" if k % 3 == 0 else "" for k in range(len(plans))]
+        rows.append(row)
+    ing = read_inputs([write_text(tmp_path / "standardcharges.csv", rows)])
+    sheet = ing.files[0].sheets[0]
+    assert sheet.header_row == 3
+    assert sheet.columns["description"] == "description"
+    assert sheet.columns["price"] == "standard_charge|gross"
+    assert "charge_code" not in sheet.columns
+    first = ing.frame.filter(ing.frame["row"] == 4).row(0, named=True)
+    assert (first["description"], first["code"], first["revenue_code"], first["price"]) == (
+        "Item 0",
+        "27447",
+        "0278",
+        1000.0,
+    )
+
+
 def test_cms_csv_tall_with_spaced_pipes(tmp_path):
     """v3 tall CSVs write 'code | 1' with spaces and carry payer_name; still one code pair per column pair."""
     header = [

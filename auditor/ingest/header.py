@@ -24,6 +24,7 @@ DEMOTE = 0.25  # another price type: still a price, but second to the gross char
 THRESHOLD = 0.35  # weakest evidence that still maps a role
 MAX_MULTI = 12  # columns one multi-column role (modifiers, diagnoses) may take
 _CMS_CODE = re.compile(r"^CODE (\d+)$")
+_CMS_GROSS = "STANDARD CHARGE GROSS"  # standard_charge|gross, normalised
 # Header words naming columns no role takes (payer terms, statistics, the facility): their content,
 # however code- or money-like, speaks for no role unless the header itself names one.
 OTHER_WORDS = frozenset(
@@ -187,6 +188,9 @@ def map_columns(
         {"cpt", "hcpcs", "charge_code", "revenue_code", "code_type", "ndc"} if match.cms_codes else set()
     )
     skip_cols = {c for pair in match.cms_codes for c in pair}
+    # CMS's template names the gross charge: in a standard-charges file it is the price, however a payer's
+    # negotiated amounts beside it look (whole-dollar gross charges read as weaker money than cents do).
+    gross = {c for c, h in enumerate(normed) if h == _CMS_GROSS} if match.cms_codes else set()
     head = _header_scores(normed, kind)
     named_best: dict[tuple[int, str], float] = {}  # per column and role: the best header score of OTHER roles
     for (col, role), h in head.items():
@@ -216,7 +220,7 @@ def map_columns(
         words = set(normed[col].split())
         other = bool(words & OTHER_WORDS)
         for spec in kind.fields:
-            if spec.name in skip_roles:
+            if spec.name in skip_roles or (gross and spec.name == "price" and col not in gross):
                 continue
             h = head.get((col, spec.name), 0.0)
             if h == 0 and other:
@@ -366,7 +370,15 @@ def _candidates(
             continue  # a repeat of an earlier line is a report's page header: the first one is the table's
         seen.add(tuple(cells))
         tries = [(cells, 1)]
-        if i + 1 < len(rows) and any(rows[i + 1]) and _label_line(rows[i + 1], kind, overall):
+        # A CMS standard-charges header (code|1, code|1|type ...) is one line by the template: the line of
+        # values above it (hospital name, date, version) is never its first half.
+        below_is_cms = i + 1 < len(rows) and bool(_cms_code_pairs([norm_header(t) for t in rows[i + 1]]))
+        if (
+            i + 1 < len(rows)
+            and any(rows[i + 1])
+            and not below_is_cms
+            and _label_line(rows[i + 1], kind, overall)
+        ):
             tries.append(([f"{a} {b}".strip() for a, b in zip(cells, rows[i + 1], strict=False)], 2))
         for texts, span in tries:
             hits = _header_scores([norm_header(t) for t in texts], kind)
