@@ -37,12 +37,26 @@ class FieldSpec:
     # Header words that make the field a weaker match (a discounted price is a price, second to the gross).
     demote: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
-        # Word sets and space-padded hints, made once: field_score asks them of every header cell it reads.
-        object.__setattr__(self, "exclude_words", frozenset(self.exclude))
-        object.__setattr__(self, "prefer_words", frozenset(self.prefer))
-        object.__setattr__(self, "demote_words", frozenset(self.demote))
-        object.__setattr__(self, "padded_hints", tuple(f" {h} " for h in self.hints))
+    # Word sets and space-padded hints, made once: field_score asks them of every header cell it reads.
+    @functools.cached_property
+    def exclude_words(self) -> frozenset[str]:
+        """`exclude` as a set."""
+        return frozenset(self.exclude)
+
+    @functools.cached_property
+    def prefer_words(self) -> frozenset[str]:
+        """`prefer` as a set."""
+        return frozenset(self.prefer)
+
+    @functools.cached_property
+    def demote_words(self) -> frozenset[str]:
+        """`demote` as a set."""
+        return frozenset(self.demote)
+
+    @functools.cached_property
+    def padded_hints(self) -> tuple[str, ...]:
+        """Each hint with a space either side, to find it as whole words in a space-padded header."""
+        return tuple(f" {h} " for h in self.hints)
 
     def __hash__(self) -> int:
         """The name's hash: header scores are cached per (header, spec), and hashing every alias tuple on each
@@ -60,10 +74,10 @@ class TableKind:
     anchors: tuple[str, ...]
     extra: dict = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        # Every word of every alias and hint: a header sharing none of them names no field of this kind.
-        words = {w for f in self.fields for text in (*f.aliases, *f.hints) for w in text.split()}
-        object.__setattr__(self, "vocabulary", frozenset(words))
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of every alias and hint: a header sharing none of them names no field of this kind."""
+        return frozenset(w for f in self.fields for text in (*f.aliases, *f.hints) for w in text.split())
 
     def __hash__(self) -> int:
         """The name's hash (the generated one would hash `extra`, a dict): header scores are cached per kind."""

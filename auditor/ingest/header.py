@@ -224,11 +224,11 @@ def map_columns(
                 continue
             h = head.get((col, spec.name), 0.0)
             if h == 0 and other:
-                # The header names something no role takes: a quarter of the content evidence (below) scores
-                # at most 0.15, under THRESHOLD and the runner-up cut, so it is not worked out at all.
+                # The header names something no role takes: its content would count a quarter (as a vetoed
+                # header's below), at most 0.6 * 0.25 = 0.15, under THRESHOLD and the runner-up cut.
                 continue
             content = content_evidence(spec.name, prof) if by_content else Content(0.0, 1.0, "")
-            if (vetoed.get(spec.name) and words & vetoed[spec.name]) or (h == 0 and other):
+            if vetoed.get(spec.name) and words & vetoed[spec.name]:
                 # The header names something else of the same shape (a cost, a difference, a discount).
                 content = Content(content.support * 0.25, content.plausible, content.why)
             elif h == 0 and named_best.get((col, spec.name), 0.0) >= HINT:
@@ -370,16 +370,12 @@ def _candidates(
             continue  # a repeat of an earlier line is a report's page header: the first one is the table's
         seen.add(tuple(cells))
         tries = [(cells, 1)]
+        below = rows[i + 1] if i + 1 < len(rows) else []
         # A CMS standard-charges header (code|1, code|1|type ...) is one line by the template: the line of
         # values above it (hospital name, date, version) is never its first half.
-        below_is_cms = i + 1 < len(rows) and bool(_cms_code_pairs([norm_header(t) for t in rows[i + 1]]))
-        if (
-            i + 1 < len(rows)
-            and any(rows[i + 1])
-            and not below_is_cms
-            and _label_line(rows[i + 1], kind, overall)
-        ):
-            tries.append(([f"{a} {b}".strip() for a, b in zip(cells, rows[i + 1], strict=False)], 2))
+        cms_below = any(below) and bool(_cms_code_pairs([norm_header(t) for t in below]))
+        if any(below) and not cms_below and _label_line(below, kind, overall):
+            tries.append(([f"{a} {b}".strip() for a, b in zip(cells, below, strict=False)], 2))
         for texts, span in tries:
             hits = _header_scores([norm_header(t) for t in texts], kind)
             named = len({col for col, _ in hits})
