@@ -480,3 +480,25 @@ def test_sheets_read_at_once_come_back_in_workbook_order(tmp_path):
     assert order == list(sizes)
     first = ing.frame.filter(pl.col("sheet") == "Small B").get_column("row").to_list()
     assert first == list(range(2, 42))
+
+
+# ---------------------------------------------------------------- decimal commas
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_prices_with_a_decimal_comma_are_read_as_cents_not_hundreds(tmp_path, kind):
+    """A sheet saved under a European locale writes 137,50 and 1.250,00: read as 137.50 and 1250.00, never as
+    13,750 and 125,000 (a price 100x too high would hide every below-rate and outlier finding on the line)."""
+    rows = [
+        HEADER,
+        ["1001", "SKIN SUB GRAFT PER SQ CM", "0278", "Q4101", "137,50"],
+        ["1002", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", "1.250,00"],
+        ["1003", "DRESSING FOAM", "0270", "A6212", "1,250"],  # a thousands comma stays one
+    ]
+    if kind == "csv":
+        path = write_text(tmp_path / "export.csv", rows, delimiter=";")
+    else:
+        path = write_xlsx(tmp_path / "export.xlsx", {"CDM": rows})
+    report, frame = read_one(path)
+    assert frame.sort("row")["price"].to_list() == [137.5, 1250.0, 1250.0]
+    assert frame.sort("row")["price_raw"].to_list() == ["137,50", "1.250,00", "1,250"]

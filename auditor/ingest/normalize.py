@@ -62,10 +62,19 @@ def revenue_code(col: str | pl.Expr) -> pl.Expr:
 
 
 def money(col: str) -> pl.Expr:
-    """'$1,351.73 ' -> 1351.73; '(12.00)' -> -12.0; 'N/A' -> null."""
+    """'$1,351.73 ' -> 1351.73; '(12.00)' -> -12.0; '45,10' or '1.250,00' -> 45.1, 1250.0; 'N/A' -> null."""
     s = pl.col(col).str.strip_chars()
     neg = s.str.contains(r"^\(.*\)$") | s.str.contains(r"^-")
-    digits = s.str.replace_all(r"[\$,\s\(\)\-]|USD", "").cast(pl.Float64, strict=False)
+    bare = s.str.replace_all(r"[\$\s\(\)\-]|USD", "")
+    # A comma before one or two final digits is a decimal comma (a sheet saved under a European locale):
+    # thousands groups have three digits, so '45,10' is never 4,510. Left as it was, 45.10 read as 4,510.
+    decimal_comma = bare.str.contains(r"^(?:\d{1,3}(?:\.\d{3})+|\d+),\d{1,2}$")
+    text = (
+        pl.when(decimal_comma)
+        .then(bare.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .otherwise(bare.str.replace_all(",", "", literal=True))
+    )
+    digits = text.cast(pl.Float64, strict=False)
     # "inf", "NaN" and numbers past a float's range are no price: null, as text that is no amount.
     digits = pl.when(digits.is_finite()).then(digits)
     return pl.when(neg).then(-digits).otherwise(digits)
