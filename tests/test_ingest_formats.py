@@ -502,3 +502,23 @@ def test_prices_with_a_decimal_comma_are_read_as_cents_not_hundreds(tmp_path, ki
     report, frame = read_one(path)
     assert frame.sort("row")["price"].to_list() == [137.5, 1250.0, 1250.0]
     assert frame.sort("row")["price_raw"].to_list() == ["137,50", "1.250,00", "1,250"]
+
+
+def test_a_price_range_is_no_price_and_the_sheet_says_so(tmp_path):
+    """'$200 - $500' was read as 200,500 (the dash dropped); it is no one amount: no price, and the sheet's note
+    counts such cells with examples. Text without digits ('Varies') plainly is no price and is not counted."""
+    rows = [
+        HEADER,
+        ["1001", "UNLISTED PROCEDURE", "0360", "21089", "$200 - $500"],
+        ["1002", "IMPLANT PER INVOICE", "0278", "C1713", "Varies"],
+        ["1003", "CREDIT ADJUSTMENT", "0360", "15271", "125.00-"],
+        ["1004", "SKIN SUB GRAFT PER SQ CM", "0278", "Q4101", "$137.50"],
+    ]
+    report, frame = read_one(write_text(tmp_path / "cdm.csv", rows))
+    assert frame.sort("row")["price"].to_list() == [None, None, -125.0, 137.5]
+    (sheet,) = report.sheets
+    assert (
+        sheet.note
+        == "1 price cell not read as one amount (e.g. '$200 - $500'): that row is audited without a price"
+    )
+    assert sheet.rows_audited == 4

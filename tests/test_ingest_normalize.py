@@ -74,6 +74,11 @@ def test_code_parts(raw, code, glued):
         ("1.250,00", 1250.0),
         ("$ 1.250.000,5", 1250000.5),
         ("(12,50)", -12.5),
+        ("$(12.00)", -12.0),
+        ("12.00-", -12.0),  # a mainframe report's trailing minus
+        ("$-5", -5.0),
+        ("$100 - $200", None),  # a range is no one price
+        ("12-15", None),
         ("N/A", None),
         ("", None),
         (None, None),

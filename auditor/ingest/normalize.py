@@ -62,17 +62,20 @@ def revenue_code(col: str | pl.Expr) -> pl.Expr:
 
 
 def money(col: str) -> pl.Expr:
-    """'$1,351.73 ' -> 1351.73; '(12.00)' -> -12.0; '45,10' or '1.250,00' -> 45.1, 1250.0; 'N/A' -> null."""
-    s = pl.col(col).str.strip_chars()
-    neg = s.str.contains(r"^\(.*\)$") | s.str.contains(r"^-")
-    bare = s.str.replace_all(r"[\$\s\(\)\-]|USD", "")
+    """'$1,351.73 ' -> 1351.73; '(12.00)', '-12' or '12.00-' -> -12.0; '45,10' or '1.250,00' -> 45.1, 1250.0;
+    'N/A' or a range ('$100 - $200') -> null."""
+    bare = pl.col(col).str.replace_all(r"USD|\$|\s", "")
+    # The sign sits at either end (a trailing minus is how mainframe reports print a credit); a dash inside
+    # is no sign: '$100 - $200' is a range, not 100,200.
+    neg = bare.str.contains(r"^\(.*\)$|^-|-$")
+    number = bare.str.strip_chars("()-")
     # A comma before one or two final digits is a decimal comma (a sheet saved under a European locale):
     # thousands groups have three digits, so '45,10' is never 4,510. Left as it was, 45.10 read as 4,510.
-    decimal_comma = bare.str.contains(r"^(?:\d{1,3}(?:\.\d{3})+|\d+),\d{1,2}$")
+    decimal_comma = number.str.contains(r"^(?:\d{1,3}(?:\.\d{3})+|\d+),\d{1,2}$")
     text = (
         pl.when(decimal_comma)
-        .then(bare.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
-        .otherwise(bare.str.replace_all(",", "", literal=True))
+        .then(number.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .otherwise(number.str.replace_all(",", "", literal=True))
     )
     digits = text.cast(pl.Float64, strict=False)
     # "inf", "NaN" and numbers past a float's range are no price: null, as text that is no amount.

@@ -506,6 +506,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     if kind is CHARGEMASTER:
         rep.code_types = code_type_counts(audited)
         rep.signature = sheet_signature(audited, match)
+        rep.note = _unread_prices(audited) or rep.note
     rep.missing_overrides = absent
     return audited, rep
 
@@ -638,6 +639,23 @@ def _read_rows(
         .then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
         .otherwise(None)
         .alias("_skip")
+    )
+
+
+def _unread_prices(rows: pl.DataFrame) -> str | None:
+    """Why some rows have no price although their price cell holds digits (a range, two amounts), or None.
+
+    Text without a digit ('Varies', 'N/A') plainly is no price; digits that read as no amount are said, so
+    that nobody takes the price checks' silence on those rows for a pass.
+    """
+    lost = rows.filter(pl.col("price").is_null() & pl.col("price_raw").str.contains(r"\d"))
+    if lost.height == 0:
+        return None
+    shown = ", ".join(f"'{v}'" for v in lost.get_column("price_raw").unique(maintain_order=True).head(3))
+    many = lost.height > 1
+    return (
+        f"{lost.height:,} price cell{'s' if many else ''} not read as one amount (e.g. {shown}): "
+        f"{'those rows are' if many else 'that row is'} audited without a price"
     )
 
 
