@@ -2120,7 +2120,8 @@ def write_expected_md(
         "prices, a "
         "glued modifier ('20610-RT', and '15271-RT' on the application line in the 7610070x family), "
         "a padded "
-        "lower-case code (' c1778 '), leading-zero charge codes ('0272…'), two Inactive supply lines.",
+        "lower-case code (' c1778 '), leading-zero charge codes ('0272…'), two Inactive supply lines "
+        "(skipped as not live, with their status as the reason).",
         "",
         "## pairing_table.csv",
         "",

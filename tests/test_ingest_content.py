@@ -347,3 +347,91 @@ def test_a_profiles_most_common_value_is_the_same_whatever_the_row_order_on_a_ti
 
     flags = cell_flags(pl.DataFrame({"c0": order * 50}))
     assert profile(flags, ["c0"])["c0"].top == "0360"
+
+
+# ------------------------------------------------------------------------ line status
+
+
+def _with_status(header: str, values: list[str]) -> list[list[str]]:
+    """The LINES table with a status column of these values (cycled)."""
+    rows = _rows(["Charge Code", "Description", "Revenue Code", "CPT", "Price"])
+    return [rows[0] + [header]] + [r + [values[i % len(values)]] for i, r in enumerate(rows[1:])]
+
+
+def test_inactive_lines_are_skipped_and_satisfy_no_pairing(tmp_path):
+    """A retired line is listed as skipped with its status, and its code does not stand in as the companion an
+    active line needs: the SCS generator insertion (63685) is flagged when its only device line is inactive."""
+    rows = [
+        ["Charge Code", "Description", "Revenue Code", "CPT", "Price", "Status"],
+        ["1", "HC SCS GENERATOR INSERTION", "0360", "63685", "15800.00", "Active"],
+        ["2", "HC NEUROSTIM GEN RECHARGEABLE", "0278", "C1820", "61000.00", "Inactive"],
+        ["3", "HC ANCHOR SUTURE", "0278", "C1713", "310.00", "Active"],
+    ]
+    path = write_text(tmp_path / "cdm.csv", rows)
+    sheet = _sheet(read_inputs([path]))
+    assert sheet.rows_audited == 2
+    assert sheet.skipped == [
+        {
+            "row": 3,
+            "reason": "the line's status says it is not live ('Inactive'): inactive lines are not audited",
+        }
+    ]
+    result = run_audit([path], AuditRequest(select={"NS001"}))
+    assert [(f.edit, f.code) for f in result.findings] == [("NS001", "63685")]
+    rows[2][5] = "Active"
+    live = run_audit([write_text(tmp_path / "live.csv", rows)], AuditRequest(select={"NS001"}))
+    assert live.findings == []
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "retired"),
+    [
+        ("Active?", ["Y", "N"], "N"),  # 'Active': a no retires the line
+        ("Inactive Flag", ["N", "Y"], "Y"),  # 'Inactive': a yes does
+        ("Status", ["A", "I"], "I"),
+        ("Status", ["Y", "N"], None),  # a bare yes/no under 'Status' says nothing certain
+        ("Active/Inactive", ["Active", "Y"], None),
+    ],
+)
+def test_a_status_flag_is_read_with_its_headers_polarity(tmp_path, header, values, retired):
+    """Y/N means opposite things under 'Active?' and 'Inactive Flag'; only what the header makes certain retires a line."""
+    ing = read_inputs([write_text(tmp_path / "cdm.csv", _with_status(header, values))])
+    sheet = _sheet(ing)
+    assert sheet.columns["status"] == header
+    skipped = {r["reason"] for r in sheet.skipped}
+    if retired is None:
+        assert sheet.rows_audited == len(LINES) and not skipped
+    else:
+        assert sheet.rows_audited == len(LINES) // 2
+        assert skipped == {
+            f"the line's status says it is not live ('{retired}'): inactive lines are not audited"
+        }
+
+
+@pytest.mark.parametrize("header", ["SI", "OPPS Status Indicator", "APC SI"])
+def test_an_opps_status_indicator_column_is_no_line_status(tmp_path, header):
+    """A supplies sheet whose OPPS status indicators are all N (packaged) was called 'removed' and refused; an
+    indicator is how Medicare pays a code, not whether the line is live: every line is audited."""
+    rows = [["Charge Code", "Description", "Rev Code", "HCPCS", "Price", header]] + [
+        [f"2{i:04d}", f"SUPPLY ITEM {i}", "0272", "A4649", f"{10 + i}.00", "N"] for i in range(40)
+    ]
+    ing = read_inputs([write_text(tmp_path / "supplies.csv", rows)])
+    sheet = _sheet(ing)
+    assert sheet.kind == "cdm" and sheet.rows_audited == 40 and sheet.rows_skipped == 0
+    assert "status" not in sheet.columns
+
+
+def test_a_column_read_as_status_by_its_values_alone_retires_nothing(tmp_path):
+    """'I' under a header that does not say status (inpatient, say) never takes a line out of the audit."""
+    ing = read_inputs([write_text(tmp_path / "cdm.csv", _with_status("Flag", ["A", "I"]))])
+    sheet = _sheet(ing)
+    assert sheet.rows_audited == len(LINES) and sheet.rows_skipped == 0
+
+
+def test_a_file_of_only_inactive_lines_is_refused_not_passed_as_clean(tmp_path):
+    """Every line retired: nothing is live to audit, and the refusal says why (no empty report that looks clean)."""
+    path = write_text(tmp_path / "old.csv", _with_status("Status", ["Inactive"]))
+    res = run_cli("audit", str(path), "--no-history", "--format", "json", "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert "lists removed or inactive items: every line's status says inactive" in res.stderr
+    assert not (tmp_path / "out" / "findings.json").exists()

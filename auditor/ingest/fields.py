@@ -549,7 +549,8 @@ CHARGEMASTER = TableKind(
                 "INACTIVE FLAG",
             ),
             hints=("STATUS",),
-            exclude=("DATE",),
+            # An OPPS status indicator (N: packaged) says how Medicare pays a code, not whether the line is live.
+            exclude=("DATE", "INDICATOR", "IND", "SI", "OPPS", "APC"),
         ),
         FieldSpec(
             "effective_from",

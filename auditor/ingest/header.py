@@ -53,6 +53,10 @@ OTHER_WORDS = frozenset(
         "VOLUME",
         "WEIGHT",
         "LOS",
+        # OPPS status indicators and APC numbers: Medicare's payment facts, read from Addendum B instead.
+        "INDICATOR",
+        "SI",
+        "APC",
     }
 )
 SIBLINGS = {

@@ -31,12 +31,14 @@ _PHARMACY_NAME = re.compile(
 _OTHER_ITEMS = re.compile(r"service|supply|supplies|procedure|lab|room|surg|radiology|imaging", re.I)
 _STATS_HEADER = re.compile(r"\b(CASES|VISITS?|RANK|DISCHARGES|VOLUME|ENCOUNTERS)\b")
 _DRG_WORDS = {"MS", "APR", "DRG", "MSDRG", "APRDRG", "CODE", "NUMBER", "NO", "NBR", "ID"}
-_INACTIVE = ("INACTIVE", "I", "N", "NO", "FALSE", "DELETED", "DISCONTINUED", "RETIRED", "OBSOLETE")
 OVERLAP = 0.85  # share of a sheet's items found in another sheet for it to be a price view of that sheet
 
 
-def sheet_signature(audited: pl.DataFrame, match: HeaderMatch) -> dict:
-    """What a sheet's own rows say of it: its item keys, facility, drug and professional shares, statistics."""
+def sheet_signature(audited: pl.DataFrame, match: HeaderMatch, retired: int = 0) -> dict:
+    """What a sheet's own rows say of it: its item keys, facility, drug and professional shares, statistics.
+
+    `retired`: the lines its status column took out of `audited` (a sheet of nothing else lists removed items).
+    """
     sig: dict = {"rows": audited.height}
     if "charge_code" in match.mapping:
         sig["key_kind"], keys = "charge_code", audited.get_column("charge_code")
@@ -48,8 +50,8 @@ def sheet_signature(audited: pl.DataFrame, match: HeaderMatch) -> dict:
     sig["pro"] = float(desc.str.contains(r"(?i)^PR[ \-]").mean() or 0.0) if desc.len() else 0.0
     types = audited.get_column("code_type").drop_nulls()
     sig["drg"] = float(types.str.contains("DRG").mean() or 0.0) if types.len() else 0.0
-    status = audited.get_column("status").drop_nulls().str.to_uppercase()
-    sig["inactive"] = float(status.is_in(_INACTIVE).mean() or 0.0) if status.len() else 0.0
+    # Lines a named status column retires (an OPPS status indicator 'N', packaged, is no such column).
+    sig["inactive"] = retired / (retired + audited.height) if retired else 0.0
     sig["stats"] = any(_STATS_HEADER.search(h.upper()) for h in match.headers if h)
     # A sheet with a column headed just 'MS-DRG' or 'DRG #' and no CPT/HCPCS column lists DRGs (average
     # charges per case), not line items.

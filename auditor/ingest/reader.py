@@ -21,6 +21,7 @@ from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
 from auditor.ingest.kinds import carry_view_prices, decide_kinds, sheet_signature
+from auditor.ingest.line_status import retired_reason
 from auditor.ingest.mend import mend_shifted
 from auditor.ingest.probe import probe_workbook
 from auditor.ingest.raw import RawSheet, SheetStream
@@ -301,6 +302,14 @@ def _read_one(source: Source, options: IngestOptions) -> tuple[pl.DataFrame, Fil
     return frame, report
 
 
+# How a refusal names the kind of a sheet set aside ('is a removed' read badly).
+_KIND_WORDS = {
+    "removed": "lists removed or inactive items",
+    "summary": "is a summary",
+    "price_view": "is a price view of another sheet",
+}
+
+
 def _why_nothing(report: FileReport) -> str:
     """Per sheet, why it holds nothing to audit."""
     notes = []
@@ -308,7 +317,7 @@ def _why_nothing(report: FileReport) -> str:
         if s.header_row is None:
             notes.append(f"sheet {s.name!r}: {s.note}" if s.note else f"sheet {s.name!r}: empty")
         else:
-            notes.append(f"sheet {s.name!r} is a {s.kind.replace('_', ' ')}: {s.kind_reason}")
+            notes.append(f"sheet {s.name!r} {_KIND_WORDS.get(s.kind, 'is a ' + s.kind)}: {s.kind_reason}")
     return "; ".join(notes) or "it has no sheets"
 
 
@@ -505,7 +514,10 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         rep.code_pairs = [[match.headers[c], match.headers[t]] for c, t in match.cms_codes]
     if kind is CHARGEMASTER:
         rep.code_types = code_type_counts(audited)
-        rep.signature = sheet_signature(audited, match)
+        retired = (
+            skipped.select((pl.col("_skip") == retired_reason(match)).sum()).item() if skipped.height else 0
+        )
+        rep.signature = sheet_signature(audited, match, retired)
         rep.note = _unread_prices(audited) or rep.note
     rep.missing_overrides = absent
     return audited, rep
@@ -620,11 +632,15 @@ def _read_rows(
             & pl.col("revenue_code").is_null()
             & pl.col("price").is_null()
         )
+        # A line the sheet's own status column retires is not charged: neither flagged nor counted as the
+        # companion another line needs.
+        retired = retired_reason(match)
     else:
         canon = kind.extra.get("project", _generic)(path, raw.name, data, match, kind)
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
         missing = " or ".join(kind.spec(f).label for f in kind.extra["key_fields"])
         lone = pl.lit(False)
+        retired = pl.lit(None, dtype=pl.String)
     shifted_reason = shifted if shifted is not None else pl.Series([None] * data.height, dtype=pl.String)
     return canon.with_columns(
         pl.when(shifted_reason.is_not_null())
@@ -637,7 +653,7 @@ def _read_rows(
         .then(pl.lit(f"no {missing} on this row"))
         .when(lone)
         .then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
-        .otherwise(None)
+        .otherwise(retired)
         .alias("_skip")
     )
 
