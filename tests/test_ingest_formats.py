@@ -522,3 +522,33 @@ def test_a_price_range_is_no_price_and_the_sheet_says_so(tmp_path):
         == "1 price cell not read as one amount (e.g. '$200 - $500'): that row is audited without a price"
     )
     assert sheet.rows_audited == 4
+
+
+def test_codes_written_with_a_label_or_their_words_are_read_as_codes(tmp_path):
+    """A report that writes 'CPT 80048' or '15271 - Skin sub graft' in the code column: each line's code is read
+    (the cell kept as written), not flagged as a malformed code on every line of the file."""
+    rows = [
+        HEADER,
+        ["1001", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271 - Skin sub graft trunk", "850"],
+        ["1002", "BASIC METABOLIC PANEL", "0301", "CPT 80048", "45"],
+        ["1003", "SKIN SUB GRAFT PER SQ CM", "0636", "HCPCS: Q4101*", "137.50"],
+    ]
+    path = write_text(tmp_path / "report.csv", rows)
+    _, frame = read_one(path)
+    assert frame.sort("row").select("code", "code_raw").rows() == [
+        ("15271", "15271 - Skin sub graft trunk"),
+        ("80048", "CPT 80048"),
+        ("Q4101", "HCPCS: Q4101*"),
+    ]
+    res = run_cli(
+        "audit",
+        str(path),
+        "--select",
+        "CV003",
+        "--no-history",
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert res.exit_code == 0, res.stderr

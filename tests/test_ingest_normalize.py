@@ -48,6 +48,18 @@ def test_revenue_code(raw, want):
         ("27447-RT-59", "27447", "RT,59"),
         ("100", "00100", None),
         ("0042T", "0042T", None),
+        # A report's label, words or marks around the code (each line flagged as a malformed code before).
+        ("CPT 80048", "80048", None),
+        ("HCPCS: A6212", "A6212", None),
+        ("CPT® 99213", "99213", None),
+        ("CPT-4 Code 15271-RT", "15271", "RT"),
+        ("15271 - Skin sub graft trunk", "15271", None),
+        ("64561 – PERC IMPL NEUROELECT", "64561", None),
+        ("80048 (BMP)", "80048", None),
+        ("27447 RT LT", "27447", "RT,LT"),  # two letters: modifiers, not words
+        ("Q4101*", "Q4101", None),
+        ("29881#", "29881", None),
+        ("80011665", "80011665", None),  # a charge number in the code column stays what it is
         ("", None, None),
         (None, None, None),
     ],

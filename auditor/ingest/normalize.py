@@ -12,6 +12,14 @@ _GLUED = r"^([0-9A-Z]{5})((?:[\s\-]+[0-9A-Z]{2})+)$"
 # '76645TC', '73030TCRT': no separator, but a valid code shape followed by whole 2-character modifiers.
 _GLUED_TIGHT = r"^(\d{4}[0-9FTUM]|[A-V]\d{4})((?:[A-Z0-9]{2})+)$"
 _MOD_TOKEN = r"[0-9A-Z]{2}"
+_SHAPE = r"(?:\d{4}[0-9FTUMA]|[A-V]\d{4})"
+# A report's label before the code: 'CPT 80048', 'HCPCS: A6212', 'CPT® 99213', 'CPT-4 CODE 15271'.
+_LABELLED = r"^(?:CPT(?:\s*-?\s*4)?|HCPCS?)\s*®?\s*(?:CODE)?\s*[:#\-]?\s*(" + _SHAPE + r"\b.*)$"
+# The code, then its words: '15271 - SKIN SUB GRAFT', '80048 (BMP)'. Words have a run of three letters;
+# glued modifiers ('27447 RT LT') have two.
+_WORDED = r"^(" + _SHAPE + r")(?:\s*[\-–:]\s*|\s+)[^A-Z0-9]*[A-Z0-9]*[A-Z]{3}.*$"
+# A report's marks after the code: 'Q4101*', '29881#'.
+_MARKED = r"^(" + _SHAPE + r")[\*#\+]+$"
 
 
 def _e(col: str | pl.Expr) -> pl.Expr:
@@ -29,7 +37,15 @@ def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Split a CPT/HCPCS cell into (code, glued modifiers): '15271-RT' -> ('15271', 'RT')."""
     # Each part is one chain of string steps: polars evaluates a sub-expression once per use, so a shared
     # `s` read in five places made this pair 20x slower than the regexes themselves.
-    s = _e(col).str.strip_chars().str.to_uppercase().str.replace(r"\.0+$", "")
+    s = (
+        _e(col)
+        .str.strip_chars()
+        .str.to_uppercase()
+        .str.replace(r"\.0+$", "")
+        .str.replace(_LABELLED, "${1}")
+        .str.replace(_WORDED, "${1}")
+        .str.replace(_MARKED, "${1}")
+    )
     # The two glued shapes never both match ('-'/' ' between vs nothing), so applying both is a coalesce.
     code = (
         s.str.replace(_GLUED, "${1}")
