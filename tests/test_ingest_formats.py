@@ -552,3 +552,20 @@ def test_codes_written_with_a_label_or_their_words_are_read_as_codes(tmp_path):
         str(tmp_path / "o"),
     )
     assert res.exit_code == 0, res.stderr
+
+
+def test_a_reports_total_rows_are_skipped_not_audited_as_items(tmp_path):
+    """'Total' and 'Grand Total' rows with a sum under the price were counted as audited lines; an item named
+    'TOTAL KNEE' with its code stays an item."""
+    rows = [
+        HEADER,
+        ["1001", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", "850"],
+        ["1002", "TOTAL KNEE ARTHROPLASTY", "0360", "27447", "42000"],
+        ["Total", "", "", "", "42850"],
+        ["", "Grand Total:", "", "", "42850"],
+    ]
+    report, frame = read_one(write_text(tmp_path / "cdm.csv", rows))
+    (sheet,) = report.sheets
+    assert frame.sort("row")["code"].to_list() == ["15271", "27447"]
+    assert sheet.rows_audited == 2 and sheet.rows_skipped == 2
+    assert {r["reason"] for r in sheet.skipped} == {"a total line (no code or revenue code), not an item"}

@@ -63,6 +63,9 @@ CANONICAL = (
 )
 SCHEMA = {c: pl.String for c in CANONICAL} | {"row": pl.Int64, "price": pl.Float64}
 _KEY_FIELDS = ("charge_code", "description", "code", "revenue_code")
+# A report's sum row: 'Total', 'Grand Total', 'Subtotal:', 'Total Charges' as the whole cell.
+_TOTAL_LINE = r"(?i)^\s*(?:grand\s+|sub\s*-?\s*)?totals?(?:\s+(?:charges|lines|items|amount|count))?\s*:?\s*$"
+_TOTAL_FIELDS = ("charge_code", "description")
 SHEET_KINDS = ("cdm", "pharmacy", "price_view", "professional_fee", "removed", "summary")
 AUDITED_KINDS = ("cdm", "pharmacy", "professional_fee")
 SET_ASIDE_KINDS = ("price_view", "removed", "summary")
@@ -632,6 +635,12 @@ def _read_rows(
             & pl.col("revenue_code").is_null()
             & pl.col("price").is_null()
         )
+        # "Grand Total" under the charge code or description, no code or revenue code: a report's sum, no item.
+        total = (
+            pl.col("code").is_null()
+            & pl.col("revenue_code").is_null()
+            & pl.any_horizontal(pl.col(f).str.contains(_TOTAL_LINE).fill_null(False) for f in _TOTAL_FIELDS)
+        )
         # A line the sheet's own status column retires is not charged: neither flagged nor counted as the
         # companion another line needs.
         retired = retired_reason(match)
@@ -639,7 +648,7 @@ def _read_rows(
         canon = kind.extra.get("project", _generic)(path, raw.name, data, match, kind)
         no_key = pl.all_horizontal([pl.col(f).is_null() for f in kind.extra["key_fields"]])
         missing = " or ".join(kind.spec(f).label for f in kind.extra["key_fields"])
-        lone = pl.lit(False)
+        lone = total = pl.lit(False)
         retired = pl.lit(None, dtype=pl.String)
     shifted_reason = shifted if shifted is not None else pl.Series([None] * data.height, dtype=pl.String)
     return canon.with_columns(
@@ -653,6 +662,8 @@ def _read_rows(
         .then(pl.lit(f"no {missing} on this row"))
         .when(lone)
         .then(pl.lit("only one cell filled and no code, revenue code or price (a note or footer line)"))
+        .when(total)
+        .then(pl.lit("a total line (no code or revenue code), not an item"))
         .otherwise(retired)
         .alias("_skip")
     )
