@@ -204,7 +204,8 @@ def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditRe
         rows = pairing_rows(pairing.frame)
         runs.append(
             run_edits(
-                rows.drop("_scope", "link_role"),
+                # link_role stays: a description check reads a link's description only where the table has them.
+                rows.drop("_scope"),
                 edits,
                 config,
                 request.as_of,

@@ -33,15 +33,23 @@ def pairing_rows(table: pl.DataFrame) -> pl.DataFrame:
             link_role=pl.lit("procedure"),
         )
     )
-    links = base.filter(pl.col("linked_code").is_not_null()).select(
-        "file",
-        "sheet",
-        "row",
-        "_scope",
-        code=pl.col("linked_code"),
-        description=pl.col("linked_description"),
-        charge_code=pl.col("linked_charge_code"),
-        link_role=pl.lit("link"),
+    # A wide table's row links several codes ('C1820,C1778' from its Device 1, Device 2 columns): one link each,
+    # on the same table row. Its one description or charge code names a link only when the row has one.
+    codes = pl.col("linked_code").str.split(",")
+    single = codes.list.len() == 1
+    links = (
+        base.filter(pl.col("linked_code").is_not_null())
+        .select(
+            "file",
+            "sheet",
+            "row",
+            "_scope",
+            code=codes,
+            description=pl.when(single).then(pl.col("linked_description")),
+            charge_code=pl.when(single).then(pl.col("linked_charge_code")),
+            link_role=pl.lit("link"),
+        )
+        .explode("code")
     )
     both = pl.concat([procedures, links], how="vertical").sort(
         "file", "sheet", "row", "link_role", descending=[False, False, False, True]

@@ -707,6 +707,8 @@ PAIRING = TableKind(
             ),
             hints=("LINKED", "DEVICE", "COMPANION", "PAIRED", "CHILD"),
             exclude=("DESCRIPTION", "DESC", "NAME", "TYPE", "CHARGE"),
+            # A wide table links a procedure to 'Device 1', 'Device 2' ... on one row: every column is read.
+            multi=True,
         ),
         FieldSpec(
             "linked_description",

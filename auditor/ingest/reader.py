@@ -908,7 +908,14 @@ def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind
         if c is None:
             exprs[spec.name] = pl.lit(None, dtype=pl.String)
         elif spec.name in kind.extra.get("code_fields", ()):
-            exprs[spec.name] = nz.code_parts(c)[0]
+            # A multi-column role ('Device 1', 'Device 2') holds its codes comma-joined, in sheet order.
+            cols = sorted(match.mapping[spec.name]) if spec.multi else [match.mapping[spec.name][0]]
+            codes = [nz.code_parts(f"c{i}")[0] for i in cols]
+            exprs[spec.name] = (
+                codes[0]
+                if len(codes) == 1
+                else pl.concat_str(codes, separator=",", ignore_nulls=True).replace("", None)
+            )
         else:
             exprs[spec.name] = nz.clean_text(c)
     return data.select(**exprs)

@@ -113,14 +113,21 @@ def _verdicts(ctx, edit, pairs: pl.DataFrame) -> pl.DataFrame:
 
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows of the judged codes whose description the reader flags."""
-    # A blank description is judged too (it names no item: DD005), never dropped unread; lines with no
-    # description anywhere in the frame (claim lines) have none to read.
-    described = ctx.frame.get_column("description").null_count() < ctx.frame.height
-    cond = eligible & pl.col("code").is_in(edit.params["_codes"]) & pl.lit(described)
+    # A blank description is judged too (it names no item: DD005), never dropped unread; lines of a file with
+    # no description anywhere (claim lines, a CDM export without the column, a pairing table's links without
+    # a linked-description column) have none to read.
+    cond = eligible & pl.col("code").is_in(edit.params["_codes"]) & _described(ctx.frame)
     rows = ctx.frame.lazy().filter(cond).select("_rid", "code", pl.col("description").fill_null(""))
     pairs = rows.select("code", "description").unique().collect(engine="in-memory")
     flagged = _verdicts(ctx, edit, pairs)
     return rows.join(flagged.lazy(), on=["code", "description"], how="inner").drop("code", "description")
+
+
+def _described(frame: pl.DataFrame) -> pl.Expr:
+    """True on rows whose file (and, in a pairing table, whose role: procedure or link) has descriptions."""
+    group = [c for c in ("file", "link_role") if c in frame.columns]
+    has = pl.col("description").is_not_null().any()
+    return has.over(group) if group else has
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:

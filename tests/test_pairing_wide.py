@@ -1,0 +1,48 @@
+"""Encoder pairing tables written wide ('Device 1', 'Device 2' ... on the procedure's row) read like long ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conftest import write_text, write_xlsx
+
+from auditor.audit import AuditRequest, run_audit
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# One procedure a row, its devices across: a generator insertion linked to a lead only (NS006 flags it), a lead
+# implant linked to a lead and a trial lead, a skin substitute application linked to its product.
+WIDE = [
+    ["CPT", "Procedure Description", "Device 1", "Device 2", "Device 3"],
+    ["63685", "INSJ/RPLCMT SPINAL NPGR", "C1778", "", ""],
+    ["63650", "PERQ IMPLTJ NEUROELECTRODE", "C1778", "C1897", ""],
+    ["15271", "SKIN SUB GRFT TRNK", "Q4101", "", ""],
+    ["64590", "INSJ/RPLCMT PERPH SAC/GASTR NPGR", "", "", "C1820"],
+]
+LONG = [["Procedure Code", "Procedure Description", "Linked Code"]] + [
+    [row[0], row[1], code] for row in WIDE[1:] for code in row[2:] if code
+]
+
+
+def _pairing_findings(table: Path) -> tuple[list[tuple[str, str, int]], object]:
+    """(edit, code, row) of the findings on the pairing table, and its sheet report."""
+    result = run_audit(
+        [SAMPLES / "chargemaster.xlsx"], AuditRequest(as_of=dt.date(2026, 4, 1), pairing_tables=[table])
+    )
+    on_table = sorted((f.edit, f.code, f.row) for f in result.findings if f.file == str(table))
+    (sheet,) = result.pairing.files[0].sheets
+    return on_table, sheet
+
+
+def test_every_device_column_of_a_wide_table_is_read(tmp_path):
+    """All of a row's device columns are links (only 'Device 1' was read: 64590's C1820 in 'Device 3' was lost,
+    and a generator listed second would have looked missing)."""
+    wide, sheet = _pairing_findings(write_xlsx(tmp_path / "wide.xlsx", {"Links": WIDE}))
+    assert sheet.columns["linked_code"] == "Device 1 + Device 2 + Device 3"
+    assert sheet.rows_audited == 4 and sheet.rows_skipped == 0
+    long, _ = _pairing_findings(write_text(tmp_path / "long.csv", LONG))
+    # The same links give the same findings; a wide row's findings sit on its one table row.
+    assert [(e, c) for e, c, _ in wide] == [(e, c) for e, c, _ in long]
+    assert ("NS006", "63685", 2) in wide
+    # Neither table has a description of its links: no link is flagged for 'naming no item' (DD005 flagged all).
+    assert not any(edit.startswith("DD") for edit, _, _ in wide + long)
