@@ -107,7 +107,7 @@ PROFESSIONAL_CLAIMS = [
         "MB",
         "MEDICARE PART B",
         "12502",
-        ["L97522", "E11621"],
+        ["L97212", "E11622"],
         pos="24",
         lines=[
             Line("2026-03-02", "15271", ["RT", "59", "XS"], charge="410.00", utn="N3B9C2D7E4F6G1"),

@@ -304,8 +304,12 @@ def test_side_needs_body_part_and_when():
         ("64561", "N39.41", []),
         ("64561", "R32", []),  # merely unspecified: DX003 covers it
         ("15275", "L97.412", ["L97.412"]),
-        ("15271", "L97.412;E11.621", []),
-        ("15271", "L97.412;I70.234", []),
+        ("15271", "L97.212;E11.622", []),
+        ("15271", "L97.212;I70.232", []),
+        # The body region: a foot ulcer on a trunk/arms/legs application, a calf ulcer on a feet/hands/face one.
+        ("15271", "L97.412;E11.621", ["L97.412, E11.621"]),
+        ("15275", "L97.212;E11.622", ["L97.212"]),
+        ("15271", "L97.412;E11.621;L97.212;E11.622", []),  # a wound on each: either code may be right
         ("15277", "L97.512;I87.313", []),
         ("15275", "L97.412;I96", []),
         ("15275", "L97.412;E11.9", ["L97.412"]),  # diabetes, but not with a foot ulcer

@@ -57,8 +57,8 @@ def _skin_claim(cid: str, utn: str = "") -> list[list]:
             "",
             "",
             "1",
-            "E11.621",
-            "L97.522",
+            "E11.622",
+            "L97.212",  # a calf ulcer: 15271-15274 are the trunk, arms and legs
             utn,
         ],
         [cid, 2, "03/02/2026", "NJ", "Medicare Part B", "0131", "761", "15272", "", "", "1", "", "", utn],
