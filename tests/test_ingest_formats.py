@@ -522,6 +522,11 @@ def test_a_price_range_is_no_price_and_the_sheet_says_so(tmp_path):
         == "1 price cell not read as one amount (e.g. '$200 - $500'): that row is audited without a price"
     )
     assert sheet.rows_audited == 4
+    # The terminal says it beside the sheet's counts, not only the HTML run record.
+    res = run_cli(
+        "audit", str(tmp_path / "cdm.csv"), "--no-history", "--format", "text", "--out", str(tmp_path / "o")
+    )
+    assert "4 audited, 0 skipped; 1 price cell not read as one amount (e.g. '$200 - $500')" in res.stdout
 
 
 def test_codes_written_with_a_label_or_their_words_are_read_as_codes(tmp_path):

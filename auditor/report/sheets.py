@@ -26,4 +26,6 @@ def sheet_state(s: dict) -> str:
     if kind in ("price_view", "removed", "summary"):
         why = f" ({s['kind_reason']})" if s.get("kind_reason") and kind != "price_view" else ""
         return f"{label}{why}, not audited: {s['rows_skipped']:,} rows listed as skipped"
-    return f"{label}, {where}: {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped"
+    state = f"{label}, {where}: {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped"
+    # What reading left unsaid on audited rows (price cells that are no amount) goes with the counts.
+    return f"{state}; {s['note']}" if s.get("note") else state
