@@ -7,6 +7,7 @@ through `read_inputs` or `cdm-audit inspect`, with row numbers as the user sees 
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import struct
 
@@ -574,3 +575,34 @@ def test_a_reports_total_rows_are_skipped_not_audited_as_items(tmp_path):
     assert frame.sort("row")["code"].to_list() == ["15271", "27447"]
     assert sheet.rows_audited == 2 and sheet.rows_skipped == 2
     assert {r["reason"] for r in sheet.skipped} == {"a total line (no code or revenue code), not an item"}
+
+
+def test_charge_codes_excel_saved_in_scientific_notation_are_said_not_called_duplicates(tmp_path):
+    """A CSV saved from Excel turns long charge codes into '1.23457E+13': three different items then share one
+    'code'. That is no duplicate-charge-code finding; the sheet's note says what happened and what to do."""
+    rows = [
+        HEADER,
+        ["1.23457E+13", "APPLICATION SKIN SUB 25 SQ CM", "0361", "15271", "850"],
+        ["1.23457E+13", "SKIN SUB GRAFT PER SQ CM", "0636", "Q4101", "137.50"],
+        ["1.23457E+13", "KNEE SCOPE MENISCECTOMY", "0360", "29881", "4200"],
+        ["2.34568E+13", "CT HEAD W/O CONTRAST", "0350", "70450", "900"],
+    ]
+    path = write_text(tmp_path / "saved.csv", rows)
+    report, _ = read_one(path)
+    assert report.sheets[0].note.startswith(
+        "4 charge codes in Excel's scientific notation ('1.23457E+13', '2.34568E+13'): Excel rounded them"
+    )
+    res = run_cli(
+        "audit",
+        str(path),
+        "--select",
+        "PR003,PR005",
+        "--no-history",
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["findings"] == []

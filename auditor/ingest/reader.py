@@ -25,7 +25,7 @@ from auditor.ingest.line_status import retired_reason
 from auditor.ingest.mend import mend_shifted
 from auditor.ingest.probe import probe_workbook
 from auditor.ingest.raw import RawSheet, SheetStream
-from auditor.ingest.shapes import RULE_LINE
+from auditor.ingest.shapes import EXCEL_SCIENTIFIC, RULE_LINE
 from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
 from auditor.ingest.source import Source
 from auditor.ingest.tables import Below, OtherTable, cell_range, split_beside, tables_below
@@ -521,7 +521,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
             skipped.select((pl.col("_skip") == retired_reason(match)).sum()).item() if skipped.height else 0
         )
         rep.signature = sheet_signature(audited, match, retired)
-        rep.note = _unread_prices(audited) or rep.note
+        rep.note = "; ".join(n for n in (_unread_prices(audited), _rounded_codes(audited)) if n) or rep.note
     rep.missing_overrides = absent
     return audited, rep
 
@@ -683,6 +683,28 @@ def _unread_prices(rows: pl.DataFrame) -> str | None:
     return (
         f"{lost.height:,} price cell{'s' if many else ''} not read as one amount (e.g. {shown}): "
         f"{'those rows are' if many else 'that row is'} audited without a price"
+    )
+
+
+def _rounded_codes(rows: pl.DataFrame) -> str | None:
+    """Charge codes or NDCs Excel saved in scientific notation ('1.23457E+13'), said with examples, or None.
+
+    Their digits are gone: the lines stay audited, but no two of them can be told apart by their code.
+    """
+    said = []
+    for name, label in (("charge_code", "charge code"), ("ndc", "NDC")):
+        values = rows.get_column(name).drop_nulls()
+        hit = values.filter(values.str.contains(EXCEL_SCIENTIFIC))
+        if hit.len():
+            shown = ", ".join(f"'{v}'" for v in hit.unique(maintain_order=True).head(2))
+            said.append(
+                f"{hit.len():,} {label}{'s' if hit.len() > 1 else ''} in Excel's scientific notation ({shown})"
+            )
+    if not said:
+        return None
+    return (
+        f"{' and '.join(said)}: Excel rounded them when the file was saved, so their digits are lost; "
+        "export the column as text (duplicate-charge-code checks leave them out)"
     )
 
 

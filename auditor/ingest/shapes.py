@@ -26,6 +26,8 @@ DATE = r"^(?:\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}/\d
 MODIFIER = r"^(?:[0-9A-Z]{2})(?:[\s,;/\-]+[0-9A-Z]{2}){0,4}$"
 DRG = r"^\d{3}$"
 CODE_LIKE = r"^[0-9A-Z][0-9A-Z_\-\./]{2,39}$"
+# A long number Excel saved in scientific notation ('1.23457E+13'): its digits are lost, many codes turn into one.
+EXCEL_SCIENTIFIC = r"(?i)^\d(?:\.\d+)?E\+\d+$"
 RULE_LINE = r"^[\-=_~\*\s\.]{3,}$"
 
 SETTING_LABELS = (

@@ -19,6 +19,7 @@ import polars as pl
 from auditor.engine.checks import price_lines
 from auditor.engine.checks.companions import MAX_RELATED
 from auditor.engine.lists import CatalogError
+from auditor.ingest.shapes import EXCEL_SCIENTIFIC
 
 KINDS = ("duplicate-price", "duplicate-charge-code")
 
@@ -82,6 +83,9 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
     hc = edit.params.get("hc")
     keys = ["_scope", "charge_code", "_setting", *(["_hc"] if hc == "split" else [])]
     cond = eligible & pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()
+    # '1.23457E+13' is what Excel left of several long charge codes: alike by rounding, not duplicates (the
+    # reader's note on the sheet says so).
+    cond = cond & ~pl.col("charge_code").str.contains(EXCEL_SCIENTIFIC)
     skip = edit.params.get("skip_description")
     if skip and "description" in src.columns:
         cond = cond & ~pl.col("description").str.contains(skip).fill_null(False)
