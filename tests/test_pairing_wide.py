@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conftest import write_text, write_xlsx
+from conftest import run_cli, write_text, write_xlsx
 
 from auditor.audit import AuditRequest, run_audit
 
@@ -46,3 +46,20 @@ def test_every_device_column_of_a_wide_table_is_read(tmp_path):
     assert ("NS006", "63685", 2) in wide
     # Neither table has a description of its links: no link is flagged for 'naming no item' (DD005 flagged all).
     assert not any(edit.startswith("DD") for edit, _, _ in wide + long)
+
+
+def test_a_pairing_table_without_a_procedure_code_is_refused_as_a_pairing_table(tmp_path):
+    """Links by charge number only: the refusal speaks of a pairing table and the column it needs, not of a
+    chargemaster's charge code, CPT/HCPCS or description columns (which this file has)."""
+    table = write_text(
+        tmp_path / "links.csv",
+        [
+            ["Procedure CDM", "Procedure Description", "Device CDM"],
+            ["36063685", "HC SCS GENERATOR", "27801820"],
+        ],
+    )
+    res = run_cli("audit", str(SAMPLES / "chargemaster.xlsx"), "--pairing-table", str(table), "--no-history")
+    assert res.exit_code == 2
+    assert "links.csv to audit as a pairing table" in res.stderr
+    assert "no header naming a procedure code column, such as 'Procedure Code'" in res.stderr
+    assert "charge code, CPT/HCPCS or description" not in res.stderr

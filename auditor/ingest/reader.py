@@ -296,7 +296,8 @@ def _read_one(source: Source, options: IngestOptions) -> tuple[pl.DataFrame, Fil
     if not tables:
         raise InputError(
             source.name,
-            f"no table found in {Path(source.name).name} to audit as a chargemaster ({_why_nothing(report)})",
+            f"no table found in {Path(source.name).name} to audit as {_TABLE_NAMES.get(options.kind.name, 'a table')} "
+            f"({_why_nothing(report)})",
         )
     if not any(s.rows_read for s in tables):
         # A header and nothing under it (an export cut off, an empty query) must not pass for a clean audit.
@@ -305,6 +306,8 @@ def _read_one(source: Source, options: IngestOptions) -> tuple[pl.DataFrame, Fil
     return frame, report
 
 
+# What a file was read as, in a refusal.
+_TABLE_NAMES = {"chargemaster": "a chargemaster", "pairing": "a pairing table", "claim": "claim lines"}
 # How a refusal names the kind of a sheet set aside ('is a removed' read badly).
 _KIND_WORDS = {
     "removed": "lists removed or inactive items",
@@ -455,7 +458,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         frame = raw.frame
     match = _locate_header(path, raw, frame, options)
     if match is None:
-        return None, _no_table(raw, _filled_cells(frame) > 0)
+        return None, _no_table(raw, _filled_cells(frame) > 0, options.kind)
     # An override naming a header this sheet lacks is fine while another sheet has it; read_file
     # refuses only overrides that match no sheet at all.
     absent = apply_overrides(match, options.overrides, kind, raw.first_col)
@@ -708,15 +711,24 @@ def _rounded_codes(rows: pl.DataFrame) -> str | None:
     )
 
 
-def _no_table(raw: RawSheet, nonblank: pl.Series) -> SheetReport:
+def _no_table(raw: RawSheet, nonblank: pl.Series, kind: TableKind = CHARGEMASTER) -> SheetReport:
     """A sheet without a table: every non-blank row listed as skipped, the sheet called a summary."""
     rows = [raw.first_row + i for i in nonblank.arg_true().to_list()]
-    reason = (
-        "no table found in the first 30 rows (no header naming a charge code, CPT/HCPCS or description "
-        "column, and no columns whose content is clearly codes, descriptions and prices), so it is "
-        "treated as notes; if it does hold charges, name its header row and columns (--header-row, "
-        "--no-header, --column, or the mapping review on the web page)"
-    )
+    if kind is CHARGEMASTER:
+        reason = (
+            "no table found in the first 30 rows (no header naming a charge code, CPT/HCPCS or description "
+            "column, and no columns whose content is clearly codes, descriptions and prices), so it is "
+            "treated as notes; if it does hold charges, name its header row and columns (--header-row, "
+            "--no-header, --column, or the mapping review on the web page)"
+        )
+    else:
+        # A pairing table or claim lines: say what that kind's header must name, not a chargemaster's.
+        named = " or ".join(f"a {kind.spec(a).label} column" for a in kind.anchors)
+        like = ", ".join(f"'{kind.spec(a).aliases[0].title()}'" for a in kind.anchors)
+        reason = (
+            f"no table found in the first 30 rows (no header naming {named}, such as {like}), so it is "
+            "treated as notes"
+        )
     return SheetReport(
         raw.name,
         None,
