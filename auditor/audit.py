@@ -173,6 +173,22 @@ def expand_edit_codes(values: Iterable[str], option: str) -> set[str]:
     return out
 
 
+def _skip_unknown_charge_numbers(pairing: Ingested, skipped: pl.DataFrame) -> None:
+    """Move pairing rows whose charge numbers the chargemaster lacks from audited to skipped, with the reason."""
+    for report in pairing.files:
+        for sheet in report.sheets:
+            rows = skipped.filter((pl.col("file") == report.path) & (pl.col("sheet") == sheet.name))
+            if rows.height == 0:
+                continue
+            sheet.rows_audited -= rows.height
+            sheet.rows_skipped += rows.height
+            sheet.skipped = sorted(
+                sheet.skipped
+                + [{"row": r, "reason": why} for r, why in rows.select("row", "reason").iter_rows()],
+                key=lambda item: item["row"],
+            )
+
+
 def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditResult:
     """run_audit's body."""
     with ThreadPoolExecutor(1, thread_name_prefix="cdm-audit-table") as pool:
@@ -199,9 +215,11 @@ def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditRe
         pairing = read_inputs(
             request.pairing_tables, IngestOptions(kind=PAIRING, max_bytes=request.ingest.max_bytes)
         )
-        from auditor.pairing import pairing_rows  # on use: most audits have no pairing table
+        from auditor.pairing import pairing_rows, with_chargemaster_codes  # on use: most audits have none
 
-        rows = pairing_rows(pairing.frame)
+        linked, unknown = with_chargemaster_codes(pairing.frame, chargemaster.frame)
+        _skip_unknown_charge_numbers(pairing, unknown)
+        rows = pairing_rows(linked)
         runs.append(
             run_edits(
                 # link_role stays: a description check reads a link's description only where the table has them.

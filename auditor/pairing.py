@@ -7,6 +7,36 @@ import polars as pl
 from auditor.ingest.reader import CANONICAL, SCHEMA
 
 
+def with_chargemaster_codes(
+    table: pl.DataFrame, chargemaster: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The table with the procedure and linked codes the chargemaster gives its charge numbers (where the table
+    has no code of its own), and apart, its rows naming a charge number the chargemaster does not list
+    (file, sheet, row, reason): with no code there is nothing to check, and a procedure left without its
+    links would be flagged for lacking them.
+
+    A charge number the chargemaster lists under several codes takes its first line's code.
+    """
+    codes = (
+        chargemaster.filter(pl.col("charge_code").is_not_null() & pl.col("code").is_not_null())
+        .group_by("charge_code", maintain_order=True)
+        .agg(pl.col("code").first())
+    )
+    unknown = pl.lit(None, dtype=pl.String)
+    for side, label in (("procedure", "procedure"), ("linked", "linked")):
+        number, code, found = f"{side}_charge_code", f"{side}_code", f"_{side}_found"
+        table = table.join(
+            codes.rename({"charge_code": number, "code": found}), on=number, how="left", maintain_order="left"
+        )
+        lost = pl.col(code).is_null() & pl.col(number).is_not_null() & pl.col(found).is_null()
+        said = pl.format(f"{label} charge number '{{}}' is not in the chargemaster: no code to check", number)
+        unknown = pl.when(unknown.is_null() & lost).then(said).otherwise(unknown)
+        table = table.with_columns(pl.coalesce(code, found).alias(code))
+    table = table.with_columns(_unknown=unknown).drop("_procedure_found", "_linked_found")
+    skipped = table.filter(pl.col("_unknown").is_not_null()).select("file", "sheet", "row", reason="_unknown")
+    return table.filter(pl.col("_unknown").is_null()).drop("_unknown"), skipped
+
+
 def pairing_rows(table: pl.DataFrame) -> pl.DataFrame:
     """One row per procedure (its first table row) plus one per link, in the chargemaster schema, with `_scope`."""
     if table.height == 0:

@@ -1,4 +1,5 @@
-"""Encoder pairing tables written wide ('Device 1', 'Device 2' ... on the procedure's row) read like long ones."""
+"""Encoder pairing tables in the shapes they come in: long, wide ('Device 1', 'Device 2' ... on the procedure's
+row), or linking charge numbers whose codes the chargemaster gives."""
 
 from __future__ import annotations
 
@@ -48,18 +49,42 @@ def test_every_device_column_of_a_wide_table_is_read(tmp_path):
     assert not any(edit.startswith("DD") for edit, _, _ in wide + long)
 
 
-def test_a_pairing_table_without_a_procedure_code_is_refused_as_a_pairing_table(tmp_path):
-    """Links by charge number only: the refusal speaks of a pairing table and the column it needs, not of a
-    chargemaster's charge code, CPT/HCPCS or description columns (which this file has)."""
+def test_a_pairing_table_without_a_procedure_column_is_refused_as_a_pairing_table(tmp_path):
+    """Device codes with no procedure beside them: the refusal speaks of a pairing table and the columns it needs,
+    not of a chargemaster's charge code, CPT/HCPCS or description columns."""
     table = write_text(
-        tmp_path / "links.csv",
-        [
-            ["Procedure CDM", "Procedure Description", "Device CDM"],
-            ["36063685", "HC SCS GENERATOR", "27801820"],
-        ],
+        tmp_path / "links.csv", [["Device Code", "Device Description"], ["C1820", "HC NEUROSTIM GEN"]]
     )
     res = run_cli("audit", str(SAMPLES / "chargemaster.xlsx"), "--pairing-table", str(table), "--no-history")
     assert res.exit_code == 2
     assert "links.csv to audit as a pairing table" in res.stderr
-    assert "no header naming a procedure code column, such as 'Procedure Code'" in res.stderr
+    assert (
+        "no header naming a procedure code column or a procedure charge code column, such as 'Procedure Code', "
+        "'Procedure Charge Code'"
+    ) in res.stderr
     assert "charge code, CPT/HCPCS or description" not in res.stderr
+
+
+def test_a_table_linking_charge_numbers_is_read_through_the_chargemaster(tmp_path):
+    """'Procedure CDM' -> 'Device CDM': each charge number's code comes from the chargemaster line that carries
+    it, so the links are checked like coded ones; a number the chargemaster lacks is skipped with its reason,
+    not taken for a procedure without links or a device without a procedure."""
+    table = write_text(
+        tmp_path / "links.csv",
+        [
+            ["Procedure CDM", "Procedure Description", "Device CDM", "Device Description"],
+            ["36000700", "HC SCS LEAD PERC IMPLANT", "27801100", "HC NEUROSTIM LEAD PERC 8 CONTACT"],
+            ["36000700", "HC SCS LEAD PERC IMPLANT", "27801000", "HC NEUROSTIM GEN RECHARGEABLE"],
+            ["99999999", "HC OLD PROCEDURE", "27801100", "HC NEUROSTIM LEAD PERC 8 CONTACT"],
+        ],
+    )
+    found, sheet = _pairing_findings(table)
+    # 63650 (36000700, a lead implant) linked to a C1820 generator (27801000): a device of the wrong type.
+    assert found == [("NS006", "63650", 2)]
+    assert sheet.rows_audited == 2 and sheet.rows_skipped == 1
+    assert sheet.skipped == [
+        {
+            "row": 4,
+            "reason": "procedure charge number '99999999' is not in the chargemaster: no code to check",
+        }
+    ]

@@ -648,8 +648,13 @@ CHARGEMASTER = TableKind(
 
 PAIRING = TableKind(
     name="pairing",
-    anchors=("procedure_code",),
-    extra={"key_fields": ("procedure_code", "linked_code"), "code_fields": ("procedure_code", "linked_code")},
+    # A table may link charge numbers instead of codes ('Procedure CDM' -> 'Device CDM'): the audit looks
+    # their codes up in the chargemaster.
+    anchors=("procedure_code", "procedure_charge_code"),
+    extra={
+        "key_fields": ("procedure_code", "linked_code", "procedure_charge_code", "linked_charge_code"),
+        "code_fields": ("procedure_code", "linked_code"),
+    },
     fields=(
         FieldSpec(
             "procedure_code",
