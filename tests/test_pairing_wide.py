@@ -88,3 +88,19 @@ def test_a_table_linking_charge_numbers_is_read_through_the_chargemaster(tmp_pat
             "reason": "procedure charge number '99999999' is not in the chargemaster: no code to check",
         }
     ]
+
+
+def test_a_column_of_charge_numbers_beside_the_device_hcpcs_is_no_second_link(tmp_path):
+    """'Device Code' holding charge numbers beside 'Device HCPCS': both headers name a linked code, but only the
+    HCPCS values are links (the charge numbers were read as codes and flagged CV003 'not shaped like a code')."""
+    table = write_text(
+        tmp_path / "links.csv",
+        [
+            ["Procedure Code", "Procedure Description", "Device Code", "Device HCPCS"],
+            ["63685", "INSJ/RPLCMT SPINAL NPGR", "27801000", "C1820"],
+            ["63650", "PERQ IMPLTJ NEUROELECTRODE", "27801100", "C1778"],
+        ],
+    )
+    found, sheet = _pairing_findings(table)
+    assert found == []
+    assert sheet.rows_audited == 2

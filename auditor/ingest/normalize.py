@@ -13,6 +13,7 @@ _GLUED = r"^([0-9A-Z]{5})((?:[\s\-]+[0-9A-Z]{2})+)$"
 _GLUED_TIGHT = r"^(\d{4}[0-9FTUM]|[A-V]\d{4})((?:[A-Z0-9]{2})+)$"
 _MOD_TOKEN = r"[0-9A-Z]{2}"
 _SHAPE = r"(?:\d{4}[0-9FTUMA]|[A-V]\d{4})"
+ANY_CODE_SHAPE = "^" + _SHAPE + "$"  # a CPT (0001A and 0042T included) or HCPCS Level II code, alone
 # A report's label before the code: 'CPT 80048', 'HCPCS: A6212', 'CPT® 99213', 'CPT-4 CODE 15271'.
 _LABELLED = r"^(?:CPT(?:\s*-?\s*4)?|HCPCS?)\s*®?\s*(?:CODE)?\s*[:#\-]?\s*(" + _SHAPE + r"\b.*)$"
 # The code, then its words: '15271 - SKIN SUB GRAFT', '80048 (BMP)'. Words have a run of three letters;

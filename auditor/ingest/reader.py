@@ -942,13 +942,18 @@ def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind
         if c is None:
             exprs[spec.name] = pl.lit(None, dtype=pl.String)
         elif spec.name in kind.extra.get("code_fields", ()):
-            # A multi-column role ('Device 1', 'Device 2') holds its codes comma-joined, in sheet order.
+            # A multi-column role ('Device 1', 'Device 2') holds its codes comma-joined, in sheet order. Only
+            # code-shaped values join: beside 'Device HCPCS', a 'Device Code' column of charge numbers is no
+            # second link (a row with no code-shaped value keeps its first column's, as a single column does).
             cols = sorted(match.mapping[spec.name]) if spec.multi else [match.mapping[spec.name][0]]
             codes = [nz.code_parts(f"c{i}")[0] for i in cols]
+            shaped = [pl.when(c.str.contains(nz.ANY_CODE_SHAPE)).then(c) for c in codes]
             exprs[spec.name] = (
                 codes[0]
                 if len(codes) == 1
-                else pl.concat_str(codes, separator=",", ignore_nulls=True).replace("", None)
+                else pl.coalesce(
+                    pl.concat_str(shaped, separator=",", ignore_nulls=True).replace("", None), codes[0]
+                )
             )
         else:
             exprs[spec.name] = nz.clean_text(c)
