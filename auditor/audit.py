@@ -178,15 +178,8 @@ def _skip_unknown_charge_numbers(pairing: Ingested, skipped: pl.DataFrame) -> No
     for report in pairing.files:
         for sheet in report.sheets:
             rows = skipped.filter((pl.col("file") == report.path) & (pl.col("sheet") == sheet.name))
-            if rows.height == 0:
-                continue
-            sheet.rows_audited -= rows.height
-            sheet.rows_skipped += rows.height
-            sheet.skipped = sorted(
-                sheet.skipped
-                + [{"row": r, "reason": why} for r, why in rows.select("row", "reason").iter_rows()],
-                key=lambda item: item["row"],
-            )
+            if rows.height:
+                sheet.skip(rows)
 
 
 def _run_audit(paths: Sequence[Path | Source], request: AuditRequest) -> AuditResult:

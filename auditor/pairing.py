@@ -23,13 +23,13 @@ def with_chargemaster_codes(
         .agg(pl.col("code").first())
     )
     unknown = pl.lit(None, dtype=pl.String)
-    for side, label in (("procedure", "procedure"), ("linked", "linked")):
+    for side in ("procedure", "linked"):
         number, code, found = f"{side}_charge_code", f"{side}_code", f"_{side}_found"
         table = table.join(
             codes.rename({"charge_code": number, "code": found}), on=number, how="left", maintain_order="left"
         )
         lost = pl.col(code).is_null() & pl.col(number).is_not_null() & pl.col(found).is_null()
-        said = pl.format(f"{label} charge number '{{}}' is not in the chargemaster: no code to check", number)
+        said = pl.format(f"{side} charge number '{{}}' is not in the chargemaster: no code to check", number)
         unknown = pl.when(unknown.is_null() & lost).then(said).otherwise(unknown)
         table = table.with_columns(pl.coalesce(code, found).alias(code))
     table = table.with_columns(_unknown=unknown).drop("_procedure_found", "_linked_found")

@@ -425,6 +425,8 @@ def test_a_column_read_as_status_by_its_values_alone_retires_nothing(tmp_path):
     """'I' under a header that does not say status (inpatient, say) never takes a line out of the audit."""
     ing = read_inputs([write_text(tmp_path / "cdm.csv", _with_status("Flag", ["A", "I"]))])
     sheet = _sheet(ing)
+    # The column is the status, read from its A/I values alone: it is there, and still retires nothing.
+    assert sheet.columns["status"] == "Flag" and sheet.evidence["status"]["header"] == "none"
     assert sheet.rows_audited == len(LINES) and sheet.rows_skipped == 0
 
 

@@ -363,9 +363,7 @@ def _skip_lines(account: ClaimFile, dropped: pl.DataFrame) -> None:
     """Move lines the pipeline cannot audit from 'audited' to 'skipped' in the file's account."""
     for (sheet,), part in dropped.partition_by("sheet", as_dict=True, include_key=True).items():
         rep = account.sheets.get(sheet) or next(iter(account.sheets.values()))
-        rep.rows_audited -= part.height
-        rep.rows_skipped += part.height
-        rep.skipped.extend({"row": r, "reason": why} for r, why in part.select("row", "_skip").iter_rows())
+        rep.skip(part.select("row", reason="_skip"))
 
 
 def _findings_frame(rows: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:

@@ -158,6 +158,13 @@ class SheetReport:
     # Stray cells far right of the table, past many empty columns, not read: (cell reference, text).
     stray_cells: list[tuple[str, str]] = field(default_factory=list)
 
+    def skip(self, rows: pl.DataFrame) -> None:
+        """Move audited rows (`row`, `reason`) to skipped, each with its reason, in row order."""
+        self.rows_audited -= rows.height
+        self.rows_skipped += rows.height
+        more = [{"row": r, "reason": why} for r, why in rows.select("row", "reason").iter_rows()]
+        self.skipped = sorted(self.skipped + more, key=lambda item: item["row"])
+
     @property
     def audited(self) -> bool:
         """Whether the sheet's rows are audited as live lines (cdm, pharmacy, professional fees; pairing, claims)."""
