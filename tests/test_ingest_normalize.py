@@ -47,6 +47,10 @@ def test_revenue_code(raw, want):
         ("63650 52", "63650", "52"),
         ("27447-RT-59", "27447", "RT,59"),
         ("100", "00100", None),
+        ("1996", "01996", None),  # anesthesia codes 00100-01999 stored as numbers
+        ("862.0", "00862", None),
+        ("0278", "0278", None),  # a leading zero kept is no lost one: a revenue code, not CPT 00278
+        ("2780", "2780", None),  # no anesthesia code has this number
         ("0042T", "0042T", None),
         # A report's label, words or marks around the code (each line flagged as a malformed code before).
         ("CPT 80048", "80048", None),

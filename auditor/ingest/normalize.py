@@ -51,9 +51,11 @@ def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     code = (
         s.str.replace(_GLUED, "${1}")
         .str.replace(_GLUED_TIGHT, "${1}")
-        # Anesthesia CPTs 00100-01999 lose their leading zeros when stored as numbers.
-        .str.replace(r"^(\d{3})$", "00${1}")
-        .str.replace(r"^(\d{4})$", "0${1}")
+        # Anesthesia CPTs 00100-01999 lose their leading zeros when stored as numbers: 100-999 and 1000-1999.
+        # Text that still has a leading zero ('0278', a revenue code in the code column) lost none, and
+        # '2780' was never one of them: padded, each would read as a code the cell does not hold.
+        .str.replace(r"^([1-9]\d{2})$", "00${1}")
+        .str.replace(r"^(1\d{3})$", "0${1}")
         .replace("", None)
     )
     glued = (

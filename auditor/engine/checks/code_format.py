@@ -24,6 +24,7 @@ _EXPECTED = {
     "local": "a CPT/HCPCS code on lines billed to Medicare (the payer-local code only for its payer)",
     "ndc": "the drug's HCPCS code in the CPT/HCPCS column (the NDC in its own column)",
 }
+_REVENUE_SHAPED = "a CPT/HCPCS code, or an empty cell for a line without one: a 0 and three digits is a revenue code's shape"
 
 
 def prepare(edit, lists) -> None:
@@ -62,13 +63,15 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     local_in_code = code.str.contains(sh.LOCAL) | code.str.contains(LOCAL_IN_CPT_SHAPE)
     if shape == "malformed":
         # Payer-local codes and NDCs are codes, just not CPT/HCPCS ones: other shapes say so. A word with no
-        # digit ("PANEL", "N/A", "MISC") is a placeholder for "no code", read like an empty cell.
+        # digit ("PANEL", "N/A", "MISC") or a zero ('0', '000': a numeric export's empty field) is a placeholder
+        # for "no code", read like an empty cell.
         cond = (
             code.is_not_null()
             & ~code.str.contains(sh.CPT_OR_LEVEL2)
             & ~local_in_code
             & ~code.str.contains(sh.NDC)
             & code.str.contains(r"\d")
+            & ~code.str.contains(r"^0{1,4}$")
         )
         value = code
     elif shape == "local":
@@ -77,10 +80,14 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     else:
         cond = code.str.contains(sh.NDC).fill_null(False) | _aside(ctx, "NDC")
         value = _value(ctx)
+    expected = pl.lit(_EXPECTED[shape])
+    if shape == "malformed":
+        # '0278' in the code column is a revenue code (an export that fills the column for lines without one).
+        expected = pl.when(code.str.contains(r"^0\d{3}$")).then(pl.lit(_REVENUE_SHAPED)).otherwise(expected)
     return (
         ctx.frame.lazy()
         .filter(eligible & cond.fill_null(False))
-        .select("_rid", v_value=value, expected=pl.lit(_EXPECTED[shape]))
+        .select("_rid", v_value=value, expected=expected)
     )
 
 
