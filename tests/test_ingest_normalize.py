@@ -30,6 +30,12 @@ def apply(expr: pl.Expr, **cols: list) -> list:
         ("", None),
         (None, None),
         ("N/A", "N/A"),
+        ("REV 360", "0360"),  # a report's label before the code
+        ("Rev Code: 0278", "0278"),
+        # Two codes in one cell: the first was taken silently; as written, RC001 says it is no revenue code.
+        ("0360/0361", "0360/0361"),
+        ("0360, 0361", "0360, 0361"),
+        ("ROOM 101 [0120]", "0120"),  # a bracketed code still wins over a number in the words
     ],
 )
 def test_revenue_code(raw, want):

@@ -68,13 +68,18 @@ def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 
 def revenue_code(col: str | pl.Expr) -> pl.Expr:
-    """'278', '278.0', '0278', 'OTHER IMPLANT [0278]' -> '0278'; unparseable text stays as written."""
+    """'278', '278.0', '0278', 'REV 278', 'OTHER IMPLANT [0278]' -> '0278'; two codes in one cell ('0360/0361')
+    and other unparseable text stay as written."""
     s = _e(col).str.strip_chars()
     bracket = s.str.extract(r"[\[\(](\d{3,4})[\]\)]", 1)
     numeric = s.str.extract(r"^(\d{1,4})(?:\.0+)?$", 1)
-    leading = s.str.extract(r"^(\d{3,4})\b", 1)
-    embedded = s.str.extract(r"\b(0\d{3})\b", 1)
-    digits = pl.coalesce(bracket, numeric, leading, embedded)
+    labelled = s.str.extract(r"(?i)^(?:REV(?:ENUE)?|RC|UB)\s*(?:CODE)?\s*[:#\-]?\s*(\d{3,4})$", 1)
+    # A second number beside the first is a second code ('0360/0361', '0360, 0361'): picking either would
+    # audit a code the line may not bill, so the cell stays as written (RC001 says it is no revenue code).
+    one = s.str.count_matches(r"\b\d{3,4}\b") < 2
+    leading = pl.when(one).then(s.str.extract(r"^(\d{3,4})\b", 1))
+    embedded = pl.when(one).then(s.str.extract(r"\b(0\d{3})\b", 1))
+    digits = pl.coalesce(bracket, numeric, labelled, leading, embedded)
     digits = digits.str.replace(r"^0+(\d{3,})$", "${1}")
     out = pl.when(digits.is_not_null()).then(digits.str.zfill(4)).otherwise(s.str.to_uppercase())
     return pl.when(s == "").then(None).otherwise(out)
