@@ -348,3 +348,17 @@ def test_alike_lines_on_both_sides_of_an_edits_start_are_judged_by_their_own_dat
     result = run_claims([_csv(tmp_path / "nos.csv", lines)])
     flagged = result.findings.filter(pl.col("edit") == "SS007").select("claim_id", "line").rows()
     assert sorted(flagged) == [("JAN1", "1"), ("JAN1", "2"), ("JAN2", "1"), ("JAN2", "2")]
+
+
+@pytest.mark.parametrize("dos", ["3/2/26", "02-MAR-26", "3/2/2026 12:00:00 AM"])
+def test_export_date_layouts_date_the_claim_right(tmp_path, dos):
+    """A short-year date (Excel's m/d/yy saved as CSV, Oracle's DD-MON-YY) is the claim's 2026 date: read as the
+    year 26 before, every claim fell out of WISeR scope ('before 2026-01-15') and no edit was in force."""
+    rows = _skin_claim("C1")
+    for row in rows:
+        row[2] = dos
+    result = run_claims([_csv(tmp_path / "claims.csv", rows)], ClaimsRequest())
+    claim = result.claims.row(0, named=True)
+    assert claim["dos_from"] == dt.date(2026, 3, 2)
+    assert claim["wiser_status"] == "in_scope"
+    assert "WS001" in result.findings.get_column("edit").to_list()  # no UTN on an in-scope claim

@@ -137,6 +137,18 @@ def test_merge_modifiers_keeps_either_side():
         ("11/26/2025", "2025-11-26"),
         ("2025-11-26", "2025-11-26"),
         ("20251126", "2025-11-26"),
+        # Excel's short date saved as CSV: read as the year 25 before, dating every claim 2,000 years early.
+        ("11/26/25", "2025-11-26"),
+        ("1/5/26", "2026-01-05"),
+        ("26-NOV-25", "2025-11-26"),  # Oracle's default
+        ("26-Nov-2025", "2025-11-26"),
+        ("Nov 26, 2025", "2025-11-26"),
+        ("2025/11/26", "2025-11-26"),
+        ("11-26-2025", "2025-11-26"),
+        ("11/26/2025 12:00:00 AM", "2025-11-26"),
+        ("2025-11-26T08:30:00", "2025-11-26"),
+        ("26/11/2025", "26/11/2025"),  # day first: not guessed, stays as written
+        ("2/30/2026", "2/30/2026"),  # no such day
         ("until further notice", "until further notice"),
         ("", None),
     ],

@@ -130,14 +130,33 @@ def merge_modifiers(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
+# US date layouts of billing-system and spreadsheet exports, each tried only on text of its exact shape: '%Y'
+# takes any digit count, so '1/15/26' read as '%m/%d/%Y' was the year 26 (every claim dated 1,900 years early).
+_DATE_SHAPES = (
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%m/%d/%Y"),
+    (r"^\d{1,2}/\d{1,2}/\d{2}$", "%m/%d/%y"),  # Excel's short date saved as CSV
+    (r"^\d{1,2}-\d{1,2}-\d{4}$", "%m-%d-%Y"),
+    (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d"),
+    (r"^\d{8}$", "%Y%m%d"),  # X12's CCYYMMDD in a flattened extract
+    (r"^\d{1,2}-[A-Za-z]{3}-\d{4}$", "%d-%b-%Y"),  # Oracle's DD-MON-YYYY
+    (r"^\d{1,2}-[A-Za-z]{3}-\d{2}$", "%d-%b-%y"),  # Oracle's default DD-MON-YY
+    (r"^[A-Za-z]{3} \d{1,2},? \d{4}$", "%b %d %Y"),
+)
+# A time after the date ('1/15/2026 12:00:00 AM', '2026-01-15T00:00:00'): the day is what is audited.
+_TIME_TAIL = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)$"
+
+
 def iso_date(col: str) -> pl.Expr:
-    """Excel '2025-11-26 00:00:00', CSV '11/26/2025' or '2025-11-26' -> '2025-11-26'; other text kept."""
+    """Excel '2025-11-26 00:00:00', CSV '11/26/2025', '11/26/25', '26-NOV-25' or '2025-11-26' -> '2025-11-26';
+    other text kept (day-first dates such as '26/11/2025' are not guessed)."""
     s = pl.col(col).str.strip_chars()
+    day = s.str.replace(_TIME_TAIL, "").str.replace(",", "", literal=True)
     parsed = pl.coalesce(
         s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
-        s.str.to_date("%m/%d/%Y", strict=False),
-        s.str.to_date("%m/%d/%y", strict=False),
-        s.str.to_date("%Y%m%d", strict=False),
+        *(
+            pl.when(day.str.contains(shape)).then(day.str.to_date(fmt, strict=False))
+            for shape, fmt in _DATE_SHAPES
+        ),
     )
     return (
         pl.when(parsed.is_not_null())
