@@ -220,6 +220,18 @@ def test_codes_stay_text_in_a_workbook(tmp_path):
         ("BL", "other"),
         ("Anthem Medicare Advantage", "medicare_advantage"),
         ("SELF PAY", "other"),
+        # Medigap exists only beside Original Medicare (a Blue Cross name beside Medicare was taken for MA).
+        ("BCBS MEDICARE SUPPLEMENT", "original_medicare"),
+        ("AARP Medicare Supplement", "original_medicare"),
+        # Dual eligibles: Medicare pays first (was Medicaid, out of scope); a D-SNP stays Medicare Advantage.
+        ("Medicare/Medicaid", "original_medicare"),
+        ("MEDI-MEDI", "original_medicare"),
+        ("Humana Medicare Medicaid D-SNP", "medicare_advantage"),
+        # Managed Medicare in other words (was Original Medicare, in scope).
+        ("Medicare Managed Care", "medicare_advantage"),
+        ("MEDICARE MCO", "medicare_advantage"),
+        ("AARP MEDICARE COMPLETE", "medicare_advantage"),
+        ("Medicaid Managed Care", "medicaid"),
         (None, None),
     ],
 )
