@@ -120,6 +120,24 @@ def test_modifiers_keep_values_when_another_modifier_cell_is_empty():
     assert got == ["RT", "LT", "59,XS", None, "50,RT", "RT,LT"]
 
 
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("RT, 59", "RT,59"),
+        ("59RT", "59,RT"),  # glued pairs
+        ("RT/LT", "RT,LT"),
+        # Words are no modifiers: each was split into two-letter 'modifiers' (NONE -> NO,NE; LEFT -> LE,FT).
+        ("NONE", None),
+        ("LEFT", None),
+        ("Mod: RT", "RT"),
+        ("Right (RT)", "RT"),
+        ("Modifier 59", "59"),
+    ],
+)
+def test_modifier_cells(raw, want):
+    assert apply(nz.modifiers(["c"]), c=[raw]) == [want]
+
+
 def test_merge_modifiers_keeps_either_side():
     """Regression: a glued '-RT' used to vanish when the modifier column was empty, and vice versa."""
     got = apply(

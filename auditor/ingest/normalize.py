@@ -12,6 +12,7 @@ _GLUED = r"^([0-9A-Z]{5})((?:[\s\-]+[0-9A-Z]{2})+)$"
 # '76645TC', '73030TCRT': no separator, but a valid code shape followed by whole 2-character modifiers.
 _GLUED_TIGHT = r"^(\d{4}[0-9FTUM]|[A-V]\d{4})((?:[A-Z0-9]{2})+)$"
 _MOD_TOKEN = r"[0-9A-Z]{2}"
+_MOD_WORDS = r"\b(?:NONE|NULL|NA|MODS?|MODIFIERS?|LEFT|RIGHT|BOTH|SIDE|BILATERAL|BLANK)\b"
 _SHAPE = r"(?:\d{4}[0-9FTUMA]|[A-V]\d{4})"
 ANY_CODE_SHAPE = "^" + _SHAPE + "$"  # a CPT (0001A and 0042T included) or HCPCS Level II code, alone
 # A report's label before the code: 'CPT 80048', 'HCPCS: A6212', 'CPT® 99213', 'CPT-4 CODE 15271'.
@@ -113,7 +114,12 @@ def modifiers(cols: list[str]) -> pl.Expr:
         return pl.lit(None, dtype=pl.String)
     parts = [pl.col(c).str.to_uppercase().str.replace(r"\.0+$", "") for c in cols]
     # concat_list turns the whole row null when one list is null (an empty MOD2 cell); concat_str skips nulls.
-    tokens = pl.concat_str(parts, separator=" ", ignore_nulls=True).str.extract_all(_MOD_TOKEN)
+    text = pl.concat_str(parts, separator=" ", ignore_nulls=True)
+    # Words are not modifiers: 'NONE' read as NO and NE, 'MOD: RT' as MO and RT, 'LEFT' as LE and FT (a real
+    # modifier). A word of odd length cannot be glued pairs ('59RT', 'RTLT' can), and placeholders and labels
+    # of even length are named.
+    text = text.str.replace_all(_MOD_WORDS, " ").str.replace_all(r"\b[0-9A-Z](?:[0-9A-Z]{2})*\b", " ")
+    tokens = text.str.extract_all(_MOD_TOKEN)
     joined = tokens.list.unique(maintain_order=True).list.join(",")
     return pl.when(joined == "").then(None).otherwise(joined)
 
