@@ -374,3 +374,20 @@ def test_export_date_layouts_date_the_claim_right(tmp_path, dos):
     assert claim["dos_from"] == dt.date(2026, 3, 2)
     assert claim["wiser_status"] == "in_scope"
     assert "WS001" in result.findings.get_column("edit").to_list()  # no UTN on an in-scope claim
+
+
+def test_diagnosis_cells_with_their_descriptions_read_as_the_codes(tmp_path):
+    """'E11.622 - Type 2 diabetes ...' in a Dx cell: the words were read as diagnoses ('TYP.E', 'DIA.BETES'),
+    each a DX001 error; an ICD-9 code beside them is still reported."""
+    rows = _skin_claim("C1", "N3B9C2D7E4F6G1")
+    rows[0][11] = "E11.622 - Type 2 diabetes mellitus with other skin ulcer (POA: Y)"
+    rows[0][12] = "ABK: L97.212"
+    result = run_claims([_csv(tmp_path / "claims.csv", rows)], ClaimsRequest())
+    assert result.claims.item(0, "diagnoses") == "E11.622; L97.212"
+    assert result.findings.height == 0, result.findings.select("edit", "message").rows()
+    rows[0][12] = "707.12 ulcer of calf"  # ICD-9: invalid on a 2026 claim
+    result = run_claims([_csv(tmp_path / "claims.csv", rows)], ClaimsRequest())
+    assert (
+        result.findings.filter(pl.col("edit") == "DX001").get_column("message").str.contains("707.12").all()
+    )
+    assert result.findings.filter(pl.col("edit") == "DX001").height == 1

@@ -117,7 +117,8 @@ def service_date(col: str) -> pl.Expr:
 
 
 def diagnosis_list(col: str) -> pl.Expr:
-    """'M17.11; e11621, L97.522' -> ['M17.11', 'E11.621', 'L97.522'] (upper-case, dotted, no repeats)."""
+    """'M17.11; e11621, L97.522' -> ['M17.11', 'E11.621', 'L97.522'] (upper-case, dotted, no repeats); words
+    beside the codes are left out."""
     tokens = (
         pl.col(col).str.to_uppercase().str.replace_all(r"[^A-Z0-9.]+", " ").str.strip_chars().str.split(" ")
     )
@@ -125,8 +126,11 @@ def diagnosis_list(col: str) -> pl.Expr:
     dotted = (
         pl.when(bare.str.len_chars() > 3).then(bare.str.slice(0, 3) + "." + bare.str.slice(3)).otherwise(bare)
     )
+    # Every ICD-10-CM code has a digit (its second character), and so have ICD-9 codes and typos worth DX001's
+    # word: a token of letters alone is the description or a label beside the code ('E11.621 - Type 2 diabetes
+    # ...', 'ABK: E11.621', '(POA: Y)'), each of whose words was a DX001 'invalid diagnosis' before.
     return (
-        tokens.list.eval(dotted.filter(bare.str.len_chars() >= 3))
+        tokens.list.eval(dotted.filter((bare.str.len_chars() >= 3) & bare.str.contains(r"\d")))
         .list.unique(maintain_order=True)
         .fill_null([])
     )
