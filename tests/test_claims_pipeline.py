@@ -391,3 +391,20 @@ def test_diagnosis_cells_with_their_descriptions_read_as_the_codes(tmp_path):
         result.findings.filter(pl.col("edit") == "DX001").get_column("message").str.contains("707.12").all()
     )
     assert result.findings.filter(pl.col("edit") == "DX001").height == 1
+
+
+@pytest.mark.parametrize(
+    "written,utn,edit",
+    [
+        ("PENDING", None, "WS001"),  # a placeholder: the claim has no UTN (was WS002, a warning, 'malformed')
+        ("N/A", None, "WS001"),
+        ("0", None, "WS001"),
+        ("UTN: N3B9C2D7E4F6G1", "N3B9C2D7E4F6G1", None),  # the label is no part of the number (was WS002)
+        ("n3b9 c2d7 e4f6 g1", "N3B9C2D7E4F6G1", None),
+        ("N3B9-C2D7-E4F6-G1", "N3B9-C2D7-E4F6-G1", "WS002"),  # separators would go out on the 837 as written
+    ],
+)
+def test_utn_cells_as_billing_systems_write_them(tmp_path, written, utn, edit):
+    result = run_claims([_csv(tmp_path / "claims.csv", _skin_claim("C1", written))], ClaimsRequest())
+    assert result.claims.item(0, "utn") == utn
+    assert set(result.findings.get_column("edit")) == ({edit} if edit else set())

@@ -116,6 +116,18 @@ def service_date(col: str) -> pl.Expr:
     return pl.when(serial.is_between(20000, 80000)).then(as_date).otherwise(nz.iso_date(col))
 
 
+# A label before the number ('UTN: ...', 'PA# ...'); a separator is required, so a UTN that starts 'PA' keeps it.
+_UTN_LABEL = r"^(?:UTN|PA|AUTH(?:ORI[SZ]ATION)?|PRIORAUTH(?:ORI[SZ]ATION)?)(?:NO|NUM(?:BER)?)?[:#\-]+"
+
+
+def utn(col: str) -> pl.Expr:
+    """The prior authorization's unique tracking number, upper-case without blanks or a label; a placeholder
+    ('N/A', 'PENDING', 'NONE', '0') is no UTN: the claim has none, which WS001 reports, not a malformed one."""
+    u = pl.col(col).str.to_uppercase().str.replace_all(r"\s+", "").str.replace(_UTN_LABEL, "")
+    # Every UTN a review contractor issues has digits; words without one say there is none yet.
+    return pl.when(u.str.contains(r"\d") & ~u.str.contains(r"^0+$")).then(u).otherwise(None)
+
+
 def diagnosis_list(col: str) -> pl.Expr:
     """'M17.11; e11621, L97.522' -> ['M17.11', 'E11.621', 'L97.522'] (upper-case, dotted, no repeats); words
     beside the codes are left out."""
@@ -173,7 +185,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
         },
         {"charges": nz.money("charges")},
         {"dx": diagnosis_list("diagnoses")},
-        {"utn": nz.clean_text(pl.col("utn").str.to_uppercase().str.replace_all(r"\s+", ""))},
+        {"utn": utn("utn")},
     ]
     head = raw.select(
         file=pl.lit(path, dtype=pl.String),
