@@ -64,7 +64,9 @@ def pairing_rows(table: pl.DataFrame) -> pl.DataFrame:
         )
     )
     # A wide table's row links several codes ('C1820,C1778' from its Device 1, Device 2 columns): one link each,
-    # on the same table row. Its one description or charge code names a link only when the row has one.
+    # on the same table row. Its one description or charge code names a link only when the row has one: the
+    # links of a row of several are 'row-link's, whose missing description is none to judge. Codes a cell lists
+    # as alternatives ('C1767 or C1820', read 'C1767|C1820') are one item: each keeps the row's description.
     codes = pl.col("linked_code").str.split(",")
     single = codes.list.len() == 1
     links = (
@@ -77,8 +79,10 @@ def pairing_rows(table: pl.DataFrame) -> pl.DataFrame:
             code=codes,
             description=pl.when(single).then(pl.col("linked_description")),
             charge_code=pl.when(single).then(pl.col("linked_charge_code")),
-            link_role=pl.lit("link"),
+            link_role=pl.when(single).then(pl.lit("link")).otherwise(pl.lit("row-link")),
         )
+        .explode("code")
+        .with_columns(pl.col("code").str.split("|"))
         .explode("code")
     )
     both = pl.concat([procedures, links], how="vertical").sort(

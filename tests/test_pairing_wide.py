@@ -104,3 +104,39 @@ def test_a_column_of_charge_numbers_beside_the_device_hcpcs_is_no_second_link(tm
     found, sheet = _pairing_findings(table)
     assert found == []
     assert sheet.rows_audited == 2
+
+
+def test_codes_a_cell_lists_are_each_a_link(tmp_path):
+    """'C1767 or C1820', 'C1778/C1897', 'C1820, C1822' in one linked-code cell: each code is a link carrying the
+    row's description. The cell was one malformed code (CV003), its procedure then looked unpaired (NS001/NS002),
+    and a comma list split into ' C1822' (CV003 again)."""
+    listed = [
+        ["Procedure Code", "Procedure Description", "Linked Code", "Linked Description"],
+        ["64568", "INCJ VAGUS NRV NEUROSTIM ARRAY", "C1767 or C1820", "VNS pulse generator"],
+        ["64568", "INCJ VAGUS NRV NEUROSTIM ARRAY", "C1778/C1897", "VNS lead"],
+        ["63685", "INSJ/RPLCMT SPINAL NPGR", "C1820, C1822", "SCS generator"],
+    ]
+    found, sheet = _pairing_findings(write_text(tmp_path / "listed.csv", listed))
+    assert sheet.rows_audited == 3
+    assert found == [], found
+    # The same links as one a row: the same (no) findings.
+    long = [listed[0]] + [
+        [r[0], r[1], code, r[3]]
+        for r in listed[1:]
+        for code in r[2].replace(" or ", ",").replace("/", ",").split(",")
+    ]
+    assert (
+        _pairing_findings(write_text(tmp_path / "long.csv", [[c.strip() for c in r] for r in long]))[0] == []
+    )
+
+
+def test_a_wide_row_with_one_description_judges_no_link_by_it(tmp_path):
+    """One description beside several device columns names no single link: no link is judged by it, and none is
+    flagged for a description it does not have (DD005 'names no item' on each before)."""
+    table = [
+        ["CPT", "Procedure Description", "Device 1", "Device 2", "Device Description"],
+        ["63685", "INSJ/RPLCMT SPINAL NPGR", "C1820", "C1778", "SCS generator and leads"],
+        ["15271", "SKIN SUB GRFT TRNK", "Q4101", "", "Apligraf"],
+    ]
+    found, _ = _pairing_findings(write_xlsx(tmp_path / "wide.xlsx", {"Links": table}))
+    assert not any(edit.startswith("DD") for edit, _, _ in found), found

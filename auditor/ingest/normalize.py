@@ -14,7 +14,9 @@ _GLUED_TIGHT = r"^(\d{4}[0-9FTUM]|[A-V]\d{4})((?:[A-Z0-9]{2})+)$"
 _MOD_TOKEN = r"[0-9A-Z]{2}"
 _MOD_WORDS = r"\b(?:NONE|NULL|NA|MODS?|MODIFIERS?|LEFT|RIGHT|BOTH|SIDE|BILATERAL|BLANK)\b"
 _SHAPE = r"(?:\d{4}[0-9FTUMA]|[A-V]\d{4})"
-ANY_CODE_SHAPE = "^" + _SHAPE + "$"  # a CPT (0001A and 0042T included) or HCPCS Level II code, alone
+ANY_CODES_SHAPE = (
+    "^" + _SHAPE + "(?:[|,]" + _SHAPE + ")*$"
+)  # one such code, or several (code_list, wide rows)
 # A report's label before the code: 'CPT 80048', 'HCPCS: A6212', 'CPT® 99213', 'CPT-4 CODE 15271'.
 _LABELLED = r"^(?:CPT(?:\s*-?\s*4)?|HCPCS?)\s*®?\s*(?:CODE)?\s*[:#\-]?\s*(" + _SHAPE + r"\b.*)$"
 # The code, then its words: '15271 - SKIN SUB GRAFT', '80048 (BMP)'. Words have a run of three letters;
@@ -66,6 +68,18 @@ def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         .replace("", None)
     )
     return code, glued
+
+
+# Between codes listed in one cell: commas, slashes, semicolons, pipes, '&', or the words OR / AND.
+_LIST_SEPARATOR = r"(?:\s*(?:[,;/|&]|\bOR\b|\bAND\b)\s*)+"
+_CODE_LIST = "^" + _SHAPE + "(?:" + _LIST_SEPARATOR + _SHAPE + ")+$"
+
+
+def code_list(col: str | pl.Expr) -> pl.Expr:
+    """A cell listing two or more codes ('C1767 or C1820', 'C1778/C1897', 'C1820, C1822') -> 'C1767|C1820';
+    null for anything else (one code, or codes among words)."""
+    s = _e(col).str.strip_chars().str.to_uppercase()
+    return pl.when(s.str.contains(_CODE_LIST)).then(s.str.extract_all(_SHAPE).list.join("|"))
 
 
 def revenue_code(col: str | pl.Expr) -> pl.Expr:

@@ -952,9 +952,12 @@ def _generic(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch, kind
             # A multi-column role ('Device 1', 'Device 2') holds its codes comma-joined, in sheet order. Only
             # code-shaped values join: beside 'Device HCPCS', a 'Device Code' column of charge numbers is no
             # second link (a row with no code-shaped value keeps its first column's, as a single column does).
+            # A cell of such a role may list several codes itself ('C1767 or C1820'): each is a link.
             cols = sorted(match.mapping[spec.name]) if spec.multi else [match.mapping[spec.name][0]]
             codes = [nz.code_parts(f"c{i}")[0] for i in cols]
-            shaped = [pl.when(c.str.contains(nz.ANY_CODE_SHAPE)).then(c) for c in codes]
+            if spec.multi:
+                codes = [pl.coalesce(nz.code_list(f"c{i}"), c) for i, c in zip(cols, codes, strict=True)]
+            shaped = [pl.when(c.str.contains(nz.ANY_CODES_SHAPE)).then(c) for c in codes]
             exprs[spec.name] = (
                 codes[0]
                 if len(codes) == 1
