@@ -408,3 +408,20 @@ def test_utn_cells_as_billing_systems_write_them(tmp_path, written, utn, edit):
     result = run_claims([_csv(tmp_path / "claims.csv", _skin_claim("C1", written))], ClaimsRequest())
     assert result.claims.item(0, "utn") == utn
     assert set(result.findings.get_column("edit")) == ({edit} if edit else set())
+
+
+@pytest.mark.parametrize(
+    "cell,codes",
+    [
+        ("E11.622 - Type 2 diabetes mellitus with other skin ulcer", ["E11.622"]),
+        ("E11.622, Type 2 diabetes with other skin ulcer; L97.212", ["E11.622", "L97.212"]),
+        ("M17.11 M54.5", ["M17.11", "M54.5"]),  # a blank-separated list is still a list
+        ("M54.99X;M54.16;ABC", ["M54.99X", "M54.16", "ABC"]),  # a bad entry stays for DX001
+        ("E11.621;NONE;L97.412", ["E11.621", "L97.412"]),  # a placeholder is none
+    ],
+)
+def test_diagnosis_list_entries(cell, codes):
+    from auditor.claims.project import diagnosis_list
+
+    got = pl.DataFrame({"c": [cell]}).select(diagnosis_list("c")).item().to_list()
+    assert got == codes

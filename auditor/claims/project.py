@@ -128,21 +128,37 @@ def utn(col: str) -> pl.Expr:
     return pl.when(u.str.contains(r"\d") & ~u.str.contains(r"^0+$")).then(u).otherwise(None)
 
 
+# Entries of a diagnosis list; within one, blanks or dashes part a code from its words.
+_DX_ENTRY = r"[;,|\r\n]+"
+_DX_PLACEHOLDER = r"^(?:NONE|NULL|N/?A|UNKNOWN|BLANK)$"
+
+
 def diagnosis_list(col: str) -> pl.Expr:
     """'M17.11; e11621, L97.522' -> ['M17.11', 'E11.621', 'L97.522'] (upper-case, dotted, no repeats); words
-    beside the codes are left out."""
+    beside a code in its entry are left out."""
+    entries = pl.col(col).str.to_uppercase().str.replace_all(_DX_ENTRY, ";").str.split(";")
+    # In an entry with a digit, a word of letters alone is the code's description or label ('E11.621 - Type 2
+    # diabetes ...', 'ABK: E11.621', '(POA: Y)'), each of whose words was a DX001 'invalid diagnosis' before.
+    # An entry of one word and no digit ('ABC') is a bad diagnosis in the list and stays for DX001; a placeholder
+    # ('NONE', 'N/A') or words alone (a description after a comma) are no diagnosis. Each word is padded on both sides so that neighbours match one by one.
+    e = pl.element().str.strip_chars()
+    spaced = pl.lit(" ") + e.str.replace_all(r"[^A-Z0-9.]+", " ").str.replace_all(" ", "  ") + pl.lit(" ")
+    kept = (
+        pl.when(e.str.contains(r"\d"))
+        .then(spaced.str.replace_all(r" [A-Z.]+ ", " "))
+        .when(e.str.contains(_DX_PLACEHOLDER) | e.str.contains(r"[A-Z]\s+[A-Z]"))
+        .then(pl.lit(""))
+        .otherwise(spaced)
+    )
     tokens = (
-        pl.col(col).str.to_uppercase().str.replace_all(r"[^A-Z0-9.]+", " ").str.strip_chars().str.split(" ")
+        entries.list.eval(kept).list.join(" ").str.replace_all(r"\s+", " ").str.strip_chars().str.split(" ")
     )
     bare = pl.element().str.replace_all(".", "", literal=True)
     dotted = (
         pl.when(bare.str.len_chars() > 3).then(bare.str.slice(0, 3) + "." + bare.str.slice(3)).otherwise(bare)
     )
-    # Every ICD-10-CM code has a digit (its second character), and so have ICD-9 codes and typos worth DX001's
-    # word: a token of letters alone is the description or a label beside the code ('E11.621 - Type 2 diabetes
-    # ...', 'ABK: E11.621', '(POA: Y)'), each of whose words was a DX001 'invalid diagnosis' before.
     return (
-        tokens.list.eval(dotted.filter((bare.str.len_chars() >= 3) & bare.str.contains(r"\d")))
+        tokens.list.eval(dotted.filter(bare.str.len_chars() >= 3))
         .list.unique(maintain_order=True)
         .fill_null([])
     )
