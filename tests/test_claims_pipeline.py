@@ -362,10 +362,11 @@ def test_alike_lines_on_both_sides_of_an_edits_start_are_judged_by_their_own_dat
     assert sorted(flagged) == [("JAN1", "1"), ("JAN1", "2"), ("JAN2", "1"), ("JAN2", "2")]
 
 
-@pytest.mark.parametrize("dos", ["3/2/26", "02-MAR-26", "3/2/2026 12:00:00 AM"])
+@pytest.mark.parametrize("dos", ["3/2/26", "02-MAR-26", "3/2/2026 12:00:00 AM", "03/02/2026 - 03/04/2026"])
 def test_export_date_layouts_date_the_claim_right(tmp_path, dos):
     """A short-year date (Excel's m/d/yy saved as CSV, Oracle's DD-MON-YY) is the claim's 2026 date: read as the
-    year 26 before, every claim fell out of WISeR scope ('before 2026-01-15') and no edit was in force."""
+    year 26 before, every claim fell out of WISeR scope ('before 2026-01-15') and no edit was in force. A
+    from-thru cell is its from date (the lines were skipped as 'not a date')."""
     rows = _skin_claim("C1")
     for row in rows:
         row[2] = dos

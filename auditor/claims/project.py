@@ -109,11 +109,27 @@ def _whole(col: str) -> pl.Expr:
     return nz.clean_text(pl.col(col).str.replace(r"^(\d+)\.0+$", "${1}"))
 
 
+# Between the two dates of a from-thru cell ('03/02/2026 - 03/05/2026', '2026-03-02 thru 2026-03-05').
+_DATE_RANGE = r"(?i)\s+(?:-|–|TO|THRU|THROUGH)\s+"
+_ISO = r"^\d{4}-\d{2}-\d{2}$"
+
+
 def service_date(col: str) -> pl.Expr:
-    """ISO date text; an Excel serial day number (a date cell without a date format) becomes its date too."""
+    """ISO date text; an Excel serial day number (a date cell without a date format) becomes its date too, and
+    a from-thru range its from date."""
     serial = pl.col(col).str.strip_chars().str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
     as_date = (pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
-    return pl.when(serial.is_between(20000, 80000)).then(as_date).otherwise(nz.iso_date(col))
+    # A range was 'not a date' and its lines skipped; it is read only when both ends are dates, in order.
+    ends = pl.col(col).str.replace(_DATE_RANGE, "\x1f").str.split("\x1f")
+    start, end = nz.iso_date(ends.list.first()), nz.iso_date(ends.list.last())
+    ranged = (ends.list.len() == 2) & start.str.contains(_ISO) & end.str.contains(_ISO) & (start <= end)
+    return (
+        pl.when(serial.is_between(20000, 80000))
+        .then(as_date)
+        .when(ranged.fill_null(False))
+        .then(start)
+        .otherwise(nz.iso_date(col))
+    )
 
 
 # A label before the number ('UTN: ...', 'PA# ...'); a separator is required, so a UTN that starts 'PA' keeps it.

@@ -166,10 +166,10 @@ _DATE_SHAPES = (
 _TIME_TAIL = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)$"
 
 
-def iso_date(col: str) -> pl.Expr:
+def iso_date(col: str | pl.Expr) -> pl.Expr:
     """Excel '2025-11-26 00:00:00', CSV '11/26/2025', '11/26/25', '26-NOV-25' or '2025-11-26' -> '2025-11-26';
     other text kept (day-first dates such as '26/11/2025' are not guessed)."""
-    s = pl.col(col).str.strip_chars()
+    s = _e(col).str.strip_chars()
     day = s.str.replace(_TIME_TAIL, "").str.replace(",", "", literal=True)
     parsed = pl.coalesce(
         s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
