@@ -426,3 +426,17 @@ def test_diagnosis_list_entries(cell, codes):
 
     got = pl.DataFrame({"c": [cell]}).select(diagnosis_list("c")).item().to_list()
     assert got == codes
+
+
+def test_dates_no_claim_can_have_are_said(tmp_path):
+    """A date of service before ICD-10-CM or years ahead (a column read wrong, or typed wrong) put the claim out
+    of WISeR scope and every edit out of force with no word; the run now says so first."""
+    rows = _skin_claim("C1")
+    for row in rows:
+        row[2] = "03/02/1926"
+    result = run_claims([_csv(tmp_path / "claims.csv", rows)], ClaimsRequest(today=dt.date(2026, 12, 7)))
+    assert result.notes[0].startswith("CHECK DATES: 3 line(s) are dated 1926-03-02, before ICD-10-CM")
+    plausible = run_claims(
+        [_csv(tmp_path / "ok.csv", _skin_claim("C2"))], ClaimsRequest(today=dt.date(2026, 12, 7))
+    )
+    assert not any(n.startswith("CHECK DATES") for n in plausible.notes)

@@ -26,6 +26,7 @@ from auditor.version import __version__
 # What a remittance is matched on, per line as read (ClaimsRequest.keep_lines, ClaimsResult.lines).
 LINE_KEYS = ("file", "claim_id", "line", "code", "dos")
 LINE_KEY_SCHEMA = {k: LINE_SCHEMA[k] for k in LINE_KEYS}
+ICD10_START = dt.date(2015, 10, 1)  # the first date of service ICD-10-CM codes
 CLAIM_KEY = pl.UInt32  # the dtype of the per-file claim key (_claim_level)
 # A pairing scope is one claim's one date of service, as one integer (no text to hash on every line): the claim
 # key times ten million plus the date's day number (+-3.6M days span every four-digit year).
@@ -73,6 +74,9 @@ class _Totals:
     dated: int = 0
     after: int = 0
     before: int = 0
+    # Lines dated where no claim can be (before ICD-10-CM, or over a year ahead), and the earliest and latest such date.
+    odd: int = 0
+    odd_span: tuple[dt.date, dt.date] | None = None
 
 
 class _Unsorted(Exception):
@@ -163,7 +167,15 @@ def _one_file(
     saved = (
         {k: dict(v) for k, v in totals.edits.items()},
         dict(totals.stale),
-        (totals.no_payer, totals.no_state, totals.dated, totals.after, totals.before),
+        (
+            totals.no_payer,
+            totals.no_state,
+            totals.dated,
+            totals.after,
+            totals.before,
+            totals.odd,
+            totals.odd_span,
+        ),
     )
     account, chunks = claim_chunks(path, request.ingest, chunk_rows=request.chunk_rows)
     if sort:
@@ -192,7 +204,15 @@ def _one_file(
     except (_Unsorted, InputError):  # what this file added is taken back: sorted and read again, or not read
         del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :], totals.lines[mark_len[2] :]
         totals.edits, totals.stale, counts = saved
-        totals.no_payer, totals.no_state, totals.dated, totals.after, totals.before = counts
+        (
+            totals.no_payer,
+            totals.no_state,
+            totals.dated,
+            totals.after,
+            totals.before,
+            totals.odd,
+            totals.odd_span,
+        ) = counts
         raise
     return account
 
@@ -244,6 +264,15 @@ def _process(
     totals.dated += dos.len()
     totals.after += int((dos > codes.valid_to).sum())
     totals.before += int((dos < codes.valid_from).sum())
+    # A date read wrong (a two-digit year taken as the year 26) puts every claim out of scope and every edit out of
+    # force without a word: dates no outpatient claim can have are counted and said.
+    odd = dos.filter((dos < ICD10_START) | (dos > request.today + dt.timedelta(days=366)))
+    if odd.len():
+        totals.odd += odd.len()
+        low, high = odd.min(), odd.max()
+        totals.odd_span = (
+            (min(low, totals.odd_span[0]), max(high, totals.odd_span[1])) if totals.odd_span else (low, high)
+        )
     facts = _claim_facts(frame, dx)
     claim_dx = classify_claims(dx, refs.diagnoses)
     # One run for the whole chunk: each line is checked against the code table quarter of its date of
@@ -542,6 +571,15 @@ def _result(
                 f"{before} line(s) are dated before {codes.valid_from}: their diagnoses were checked against "
                 f"{codes.label}, so codes new on {codes.valid_from} are accepted for them too."
             )
+    if totals.odd:
+        low, high = totals.odd_span
+        span = str(low) if low == high else f"{low} to {high}"
+        notes.insert(
+            0,
+            f"CHECK DATES: {totals.odd} line(s) are dated {span}, before ICD-10-CM ({ICD10_START}) or more than a "
+            "year from today: no outpatient claim has such a date, so the date of service column holds errors or a "
+            "layout read wrong; these lines were audited with the dates as read.",
+        )
     edits = sorted(totals.edits.values(), key=lambda e: e["code"])
     result = ClaimsResult(claims, findings, files, skipped, notes, meta, scope.service_table(), edits)
     if keep_lines:
