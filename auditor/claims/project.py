@@ -213,7 +213,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
         },
         {
             "units": _whole("units"),
-            "units_n": pl.col("units").str.strip_chars().cast(pl.Float64, strict=False),
+            "units_n": nz.unit_count("units"),
         },
         {"charges": nz.money("charges")},
         {"dx": diagnosis_list("diagnoses")},

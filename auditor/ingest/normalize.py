@@ -100,6 +100,16 @@ def revenue_code(col: str | pl.Expr) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(out)
 
 
+def unit_count(col: str | pl.Expr) -> pl.Expr:
+    """'2', '2.000', '25 SQ CM', '1 UN' -> 2.0, 2.0, 25.0, 1.0: the number of units a cell bills; null otherwise."""
+    return (
+        _e(col)
+        .str.strip_chars()
+        .str.extract(r"^(-?\d+(?:\.\d+)?)(?:\s*[A-Za-z][A-Za-z .]*)?$", 1)
+        .cast(pl.Float64, strict=False)
+    )
+
+
 def money(col: str) -> pl.Expr:
     """'$1,351.73 ' -> 1351.73; '(12.00)', '-12' or '12.00-' -> -12.0; '45,10' or '1.250,00' -> 45.1, 1250.0;
     'N/A' or a range ('$100 - $200') -> null."""

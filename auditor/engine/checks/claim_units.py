@@ -14,6 +14,7 @@ import polars as pl
 
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, list_rows, resolve_selector
+from auditor.ingest.normalize import unit_count
 
 KINDS = ("max-units", "product-units-vs-area")
 
@@ -47,7 +48,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Lines whose units do not fit."""
     if edit.check == "max-units":
         p = edit.params
-        units = pl.col("units").str.strip_chars().cast(pl.Float64, strict=False)
+        units = unit_count("units")
         return (
             ctx.picked(p["_when"])
             .filter(eligible & (units > float(p["max"])))
@@ -62,7 +63,8 @@ def _area(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     p = edit.params
     apps = p["_apps"]
     frame = ctx.frame.lazy()
-    units = pl.col("units").str.strip_chars().cast(pl.Float64, strict=False).fill_null(1.0)
+    # '100 SQ CM' is 100 units: read as no number, it counted as one and the area check passed it by.
+    units = unit_count("units").fill_null(1.0)
     size = pl.col("code").replace_strict(
         {k: v[0] for k, v in apps.items()}, default=None, return_dtype=pl.Float64
     )
