@@ -79,6 +79,10 @@ class _Totals:
     odd_span: tuple[dt.date, dt.date] | None = None
 
 
+# _Totals' counters, put back as they were when a file is read again (sorted) or not at all.
+_COUNTS = ("no_payer", "no_state", "dated", "after", "before", "odd", "odd_span")
+
+
 class _Unsorted(Exception):
     """A claim's lines are not together in the file (a later chunk holds more of a finished claim)."""
 
@@ -167,15 +171,7 @@ def _one_file(
     saved = (
         {k: dict(v) for k, v in totals.edits.items()},
         dict(totals.stale),
-        (
-            totals.no_payer,
-            totals.no_state,
-            totals.dated,
-            totals.after,
-            totals.before,
-            totals.odd,
-            totals.odd_span,
-        ),
+        {name: getattr(totals, name) for name in _COUNTS},
     )
     account, chunks = claim_chunks(path, request.ingest, chunk_rows=request.chunk_rows)
     if sort:
@@ -204,15 +200,8 @@ def _one_file(
     except (_Unsorted, InputError):  # what this file added is taken back: sorted and read again, or not read
         del totals.claims[mark_len[0] :], totals.findings[mark_len[1] :], totals.lines[mark_len[2] :]
         totals.edits, totals.stale, counts = saved
-        (
-            totals.no_payer,
-            totals.no_state,
-            totals.dated,
-            totals.after,
-            totals.before,
-            totals.odd,
-            totals.odd_span,
-        ) = counts
+        for name, value in counts.items():
+            setattr(totals, name, value)
         raise
     return account
 
