@@ -440,3 +440,22 @@ def test_dates_no_claim_can_have_are_said(tmp_path):
         [_csv(tmp_path / "ok.csv", _skin_claim("C2"))], ClaimsRequest(today=dt.date(2026, 12, 7))
     )
     assert not any(n.startswith("CHECK DATES") for n in plausible.notes)
+
+
+@pytest.mark.parametrize(
+    "cell,state",
+    [
+        ("Texas", "TX"),
+        ("Tex.", "TX"),  # was 'TEX.': 'not a WISeR state', the claim out of scope
+        ("TEXAS (TX)", "TX"),
+        ("TX - Texas", "TX"),
+        ("Houston, TX 77030", "TX"),
+        ("Okla.", "OK"),
+        ("N.J.", "NJ"),
+        ("Paris, France", "PARIS, FRANCE"),  # no state in it: kept, and named in the scope reason
+    ],
+)
+def test_state_cells_as_systems_print_them(cell, state):
+    from auditor.claims.project import state_code
+
+    assert pl.DataFrame({"c": [cell]}).select(state_code("c")).item() == state

@@ -102,6 +102,69 @@ _STATES = {
     "WYOMING": "WY",
     "PUERTO RICO": "PR",
 }
+# Traditional (GPO) abbreviations, as older systems print them ('Tex.', 'Okla.'), dots taken off.
+_ABBREVIATED = {
+    "ALA": "AL",
+    "ARIZ": "AZ",
+    "ARK": "AR",
+    "CALIF": "CA",
+    "COLO": "CO",
+    "CONN": "CT",
+    "DEL": "DE",
+    "FLA": "FL",
+    "ILL": "IL",
+    "IND": "IN",
+    "KANS": "KS",
+    "KAN": "KS",
+    "MASS": "MA",
+    "MICH": "MI",
+    "MINN": "MN",
+    "MISS": "MS",
+    "MONT": "MT",
+    "NEBR": "NE",
+    "NEB": "NE",
+    "NEV": "NV",
+    "N MEX": "NM",
+    "N DAK": "ND",
+    "S DAK": "SD",
+    "OKLA": "OK",
+    "OREG": "OR",
+    "ORE": "OR",
+    "TENN": "TN",
+    "TEX": "TX",
+    "WASH": "WA",
+    "WIS": "WI",
+    "WISC": "WI",
+    "W VA": "WV",
+    "WYO": "WY",
+}
+
+
+# Where a state's two letters sit in longer text: 'TEXAS (TX)', 'TX - TEXAS', 'HOUSTON, TX 77030', 'TX 77030'.
+_STATE_IN_TEXT = (
+    r"\(([A-Z]{2})\)|^([A-Z]{2})\s*[-–:]\s|,\s*([A-Z]{2})(?:\s+\d{5}(?:-\d{4})?)?$|^([A-Z]{2})\s+\d{5}"
+)
+
+
+def state_code(col: str) -> pl.Expr:
+    """'TX', 'Texas', 'Tex.', 'T.X.', 'TEXAS (TX)', 'HOUSTON, TX 77030' -> 'TX'; other text stays as written (and
+    the claim's scope reason names it)."""
+    state = pl.col(col).str.strip_chars().str.to_uppercase()
+    plain = state.str.replace_all(".", "", literal=True).str.strip_chars()
+    found = state.str.extract_groups(_STATE_IN_TEXT)
+    inside = pl.coalesce(*(found.struct.field(str(i)) for i in range(1, 5)))
+    known = set(_STATES.values())
+    return (
+        pl.when(plain.str.len_chars() == 2)
+        .then(plain)
+        .when(plain.is_in(list(_STATES)))
+        .then(plain.replace_strict(_STATES, default=None, return_dtype=pl.String))
+        .when(plain.is_in(list(_ABBREVIATED)))
+        .then(plain.replace_strict(_ABBREVIATED, default=None, return_dtype=pl.String))
+        .when(inside.is_in(list(known)))
+        .then(inside)
+        .otherwise(state)
+    )
 
 
 def _whole(col: str) -> pl.Expr:
@@ -188,12 +251,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
     )
     code_a, glued_a = nz.code_parts("cpt")
     code_b, glued_b = nz.code_parts("hcpcs")
-    state = pl.col("state").str.strip_chars().str.to_uppercase()
-    state = (
-        pl.when(state.str.len_chars() == 2)
-        .then(state)
-        .otherwise(state.replace_strict(_STATES, default=state, return_dtype=pl.String))
-    )
+    state = state_code("state")
     # Claim extracts repeat a few hundred codes, dates and payers over millions of lines: the regex-heavy
     # normalisation runs once per distinct raw value (or combination) and is mapped back by a join.
     groups = [
