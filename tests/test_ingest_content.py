@@ -437,3 +437,21 @@ def test_a_file_of_only_inactive_lines_is_refused_not_passed_as_clean(tmp_path):
     assert res.exit_code == 2
     assert "lists removed or inactive items: every line's status says inactive" in res.stderr
     assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_a_lines_own_revenue_code_in_the_code_column_reads_as_no_code(tmp_path):
+    """Supply lines whose CPT/HCPCS cell repeats their revenue code ('278' from a number column) were each a
+    code error (CV002: '00278' 'deleted'); they are lines without a code, and the sheet says how many."""
+    rows = [
+        ["Charge Code", "Description", "Rev Code", "CPT/HCPCS", "Price"],
+        ["1001", "HC SUTURE VICRYL", "272", "272", "12.00"],
+        ["1002", "HC IMPLANT MISC", "0278", "278", "50.00"],
+        ["1003", "HC NEUROSTIM LEAD", "0278", "C1778", "900.00"],
+    ]
+    path = write_text(tmp_path / "cdm.csv", rows)
+    result = run_audit([path], AuditRequest())
+    assert not [f for f in result.findings if f.edit.startswith("CV")]
+    (sheet,) = result.chargemaster.files[0].sheets
+    assert "2 lines carry their own revenue code in the CPT/HCPCS column ('272', '278')" in sheet.note
+    codes = result.chargemaster.frame.get_column("code").to_list()
+    assert codes == [None, None, "C1778"]

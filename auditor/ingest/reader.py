@@ -530,8 +530,10 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         retired = (
             skipped.select((pl.col("_skip") == retired_reason(match)).sum()).item() if skipped.height else 0
         )
+        audited, moved = _revenue_in_code(audited)
         rep.signature = sheet_signature(audited, match, retired)
-        rep.note = "; ".join(n for n in (_unread_prices(audited), _rounded_codes(audited)) if n) or rep.note
+        notes = (_unread_prices(audited), _rounded_codes(audited), moved)
+        rep.note = "; ".join(n for n in notes if n) or rep.note
     rep.missing_overrides = absent
     return audited, rep
 
@@ -694,6 +696,33 @@ def _unread_prices(rows: pl.DataFrame) -> str | None:
         f"{lost.height:,} price cell{'s' if many else ''} not read as one amount (e.g. {shown}): "
         f"{'those rows are' if many else 'that row is'} audited without a price"
     )
+
+
+def _revenue_in_code(rows: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    """Lines whose CPT/HCPCS cell holds their own revenue code ('0278', or '278' from a number column), read as
+    lines without a CPT/HCPCS code, and the sheet's note saying how many, or None.
+
+    An export that fills the code column of supply lines this way made each a code error: '278' padded to
+    '00278' read as a deleted anesthesia code, '0278' as a malformed one, hundreds of lines at a time.
+    """
+    raw = pl.col("code_raw").str.strip_chars().str.replace(r"\.0+$", "")
+    hit = (
+        pl.col("code").is_not_null()
+        & raw.str.contains(r"^\d{3,4}$")
+        & (raw.str.zfill(4) == pl.col("revenue_code")).fill_null(False)
+    )
+    shown = rows.filter(hit).get_column("code_raw")
+    if not shown.len():
+        return rows, None
+    blank = [
+        pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in ("code", "code_type", "code_source")
+    ]
+    examples = ", ".join(f"'{v}'" for v in shown.unique(maintain_order=True).head(3))
+    note = (
+        f"{shown.len():,} line{'s' if shown.len() > 1 else ''} carry their own revenue code in the CPT/HCPCS "
+        f"column ({examples}): read as lines without a CPT/HCPCS code"
+    )
+    return rows.with_columns(blank), note
 
 
 def _rounded_codes(rows: pl.DataFrame) -> str | None:
