@@ -455,3 +455,4 @@ def test_a_lines_own_revenue_code_in_the_code_column_reads_as_no_code(tmp_path):
     assert "2 lines carry their own revenue code in the CPT/HCPCS column ('272', '278')" in sheet.note
     codes = result.chargemaster.frame.get_column("code").to_list()
     assert codes == [None, None, "C1778"]
+    assert sheet.code_types == {"HCPCS": 1}  # the sheet's code types count the one code it has

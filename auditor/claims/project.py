@@ -219,7 +219,8 @@ def diagnosis_list(col: str) -> pl.Expr:
     # In an entry with a digit, a word of letters alone is the code's description or label ('E11.621 - Type 2
     # diabetes ...', 'ABK: E11.621', '(POA: Y)'), each of whose words was a DX001 'invalid diagnosis' before.
     # An entry of one word and no digit ('ABC') is a bad diagnosis in the list and stays for DX001; a placeholder
-    # ('NONE', 'N/A') or words alone (a description after a comma) are no diagnosis. Each word is padded on both sides so that neighbours match one by one.
+    # ('NONE', 'N/A') or words alone (a description after a comma) are no diagnosis. Each word is padded on both
+    # sides so that neighbouring words match one by one.
     e = pl.element().str.strip_chars()
     spaced = pl.lit(" ") + e.str.replace_all(r"[^A-Z0-9.]+", " ").str.replace_all(" ", "  ") + pl.lit(" ")
     kept = (

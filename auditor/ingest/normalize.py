@@ -14,9 +14,8 @@ _GLUED_TIGHT = r"^(\d{4}[0-9FTUM]|[A-V]\d{4})((?:[A-Z0-9]{2})+)$"
 _MOD_TOKEN = r"[0-9A-Z]{2}"
 _MOD_WORDS = r"\b(?:NONE|NULL|NA|MODS?|MODIFIERS?|LEFT|RIGHT|BOTH|SIDE|BILATERAL|BLANK)\b"
 _SHAPE = r"(?:\d{4}[0-9FTUMA]|[A-V]\d{4})"
-ANY_CODES_SHAPE = (
-    "^" + _SHAPE + "(?:[|,]" + _SHAPE + ")*$"
-)  # one such code, or several (code_list, wide rows)
+# One such code, or several: alternatives a cell lists ('|', code_list) or a wide row's columns (',').
+ANY_CODES_SHAPE = "^" + _SHAPE + "(?:[|,]" + _SHAPE + ")*$"
 # A report's label before the code: 'CPT 80048', 'HCPCS: A6212', 'CPT® 99213', 'CPT-4 CODE 15271'.
 _LABELLED = r"^(?:CPT(?:\s*-?\s*4)?|HCPCS?)\s*®?\s*(?:CODE)?\s*[:#\-]?\s*(" + _SHAPE + r"\b.*)$"
 # The code, then its words: '15271 - SKIN SUB GRAFT', '80048 (BMP)'. Words have a run of three letters;

@@ -526,11 +526,11 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         rep.column_index |= {"cpt": raw.first_col + code_col + 1, "code_type": raw.first_col + type_col + 1}
         rep.code_pairs = [[match.headers[c], match.headers[t]] for c, t in match.cms_codes]
     if kind is CHARGEMASTER:
+        audited, moved = _revenue_in_code(audited)  # first: the code types count what is audited
         rep.code_types = code_type_counts(audited)
         retired = (
             skipped.select((pl.col("_skip") == retired_reason(match)).sum()).item() if skipped.height else 0
         )
-        audited, moved = _revenue_in_code(audited)
         rep.signature = sheet_signature(audited, match, retired)
         notes = (_unread_prices(audited), _rounded_codes(audited), moved)
         rep.note = "; ".join(n for n in notes if n) or rep.note
@@ -681,6 +681,11 @@ def _read_rows(
     )
 
 
+def _quoted(values: pl.Series, most: int = 3) -> str:
+    """The first `most` distinct values, quoted, as a sheet note's examples."""
+    return ", ".join(f"'{v}'" for v in values.unique(maintain_order=True).head(most))
+
+
 def _unread_prices(rows: pl.DataFrame) -> str | None:
     """Why some rows have no price although their price cell holds digits (a range, two amounts), or None.
 
@@ -690,7 +695,7 @@ def _unread_prices(rows: pl.DataFrame) -> str | None:
     lost = rows.filter(pl.col("price").is_null() & pl.col("price_raw").str.contains(r"\d"))
     if lost.height == 0:
         return None
-    shown = ", ".join(f"'{v}'" for v in lost.get_column("price_raw").unique(maintain_order=True).head(3))
+    shown = _quoted(lost.get_column("price_raw"))
     many = lost.height > 1
     return (
         f"{lost.height:,} price cell{'s' if many else ''} not read as one amount (e.g. {shown}): "
@@ -717,10 +722,9 @@ def _revenue_in_code(rows: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     blank = [
         pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in ("code", "code_type", "code_source")
     ]
-    examples = ", ".join(f"'{v}'" for v in shown.unique(maintain_order=True).head(3))
     note = (
         f"{shown.len():,} line{'s' if shown.len() > 1 else ''} carry their own revenue code in the CPT/HCPCS "
-        f"column ({examples}): read as lines without a CPT/HCPCS code"
+        f"column ({_quoted(shown)}): read as lines without a CPT/HCPCS code"
     )
     return rows.with_columns(blank), note
 
@@ -735,9 +739,9 @@ def _rounded_codes(rows: pl.DataFrame) -> str | None:
         values = rows.get_column(name).drop_nulls()
         hit = values.filter(values.str.contains(EXCEL_SCIENTIFIC))
         if hit.len():
-            shown = ", ".join(f"'{v}'" for v in hit.unique(maintain_order=True).head(2))
             said.append(
-                f"{hit.len():,} {label}{'s' if hit.len() > 1 else ''} in Excel's scientific notation ({shown})"
+                f"{hit.len():,} {label}{'s' if hit.len() > 1 else ''} in Excel's scientific notation "
+                f"({_quoted(hit, 2)})"
             )
     if not said:
         return None
