@@ -111,6 +111,9 @@ class Problem:
         }
 
 
+INFO_BASIS = "information only: no money at stake"
+
+
 def rank_findings(
     findings: Sequence[Finding], groups: Mapping[str, str], amounts: Amounts
 ) -> tuple[list[Finding], tuple[Problem, ...]]:
@@ -160,7 +163,12 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
     severity = max((f.severity for f in live or found), key=SEVERITY_RANK.__getitem__)
     lines = list(dict.fromkeys((f.file, f.sheet, f.row) for f in found))
     codes = {(f.file, f.sheet, f.row): f.code for f in found}
-    amount, rate, charge, basis, rated = _money([(line, codes[line]) for line in lines], amounts)
+    if severity == "info":
+        # An info problem says something is expected or a tip ("fine for other payers"): the lines' charges
+        # beside it would read as money at risk that the finding itself says is not.
+        amount, rate, charge, basis, rated = None, None, None, INFO_BASIS, False
+    else:
+        amount, rate, charge, basis, rated = _money([(line, codes[line]) for line in lines], amounts)
     first = found[0]
     id_text = _ID_TEXT.encode([scope, edit, group, subject])
     problem_id = hashlib.sha256(id_text.encode("utf-8")).hexdigest()[:12]

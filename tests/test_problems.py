@@ -101,6 +101,22 @@ def test_severity_ranks_first_then_money_then_lines():
     assert second.basis == "line charge $100.00 × 2 lines"
 
 
+def test_an_info_problem_puts_no_money_at_stake():
+    # CV010 says a Medicare-excluded lens is fine for other payers: 600 lens lines priced $3,000 are not
+    # $1.8M at risk, and an "At stake" column saying so would send an analyst after nothing.
+    found = [_finding("CV010", r, code="V2788", severity="info") for r in range(2, 5)]
+    found.append(_finding("CV001", 5, code="C5271"))
+    charges = {("cdm.xlsx", "CDM", r): 3000.0 for r in range(2, 6)}
+    _, problems = rank_findings(
+        found, {"CV010": "code", "CV001": "code"}, Amounts("2026Q2", {"V2788": 9.0}, charges)
+    )
+    error, info = problems
+    assert error.amount == 3000.0
+    assert (info.severity, info.lines) == ("info", 3)
+    assert info.amount is None and info.rate is None and info.charge is None and info.rate_quarter is None
+    assert info.basis == "information only: no money at stake"
+
+
 def test_a_wholly_waived_problem_ranks_last_and_says_so():
     found = [_finding("CV001", 2, code="B", waived=True), _finding("CV005", 3, code="A", severity="info")]
     _, problems = rank_findings(found, {"CV001": "code", "CV005": "code"}, Amounts())
