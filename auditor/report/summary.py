@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from auditor.problems import TOP
+from auditor.problems import INFO_BASIS, TOP
 from auditor.report.context import ReportContext
 from auditor.report.gaps import by_reason, not_evaluable, partly_seen
 from auditor.report.problems_view import (
@@ -89,7 +89,7 @@ def render_problems(doc: dict, written: Mapping[str, Path] | None = None) -> lis
     for p in top:
         lines.append(
             f"{p['rank']:>4}. {p['severity']:<7} {p['edit']} {subject_label(p, doc)}: {p['lines']:,} "
-            f"line{'s' if p['lines'] != 1 else ''}, {amount_text(p)} at stake ({p['basis']})"
+            f"line{'s' if p['lines'] != 1 else ''}, {_stake(p)}"
         )
         places = line_places(doc, p, LINES_SHOWN, base)
         more = f", … {p['lines'] - len(places):,} more" if p["lines"] > len(places) else ""
@@ -222,3 +222,10 @@ def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
         if limit and c[key] > limit:
             lines.append(f"    … {c[key] - limit} more")
     return "\n".join(lines)
+
+
+def _stake(p: dict) -> str:
+    """'$1,200.00 at stake (line charge $600.00 × 2 lines)', or 'information only' for an info problem."""
+    if p["amount"] is None and p["basis"] == INFO_BASIS:
+        return "information only (no money at stake)"
+    return f"{amount_text(p)} at stake ({p['basis']})"
