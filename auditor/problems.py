@@ -12,7 +12,8 @@ A problem is one edit's findings on one subject:
 An edit's own `group:` wins over the rule by check kind. Findings of the chargemaster and of the pairing
 table never share a problem. Problems are ranked by severity (of their unwaived findings; fully waived
 problems come last), then by money at stake: per line, the code's OPPS payment rate in the audit quarter
-when Addendum B gives one, else the line's charge; summed over the problem's lines.
+when Addendum B gives one, else the line's charge; summed over the problem's lines. An info problem (a note or
+a tip) puts no money at stake.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Problem:
     """One edit's findings on one code, charge code or file: severity, lines, money at stake and its findings.
 
     `findings` are indices into the audit's findings list (ordered by problem rank, so a problem's findings
-    sit together); `amount` is the money at stake (None: no line has a rate or a charge) and `basis` says
+    sit together); `amount` is the money at stake (None: no line has a rate or a charge, or an info problem) and `basis` says
     how it was reckoned, e.g. "OPPS rate $1,234.56 (2026Q2) × 40 lines".
     """
 

@@ -32,7 +32,7 @@ def subject_label(p: dict, doc: dict) -> str:
 
 
 def amount_text(p: dict) -> str:
-    """The money at stake, '$52,000.00', or '–' when no line has a rate or a charge."""
+    """The money at stake, '$52,000.00', or '–' when no line has a rate or a charge (or for an info problem)."""
     return dollars(p["amount"])
 
 

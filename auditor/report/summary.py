@@ -83,7 +83,7 @@ def render_problems(doc: dict, written: Mapping[str, Path] | None = None) -> lis
         return lines + ["Every problem is waived."]
     lines.append(
         f"\nFix first: the top {len(top)} problem{'s' if len(top) != 1 else ''} "
-        "(by severity, then money at stake: OPPS payment rate, else the line charge, times the lines)"
+        "(by severity, then money at stake: OPPS payment rate, else the line charge, times the lines; none for info)"
     )
     base = main_file(doc)
     for p in top:
