@@ -11,9 +11,9 @@ A problem is one edit's findings on one subject:
 
 An edit's own `group:` wins over the rule by check kind. Findings of the chargemaster and of the pairing
 table never share a problem. Problems are ranked by severity (of their unwaived findings; fully waived
-problems come last), then by money at stake: per line, the code's OPPS payment rate in the audit quarter
-when Addendum B gives one, else the line's charge; summed over the problem's lines. An info problem (a note or
-a tip) puts no money at stake.
+problems come last), then by money at stake: per line, what the check reckoned when it says (a price spread, a
+shortfall under the OPPS rate), else the code's OPPS payment rate in the audit quarter when Addendum B gives one,
+else the line's charge; summed over the problem's lines. An info problem (a note or a tip) puts no money at stake.
 """
 
 from __future__ import annotations
@@ -169,7 +169,10 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
         # beside it would read as money at risk that the finding itself says is not.
         amount, rate, charge, basis, rated = None, None, None, INFO_BASIS, False
     else:
-        amount, rate, charge, basis, rated = _money([(line, codes[line]) for line in lines], amounts)
+        stakes = {(f.file, f.sheet, f.row): _stake(f) for f in found}
+        amount, rate, charge, basis, rated = _money(
+            [(line, codes[line], stakes[line]) for line in lines], amounts
+        )
     first = found[0]
     id_text = _ID_TEXT.encode([scope, edit, group, subject])
     problem_id = hashlib.sha256(id_text.encode("utf-8")).hexdigest()[:12]
@@ -208,28 +211,43 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
     return {"fields": fields, "members": found, "order": order}
 
 
-def _money(lines: Iterable[tuple[Line, str | None]], amounts: Amounts) -> tuple:
-    """(amount, shared rate, line charge, basis text, any line rated) over a problem's lines: OPPS rate, else
-    the charge."""
+def _stake(f: Finding) -> tuple[str, float] | None:
+    """(what, dollars) when the finding's check reckoned the money at stake itself (a price spread), else None."""
+    value, what = f.extra.get("stake"), f.extra.get("stake_basis")
+    return (what, float(value)) if value is not None and what else None
+
+
+def _money(lines: Iterable[tuple[Line, str | None, tuple[str, float] | None]], amounts: Amounts) -> tuple:
+    """(amount, shared rate, line charge, basis text, any line rated) over a problem's lines: the stake its check
+    reckoned, else the OPPS rate, else the charge."""
     rated: list[float] = []
     charged: list[float] = []
+    staked: dict[str, list[float]] = {}
+    rates: set[float] = set()  # every line's rate, staked lines' too: the problem shows the rate it is about
     without = 0
-    for line, code in lines:
+    for line, code, stake in lines:
         rate = amounts.rates.get((code or "").strip().upper()) if code else None
         if rate is not None:
+            rates.add(rate)
+        if stake is not None:
+            staked.setdefault(stake[0], []).append(stake[1])
+        elif rate is not None:
             rated.append(rate)
         elif (charge := amounts.charges.get(line)) is not None:
             charged.append(charge)
         else:
             without += 1
-    if not rated and not charged:
+    if not rated and not charged and not staked:
         return None, None, None, "no amount", False
-    parts = []
-    rate = rated[0] if rated and len(set(rated)) == 1 else None
+    parts = [
+        f"{'' if len(set(v)) == 1 else 'average '}{what} {dollars(_mean(v))} × {_lines(len(v))}"
+        for what, v in staked.items()
+    ]
+    rate = next(iter(rates)) if len(rates) == 1 else None
     if rated:
         each = (
-            f"OPPS rate {dollars(rate)}"
-            if rate is not None
+            f"OPPS rate {dollars(rated[0])}"
+            if len(set(rated)) == 1
             else f"OPPS rates averaging {dollars(_mean(rated))}"
         )
         parts.append(f"{each} ({amounts.quarter}) × {_lines(len(rated))}")
@@ -241,7 +259,8 @@ def _money(lines: Iterable[tuple[Line, str | None]], amounts: Amounts) -> tuple:
     basis = " + ".join(parts)
     if without:
         basis += f"; {_lines(without)} without a rate or charge"
-    return round(sum(rated) + sum(charged), 2), rate, charge, basis, bool(rated)
+    total = sum(rated) + sum(charged) + sum(sum(v) for v in staked.values())
+    return round(total, 2), rate, charge, basis, bool(rates)
 
 
 def _mean(values: list[float]) -> float:

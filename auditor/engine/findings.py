@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, fields, replace
 from auditor.errors import EXIT_FINDINGS, EXIT_OK
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+# A check may reckon the money a finding puts at stake itself (a price spread, a shortfall under a rate) in two hit
+# columns: dollars, and what they are ("price spread"). A finding carries them in `extra` as `stake` and
+# `stake_basis`; problems.py ranks by them instead of the line's rate or charge.
+STAKE, STAKE_BASIS = "v_stake", "v_stake_basis"
 
 
 def exit_code_for(worst: str | None, fail_on: str) -> int:

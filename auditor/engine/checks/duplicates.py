@@ -18,6 +18,7 @@ import polars as pl
 
 from auditor.engine.checks import price_lines
 from auditor.engine.checks.companions import MAX_RELATED
+from auditor.engine.findings import STAKE, STAKE_BASIS
 from auditor.engine.lists import CatalogError
 from auditor.ingest.shapes import EXCEL_SCIENTIFIC
 
@@ -62,8 +63,8 @@ def _price_groups(ctx, edit, eligible: pl.Expr):
         price_lines.differ(ctx, edit, pl.col("_lo"), pl.col("_hi")) & (pl.col("_hi") >= pl.col("_lo") * ratio)
     )
     detail = {
-        "v_low": pl.col("_lo").round(2).cast(pl.String),
-        "v_high": pl.col("_hi").round(2).cast(pl.String),
+        "v_low": price_lines.dollars(pl.col("_lo")),
+        "v_high": price_lines.dollars(pl.col("_hi")),
     }
     return (
         keys,
@@ -116,10 +117,10 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
     stats = stats.filter((codes_differ | prices_differ) & (pl.col("_mixed") if hc == "mixed" else True))
     # What differs, so the analyst knows which line to correct: the codes, the prices, or both.
     codes = pl.col("_codes").list.eval(pl.element().fill_null("none")).list.join(", ")
-    low = pl.col("_lo").round(2).cast(pl.String)
+    low = price_lines.dollars(pl.col("_lo"))
     prices = (
         pl.when(pl.col("_hi") > pl.col("_lo"))
-        .then(pl.format("{} to {}", low, pl.col("_hi").round(2)))
+        .then(pl.format("{} to {}", low, price_lines.dollars(pl.col("_hi"))))
         .otherwise(low)
     )
     prices = pl.when(pl.col("_priced")).then(prices).otherwise(pl.format("{} and blank", prices))
@@ -130,7 +131,16 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         .then(pl.format("different codes ({})", codes))
         .otherwise(pl.format("different prices ({})", prices))
     )
-    return keys, frame, stats, {"v_differs": differs}, pl.lit("a unique charge code per chargemaster line")
+    # Money at stake when only the price differs: the spread, what picking the wrong line costs each time it is
+    # billed (two lines priced $4,570 and $4,571 are $1 apart, not $4,571 at risk). A different code can get the
+    # line denied, and a blank price has no spread, so those keep the line's rate or charge (stake null).
+    spread = pl.col("_priced") & ~codes_differ & (pl.col("_hi") > pl.col("_lo"))
+    detail = {
+        "v_differs": differs,
+        STAKE: pl.when(spread).then((pl.col("_hi") - pl.col("_lo")).round(2)),
+        STAKE_BASIS: pl.when(spread).then(pl.lit("price spread")),
+    }
+    return keys, frame, stats, detail, pl.lit("a unique charge code per chargemaster line")
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:

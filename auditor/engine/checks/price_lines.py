@@ -141,3 +141,19 @@ def differ(ctx, edit, lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
     rel = float(value(ctx, edit.params.get("tolerance_pct", 0)) or 0) / 100
     gap = float(value(ctx, edit.params.get("tolerance_abs", 0)) or 0)
     return (hi > lo) & (hi - lo > gap) & (hi > lo * (1 + rel))
+
+
+def dollars(amount: pl.Expr) -> pl.Expr:
+    """An amount as the reports write money, '$1,234.50' (null stays null), for finding messages."""
+    cents = (amount.abs() * 100).round(0).cast(pl.Int64)
+    # Thousands separators: group the reversed digits by three (polars' regex has no look-ahead).
+    whole = (
+        (cents // 100)
+        .cast(pl.String)
+        .str.reverse()
+        .str.replace_all(r"(\d{3})", "${1},")
+        .str.reverse()
+        .str.strip_chars_start(",")
+    )
+    sign = pl.when(amount < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return sign + pl.lit("$") + whole + pl.lit(".") + (cents % 100).cast(pl.String).str.zfill(2)

@@ -49,11 +49,11 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     out = joined.filter(judged)
     return out.select(
         "_rid",
-        v_median=pl.col("_median").round(2).cast(pl.String),
+        v_median=price_lines.dollars(pl.col("_median")),
         v_n=pl.col("_n").cast(pl.String),
         # A price a hundredth of the median would read "0.0x": ratios that round to 0.0 keep three decimals.
         v_ratio=pl.when(ratio < 0.05).then(ratio.round(3)).otherwise(ratio.round(1)).cast(pl.String),
         expected=pl.lit("a price in line with the code's other lines (median ")
-        + pl.col("_median").round(2).cast(pl.String)
+        + price_lines.dollars(pl.col("_median"))
         + pl.lit(")"),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.engine.checks import price_lines
+from auditor.engine.findings import STAKE, STAKE_BASIS
 from auditor.engine.lists import resolve_selector
 
 KINDS = ("price-below-rate",)
@@ -110,10 +111,20 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     share = (pl.col("price") / pl.col("cs_rate") * 100).round(0).cast(pl.Int64).cast(pl.String)
     return out.select(
         "_rid",
-        v_price=pl.col("price").round(2).cast(pl.String),
-        v_rate=pl.col("cs_rate").round(2).cast(pl.String),
+        v_price=price_lines.dollars(pl.col("price")),
+        v_rate=price_lines.dollars(pl.col("cs_rate")),
         v_share=share,
+        # What the line falls short by, not the whole rate: a $500 charge on a $511.59 rate is $11.59 short.
+        **{
+            STAKE: (ratio * pl.col("cs_rate") - pl.col("price")).round(2),
+            STAKE_BASIS: pl.lit(_shortfall(ratio)),
+        },
         expected=pl.lit("a charge at or above the OPPS payment rate (")
-        + pl.col("cs_rate").round(2).cast(pl.String)
+        + price_lines.dollars(pl.col("cs_rate"))
         + pl.lit(")"),
     )
+
+
+def _shortfall(ratio: float) -> str:
+    """What a finding's stake is: the charge's shortfall under the rate (times the ratio when it is not 1)."""
+    return "shortfall under the OPPS rate" if ratio == 1 else f"shortfall under {ratio:g}x the OPPS rate"

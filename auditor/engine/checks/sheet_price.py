@@ -103,13 +103,13 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         )
         .otherwise(pl.lit("OPPS rate per sq cm (") + pl.col("_rq") + pl.lit(")"))
     )
-    ref = reference.round(2).cast(pl.String)
+    ref = price_lines.dollars(reference)
     return flagged.select(
         "_rid",
-        v_price=pl.col("price").round(2).cast(pl.String),
+        v_price=price_lines.dollars(pl.col("price")),
         v_area=pl.col("_area").round(1).cast(pl.String),
         v_size=pl.col("_text"),
-        v_per_sq_cm=per_cm.round(2).cast(pl.String),
+        v_per_sq_cm=price_lines.dollars(per_cm),
         v_times=(pl.col("price") / reference).round(0).cast(pl.Int64).cast(pl.String),
         v_basis=basis,
         v_reference=ref,
