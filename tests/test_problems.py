@@ -201,15 +201,13 @@ def test_a_charge_code_priced_two_ways_puts_the_price_spread_at_stake(tmp_path):
     # Seen on a real 2018 chargemaster: hundreds of charge codes on two lines a dollar apart ($4,570 and $4,571)
     # ranked by their whole charge above codes priced $1,358 and $4,812 under one number. Billing the wrong
     # line of a pair costs the spread, so that is what is at stake and what ranks them.
-    rows = [
-        HEADER,
+    result = _audited(
+        tmp_path,
         ["36100373", "HC SKIN TISSUE REARRANGEMENT", "", "0360", 4571],
         ["36100373", "HC SKIN TISSUE REARRANGEMENT", "", "0360", 4570],
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 1358],
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 4812],
-    ]
-    src = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": rows})
-    result = run_audit([src], AuditRequest(as_of=AS_OF))
+    )
     pairs = [(p.subject, p.amount, p.basis) for p in result.problems if p.edit == "PR003"]
     assert pairs == [
         ("48300003", 3454.0, "price spread $3,454.00 × 1 line"),
@@ -225,10 +223,13 @@ def test_a_charge_code_priced_two_ways_puts_the_price_spread_at_stake(tmp_path):
 def test_a_charge_below_the_opps_rate_puts_its_shortfall_at_stake(tmp_path):
     # P9037 (whole apheresis platelets) charged $511 against a $680.61 rate is $169.61 short, not $680.61 at risk;
     # the problem still shows the rate it is measured against.
-    rows = [HEADER, ["41100015", "HCHG PLATELETS PHER L/R IRRAD EA UNIT", "P9037", "0390", 511]]
-    src = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": rows})
-    result = run_audit([src], AuditRequest(as_of=AS_OF))
+    result = _audited(tmp_path, ["41100015", "HCHG PLATELETS PHER L/R IRRAD EA UNIT", "P9037", "0390", 511])
     (below,) = [p for p in result.problems if p.edit == "PR004"]
     assert below.rate is not None and below.rate > 511 and below.rate_quarter == "2026Q2"
     assert below.amount == round(below.rate - 511, 2)
     assert below.basis == f"shortfall under the OPPS rate ${below.amount:,.2f} × 1 line"
+
+
+def _audited(tmp_path, *rows: list):
+    """The audit (as of AS_OF) of a one-sheet chargemaster with these rows under HEADER."""
+    return run_audit([write_xlsx(tmp_path / "cdm.xlsx", {"CDM": [HEADER, *rows]})], AuditRequest(as_of=AS_OF))
