@@ -198,25 +198,25 @@ def test_the_terminal_summary_says_an_info_problem_is_information_only(tmp_path)
 
 
 def test_a_charge_code_priced_two_ways_puts_the_price_spread_at_stake(tmp_path):
-    # Seen on a real 2018 chargemaster: hundreds of charge codes on two lines a dollar apart ($4,570 and $4,571)
-    # ranked by their whole charge above codes priced $1,358 and $4,812 under one number. Billing the wrong
-    # line of a pair costs the spread, so that is what is at stake and what ranks them.
+    # Seen on a real 2018 chargemaster: charge codes on two lines close in price ranked by their whole charge
+    # above codes priced $1,358 and $4,812 under one number. Billing the wrong line of a pair costs the spread,
+    # so that is what is at stake and what ranks them.
     result = _audited(
         tmp_path,
         ["36100373", "HC SKIN TISSUE REARRANGEMENT", "", "0360", 4571],
-        ["36100373", "HC SKIN TISSUE REARRANGEMENT", "", "0360", 4570],
+        ["36100373", "HC SKIN TISSUE REARRANGEMENT", "", "0360", 4400],
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 1358],
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 4812],
     )
     pairs = [(p.subject, p.amount, p.basis) for p in result.problems if p.edit == "PR003"]
     assert pairs == [
         ("48300003", 3454.0, "price spread $3,454.00 × 1 line"),
-        ("36100373", 1.0, "price spread $1.00 × 1 line"),
+        ("36100373", 171.0, "price spread $171.00 × 1 line"),
     ]
     messages = sorted(f.message for f in result.findings if f.edit == "PR003")
     assert (
         messages[0]
-        == "charge code 36100373 appears on 2 lines with different prices ($4,570.00 to $4,571.00)"
+        == "charge code 36100373 appears on 2 lines with different prices ($4,400.00 to $4,571.00)"
     )
 
 

@@ -7,9 +7,10 @@ modifiers, NDC, fee type, setting and description numbers, or wording for `produ
 and local codes never). Params: `skip` (selector of catch-all codes), `products` (selector of product
 codes, compared only when worded alike), `skip_description` (regex of lines left out, e.g. research), `tolerance_pct` and `tolerance_abs` (a spread within either is not a
 difference; numbers or "$config.<key>"), `min_ratio` (highest/lowest at or above which lines count as
-different; default 1.0). duplicate-charge-code: `skip_description` too; lines of different settings (inpatient/outpatient twins) are not compared.
+different; default 1.0). duplicate-charge-code: `skip_description`, `tolerance_pct` and `tolerance_abs` too; lines of different settings (inpatient/outpatient twins) are not compared.
 `hc: split` compares 'HC'-prefixed lines (hospital charges) only with each other and unprefixed lines only with
-each other; `hc: mixed` flags only charge codes that have both kinds of line and differ.
+each other; `hc: mixed` flags only charge codes that have both kinds of line and differ. `prices: within` flags
+instead the charge codes whose lines share one code and differ in price by no more than the tolerance.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def prepare(edit, lists) -> None:
     price_lines.prepare(edit, lists)
     if edit.params.get("hc") not in (None, "split", "mixed"):
         raise CatalogError(f"hc must be split or mixed, not {edit.params['hc']!r}")
+    if edit.params.get("prices") not in (None, "beyond", "within"):
+        raise CatalogError(f"prices must be beyond or within, not {edit.params['prices']!r}")
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -113,8 +116,17 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         _mixed=pl.col("_hc").any() & (~pl.col("_hc")).any(),
     )
     codes_differ = pl.col("_codes").list.len() > 1
-    prices_differ = (pl.col("_hi") > pl.col("_lo")) | (~pl.col("_priced") & pl.col("_lo").is_not_null())
-    stats = stats.filter((codes_differ | prices_differ) & (pl.col("_mixed") if hc == "mixed" else True))
+    # Prices within the facility tolerance (`tolerance_pct`, `tolerance_abs`) are one price: $4,570 and $4,571,
+    # or a quality-data code at $0.00 and $0.01, cost nothing whichever line is billed.
+    prices_differ = price_lines.differ(ctx, edit, pl.col("_lo"), pl.col("_hi")) | (
+        ~pl.col("_priced") & pl.col("_lo").is_not_null()
+    )
+    if edit.params.get("prices") == "within":
+        # The other side of the tolerance: one code, every line priced, prices apart but within it (a stale copy).
+        near = ~codes_differ & pl.col("_priced") & (pl.col("_hi") > pl.col("_lo")) & ~prices_differ
+        stats = stats.filter(near & (pl.col("_mixed") if hc == "mixed" else True))
+    else:
+        stats = stats.filter((codes_differ | prices_differ) & (pl.col("_mixed") if hc == "mixed" else True))
     # What differs, so the analyst knows which line to correct: the codes, the prices, or both.
     codes = pl.col("_codes").list.eval(pl.element().fill_null("none")).list.join(", ")
     low = price_lines.dollars(pl.col("_lo"))
