@@ -289,3 +289,15 @@ def test_available_fields_from_sheet_reports():
         "description"
     }
     assert sheet_fields(_ingested(_sheet("A", ["cpt"], rows=0))) == {"sheet 'A'": {"code", "modifiers"}}
+
+
+def test_html_groups_the_edits_that_could_not_run_by_missing_column(reports):
+    # A file without a CPT/HCPCS column blocks some 35 edits: one line per missing column, not 35 lines.
+    html = (reports["no_desc"][0] / "report.html").read_text(encoding="utf-8")
+    block = html[html.index('id="not-evaluable"') :]
+    block = block[: block.index("</div>")]
+    items = block[block.index("<ul") : block.index("</ul>")].split("<li>")[1:]
+    reasons = [item.split(" (")[0] for item in items]
+    assert len(reasons) == len(set(reasons)) and f"{NO_DESC.replace('not evaluable: ', '')}" in reasons
+    (desc,) = [item for item in items if item.startswith(NO_DESC.replace("not evaluable: ", ""))]
+    assert f'href="#edit-{DESC_EDIT}"' in desc

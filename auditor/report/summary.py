@@ -83,7 +83,8 @@ def render_problems(doc: dict, written: Mapping[str, Path] | None = None) -> lis
         return lines + ["Every problem is waived."]
     lines.append(
         f"\nFix first: the top {len(top)} problem{'s' if len(top) != 1 else ''} "
-        "(by severity, then money at stake: OPPS payment rate, else the line charge, times the lines; none for info)"
+        "(by severity, then money at stake: OPPS payment rate, else the line charge, times the lines, or what the "
+        "edit reckons, such as a price spread; none for info)"
     )
     base = main_file(doc)
     for p in top:
