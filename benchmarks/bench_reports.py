@@ -166,6 +166,7 @@ def synth_doc(n: int, rows: int, seed: int = 7) -> dict:
                     "format": "xlsx",
                     "sha256": "0" * 64,
                     "size": 1,
+                    "error": None,  # findings.json names an unreadable input's error; this one was read
                     "sheets": [
                         {
                             "name": "CDM",
