@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from auditor.audit import AuditRequest, run_audit
-from auditor.codeset.deletions import CONFIDENCE, cpt_deletions
+from auditor.codeset.deletions import CONFIDENCE, cpt_deletions, family_replacements
 from auditor.codeset.hcpcs import COLUMNS as HCPCS_COLUMNS
 
 AS_OF = dt.date(2026, 4, 1)
@@ -32,6 +32,25 @@ def test_deletions_table_is_sourced():
             row
         )
         assert all(re.fullmatch(r"\d{4}[0-9T]", s) for s in row["successors"].split("|")), row
+
+
+def test_family_replacements_are_sourced_and_do_not_overlap():
+    """Every replaced range names sources, a confidence and a replacement; no code falls in two ranges."""
+    table = family_replacements()
+    assert table.height >= 1
+    seen: set[int] = set()
+    for row in table.iter_rows(named=True):
+        first, last = int(row["first"]), int(row["last"])
+        assert (
+            re.fullmatch(r"\d{5}", row["first"]) and re.fullmatch(r"\d{5}", row["last"]) and first <= last
+        ), row
+        assert not seen & set(range(first, last + 1)), row
+        seen |= set(range(first, last + 1))
+        assert row["source"] and all(u.startswith(("http://", "https://")) for u in row["source"].split()), (
+            row
+        )
+        assert row["confidence"] in CONFIDENCE and row["replacement"] and row["territory"], row
+        assert dt.date.fromisoformat(row["replaced_on"]) >= dt.date(2019, 1, 1), row
 
 
 def _chargemaster(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> Path:

@@ -1,8 +1,11 @@
-"""Codes deleted before the Addendum B quarters held: a sourced CPT table, and HCPCS Level II termination dates.
+"""Codes deleted before the Addendum B quarters held: a sourced CPT table, and HCPCS Level II termination dates;
+and code families CPT replaced since, by range.
 
 `auditor/data/cpt_deletions.csv` lists CPT codes deleted before 2019 with their successors, each row with the
 public document(s) giving it (`source`, URLs separated by spaces; 97532 chains through 97127 to 97129/97130) and how sure the table is (`confidence`: high for a CMS or professional
 society page, medium for a coding publication or payer policy, or where the successor is read from descriptors).
+`auditor/data/cpt_family_replacements.csv` lists ranges of CPT codes a later code set replaced by a new range
+(2026: lower extremity revascularization 37220-37235 by 37254-37299, by vascular territory), sourced the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import polars as pl
 from auditor.codeset.hcpcs import load_hcpcs
 
 DELETIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "cpt_deletions.csv"
+FAMILIES_PATH = DELETIONS_PATH.with_name("cpt_family_replacements.csv")
+FAMILY_COLUMNS = ("first", "last", "replaced_on", "replacement", "territory", "source", "confidence")
 COLUMNS = ("code", "deleted_on", "successors", "source", "confidence")
 CONFIDENCE = ("high", "medium", "low")
 
@@ -25,6 +30,13 @@ def cpt_deletions() -> pl.DataFrame:
     """The packaged table: code, deleted_on (ISO date or null), successors ('|'-separated), source, confidence."""
     frame = pl.read_csv(DELETIONS_PATH, infer_schema=False)
     return frame.select(COLUMNS)
+
+
+@functools.lru_cache(maxsize=1)
+def family_replacements() -> pl.DataFrame:
+    """The packaged table: first and last code of a replaced range, replaced_on, replacement (text naming the new
+    range), territory (what the range covers), source, confidence."""
+    return pl.read_csv(FAMILIES_PATH, infer_schema=False).select(FAMILY_COLUMNS)
 
 
 def level2_terminations(quarter: str, home: Path | None = None) -> pl.DataFrame:

@@ -4,14 +4,15 @@ Params: `statuses` (list of deleted / invalid / unknown_to_opps), optional `when
 The frame carries the quarter's classification (columns `cs_status`, `cs_last_seen`, `cs_first_seen`).
 A code no Addendum B quarter held lists is explained from what else is known: the packaged table of CPT
 deletions before 2019 (date and successors), the imported HCPCS Level II file's termination date, or a
-series no code lies in; otherwise the message says the tool cannot tell deleted from never a code.
+series no code lies in; otherwise the message says the tool cannot tell deleted from never a code. A deleted code
+in a family CPT replaced by a new range (cpt_family_replacements.csv) names the range to bill instead.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from auditor.codeset.deletions import cpt_deletions, level2_terminations
+from auditor.codeset.deletions import cpt_deletions, family_replacements, level2_terminations
 from auditor.codeset.table import LEVEL2_SERIES
 from auditor.engine.lists import CatalogError, resolve_selector
 
@@ -68,6 +69,23 @@ def _known_history(quarter: str) -> pl.LazyFrame:
     return pl.concat([hcpcs, cpt]).unique("code", keep="first", maintain_order=True)
 
 
+def _replaced_by() -> tuple[pl.Expr, pl.Expr]:
+    """(detail, expected) for a code in a family CPT replaced by a new range (null elsewhere): what to bill now."""
+    detail, expected = pl.lit(None, pl.String), pl.lit(None, pl.String)
+    code = pl.col("code")
+    for r in family_replacements().iter_rows(named=True):
+        # Codes of one family are five digits, so text order is number order.
+        inside = code.str.contains(r"^\d{5}$") & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
+        said = f"; CPT replaced {r['first']}-{r['last']} on {r['replaced_on']}: {r['territory']} codes {r['replacement']}"
+        detail = pl.when(inside).then(pl.lit(said)).otherwise(detail)
+        expected = (
+            pl.when(inside)
+            .then(pl.lit(f"a current {r['territory']} code ({r['replacement']})"))
+            .otherwise(expected)
+        )
+    return detail, expected
+
+
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose code has one of the statuses in the audit quarter."""
     cond = eligible & pl.col("cs_status").is_in(list(edit.params["statuses"])).fill_null(False)
@@ -88,13 +106,18 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     status, code = pl.col("cs_status"), pl.col("code")
     not_yet = pl.col("cs_first_seen").is_not_null() & (pl.col("cs_first_seen") > quarter)
     never = code.str.contains(_EMPTY_CPT) | code.str.contains(_EMPTY_LEVEL2)
+    replaced, instead = _replaced_by()
     # A code not yet effective gets its start quarter in the message instead of a last-seen one.
     return hits.select(
         "_rid",
         v_last_seen=pl.col("cs_last_seen").fill_null("never"),
         v_first_seen=pl.col("cs_first_seen").fill_null("never"),
         v_detail=pl.when(status == "deleted")
-        .then(pl.lit("CMS last listed it in ") + pl.col("cs_last_seen").fill_null("an earlier quarter"))
+        .then(
+            pl.lit("CMS last listed it in ")
+            + pl.col("cs_last_seen").fill_null("an earlier quarter")
+            + replaced.fill_null("")
+        )
         .when(not_yet)
         .then(pl.lit("it only takes effect in ") + pl.col("cs_first_seen"))
         .when(status == "unknown_to_opps")
@@ -104,7 +127,9 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
         .when(never)
         .then(pl.lit("no CPT or HCPCS code has this shape (an unused series): never a code"))
         .otherwise(pl.lit(UNKNOWN)),
-        expected=pl.when(status == "deleted")
+        expected=pl.when((status == "deleted") & instead.is_not_null())
+        .then(instead)
+        .when(status == "deleted")
         .then(pl.lit("a code valid for ") + quarter + pl.lit(" dates of service"))
         .when(pl.col("cs_first_seen").is_not_null())
         .then(
