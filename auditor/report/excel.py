@@ -175,8 +175,8 @@ def _fix_first_note(doc: dict, top: list[dict]) -> str:
     return (
         f"The top {len(top)} of {n:,} problems (one edit on one code or charge code), by severity, then money at "
         "stake: the code's OPPS payment rate for the quarter times its lines, else the line charge, or what the edit "
-        "reckons (a price spread, a shortfall under the rate; none for an info problem). Every problem is on the Problems sheet; its lines are on the Findings sheet (filter the Problem "
-        "column on its rank)."
+        "reckons (a price spread, a shortfall under the rate; none for an info problem). Every problem is on the "
+        "Problems sheet; its lines are on the Findings sheet (filter the Problem column on its rank)."
     )
 
 

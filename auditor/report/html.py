@@ -13,7 +13,7 @@ from auditor.errors import InputError
 from auditor.report.cells import where
 from auditor.report.charts import bar_chart, humanise, stacked_counts, trend_chart
 from auditor.report.context import QUEUES, SEVERITY_ORDER, ReportContext, queue_of, queue_titles
-from auditor.report.gaps import not_evaluable, partly_seen
+from auditor.report.gaps import by_reason, not_evaluable, partly_seen
 from auditor.report.problems_view import (
     amount_text,
     finding_ranks,
@@ -263,6 +263,7 @@ def view(ctx: ReportContext) -> dict:
         "data": embed_json(page_data(doc)),
         "history": doc.get("history"),
         "blocked": not_evaluable(doc["run"]["edits"]),
+        "blocked_by_reason": by_reason(doc["run"]["edits"]),  # one line per missing column, as the terminal
         "partial": partly_seen(doc["run"]["edits"]),
         "chart_trend": trend_chart(doc["history"]["trend"]) if doc.get("history") else "",
         "history_lists": history_lists(doc.get("history")),

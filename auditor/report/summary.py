@@ -227,6 +227,6 @@ def render_history(hist: dict, limit: int | None = MAX_PER_EDIT) -> str:
 
 def _stake(p: dict) -> str:
     """'$1,200.00 at stake (line charge $600.00 × 2 lines)', or 'information only' for an info problem."""
-    if p["amount"] is None and p["basis"] == INFO_BASIS:
+    if p["basis"] == INFO_BASIS:
         return "information only (no money at stake)"
     return f"{amount_text(p)} at stake ({p['basis']})"

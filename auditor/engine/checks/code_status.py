@@ -73,9 +73,9 @@ def _replaced_by() -> tuple[pl.Expr, pl.Expr]:
     """(detail, expected) for a code in a family CPT replaced by a new range (null elsewhere): what to bill now."""
     detail, expected = pl.lit(None, pl.String), pl.lit(None, pl.String)
     code = pl.col("code")
+    five = code.str.contains(r"^\d{5}$")  # the families' codes are five digits: text order is number order
     for r in family_replacements().iter_rows(named=True):
-        # Codes of one family are five digits, so text order is number order.
-        inside = code.str.contains(r"^\d{5}$") & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
+        inside = five & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
         said = f"; CPT replaced {r['first']}-{r['last']} on {r['replaced_on']}: {r['territory']} codes {r['replacement']}"
         detail = pl.when(inside).then(pl.lit(said)).otherwise(detail)
         expected = (

@@ -121,12 +121,12 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
     prices_differ = price_lines.differ(ctx, edit, pl.col("_lo"), pl.col("_hi")) | (
         ~pl.col("_priced") & pl.col("_lo").is_not_null()
     )
-    if edit.params.get("prices") == "within":
-        # The other side of the tolerance: one code, every line priced, prices apart but within it (a stale copy).
-        near = ~codes_differ & pl.col("_priced") & (pl.col("_hi") > pl.col("_lo")) & ~prices_differ
-        stats = stats.filter(near & (pl.col("_mixed") if hc == "mixed" else True))
-    else:
-        stats = stats.filter((codes_differ | prices_differ) & (pl.col("_mixed") if hc == "mixed" else True))
+    # `prices: within` is the other side of the tolerance: one code, every line priced, prices apart but within it.
+    spread = pl.col("_priced") & ~codes_differ & (pl.col("_hi") > pl.col("_lo"))
+    flagged = (
+        spread & ~prices_differ if edit.params.get("prices") == "within" else codes_differ | prices_differ
+    )
+    stats = stats.filter(flagged & (pl.col("_mixed") if hc == "mixed" else True))
     # What differs, so the analyst knows which line to correct: the codes, the prices, or both.
     codes = pl.col("_codes").list.eval(pl.element().fill_null("none")).list.join(", ")
     low = price_lines.dollars(pl.col("_lo"))
@@ -146,7 +146,6 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
     # Money at stake when only the price differs: the spread, what picking the wrong line costs each time it is
     # billed (two lines priced $4,570 and $4,571 are $1 apart, not $4,571 at risk). A different code can get the
     # line denied, and a blank price has no spread, so those keep the line's rate or charge (stake null).
-    spread = pl.col("_priced") & ~codes_differ & (pl.col("_hi") > pl.col("_lo"))
     detail = {
         "v_differs": differs,
         STAKE: pl.when(spread).then((pl.col("_hi") - pl.col("_lo")).round(2)),
