@@ -23,7 +23,7 @@ from auditor.engine.runner import AuditRun, EditSummary
 from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
 from auditor.ingest.fields import PAIRING
-from auditor.problems import Amounts, Problem, edit_group, line_charges, rank_findings
+from auditor.problems import Amounts, Problem, counts_related, edit_group, line_charges, rank_findings
 from auditor.version import __version__
 
 
@@ -61,7 +61,8 @@ class AuditResult:
     def with_findings(self, findings: Sequence[Finding]) -> AuditResult:
         """This result with other findings (e.g. waived by an acknowledgement), grouped and ranked again."""
         groups = {e.code: edit_group(e) for e in self.edits.edits}
-        ordered, problems = rank_findings(findings, groups, self.amounts)
+        related = frozenset(e.code for e in self.edits.edits if counts_related(e))
+        ordered, problems = rank_findings(findings, groups, self.amounts, related)
         return dataclasses.replace(self, findings=ordered, problems=problems)
 
     def with_lowered_notes(self) -> AuditResult:

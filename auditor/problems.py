@@ -29,6 +29,9 @@ from auditor.engine.findings import SEVERITY_RANK, Finding
 GROUPS = ("code", "charge_code", "file")
 # Check kinds whose findings state a fact about the code itself, whatever line carries it.
 CODE_KINDS = frozenset({"code-valid-in-quarter", "code-format", "status-indicator", "duplicate-price"})
+# Check kinds that raise one finding per group of alike lines (on its first line, the others its related rows):
+# every line of the group is a line of the problem, and a charge code on 2 lines is a 2-line problem.
+GROUP_KINDS = frozenset({"duplicate-price", "duplicate-charge-code"})
 TOP = 25  # the "Fix first" list of every report
 
 Line = tuple[str, str | None, int | None]  # (file, sheet, row)
@@ -43,6 +46,15 @@ def edit_group(edit: Edit) -> str:
     if edit.check == "allowed-values" and edit.params.get("field") == "code":
         return "code"
     return "charge_code"
+
+
+def counts_related(edit: Edit) -> bool:
+    """Whether the edit's findings stand for groups of alike lines whose related rows are lines of the problem."""
+    return edit.check in GROUP_KINDS
+
+
+# What a problem's message calls its subject when it adds "and N more like it on this ...".
+_SUBJECT_WORD = {"code": "code", "charge_code": "charge code", "description": "item", "file": "file"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class Problem:
     scope: str
     message: str
     lines: int
+    related_lines: bool  # its findings' related rows are lines of the problem (counted in `lines`)
     files: tuple[str, ...]
     sheets: tuple[str, ...]
     amount: float | None
@@ -101,6 +114,7 @@ class Problem:
             "scope": self.scope,
             "message": self.message,
             "lines": self.lines,
+            "related_lines": self.related_lines,
             "files": list(self.files),
             "sheets": list(self.sheets),
             "amount": self.amount,
@@ -116,17 +130,23 @@ INFO_BASIS = "information only: no money at stake"
 
 
 def rank_findings(
-    findings: Sequence[Finding], groups: Mapping[str, str], amounts: Amounts
+    findings: Sequence[Finding],
+    groups: Mapping[str, str],
+    amounts: Amounts,
+    with_related: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], tuple[Problem, ...]]:
     """Group findings into problems and rank them; the findings reordered by problem rank, and the problems.
 
     `groups` maps edit code -> group (see edit_group); an edit it does not name groups by charge code.
+    `with_related` names the edits whose related rows are lines of the problem too (see counts_related).
     Within a problem findings keep file, sheet, row order.
     """
     members: dict[tuple, list[Finding]] = {}
     for f in sorted(findings, key=Finding.sort_key):
         members.setdefault(_key(f, groups.get(f.edit, "charge_code")), []).append(f)
-    drafts = sorted((_draft(k, fs, amounts) for k, fs in members.items()), key=lambda d: d["order"])
+    drafts = sorted(
+        (_draft(k, fs, amounts, k[1] in with_related) for k, fs in members.items()), key=lambda d: d["order"]
+    )
     ordered: list[Finding] = []
     problems = []
     for rank, d in enumerate(drafts, start=1):
@@ -157,12 +177,18 @@ def _key(f: Finding, group: str) -> tuple[str, str, str, str]:
 _ID_TEXT = json.JSONEncoder(ensure_ascii=False)
 
 
-def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amounts) -> dict:
+def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amounts, related: bool) -> dict:
     """A problem's fields (all but rank and finding indices), its members and its sort order."""
     scope, edit, group, subject = key
     live = [f for f in found if not f.waived]
     severity = max((f.severity for f in live or found), key=SEVERITY_RANK.__getitem__)
+    # The flagged lines carry the money; a group's other lines (related rows) count as lines of the problem.
     lines = list(dict.fromkeys((f.file, f.sheet, f.row) for f in found))
+    every = set(lines)
+    if related:
+        every |= {
+            (r.get("file", f.file), r.get("sheet"), r.get("row")) for f in found for r in f.related_rows
+        }
     codes = {(f.file, f.sheet, f.row): f.code for f in found}
     if severity == "info":
         # An info problem says something is expected or a tip ("fine for other payers"): the lines' charges
@@ -171,7 +197,7 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
     else:
         stakes = {(f.file, f.sheet, f.row): _stake(f) for f in found}
         amount, rate, charge, basis, rated = _money(
-            [(line, codes[line], stakes[line]) for line in lines], amounts
+            [(line, codes[line], stakes[line]) for line in lines], amounts, "group" if related else "line"
         )
     first = found[0]
     id_text = _ID_TEXT.encode([scope, edit, group, subject])
@@ -188,8 +214,9 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
         "group": group if group in GROUPS else "charge_code",
         "subject": subject,
         "scope": scope,
-        "message": first.message,
-        "lines": len(lines),
+        "message": _message(found, group),
+        "lines": len(every),
+        "related_lines": related,
         "files": tuple(dict.fromkeys(f.file for f in found)),
         "sheets": tuple(dict.fromkeys(f.sheet for f in found if f.sheet)),
         "amount": amount,
@@ -203,12 +230,22 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
         0 if live else 1,
         -SEVERITY_RANK[severity],
         -(amount or 0.0),
-        -len(lines),
+        -len(every),
         edit,
         group,
         subject,
     )
     return {"fields": fields, "members": found, "order": order}
+
+
+def _message(found: list[Finding], group: str) -> str:
+    """The first finding's message, saying how many more there are when the others say something else (the same
+    code priced apart in 22 groups of lines is one problem; its first group's message alone would undercount it)."""
+    first = found[0].message
+    others = len(found) - 1
+    if not others or all(f.message == first for f in found):
+        return first
+    return f"{first}; and {others:,} more like it on this {_SUBJECT_WORD.get(group, 'subject')}"
 
 
 def _stake(f: Finding) -> tuple[str, float] | None:
@@ -217,9 +254,12 @@ def _stake(f: Finding) -> tuple[str, float] | None:
     return (what, float(value)) if value is not None and what else None
 
 
-def _money(lines: Iterable[tuple[Line, str | None, tuple[str, float] | None]], amounts: Amounts) -> tuple:
-    """(amount, shared rate, line charge, basis text, any line rated) over a problem's lines: the stake its check
-    reckoned, else the OPPS rate, else the charge."""
+def _money(
+    lines: Iterable[tuple[Line, str | None, tuple[str, float] | None]], amounts: Amounts, unit: str = "line"
+) -> tuple:
+    """(amount, shared rate, line charge, basis text, any line rated) over a problem's flagged lines: the stake its
+    check reckoned, else the OPPS rate, else the charge. `unit` is what one staked finding stands for: a line, or
+    a group of alike lines (one price spread for the group, however many lines it has)."""
     rated: list[float] = []
     charged: list[float] = []
     staked: dict[str, list[float]] = {}
@@ -240,7 +280,9 @@ def _money(lines: Iterable[tuple[Line, str | None, tuple[str, float] | None]], a
     if not rated and not charged and not staked:
         return None, None, None, "no amount", False
     parts = [
-        f"{'' if len(set(v)) == 1 else 'average '}{what} {dollars(_mean(v))} × {_lines(len(v))}"
+        f"{what} {dollars(v[0])}"
+        if unit == "group" and len(v) == 1
+        else f"{'' if len(set(v)) == 1 else 'average '}{what} {dollars(_mean(v))} × {_count(len(v), unit)}"
         for what, v in staked.items()
     ]
     rate = next(iter(rates)) if len(rates) == 1 else None
@@ -268,7 +310,11 @@ def _mean(values: list[float]) -> float:
 
 
 def _lines(n: int) -> str:
-    return f"{n:,} line{'s' if n != 1 else ''}"
+    return _count(n, "line")
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n:,} {unit}{'s' if n != 1 else ''}"
 
 
 def dollars(value: float | None) -> str:

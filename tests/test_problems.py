@@ -208,10 +208,11 @@ def test_a_charge_code_priced_two_ways_puts_the_price_spread_at_stake(tmp_path):
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 1358],
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 4812],
     )
-    pairs = [(p.subject, p.amount, p.basis) for p in result.problems if p.edit == "PR003"]
+    pairs = [(p.subject, p.amount, p.basis, p.lines) for p in result.problems if p.edit == "PR003"]
+    # One spread per pair, and both lines of each pair are lines of the problem (its message says "2 lines").
     assert pairs == [
-        ("48300003", 3454.0, "price spread $3,454.00 × 1 line"),
-        ("36100373", 171.0, "price spread $171.00 × 1 line"),
+        ("48300003", 3454.0, "price spread $3,454.00", 2),
+        ("36100373", 171.0, "price spread $171.00", 2),
     ]
     messages = sorted(f.message for f in result.findings if f.edit == "PR003")
     assert (
@@ -233,3 +234,36 @@ def test_a_charge_below_the_opps_rate_puts_its_shortfall_at_stake(tmp_path):
 def _audited(tmp_path, *rows: list):
     """The audit (as of AS_OF) of a one-sheet chargemaster with these rows under HEADER."""
     return run_audit([write_xlsx(tmp_path / "cdm.xlsx", {"CDM": [HEADER, *rows]})], AuditRequest(as_of=AS_OF))
+
+
+def test_a_code_priced_apart_in_several_groups_is_one_problem_with_every_line(tmp_path):
+    # Seen on a real chargemaster: C1789 priced apart in 22 pairs of lines was one problem of "22 lines" whose
+    # message named its first pair alone ("set up on 2 lines"). Each pair's lines are the problem's lines, and the
+    # message says there are more pairs like it.
+    result = _audited(
+        tmp_path,
+        ["1", "IMPLANT BREAST 450", "C1789", "0278", 1710],
+        ["2", "IMPLANT BREAST 450", "C1789", "0278", 2790],
+        ["3", "IMPLANT BREAST 390", "C1789", "0278", 900],
+        ["4", "IMPLANT BREAST 390", "C1789", "0278", 1530],
+    )
+    (problem,) = [p for p in result.problems if p.edit == "PR001"]
+    assert problem.lines == 4 and len(problem.findings) == 2
+    assert problem.message.endswith("; and 1 more like it on this code"), problem.message
+    assert problem.message.startswith("C1789 is set up on 2 lines at different prices")
+
+
+def test_the_terminal_lists_a_duplicate_groups_other_lines_under_its_problem(tmp_path):
+    rows = [
+        HEADER,
+        ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 1358],
+        ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 4812],
+    ]
+    src = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": rows})
+    cli = run_cli(
+        "audit", str(src), "--as-of", "2026-04-01", "--out", str(tmp_path / "out"), "--format", "text"
+    )
+    assert cli.exit_code in (0, 1), cli.stderr
+    text = cli.stdout
+    assert "PR003 charge code 48300003: 2 lines, $3,454.00" in text, text
+    assert "lines: CDM!2, CDM!3" in text, text

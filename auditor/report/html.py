@@ -201,13 +201,15 @@ def page_data(doc: dict, limit: int | None = None) -> dict:
 def problem_rows(doc: dict, embedded: int, intern) -> list[list]:
     """Every problem as a compact row for the "All problems" tables the script fills (see PROBLEM_FIELDS).
 
-    A problem's message is its first finding's: `finding` points at that finding's row in the page's data
-    (findings keep the document's fix-first order there), and `message` is only sent when it is not embedded.
+    A problem's message is mostly its first finding's: `finding` then points at that finding's row in the page's
+    data (findings keep the document's fix-first order there), and `message` is only sent when it is not embedded
+    or says more than the finding ("...; and 21 more like it on this code").
     """
     out = []
+    findings = doc["findings"]
     for p in problems_of(doc):
         first = p["findings"][0] if p["findings"] else None
-        here = first is not None and first < embedded
+        here = first is not None and first < embedded and findings[first]["message"] == p["message"]
         out.append(
             [
                 p["rank"],
@@ -306,10 +308,27 @@ def problems_view(doc: dict) -> dict:
     top = []
     for p in top_problems(doc):
         shown = [findings[i] for i in p["findings"][:LINES_PER_PROBLEM]]
-        items = [
-            {**f, "where": f"row {f['row']}" if one_sheet else where(f["file"], f["sheet"], f["row"], base)}
-            for f in shown
-        ]
+
+        def at(f: dict, file: str) -> str:
+            return f"row {f['row']}" if one_sheet else where(f.get("file", file), f["sheet"], f["row"], base)
+
+        items = []
+        for f in shown:
+            items.append({**f, "where": at(f, f["file"]), "group_of": None})
+            if p.get("related_lines"):
+                # A duplicate group's other lines are lines of the problem: listed under the line that was flagged.
+                group_of = items[-1]["where"]
+                items += [
+                    {
+                        **r,
+                        "where": at(r, f["file"]),
+                        "group_of": group_of,
+                        "waived": f["waived"],
+                        "message": "",
+                    }
+                    for r in f["related_rows"]
+                ]
+        items = items[:LINES_PER_PROBLEM]
         # The problem's message and expectation shown once when every line says the same.
         same = all(f["message"] == p["message"] for f in shown)
         expected = {f["expected"] for f in shown}
@@ -317,7 +336,7 @@ def problems_view(doc: dict) -> dict:
             {
                 **row(p),
                 "entries": items,
-                "more": len(p["findings"]) - len(shown),
+                "more": max(len(p["findings"]) - len(shown), p["lines"] - len(items)),
                 "same_message": same,
                 "expected": next(iter(expected)) if same and len(expected) == 1 else None,
             }

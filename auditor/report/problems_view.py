@@ -46,18 +46,26 @@ def main_file(doc: dict) -> str | None:
 
 def line_places(doc: dict, p: dict, limit: int | None = None, base_file: str | None = None) -> list[str]:
     """'CDM!12' for each line of a problem, in file, sheet, row order (the first `limit` of them)."""
-    out: list[str] = []
-    seen: set[tuple] = set()
+    return [where(f, s, r, base_file) for f, s, r in problem_lines(doc, p, limit)]
+
+
+def problem_lines(doc: dict, p: dict, limit: int | None = None) -> list[tuple]:
+    """A problem's lines as (file, sheet, row) in that order (the first `limit`): its findings' lines, and their
+    related rows when those are lines of the problem too (a duplicate group's other lines)."""
+    related = p.get("related_lines", False)
+    seen: dict[tuple, None] = {}
     for i in p["findings"]:
         f = doc["findings"][i]
-        key = (f["file"], f["sheet"], f["row"])
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(where(f["file"], f["sheet"], f["row"], base_file))
-        if limit is not None and len(out) >= limit:
-            break
-    return out
+        seen[(f["file"], f["sheet"], f["row"])] = None
+        if related:
+            for r in f.get("related_rows") or ():
+                seen[(r.get("file", f["file"]), r.get("sheet"), r.get("row"))] = None
+        elif limit is not None and len(seen) >= limit:
+            break  # findings are in file, sheet, row order already: the rest cannot come first
+    keys = list(seen)
+    if related:
+        keys.sort(key=lambda k: (k[0] or "", k[1] or "", k[2] or 0))
+    return keys[:limit]
 
 
 def problem_counts(doc: dict) -> dict[str, int]:
