@@ -112,7 +112,8 @@ def test_catalogue_and_hospital_charge_lines_are_one_info_problem_not_a_warning_
     }
     assert "'HC' hospital charge and an unprefixed line" in mixed[0].message
     [problem] = [p for p in result.problems if p.edit == "PR005"]
-    assert problem.group == "file" and problem.lines == 2
+    # Both lines of each pair are lines of the problem: 2 pairs, 4 lines.
+    assert problem.group == "file" and problem.lines == 4
 
 
 def test_same_item_at_two_prices_is_still_noted(tmp_path):
