@@ -182,19 +182,14 @@ def test_with_findings_ranks_again():
 
 
 def test_the_terminal_summary_says_an_info_problem_is_information_only(tmp_path):
-    rows = [
-        HEADER,
+    text = _terminal(
+        tmp_path,
         ["3001", "LENS IOL TORIC +18.5", "V2787", "0276", 3000],
         ["3002", "LENS IOL TORIC +19.0", "V2787", "0276", 3000],
-    ]
-    src = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": rows})
-    cli = run_cli(
-        "audit", str(src), "--as-of", "2026-04-01", "--out", str(tmp_path / "out"), "--format", "text,json"
     )
-    assert cli.exit_code in (0, 1), cli.stderr
-    lens = [line for line in cli.stdout.splitlines() if "CV010 code V2787: 2 lines" in line]
-    assert lens == [lens[0]] and lens[0].endswith("information only (no money at stake)"), cli.stdout
-    assert "$6,000.00" not in cli.stdout
+    lens = [line for line in text.splitlines() if "CV010 code V2787: 2 lines" in line]
+    assert lens == [lens[0]] and lens[0].endswith("information only (no money at stake)"), text
+    assert "$6,000.00" not in text
 
 
 def test_a_charge_code_priced_two_ways_puts_the_price_spread_at_stake(tmp_path):
@@ -231,6 +226,16 @@ def test_a_charge_below_the_opps_rate_puts_its_shortfall_at_stake(tmp_path):
     assert below.basis == f"shortfall under the OPPS rate ${below.amount:,.2f} × 1 line"
 
 
+def _terminal(tmp_path, *rows: list) -> str:
+    """What `cdm-audit audit` prints (as of AS_OF) for a one-sheet chargemaster with these rows under HEADER."""
+    src = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": [HEADER, *rows]})
+    cli = run_cli(
+        "audit", str(src), "--as-of", "2026-04-01", "--out", str(tmp_path / "out"), "--format", "text,json"
+    )
+    assert cli.exit_code in (0, 1), cli.stderr
+    return cli.stdout
+
+
 def _audited(tmp_path, *rows: list):
     """The audit (as of AS_OF) of a one-sheet chargemaster with these rows under HEADER."""
     return run_audit([write_xlsx(tmp_path / "cdm.xlsx", {"CDM": [HEADER, *rows]})], AuditRequest(as_of=AS_OF))
@@ -254,16 +259,10 @@ def test_a_code_priced_apart_in_several_groups_is_one_problem_with_every_line(tm
 
 
 def test_the_terminal_lists_a_duplicate_groups_other_lines_under_its_problem(tmp_path):
-    rows = [
-        HEADER,
+    text = _terminal(
+        tmp_path,
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 1358],
         ["48300003", "HC TTE CONG ABN LIMITED", "", "0483", 4812],
-    ]
-    src = write_xlsx(tmp_path / "cdm.xlsx", {"CDM": rows})
-    cli = run_cli(
-        "audit", str(src), "--as-of", "2026-04-01", "--out", str(tmp_path / "out"), "--format", "text"
     )
-    assert cli.exit_code in (0, 1), cli.stderr
-    text = cli.stdout
     assert "PR003 charge code 48300003: 2 lines, $3,454.00" in text, text
     assert "lines: CDM!2, CDM!3" in text, text
