@@ -38,19 +38,32 @@ def test_family_replacements_are_sourced_and_do_not_overlap():
     """Every replaced range names sources, a confidence and a replacement; no code falls in two ranges."""
     table = family_replacements()
     assert table.height >= 1
-    seen: set[int] = set()
+    seen: set[tuple[str, int]] = set()
     for row in table.iter_rows(named=True):
-        first, last = int(row["first"]), int(row["last"])
-        assert (
-            re.fullmatch(r"\d{5}", row["first"]) and re.fullmatch(r"\d{5}", row["last"]) and first <= last
-        ), row
-        assert not seen & set(range(first, last + 1)), row
-        seen |= set(range(first, last + 1))
+        # Five characters of one shape: five digits (CPT) or a letter and four digits (HCPCS Level II).
+        ends = [re.fullmatch(r"([A-Z]?)(\d{4,5})", row[k]) for k in ("first", "last")]
+        assert all(ends) and len(row["first"]) == len(row["last"]) == 5, row
+        (prefix, first), (other, last) = ((m.group(1), int(m.group(2))) for m in ends)
+        assert prefix == other and first <= last and row["by"] in ("CPT", "CMS"), row
+        if row["each_pattern"]:  # one successor per old code: every code of the range maps to a code
+            for n in range(first, last + 1):
+                old = f"{prefix}{n:0{5 - len(prefix)}d}"
+                assert re.fullmatch(r"\d{4}[0-9T]|[A-Z]\d{4}", re.sub(row["each_pattern"], _py(row), old)), (
+                    row
+                )
+        codes = {(prefix, n) for n in range(first, last + 1)}
+        assert not seen & codes, row
+        seen |= codes
         assert row["source"] and all(u.startswith(("http://", "https://")) for u in row["source"].split()), (
             row
         )
         assert row["confidence"] in CONFIDENCE and row["replacement"] and row["territory"], row
         assert dt.date.fromisoformat(row["replaced_on"]) >= dt.date(2019, 1, 1), row
+
+
+def _py(row: dict) -> str:
+    """A polars replacement ('1527${1}') as Python's re.sub writes it."""
+    return re.sub(r"\$\{(\d+)\}", r"\\\1", row["each_replacement"])
 
 
 def _chargemaster(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> Path:

@@ -4,8 +4,10 @@ and code families CPT replaced since, by range.
 `auditor/data/cpt_deletions.csv` lists CPT codes deleted before 2019 with their successors, each row with the
 public document(s) giving it (`source`, URLs separated by spaces; 97532 chains through 97127 to 97129/97130) and how sure the table is (`confidence`: high for a CMS or professional
 society page, medium for a coding publication or payer policy, or where the successor is read from descriptors).
-`auditor/data/cpt_family_replacements.csv` lists ranges of CPT codes a later code set replaced by a new range
-(2026: lower extremity revascularization 37220-37235 by 37254-37299, by vascular territory), sourced the same way.
+`auditor/data/cpt_family_replacements.csv` lists ranges of codes a later code set replaced by a new range, and who
+replaced them (CPT, or CMS for HCPCS Level II codes), sourced the same way (2026: lower extremity revascularization
+37220-37235 by 37254-37299, by vascular territory; the low-cost skin substitute application codes C5271-C5278 by
+15271-15278).
 """
 
 from __future__ import annotations
@@ -20,7 +22,18 @@ from auditor.codeset.hcpcs import load_hcpcs
 
 DELETIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "cpt_deletions.csv"
 FAMILIES_PATH = DELETIONS_PATH.with_name("cpt_family_replacements.csv")
-FAMILY_COLUMNS = ("first", "last", "replaced_on", "replacement", "territory", "source", "confidence")
+FAMILY_COLUMNS = (
+    "first",
+    "last",
+    "by",
+    "replaced_on",
+    "replacement",
+    "each_pattern",
+    "each_replacement",
+    "territory",
+    "source",
+    "confidence",
+)
 COLUMNS = ("code", "deleted_on", "successors", "source", "confidence")
 CONFIDENCE = ("high", "medium", "low")
 
@@ -34,8 +47,10 @@ def cpt_deletions() -> pl.DataFrame:
 
 @functools.lru_cache(maxsize=1)
 def family_replacements() -> pl.DataFrame:
-    """The packaged table: first and last code of a replaced range, replaced_on, replacement (text naming the new
-    range), territory (what the range covers), source, confidence."""
+    """The packaged table: first and last code of a replaced range (five characters each), by (CPT or CMS),
+    replaced_on, replacement (text naming the new range), each_pattern and each_replacement (when each old code has
+    one successor: a regex and its replacement that turn the code into it), territory (what the range covers),
+    source, confidence."""
     return pl.read_csv(FAMILIES_PATH, infer_schema=False).select(FAMILY_COLUMNS)
 
 

@@ -5,7 +5,7 @@ The frame carries the quarter's classification (columns `cs_status`, `cs_last_se
 A code no Addendum B quarter held lists is explained from what else is known: the packaged table of CPT
 deletions before 2019 (date and successors), the imported HCPCS Level II file's termination date, or a
 series no code lies in; otherwise the message says the tool cannot tell deleted from never a code. A deleted code
-in a family CPT replaced by a new range (cpt_family_replacements.csv) names the range to bill instead.
+in a family CPT (or CMS) replaced by a new range (cpt_family_replacements.csv) names the range to bill instead.
 """
 
 from __future__ import annotations
@@ -73,14 +73,25 @@ def _replaced_by() -> tuple[pl.Expr, pl.Expr]:
     """(detail, expected) for a code in a family CPT replaced by a new range (null elsewhere): what to bill now."""
     detail, expected = pl.lit(None, pl.String), pl.lit(None, pl.String)
     code = pl.col("code")
-    five = code.str.contains(r"^\d{5}$")  # the families' codes are five digits: text order is number order
+    # The ranges' ends are five characters of one shape (37220, C5271): among five-character codes text order is
+    # code order, and a code of another shape (3722F, C527A) sorts outside a range of digits.
+    five = code.str.len_chars() == 5
     for r in family_replacements().iter_rows(named=True):
         inside = five & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
-        said = f"; CPT replaced {r['first']}-{r['last']} on {r['replaced_on']}: {r['territory']} codes {r['replacement']}"
-        detail = pl.when(inside).then(pl.lit(said)).otherwise(detail)
+        said = pl.lit(
+            f"; {r['by']} replaced {r['first']}-{r['last']} on {r['replaced_on']}: {r['territory']} codes "
+            f"{r['replacement']}"
+        )
+        instead = pl.lit(r["replacement"])
+        if r["each_pattern"]:
+            # Each old code has one successor (C5273 -> 15273): named for the line's own code.
+            own = code.str.replace(r["each_pattern"], r["each_replacement"])
+            said = pl.format("{} (for {}: {})", said, code, own)
+            instead = own
+        detail = pl.when(inside).then(said).otherwise(detail)
         expected = (
             pl.when(inside)
-            .then(pl.lit(f"a current {r['territory']} code ({r['replacement']})"))
+            .then(pl.format(f"a current {r['territory']} code ({{}})", instead))
             .otherwise(expected)
         )
     return detail, expected
