@@ -40,18 +40,19 @@ def test_family_replacements_are_sourced_and_do_not_overlap():
     assert table.height >= 1
     seen: set[tuple[str, int]] = set()
     for row in table.iter_rows(named=True):
-        # Five characters of one shape: five digits (CPT) or a letter and four digits (HCPCS Level II).
-        ends = [re.fullmatch(r"([A-Z]?)(\d{4,5})", row[k]) for k in ("first", "last")]
+        # Five characters of one shape: five digits (CPT), four and a T (CPT category III), or a letter and four
+        # digits (HCPCS Level II).
+        ends = [re.fullmatch(r"([A-Z]?)(\d{4,5})(T?)", row[k]) for k in ("first", "last")]
         assert all(ends) and len(row["first"]) == len(row["last"]) == 5, row
-        (prefix, first), (other, last) = ((m.group(1), int(m.group(2))) for m in ends)
-        assert prefix == other and first <= last and row["by"] in ("CPT", "CMS"), row
+        (prefix, first, tail), (other, last, end) = ((m.group(1), int(m.group(2)), m.group(3)) for m in ends)
+        assert prefix == other and tail == end and first <= last and row["by"] in ("CPT", "CMS"), row
         if row["each_pattern"]:  # one successor per old code: every code of the range maps to a code
             for n in range(first, last + 1):
-                old = f"{prefix}{n:0{5 - len(prefix)}d}"
+                old = f"{prefix}{n:0{5 - len(prefix) - len(tail)}d}{tail}"
                 assert re.fullmatch(r"\d{4}[0-9T]|[A-Z]\d{4}", re.sub(row["each_pattern"], _py(row), old)), (
                     row
                 )
-        codes = {(prefix, n) for n in range(first, last + 1)}
+        codes = {(prefix + tail, n) for n in range(first, last + 1)}
         assert not seen & codes, row
         seen |= codes
         assert row["source"] and all(u.startswith(("http://", "https://")) for u in row["source"].split()), (

@@ -10,6 +10,8 @@ in a family CPT (or CMS) replaced by a new range (cpt_family_replacements.csv) n
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from auditor.codeset.deletions import cpt_deletions, family_replacements, level2_terminations
@@ -73,11 +75,11 @@ def _replaced_by() -> tuple[pl.Expr, pl.Expr]:
     """(detail, expected) for a code in a family CPT replaced by a new range (null elsewhere): what to bill now."""
     detail, expected = pl.lit(None, pl.String), pl.lit(None, pl.String)
     code = pl.col("code")
-    # The ranges' ends are five characters of one shape (37220, C5271): among five-character codes text order is
-    # code order, and a code of another shape (3722F, C527A) sorts outside a range of digits.
-    five = code.str.len_chars() == 5
     for r in family_replacements().iter_rows(named=True):
-        inside = five & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
+        # A range's ends share one shape (37220, C5271, 0266T): among codes of that shape text order is code order,
+        # and a code of another shape inside the text range (0267U, a lab code, between 0266T and 0273T) is not in it.
+        shape = "^" + re.sub(r"\d", lambda _: r"\d", r["first"]) + "$"
+        inside = code.str.contains(shape) & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
         said = pl.lit(
             f"; {r['by']} replaced {r['first']}-{r['last']} on {r['replaced_on']}: {r['territory']} codes "
             f"{r['replacement']}"
