@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from pathlib import Path
 
 import polars as pl
@@ -67,3 +68,18 @@ def level2_terminations(quarter: str, home: Path | None = None) -> pl.DataFrame:
     ]
     schema = {"code": pl.String, "termination_date": pl.String, "xref": pl.String, "hcpcs_quarter": pl.String}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def successors(row: dict) -> dict[str, str]:
+    """Each code of a replaced range (a family_replacements row with each_pattern) -> its one successor."""
+    first, last = row["first"], row["last"]
+    digits = re.search(r"\d+", first)
+    head, tail = first[: digits.start()], first[digits.end() :]
+    width = digits.end() - digits.start()
+    # polars writes a group as ${1}; Python's re.sub as \1.
+    repl = re.sub(r"\$\{(\d+)\}", r"\\\1", row["each_replacement"])
+    out = {}
+    for n in range(int(digits.group()), int(last[len(head) : len(last) - len(tail)]) + 1):
+        old = f"{head}{n:0{width}d}{tail}"
+        out[old] = re.sub(row["each_pattern"], repl, old)
+    return out

@@ -14,7 +14,7 @@ import re
 
 import polars as pl
 
-from auditor.codeset.deletions import cpt_deletions, family_replacements, level2_terminations
+from auditor.codeset.deletions import cpt_deletions, family_replacements, level2_terminations, successors
 from auditor.codeset.table import LEVEL2_SERIES
 from auditor.engine.lists import CatalogError, resolve_selector
 
@@ -80,22 +80,23 @@ def _replaced_by() -> tuple[pl.Expr, pl.Expr]:
         # and a code of another shape inside the text range (0267U, a lab code, between 0266T and 0273T) is not in it.
         shape = "^" + re.sub(r"\d", lambda _: r"\d", r["first"]) + "$"
         inside = code.str.contains(shape) & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
-        said = pl.lit(
+        said = (
             f"; {r['by']} replaced {r['first']}-{r['last']} on {r['replaced_on']}: {r['territory']} codes "
             f"{r['replacement']}"
         )
-        instead = pl.lit(r["replacement"])
         if r["each_pattern"]:
-            # Each old code has one successor (C5273 -> 15273): named for the line's own code.
-            own = code.str.replace(r["each_pattern"], r["each_replacement"])
-            said = pl.format("{} (for {}: {})", said, code, own)
-            instead = own
-        detail = pl.when(inside).then(said).otherwise(detail)
-        expected = (
-            pl.when(inside)
-            .then(pl.format(f"a current {r['territory']} code ({{}})", instead))
-            .otherwise(expected)
-        )
+            # Each old code has one successor (C5273 -> 15273), named for the line's own code: whole texts looked up
+            # per code (a text built from the code column inside this when-chain trips a polars 2.1 panic).
+            each = successors(r)
+            said_own = {old: f"{said} (for {old}: {new})" for old, new in each.items()}
+            wanted = {old: f"a current {r['territory']} code ({new})" for old, new in each.items()}
+            then_said = code.replace_strict(said_own, default=None, return_dtype=pl.String)
+            then_wanted = code.replace_strict(wanted, default=None, return_dtype=pl.String)
+        else:
+            then_said = pl.lit(said)
+            then_wanted = pl.lit(f"a current {r['territory']} code ({r['replacement']})")
+        detail = pl.when(inside).then(then_said).otherwise(detail)
+        expected = pl.when(inside).then(then_wanted).otherwise(expected)
     return detail, expected
 
 
