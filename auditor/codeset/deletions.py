@@ -70,16 +70,17 @@ def level2_terminations(quarter: str, home: Path | None = None) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def successors(row: dict) -> dict[str, str]:
-    """Each code of a replaced range (a family_replacements row with each_pattern) -> its one successor."""
-    first, last = row["first"], row["last"]
+def codes_between(first: str, last: str) -> list[str]:
+    """The codes of a range whose ends share one shape (37220-37223, C5271-C5278, 0266T-0273T), in order."""
     digits = re.search(r"\d+", first)
     head, tail = first[: digits.start()], first[digits.end() :]
     width = digits.end() - digits.start()
+    stop = int(last[len(head) : len(last) - len(tail)])
+    return [f"{head}{n:0{width}d}{tail}" for n in range(int(digits.group()), stop + 1)]
+
+
+def successors(row: dict) -> dict[str, str]:
+    """Each code of a replaced range (a family_replacements row with each_pattern) -> its one successor."""
     # polars writes a group as ${1}; Python's re.sub as \1.
     repl = re.sub(r"\$\{(\d+)\}", r"\\\1", row["each_replacement"])
-    out = {}
-    for n in range(int(digits.group()), int(last[len(head) : len(last) - len(tail)]) + 1):
-        old = f"{head}{n:0{width}d}{tail}"
-        out[old] = re.sub(row["each_pattern"], repl, old)
-    return out
+    return {old: re.sub(row["each_pattern"], repl, old) for old in codes_between(row["first"], row["last"])}

@@ -10,11 +10,17 @@ in a family CPT (or CMS) replaced by a new range (cpt_family_replacements.csv) n
 
 from __future__ import annotations
 
-import re
+import functools
 
 import polars as pl
 
-from auditor.codeset.deletions import cpt_deletions, family_replacements, level2_terminations, successors
+from auditor.codeset.deletions import (
+    codes_between,
+    cpt_deletions,
+    family_replacements,
+    level2_terminations,
+    successors,
+)
 from auditor.codeset.table import LEVEL2_SERIES
 from auditor.engine.lists import CatalogError, resolve_selector
 
@@ -71,33 +77,29 @@ def _known_history(quarter: str) -> pl.LazyFrame:
     return pl.concat([hcpcs, cpt]).unique("code", keep="first", maintain_order=True)
 
 
-def _replaced_by() -> tuple[pl.Expr, pl.Expr]:
-    """(detail, expected) for a code in a family CPT replaced by a new range (null elsewhere): what to bill now."""
-    detail, expected = pl.lit(None, pl.String), pl.lit(None, pl.String)
-    code = pl.col("code")
+@functools.lru_cache(maxsize=1)
+def _replacements() -> pl.DataFrame:
+    """Each code of a family CPT (or CMS) replaced by a new range -> the words its message adds and what to bill
+    now (x_replaced, x_instead): the ranges' few codes spelled out once, joined to the flagged lines."""
+    rows = []
     for r in family_replacements().iter_rows(named=True):
-        # A range's ends share one shape (37220, C5271, 0266T): among codes of that shape text order is code order,
-        # and a code of another shape inside the text range (0267U, a lab code, between 0266T and 0273T) is not in it.
-        shape = "^" + re.sub(r"\d", lambda _: r"\d", r["first"]) + "$"
-        inside = code.str.contains(shape) & code.is_between(pl.lit(r["first"]), pl.lit(r["last"]))
         said = (
             f"; {r['by']} replaced {r['first']}-{r['last']} on {r['replaced_on']}: {r['territory']} codes "
             f"{r['replacement']}"
         )
-        if r["each_pattern"]:
-            # Each old code has one successor (C5273 -> 15273), named for the line's own code: whole texts looked up
-            # per code (a text built from the code column inside this when-chain trips a polars 2.1 panic).
-            each = successors(r)
-            said_own = {old: f"{said} (for {old}: {new})" for old, new in each.items()}
-            wanted = {old: f"a current {r['territory']} code ({new})" for old, new in each.items()}
-            then_said = code.replace_strict(said_own, default=None, return_dtype=pl.String)
-            then_wanted = code.replace_strict(wanted, default=None, return_dtype=pl.String)
-        else:
-            then_said = pl.lit(said)
-            then_wanted = pl.lit(f"a current {r['territory']} code ({r['replacement']})")
-        detail = pl.when(inside).then(then_said).otherwise(detail)
-        expected = pl.when(inside).then(then_wanted).otherwise(expected)
-    return detail, expected
+        # Each old code has one successor where the table says how to name it (C5273 -> 15273).
+        each = successors(r) if r["each_pattern"] else dict.fromkeys(codes_between(r["first"], r["last"]))
+        for old, new in each.items():
+            rows.append(
+                (
+                    old,
+                    f"{said} (for {old}: {new})" if new else said,
+                    f"a current {r['territory']} code ({new or r['replacement']})",
+                )
+            )
+    return pl.DataFrame(
+        rows, schema={"code": pl.String, "x_replaced": pl.String, "x_instead": pl.String}, orient="row"
+    )
 
 
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
@@ -120,7 +122,10 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     status, code = pl.col("cs_status"), pl.col("code")
     not_yet = pl.col("cs_first_seen").is_not_null() & (pl.col("cs_first_seen") > quarter)
     never = code.str.contains(_EMPTY_CPT) | code.str.contains(_EMPTY_LEVEL2)
-    replaced, instead = _replaced_by()
+    # What to bill now for a code of a replaced family: a join (the flagged lines are few), not a when-chain over
+    # the ranges (a text built from the code column there made polars 2.1 panic on runs of several quarters).
+    hits = hits.join(_replacements().lazy(), on="code", how="left", maintain_order="left")
+    replaced, instead = pl.col("x_replaced"), pl.col("x_instead")
     # A code not yet effective gets its start quarter in the message instead of a last-seen one.
     return hits.select(
         "_rid",
