@@ -1,7 +1,8 @@
 """Which chargemaster lines price the same item: the keys, exclusions and tolerance the pricing checks share.
 
 Two lines are compared only when they bill the same item the same way: same code, modifiers, NDC,
-fee type (professional or facility), care setting (inpatient and outpatient twins are priced apart on purpose) and the same numbers in the
+fee type (professional or facility), care setting (inpatient and outpatient twins are priced apart on purpose), one
+side or both (a bilateral line is priced for two) and the same numbers in the
 description (strengths, sizes and counts name different products under one drug or supply code).
 Catch-all codes (a `skip` selector, e.g. the catch_all_codes list), codes the code set does not know
 (local codes) and research lines (`skip_description`) are never compared: one code there covers many
@@ -19,6 +20,8 @@ _PRO = r"^(HP|PR|PRO|PROF)\s|\bPRO\.? ?FEE\b|\bPROFESSIONAL\b"
 # Inpatient/outpatient markers in descriptions and charge codes ("IP_SUP-...", "HC CT HEAD OP").
 _IP = r"(?i)(^|[^A-Z])(IP|INPT|INPATIENT|I/P)([^A-Z]|$)"
 _OP = r"(?i)(^|[^A-Z])(OP|OUTPT|OUTPATIENT|O/P)([^A-Z]|$)"
+# A bilateral line ('FUNDUS PHOTOGRAPHY BIL', 'MRI TM JOINT BILATERAL') bills both sides: priced for two by design.
+_BILATERAL = r"(?i)(^|[^A-Z])(BILAT|BILATERAL|BILATERALLY|BIL|B/L)([^A-Z]|$)"
 
 
 def prepare(edit, lists) -> None:
@@ -96,8 +99,14 @@ def wording(frame: pl.DataFrame) -> pl.Expr:
     )
 
 
+def bilateral(frame: pl.DataFrame) -> pl.Expr:
+    """Whether the description says the line bills both sides ('BIL', 'BILATERAL', 'B/L')."""
+    return _text(frame, "description").str.contains(_BILATERAL).fill_null(False)
+
+
 def item_keys(frame: pl.DataFrame) -> dict[str, pl.Expr]:
-    """Columns that, with scope and code, say two lines are billed the same way: modifiers, NDC, setting, fee type.
+    """Columns that, with scope and code, say two lines are billed the same way: modifiers, NDC, setting, fee type,
+    and whether the description says both sides (a bilateral line is priced for two, like modifier 50).
 
     duplicate-price adds what the item is (`_item`): for a product code (the edit's `products` selector:
     devices, supplies, drugs, lenses, where one code covers many catalogue items) the description's wording,
@@ -108,6 +117,7 @@ def item_keys(frame: pl.DataFrame) -> dict[str, pl.Expr]:
         "_ndc": _text(frame, "ndc").fill_null(""),
         "_setting": setting(frame),
         "_fee": fee_type(frame),
+        "_bilateral": bilateral(frame),
     }
 
 
