@@ -23,7 +23,7 @@ def test_deletions_table_is_sourced():
     table = cpt_deletions()
     assert table.height >= 30 and table["code"].n_unique() == table.height
     for row in table.iter_rows(named=True):
-        assert re.fullmatch(r"\d{4}[0-9T]", row["code"]), row
+        assert re.fullmatch(r"\d{4}[0-9T]|[A-Z]\d{4}", row["code"]), row
         assert row["source"] and all(u.startswith(("http://", "https://")) for u in row["source"].split()), (
             row
         )
@@ -31,7 +31,7 @@ def test_deletions_table_is_sourced():
         assert row["deleted_on"] is None or dt.date.fromisoformat(row["deleted_on"]) < dt.date(2019, 1, 2), (
             row
         )
-        assert all(re.fullmatch(r"\d{4}[0-9T]", s) for s in row["successors"].split("|")), row
+        assert all(re.fullmatch(r"\d{4}[0-9T]|[A-Z]\d{4}", s) for s in row["successors"].split("|")), row
 
 
 def test_family_replacements_are_sourced_and_do_not_overlap():

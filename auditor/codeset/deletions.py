@@ -1,7 +1,8 @@
 """Codes deleted before the Addendum B quarters held: a sourced CPT table, and HCPCS Level II termination dates;
 and code families CPT replaced since, by range.
 
-`auditor/data/cpt_deletions.csv` lists CPT codes deleted before 2019 with their successors, each row with the
+`auditor/data/cpt_deletions.csv` lists CPT codes deleted before 2019 (and a few HCPCS Level II codes CMS retired
+then, which chargemasters still carry: E0752, E0756) with their successors, each row with the
 public document(s) giving it (`source`, URLs separated by spaces; 97532 chains through 97127 to 97129/97130) and how sure the table is (`confidence`: high for a CMS or professional
 society page, medium for a coding publication or payer policy, or where the successor is read from descriptors).
 `auditor/data/cpt_family_replacements.csv` lists ranges of codes a later code set replaced by a new range, and who

@@ -48,11 +48,17 @@ def _known_history(quarter: str) -> pl.LazyFrame:
     """code -> (x_detail, x_expected) for codes deleted before the quarters held, from the table and HCPCS file."""
     cpt = cpt_deletions().lazy()
     successors = pl.col("successors").str.replace_all(r"\|", ", ")
+    # A HCPCS Level II code (a letter and four digits) is CMS's to retire, a CPT code the AMA's.
+    who = (
+        pl.when(pl.col("code").str.contains(r"^[A-Z]"))
+        .then(pl.lit("CMS retired it"))
+        .otherwise(pl.lit("CPT deleted it"))
+    )
     cpt = cpt.select(
         "code",
         x_detail=pl.when(pl.col("deleted_on").is_not_null())
-        .then(pl.lit("CPT deleted it on ") + pl.col("deleted_on"))
-        .otherwise(pl.lit("CPT deleted it before 2019"))
+        .then(who + pl.lit(" on ") + pl.col("deleted_on"))
+        .otherwise(who + pl.lit(" before 2019"))
         + pl.when(successors.is_not_null())
         .then(pl.lit("; successor codes: ") + successors)
         .otherwise(pl.lit("")),
