@@ -53,6 +53,11 @@ def counts_related(edit: Edit) -> bool:
     return edit.check in GROUP_KINDS
 
 
+def related_lines(file: str, related_rows: Iterable[Mapping]) -> list[Line]:
+    """A finding's related rows as (file, sheet, row) lines (a row without a file is in the finding's file)."""
+    return [(r.get("file") or file, r.get("sheet"), r.get("row")) for r in related_rows]
+
+
 # What a problem's message calls its subject when it adds "and N more like it on this ...".
 _SUBJECT_WORD = {"code": "code", "charge_code": "charge code", "description": "item", "file": "file"}
 
@@ -186,9 +191,7 @@ def _draft(key: tuple[str, str, str, str], found: list[Finding], amounts: Amount
     lines = list(dict.fromkeys((f.file, f.sheet, f.row) for f in found))
     every = set(lines)
     if related:
-        every |= {
-            (r.get("file", f.file), r.get("sheet"), r.get("row")) for f in found for r in f.related_rows
-        }
+        every |= {line for f in found for line in related_lines(f.file, f.related_rows)}
     codes = {(f.file, f.sheet, f.row): f.code for f in found}
     if severity == "info":
         # An info problem says something is expected or a tip ("fine for other payers"): the lines' charges

@@ -12,7 +12,13 @@ import re
 from pathlib import Path
 
 from auditor.audit import AuditRequest, run_audit
-from auditor.codeset.deletions import CONFIDENCE, cpt_deletions, family_replacements
+from auditor.codeset.deletions import (
+    CONFIDENCE,
+    codes_between,
+    cpt_deletions,
+    family_replacements,
+    successors,
+)
 from auditor.codeset.hcpcs import COLUMNS as HCPCS_COLUMNS
 
 AS_OF = dt.date(2026, 4, 1)
@@ -38,33 +44,24 @@ def test_family_replacements_are_sourced_and_do_not_overlap():
     """Every replaced range names sources, a confidence and a replacement; no code falls in two ranges."""
     table = family_replacements()
     assert table.height >= 1
-    seen: set[tuple[str, int]] = set()
+    seen: set[str] = set()
     for row in table.iter_rows(named=True):
         # Five characters of one shape: five digits (CPT), four and a T (CPT category III), or a letter and four
         # digits (HCPCS Level II).
-        ends = [re.fullmatch(r"([A-Z]?)(\d{4,5})(T?)", row[k]) for k in ("first", "last")]
+        ends = [re.fullmatch(r"([A-Z]?)\d{4,5}(T?)", row[k]) for k in ("first", "last")]
         assert all(ends) and len(row["first"]) == len(row["last"]) == 5, row
-        (prefix, first, tail), (other, last, end) = ((m.group(1), int(m.group(2)), m.group(3)) for m in ends)
-        assert prefix == other and tail == end and first <= last and row["by"] in ("CPT", "CMS"), row
+        assert ends[0].groups() == ends[1].groups() and row["by"] in ("CPT", "CMS"), row
+        codes = codes_between(row["first"], row["last"])
+        assert codes and codes[0] == row["first"] and codes[-1] == row["last"], row
         if row["each_pattern"]:  # one successor per old code: every code of the range maps to a code
-            for n in range(first, last + 1):
-                old = f"{prefix}{n:0{5 - len(prefix) - len(tail)}d}{tail}"
-                assert re.fullmatch(r"\d{4}[0-9T]|[A-Z]\d{4}", re.sub(row["each_pattern"], _py(row), old)), (
-                    row
-                )
-        codes = {(prefix + tail, n) for n in range(first, last + 1)}
-        assert not seen & codes, row
-        seen |= codes
+            assert all(re.fullmatch(r"\d{4}[0-9T]|[A-Z]\d{4}", new) for new in successors(row).values()), row
+        assert not seen & set(codes), row
+        seen |= set(codes)
         assert row["source"] and all(u.startswith(("http://", "https://")) for u in row["source"].split()), (
             row
         )
         assert row["confidence"] in CONFIDENCE and row["replacement"] and row["territory"], row
         assert dt.date.fromisoformat(row["replaced_on"]) >= dt.date(2019, 1, 1), row
-
-
-def _py(row: dict) -> str:
-    """A polars replacement ('1527${1}') as Python's re.sub writes it."""
-    return re.sub(r"\$\{(\d+)\}", r"\\\1", row["each_replacement"])
 
 
 def _chargemaster(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> Path:

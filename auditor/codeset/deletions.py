@@ -51,7 +51,7 @@ def cpt_deletions() -> pl.DataFrame:
 def family_replacements() -> pl.DataFrame:
     """The packaged table: first and last code of a replaced range (five characters each), by (CPT or CMS),
     replaced_on, replacement (text naming the new range), each_pattern and each_replacement (when each old code has
-    one successor: a regex and its replacement that turn the code into it), territory (what the range covers),
+    one successor: a regex and its re.sub replacement that turn the code into it), territory (what the range covers),
     source, confidence."""
     return pl.read_csv(FAMILIES_PATH, infer_schema=False).select(FAMILY_COLUMNS)
 
@@ -82,6 +82,7 @@ def codes_between(first: str, last: str) -> list[str]:
 
 def successors(row: dict) -> dict[str, str]:
     """Each code of a replaced range (a family_replacements row with each_pattern) -> its one successor."""
-    # polars writes a group as ${1}; Python's re.sub as \1.
-    repl = re.sub(r"\$\{(\d+)\}", r"\\\1", row["each_replacement"])
-    return {old: re.sub(row["each_pattern"], repl, old) for old in codes_between(row["first"], row["last"])}
+    return {
+        old: re.sub(row["each_pattern"], row["each_replacement"], old)
+        for old in codes_between(row["first"], row["last"])
+    }

@@ -306,12 +306,12 @@ def problems_view(doc: dict) -> dict:
     sheets = {(f["file"], f["sheet"]) for f in findings}
     one_sheet = next(iter(sheets))[1] if len(sheets) == 1 else None
     top = []
+
+    def at(f: dict, file: str) -> str:
+        return f"row {f['row']}" if one_sheet else where(f.get("file") or file, f["sheet"], f["row"], base)
+
     for p in top_problems(doc):
         shown = [findings[i] for i in p["findings"][:LINES_PER_PROBLEM]]
-
-        def at(f: dict, file: str) -> str:
-            return f"row {f['row']}" if one_sheet else where(f.get("file", file), f["sheet"], f["row"], base)
-
         items = []
         for f in shown:
             items.append({**f, "where": at(f, f["file"]), "group_of": None})

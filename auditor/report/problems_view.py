@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.problems import TOP, dollars
+from auditor.problems import TOP, dollars, related_lines
 from auditor.report.cells import where
 
 
@@ -58,8 +58,7 @@ def problem_lines(doc: dict, p: dict, limit: int | None = None) -> list[tuple]:
         f = doc["findings"][i]
         seen[(f["file"], f["sheet"], f["row"])] = None
         if related:
-            for r in f.get("related_rows") or ():
-                seen[(r.get("file", f["file"]), r.get("sheet"), r.get("row"))] = None
+            seen.update(dict.fromkeys(related_lines(f["file"], f.get("related_rows") or ())))
         elif limit is not None and len(seen) >= limit:
             break  # findings are in file, sheet, row order already: the rest cannot come first
     keys = list(seen)
