@@ -11,6 +11,7 @@ family a description without context words is read in; skin substitute codes com
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,6 +26,10 @@ _WEAK = 45
 # Verdicts kept before the cache starts over (a long-lived server reads many chargemasters).
 _MAX_VERDICTS = 200_000
 _OTHER_DOMAINS = ("vascular", "skin", "skin-nos")
+# A length of 35 cm or more ('6FR 45CM SHEATH', 'SHEATH 6F X 55 CM') sets the flag `long`: a long sheath is most
+# often a guiding sheath, which C1894 excludes, so item_kinds reads C1887 as fitting it too.
+_LENGTH_CM = re.compile(r"(?<![\d.])(\d{2,3})\s?CM\b")
+_LONG_CM = 35
 # A kit or set naming several catheter-lab devices is a procedure kit: which one it bills is unclear.
 _KIT_KINDS = frozenset(
     {
@@ -203,6 +208,8 @@ class Lexicon:
         decided = [best.raw]
         for flag in sorted(needs - set(CONTEXTS)):
             decided.extend(h.raw for h in kept if flag in h.entry.flags and h.raw not in decided)
+        if "long" in needs:
+            decided.append(_long_length(description))
         if family == "skin-nos":
             outcome = "noc_brand" if best.entry.kind == "skin" else "contradicts"
         else:
@@ -218,7 +225,17 @@ class Lexicon:
         flags: set[str] = set().union(*(h.entry.flags for h in kept))
         if not flags & set(CONTEXTS):
             flags.add(family.removesuffix("-nos"))
+        if _long_length(description):
+            flags.add("long")
         return kept, flags
+
+
+def _long_length(description: str) -> str:
+    """The first length of 35 cm or more the description names, as written ('45CM'), else ''."""
+    for match in _LENGTH_CM.finditer(description.upper()):
+        if int(match.group(1)) >= _LONG_CM:
+            return match.group(0)
+    return ""
 
 
 def _use(row: dict[str, str]) -> tuple[str, ...]:
