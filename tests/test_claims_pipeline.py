@@ -459,3 +459,19 @@ def test_state_cells_as_systems_print_them(cell, state):
     from auditor.claims.project import state_code
 
     assert pl.DataFrame({"c": [cell]}).select(state_code("c")).item() == state
+
+
+def test_shorthand_claim_headers_are_read(tmp_path):
+    """A claim extract headed 'Clm #', 'Ln #', 'Svc Dt', 'Proc Cd', 'Diag Cd 1', 'Tot Chg': every field is found and
+    every line audited."""
+    path = tmp_path / "short.csv"
+    path.write_text(
+        "Clm #,Ln #,Svc Dt,Proc Cd,Rev Cd,Diag Cd 1,Tot Chg,St\n"
+        "A1,1,2026-03-02,29881,0360,M23.211,3100.00,TX\n"
+        "A1,2,2026-03-02,G0289,0360,M23.211,800.00,TX\n",
+        encoding="utf-8",
+    )
+    result = run_claims([path])
+    sheet = result.files[0]["sheets"][0]
+    assert set(sheet["columns"]) >= {"claim_id", "line", "dos", "cpt", "revenue_code", "diagnoses", "charges"}
+    assert result.lines_audited == 2 and result.claims.height == 1

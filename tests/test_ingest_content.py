@@ -456,3 +456,15 @@ def test_a_lines_own_revenue_code_in_the_code_column_reads_as_no_code(tmp_path):
     codes = result.chargemaster.frame.get_column("code").to_list()
     assert codes == [None, None, "C1778"]
     assert sheet.code_types == {"HCPCS": 1}  # the sheet's code types count the one code it has
+
+
+def test_shorthand_headers_are_read_as_the_words_they_abbreviate(tmp_path):
+    """'Chg #', 'Proc Cd', 'Std Chg': a short export whose content alone cannot name the charge numbers still gets
+    its charge code column (and header evidence for the rest), as 'Charge Number', 'Procedure Code' would."""
+    header = ["Chg #", "Svc Desc", "Rev Cd", "Proc Cd", "Std Chg"]
+    rows = [header] + [[int(c), d, r, code, p] for c, d, r, code, p in LINES[:3]]
+    ing = read_inputs([write_xlsx(tmp_path / "short.xlsx", {"CDM": rows})])
+    sheet = _sheet(ing)
+    assert sheet.column_index == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
+    assert {sheet.evidence[r]["header"] for r in ("charge_code", "cpt", "price")} == {"exact"}
+    assert ing.frame.get_column("charge_code").to_list() == ["27011001", "27011002", "27011003"]

@@ -145,13 +145,60 @@ def field_score(header: str, spec) -> float:
     return 0.0
 
 
+# Header shorthand, spelled out for matching ('Chg #' is a charge number, 'Proc Cd' a procedure code, 'Std Chg' a
+# standard charge): a header is read as well as the words it abbreviates, so the field lists hold each header once.
+_SHORTHAND = {
+    "CHG": "CHARGE",
+    "CHRG": "CHARGE",
+    "CHGE": "CHARGE",
+    "CHGS": "CHARGES",
+    "CHRGS": "CHARGES",
+    "NBR": "NUMBER",
+    "NUM": "NUMBER",
+    "NO": "NUMBER",
+    "CD": "CODE",
+    "DESC": "DESCRIPTION",
+    "DESCR": "DESCRIPTION",
+    "DSC": "DESCRIPTION",
+    "SVC": "SERVICE",
+    "SRVC": "SERVICE",
+    "AMT": "AMOUNT",
+    "PRC": "PRICE",
+    "PROC": "PROCEDURE",
+    "REV": "REVENUE",
+    "STD": "STANDARD",
+    "DEPT": "DEPARTMENT",
+    "QTY": "QUANTITY",
+    "MOD": "MODIFIER",
+    "DT": "DATE",
+    "CLM": "CLAIM",
+    "DIAG": "DIAGNOSIS",
+    "LN": "LINE",
+    "DEV": "DEVICE",
+    "TOT": "TOTAL",
+}
+
+
+def spelled_out(header: str) -> str:
+    """A normalised header with its shorthand words spelled out ('CHG NBR' -> 'CHARGE NUMBER')."""
+    return " ".join(_SHORTHAND.get(w, w) for w in header.split())
+
+
 @functools.lru_cache(maxsize=65536)
 def _roles_named(header: str, kind: TableKind) -> tuple[tuple[str, float], ...]:
     """The roles one normalised header names, with their scores (asked once per distinct header text: a wide
-    export's header search reads the same cells again for every candidate row)."""
-    if not header or kind.vocabulary.isdisjoint(header.split()):
+    export's header search reads the same cells again for every candidate row); the header as written or
+    spelled out, whichever names a role better."""
+    forms = dict.fromkeys((header, spelled_out(header)))
+    forms = [f for f in forms if f and not kind.vocabulary.isdisjoint(f.split())]
+    if not forms:
         return ()  # a value, or words no alias or hint holds (aliases and hints match whole words)
-    return tuple((spec.name, s) for spec in kind.fields if (s := field_score(header, spec)) > 0)
+    scores = {}
+    for form in forms:
+        for spec in kind.fields:
+            if (s := field_score(form, spec)) > scores.get(spec.name, 0.0):
+                scores[spec.name] = s
+    return tuple((spec.name, scores[spec.name]) for spec in kind.fields if spec.name in scores)
 
 
 def _header_scores(normed: list[str], kind: TableKind) -> dict[tuple[int, str], float]:
