@@ -194,3 +194,43 @@ def test_knee_g0289_tip_is_not_for_professional_fee_lines(tmp_path):
     facility = _audit(tmp_path, [["1", "HC KNEE SCOPE MENISCECTOMY", "29881", "", "0360", "900"]], name="fac")
     found = _edits(facility, "KN002")
     assert len(found) == 1 and found[0].severity == "info"
+
+
+def _pairs(n: int, first_higher: int) -> list[list]:
+    """n charge codes, each on two adjacent lines worded alike at two prices, the first line higher in the first
+    `first_higher` of them."""
+    rows = []
+    for i in range(n):
+        high, low = str(1000 + 10 * i), str(600 + 10 * i)
+        a, b = (high, low) if i < first_higher else (low, high)
+        rows += [[f"48{i:06d}", f"HC DIAGNOSTIC TEST {i}", "", "", "0480", p] for p in (a, b)]
+    return rows
+
+
+def test_a_sheet_of_two_price_schedules_is_one_info_problem_not_a_warning_per_charge_code(tmp_path):
+    """24 charge codes each listed twice, adjacent, the first line higher in 23 of them: the sheet holds two price
+    schedules without the column naming them. PR007 says so once for the file (every pair a line of it); PR003
+    warns only for the charge code used twice some other way."""
+    rows = _pairs(24, first_higher=23) + [
+        ["S300", "HC CATHETER PICC 4FR", "", "", "0272", "700"],
+        ["S301", "HC CATHETER MIDLINE 4FR", "", "", "0272", "400"],
+        ["S300", "HC CATHETER PICC 4FR", "", "", "0272", "950"],
+    ]
+    result = _audit(tmp_path, rows)
+    assert [f.charge_code for f in _edits(result, "PR003")] == ["S300"]
+    folded = _edits(result, "PR007")
+    assert len(folded) == 24 and {f.severity for f in folded} == {"info"}
+    assert (
+        "one of 24 such pairs on this sheet, the first line priced higher in 96% of them" in folded[0].message
+    )
+    [problem] = [p for p in result.problems if p.edit == "PR007"]
+    assert problem.group == "file" and problem.lines == 48
+
+
+def test_duplicate_pairs_without_one_order_stay_charge_codes_used_twice(tmp_path):
+    """The same 24 pairs with the higher line first in only half, or 19 pairs all alike (under the 20 a sheet of
+    schedules needs): each is its own PR003 warning."""
+    mixed = _audit(tmp_path, _pairs(24, first_higher=12), name="mixed")
+    few = _audit(tmp_path, _pairs(19, first_higher=19), name="few")
+    assert len(_edits(mixed, "PR003")) == 24 and not _edits(mixed, "PR007")
+    assert len(_edits(few, "PR003")) == 19 and not _edits(few, "PR007")

@@ -11,6 +11,8 @@ different; default 1.0). duplicate-charge-code: `skip_description`, `tolerance_p
 `hc: split` compares 'HC'-prefixed lines (hospital charges) only with each other and unprefixed lines only with
 each other; `hc: mixed` flags only charge codes that have both kinds of line and differ. `prices: within` flags
 instead the charge codes whose lines share one code and differ in price by no more than the tolerance.
+`schedules: skip` leaves out, and `schedules: only` keeps only, the charge codes of a sheet listed as two price
+schedules (see SCHEDULE_PAIRS).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ from auditor.engine.lists import CatalogError
 from auditor.ingest.shapes import EXCEL_SCIENTIFIC
 
 KINDS = ("duplicate-price", "duplicate-charge-code")
+# A sheet that lists many charge codes twice, each on two adjacent lines worded alike with one code and two prices,
+# the same line of the two priced higher nearly every time, holds two price schedules (hospital and clinic, say)
+# without the column that names them: one export habit, not hundreds of charge codes used twice. At least this
+# many such pairs on the sheet, and at least this share of them with the same line priced higher.
+SCHEDULE_PAIRS = 20
+SCHEDULE_SHARE = 0.9
 
 
 def prepare(edit, lists) -> None:
@@ -33,6 +41,8 @@ def prepare(edit, lists) -> None:
         raise CatalogError(f"hc must be split or mixed, not {edit.params['hc']!r}")
     if edit.params.get("prices") not in (None, "beyond", "within"):
         raise CatalogError(f"prices must be beyond or within, not {edit.params['prices']!r}")
+    if edit.params.get("schedules") not in (None, "skip", "only"):
+        raise CatalogError(f"schedules must be skip or only, not {edit.params['schedules']!r}")
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -105,8 +115,12 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
             "price",
             _setting=price_lines.setting(src),
             _hc=price_lines.hospital_prefix(src),
+            _sheet=pl.col("sheet") if "sheet" in src.columns else pl.lit(None, pl.String),
+            _row=pl.col("row") if "row" in src.columns else pl.col("_rid"),
+            _text=pl.col("description") if "description" in src.columns else pl.lit(None, pl.String),
         )
     )
+    by_row = pl.col("price").sort_by("_row")
     stats = frame.group_by(keys).agg(
         _codes=pl.col("code").unique().sort(nulls_last=True),
         _lo=pl.col("price").min(),
@@ -114,6 +128,12 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         _priced=pl.col("price").is_not_null().all(),
         _rid=pl.col("_rid").min(),
         _mixed=pl.col("_hc").any() & (~pl.col("_hc")).any(),
+        _sheet=pl.col("_sheet").first(),
+        _pair=(pl.len() == 2)
+        & (pl.col("_row").max() - pl.col("_row").min() == 1)
+        & (pl.col("_text").n_unique() == 1)
+        & pl.col("_text").is_not_null().all(),
+        _first_higher=by_row.first() > by_row.last(),
     )
     codes_differ = pl.col("_codes").list.len() > 1
     # Prices within the facility tolerance (`tolerance_pct`, `tolerance_abs`) are one price: $4,570 and $4,571,
@@ -127,6 +147,10 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         spread & ~prices_differ if edit.params.get("prices") == "within" else codes_differ | prices_differ
     )
     stats = stats.filter(flagged & (pl.col("_mixed") if hc == "mixed" else True))
+    stats = _schedule_pairs(stats, codes_differ)
+    schedules = edit.params.get("schedules")
+    if schedules is not None:
+        stats = stats.filter(pl.col("_schedule") if schedules == "only" else ~pl.col("_schedule"))
     # What differs, so the analyst knows which line to correct: the codes, the prices, or both.
     codes = pl.col("_codes").list.eval(pl.element().fill_null("none")).list.join(", ")
     low = price_lines.dollars(pl.col("_lo"))
@@ -150,8 +174,36 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         "v_differs": differs,
         STAKE: pl.when(spread).then((pl.col("_hi") - pl.col("_lo")).round(2)),
         STAKE_BASIS: pl.when(spread).then(pl.lit("price spread")),
+        "v_pairs": pl.col("_pairs").cast(pl.String),
+        "v_share": pl.format("{}%", (pl.col("_share") * 100).round(0).cast(pl.Int64)),
+        "v_higher": pl.when(pl.col("_higher")).then(pl.lit("first")).otherwise(pl.lit("second")),
     }
     return keys, frame, stats, detail, pl.lit("a unique charge code per chargemaster line")
+
+
+def _schedule_pairs(stats: pl.LazyFrame, codes_differ: pl.Expr) -> pl.LazyFrame:
+    """The flagged groups with `_schedule`: the group is one of its sheet's price-schedule pairs (SCHEDULE_PAIRS),
+    with the sheet's count of such pairs (`_pairs`), the share with the usual line priced higher (`_share`) and
+    which line that is (`_higher`: the first)."""
+    pair = pl.col("_pair") & ~codes_differ & pl.col("_priced") & (pl.col("_hi") > pl.col("_lo"))
+    sheet = ["_scope", "_sheet"]
+    stats = stats.with_columns(_p=pair)
+    share = (
+        stats.filter(pl.col("_p"))
+        .group_by(sheet)
+        .agg(_pairs=pl.len(), _firsts=pl.col("_first_higher").sum())
+        .with_columns(_higher=pl.col("_firsts") * 2 >= pl.col("_pairs"))
+        .with_columns(
+            _share=pl.when(pl.col("_higher"))
+            .then(pl.col("_firsts"))
+            .otherwise(pl.col("_pairs") - pl.col("_firsts"))
+            / pl.col("_pairs")
+        )
+        .drop("_firsts")
+    )
+    stats = stats.join(share, on=sheet, how="left", nulls_equal=True, maintain_order="left")
+    schedule = pl.col("_p") & (pl.col("_pairs") >= SCHEDULE_PAIRS) & (pl.col("_share") >= SCHEDULE_SHARE)
+    return stats.with_columns(_schedule=schedule.fill_null(False)).drop("_p")
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
