@@ -145,8 +145,9 @@ def field_score(header: str, spec) -> float:
     return 0.0
 
 
-# Header shorthand, spelled out for matching ('Chg #' is a charge number, 'Proc Cd' a procedure code, 'Std Chg' a
+# Header shorthand, spelled out for matching ('Chg #' is a charge number, 'Svc Cd' a service code, 'Std Chg' a
 # standard charge): a header is read as well as the words it abbreviates, so the field lists hold each header once.
+# Not PROC: a bare 'Proc' is a procedure's code as often as its name, and 'Procedure' alone heads descriptions.
 _SHORTHAND = {
     "CHG": "CHARGE",
     "CHRG": "CHARGE",
@@ -164,7 +165,6 @@ _SHORTHAND = {
     "SRVC": "SERVICE",
     "AMT": "AMOUNT",
     "PRC": "PRICE",
-    "PROC": "PROCEDURE",
     "REV": "REVENUE",
     "STD": "STANDARD",
     "DEPT": "DEPARTMENT",
