@@ -74,6 +74,23 @@ def test_report_layout_xlsx_starting_below_empty_rows(tmp_path):
     assert ing.frame["row"].to_list() == [8, 9]
 
 
+def test_header_below_a_disclaimer_longer_than_the_header_search(tmp_path):
+    """A price list opening with 40 lines of disclaimer, one cell each (or two, where a comma split the line in a
+    CSV): the header below them is found, not the whole sheet read as headerless data with garbled columns."""
+    notes = [
+        [f"Disclaimer {i}: the standard charges below are estimates and subject to change."]
+        for i in range(40)
+    ]
+    ing = read_inputs([write_xlsx(tmp_path / "long.xlsx", {"CDM": [*notes, HEADER, SKIN, APPL, LEAD]})])
+    sheet = ing.files[0].sheets[0]
+    assert sheet.header_row == 41 and sheet.column_index["cpt"] == 4
+    assert ing.frame.select("row", "code").rows() == [(42, "Q4101"), (43, "15271"), (44, "C1778")]
+    split = [[f"Note {i}: charges are estimates", " subject to change"] for i in range(45)]
+    ing = read_inputs([write_text(tmp_path / "long.csv", [*split, HEADER, SKIN, APPL, LEAD])])
+    assert ing.files[0].sheets[0].header_row == 46
+    assert ing.frame.get_column("charge_code").to_list() == ["1001", "1002", "1003"]
+
+
 def test_styled_empty_cells_above_the_table(tmp_path):
     """Formatted but empty cells above the header do not shift row numbers."""
     wb = openpyxl.Workbook()

@@ -15,6 +15,7 @@ from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.shapes import RULE_LINE
 
 SCAN_ROWS = 30  # where a header may be
+LATE_ROWS = 2000  # where a header may be below a preamble of one-cell lines that fills the first SCAN_ROWS
 PROBE_ROWS = 250  # data rows read to judge a header candidate
 SAMPLE_HEAD, SAMPLE_TAIL = 700, 200  # rows profiled for the final mapping: the start and the end of a sheet
 EXACT = 1.0
@@ -378,6 +379,10 @@ def locate(
     if header_row is not None or no_header:
         return _forced(frame, kind, header_row, by_content)
     rows = [_cells(r) for r in frame.head(SCAN_ROWS + 1).rows()]
+    late = _late_start(frame, rows)
+    if late:
+        found = locate(frame.slice(late), kind)
+        return _shifted(found, late) if found is not None else None
     # One pass of cell flags serves the header search (the first rows) and the final mapping (head and tail).
     sample = sample_rows(frame, 0, head=SAMPLE_HEAD, tail=SAMPLE_TAIL) if by_content else None
     sampled = cell_flags(sample) if sample is not None else None
@@ -407,6 +412,37 @@ def locate(
         if bare is not None and (best is None or bare.fit > best_total + 0.05):
             return bare
     return best
+
+
+def _late_start(frame: pl.DataFrame, rows: list[list[str]]) -> int:
+    """Where to search for a header below a long preamble (a disclaimer or notes of a cell or two a line) that fills
+    the rows the search reads: a few rows above the first run of lines of three cells or more; 0 when such a run
+    starts within those rows, or nowhere."""
+
+    def run(counts: list[int]) -> int | None:
+        return next((i for i in range(len(counts) - 2) if min(counts[i : i + 3]) >= 3), None)
+
+    early = run([sum(1 for c in r if c) for r in rows])
+    if frame.height <= SCAN_ROWS or (early is not None and early < SCAN_ROWS - 3):
+        return 0
+    head = frame.head(LATE_ROWS)
+    filled = head.select(
+        pl.sum_horizontal(
+            (pl.col(c).cast(pl.String).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
+            for c in head.columns
+        )
+    ).to_series()
+    start = run(filled.to_list())
+    return max(0, start - 3) if start is not None and start >= SCAN_ROWS - 3 else 0
+
+
+def _shifted(match: HeaderMatch, rows: int) -> HeaderMatch:
+    """A match found on the frame less its first `rows` rows, as a match on the whole frame."""
+    if match.index >= 0:
+        match.index += rows
+    if match.flags is not None:
+        match.flags = match.flags.with_columns(pl.col("_row") + rows)
+    return match
 
 
 def _candidates(
