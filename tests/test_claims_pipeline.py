@@ -475,3 +475,18 @@ def test_shorthand_claim_headers_are_read(tmp_path):
     sheet = result.files[0]["sheets"][0]
     assert set(sheet["columns"]) >= {"claim_id", "line", "dos", "cpt", "revenue_code", "diagnoses", "charges"}
     assert result.lines_audited == 2 and result.claims.height == 1
+
+
+def test_excel_keep_as_text_cells_in_a_claim_extract(tmp_path):
+    """Claim ids and codes written ="A1", ="0360" (kept as text for Excel) are read as A1 and 0360."""
+    path = tmp_path / "eq.csv"
+    path.write_text(
+        "Claim ID,Line,DOS,CPT,Rev Code,Diagnosis,Charges,State\n"
+        '="A1",1,2026-03-02,="29881",="0360",M23.211,3100.00,TX\n'
+        '="A1",2,2026-03-02,="G0289",="0360",M23.211,800.00,TX\n',
+        encoding="utf-8",
+    )
+    result = run_claims([path])
+    assert result.claims.get_column("claim_id").to_list() == ["A1"]
+    assert sorted(result.findings.get_column("code").unique().to_list()) == ["29881", "G0289"]
+    assert result.findings.get_column("revenue_code").unique().to_list() == ["0360"]

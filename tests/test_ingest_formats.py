@@ -599,3 +599,25 @@ def test_charge_codes_excel_saved_in_scientific_notation_are_said_not_called_dup
         "4 charge codes in Excel's scientific notation ('1.23457E+13', '2.34568E+13'): Excel rounded them"
     )
     assert audit_findings(path, tmp_path, "PR003,PR005") == []
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_excel_keep_as_text_cells_read_as_their_text(tmp_path, quoted):
+    """An export that writes ="0278" so Excel keeps the zeros (bare, or quoted again for CSV): the codes are 0278,
+    15271, 000123, not ="0278" (which no code check could read)."""
+
+    def cell(text: str) -> str:
+        return f'"=""{text}"""' if quoted else f'="{text}"'
+
+    lines = [
+        "Charge Code,Description,Rev Code,CPT,Price",
+        f"{cell('000123')},APPLY SKIN SUB,{cell('0361')},{cell('15271')},1500.00",
+        f"{cell('000124')},APLIGRAF PER SQ CM,{cell('0636')},{cell('Q4101')},137.50",
+    ]
+    path = tmp_path / "excel_text.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame = read_inputs([path]).frame
+    assert frame.select("charge_code", "revenue_code", "code").rows() == [
+        ("000123", "0361", "15271"),
+        ("000124", "0636", "Q4101"),
+    ]

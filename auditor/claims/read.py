@@ -19,10 +19,12 @@ from auditor.ingest.reader import FileReport, IngestOptions, SheetReport, file_s
 from auditor.ingest.sniff import sniff
 from auditor.ingest.text import (
     DELIMITER_FORMATS,
+    EXCEL_TEXT_MARK,
     decode_sample,
     max_width,
     refuse_wide,
     sniff_delimiter,
+    unwrap_excel_text,
     uses_quoting,
 )
 from auditor.scratch import scratch_dir
@@ -234,6 +236,8 @@ def _record_blocks(
                 )
                 if quote is not None:  # a stray quote pair would merge the lines between into one cell
                     _refuse_swallowed(name or str(path), frame, piece, opts["separator"], lines_before)
+                if EXCEL_TEXT_MARK in piece:
+                    frame = unwrap_excel_text(frame)
                 row += frame.height
                 drop = min(left, frame.height)
                 frame, left = frame.slice(drop), left - drop

@@ -91,9 +91,23 @@ def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]
             frame = _lenient(name, fmt, data, delim, quote)
     if quote:  # a stray quote closed by another one lines later would merge those lines into one cell
         refuse_swallowed(name, frame, data, delim)
+    if EXCEL_TEXT_MARK in data:
+        frame = unwrap_excel_text(frame)
     if frame.height == 0:
         return [RawSheet(Path(name).name, None, note="file has no rows")], fmt
     return [RawSheet(Path(name).name, frame, first_row=1, first_col=0, delimited=True, delimiter=delim)], fmt
+
+
+# ="0278": how exports keep a code's leading zeros when the CSV is opened in Excel (a formula that yields the text).
+EXCEL_TEXT_MARK = b'="'
+_EXCEL_TEXT = r'^\s*="(.*)"\s*$'
+
+
+def unwrap_excel_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cells written ="0278" (Excel's keep-as-text formula) as the text they stand for: 0278."""
+    return frame.with_columns(
+        pl.col(c).str.replace(_EXCEL_TEXT, "${1}") for c, t in frame.schema.items() if t == pl.String
+    )
 
 
 def to_utf8(raw: bytes, encoding: str) -> bytes:
