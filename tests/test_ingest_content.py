@@ -468,3 +468,25 @@ def test_shorthand_headers_are_read_as_the_words_they_abbreviate(tmp_path):
     assert sheet.column_index == {"charge_code": 1, "description": 2, "revenue_code": 3, "cpt": 4, "price": 5}
     assert {sheet.evidence[r]["header"] for r in ("charge_code", "cpt", "price")} == {"exact"}
     assert ing.frame.get_column("charge_code").to_list() == ["27011001", "27011002", "27011003"]
+
+
+@pytest.mark.parametrize("heads", [("Description 1", "Description 2"), ("Description", "Description")])
+def test_a_description_split_over_two_columns_is_read_whole(tmp_path, heads):
+    """'Description 1' and 'Description 2' (or 'Description' twice): the line's description is both, in sheet order,
+    so a check reading the words finds them wherever the export put them (a charger on a generator code)."""
+    header = ["Charge Code", *heads, "Rev Code", "CPT/HCPCS", "Price"]
+    rows = [
+        header,
+        ["27011004", "HC NEUROSTIM GENERATOR", "RECHARGEABLE IPG", "0278", "C1820", "61000.00"],
+        ["27011005", "HC NEUROSTIM", "CHARGER EXTERNAL", "0278", "C1820", "4200.00"],
+        ["27011006", "HC KNEE ARTHROSCOPY", "MENISCECTOMY MEDIAL", "0360", "29881", "9800.00"],
+        ["27011007", "HC OFFICE VISIT", "LEVEL 3 EST PATIENT", "0510", "99213", "210.00"],
+    ]
+    path = write_xlsx(tmp_path / "split.xlsx", {"CDM": rows})
+    ing = read_inputs([path])
+    assert ing.frame.get_column("description").to_list()[:2] == [
+        "HC NEUROSTIM GENERATOR RECHARGEABLE IPG",
+        "HC NEUROSTIM CHARGER EXTERNAL",
+    ]
+    found = run_audit([path], AuditRequest(select={"NS004"})).findings
+    assert [(f.row, f.code) for f in found] == [(3, "C1820")] and "CHARGER" in found[0].message

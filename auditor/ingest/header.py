@@ -15,6 +15,7 @@ from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.shapes import RULE_LINE
 
 SCAN_ROWS = 30  # where a header may be
+_NUMBERED = re.compile(r"(?:\s+\d+)+$")  # 'DESCRIPTION 2' -> 'DESCRIPTION'
 LATE_ROWS = 2000  # where a header may be below a preamble of one-cell lines that fills the first SCAN_ROWS
 PROBE_ROWS = 250  # data rows read to judge a header candidate
 SAMPLE_HEAD, SAMPLE_TAIL = 700, 200  # rows profiled for the final mapping: the start and the end of a sheet
@@ -322,7 +323,28 @@ def map_columns(
         if others:
             match.evidence[role].runner_up = (others[0][1], round(others[0][0], 3))
     match.fit = sum(w[c] for w, c in zip(weights, chosen, strict=False) if c >= 0)
+    _join_split_description(match, normed, by_role)
     return match
+
+
+def _join_split_description(
+    match: HeaderMatch, normed: list[str], by_role: dict[str, list[tuple[int, float, float]]]
+) -> None:
+    """A description split over columns headed alike ('Description 1', 'Description 2', or 'Description' twice) is
+    read whole, its columns joined in sheet order: a check reading only one part misses the words of the other
+    ('KNEE SCOPE' | 'MENISCECTOMY MEDIAL'). Only columns no other role took, with description evidence."""
+    chosen = match.mapping.get("description")
+    if not chosen or len(chosen) != 1:
+        return
+    stem = _NUMBERED.sub("", normed[chosen[0]])
+    taken = {c for cols in match.mapping.values() for c in cols}
+    parts = [
+        c
+        for c, score, header in by_role.get("description", ())
+        if c not in taken and header > 0 and score >= THRESHOLD and _NUMBERED.sub("", normed[c]) == stem
+    ]
+    if parts:
+        match.mapping["description"] = sorted([*chosen, *parts])
 
 
 def _cms_code_pairs(normed: list[str]) -> list[tuple[int, int]]:

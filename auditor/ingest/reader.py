@@ -909,8 +909,14 @@ def _canonical(path: str, sheet: str, data: pl.DataFrame, match: HeaderMatch) ->
     """Project mapped columns onto the canonical schema with normalised values beside the raw ones."""
 
     def text(name: str) -> pl.Expr:
-        c = _col(match, name)
-        return nz.clean_text(c) if c else pl.lit(None, dtype=pl.String)
+        cols = match.mapping.get(name)
+        if cols and len(cols) > 1:  # a description split over columns ('Description 1', 'Description 2')
+            return nz.clean_text(
+                pl.concat_str(
+                    [pl.col(f"c{i}").str.strip_chars() for i in cols], separator=" ", ignore_nulls=True
+                )
+            )
+        return nz.clean_text(f"c{cols[0]}") if cols else pl.lit(None, dtype=pl.String)
 
     mod_cols = [f"c{i}" for i in match.mapping.get("modifiers", [])]
     cheap: dict[str, pl.Expr] = {
