@@ -95,6 +95,7 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
     # masters merged in one export (a supply catalogue and its hospital charges), hundreds of pairs at once.
     # `hc: split` compares each kind of line only with its own kind; `hc: mixed` flags just those pairs.
     hc = edit.params.get("hc")
+    schedules = edit.params.get("schedules")
     keys = ["_scope", "charge_code", "_setting", *(["_hc"] if hc == "split" else [])]
     cond = eligible & pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()
     # '1.23457E+13' is what Excel left of several long charge codes: alike by rounding, not duplicates (the
@@ -115,12 +116,9 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
             "price",
             _setting=price_lines.setting(src),
             _hc=price_lines.hospital_prefix(src),
-            _sheet=pl.col("sheet") if "sheet" in src.columns else pl.lit(None, pl.String),
-            _row=pl.col("row") if "row" in src.columns else pl.col("_rid"),
-            _text=pl.col("description") if "description" in src.columns else pl.lit(None, pl.String),
+            **(_pair_columns(src) if schedules else {}),
         )
     )
-    by_row = pl.col("price").sort_by("_row")
     stats = frame.group_by(keys).agg(
         _codes=pl.col("code").unique().sort(nulls_last=True),
         _lo=pl.col("price").min(),
@@ -128,12 +126,7 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         _priced=pl.col("price").is_not_null().all(),
         _rid=pl.col("_rid").min(),
         _mixed=pl.col("_hc").any() & (~pl.col("_hc")).any(),
-        _sheet=pl.col("_sheet").first(),
-        _pair=(pl.len() == 2)
-        & (pl.col("_row").max() - pl.col("_row").min() == 1)
-        & (pl.col("_text").n_unique() == 1)
-        & pl.col("_text").is_not_null().all(),
-        _first_higher=by_row.first() > by_row.last(),
+        **(_pair_facts() if schedules else {}),
     )
     codes_differ = pl.col("_codes").list.len() > 1
     # Prices within the facility tolerance (`tolerance_pct`, `tolerance_abs`) are one price: $4,570 and $4,571,
@@ -147,10 +140,8 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         spread & ~prices_differ if edit.params.get("prices") == "within" else codes_differ | prices_differ
     )
     stats = stats.filter(flagged & (pl.col("_mixed") if hc == "mixed" else True))
-    stats = _schedule_pairs(stats, codes_differ)
-    schedules = edit.params.get("schedules")
-    if schedules is not None:
-        stats = stats.filter(pl.col("_schedule") if schedules == "only" else ~pl.col("_schedule"))
+    if schedules:
+        stats = _schedule_pairs(stats, codes_differ)
     # What differs, so the analyst knows which line to correct: the codes, the prices, or both.
     codes = pl.col("_codes").list.eval(pl.element().fill_null("none")).list.join(", ")
     low = price_lines.dollars(pl.col("_lo"))
@@ -174,11 +165,36 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
         "v_differs": differs,
         STAKE: pl.when(spread).then((pl.col("_hi") - pl.col("_lo")).round(2)),
         STAKE_BASIS: pl.when(spread).then(pl.lit("price spread")),
-        "v_pairs": pl.col("_pairs").cast(pl.String),
-        "v_share": pl.format("{}%", (pl.col("_share") * 100).round(0).cast(pl.Int64)),
-        "v_higher": pl.when(pl.col("_higher")).then(pl.lit("first")).otherwise(pl.lit("second")),
     }
+    if schedules == "only":
+        detail |= {
+            "v_pairs": pl.col("_pairs").cast(pl.String),
+            "v_share": pl.format("{}%", (pl.col("_share") * 100).round(0).cast(pl.Int64)),
+            "v_higher": pl.when(pl.col("_higher")).then(pl.lit("first")).otherwise(pl.lit("second")),
+        }
     return keys, frame, stats, detail, pl.lit("a unique charge code per chargemaster line")
+
+
+def _pair_columns(src: pl.DataFrame) -> dict[str, pl.Expr]:
+    """What tells a price-schedule pair (SCHEDULE_PAIRS): the line's sheet, row and wording."""
+    return {
+        "_sheet": pl.col("sheet") if "sheet" in src.columns else pl.lit(None, pl.String),
+        "_row": pl.col("row") if "row" in src.columns else pl.col("_rid"),
+        "_text": pl.col("description") if "description" in src.columns else pl.lit(None, pl.String),
+    }
+
+
+def _pair_facts() -> dict[str, pl.Expr]:
+    """Per charge code: its sheet, whether its lines are one pair of adjacent lines worded alike, and whether the
+    first of them is priced higher."""
+    first, last = pl.col("_row").arg_min(), pl.col("_row").arg_max()
+    return {
+        "_sheet": pl.col("_sheet").first(),
+        "_pair": (pl.len() == 2)
+        & (pl.col("_row").max() - pl.col("_row").min() == 1)
+        & (pl.col("_text").first() == pl.col("_text").last()).fill_null(False),
+        "_first_higher": pl.col("price").get(first) > pl.col("price").get(last),
+    }
 
 
 def _schedule_pairs(stats: pl.LazyFrame, codes_differ: pl.Expr) -> pl.LazyFrame:
@@ -213,7 +229,15 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     # One finding per group, on its first line, with the other lines as related rows: a code priced
     # five ways is one thing to fix, not five. Members are gathered for flagged groups only.
     # Together, so the lines' filter (shared by both plans) runs once.
-    frame, stats = pl.collect_all([frame, stats], engine="in-memory")
+    schedules = edit.params.get("schedules")
+    if schedules:
+        # PR003 and PR007 read the same groups, each keeping one side of the schedule-pair line: built once.
+        same = {k: v for k, v in edit.params.items() if k != "schedules"}
+        key = ("duplicate-charge-code", repr(sorted(same.items(), key=str)), str(eligible))
+        frame, stats = ctx.memo(key, lambda: pl.collect_all([frame, stats], engine="in-memory"))
+        stats = stats.filter(pl.col("_schedule") if schedules == "only" else ~pl.col("_schedule"))
+    else:
+        frame, stats = pl.collect_all([frame, stats], engine="in-memory")
     members = (
         frame.join(stats.select(keys), on=keys, how="semi", nulls_equal=True)
         .group_by(keys)
