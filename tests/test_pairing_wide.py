@@ -140,3 +140,15 @@ def test_a_wide_row_with_one_description_judges_no_link_by_it(tmp_path):
     ]
     found, _ = _pairing_findings(write_xlsx(tmp_path / "wide.xlsx", {"Links": table}))
     assert not any(edit.startswith("DD") for edit, _, _ in found), found
+
+
+def test_implant_and_supply_headers_name_the_links(tmp_path):
+    """An encoder table headed 'Proc Cd', 'Implant HCPCS', 'Implant Description': the implant column is the link
+    (its codes alone cannot say which code column is the procedure's), and the findings are those of the long table."""
+    table = [["Proc Cd", "Procedure Description", "Implant HCPCS", "Implant Description"]] + [
+        [row[0], row[1], row[2], "DEVICE"] for row in LONG[1:]
+    ]
+    found, sheet = _pairing_findings(write_text(tmp_path / "implants.csv", table))
+    assert sheet.columns["procedure_code"] == "Proc Cd" and sheet.columns["linked_code"] == "Implant HCPCS"
+    long, _ = _pairing_findings(write_text(tmp_path / "long.csv", LONG))
+    assert [(e, c) for e, c, _ in found if not e.startswith("DD")] == [(e, c) for e, c, _ in long]

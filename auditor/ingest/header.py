@@ -191,13 +191,16 @@ def _roles_named(header: str, kind: TableKind) -> tuple[tuple[str, float], ...]:
     """The roles one normalised header names, with their scores (asked once per distinct header text: a wide
     export's header search reads the same cells again for every candidate row); the header as written or
     spelled out, whichever names a role better."""
-    forms = dict.fromkeys((header, spelled_out(header)))
-    forms = [f for f in forms if f and not kind.vocabulary.isdisjoint(f.split())]
+    spelled = spelled_out(header)
+    forms = [f for f in dict.fromkeys((header, spelled)) if f and not kind.vocabulary.isdisjoint(f.split())]
     if not forms:
         return ()  # a value, or words no alias or hint holds (aliases and hints match whole words)
+    words = set(spelled.split())
     scores = {}
     for form in forms:
         for spec in kind.fields:
+            if words & spec.exclude_words:
+                continue  # the words spelled out rule the field out ('Implant Chg Cd' is a charge code, no HCPCS)
             if (s := field_score(form, spec)) > scores.get(spec.name, 0.0):
                 scores[spec.name] = s
     return tuple((spec.name, scores[spec.name]) for spec in kind.fields if spec.name in scores)
