@@ -91,6 +91,16 @@ def test_header_below_a_disclaimer_longer_than_the_header_search(tmp_path):
     assert ing.frame.get_column("charge_code").to_list() == ["1001", "1002", "1003"]
 
 
+def test_lines_of_two_cells_under_a_header_are_not_taken_for_a_preamble(tmp_path):
+    """A header over 35 lines with only a charge code and a description (no code or price yet), then full lines:
+    the search below a long preamble must not start, and every line below the header is read."""
+    bare = [[f"20{i:02d}", f"HC SUPPLY ITEM {i}"] for i in range(35)]
+    ing = read_inputs([write_xlsx(tmp_path / "sparse.xlsx", {"CDM": [HEADER, *bare, SKIN, APPL, LEAD]})])
+    sheet = ing.files[0].sheets[0]
+    assert sheet.header_row == 1 and sheet.rows_read == 38
+    assert sheet.rows_audited + sheet.rows_skipped == 38
+
+
 def test_styled_empty_cells_above_the_table(tmp_path):
     """Formatted but empty cells above the header do not shift row numbers."""
     wb = openpyxl.Workbook()

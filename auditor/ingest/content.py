@@ -60,6 +60,16 @@ class ColumnProfile:
         return self.shares.get(name, 0.0)
 
 
+def filled(col: str) -> pl.Expr:
+    """Whether a text cell holds anything but blanks."""
+    return pl.col(col).str.strip_chars().str.len_chars().fill_null(0) > 0
+
+
+def filled_count(frame: pl.DataFrame) -> pl.Expr:
+    """The number of non-blank cells on each row of the frame."""
+    return pl.sum_horizontal([filled(c).cast(pl.Int32) for c in frame.columns])
+
+
 def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
     """The sample's filled cells as one long table: row, column name, cleaned value, its length, its integer value
     and one boolean per shape.

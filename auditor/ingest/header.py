@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from auditor.ingest.assign import best_assignment
-from auditor.ingest.content import ColumnProfile, cell_flags, profile, sample_rows
+from auditor.ingest.content import ColumnProfile, cell_flags, filled_count, profile, sample_rows
 from auditor.ingest.evidence import Content, content_evidence
 from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.shapes import RULE_LINE
@@ -406,8 +406,10 @@ def locate(
     rows = [_cells(r) for r in frame.head(SCAN_ROWS + 1).rows()]
     late = _late_start(frame, rows)
     if late:
+        # Only a header found below the preamble moves the search: read headerless, the lines above would be data.
         found = locate(frame.slice(late), kind)
-        return _shifted(found, late) if found is not None else None
+        if found is not None and not found.headerless:
+            return _shifted(found, late)
     # One pass of cell flags serves the header search (the first rows) and the final mapping (head and tail).
     sample = sample_rows(frame, 0, head=SAMPLE_HEAD, tail=SAMPLE_TAIL) if by_content else None
     sampled = cell_flags(sample) if sample is not None else None
@@ -440,25 +442,15 @@ def locate(
 
 
 def _late_start(frame: pl.DataFrame, rows: list[list[str]]) -> int:
-    """Where to search for a header below a long preamble (a disclaimer or notes of a cell or two a line) that fills
-    the rows the search reads: a few rows above the first run of lines of three cells or more; 0 when such a run
-    starts within those rows, or nowhere."""
-
-    def run(counts: list[int]) -> int | None:
-        return next((i for i in range(len(counts) - 2) if min(counts[i : i + 3]) >= 3), None)
-
-    early = run([sum(1 for c in r if c) for r in rows])
-    if frame.height <= SCAN_ROWS or (early is not None and early < SCAN_ROWS - 3):
+    """Where to search for a header below a long preamble (a disclaimer or notes, a cell or two a line) that fills
+    the rows the search reads: a few rows above the first run of lines of three cells or more; 0 when a line of the
+    first rows has three cells (a header may be among them), or no such run follows."""
+    if frame.height <= SCAN_ROWS or any(sum(1 for c in r if c) >= 3 for r in rows):
         return 0
     head = frame.head(LATE_ROWS)
-    filled = head.select(
-        pl.sum_horizontal(
-            (pl.col(c).cast(pl.String).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
-            for c in head.columns
-        )
-    ).to_series()
-    start = run(filled.to_list())
-    return max(0, start - 3) if start is not None and start >= SCAN_ROWS - 3 else 0
+    counts = head.select(filled_count(head)).to_series().to_list()
+    start = next((i for i in range(len(counts) - 2) if min(counts[i : i + 3]) >= 3), None)
+    return max(0, start - 3) if start is not None else 0
 
 
 def _shifted(match: HeaderMatch, rows: int) -> HeaderMatch:

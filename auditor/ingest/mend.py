@@ -6,6 +6,7 @@ import re
 
 import polars as pl
 
+from auditor.ingest.content import filled
 from auditor.ingest.header import HeaderMatch
 from auditor.ingest.shapes import CODE_WITH_MODS, MONEY
 
@@ -31,9 +32,7 @@ def mend_shifted(
     reasons = pl.Series("reason", [None] * data.height, dtype=pl.String)
     if not extra:
         return data, reasons
-    over = data.select(
-        pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in extra])
-    ).to_series()
+    over = data.select(pl.any_horizontal([filled(c) for c in extra])).to_series()
     if not over.any():
         return data, reasons
     positions = over.arg_true().to_list()

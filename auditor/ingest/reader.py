@@ -17,6 +17,7 @@ from auditor.errors import InputError
 from auditor.ingest import normalize as nz
 from auditor.ingest.cms_json import read_cms_json
 from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type, route
+from auditor.ingest.content import filled_count
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
@@ -465,7 +466,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         frame = raw.frame
     match = _locate_header(path, raw, frame, options)
     if match is None:
-        return None, _no_table(raw, _filled_cells(frame) > 0, options.kind)
+        return None, _no_table(raw, frame.select(filled_count(frame)).to_series() > 0, options.kind)
     # An override naming a header this sheet lacks is fine while another sheet has it; read_file
     # refuses only overrides that match no sheet at all.
     absent = apply_overrides(match, options.overrides, kind, raw.first_col)
@@ -831,9 +832,7 @@ def _locate_header(
 
 def _row_marks(frame: pl.DataFrame, match: HeaderMatch, header_norm: list[str]) -> pl.DataFrame:
     """One pass over every row: filled cells, and cheap hints of a rule line or a repeated header."""
-    filled = pl.sum_horizontal(
-        [(pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32) for c in frame.columns]
-    )
+    filled = filled_count(frame)
     rule = pl.any_horizontal(
         [pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in frame.columns]
     )
@@ -863,22 +862,9 @@ def _confirm(data: pl.DataFrame, maybe: pl.Series, check) -> pl.Series:
 
 def _rule_lines(frame: pl.DataFrame) -> pl.Series:
     """Rows whose every filled cell is a rule of dashes or equals signs (printed reports pasted into a sheet)."""
-    filled = [pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0 for c in frame.columns]
     rule = [pl.col(c).str.contains(RULE_LINE).fill_null(False) for c in frame.columns]
     return frame.select(
-        pl.any_horizontal(rule) & (pl.sum_horizontal(filled) == pl.sum_horizontal(rule))
-    ).to_series()
-
-
-def _filled_cells(frame: pl.DataFrame) -> pl.Series:
-    """Number of non-blank cells on each row."""
-    return frame.select(
-        pl.sum_horizontal(
-            [
-                (pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0).cast(pl.Int32)
-                for c in frame.columns
-            ]
-        )
+        pl.any_horizontal(rule) & (filled_count(frame) == pl.sum_horizontal(rule))
     ).to_series()
 
 
