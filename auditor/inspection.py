@@ -96,6 +96,8 @@ def _sheet_lines(s: dict, max_skipped: int) -> list[str]:
             + ", ".join(repr(h) for h in s["unmapped_headers"][:12])
             + (" …" if len(s["unmapped_headers"]) > 12 else "")
         )
+    if s.get("note"):
+        lines.append(f"    note: {s['note']}")
     lines.append(
         f"    rows: {s['rows_read']:,} read, {s['rows_audited']:,} audited, {s['rows_skipped']:,} skipped"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import write_json, write_text, write_xls, write_xlsm, write_xlsx
 
-from auditor.ingest import read_inputs
+from auditor.ingest import IngestOptions, read_inputs
 
 HEADER = ["Charge Code", "Description", "Revenue Code", "CPT", "HCPCS", "Modifier", "Price"]
 FILLER = 1500  # numeric lab rows first, as in a CDM sorted by charge code
@@ -242,6 +242,88 @@ def test_cms_wide_csv_header_is_not_joined_to_the_values_line_above(tmp_path):
         "0278",
         1000.0,
     )
+
+
+def test_cms_wide_csv_with_a_header_longer_than_the_sniffed_sample(tmp_path):
+    """A health system's wide file names ~1,400 payer plans: its header line alone (280 KB) filled the sample the
+    delimiter was sniffed from, where the pipes inside its names outnumbered the lines cut by commas, so the
+    file was read as pipe-delimited and refused as 'a summary, no code'. The sample now holds whole lines."""
+    plans = [f"{p}|Plan {i}" for i in range(700) for p in ("Aetna", "Cigna")]
+    per_plan = ("negotiated_dollar", "negotiated_percentage", "negotiated_algorithm", "methodology")
+    header = ["description", "code|1", "code|1|type", "modifiers", "setting", "standard_charge|gross"]
+    header += [f"standard_charge|{p}|{what}" for p in plans for what in per_plan]
+    rows = [
+        ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address"],
+        ["Example Hospital", "2026-07-01", "2.2.0", "Austin", "1 Main St, Austin, TX"],
+        header,
+    ]
+    assert len(",".join(header)) > 256 * 1024
+    codes = ["27447", "C1767", "Q4101", "64561"]
+    for i in range(8):
+        row = [f"Item {i}", codes[i % 4], "CPT" if i % 4 in (0, 3) else "HCPCS", "", "outpatient", f"{900 + i}.00"]
+        row += [f"{400 + i}.00" if k % 9 == 0 else "" for k in range(len(plans) * len(per_plan))]
+        rows.append(row)
+    ing = read_inputs([write_text(tmp_path / "standardcharges.csv", rows)])
+    (report,) = ing.files
+    assert report.format == "cms-csv-wide"
+    sheet = report.sheets[0]
+    assert (sheet.header_row, sheet.rows_read, sheet.rows_audited) == (3, 8, 8)
+    assert sheet.columns["price"] == "standard_charge|gross"
+    assert ing.frame.get_column("code").to_list() == codes * 2
+    assert ing.frame.get_column("price").to_list() == [900.0 + i for i in range(8)]
+
+
+def wide_cms(path, plans: int, rows: int = 6):
+    """A CMS wide csv (v2 template): the item's columns, four per payer plan, then min, max and notes."""
+    names = [f"{p}|Plan {i}" for i in range(plans) for p in ("Aetna", "Cigna")][:plans]
+    header = ["description", "code|1", "code|1|type", "modifiers", "setting", "standard_charge|gross"]
+    header += [f"standard_charge|{p}|negotiated_dollar" for p in names]
+    header += [f"standard_charge|{p}|methodology" for p in names]
+    header += [f"estimated_amount|{p}" for p in names]
+    header += [f"additional_payer_notes|{p}" for p in names]
+    header += ["standard_charge|min", "standard_charge|max", "additional_generic_notes"]
+    out = [
+        ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address"],
+        ["Example Hospital", "2026-07-01", "2.2.0", "Austin", "1 Main St, Austin, TX"],
+        header,
+    ]
+    for i in range(rows):
+        row = [f"Item {i}", "27447", "CPT", "", "outpatient", f"{900 + i}.00"]
+        row += [f"{400 + i}.00" if k % 3 == 0 else "" for k in range(plans)]
+        row += ["fee schedule" if k % 3 == 0 else "" for k in range(plans)]
+        row += ["" for _ in range(2 * plans)]
+        row += [f"{400 + i}.00", f"{900 + i}.00", "see notes" if i == 0 else ""]
+        out.append(row)
+    return write_text(path, out), header
+
+
+def test_cms_wide_payer_plan_columns_are_set_aside_and_said(tmp_path):
+    """A wide file's payer-plan columns (negotiated rates, estimates, notes: thousands in a health system's file,
+    most of its read time) are not read, and the sheet says so; the columns after them are still the same table's
+    (not a second table beside it past the emptied ones) and keep their places in the file."""
+    path, header = wide_cms(tmp_path / "standardcharges.csv", plans=300)
+    ing = read_inputs([path])
+    sheet = ing.files[0].sheets[0]
+    assert sheet.note == (
+        "1,200 payer-plan columns (300 payer plans' negotiated rates, estimates and notes) not read: payer rates "
+        "are not audited"
+    )
+    assert not sheet.tables and sheet.rows_skipped == 0 and sheet.rows_audited == 6
+    assert sheet.column_index["narrative"] == len(header) == 1209
+    assert "standard_charge|min" in sheet.unmapped
+    assert not any("negotiated" in h for h in sheet.unmapped)
+    assert ing.frame.get_column("price").to_list() == [900.0 + i for i in range(6)]
+
+
+def test_cms_wide_payer_column_named_by_the_user_is_read(tmp_path):
+    """A payer-plan column the user names with --column stays: their choice, not the set-aside, decides."""
+    path, _ = wide_cms(tmp_path / "standardcharges.csv", plans=30)
+    wanted = "standard_charge|Aetna|Plan 0|negotiated_dollar"
+    ing = read_inputs([path], IngestOptions(overrides={"price": wanted}))
+    sheet = ing.files[0].sheets[0]
+    assert sheet.columns["price"] == wanted
+    assert "119 payer-plan columns (30 payer plans'" in sheet.note
+    assert ing.frame.get_column("price").to_list() == [400.0 + i for i in range(6)]
 
 
 def test_cms_csv_tall_with_spaced_pipes(tmp_path):

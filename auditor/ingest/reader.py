@@ -15,9 +15,10 @@ import polars as pl
 
 from auditor.errors import InputError
 from auditor.ingest import normalize as nz
+from auditor.ingest import payer_columns
 from auditor.ingest.cms_json import read_cms_json
 from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type, route
-from auditor.ingest.content import filled_count
+from auditor.ingest.content import filled_count, live_columns
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
 from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
@@ -460,9 +461,14 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     if row_numbers is not None:
         frame = frame.drop("_row")
     others: list[OtherTable] = []
+    payer_note, emptied = None, frozenset()
+    if kind is CHARGEMASTER and row_numbers is None:
+        frame, payer_note, emptied = payer_columns.set_aside(frame, options.overrides.values())
+        raw = replace(raw, frame=frame) if payer_note else raw
     if kind is CHARGEMASTER and row_numbers is None and options.header_row is None and not options.no_header:
         # A table beside the main one (past blank columns) is set apart, never read with the main columns.
-        raw, others = split_beside(raw, frame, kind)
+        # The emptied payer columns part no tables: they are the same table's columns, only not read.
+        raw, others = split_beside(raw, frame, kind, bridge=emptied)
         frame = raw.frame
     match = _locate_header(path, raw, frame, options)
     if match is None:
@@ -533,7 +539,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
             skipped.select((pl.col("_skip") == retired_reason(match)).sum()).item() if skipped.height else 0
         )
         rep.signature = sheet_signature(audited, match, retired)
-        notes = (_unread_prices(audited), _rounded_codes(audited), moved)
+        notes = (_unread_prices(audited), _rounded_codes(audited), moved, payer_note)
         rep.note = "; ".join(n for n in notes if n) or rep.note
     rep.missing_overrides = absent
     return audited, rep
@@ -834,7 +840,8 @@ def _row_marks(frame: pl.DataFrame, match: HeaderMatch, header_norm: list[str]) 
     """One pass over every row: filled cells, and cheap hints of a rule line or a repeated header."""
     filled = filled_count(frame)
     rule = pl.any_horizontal(
-        [pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in frame.columns]
+        [pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in live_columns(frame)]
+        or [pl.repeat(False, pl.len())]
     )
     cols = [i for cols in match.mapping.values() for i in cols if header_norm[i]][:4]
     # Only rows whose cells contain a header word can repeat the header.

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from auditor.ingest.content import filled as has_text
+from auditor.ingest.content import live_columns
 from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.header import VALUE, HeaderMatch, column_letter, locate, names_roles, qualifies
 from auditor.ingest.raw import RawSheet
@@ -63,10 +65,6 @@ class _Block:
     data_rows: int
 
 
-def _nonblank(c: str) -> pl.Expr:
-    return pl.col(c).str.strip_chars().str.len_chars().fill_null(0) > 0
-
-
 def _columns(frame: pl.DataFrame, lo: int, hi: int) -> pl.DataFrame:
     """Frame columns lo..hi-1, renamed c0.. (roles index columns by position)."""
     return frame.select([pl.col(c).alias(f"c{i}") for i, c in enumerate(frame.columns[lo:hi])])
@@ -87,17 +85,24 @@ def _runs(counts: list[int]) -> list[tuple[int, int]]:
     return blocks
 
 
-def split_beside(raw: RawSheet, frame: pl.DataFrame, kind: TableKind) -> tuple[RawSheet, list[OtherTable]]:
-    """The sheet narrowed to its main table's columns, and the tables beside it (none: the sheet unchanged)."""
+def split_beside(
+    raw: RawSheet, frame: pl.DataFrame, kind: TableKind, bridge: frozenset[str] = frozenset()
+) -> tuple[RawSheet, list[OtherTable]]:
+    """The sheet narrowed to its main table's columns, and the tables beside it (none: the sheet unchanged).
+    Columns named in `bridge` count as filled: they never part one table from another."""
     if frame.width < GAP + 2:
         return raw, []
-    cells = frame.select([_nonblank(c).alias(c) for c in frame.columns])
+    live = set(live_columns(frame))
+    cells = frame.select(
+        [(has_text(c) if c in live else pl.repeat(False, pl.len())).alias(c) for c in frame.columns]
+    )
     per_row = cells.select(pl.sum_horizontal(pl.all())).to_series()
     multi = (per_row >= 2).arg_true()
     if multi.len() == 0:
         return raw, []
     top = int(multi[0])  # title lines above the first row of two cells do not bridge a gap
-    blocks = _runs(list(cells.slice(top).sum().row(0)))
+    counts = cells.slice(top).sum().row(0)
+    blocks = _runs([n or int(c in bridge) for c, n in zip(cells.columns, counts, strict=True)])
     if len(blocks) < 2:
         return raw, []
     infos = [_block(frame, cells, lo, hi, kind) for lo, hi in blocks]
@@ -243,7 +248,7 @@ def _same_columns(own: HeaderMatch, main: HeaderMatch) -> bool:
 def cell_range(raw: RawSheet, frame: pl.DataFrame, filled: pl.Series, start: int, stop: int) -> str:
     """A1:C9 range of the non-blank cells in frame rows start..stop-1."""
     part = frame.slice(start, stop - start)
-    used = [i for i, c in enumerate(part.columns) if part.select(_nonblank(c).any()).item()]
+    used = [i for i, c in enumerate(part.columns) if part.select(has_text(c).any()).item()]
     rows = (filled.slice(start, stop - start) > 0).arg_true()
     if not used or rows.len() == 0:
         return f"row {raw.first_row + start}"

@@ -20,6 +20,10 @@ _DELIMS = [",", "|", "\t", ";"]
 # line of 300,000 stray delimiters made every column step of the read run 300,000 times (minutes, GBs).
 MAX_FIELDS = EXCEL_COLUMNS
 _SAMPLE_BYTES = 256 * 1024
+# The sample reaches this many lines, up to the cap: a wide standard-charges file's header line alone (a thousand
+# payer plans, each name holding pipes) can fill 256 KiB, and a delimiter judged on that one line is a guess.
+_SAMPLE_LINES, _SAMPLE_CAP = 10, 16 * 1024 * 1024
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 # A byte that starts a UTF-8 multi-byte character; characters past ASCII that decoded cleanly.
 _LEAD_BYTE = re.compile(rb"[\xc2-\xf4]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
@@ -41,6 +45,15 @@ def decode_sample(data: bytes) -> tuple[str, str]:
         if exc.start >= len(data) - 3:
             return data[: exc.start].decode("utf-8"), "utf-8"
         return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sample_size(data: bytes) -> int:
+    """Bytes of the file to sniff: 256 KiB, or as far as its first lines reach when they are longer (capped)."""
+    ends = _LINE_END.finditer(data, 0, _SAMPLE_CAP)
+    found = [m.end() for _, m in zip(range(_SAMPLE_LINES), ends, strict=False)]
+    if len(found) < _SAMPLE_LINES:  # fewer lines than that: all of the file, up to the cap
+        return min(len(data), _SAMPLE_CAP)
+    return max(found[-1], _SAMPLE_BYTES)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -70,7 +83,7 @@ def read_text(path: Path, name: str | None = None) -> tuple[list[RawSheet], str]
     codec = utf16_codec(raw[:SNIFF_BYTES])
     if codec is not None:
         raw = from_utf16(name, raw, codec)
-    sample, encoding = decode_sample(raw[:_SAMPLE_BYTES])
+    sample, encoding = decode_sample(raw[: sample_size(raw)])
     delim = sniff_delimiter(sample)
     fmt = DELIMITER_FORMATS[delim]
     data = normalize_newlines(to_utf8(raw, encoding))

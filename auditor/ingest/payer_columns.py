@@ -1,0 +1,54 @@
+"""A CMS wide standard-charges sheet's payer-plan columns, set aside before the sheet is read: no edit reads them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import polars as pl
+
+# The template's per payer and plan columns (v2 and v3): 'standard_charge|Aetna|PPO|negotiated_dollar',
+# 'estimated_amount|Aetna|PPO', 'median_amount|...', '10th_percentile|...', 'count|...', 'additional_payer_notes|...'.
+# Two or more parts after the name: 'standard_charge|gross' and 'standard_charge|min' are the item's own charges.
+_PAYER_PLAN = re.compile(
+    r"^(?:standard_charge|estimated_amount|additional_payer_notes|median_amount|10th_percentile"
+    r"|90th_percentile|count)\|[^|]*\|"
+)
+_SEARCH_ROWS = 30  # the header search's reach: the template's header sits under a preamble of two lines
+
+
+def _norm(cell: object) -> str:
+    return re.sub(r"\s*\|\s*", "|", str(cell).strip().lower()) if cell is not None else ""
+
+
+def set_aside(
+    frame: pl.DataFrame, keep: Iterable[str] = ()
+) -> tuple[pl.DataFrame, str | None, frozenset[str]]:
+    """The frame with a CMS wide header's payer-plan columns emptied (header included; positions kept, so columns
+    are still named by their place in the file), a note saying how many, and their names; else the frame as it
+    was, no note and no names. A column headed as one of `keep` (headers the user named) stays."""
+    if frame.width < 3:
+        return frame, None, frozenset()
+    for row in frame.head(_SEARCH_ROWS).iter_rows():
+        cells = [_norm(c) for c in row]
+        if "code|1" not in cells or "description" not in cells:
+            continue
+        named = {_norm(h) for h in keep}
+        payer = [
+            name
+            for name, cell in zip(frame.columns, cells, strict=True)
+            if _PAYER_PLAN.match(cell) and cell not in named
+        ]
+        if not payer:
+            return frame, None, frozenset()
+        # Thousands of them in a health system's file: reading each cell of each for a role none can take cost
+        # most of the read (6,000 columns: ~4x the rest of the sheet).
+        schema = frame.schema
+        emptied = frame.with_columns(pl.lit(None, dtype=schema[c]).alias(c) for c in payer)
+        plans = len({tuple(c.split("|")[1:3]) for c in cells if _PAYER_PLAN.match(c) and c not in named})
+        note = (
+            f"{len(payer):,} payer-plan columns ({plans:,} payer plans' negotiated rates, estimates and notes) not "
+            "read: payer rates are not audited"
+        )
+        return emptied, note, frozenset(payer)
+    return frame, None, frozenset()
