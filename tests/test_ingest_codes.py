@@ -7,8 +7,10 @@ rows, where any reader that guesses column types from the first rows would turn 
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from conftest import write_json, write_text, write_xls, write_xlsm, write_xlsx
+from conftest import run_cli, write_json, write_text, write_xls, write_xlsm, write_xlsx
 
 from auditor.ingest import IngestOptions, read_inputs
 
@@ -260,7 +262,14 @@ def test_cms_wide_csv_with_a_header_longer_than_the_sniffed_sample(tmp_path):
     assert len(",".join(header)) > 256 * 1024
     codes = ["27447", "C1767", "Q4101", "64561"]
     for i in range(8):
-        row = [f"Item {i}", codes[i % 4], "CPT" if i % 4 in (0, 3) else "HCPCS", "", "outpatient", f"{900 + i}.00"]
+        row = [
+            f"Item {i}",
+            codes[i % 4],
+            "CPT" if i % 4 in (0, 3) else "HCPCS",
+            "",
+            "outpatient",
+            f"{900 + i}.00",
+        ]
         row += [f"{400 + i}.00" if k % 9 == 0 else "" for k in range(len(plans) * len(per_plan))]
         rows.append(row)
     ing = read_inputs([write_text(tmp_path / "standardcharges.csv", rows)])
@@ -326,8 +335,87 @@ def test_cms_wide_payer_column_named_by_the_user_is_read(tmp_path):
     assert ing.frame.get_column("price").to_list() == [400.0 + i for i in range(6)]
 
 
+def tall_cms(path, items, payers: int = 5):
+    """A CMS tall csv: each item (description, gross charge, its (code, type) pairs) once per payer plan."""
+    pairs = max(len(item[2]) for item in items)
+    head = ["description"] + [f"code|{i}{t}" for i in range(1, pairs + 1) for t in ("", "|type")]
+    head += ["modifiers", "setting", "standard_charge|gross", "payer_name", "plan_name"]
+    head += ["standard_charge|negotiated_dollar"]
+    out = [["hospital_name", "last_updated_on", "version"], ["Example Hospital", "2026-07-01", "2.2.0"], head]
+    for desc, gross, codes in items:
+        cells = [c for pair in codes for c in pair] + ["", ""] * (pairs - len(codes))
+        for p in range(payers):
+            out.append([desc, *cells, "", "outpatient", gross, f"Payer {p}", "PPO", f"{p + 100}.00"])
+    return write_text(path, out)
+
+
+def test_cms_tall_item_rows_for_each_payer_plan_are_audited_once(tmp_path):
+    """A tall file lists each item once per payer plan: the item is audited once (its money at stake is the
+    item's, not five times it), the other rows are listed as skipped naming the row audited, and the sheet says so."""
+    items = [
+        ("INJ GANCICLOVIR IMPLANT", "7837.00", [("J7310", "HCPCS")]),
+        ("KNEE ARTHROSCOPY", "2301.00", [("29881", "CPT"), ("0360", "RC")]),
+        ("KNEE ARTHROSCOPY", "2450.00", [("29881", "CPT"), ("0360", "RC")]),  # another price: another item
+    ]
+    path = tall_cms(tmp_path / "tall.csv", items)
+    got = run_cli(
+        "audit",
+        path,
+        "--select",
+        "CV001",
+        "--as-of",
+        "2026-04-01",
+        "--no-history",
+        "--format",
+        "json",
+        "--out",
+        tmp_path / "o",
+    )
+    assert got.exit_code == 1, got.stderr
+    doc = json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
+    (sheet,) = doc["run"]["inputs"][0]["sheets"]
+    assert (sheet["rows_read"], sheet["rows_audited"], sheet["rows_skipped"]) == (15, 3, 12)
+    assert "12 rows repeat an item for another payer plan: each item audited once" in sheet["note"]
+    skipped = {s["row"]: s["reason"] for s in doc["skipped_rows"]}
+    assert sorted(skipped) == [r for r in range(4, 19) if r not in (4, 9, 14)]
+    assert skipped[5].startswith("the item of row 4 again, for another payer plan")
+    (problem,) = doc["problems"]
+    assert (problem["edit"], problem["lines"], problem["amount"]) == ("CV001", 1, 7837.0)
+    assert [doc["findings"][i]["row"] for i in problem["findings"]] == [4]
+
+
+def test_cms_file_without_an_ndc_pair_has_no_ndc_column(tmp_path):
+    """RC005 speaks of drug lines left blank in an NDC column; a CMS file's NDC rides in a code pair, so a file
+    whose pairs hold no NDC has no such column (RC005 not evaluable), and one whose pairs hold some is judged."""
+    plain = ("INJ TRIAMCINOLONE", "50.00", [("J3301", "HCPCS"), ("0636", "RC")])
+    bare = ("INJ EPOETIN", "70.00", [("J0885", "HCPCS"), ("0636", "RC")])
+    with_ndc = ("INJ EPOETIN", "70.00", [("J0885", "HCPCS"), ("0636", "RC"), ("59676-0302-01", "NDC")])
+    none = tall_cms(tmp_path / "none.csv", [plain, bare], payers=1)
+    some = tall_cms(tmp_path / "some.csv", [plain, with_ndc], payers=1)
+    for path, fired in ((none, []), (some, ["J3301"])):
+        out = tmp_path / path.stem
+        got = run_cli(
+            "audit",
+            path,
+            "--select",
+            "RC005",
+            "--as-of",
+            "2026-04-01",
+            "--no-history",
+            "--format",
+            "json",
+            "--out",
+            out,
+        )
+        doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+        assert [f["code"] for f in doc["findings"]] == fired, got.stdout
+        (summary,) = [e for e in doc["run"]["edits"] if e["code"] == "RC005"]
+        assert summary["status"] == ("not-evaluable" if path is none else "ran")
+
+
 def test_cms_csv_tall_with_spaced_pipes(tmp_path):
-    """v3 tall CSVs write 'code | 1' with spaces and carry payer_name; still one code pair per column pair."""
+    """v3 tall CSVs write 'code | 1' with spaces and carry payer_name; still one code pair per column pair (and
+    the item's row for a second payer is the same item: audited once)."""
     header = [
         "description",
         "code | 1",
@@ -346,10 +434,8 @@ def test_cms_csv_tall_with_spaced_pipes(tmp_path):
     ]
     ing = read_inputs([write_text(tmp_path / "tall.csv", rows)])
     assert ing.files[0].format == "cms-csv-tall"
-    assert ing.frame.select("row", "code", "revenue_code", "price").rows() == [
-        (4, "C1785", "0278", 40000.0),
-        (5, "C1785", "0278", 40000.0),
-    ]
+    assert ing.frame.select("row", "code", "revenue_code", "price").rows() == [(4, "C1785", "0278", 40000.0)]
+    assert [s["row"] for s in ing.files[0].sheets[0].skipped] == [5]
 
 
 def test_cms_json(tmp_path):

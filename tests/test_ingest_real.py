@@ -415,6 +415,7 @@ def test_real_files_have_no_skipped_rows(real_cdm):
     """None of the real files' live sheets has a blank-key, footer or repeated-header row: nothing is skipped.
 
     A summary sheet (the 'Top 25 Outpatient' statistics tab) is not audited: all its rows are listed as skipped.
+    A CMS tall file's rows that repeat an item for another payer plan are listed as skipped: the item is audited once.
     """
     for rel in EXPECTED:
         for s in ingest(real_cdm / rel).files[0].sheets:
@@ -424,7 +425,9 @@ def test_real_files_have_no_skipped_rows(real_cdm):
                     "not audited" in k["reason"] or "no recognisable table" in k["reason"] for k in s.skipped
                 )
             else:
-                assert s.skipped == [], (rel, s.name, s.skipped[:3])
+                again = [k for k in s.skipped if "again, for another payer plan" in k["reason"]]
+                assert not again or "Tall" in rel, (rel, again[:3])
+                assert [k for k in s.skipped if k not in again] == [], (rel, s.name, s.skipped[:3])
 
 
 @pytest.mark.parametrize(

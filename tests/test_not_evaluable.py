@@ -273,11 +273,13 @@ def test_available_fields_from_sheet_reports():
         "modifiers",
         "price",
     }
-    # A CMS standard-charges file's code|N pairs feed the code, charge code, revenue code and NDC.
-    cms = available_fields(
-        _ingested(_sheet("s", ["description", "cpt", "code_type"], code_pairs=[["code|1", "code|1|type"]]))
-    )
-    assert {"code", "charge_code", "revenue_code", "ndc", "description"} <= cms
+    # A CMS standard-charges file's code|N pairs feed the code, charge code and revenue code, and the NDC where
+    # some pair holds one (no NDC column stands empty in such a file).
+    pairs = [["code|1", "code|1|type"]]
+    cms = available_fields(_ingested(_sheet("s", ["description", "cpt", "code_type"], code_pairs=pairs)))
+    assert {"code", "charge_code", "revenue_code", "description"} <= cms and "ndc" not in cms
+    with_ndc = _sheet("s", ["cpt"], code_pairs=pairs, code_types={"HCPCS": 4, "NDC": 2})
+    assert "ndc" in available_fields(_ingested(with_ndc))
     # A sheet without a table does not count.
     plain = _sheet("CDM", ["description"])
     assert available_fields(_ingested(plain, _sheet("Notes", ["cpt"], header_row=None))) == {"description"}

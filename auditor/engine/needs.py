@@ -90,14 +90,19 @@ def missing_note(missing: Iterable[str]) -> str:
     return "no " + " or ".join(label(f) for f in missing) + " column"
 
 
-def _sheet_fields(columns: dict[str, str], code_pairs: bool = False) -> set[str]:
+def _sheet_fields(
+    columns: dict[str, str], code_pairs: bool = False, code_types: dict | None = None
+) -> set[str]:
     """Fields one sheet's mapped columns supply (roles cpt/hcpcs and CMS code pairs feed several)."""
     out = {role for role in columns if role in FIELDS}
     if "cpt" in columns or "hcpcs" in columns:
         # Modifiers glued to the code (15271-RT) are read from the code column itself.
         out |= {"code", "modifiers"}
     if code_pairs:  # a CMS standard-charges file's code|N / code|N|type pairs carry every kind of code
-        out |= {"code", "charge_code", "revenue_code", "ndc"}
+        out |= {"code", "charge_code", "revenue_code"}
+        # An NDC only where some pair holds one: no NDC column stands empty in such a file, so drug lines
+        # without one are no sign of a blank column (RC005 would say "though the file has an NDC column").
+        out |= {"ndc"} if (code_types or {}).get("NDC") else set()
     return out
 
 
@@ -114,7 +119,9 @@ def sheet_fields(ingested) -> dict[str, set[str]]:
     sheets = [(f, s) for f, s in sheets if s.rows_audited] or sheets
     several_files = len({f.path for f, _ in sheets}) > 1
     return {
-        _where(f.path, s.name, several_files): _sheet_fields(s.columns, bool(getattr(s, "code_pairs", None)))
+        _where(f.path, s.name, several_files): _sheet_fields(
+            s.columns, bool(getattr(s, "code_pairs", None)), getattr(s, "code_types", None)
+        )
         for f, s in sheets
     }
 

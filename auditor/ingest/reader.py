@@ -15,7 +15,7 @@ import polars as pl
 
 from auditor.errors import InputError
 from auditor.ingest import normalize as nz
-from auditor.ingest import payer_columns
+from auditor.ingest import standard_charges
 from auditor.ingest.cms_json import read_cms_json
 from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type, route
 from auditor.ingest.content import filled_count, live_columns
@@ -463,7 +463,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     others: list[OtherTable] = []
     payer_note, emptied = None, frozenset()
     if kind is CHARGEMASTER and row_numbers is None:
-        frame, payer_note, emptied = payer_columns.set_aside(frame, options.overrides.values())
+        frame, payer_note, emptied = standard_charges.set_aside(frame, options.overrides.values())
         raw = replace(raw, frame=frame) if payer_note else raw
     if kind is CHARGEMASTER and row_numbers is None and options.header_row is None and not options.no_header:
         # A table beside the main one (past blank columns) is set apart, never read with the main columns.
@@ -497,9 +497,13 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     extra = [(r, o.reason) for o in others for r in o.rows]
     skipped = canon.filter(pl.col("_skip").is_not_null())
     audited = canon.filter(pl.col("_skip").is_null()).drop("_skip")
+    folded, tall_note = [], None
+    if kind is CHARGEMASTER and match.cms_codes and "PAYER NAME" in {norm_header(h) for h in match.headers}:
+        audited, folded, tall_note = standard_charges.fold_payer_rows(audited)
     skips = [{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()]
-    if extra:
-        skips = sorted(skips + [{"row": r, "reason": why} for r, why in extra], key=lambda item: item["row"])
+    if extra or folded:
+        more = [{"row": r, "reason": why} for r, why in (*extra, *folded)]
+        skips = sorted(skips + more, key=lambda item: item["row"])
     order = _field_order(match, kind)
     rep = SheetReport(
         raw.name,
@@ -508,7 +512,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         confidence={k: match.confidence.get(k, 1.0) for k in order},
         rows_read=canon.height + len(extra),
         rows_audited=audited.height,
-        rows_skipped=skipped.height + len(extra),
+        rows_skipped=skipped.height + len(extra) + len(folded),
         skipped=skips,
         unmapped=[
             h
@@ -535,11 +539,13 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     if kind is CHARGEMASTER:
         audited, moved = _revenue_in_code(audited)  # first: the code types count what is audited
         rep.code_types = code_type_counts(audited)
+        if match.cms_codes and (ndcs := audited.get_column("ndc").is_not_null().sum()):
+            rep.code_types["NDC"] = int(ndcs)  # an NDC rides in a code pair beside the line's code
         retired = (
             skipped.select((pl.col("_skip") == retired_reason(match)).sum()).item() if skipped.height else 0
         )
         rep.signature = sheet_signature(audited, match, retired)
-        notes = (_unread_prices(audited), _rounded_codes(audited), moved, payer_note)
+        notes = (_unread_prices(audited), _rounded_codes(audited), moved, payer_note, tall_note)
         rep.note = "; ".join(n for n in notes if n) or rep.note
     rep.missing_overrides = absent
     return audited, rep

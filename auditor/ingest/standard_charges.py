@@ -1,4 +1,5 @@
-"""A CMS wide standard-charges sheet's payer-plan columns, set aside before the sheet is read: no edit reads them."""
+"""CMS standard-charges files: a wide sheet's payer-plan columns set aside before it is read, a tall sheet's rows
+of one item for each payer plan audited once; no edit reads payer rates."""
 
 from __future__ import annotations
 
@@ -52,3 +53,30 @@ def set_aside(
         )
         return emptied, note, frozenset(payer)
     return frame, None, frozenset()
+
+
+def fold_payer_rows(audited: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, str]], str | None]:
+    """A tall sheet's item rows, one per item: the rows that repeat an item for another payer plan (alike in every
+    field read, only the payer's rate differs) come back as (row, reason) to list as skipped, with a note."""
+    keys = [c for c in audited.columns if c != "row"]
+    if audited.height < 2 or not keys:
+        return audited, [], None
+    first = pl.col("row").first().over(keys, order_by="row")
+    marked = audited.with_columns(_first=first)
+    again = marked.filter(pl.col("row") != pl.col("_first"))
+    if again.height == 0:
+        return audited, [], None
+    # Each item once: its money at stake and its line counts are the item's, not the item's times its payer plans.
+    kept = marked.filter(pl.col("row") == pl.col("_first")).drop("_first")
+    folded = [
+        (
+            row,
+            f"the item of row {at} again, for another payer plan (payer rates are not audited): audited once, on row {at}",
+        )
+        for row, at in again.select("row", "_first").iter_rows()
+    ]
+    note = (
+        f"{again.height:,} rows repeat an item for another payer plan: each item audited once, on its first row "
+        f"({kept.height:,} items)"
+    )
+    return kept, folded, note
