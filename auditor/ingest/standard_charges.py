@@ -31,6 +31,8 @@ def set_aside(
     if frame.width < 3:
         return frame, None, frozenset()
     for row in frame.head(_SEARCH_ROWS).iter_rows():
+        if not any(isinstance(c, str) and "|" in c for c in row):
+            continue  # the template's header names its codes code|1, code|2, ...
         cells = [_norm(c) for c in row]
         if "code|1" not in cells or "description" not in cells:
             continue
