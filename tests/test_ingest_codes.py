@@ -200,6 +200,13 @@ def test_cms_csv(tmp_path):
     assert got[1]["modifiers"] == "RT"
 
 
+# The wide template's two preamble lines: the hospital's facts named, then given.
+WIDE_PREAMBLE = [
+    ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address"],
+    ["Example Hospital", "2026-07-01", "2.2.0", "Austin", "1 Main St, Austin, TX"],
+]
+
+
 def test_cms_wide_csv_header_is_not_joined_to_the_values_line_above(tmp_path):
     """A CMS wide file whose preamble values (name, date, version, place) sit right above the header: the
     header is the template's one line, so its code pairs are read (it was joined to the values line as a
@@ -211,8 +218,7 @@ def test_cms_wide_csv_header_is_not_joined_to_the_values_line_above(tmp_path):
     header += [f"standard_charge|{p}|negotiated_dollar" for p in plans]
     header += [f"standard_charge|{p}|methodology" for p in plans]
     rows = [
-        ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address"],
-        ["Example Hospital", "2026-07-01", "2.2.0", "Austin", "1 Main St, Austin, TX"],
+        *WIDE_PREAMBLE,
         header,
     ]
     codes = ["27447", "C1767", "Q4101", "64561", "L8680"]
@@ -255,23 +261,19 @@ def test_cms_wide_csv_with_a_header_longer_than_the_sniffed_sample(tmp_path):
     header = ["description", "code|1", "code|1|type", "modifiers", "setting", "standard_charge|gross"]
     header += [f"standard_charge|{p}|{what}" for p in plans for what in per_plan]
     rows = [
-        ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address"],
-        ["Example Hospital", "2026-07-01", "2.2.0", "Austin", "1 Main St, Austin, TX"],
+        *WIDE_PREAMBLE,
         header,
     ]
     assert len(",".join(header)) > 256 * 1024
     codes = ["27447", "C1767", "Q4101", "64561"]
-    for i in range(8):
-        row = [
-            f"Item {i}",
-            codes[i % 4],
-            "CPT" if i % 4 in (0, 3) else "HCPCS",
-            "",
-            "outpatient",
-            f"{900 + i}.00",
-        ]
-        row += [f"{400 + i}.00" if k % 9 == 0 else "" for k in range(len(plans) * len(per_plan))]
-        rows.append(row)
+    rates = len(plans) * len(per_plan)  # a ninth of them priced
+    items = [
+        (f"Item {i}", codes[i % 4], "CPT" if i % 4 in (0, 3) else "HCPCS", "", "outpatient") for i in range(8)
+    ]
+    rows += [
+        [*item, f"{900 + i}.00", *(f"{400 + i}.00" if k % 9 == 0 else "" for k in range(rates))]
+        for i, item in enumerate(items)
+    ]
     ing = read_inputs([write_text(tmp_path / "standardcharges.csv", rows)])
     (report,) = ing.files
     assert report.format == "cms-csv-wide"
@@ -292,8 +294,7 @@ def wide_cms(path, plans: int, rows: int = 6):
     header += [f"additional_payer_notes|{p}" for p in names]
     header += ["standard_charge|min", "standard_charge|max", "additional_generic_notes"]
     out = [
-        ["hospital_name", "last_updated_on", "version", "hospital_location", "hospital_address"],
-        ["Example Hospital", "2026-07-01", "2.2.0", "Austin", "1 Main St, Austin, TX"],
+        *WIDE_PREAMBLE,
         header,
     ]
     for i in range(rows):
@@ -349,6 +350,24 @@ def tall_cms(path, items, payers: int = 5):
     return write_text(path, out)
 
 
+def audit_json(path, select: str, out):
+    """`cdm-audit audit PATH --select SELECT` for 2026Q2, as a user runs it: the result and its findings.json."""
+    got = run_cli(
+        "audit",
+        path,
+        "--select",
+        select,
+        "--as-of",
+        "2026-04-01",
+        "--no-history",
+        "--format",
+        "json",
+        "--out",
+        out,
+    )
+    return got, json.loads((out / "findings.json").read_text(encoding="utf-8"))
+
+
 def test_cms_tall_item_rows_for_each_payer_plan_are_audited_once(tmp_path):
     """A tall file lists each item once per payer plan: the item is audited once (its money at stake is the
     item's, not five times it), the other rows are listed as skipped naming the row audited, and the sheet says so."""
@@ -358,21 +377,8 @@ def test_cms_tall_item_rows_for_each_payer_plan_are_audited_once(tmp_path):
         ("KNEE ARTHROSCOPY", "2450.00", [("29881", "CPT"), ("0360", "RC")]),  # another price: another item
     ]
     path = tall_cms(tmp_path / "tall.csv", items)
-    got = run_cli(
-        "audit",
-        path,
-        "--select",
-        "CV001",
-        "--as-of",
-        "2026-04-01",
-        "--no-history",
-        "--format",
-        "json",
-        "--out",
-        tmp_path / "o",
-    )
+    got, doc = audit_json(path, "CV001", tmp_path / "o")
     assert got.exit_code == 1, got.stderr
-    doc = json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
     (sheet,) = doc["run"]["inputs"][0]["sheets"]
     assert (sheet["rows_read"], sheet["rows_audited"], sheet["rows_skipped"]) == (15, 3, 12)
     assert "12 rows repeat an item for another payer plan: each item audited once" in sheet["note"]
@@ -393,21 +399,7 @@ def test_cms_file_without_an_ndc_pair_has_no_ndc_column(tmp_path):
     none = tall_cms(tmp_path / "none.csv", [plain, bare], payers=1)
     some = tall_cms(tmp_path / "some.csv", [plain, with_ndc], payers=1)
     for path, fired in ((none, []), (some, ["J3301"])):
-        out = tmp_path / path.stem
-        got = run_cli(
-            "audit",
-            path,
-            "--select",
-            "RC005",
-            "--as-of",
-            "2026-04-01",
-            "--no-history",
-            "--format",
-            "json",
-            "--out",
-            out,
-        )
-        doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+        got, doc = audit_json(path, "RC005", tmp_path / path.stem)
         assert [f["code"] for f in doc["findings"]] == fired, got.stdout
         (summary,) = [e for e in doc["run"]["edits"] if e["code"] == "RC005"]
         assert summary["status"] == ("not-evaluable" if path is none else "ran")
