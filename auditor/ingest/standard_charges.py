@@ -70,13 +70,12 @@ def fold_payer_rows(audited: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int
         return audited, [], None
     # Each item once: its money at stake and its line counts are the item's, not the item's times its payer plans.
     kept = marked.filter(pl.col("row") == pl.col("_first")).drop("_first")
-    folded = [
-        (
-            row,
-            f"the item of row {at} again, for another payer plan (payer rates are not audited): audited once, on row {at}",
-        )
-        for row, at in again.select("row", "_first").iter_rows()
-    ]
+    # One reason for them all, so that a report lists them as one group rather than one per item (thousands).
+    why = (
+        "an item's row for another payer plan, the same item as an earlier row (payer rates are not audited): "
+        "each item is audited once, on its first row"
+    )
+    folded = [(row, why) for row in again.get_column("row").to_list()]
     note = (
         f"{again.height:,} rows repeat an item for another payer plan: each item audited once, on its first row "
         f"({kept.height:,} items)"
