@@ -325,6 +325,28 @@ def test_cms_wide_payer_plan_columns_are_set_aside_and_said(tmp_path):
     assert ing.frame.get_column("price").to_list() == [900.0 + i for i in range(6)]
 
 
+def test_cms_wide_row_of_payer_rates_alone_is_listed_as_skipped(tmp_path):
+    """A row with nothing but payer-plan rates (no item: a stray line of the export) is blank once those columns
+    are set aside; it is listed as skipped with why, not lost from the count of rows read."""
+    header = ["description", "code|1", "code|1|type", "standard_charge|gross"]
+    header += ["standard_charge|Aetna|PPO|negotiated_dollar", "standard_charge|Aetna|PPO|methodology"]
+    rows = [*WIDE_PREAMBLE, header, ["ITEM A", "27447", "CPT", "900.00", "400.00", "fee schedule"]]
+    rows += [
+        ["", "", "", "", "410.00", "fee schedule"],
+        ["", "", "", "", "", ""],
+        ["ITEM B", "29881", "CPT", "800"],
+    ]
+    sheet = read_inputs([write_text(tmp_path / "standardcharges.csv", rows)]).files[0].sheets[0]
+    assert (sheet.rows_read, sheet.rows_audited, sheet.rows_skipped) == (3, 2, 1)
+    assert sheet.skipped == [
+        {
+            "row": 5,
+            "reason": "no charge code, description, CPT/HCPCS or revenue code on this row: only payer-plan rates, "
+            "which are not read",
+        }
+    ]
+
+
 def test_cms_wide_payer_column_named_by_the_user_is_read(tmp_path):
     """A payer-plan column the user names with --column stays: their choice, not the set-aside, decides."""
     path, _ = wide_cms(tmp_path / "standardcharges.csv", plans=30)

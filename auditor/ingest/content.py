@@ -72,10 +72,10 @@ def live_columns(frame: pl.DataFrame) -> list[str]:
     return [c for c, n in zip(frame.columns, nulls, strict=True) if n < frame.height]
 
 
-def filled_count(frame: pl.DataFrame) -> pl.Expr:
-    """The number of non-blank cells on each row of the frame."""
+def filled_count(frame: pl.DataFrame, live: list[str] | None = None) -> pl.Expr:
+    """The number of non-blank cells on each row of the frame (`live`: its live_columns, when already known)."""
     # An empty frame still needs one column, so that the count has a row for each of the frame's rows.
-    cols = live_columns(frame) or frame.columns[:1]
+    cols = (live_columns(frame) if live is None else live) or frame.columns[:1]
     return pl.sum_horizontal([filled(c).cast(pl.Int32) for c in cols])
 
 

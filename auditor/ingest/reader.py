@@ -373,7 +373,7 @@ def read_file(path: Path | Source, options: IngestOptions) -> tuple[pl.DataFrame
             )
     heads = {norm_header(h) for s in report.sheets for h in s.headers}
     if "CODE 1" in heads and report.format != "cms-json":
-        report.format = f"cms-{report.format}-" + ("tall" if "PAYER NAME" in heads else "wide")
+        report.format = f"cms-{report.format}-" + ("tall" if standard_charges.TALL in heads else "wide")
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
     return frame, report  # an empty frame keeps the chargemaster schema; callers check the sheet reports
 
@@ -461,14 +461,14 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
     if row_numbers is not None:
         frame = frame.drop("_row")
     others: list[OtherTable] = []
-    payer_note, emptied = None, frozenset()
+    aside = standard_charges.SetAside(frame)
     if kind is CHARGEMASTER and row_numbers is None:
-        frame, payer_note, emptied = standard_charges.set_aside(frame, options.overrides.values())
-        raw = replace(raw, frame=frame) if payer_note else raw
+        aside = standard_charges.set_aside(frame, options.overrides.values())
+        frame, raw = aside.frame, replace(raw, frame=aside.frame) if aside.note else raw
     if kind is CHARGEMASTER and row_numbers is None and options.header_row is None and not options.no_header:
         # A table beside the main one (past blank columns) is set apart, never read with the main columns.
         # The emptied payer columns part no tables: they are the same table's columns, only not read.
-        raw, others = split_beside(raw, frame, kind, bridge=emptied)
+        raw, others = split_beside(raw, frame, kind, bridge=aside.columns)
         frame = raw.frame
     match = _locate_header(path, raw, frame, options)
     if match is None:
@@ -495,10 +495,15 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
         parts.append(_read_below(path, raw, frame, match, marks, t, options, others))
     canon = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
     extra = [(r, o.reason) for o in others for r in o.rows]
+    extra += [(raw.first_row + i, standard_charges.ONLY_PAYER_RATES) for i in aside.rows]
     skipped = canon.filter(pl.col("_skip").is_not_null())
     audited = canon.filter(pl.col("_skip").is_null()).drop("_skip")
     folded, tall_note = [], None
-    if kind is CHARGEMASTER and match.cms_codes and "PAYER NAME" in {norm_header(h) for h in match.headers}:
+    if (
+        kind is CHARGEMASTER
+        and match.cms_codes
+        and standard_charges.TALL in {norm_header(h) for h in match.headers}
+    ):
         audited, folded, tall_note = standard_charges.fold_payer_rows(audited)
     skips = [{"row": r, "reason": why} for r, why in skipped.select("row", "_skip").iter_rows()]
     if extra or folded:
@@ -545,7 +550,7 @@ def read_sheet(path: str, raw: RawSheet, options: IngestOptions) -> tuple[pl.Dat
             skipped.select((pl.col("_skip") == retired_reason(match)).sum()).item() if skipped.height else 0
         )
         rep.signature = sheet_signature(audited, match, retired)
-        notes = (_unread_prices(audited), _rounded_codes(audited), moved, payer_note, tall_note)
+        notes = (_unread_prices(audited), _rounded_codes(audited), moved, aside.note, tall_note)
         rep.note = "; ".join(n for n in notes if n) or rep.note
     rep.missing_overrides = absent
     return audited, rep
@@ -844,9 +849,10 @@ def _locate_header(
 
 def _row_marks(frame: pl.DataFrame, match: HeaderMatch, header_norm: list[str]) -> pl.DataFrame:
     """One pass over every row: filled cells, and cheap hints of a rule line or a repeated header."""
-    filled = filled_count(frame)
+    live = live_columns(frame)
+    filled = filled_count(frame, live)
     rule = pl.any_horizontal(
-        [pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in live_columns(frame)]
+        [pl.col(c).str.contains(r"^\s*[\-=_~\*]{3}").fill_null(False) for c in live]
         or [pl.repeat(False, pl.len())]
     )
     cols = [i for cols in match.mapping.values() for i in cols if header_norm[i]][:4]
