@@ -477,6 +477,75 @@ def test_shorthand_claim_headers_are_read(tmp_path):
     assert result.lines_audited == 2 and result.claims.height == 1
 
 
+@pytest.mark.parametrize(
+    "key", ["Hospital Account", "HSP_ACCOUNT_ID", "Acct #", "FIN NBR", "Encounter CSN", "TCN", "Patient Acct"]
+)
+def test_claims_keyed_by_account_or_encounter_are_read(tmp_path, key):
+    """Billing systems key outpatient claims by hospital account or encounter (Epic HAR/CSN, Cerner FIN): such
+    a column is the claim id, and two accounts are two claims."""
+    path = tmp_path / "epic.csv"
+    path.write_text(
+        f"{key},Svc Date,Proc Code,Mod 1,Rev Code,Qty,Charge Amt,Prim Dx,Dx 2,Fin Class,Loc State,TOB\n"
+        "1000234,02/03/2026,29881,RT,360,1,4500,M17.11,M23.221,Medicare,TX,0131\n"
+        "1000234,02/03/2026,29877,RT,360,1,1200,M17.11,M23.221,Medicare,TX,0131\n"
+        "1000235,02/04/2026,64568,,360,1,12000,G40.119,,Medicare,OH,0131\n",
+        encoding="utf-8",
+    )
+    result = run_claims([path])
+    assert result.files[0]["sheets"][0]["columns"]["claim_id"] == key
+    assert result.lines_audited == 3
+    assert sorted(result.claims.get_column("claim_id")) == ["1000234", "1000235"]
+
+
+def test_a_claim_column_is_the_claim_id_beside_an_account_column(tmp_path):
+    """An extract with both a claim number and the hospital account groups lines by claim (an account can hold
+    interim claims)."""
+    path = tmp_path / "both.csv"
+    path.write_text(
+        "Hospital Account,Claim Number,DOS,HCPCS,Rev Code,Units\n"
+        "H1,C1,2026-02-03,29881,0360,1\n"
+        "H1,C2,2026-02-04,29877,0360,1\n",
+        encoding="utf-8",
+    )
+    result = run_claims([path])
+    assert result.files[0]["sheets"][0]["columns"]["claim_id"] == "Claim Number"
+    assert result.claims.height == 2
+
+
+def test_a_column_named_on_the_command_line_finds_the_header(tmp_path):
+    """The error for a header with no known claim column says to name it with --column; doing just that reads
+    the file (the row holding the named header is the header), without --header-row."""
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        "Report: outpatient lines\n"
+        "Ref Key,Svc Date,HCPCS,Rev Code,Units\n"
+        "K1,2026-02-03,29881,0360,1\n"
+        "K2,2026-02-04,29877,0360,1\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    refused = runner.invoke(main, ["claims", str(path), "--out", str(tmp_path / "a")])
+    assert refused.exit_code == 2 and "--column claim_id=HEADER" in refused.output
+    res = runner.invoke(
+        main,
+        [
+            "claims",
+            str(path),
+            "--column",
+            "claim_id=Ref Key",
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "b"),
+        ],
+    )
+    assert res.exit_code in (0, 1), res.output
+    data = json.loads((tmp_path / "b" / "claims.json").read_text(encoding="utf-8"))
+    sheet = data["files"][0]["sheets"][0]
+    assert sheet["header_row"] == 2 and sheet["columns"]["claim_id"] == "Ref Key"
+    assert sorted(c["claim_id"] for c in data["claims"]) == ["K1", "K2"]
+
+
 def test_excel_keep_as_text_cells_in_a_claim_extract(tmp_path):
     """Claim ids and codes written ="A1", ="0360" (kept as text for Excel) are read as A1 and 0360."""
     path = tmp_path / "eq.csv"

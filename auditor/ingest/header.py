@@ -177,6 +177,8 @@ _SHORTHAND = {
     "DIAG": "DIAGNOSIS",
     "LN": "LINE",
     "DEV": "DEVICE",
+    "ACCT": "ACCOUNT",
+    "ENC": "ENCOUNTER",
     "TOT": "TOTAL",
 }
 
@@ -593,6 +595,34 @@ def apply_overrides(
         match.confidence[name] = EXACT
         match.evidence[name] = RoleEvidence(1.0, 1.0, "named by the user")
     return missing
+
+
+def _holds(cells: set[str], texts: list[str]) -> bool:
+    """Whether normalised header cells hold every named column (a letter or a number may name a position)."""
+    # A letter or a number names a column by position, unless the header holds it as text (a 'TOB' column).
+    return all(t in cells or re.fullmatch(r"[A-Z]{1,3}|\d+", t) for t in texts) and any(
+        t in cells for t in texts
+    )
+
+
+def holds_named(match: HeaderMatch | None, wanted) -> bool:
+    """Whether a found header holds the columns the user named by their header text (--column field=HEADER)."""
+    texts = [t for t in (norm_header(w) for w in wanted) if t]
+    if match is None or match.headerless:
+        return not texts
+    return not texts or _holds({norm_header(h) for h in match.headers}, texts)
+
+
+def named_header_row(frame: pl.DataFrame, wanted) -> int | None:
+    """The first of the rows a header may be on whose cells hold every column the user named by header text;
+    None when no row does, or no column was named by its text."""
+    texts = [t for t in (norm_header(w) for w in wanted) if t]
+    if not texts:
+        return None
+    for i, row in enumerate(frame.head(SCAN_ROWS).rows()):
+        if _holds({norm_header(c) for c in row if c is not None}, texts):
+            return i
+    return None
 
 
 def _column_named(wanted: str, normed: list[str], first_col: int) -> int | None:

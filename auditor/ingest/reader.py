@@ -21,7 +21,15 @@ from auditor.ingest.codetypes import code_kind, code_type_counts, declared_type,
 from auditor.ingest.content import filled_count, live_columns
 from auditor.ingest.fields import CHARGEMASTER, TableKind, norm_header
 from auditor.ingest.guards import DEFAULT_MAX_CELLS, Limits
-from auditor.ingest.header import HeaderMatch, apply_overrides, column_letter, locate, refine
+from auditor.ingest.header import (
+    HeaderMatch,
+    apply_overrides,
+    column_letter,
+    holds_named,
+    locate,
+    named_header_row,
+    refine,
+)
 from auditor.ingest.kinds import carry_view_prices, decide_kinds, sheet_signature
 from auditor.ingest.line_status import retired_reason
 from auditor.ingest.mend import mend_shifted
@@ -844,6 +852,12 @@ def _locate_header(
     if options.no_header:
         return locate(frame, options.kind, no_header=True)
     found = locate(frame, options.kind)
+    if options.overrides and not holds_named(found, options.overrides.values()):
+        # The user named columns by their header text (--column claim_id="Hospital Account"): the row holding
+        # those texts is the header, though its other words name no role the search knows.
+        named = named_header_row(frame, options.overrides.values())
+        if named is not None:
+            return locate(frame, options.kind, header_row=named)
     return refine(frame, found, options.kind) if found is not None else None
 
 
