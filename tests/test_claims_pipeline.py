@@ -546,6 +546,49 @@ def test_a_column_named_on_the_command_line_finds_the_header(tmp_path):
     assert sorted(c["claim_id"] for c in data["claims"]) == ["K1", "K2"]
 
 
+CREDIT_HEADER = "Claim ID,DOS,HCPCS,Rev Code,Units,Charges,Dx 1,State,Payer\n"
+
+
+def test_a_reversed_device_charge_leaves_the_procedure_without_its_device(tmp_path):
+    """A transaction extract charges the generator and credits it (-1 unit): the claim has no generator, so
+    the procedure's missing device is found, and both lines are listed as skipped with why."""
+    path = tmp_path / "credits.csv"
+    path.write_text(
+        CREDIT_HEADER + "A1,2026-03-02,64568,0360,1,12000.00,G40.119,OH,Medicare\n"
+        "A1,2026-03-02,C1767,0278,1,8000.00,G40.119,OH,Medicare\n"
+        "A1,2026-03-02,C1767,0278,-1,-8000.00,G40.119,OH,Medicare\n"
+        "A2,2026-03-02,64568,0360,1,12000.00,G40.119,OH,Medicare\n"
+        "A2,2026-03-02,C1767,0278,1,8000.00,G40.119,OH,Medicare\n"
+        "A2,2026-03-02,C1778,0278,1,3000.00,G40.119,OH,Medicare\n",
+        encoding="utf-8",
+    )
+    result = run_claims([path])
+    found = result.findings.filter(pl.col("edit") == "NS001")
+    assert found.get_column("claim_id").to_list() == ["A1"]
+    sheet = result.files[0]["sheets"][0]
+    assert (sheet["rows_audited"], sheet["rows_skipped"]) == (4, 2)
+    reasons = {s["row"]: s["reason"] for s in result.skipped}
+    assert set(reasons) == {3, 4} and all("credited on the same claim" in r for r in reasons.values())
+
+
+def test_a_partial_credit_is_netted_into_the_charge(tmp_path):
+    """30 sq cm of product charged, 10 credited: the product line is audited with 20 units (within what one
+    15275 reports), the credit is listed as netted into it; a credit given by a negative amount alone counts."""
+    path = tmp_path / "partial.csv"
+    path.write_text(
+        CREDIT_HEADER + "B1,2026-03-02,15275,0361,1,900.00,L97.521;E11.621,NJ,Medicare\n"
+        "B1,2026-03-02,Q4186,0636,30,3000.00,L97.521;E11.621,NJ,Medicare\n"
+        "B1,2026-03-02,Q4186,0636,10,-1000.00,L97.521;E11.621,NJ,Medicare\n",
+        encoding="utf-8",
+    )
+    result = run_claims([path])
+    assert result.findings.filter(pl.col("edit") == "SS014").height == 0
+    assert [s["row"] for s in result.skipped] == [4]
+    assert "netted into the code's first charge line" in result.skipped[0]["reason"]
+    sheet = result.files[0]["sheets"][0]
+    assert (sheet["rows_audited"], sheet["rows_skipped"]) == (2, 1)
+
+
 def test_excel_keep_as_text_cells_in_a_claim_extract(tmp_path):
     """Claim ids and codes written ="A1", ="0360" (kept as text for Excel) are read as A1 and 0360."""
     path = tmp_path / "eq.csv"

@@ -10,6 +10,7 @@ import polars as pl
 
 from auditor.audit import gc_paused, load_edit_set
 from auditor.claims.compact import CLAIM_LABELS, FINDING_LABELS, compact, expand
+from auditor.claims.credits import net_credits
 from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, LINE_SCHEMA, ClaimFile, claim_chunks
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult
 from auditor.claims.seen import SeenClaims
@@ -242,6 +243,9 @@ def _process(
     if dropped.height:
         _skip_lines(account, dropped)
     frame = frame.filter(pl.col("_skip").is_null()).drop("_skip", "_dos_text")
+    frame, netted = net_credits(frame)
+    if netted.height:
+        _skip_lines(account, netted)
     if frame.height == 0:
         return
     totals.no_payer += frame.filter(pl.col("payer").is_null()).get_column("claim_key").n_unique()
