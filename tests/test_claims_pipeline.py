@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 from click.testing import CliRunner
 from edit_examples import CLAIM_HEADERS, claim_rows, write_rows
 
@@ -152,8 +153,6 @@ def test_lines_without_codes_or_dates_are_skipped_with_reasons(tmp_path):
 def test_codes_stay_text_in_a_workbook(tmp_path):
     """Numbers in cells: revenue 450 -> 0450, 15271.0 -> 15271, TOB 131.0 -> 131, Dx without dot."""
     path = tmp_path / "claims.xlsx"
-    import xlsxwriter
-
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Lines")
     for j, h in enumerate(
@@ -587,6 +586,39 @@ def test_a_partial_credit_is_netted_into_the_charge(tmp_path):
     assert "netted into the code's first charge line" in result.skipped[0]["reason"]
     sheet = result.files[0]["sheets"][0]
     assert (sheet["rows_audited"], sheet["rows_skipped"]) == (2, 1)
+
+
+def test_a_claims_sheet_beside_a_lines_sheet_gives_the_lines_their_claim_values(tmp_path):
+    """A warehouse export: one sheet of claims (payer, state, diagnoses) and one of service lines. The claims'
+    values reach their lines (WISeR scope, diagnosis checks), and the claim rows are listed as claim-level rows,
+    not as lines missing their codes."""
+    path = tmp_path / "header-detail.xlsx"
+    book = xlsxwriter.Workbook(path)
+    claims, lines = book.add_worksheet("Claims"), book.add_worksheet("Lines")
+    for i, row in enumerate(
+        [
+            ["Claim ID", "Payer", "State", "TOB", "Principal Dx", "Dx 2"],
+            ["A1", "Medicare", "OH", "131", "G40.119", ""],
+            ["A2", "Medicare", "TX", "131", "M17.11", ""],
+        ]
+    ):
+        claims.write_row(i, 0, row)
+    for i, row in enumerate(
+        [
+            ["Claim ID", "Line", "DOS", "HCPCS", "Rev Code", "Units", "Modifiers"],
+            ["A1", "1", "2026-03-02", "64568", "0360", "1", ""],
+            ["A2", "1", "2026-03-03", "29881", "0360", "1", "RT"],
+        ]
+    ):
+        lines.write_row(i, 0, row)
+    book.close()
+    result = run_claims([path])
+    by_claim = {r["claim_id"]: r for r in result.claims.to_dicts()}
+    assert by_claim["A1"]["state"] == "OH" and by_claim["A1"]["wiser_status"] == "in_scope"
+    assert by_claim["A2"]["diagnoses"] == "M17.11"
+    assert {"WS001", "DX007"} <= set(result.findings.get_column("edit"))
+    assert [(s["sheet"], s["row"]) for s in result.skipped] == [("Claims", 2), ("Claims", 3)]
+    assert all(s["reason"].startswith("a claim-level row") for s in result.skipped)
 
 
 def test_excel_keep_as_text_cells_in_a_claim_extract(tmp_path):
