@@ -9,7 +9,8 @@ CREDIT = (pl.col("units_n") < 0).fill_null(False) | (pl.col("charges") < 0).fill
 # What a line's credit reverses: the same code (or, without one, the same revenue code) on the same claim.
 _KEY = ("claim_key", "code", "revenue_code")
 REVERSED = (
-    "charged and credited on the same claim, its units netting to 0 or less: not on the claim, not audited"
+    "credited on this claim: the code's charges and credits net to 0 units or less, so it is not on the claim "
+    "and not audited"
 )
 NETTED = (
     "a credit or a further charge of a code on the same claim: netted into the code's first charge line, "
