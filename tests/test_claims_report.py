@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +14,7 @@ import polars as pl
 import pytest
 
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult, empty_claims, empty_findings
+from auditor.claims.skip_reasons import CLAIM_ROW, REVERSED
 from auditor.claims.summary import build_summary
 from auditor.report.cells import neutralise
 from auditor.report.claims_context import ClaimsContext
@@ -549,6 +551,24 @@ def test_html_caps_claim_blocks_and_table_rows_and_says_so():
     assert "This table shows 20,000 of 20,001 ready and out-of-scope claims; 1 is not shown here" in text
     assert "2,000 of 2,005 skipped lines are listed; 5 are not shown here" in text
     assert page.metrics["needs_attention"] == MAX_CLAIM_BLOCKS + 3  # the cards still count everything
+
+
+def test_skipped_lines_accounted_for_are_listed_apart(result):
+    """Credits netted into their charges and claim-level rows are not lines to fix: the page lists them apart
+    ("nothing to fix"), and only the others under "fix or confirm"."""
+    skipped = [
+        {"file": "claims.csv", "sheet": "claims.csv", "row": 3, "reason": REVERSED},
+        {"file": "claims.csv", "sheet": "claims.csv", "row": 7, "reason": "no claim id on this claim line"},
+        {"file": "claims.xlsx", "sheet": "Claims", "row": 2, "reason": CLAIM_ROW},
+    ]
+    html = render_claims_html(ClaimsContext.of(make_result([], [], skipped)))
+    todo = re.search(r'id="skipped-table">(.*?)</table>', html, re.S).group(1)
+    apart = re.search(r'id="skipped-accounted">(.*?)</details>', html, re.S).group(1)
+    assert todo.count("<tr>") - 1 == 1 and "no claim id" in todo
+    assert "credited on this claim" in apart and "a claim-level row" in apart and "no claim id" not in apart
+    assert "2 lines are accounted for" in apart and "Nothing to fix" in apart
+    only_accounted = render_claims_html(ClaimsContext.of(make_result([], [], [skipped[0]])))
+    assert "No line needs a look." in only_accounted and 'id="skipped-table"' not in only_accounted
 
 
 def test_empty_result_writes_every_format(tmp_path):

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from auditor.claims.skip_reasons import NETTED, REVERSED
+
 # A credit: negative units, or a negative charge (systems that keep units positive and negate the amount).
 CREDIT = (pl.col("units_n") < 0).fill_null(False) | (pl.col("charges") < 0).fill_null(False)
 # What a line's credit reverses: the same code (or, without one, the same revenue code) on the same claim.
 _KEY = ("claim_key", "code", "revenue_code")
-REVERSED = (
-    "credited on this claim: the code's charges and credits net to 0 units or less, so it is not on the claim "
-    "and not audited"
-)
-NETTED = (
-    "a credit or a further charge of a code on the same claim: netted into the code's first charge line, "
-    "which is audited with the net units and charges"
-)
 
 
 def net_credits(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -14,6 +14,7 @@ from auditor.claims.credits import net_credits
 from auditor.claims.read import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, LINE_SCHEMA, ClaimFile, claim_chunks
 from auditor.claims.result import CLAIM_SCHEMA, FINDING_SCHEMA, ClaimsResult
 from auditor.claims.seen import SeenClaims
+from auditor.claims.skip_reasons import CLAIM_ROW, UNCODED
 from auditor.claims.wiser import WiserScope, load_scope, mark
 from auditor.codeset import CodeTable
 from auditor.codeset.icd10 import DiagnosisCodeSet, load_code_set, package_code_set
@@ -32,11 +33,6 @@ CLAIM_KEY = pl.UInt32  # the dtype of the per-file claim key (_claim_level)
 # A pairing scope is one claim's one date of service, as one integer (no text to hash on every line): the claim
 # key times ten million plus the date's day number (+-3.6M days span every four-digit year).
 _SCOPE = pl.col("claim_key").cast(pl.Int64) * 10_000_000 + (pl.col("_dos").cast(pl.Int64) + 5_000_000)
-_UNCODED = "no CPT/HCPCS code and no revenue code on this claim line"
-_CLAIM_ROW = (
-    "a claim-level row (no CPT/HCPCS or revenue code): its values (payer, state, type of bill, diagnoses, UTN) "
-    "were given to the claim's service lines"
-)
 
 
 @dataclass
@@ -240,7 +236,7 @@ def _process(
         .when(pl.col("_dos").is_null())
         .then(pl.lit("no date of service on the line or its claim"))
         .when(pl.col("code").is_null() & pl.col("revenue_code").is_null())
-        .then(pl.lit(_UNCODED))
+        .then(pl.lit(UNCODED))
         .otherwise(None)
     )
     frame = frame.with_columns(_skip=skip)
@@ -390,13 +386,13 @@ def _claim_rows_said(dropped: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame
     """Uncoded rows without a line number, of claims that have service lines, are the claim's header rows (a
     claims sheet beside a lines sheet, or a header line above its lines): said so, not called lines missing their
     codes. A numbered line without codes stays a line missing its codes."""
-    uncoded = (pl.col("_skip") == _UNCODED) & (pl.col("line").is_null() | (pl.col("line") == "0"))
+    uncoded = (pl.col("_skip") == UNCODED) & (pl.col("line").is_null() | (pl.col("line") == "0"))
     if not dropped.select(uncoded.any()).item():
         return dropped
     coded = frame.filter(pl.col("_skip").is_null()).get_column("claim_key").unique()
     return dropped.with_columns(
         _skip=pl.when(uncoded & pl.col("claim_key").is_in(coded.implode()))
-        .then(pl.lit(_CLAIM_ROW))
+        .then(pl.lit(CLAIM_ROW))
         .otherwise(pl.col("_skip"))
     )
 

@@ -10,6 +10,7 @@ import polars as pl
 from markupsafe import Markup
 
 from auditor.claims.result import READINESS, READINESS_LABELS, ClaimsResult
+from auditor.claims.skip_reasons import accounted_for
 from auditor.claims.summary import meta_text
 from auditor.report.charts import bar_chart, humanise
 from auditor.report.claims_context import ClaimsContext
@@ -153,6 +154,7 @@ def view(result: ClaimsResult, summary: dict, max_blocks: int, max_rows: int) ->
     meta = result.meta
     blocks, attention_total = attention_blocks(result, max_blocks)
     rows, rows_total = other_rows(result, max_rows)
+    todo, done = accounted_for(result.skipped)
     names = [Path(str(f.get("path", ""))).name for f in result.files]
     titles = (
         ("by_state", "Claims by state"),
@@ -191,8 +193,10 @@ def view(result: ClaimsResult, summary: dict, max_blocks: int, max_rows: int) ->
         "rows": rows,
         "rows_total": rows_total,
         "page_size": PAGE_SIZE,
-        "skipped": result.skipped[:MAX_SKIPPED_LINES],
-        "skipped_total": len(result.skipped),
+        "skipped": todo[:MAX_SKIPPED_LINES],
+        "skipped_total": len(todo),
+        "accounted": done[:MAX_SKIPPED_LINES],
+        "accounted_total": len(done),
         "state_options": options("by_state"),
         "participant_options": options("by_participant"),
         "category_options": [
