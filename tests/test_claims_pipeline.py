@@ -545,23 +545,30 @@ def test_a_column_named_on_the_command_line_finds_the_header(tmp_path):
     assert sorted(c["claim_id"] for c in data["claims"]) == ["K1", "K2"]
 
 
-CREDIT_HEADER = "Claim ID,DOS,HCPCS,Rev Code,Units,Charges,Dx 1,State,Payer\n"
+def _credit_claims(tmp_path: Path, lines: list[str]):
+    """run_claims over a claim file of the given lines (claim, date, code, revenue code, units, charges, Dx,
+    state, payer)."""
+    path = tmp_path / "credits.csv"
+    header = "Claim ID,DOS,HCPCS,Rev Code,Units,Charges,Dx 1,State,Payer"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return run_claims([path])
 
 
 def test_a_reversed_device_charge_leaves_the_procedure_without_its_device(tmp_path):
     """A transaction extract charges the generator and credits it (-1 unit): the claim has no generator, so
     the procedure's missing device is found, and both lines are listed as skipped with why."""
-    path = tmp_path / "credits.csv"
-    path.write_text(
-        CREDIT_HEADER + "A1,2026-03-02,64568,0360,1,12000.00,G40.119,OH,Medicare\n"
-        "A1,2026-03-02,C1767,0278,1,8000.00,G40.119,OH,Medicare\n"
-        "A1,2026-03-02,C1767,0278,-1,-8000.00,G40.119,OH,Medicare\n"
-        "A2,2026-03-02,64568,0360,1,12000.00,G40.119,OH,Medicare\n"
-        "A2,2026-03-02,C1767,0278,1,8000.00,G40.119,OH,Medicare\n"
-        "A2,2026-03-02,C1778,0278,1,3000.00,G40.119,OH,Medicare\n",
-        encoding="utf-8",
+    vns = "G40.119,OH,Medicare"
+    result = _credit_claims(
+        tmp_path,
+        [
+            f"A1,2026-03-02,64568,0360,1,12000.00,{vns}",
+            f"A1,2026-03-02,C1767,0278,1,8000.00,{vns}",
+            f"A1,2026-03-02,C1767,0278,-1,-8000.00,{vns}",
+            f"A2,2026-03-02,64568,0360,1,12000.00,{vns}",
+            f"A2,2026-03-02,C1767,0278,1,8000.00,{vns}",
+            f"A2,2026-03-02,C1778,0278,1,3000.00,{vns}",
+        ],
     )
-    result = run_claims([path])
     found = result.findings.filter(pl.col("edit") == "NS001")
     assert found.get_column("claim_id").to_list() == ["A1"]
     sheet = result.files[0]["sheets"][0]
@@ -573,19 +580,27 @@ def test_a_reversed_device_charge_leaves_the_procedure_without_its_device(tmp_pa
 def test_a_partial_credit_is_netted_into_the_charge(tmp_path):
     """30 sq cm of product charged, 10 credited: the product line is audited with 20 units (within what one
     15275 reports), the credit is listed as netted into it; a credit given by a negative amount alone counts."""
-    path = tmp_path / "partial.csv"
-    path.write_text(
-        CREDIT_HEADER + "B1,2026-03-02,15275,0361,1,900.00,L97.521;E11.621,NJ,Medicare\n"
-        "B1,2026-03-02,Q4186,0636,30,3000.00,L97.521;E11.621,NJ,Medicare\n"
-        "B1,2026-03-02,Q4186,0636,10,-1000.00,L97.521;E11.621,NJ,Medicare\n",
-        encoding="utf-8",
+    ulcer = "L97.521;E11.621,NJ,Medicare"
+    result = _credit_claims(
+        tmp_path,
+        [
+            f"{claim},2026-03-02,{code},{rev},{units},{money},{ulcer}"
+            for claim, charged in (("B1", 30), ("B2", 40))
+            for code, rev, units, money in (
+                ("15275", "0361", 1, "900.00"),
+                ("Q4186", "0636", charged, f"{charged * 100}.00"),
+                ("Q4186", "0636", 10, "-1000.00"),
+            )
+        ],
     )
-    result = run_claims([path])
-    assert result.findings.filter(pl.col("edit") == "SS014").height == 0
-    assert [s["row"] for s in result.skipped] == [4]
-    assert "netted into the code's first charge line" in result.skipped[0]["reason"]
+    units = result.findings.filter(pl.col("edit") == "SS014")
+    # B1 nets to 20 sq cm (within 1-25): quiet; B2 nets to 30: flagged on the net, not on the 40 charged.
+    assert units.get_column("claim_id").to_list() == ["B2"]
+    assert "30 sq cm" in units.item(0, "message") and "40" not in units.item(0, "message")
+    assert [s["row"] for s in result.skipped] == [4, 7]
+    assert all("netted into the code's first charge line" in s["reason"] for s in result.skipped)
     sheet = result.files[0]["sheets"][0]
-    assert (sheet["rows_audited"], sheet["rows_skipped"]) == (2, 1)
+    assert (sheet["rows_audited"], sheet["rows_skipped"]) == (4, 2)
 
 
 def test_a_claims_sheet_beside_a_lines_sheet_gives_the_lines_their_claim_values(tmp_path):

@@ -41,11 +41,12 @@ def net_credits(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     # One wording per outcome (not per code or row): the reports group skipped lines by their reason.
     reason = pl.when(pl.col("_net") <= 0).then(pl.lit(REVERSED)).otherwise(pl.lit(NETTED))
-    verdict = touched.select("_i", *_KEY).join(
+    verdict = touched.select("_i", "sheet", "row", *_KEY).join(
         groups.with_columns(_why=reason), on=list(_KEY), how="left", nulls_equal=True, maintain_order="left"
     )
-    kept = verdict.filter((pl.col("_net") > 0) & (pl.col("_i") == pl.col("_keep")))
-    dropped = verdict.filter(~((pl.col("_net") > 0) & (pl.col("_i") == pl.col("_keep"))))
+    # Every line of a touched code either stands for it (units left, its first charge) or is set aside.
+    stays = (pl.col("_net") > 0) & (pl.col("_i") == pl.col("_keep"))
+    kept, dropped = verdict.filter(stays), verdict.filter(~stays)
     out = marked.join(
         kept.select("_i", "_net", "_money", "_priced"), on="_i", how="left", maintain_order="left"
     ).filter(~pl.col("_i").is_in(dropped.get_column("_i").implode()))
@@ -59,8 +60,7 @@ def net_credits(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .then(pl.col("_money"))
         .otherwise(pl.col("charges")),
     ).drop("_i", "_q", "_credit", "_net", "_money", "_priced")
-    gone = marked.join(dropped.select("_i", "_why"), on="_i", how="inner", maintain_order="left")
-    return out, gone.select("sheet", "row", _skip=pl.col("_why"))
+    return out, dropped.select("sheet", "row", _skip=pl.col("_why"))
 
 
 def _number(expr: pl.Expr) -> pl.Expr:

@@ -597,30 +597,28 @@ def apply_overrides(
     return missing
 
 
-def _holds(cells: set[str], texts: list[str]) -> bool:
-    """Whether normalised header cells hold every named column (a letter or a number may name a position)."""
-    # A letter or a number names a column by position, unless the header holds it as text (a 'TOB' column).
-    return all(t in cells or re.fullmatch(r"[A-Z]{1,3}|\d+", t) for t in texts) and any(
-        t in cells for t in texts
-    )
+def _holds(normed: list[str], wanted) -> bool:
+    """Whether normalised header cells hold every column the user named (by text, or by letter or number), at
+    least one of them by its text."""
+    named = [t for t in (norm_header(w) for w in wanted) if t]
+    return any(t in normed for t in named) and all(_column_named(w, normed, 0) is not None for w in wanted)
 
 
 def holds_named(match: HeaderMatch | None, wanted) -> bool:
-    """Whether a found header holds the columns the user named by their header text (--column field=HEADER)."""
-    texts = [t for t in (norm_header(w) for w in wanted) if t]
-    if match is None or match.headerless:
-        return not texts
-    return not texts or _holds({norm_header(h) for h in match.headers}, texts)
+    """Whether a found header holds the columns the user named (--column field=HEADER); True when none was named
+    by its text."""
+    if not any(norm_header(w) for w in wanted):
+        return True
+    return (
+        match is not None and not match.headerless and _holds([norm_header(h) for h in match.headers], wanted)
+    )
 
 
 def named_header_row(frame: pl.DataFrame, wanted) -> int | None:
-    """The first of the rows a header may be on whose cells hold every column the user named by header text;
-    None when no row does, or no column was named by its text."""
-    texts = [t for t in (norm_header(w) for w in wanted) if t]
-    if not texts:
-        return None
+    """The first of the rows a header may be on whose cells hold every column the user named, at least one by its
+    header text; None when no row does."""
     for i, row in enumerate(frame.head(SCAN_ROWS).rows()):
-        if _holds({norm_header(c) for c in row if c is not None}, texts):
+        if _holds([norm_header(c) for c in row], wanted):
             return i
     return None
 
