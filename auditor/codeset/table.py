@@ -27,6 +27,7 @@ SUMMARY_COLUMNS = ("first_seen", "last_seen", "last_si", "descriptor")
 RATE_PREFIX = "rate_"
 STATUSES = ("active", "deleted", "invalid", "unknown_to_opps")
 _MONTH_OF_QUARTER = {"1": "January", "2": "April", "3": "July", "4": "October"}
+_TABLES: dict[str, CodeTable] = {}  # the last table CodeTable.load built, by its cache key
 
 
 class CodeTableError(ValueError):
@@ -215,7 +216,14 @@ class CodeTable:
             lambda table, path: table.write_parquet(path),
             ".parquet",
         )
-        return cls(frame, [c for c in frame.columns if QUARTER_RE.match(c)], user)
+        # One table per frame read: the header search, the edits and the history each ask for it, and a new
+        # table would work out the unlisted series and parse the rates again (a dozen queries a run).
+        held = _TABLES.get(key)
+        if held is None or held.frame is not frame:
+            held = cls(frame, [c for c in frame.columns if QUARTER_RE.match(c)], user)
+            _TABLES.clear()
+            _TABLES[key] = held
+        return held
 
     @property
     def quarters(self) -> list[str]:

@@ -84,6 +84,10 @@ class CheckContext:
         rows = self.presence(description_not)
         return rows.gather(self._positions(("presence", description_not), rows, selector))
 
+    def picks(self, selector) -> bool:
+        """Whether any row of the frame has a code the selector picks (known from the distinct codes)."""
+        return len(self._positions("frame", self.frame, selector)) > 0
+
     def _positions(self, name, rows: pl.DataFrame, selector) -> pl.Series:
         """Positions of `rows` (known to the cache as `name`) whose code the selector picks, in order; cached.
 
@@ -94,8 +98,8 @@ class CheckContext:
             return rows.with_row_index("_at").group_by("code").agg(pl.col("_at"))
 
         def build() -> pl.Series:
-            codes = self.memo(("by_code", name), index).filter(selector.expr())
-            return codes.get_column("_at").explode().sort()
+            codes = self.memo(("by_code", name), index).lazy().filter(selector.expr())
+            return codes.select(pl.col("_at").explode().sort()).collect(engine="in-memory").to_series()
 
         return self.memo(("picked", name, selector), build)
 

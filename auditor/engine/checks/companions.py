@@ -26,7 +26,10 @@ def no_hits() -> pl.DataFrame:
 
 def trigger_rows(ctx, eligible: pl.Expr, when: Selector) -> pl.DataFrame:
     """Rows (_rid, _scope, code) an edit may flag whose code its trigger selector picks."""
-    return ctx.picked(when).filter(eligible).select("_rid", "_scope", "code").collect(engine="in-memory")
+    columns = ("_rid", "_scope", "code")
+    if not ctx.picks(when):  # most files hold none of most edits' triggers: no query over no rows
+        return pl.DataFrame(schema={c: ctx.frame.schema[c] for c in columns})
+    return ctx.picked(when).filter(eligible).select(columns).collect(engine="in-memory")
 
 
 def scope_matches(ctx, selector: Selector, with_rids: bool) -> pl.DataFrame:

@@ -238,16 +238,21 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         stats = stats.filter(pl.col("_schedule") if schedules == "only" else ~pl.col("_schedule"))
     else:
         frame, stats = pl.collect_all([frame, stats], engine="in-memory")
+    if stats.height == 0:  # most charge codes and items are set up once: no group to gather
+        return pl.DataFrame(schema={"_rid": pl.Int64})
+    # The members and the findings as one query: each eager step would cost a query of its own.
+    flagged = stats.lazy()
     members = (
-        frame.join(stats.select(keys), on=keys, how="semi", nulls_equal=True)
+        frame.lazy()
+        .join(flagged.select(keys), on=keys, how="semi", nulls_equal=True)
         .group_by(keys)
         .agg(_members=pl.col("_rid").sort().head(MAX_RELATED + 1))
     )
-    hits = stats.join(members, on=keys, how="left", nulls_equal=True).sort("_rid")
+    hits = flagged.join(members, on=keys, how="left", nulls_equal=True).sort("_rid")
     return hits.select(
         "_rid",
         expected=expected,
         v_lines=pl.col("_members").list.len().cast(pl.String),
         related=pl.col("_members").list.set_difference(pl.concat_list(pl.col("_rid"))).list.head(MAX_RELATED),
         **detail,
-    )
+    ).collect(engine="in-memory")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.engine.item_reading import Lexicon
-from auditor.engine.lists import CatalogError
+from auditor.engine.lists import CatalogError, Selector
 
 KINDS = ("description-reads-as",)
 REPORTS = ("contradicts", "no_evidence", "noc_brand")
@@ -48,7 +48,7 @@ def prepare(edit, lists) -> None:
     if unknown:
         raise CatalogError(f"unknown families {sorted(unknown)}; the lists define {sorted(known)}")
     p["_lexicon"] = lexicon
-    p["_codes"] = sorted(c for c, fam in lexicon.families.items() if fam in p["families"])
+    p["_codes"] = Selector(frozenset(c for c, fam in lexicon.families.items() if fam in p["families"]))
 
 
 def columns(edit) -> tuple[str, ...]:
@@ -116,7 +116,10 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     # A blank description is judged too (it names no item: DD005), never dropped unread; lines of a file with
     # no description anywhere (claim lines, a CDM export without the column, a pairing table's links without
     # a linked-description column) have none to read.
-    cond = eligible & pl.col("code").is_in(edit.params["_codes"]) & _described(ctx.frame)
+    codes = edit.params["_codes"]
+    if not ctx.picks(codes):  # no line of the judged codes: nothing to read
+        return pl.LazyFrame(schema={"_rid": ctx.frame.schema["_rid"]})
+    cond = eligible & codes.expr() & _described(ctx.frame)
     rows = ctx.frame.lazy().filter(cond).select("_rid", "code", pl.col("description").fill_null(""))
     pairs = rows.select("code", "description").unique().collect(engine="in-memory")
     flagged = _verdicts(ctx, edit, pairs)

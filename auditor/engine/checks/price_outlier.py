@@ -42,6 +42,9 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .select("_rid", "_scope", "code", "price", _wide=price_lines.wide(edit), **item)
         .collect(engine="in-memory")
     )
+    if frame.height == 0:  # no code with enough priced lines to have a median
+        return pl.DataFrame(schema={"_rid": pl.Int64})
+    frame = frame.lazy()  # the medians and the judging as one query
     med = frame.group_by(keys).agg(_median=pl.col("price").median(), _n=pl.len())
     joined = frame.join(med.filter(pl.col("_n") >= min_n), on=keys, how="inner")
     ratio = pl.col("price") / pl.col("_median")
@@ -56,4 +59,4 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         expected=pl.lit("a price in line with the code's other lines (median ")
         + price_lines.dollars(pl.col("_median"))
         + pl.lit(")"),
-    )
+    ).collect(engine="in-memory")

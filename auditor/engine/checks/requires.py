@@ -95,10 +95,10 @@ def unevaluable(ctx, edit, eligible: pl.Expr) -> str | None:
 
     Without a trigger line there is nothing to judge, and the edit simply ran.
     """
+    if _triggers(ctx, edit, eligible).height == 0:  # asked first: the evaluation needs them anyway
+        return None
     scopes = _scopes_with_kind(ctx, edit)
     if scopes is None or scopes.len():
-        return None
-    if _triggers(ctx, edit, eligible).height == 0:
         return None
     label = edit.params.get("evaluable_label", "companion")
     return f"the chargemaster has no {label} line at all, so the pairing cannot be seen in it"
@@ -122,11 +122,13 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     """Trigger rows with a group of companions missing from their scope."""
     p, frame = edit.params, ctx.frame
     triggers = _triggers(ctx, edit, eligible)
+    if triggers.height == 0:
+        return no_hits()
     scopes = _scopes_with_kind(ctx, edit)
     if scopes is not None:
         triggers = triggers.filter(pl.col("_scope").is_in(scopes.to_list()))
-    if triggers.height == 0:
-        return no_hits()
+        if triggers.height == 0:
+            return no_hits()
     # Discounted rows (companion_description_not) stay triggers above but cannot serve as companions.
     discount = p.get("companion_description_not")
     out = []

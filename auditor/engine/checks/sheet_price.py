@@ -80,6 +80,9 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         )
         .collect(engine="in-memory")
     )
+    if lines.height == 0:  # no priced product line: the rest would be a handful of queries over nothing
+        return pl.DataFrame(schema={"_rid": pl.Int64})
+    lines = lines.lazy()  # the siblings, their quartile and the judging as one query
     pairs = lines.select("_rid", "_scope", "code").join(
         lines.select("_scope", "code", _other=pl.col("_rid"), _sib=pl.col("price")), on=["_scope", "code"]
     )
@@ -114,4 +117,4 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         v_basis=basis,
         v_reference=ref,
         expected=pl.lit("a per-sq-cm price near ") + ref + pl.lit(" (bill the sheet as its sq cm in units)"),
-    )
+    ).collect(engine="in-memory")
