@@ -90,10 +90,12 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
     # flag of a blank cell is null, which no share counts, and a wide export (a CMS file's thousands of payer
     # columns) is mostly blank.
     long = (
-        frame.with_row_index("_row")
+        frame.lazy()  # one query, not one per step
+        .with_row_index("_row")
         .unpivot(index="_row", variable_name="col", value_name="v")
         .with_columns(sh.clean("v"))  # one expression over the cells, not one per column of a wide sheet
         .filter(pl.col("v").is_not_null())
+        .collect(engine="in-memory")
     )
     v = pl.col("v")
     base = v.str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1)
@@ -102,7 +104,7 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
     seen = set(long.select(base.drop_nulls().unique()).to_series().to_list())
     listed = pl.Series(sorted(seen & sh.known_code_set()), dtype=pl.String).implode()
     # Shapes several flags read are computed once as columns (polars evaluates a sub-expression per use).
-    staged = long.with_columns(
+    staged = long.lazy().with_columns(
         _code=v.str.contains(sh.CODE_WITH_MODS),
         _lettered=v.str.contains(r"[A-Z]{2}"),
         _money=v.str.contains(sh.MONEY),
@@ -139,7 +141,7 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
         len=v.str.len_chars(),
         int=v.cast(pl.Int64, strict=False),
         **flags,
-    )
+    ).collect(engine="in-memory")
 
 
 def profile(
