@@ -1,8 +1,11 @@
-"""`cdm-audit --help` lists every command without importing them (no polars, readers or engine at start),
+"""`cdm-audit --help` lists every command without importing them (no polars, readers or engine at start), `edits`
+lists and explains edits from the cached catalogue text without polars,
 and the listing says what each command's own help says."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -10,6 +13,9 @@ import click
 from click.testing import CliRunner
 
 from auditor.cli import COMMANDS, main
+from auditor.engine.catalog import load_edits
+from auditor.engine.docs import explain_text
+from auditor.engine.edit_index import load_edit_index
 
 
 def test_help_imports_nothing_heavy():
@@ -54,3 +60,43 @@ def test_console_command_keeps_output_and_exit_status(tmp_path):
     )
     assert missing.returncode == 2
     assert "nowhere.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_listing_and_explaining_edits_import_no_polars(tmp_path):
+    """`edits list` and `edits explain` read the catalogue's text from its cached index: the first run builds it
+    (and loads the checks once), every later run answers without importing polars or the checks."""
+    env = {**os.environ, "CDM_AUDIT_HOME": str(tmp_path)}
+    probe = (
+        "import sys; from click.testing import CliRunner; from auditor.cli import main;"
+        "r = CliRunner().invoke(main, sys.argv[1:]); assert r.exit_code == 0, r.output;"
+        "print(sorted(m for m in ('polars', 'auditor.engine.checks', 'auditor.audit') if m in sys.modules))"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", probe, "edits", "list"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert first.returncode == 0, first.stderr
+    for args in (["edits", "list"], ["edits", "explain", "NS001"], ["edits", "list", "--json"]):
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1] == "[]", args
+
+
+def test_edit_index_says_what_the_full_catalogue_says(tmp_path, monkeypatch):
+    """Every edit's listing row and explanation from the index match those of the validated catalogue."""
+    monkeypatch.setenv("CDM_AUDIT_HOME", str(tmp_path))
+    full = load_edits()
+    index = load_edit_index()
+    assert index.version == full.version
+    assert [e.code for e in index.edits] == [e.code for e in full.edits]
+    for mine, theirs in zip(index.edits, full.edits, strict=True):
+        assert explain_text(mine) == explain_text(theirs), mine.code
+        assert (mine.period(), mine.scopes, mine.verified) == (
+            theirs.period(),
+            theirs.scopes,
+            theirs.verified,
+        )
+    listed = json.loads(CliRunner().invoke(main, ["edits", "list", "--json"]).output)
+    assert [r["code"] for r in listed["edits"]] == [e.code for e in full.edits]
+    assert listed["edit_set_version"] == full.version

@@ -14,8 +14,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from auditor.cli.errors import friendly_errors
 from auditor.cli.history import COMMANDS
-from auditor.cli.options import friendly_errors, history_options
+from auditor.cli.options import history_options
 from auditor.history import apply_history
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -10,13 +10,13 @@ from pathlib import Path
 import click
 
 from auditor.audit import AuditResult
+from auditor.cli.errors import friendly_errors
 from auditor.cli.options import (
     AS_OF,
     FAIL_ON,
     build_options,
     edit_codes,
     format_option,
-    friendly_errors,
     history_options,
     reading_options,
     report_formats,

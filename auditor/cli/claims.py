@@ -9,12 +9,12 @@ import click
 
 from auditor.claims.fields import CLAIM
 from auditor.claims.pipeline import ClaimsRequest
+from auditor.cli.errors import friendly_errors
 from auditor.cli.options import (
     FAIL_ON,
     build_options,
     edit_codes,
     format_option,
-    friendly_errors,
     report_formats,
 )
 from auditor.errors import InputError

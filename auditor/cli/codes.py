@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import click
 
-from auditor.cli.options import friendly_errors
+from auditor.cli.errors import friendly_errors
 from auditor.codeset.hcpcs import import_hcpcs
 from auditor.codeset.importer import import_quarter
 from auditor.codeset.table import CodeStatus, CodeTable, CodeTableError, quarter_label

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli.options import friendly_errors
+from auditor.cli.errors import friendly_errors
 from auditor.denials.run import DenialsRequest, run_denials
 from auditor.errors import InputError
 from auditor.history.denials import load_fixes, record_denials, save_fixes

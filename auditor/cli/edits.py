@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from auditor.cli.options import friendly_errors
-from auditor.engine import load_edits
+from auditor.cli.errors import friendly_errors
 from auditor.engine.docs import explain_text, render_markdown
+from auditor.engine.edit_index import load_edit_index
 from auditor.errors import InputError
 
 
@@ -23,7 +23,7 @@ def edits():
 @friendly_errors
 def edits_list(as_json):
     """Every edit: code, severity, family, category, effective period and name."""
-    es = load_edits()
+    es = load_edit_index()
     rows = [
         {
             "code": e.code,
@@ -53,7 +53,7 @@ def edits_list(as_json):
 @friendly_errors
 def edits_explain(code):
     """What an edit checks, why, how to fix it, its references and examples."""
-    es = load_edits()
+    es = load_edit_index()
     try:
         edit = es.get(code)
     except KeyError:
@@ -69,5 +69,5 @@ def edits_explain(code):
 def edits_docs(out):
     """Write the edit reference (docs/edits.md) from the catalogue."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_markdown(load_edits()), encoding="utf-8")
+    out.write_text(render_markdown(load_edit_index()), encoding="utf-8")
     click.echo(f"wrote {out}")

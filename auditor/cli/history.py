@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from auditor.cli.options import AS_OF, friendly_errors, history_path_option
+from auditor.cli.errors import friendly_errors
+from auditor.cli.options import AS_OF, history_path_option
 from auditor.cli.recurring import run_file
 from auditor.errors import InputError
 from auditor.history import acks as ack_store

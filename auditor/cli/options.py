@@ -1,17 +1,15 @@
-"""Options and error handling shared by the commands: reading options, edit codes, history options, error lines."""
+"""Options shared by the commands: reading options, edit codes, history options (error lines: cli.errors)."""
 
 from __future__ import annotations
 
 import functools
-import sys
-import traceback
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from auditor.audit import expand_edit_codes
-from auditor.errors import EXIT_BAD_INPUT, InputError
+from auditor.errors import InputError
 from auditor.history import HistoryOptions
 from auditor.ingest import IngestOptions
 from auditor.ingest.fields import CHARGEMASTER, TableKind
@@ -28,34 +26,6 @@ from auditor.report.renderers import TEXT, formats
 
 FAIL_ON = click.Choice(["error", "warning", "info", "never"])
 AS_OF = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def friendly_errors(fn):
-    """Turn InputError (and any crash) into one `error:` line on stderr and exit code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
-        except BrokenPipeError:  # output piped into `head`: stop quietly
-            sys.stderr.close()
-            sys.exit(0)
-        except Exception as exc:  # never show a traceback to a user; --debug shows it
-            if click.get_current_context().find_root().params.get("debug"):
-                traceback.print_exc()
-            click.echo(
-                f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                " (rerun with --debug and report it)",
-                err=True,
-            )
-            sys.exit(EXIT_BAD_INPUT)
-
-    return wrapper
 
 
 def reading_options(fn):

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import pickle
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.derived_cache import cached, code_key, source_key
+from auditor.derived_cache import cached
 from auditor.engine import categories
 from auditor.engine.checks import validate_params
 from auditor.engine.conditions import row_condition
+from auditor.engine.edit import (
+    SCOPES,
+    SETTINGS,
+    Edit,
+    EditSet,
+    Reference,
+    catalogue_key,
+    read_edit_set,
+    write_edit_set,
+)
 from auditor.engine.lists import CatalogError, load_lists
 from auditor.engine.needs import FIELDS
 from auditor.resources import resource_dir
-from auditor.version import __version__
 
 FAMILIES = (
     "skin-substitute",
@@ -32,10 +39,6 @@ FAMILIES = (
 )
 CATEGORIES = categories.NAMES  # the category table holds each category's queue, label and claim flag
 SEVERITIES = ("error", "warning", "info")
-SCOPES = ("chargemaster", "pairing", "claim")
-# Billing settings an edit's rule belongs to: OPPS status indicators, device C-codes and revenue codes
-# are hospital outpatient (facility) rules that a professional fee schedule never meets.
-SETTINGS = ("hospital-outpatient", "professional")
 # A problem gathers an edit's findings on one code, one charge code (across sheets), or the whole file.
 GROUPS = ("code", "charge_code", "file")
 REQUIRED = (
@@ -56,94 +59,6 @@ _CODE = re.compile(r"^[A-Z]{2}\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True)
-class Reference:
-    """Where a fact comes from, and whether it was seen in the source (verified) or inferred."""
-
-    url: str
-    verified: bool
-    note: str = ""
-
-
-@dataclass
-class Edit:
-    """One pairing edit as declared in `edits/*.yaml`."""
-
-    code: str
-    name: str
-    family: str
-    category: str
-    severity: str
-    check: str
-    message: str
-    what: str
-    why: str
-    fix: str
-    references: list[Reference]
-    effective_from: dt.date | None
-    effective_to: dt.date | None
-    params: dict = field(default_factory=dict)
-    scopes: tuple[str, ...] = SCOPES
-    unless: list[dict] = field(default_factory=list)
-    only_if: list[dict] = field(default_factory=list)
-    examples: dict = field(default_factory=dict)
-    source_file: str = ""
-    # Input columns the edit cannot decide without, when deriving them from the check kind would be wrong.
-    needs: tuple[str, ...] | None = None
-    settings: tuple[str, ...] = SETTINGS
-    # How findings fold into problems: per code, per charge code, or one per file (None: by check kind).
-    group: str | None = None
-    # Edits whose finding on the same line says this one's gap more strongly: there this edit's finding is
-    # lowered to info, so one gap is not three problems at the top of the report.
-    implied_by: tuple[str, ...] = ()
-
-    @property
-    def verified(self) -> bool:
-        """True only when every reference was seen in its source."""
-        return all(r.verified for r in self.references)
-
-    def in_force(self, day: dt.date) -> bool:
-        """Whether the edit applies to services on `day`."""
-        return (self.effective_from is None or self.effective_from <= day) and (
-            self.effective_to is None or day <= self.effective_to
-        )
-
-    def period(self) -> str:
-        """'2026-01-01 onwards', 'through 2025-12-31', or 'always'."""
-        a, b = self.effective_from, self.effective_to
-        if a and b:
-            return f"{a} to {b}"
-        if a:
-            return f"{a} onwards"
-        if b:
-            return f"through {b}"
-        return "always"
-
-    def reference_text(self) -> str:
-        """References as one line, each tagged verified or inferred."""
-        return "; ".join(
-            f"{r.url} ({'verified' if r.verified else 'inferred'}{': ' + r.note if r.note else ''})"
-            for r in self.references
-        )
-
-
-@dataclass
-class EditSet:
-    """All edits plus the code lists they use and the catalogue's version fingerprint."""
-
-    edits: list[Edit]
-    lists: dict[str, list[dict]]
-    version: str
-    folder: Path
-
-    def get(self, code: str) -> Edit:
-        """The edit with this code (case-insensitive)."""
-        for e in self.edits:
-            if e.code == code.upper():
-                return e
-        raise KeyError(code)
-
-
 def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | None = None) -> EditSet:
     """Read every `*.yaml` edit file and `lists/*.csv` (facility lists replace same-named ones).
 
@@ -153,24 +68,10 @@ def load_edits(folder: Path | None = None, extra_lists: dict[str, list[dict]] | 
     folder = folder or resource_dir("edits")
     if extra_lists:
         return _load(folder, extra_lists)
-    sources = [*folder.glob("*.yaml"), *(folder / "lists").glob("*.csv")]
-    key = source_key(sources, str(folder.resolve()), code_key("engine"), __version__)
+    key = catalogue_key(folder)
     # Parsing and validating the catalogue takes ~65 ms, reading it back pickled ~4 ms: most of a small
     # file's audit, so the validated set is kept on disk until an edit file or the engine changes.
-    return cached("edits", key, lambda: _load(folder, None), _read_pickle, _write_pickle, ".pickle")
-
-
-def _read_pickle(path: Path) -> EditSet:
-    """A validated catalogue this tool pickled into its own cache folder."""
-    value = pickle.loads(path.read_bytes())
-    if not isinstance(value, EditSet):
-        raise TypeError(f"{path} holds no edit set")
-    return value
-
-
-def _write_pickle(value: EditSet, path: Path) -> None:
-    """Pickle a validated catalogue."""
-    path.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return cached("edits", key, lambda: _load(folder, None), read_edit_set, write_edit_set, ".pickle")
 
 
 def _load(folder: Path, extra_lists: dict[str, list[dict]] | None) -> EditSet:

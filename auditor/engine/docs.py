@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import yaml
-
-from auditor.engine.catalog import Edit, EditSet
+from auditor.engine.edit import Edit, EditSet
 from auditor.engine.needs import label, needed_fields
 
 FACILITY_ONLY = "hospital outpatient rule: not applied to lines of professional-fee sheets"
@@ -17,6 +15,8 @@ def needs_text(edit: Edit) -> str:
 
 def _example_rows(example: dict) -> str:
     """One example's rows as compact YAML lines."""
+    import yaml  # on use: listing edits shows no example
+
     head = []
     if example.get("as_of"):
         head.append(f"as of {example['as_of']}")
