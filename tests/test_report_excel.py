@@ -152,8 +152,45 @@ def test_edits_and_skipped_sheets(book, sample_reports):
     what = header(edits).index("What")
     assert all(r[what] for r in edits.iter_rows(min_row=2, values_only=True))
     skipped = book["Skipped rows"]
-    assert header(skipped) == ["File", "Sheet", "Row", "Reason"]
-    assert skipped.max_row - 1 == len(doc["skipped_rows"]) > 0
+    assert header(skipped) == ["File", "Sheet", "Row", "To row", "Rows", "Reason"]
+    wanted = sorted(((s["file"], s["sheet"], s["row"], s["reason"]) for s in doc["skipped_rows"]), key=str)
+    assert listed_rows(skipped) == wanted and wanted
+
+
+def listed_rows(ws) -> list[tuple]:
+    """Every row a skipped-rows sheet accounts for, its runs ('rows 5 to 23') spelt out, with file, sheet, reason."""
+    out = []
+    for file, sheet, first, last, count, reason in ws.iter_rows(min_row=2, values_only=True):
+        rows = [first] if first is None else list(range(first, last + 1))
+        assert len(rows) == count
+        out += [(file, sheet, row, reason) for row in rows]
+    return sorted(out, key=str)
+
+
+def test_skipped_rows_of_a_tall_file_are_listed_as_runs(tmp_path):
+    """A standard-charges tall file repeats each item once per payer plan: its repeats are skipped, and the sheet
+    lists each run of them as one line (first row, last row, count), every skipped row still accounted for."""
+    from auditor.session import SessionRequest, run_session
+
+    head = "description,code|1,code|1|type,setting,standard_charge|gross,payer_name,plan_name"
+    lines = ["hospital_name,last_updated_on,version", "Test Hospital,2026-01-01,2.0.0", head]
+    for item, code in enumerate(("29881", "27447", "64590")):
+        lines += [f"ITEM {item},{code},CPT,outpatient,{100 + item},PAYER {p},PPO" for p in range(6)]
+    path = tmp_path / "tall.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run_session(
+        SessionRequest(
+            [path], as_of=dt.date.fromisoformat(AS_OF), formats=("xlsx", "json"), out_dir=tmp_path / "out"
+        )
+    )
+    doc = load_doc(tmp_path / "out")
+    ws = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")["Skipped rows"]
+    runs = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [(r[2], r[3], r[4]) for r in runs] == [(5, 9, 5), (11, 15, 5), (17, 21, 5)]
+    assert all("payer plan" in r[5] for r in runs)
+    assert listed_rows(ws) == sorted(
+        ((s["file"], s["sheet"], s["row"], s["reason"]) for s in doc["skipped_rows"]), key=str
+    )
 
 
 def test_hostile_text_is_stored_as_text(hostile_reports):
