@@ -181,29 +181,3 @@ def test_inferred_code_from_description():
         d=["HC OPTIME SHELL 278 C1820", "SKIN SUB Q4101/SQCM", "ROOM 0120", "LEADC1778X"],
     )
     assert got == ["C1820", "Q4101", None, None]
-
-
-def test_distinct_columns_gives_each_line_its_normalised_value_clean_or_not():
-    """Outputs that come out as they went in (a clean extract's codes and ISO dates) and outputs that change (a
-    revenue code missing its zero, a date written US-style, a blank) both reach every line, in line order."""
-    data = pl.DataFrame(
-        {
-            "rev": ["0360", "360", "0360", "", None, "0278"],
-            "dos": ["2026-02-03", "2026-02-03", "02/04/2026", "2026-02-05", None, "2026-02-03"],
-            "state": ["TX", "TX", "OK", "TX", None, "AZ"],
-        }
-    )
-    groups = [
-        {"revenue_code": nz.revenue_code("rev"), "revenue_code_raw": nz.clean_text("rev")},
-        {"dos": nz.iso_date("dos")},
-        {"state": nz.clean_text("state")},
-    ]
-    got = nz.distinct_columns(data, groups)
-    assert [s.name for s in got] == ["revenue_code", "revenue_code_raw", "dos", "state"]
-    assert got[0].to_list() == ["0360", "0360", "0360", None, None, "0278"]
-    assert got[1].to_list() == ["0360", "360", "0360", None, None, "0278"]
-    assert got[2].to_list() == ["2026-02-03", "2026-02-03", "2026-02-04", "2026-02-05", None, "2026-02-03"]
-    assert got[3].to_list() == ["TX", "TX", "OK", "TX", None, "AZ"]
-    # The same as working out every line's value on its own.
-    one_by_one = data.select(**{k: e for g in groups for k, e in g.items()})
-    assert [s.to_list() for s in got] == [one_by_one.get_column(s.name).to_list() for s in got]

@@ -225,54 +225,7 @@ def by_distinct(
 
 
 def distinct_columns(data: pl.DataFrame, groups: Sequence[dict[str, pl.Expr]]) -> list[pl.Series]:
-    """The output columns of by_distinct for each group, in order, each group's distinct values worked out in one
-    collect_all.
-
-    An output equal to one of its group's input columns on every distinct value (a clean extract's codes, states,
-    line numbers and ISO dates come out as they went in) is that input column: nothing is joined back onto every
-    line for it. The other outputs of a group are joined back together, in one more collect_all.
-    """
+    """The output columns of by_distinct for each group, all groups run as one collect_all."""
     lazy = data.lazy()
-    reads = [sorted({n for e in g.values() for n in e.meta.root_names()}) for g in groups]
-    tables = pl.collect_all(
-        [
-            lazy.select(cols).unique().select(*cols, **{f"_out_{k}": e for k, e in g.items()})
-            for g, cols in zip(groups, reads, strict=True)
-        ],
-        engine="in-memory",
-    )
-    same = [_same_as_input(t, g, cols) for t, g, cols in zip(tables, groups, reads, strict=True)]
-    joins = [
-        lazy.select(cols)
-        .join(
-            t.lazy().select(*cols, *(f"_out_{k}" for k in g if k not in ident)),
-            on=cols,
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )
-        .select(pl.col(f"_out_{k}").alias(k) for k in g if k not in ident)
-        for t, g, cols, ident in zip(tables, groups, reads, same, strict=True)
-        if any(k not in ident for k in g)
-    ]
-    joined = iter(pl.collect_all(joins, engine="in-memory") if joins else [])
-    out = []
-    for g, ident in zip(groups, same, strict=True):
-        part = None if all(k in ident for k in g) else next(joined)
-        out += [data.get_column(ident[k]).alias(k) if k in ident else part.get_column(k) for k in g]
-    return out
-
-
-def _same_as_input(table: pl.DataFrame, group: dict[str, pl.Expr], cols: list[str]) -> dict[str, str]:
-    """Output name -> the input column it equals on every distinct value (same type, nulls alike), where one does."""
-    pairs = [(k, c) for k in group for c in cols if cols and table.schema[c] == table.schema[f"_out_{k}"]]
-    if not pairs or table.height == 0:
-        return {}
-    equal = table.select(
-        pl.col(f"_out_{k}").eq_missing(pl.col(c)).all().alias(str(i)) for i, (k, c) in enumerate(pairs)
-    ).row(0)
-    found: dict[str, str] = {}
-    for (k, c), alike in zip(pairs, equal, strict=True):
-        if alike:
-            found.setdefault(k, c)
-    return found
+    parts = pl.collect_all([by_distinct(lazy, g) for g in groups], engine="in-memory")
+    return [s for part in parts for s in part.get_columns()]
