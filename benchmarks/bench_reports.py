@@ -10,6 +10,10 @@ End to end: `cdm-audit audit FILE --format html,xlsx,json,csv` as a whole proces
 (gen_cdm.py), against a whole process that only reads the same file with fastexcel; the two alternate after a
 warm-up pair (harness.paired) and the ratio is the median of the per-pair ratios (target <= 10x at 100k rows).
 
+Then, unless skipped, what else issue 16's "done when" asks of this one run: the median ratio of audit ->
+findings.json over the visible real files (bench_real.py's measure, `--real-runs` pairs a file; target <= 2x) and
+`cdm-audit --help` and `cdm-audit edits list` as whole processes (`--startup-runs`; target <= 0.15 s for --help).
+
 Findings documents are synthesised (no audit runs): a mix of categories, severities and related rows shaped
 like real findings, with every edit of the packaged catalogue listed in the run record.
 """
@@ -30,10 +34,13 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_real  # noqa: E402
 import gen_cdm  # noqa: E402
 import harness  # noqa: E402
 
 TARGET_E2E = 10.0  # full reports / bare read, whole processes, at 100k rows
+TARGET_REAL = 2.0  # audit -> findings.json / bare read, median over the real files
+TARGET_HELP = 0.15  # seconds, `cdm-audit --help` as a whole process
 BARE_READ = (
     "import sys, fastexcel; "
     "fastexcel.read_excel(sys.argv[1]).load_sheet(0, header_row=None, dtypes='string').to_polars()"
@@ -279,7 +286,12 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000", help="findings per writer run (0: skip the writers)")
     ap.add_argument("--runs", type=int, default=1, help="runs per writer; the median is printed")
     ap.add_argument("--rows", action="store_true", help="add an annotated sheet with as many audited rows")
+    ap.add_argument(
+        "--real-runs", type=int, default=3, help="paired runs a real file (0: skip the real files)"
+    )
+    ap.add_argument("--startup-runs", type=int, default=10, help="runs of --help and edits list (0: skip)")
     args = ap.parse_args()
+    headline = []
     if args.e2e_rows:
         n = args.e2e_rows
         print(
@@ -294,9 +306,60 @@ def main() -> None:
             f"target <= {TARGET_E2E:g}x)\n",
             flush=True,
         )
+        headline.append(f"full reports / bare read at {label}: {p.ratio:.2f}x (target <= {TARGET_E2E:g}x)")
+    if args.real_runs:
+        median, count = _real_files(args.real_runs)
+        if count:
+            headline.append(
+                f"audit -> findings.json / bare read, median over {count} real files: {median:.2f}x "
+                f"(target <= {TARGET_REAL:g}x)"
+            )
+    if args.startup_runs:
+        help_s = _startup(["--help"], args.startup_runs)
+        edits_s = _startup(["edits", "list"], args.startup_runs)
+        headline.append(f"cdm-audit --help: {help_s:.3f} s median (target <= {TARGET_HELP:g} s)")
+        headline.append(f"cdm-audit edits list: {edits_s:.3f} s median")
     sizes = [int(x) for x in args.sizes.split(",") if int(x) > 0]
     if sizes:
         _writers(sizes, args.runs, args.rows)
+    if headline:
+        print("\nissue 16, in this run:\n  " + "\n  ".join(headline))
+
+
+def _real_files(runs: int) -> tuple[float, int]:
+    """bench_real's per-file pairs over the visible real files: (median ratio, files measured); (0, 0) when the
+    shared data is not there."""
+    paths = bench_real.files(bench_real.DATA, None)
+    if not paths:
+        print("real files: none found beside the repository (../shared/data); skipped\n")
+        return 0.0, 0
+    env = {**os.environ, "CDM_AUDIT_HOME": tempfile.mkdtemp(prefix="bench-real-")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached
+    ratios = []
+    print(f"audit -> findings.json on the visible real files, {runs} paired runs a file:")
+    with tempfile.TemporaryDirectory() as out:
+        for path in paths:
+            got = bench_real.measure(path, runs, env, Path(out))
+            if got is not None:
+                ratios.append(got[2])
+                print(f"  {path.parent.name + '/' + path.name:58.58} {got[2]:5.2f}x", flush=True)
+    median = statistics.median(ratios) if ratios else 0.0
+    print(f"median ratio: {median:.2f}x (target <= {TARGET_REAL:g}x)\n", flush=True)
+    return median, len(ratios)
+
+
+def _startup(args: list[str], runs: int) -> float:
+    """Median seconds of `python -m auditor.cli ARGS` as a whole process (after one run that warms caches)."""
+    env = {**os.environ, "CDM_AUDIT_HOME": tempfile.mkdtemp(prefix="bench-startup-")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cmd = [sys.executable, "-m", "auditor.cli", *args]
+    subprocess.run(cmd, env=env, capture_output=True, check=True)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(cmd, env=env, capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def _writers(sizes: list[int], runs: int, with_rows: bool) -> None:
