@@ -376,6 +376,43 @@ def test_export_date_layouts_date_the_claim_right(tmp_path, dos):
     assert "WS001" in result.findings.get_column("edit").to_list()  # no UTN on an in-scope claim
 
 
+def test_day_first_dates_are_read_day_first_when_the_column_shows_it(tmp_path):
+    """An export from a day-first locale writes 16/03/2026 for 16 March: such a column (days above 12 first, never
+    second) is read day first, its 02/03/2026 is 2 March and its claims are in WISeR scope; before, every line of
+    the file was skipped as 'not a date'."""
+    rows = []
+    for n, dos in enumerate(("16/03/2026", "02/03/2026", "25/02/2026")):
+        claim = _skin_claim(f"C{n}")
+        for row in claim:
+            row[2] = dos
+        rows += claim
+    result = run_claims([_csv(tmp_path / "claims.csv", rows)], ClaimsRequest())
+    assert result.lines_audited == 9 and not result.skipped
+    dates = dict(result.claims.select("claim_id", "dos_from").rows())
+    assert dates == {"C0": dt.date(2026, 3, 16), "C1": dt.date(2026, 3, 2), "C2": dt.date(2026, 2, 25)}
+    assert set(result.claims.get_column("wiser_status")) == {"in_scope"}
+
+
+def test_a_stray_day_first_date_does_not_turn_a_month_first_file(tmp_path):
+    """One 13/01/2026 among month-first dates is not a date (its lines are skipped and say so); the file's other
+    dates stay month first."""
+    rows = []
+    for n, dos in enumerate(("03/02/2026", "03/04/2026", "01/05/2026", "02/06/2026", "13/01/2026")):
+        claim = _skin_claim(f"C{n}")
+        for row in claim:
+            row[2] = dos
+        rows += claim
+    result = run_claims([_csv(tmp_path / "claims.csv", rows)], ClaimsRequest())
+    dates = dict(result.claims.select("claim_id", "dos_from").rows())
+    assert dates == {
+        "C0": dt.date(2026, 3, 2),
+        "C1": dt.date(2026, 3, 4),
+        "C2": dt.date(2026, 1, 5),
+        "C3": dt.date(2026, 2, 6),
+    }
+    assert {s["reason"] for s in result.skipped} == {"date of service '13/01/2026' is not a date"}
+
+
 def test_diagnosis_cells_with_their_descriptions_read_as_the_codes(tmp_path):
     """'E11.622 - Type 2 diabetes ...' in a Dx cell: the words were read as diagnoses ('TYP.E', 'DIA.BETES'),
     each a DX001 error; an ICD-9 code beside them is still reported."""

@@ -175,6 +175,33 @@ def test_iso_date(raw, want):
     assert apply(nz.iso_date("c"), c=[raw]) == [want]
 
 
+@pytest.mark.parametrize(
+    ("column", "want"),
+    [
+        # Days above 12 come first, never second: the column is day first, its 05/03/2026 is 5 March.
+        (["13/02/2026", "05/03/2026", "28/02/26"], ["2026-02-13", "2026-03-05", "2026-02-28"]),
+        (
+            ["16-03-2026", "02-03-2026", "20-03-2026", "2026-03-01"],
+            ["2026-03-16", "2026-03-02", "2026-03-20", "2026-03-01"],
+        ),
+        # A day above 12 second: month first, as US exports write.
+        (["02/13/2026", "05/03/2026"], ["2026-02-13", "2026-05-03"]),
+        # Nothing tells (every number 12 or less): month first.
+        (["05/03/2026", "01/02/2026"], ["2026-05-03", "2026-01-02"]),
+        # Both orders in one column: month first, the day-first cells stay text (the line says so).
+        (["13/02/2026", "14/02/2026", "02/15/2026"], ["13/02/2026", "14/02/2026", "2026-02-15"]),
+    ],
+)
+def test_iso_date_reads_a_column_day_first_on_its_own_evidence(column, want):
+    assert apply(nz.iso_date("c"), c=column) == want
+
+
+def test_one_stray_day_first_date_does_not_turn_a_month_first_column():
+    column = [f"{m:02d}/{m:02d}/2026" for m in range(1, 13)] + ["13/01/2026"]
+    got = apply(nz.iso_date("c"), c=column)
+    assert got[:12] == [f"2026-{m:02d}-{m:02d}" for m in range(1, 13)] and got[12] == "13/01/2026"
+
+
 def test_inferred_code_from_description():
     got = apply(
         nz.inferred_code("d"),

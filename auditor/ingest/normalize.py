@@ -177,13 +177,18 @@ _TIME_TAIL = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)$"
 
 def iso_date(col: str | pl.Expr) -> pl.Expr:
     """Excel '2025-11-26 00:00:00', CSV '11/26/2025', '11/26/25', '26-NOV-25' or '2025-11-26' -> '2025-11-26';
-    other text kept (day-first dates such as '26/11/2025' are not guessed)."""
+    other text kept. A column is read day first ('26/11/2025') only on its own evidence (see _day_first)."""
     s = _e(col).str.strip_chars()
     day = s.str.replace(_TIME_TAIL, "").str.replace(",", "", literal=True)
+    first = _day_first(day)
     parsed = pl.coalesce(
         s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
         *(
-            pl.when(day.str.contains(shape)).then(day.str.to_date(fmt, strict=False))
+            pl.when(day.str.contains(shape)).then(
+                pl.when(first)
+                .then(day.str.to_date(_DAY_FIRST.get(fmt, fmt), strict=False))
+                .otherwise(day.str.to_date(fmt, strict=False))
+            )
             for shape, fmt in _DATE_SHAPES
         ),
     )
@@ -192,6 +197,22 @@ def iso_date(col: str | pl.Expr) -> pl.Expr:
         .then(parsed.dt.strftime("%Y-%m-%d"))
         .otherwise(pl.when(s == "").then(None).otherwise(s))
     )
+
+
+# Month-first layouts and their day-first twins ('13/02/2026' in an export from a day-first locale).
+_DAY_FIRST = {"%m/%d/%Y": "%d/%m/%Y", "%m/%d/%y": "%d/%m/%y", "%m-%d-%Y": "%d-%m-%Y"}
+_NUMERIC = r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2}(?:\d{2})?$"
+
+
+def _day_first(day: pl.Expr) -> pl.Expr:
+    """Whether a column's numeric dates are written day first: a tenth or more of them (and at least two) have a
+    first number above 12 and none a second above 12. US exports are month first, and a column whose every day
+    is 12 or less cannot tell, so it is read month first; one stray '13/01/2026' among month-first dates does not
+    turn the column (it stays text, and the line says its date is not a date)."""
+    first = day.str.extract(_NUMERIC, 1).cast(pl.Int32, strict=False)
+    second = day.str.extract(_NUMERIC, 2).cast(pl.Int32, strict=False)
+    over = (first > 12).sum()
+    return (over >= 2) & (over >= 0.1 * first.count()) & ((second > 12).sum() == 0)
 
 
 def inferred_code(desc_col: str) -> pl.Expr:
