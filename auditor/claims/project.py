@@ -177,22 +177,46 @@ _DATE_RANGE = r"(?i)\s+(?:-|–|TO|THRU|THROUGH)\s+"
 _ISO = r"^\d{4}-\d{2}-\d{2}$"
 
 
-def service_date(col: str) -> pl.Expr:
+def service_date(col: str, staged: bool = False) -> pl.Expr:
     """ISO date text; an Excel serial day number (a date cell without a date format) becomes its date too, and
-    a from-thru range its from date."""
+    a from-thru range its from date. `staged`: read the readings service_date_stages(col) worked out."""
     serial = pl.col(col).str.strip_chars().str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
     as_date = (pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
+    if staged:
+        ends, whole = pl.col("_sd_ends"), pl.col("_sd_whole")
+        start, end = pl.col("_sd_from"), pl.col("_sd_to")
+    else:
+        ends = _range_ends(col)
+        whole, start, end = nz.iso_date(col), nz.iso_date(ends.list.first()), nz.iso_date(ends.list.last())
     # A range was 'not a date' and its lines skipped; it is read only when both ends are dates, in order.
-    ends = pl.col(col).str.replace(_DATE_RANGE, "\x1f").str.split("\x1f")
-    start, end = nz.iso_date(ends.list.first()), nz.iso_date(ends.list.last())
     ranged = (ends.list.len() == 2) & start.str.contains(_ISO) & end.str.contains(_ISO) & (start <= end)
     return (
         pl.when(serial.is_between(20000, 80000))
         .then(as_date)
         .when(ranged.fill_null(False))
         .then(start)
-        .otherwise(nz.iso_date(col))
+        .otherwise(whole)
     )
+
+
+def service_date_stages(col: str) -> list[dict[str, pl.Expr]]:
+    """The helper columns service_date(col, staged=True) reads: the range's ends, each reading's cleaned text,
+    then the three readings (the whole cell, the from date, the thru date), each worked out once."""
+    first, last = pl.col("_sd_ends").list.first(), pl.col("_sd_ends").list.last()
+    return [
+        {"_sd_ends": _range_ends(col)},
+        {"_sd_day": nz.date_day(col), "_sd_from_day": nz.date_day(first), "_sd_to_day": nz.date_day(last)},
+        {
+            "_sd_whole": nz.iso_date(col, "_sd_day"),
+            "_sd_from": nz.iso_date(first, "_sd_from_day"),
+            "_sd_to": nz.iso_date(last, "_sd_to_day"),
+        },
+    ]
+
+
+def _range_ends(col: str) -> pl.Expr:
+    """A from-thru cell's two ends ('03/02/2026 - 03/04/2026'), else the cell alone, as a list."""
+    return pl.col(col).str.replace(_DATE_RANGE, "\x1f").str.split("\x1f")
 
 
 # A label before the number ('UTN: ...', 'PA# ...'); a separator is required, so a UTN that starts 'PA' keeps it.
@@ -257,7 +281,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
     # normalisation runs once per distinct raw value (or combination) and is mapped back by a join.
     groups = [
         {"line": _whole("line")},
-        {"dos": service_date("dos")},
+        ({"dos": service_date("dos", staged=True)}, service_date_stages("dos")),
         {"bill_type": _whole("bill_type").str.replace(r"^0(\d{3})$", "${1}")},
         {"pos": _whole("pos").str.zfill(2)},
         {"state": nz.clean_text(state)},

@@ -175,11 +175,21 @@ _DATE_SHAPES = (
 _TIME_TAIL = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)$"
 
 
-def iso_date(col: str | pl.Expr) -> pl.Expr:
+def date_day(col: str | pl.Expr) -> pl.Expr:
+    """A date cell's text without a time after it or commas: what the date layouts are matched on."""
+    return _e(col).str.strip_chars().str.replace(_TIME_TAIL, "").str.replace(",", "", literal=True)
+
+
+def iso_date(col: str | pl.Expr, day: str | pl.Expr | None = None) -> pl.Expr:
     """Excel '2025-11-26 00:00:00', CSV '11/26/2025', '11/26/25', '26-NOV-25' or '2025-11-26' -> '2025-11-26';
-    other text kept. A column is read day first ('26/11/2025') only on its own evidence (see _day_first)."""
+    other text kept. A column is read day first ('26/11/2025') only on its own evidence (see _day_first).
+
+    `day`: the cells' date_day, as a column a stage worked out already (by_distinct): it is read some thirty times
+    here, and polars works out a sub-expression once per use (a from-thru date's three readings took 50 ms of
+    every claims chunk, whatever its size).
+    """
     s = _e(col).str.strip_chars()
-    day = s.str.replace(_TIME_TAIL, "").str.replace(",", "", literal=True)
+    day = date_day(col) if day is None else _e(day)
     first = _day_first(day)
     parsed = pl.coalesce(
         s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
@@ -192,11 +202,8 @@ def iso_date(col: str | pl.Expr) -> pl.Expr:
             for shape, fmt in _DATE_SHAPES
         ),
     )
-    return (
-        pl.when(parsed.is_not_null())
-        .then(parsed.dt.strftime("%Y-%m-%d"))
-        .otherwise(pl.when(s == "").then(None).otherwise(s))
-    )
+    # fill_null reads `parsed` once: a when(parsed...).then(parsed...) pair would work it out twice.
+    return parsed.dt.strftime("%Y-%m-%d").fill_null(pl.when(s == "").then(None).otherwise(s))
 
 
 # Month-first layouts and their day-first twins ('13/02/2026' in an export from a day-first locale).
@@ -245,8 +252,12 @@ def by_distinct(
     return keys.join(uniq, on=cols, how="left", nulls_equal=True, maintain_order="left").select(back)
 
 
-def distinct_columns(data: pl.DataFrame, groups: Sequence[dict[str, pl.Expr]]) -> list[pl.Series]:
-    """The output columns of by_distinct for each group, all groups run as one collect_all."""
+def distinct_columns(
+    data: pl.DataFrame, groups: Sequence[dict[str, pl.Expr] | tuple[dict[str, pl.Expr], Sequence[dict]]]
+) -> list[pl.Series]:
+    """The output columns of by_distinct for each group (its expressions, or its expressions and stages), all
+    groups run as one collect_all."""
     lazy = data.lazy()
-    parts = pl.collect_all([by_distinct(lazy, g) for g in groups], engine="in-memory")
+    plans = [by_distinct(lazy, *g) if isinstance(g, tuple) else by_distinct(lazy, g) for g in groups]
+    parts = pl.collect_all(plans, engine="in-memory")
     return [s for part in parts for s in part.get_columns()]
