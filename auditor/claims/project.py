@@ -177,41 +177,24 @@ _DATE_RANGE = r"(?i)\s+(?:-|–|TO|THRU|THROUGH)\s+"
 _ISO = r"^\d{4}-\d{2}-\d{2}$"
 
 
-def service_date(col: str, staged: bool = False) -> pl.Expr:
+def service_date(col: str) -> pl.Expr:
     """ISO date text; an Excel serial day number (a date cell without a date format) becomes its date too, and
-    a from-thru range its from date. `staged`: read the readings service_date_stages(col) worked out."""
+    a from-thru range its from date."""
     serial = pl.col(col).str.strip_chars().str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
     as_date = (pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
-    if staged:
-        ends, whole = pl.col("_sd_ends"), pl.col("_sd_whole")
-        start, end = pl.col("_sd_from"), pl.col("_sd_to")
-    else:
-        ends = _range_ends(col)
-        whole, start, end = nz.iso_date(col), nz.iso_date(ends.list.first()), nz.iso_date(ends.list.last())
-    # A range was 'not a date' and its lines skipped; it is read only when both ends are dates, in order.
-    ranged = (ends.list.len() == 2) & start.str.contains(_ISO) & end.str.contains(_ISO) & (start <= end)
-    return (
-        pl.when(serial.is_between(20000, 80000))
-        .then(as_date)
-        .when(ranged.fill_null(False))
-        .then(start)
-        .otherwise(whole)
+    # The three readings (the whole cell, the range's from and thru dates) are struct fields, each worked out once.
+    f = pl.field
+    steps = pl.struct(ends=_range_ends(col))
+    steps = steps.struct.with_fields(
+        whole=nz.iso_date(col),
+        start=nz.iso_date(f("ends").list.first()),
+        end=nz.iso_date(f("ends").list.last()),
     )
-
-
-def service_date_stages(col: str) -> list[dict[str, pl.Expr]]:
-    """The helper columns service_date(col, staged=True) reads: the range's ends, each reading's cleaned text,
-    then the three readings (the whole cell, the from date, the thru date), each worked out once."""
-    first, last = pl.col("_sd_ends").list.first(), pl.col("_sd_ends").list.last()
-    return [
-        {"_sd_ends": _range_ends(col)},
-        {"_sd_day": nz.date_day(col), "_sd_from_day": nz.date_day(first), "_sd_to_day": nz.date_day(last)},
-        {
-            "_sd_whole": nz.iso_date(col, "_sd_day"),
-            "_sd_from": nz.iso_date(first, "_sd_from_day"),
-            "_sd_to": nz.iso_date(last, "_sd_to_day"),
-        },
-    ]
+    # A range was 'not a date' and its lines skipped; it is read only when both ends are dates, in order.
+    start, end = f("start"), f("end")
+    ranged = (f("ends").list.len() == 2) & start.str.contains(_ISO) & end.str.contains(_ISO) & (start <= end)
+    read = pl.when(serial.is_between(20000, 80000)).then(as_date).when(ranged.fill_null(False)).then(start)
+    return steps.struct.with_fields(date=read.otherwise(f("whole"))).struct.field("date")
 
 
 def _range_ends(col: str) -> pl.Expr:
@@ -281,7 +264,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
     # normalisation runs once per distinct raw value (or combination) and is mapped back by a join.
     groups = [
         {"line": _whole("line")},
-        ({"dos": service_date("dos", staged=True)}, service_date_stages("dos")),
+        {"dos": service_date("dos")},
         {"bill_type": _whole("bill_type").str.replace(r"^0(\d{3})$", "${1}")},
         {"pos": _whole("pos").str.zfill(2)},
         {"state": nz.clean_text(state)},
