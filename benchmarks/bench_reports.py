@@ -329,23 +329,13 @@ def main() -> None:
 def _real_files(runs: int) -> tuple[float, int]:
     """bench_real's per-file pairs over the visible real files: (median ratio, files measured); (0, 0) when the
     shared data is not there."""
-    paths = bench_real.files(bench_real.DATA, None)
-    if not paths:
+    if not bench_real.files(bench_real.DATA, None):
         print("real files: none found beside the repository (../shared/data); skipped\n")
         return 0.0, 0
-    env = {**os.environ, "CDM_AUDIT_HOME": tempfile.mkdtemp(prefix="bench-real-")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached
-    ratios = []
     print(f"audit -> findings.json on the visible real files, {runs} paired runs a file:")
-    with tempfile.TemporaryDirectory() as out:
-        for path in paths:
-            got = bench_real.measure(path, runs, env, Path(out))
-            if got is not None:
-                ratios.append(got[2])
-                print(f"  {path.parent.name + '/' + path.name:58.58} {got[2]:5.2f}x", flush=True)
-    median = statistics.median(ratios) if ratios else 0.0
-    print(f"median ratio: {median:.2f}x (target <= {TARGET_REAL:g}x)\n", flush=True)
-    return median, len(ratios)
+    median, count = bench_real.median_ratio(bench_real.DATA, runs)
+    print(f"median ratio over {count} files: {median:.2f}x (target <= {TARGET_REAL:g}x)\n", flush=True)
+    return median, count
 
 
 def _startup(args: list[str], runs: int) -> float:
