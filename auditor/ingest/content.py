@@ -153,6 +153,23 @@ def profile(
 ) -> dict[str, ColumnProfile]:
     """Profiles of `columns` over flag rows [start, stop), skipping repeats of `header`; a row with no value
     in any column has no cell in the flags, so it is not counted either."""
+    return profiles(flags, columns, [(start, stop, header)])[0]
+
+
+def profiles(
+    flags: pl.DataFrame, columns: list[str], windows: list[tuple[int, int | None, list[str] | None]]
+) -> list[dict[str, ColumnProfile]]:
+    """profile() of each (start, stop, header) window of the same flags, all worked out in one collect_all (the
+    header search asks for one per candidate header row, each a small query)."""
+    plans = [plan for window in windows for plan in _profile_plans(flags, columns, *window)]
+    got = pl.collect_all(plans, engine="in-memory") if plans else []
+    return [_profile_of(got[2 * i], got[2 * i + 1], columns) for i in range(len(windows))]
+
+
+def _profile_plans(
+    flags: pl.DataFrame, columns: list[str], start: int, stop: int | None, header: list[str] | None
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The per-column aggregates and the row count of one window, as plans."""
     part = flags.lazy().filter(pl.col("_row") >= start)
     if stop is not None:
         part = part.filter(pl.col("_row") < stop)
@@ -177,10 +194,11 @@ def profile(
         *(pl.col(name).mean().alias(f"s_{name}") for name in _FLAGS),
     ]
     # Row order within each column's group is the sample's (the row counter test reads consecutive values).
-    per_col, rows = pl.collect_all(
-        [part.group_by("col").agg(aggs), part.select(pl.col("_row").n_unique().alias("rows"))],
-        engine="in-memory",
-    )
+    return part.group_by("col").agg(aggs), part.select(pl.col("_row").n_unique().alias("rows"))
+
+
+def _profile_of(per_col: pl.DataFrame, rows: pl.DataFrame, columns: list[str]) -> dict[str, ColumnProfile]:
+    """ColumnProfiles from one window's collected aggregates."""
     n_rows = rows.item() if rows.height else 0
     got = {r["col"]: r for r in per_col.iter_rows(named=True)}
     out = {}

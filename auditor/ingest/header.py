@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from auditor.ingest.assign import best_assignment
-from auditor.ingest.content import ColumnProfile, cell_flags, filled_count, profile, sample_rows
+from auditor.ingest.content import ColumnProfile, cell_flags, filled_count, profile, profiles, sample_rows
 from auditor.ingest.evidence import Content, content_evidence
 from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.shapes import RULE_LINE
@@ -421,8 +421,12 @@ def locate(
     overall_by_index = {i: overall[c] for i, c in enumerate(cols)} if overall else {}
     best: HeaderMatch | None = None
     best_total = 0.0
-    for texts, span, last in _candidates(rows, kind, overall_by_index if by_content else None):
-        profs = _profiles(flags, cols, last + 1, texts) if flags is not None else None
+    candidates = _candidates(rows, kind, overall_by_index if by_content else None)
+    # Every candidate's probe rows profiled in one query, not one each.
+    windows = [(last + 1, last + 1 + PROBE_ROWS, texts) for texts, _span, last in candidates]
+    probed = profiles(flags, cols, windows) if flags is not None else [None] * len(candidates)
+    for (texts, span, last), got in zip(candidates, probed, strict=True):
+        profs = {i: got[c] for i, c in enumerate(cols)} if got is not None else None
         m = map_columns(texts, kind, profs)
         if not qualifies(m, kind):
             continue
@@ -514,14 +518,6 @@ def names_roles(cells: list[str], kind: TableKind) -> bool:
     if sum(1 for c in cells if c) < 2 or any(_VALUE.match(c.upper()) for c in cells if c):
         return False
     return len({col for col, _ in _header_scores([norm_header(t) for t in cells], kind)}) >= 2
-
-
-def _profiles(
-    flags: pl.DataFrame, cols: list[str], start: int, header: list[str]
-) -> dict[int, ColumnProfile]:
-    """Profiles of the probe rows after a header candidate, keyed by column index."""
-    got = profile(flags, cols, start, start + PROBE_ROWS, header)
-    return {i: got[c] for i, c in enumerate(cols)}
 
 
 def _headerless(frame: pl.DataFrame, kind: TableKind, flags, cols, overall) -> HeaderMatch | None:
