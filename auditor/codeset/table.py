@@ -218,12 +218,13 @@ class CodeTable:
         )
         # One table per frame read: the header search, the edits and the history each ask for it, and a new
         # table would work out the unlisted series and parse the rates again (a dozen queries a run).
-        held = _TABLES.get(key)
-        if held is None or held.frame is not frame:
-            held = cls(frame, [c for c in frame.columns if QUARTER_RE.match(c)], user)
+        table = _TABLES.get(key)
+        # The same frame the derived cache handed back last time: a cache read again (cleared, rebuilt) is a new one.
+        if table is None or table.frame is not frame:
+            table = cls(frame, [c for c in frame.columns if QUARTER_RE.match(c)], user)
             _TABLES.clear()
-            _TABLES[key] = held
-        return held
+            _TABLES[key] = table
+        return table
 
     @property
     def quarters(self) -> list[str]:

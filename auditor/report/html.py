@@ -23,6 +23,7 @@ from auditor.report.problems_view import (
     subject_label,
     top_problems,
 )
+from auditor.report.runs import row_runs
 from auditor.report.sheets import sheet_state
 from auditor.resources import resource_dir
 
@@ -398,15 +399,7 @@ def write_html(ctx: ReportContext | dict, out_dir: Path) -> Path:
 
 def _ranges(rows: list[int]) -> str:
     """[1, 3, 4, 5, 9] -> '1, 3-5, 9'."""
-    out, start, prev = [], None, None
-    for r in rows + [None]:
-        if start is not None and (r is None or r != prev + 1):
-            out.append(str(start) if start == prev else f"{start}-{prev}")
-            start = None
-        if r is not None and start is None:
-            start = r
-        prev = r
-    return ", ".join(out)
+    return ", ".join(str(first) if n == 1 else f"{first}-{last}" for first, last, n in row_runs(rows))
 
 
 def _human_bytes(n: int) -> str:

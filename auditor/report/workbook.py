@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from auditor.report.cells import formula_like
+from auditor.report.runs import row_runs
 
 if TYPE_CHECKING:
     import xlsxwriter
@@ -191,21 +193,15 @@ def skipped_sheet(ws, skipped: list[dict], styles: Styles, sheet_width: int = 20
 def skipped_runs(skipped: list[dict]) -> list[tuple]:
     """(file, sheet, first row, last row, rows, reason) for each run of consecutive rows of one sheet skipped for
     one reason, in the order listed; a row without a number is a run of its own."""
-    runs: list[list] = []
-    for s in skipped:
-        file, sheet, row, reason = s.get("file"), s.get("sheet"), s.get("row"), s.get("reason")
-        last = runs[-1] if runs else None
-        if (
-            last is not None
-            and row is not None
-            and last[3] is not None
-            and row == last[3] + 1
-            and (last[0], last[1], last[5]) == (file, sheet, reason)
-        ):
-            last[3], last[4] = row, last[4] + 1
-        else:
-            runs.append([file, sheet, row, row, 1, reason])
-    return [tuple(run) for run in runs]
+
+    def place(s: dict) -> tuple:
+        return s.get("file"), s.get("sheet"), s.get("reason")
+
+    return [
+        (file, sheet, first, last, n, reason)
+        for (file, sheet, reason), block in itertools.groupby(skipped, key=place)
+        for first, last, n in row_runs(s.get("row") for s in block)
+    ]
 
 
 def _xml_text(text: str) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.engine.checks import price_lines
-from auditor.engine.checks.companions import MAX_RELATED
+from auditor.engine.checks.companions import MAX_RELATED, no_hits
 from auditor.engine.findings import STAKE, STAKE_BASIS
 from auditor.engine.lists import CatalogError
 from auditor.ingest.shapes import EXCEL_SCIENTIFIC
@@ -239,7 +239,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
     else:
         frame, stats = pl.collect_all([frame, stats], engine="in-memory")
     if stats.height == 0:  # most charge codes and items are set up once: no group to gather
-        return pl.DataFrame(schema={"_rid": pl.Int64})
+        return no_hits()
     # The members and the findings as one query: each eager step would cost a query of its own.
     flagged = stats.lazy()
     members = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.engine.checks import price_lines
+from auditor.engine.checks.companions import no_hits
 
 KINDS = ("price-outlier",)
 
@@ -43,7 +44,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .collect(engine="in-memory")
     )
     if frame.height == 0:  # no code with enough priced lines to have a median
-        return pl.DataFrame(schema={"_rid": pl.Int64})
+        return no_hits()
     frame = frame.lazy()  # the medians and the judging as one query
     med = frame.group_by(keys).agg(_median=pl.col("price").median(), _n=pl.len())
     joined = frame.join(med.filter(pl.col("_n") >= min_n), on=keys, how="inner")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from auditor.engine.checks import price_lines
+from auditor.engine.checks.companions import no_hits
 from auditor.engine.lists import resolve_selector
 
 KINDS = ("sheet-priced-per-area",)
@@ -81,7 +82,7 @@ def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:
         .collect(engine="in-memory")
     )
     if lines.height == 0:  # no priced product line: the rest would be a handful of queries over nothing
-        return pl.DataFrame(schema={"_rid": pl.Int64})
+        return no_hits()
     lines = lines.lazy()  # the siblings, their quartile and the judging as one query
     pairs = lines.select("_rid", "_scope", "code").join(
         lines.select("_scope", "code", _other=pl.col("_rid"), _sib=pl.col("price")), on=["_scope", "code"]
