@@ -141,9 +141,7 @@ _ABBREVIATED = {
 
 
 # Where a state's two letters sit in longer text: 'TEXAS (TX)', 'TX - TEXAS', 'HOUSTON, TX 77030', 'TX 77030'.
-_STATE_IN_TEXT = (
-    r"\(([A-Z]{2})\)|^([A-Z]{2})\s*[-–:]\s|,\s*([A-Z]{2})(?:\s+\d{5}(?:-\d{4})?)?$|^([A-Z]{2})\s+\d{5}"
-)
+_STATE_IN_TEXT = r"\(([A-Z]{2})\)|^([A-Z]{2})\s*[-–:]\s|,\s*([A-Z]{2})(?:\s+[0-9]{5}(?:-[0-9]{4})?)?$|^([A-Z]{2})\s+[0-9]{5}"
 
 
 def state_code(col: str) -> pl.Expr:
@@ -169,18 +167,20 @@ def state_code(col: str) -> pl.Expr:
 
 def _whole(col: str) -> pl.Expr:
     """Trimmed text with a float tail dropped ('1.0' -> '1', '131.0' -> '131')."""
-    return nz.clean_text(pl.col(col).str.replace(r"^(\d+)\.0+$", "${1}"))
+    return nz.clean_text(pl.col(col).str.replace(r"^([0-9]+)\.0+$", "${1}"))
 
 
 # Between the two dates of a from-thru cell ('03/02/2026 - 03/05/2026', '2026-03-02 thru 2026-03-05').
 _DATE_RANGE = r"(?i)\s+(?:-|–|TO|THRU|THROUGH)\s+"
-_ISO = r"^\d{4}-\d{2}-\d{2}$"
+_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def service_date(col: str) -> pl.Expr:
     """ISO date text; an Excel serial day number (a date cell without a date format) becomes its date too, and
     a from-thru range its from date."""
-    serial = pl.col(col).str.strip_chars().str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    serial = (
+        pl.col(col).str.strip_chars().str.extract(r"^([0-9]{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    )
     as_date = (pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
     # The three readings (the whole cell, the range's from and thru dates) are struct fields, each worked out once.
     f = pl.field
@@ -211,7 +211,7 @@ def utn(col: str) -> pl.Expr:
     ('N/A', 'PENDING', 'NONE', '0') is no UTN: the claim has none, which WS001 reports, not a malformed one."""
     u = pl.col(col).str.to_uppercase().str.replace_all(r"\s+", "").str.replace(_UTN_LABEL, "")
     # Every UTN a review contractor issues has digits; words without one say there is none yet.
-    return pl.when(u.str.contains(r"\d") & ~u.str.contains(r"^0+$")).then(u).otherwise(None)
+    return pl.when(u.str.contains(r"[0-9]") & ~u.str.contains(r"^0+$")).then(u).otherwise(None)
 
 
 # Entries of a diagnosis list; within one, blanks or dashes part a code from its words.
@@ -231,7 +231,7 @@ def diagnosis_list(col: str) -> pl.Expr:
     e = pl.element().str.strip_chars()
     spaced = pl.lit(" ") + e.str.replace_all(r"[^A-Z0-9.]+", " ").str.replace_all(" ", "  ") + pl.lit(" ")
     kept = (
-        pl.when(e.str.contains(r"\d"))
+        pl.when(e.str.contains(r"[0-9]"))
         .then(spaced.str.replace_all(r" [A-Z.]+ ", " "))
         .when(e.str.contains(_DX_PLACEHOLDER) | e.str.contains(r"[A-Z]\s+[A-Z]"))
         .then(pl.lit(""))
@@ -265,7 +265,7 @@ def project(raw: pl.DataFrame, path: str, sheet: str | None) -> pl.DataFrame:
     groups = [
         {"line": _whole("line")},
         {"dos": service_date("dos")},
-        {"bill_type": _whole("bill_type").str.replace(r"^0(\d{3})$", "${1}")},
+        {"bill_type": _whole("bill_type").str.replace(r"^0([0-9]{3})$", "${1}")},
         {"pos": _whole("pos").str.zfill(2)},
         {"state": nz.clean_text(state)},
         {"payer": nz.clean_text("payer")},

@@ -33,7 +33,7 @@ from auditor.codeset.table import (
 # * The bytes are deterministic (sorted rows, gzip mtime 0, no name) so the file can be committed:
 #   python -m auditor.codeset.build --from /work/shared/data/cms/addendum-b
 
-QUARTER_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
+QUARTER_FILE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})\.csv$")
 BEFORE_FILE = "before-2023-last-seen.csv"
 CODE_RE = r"^[0-9A-Z]{5}$"
 
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     size = write_table(table, args.out)
-    quarters = [c for c in table.columns if re.match(r"^\d{4}Q[1-4]$", c)]
+    quarters = [c for c in table.columns if re.match(r"^[0-9]{4}Q[1-4]$", c)]
     print(f"wrote {args.out}: {table.height} codes, {quarters[0]}..{quarters[-1]}, {size:,} bytes")
     return 0
 

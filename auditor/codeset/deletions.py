@@ -73,7 +73,7 @@ def level2_terminations(quarter: str, home: Path | None = None) -> pl.DataFrame:
 
 def codes_between(first: str, last: str) -> list[str]:
     """The codes of a range whose ends share one shape (37220-37223, C5271-C5278, 0266T-0273T), in order."""
-    digits = re.search(r"\d+", first)
+    digits = re.search(r"[0-9]+", first)
     head, tail = first[: digits.start()], first[digits.end() :]
     width = digits.end() - digits.start()
     stop = int(last[len(head) : len(last) - len(tail)])

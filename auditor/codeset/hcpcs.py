@@ -27,7 +27,7 @@ FIELDS = {
 }
 # Record identification code: 3 = first line of a procedure, 4 = its continuation lines; 7/8 = modifiers.
 FIRST, CONTINUATION = "3", "4"
-LEVEL2 = re.compile(r"^[A-V]\d{4}$")  # CPT (Level I) descriptors are AMA copyright: never stored
+LEVEL2 = re.compile(r"^[A-V][0-9]{4}$")  # CPT (Level I) descriptors are AMA copyright: never stored
 COLUMNS = (
     "code",
     "long_descriptor",
@@ -75,7 +75,7 @@ def hcpcs_dir(home: Path | None = None) -> Path:
 def _date(text: str) -> str | None:
     """'20260101' -> '2026-01-01'; blank -> None."""
     text = text.strip()
-    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if re.fullmatch(r"\d{8}", text) else None
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if re.fullmatch(r"[0-9]{8}", text) else None
 
 
 def _records_fixed(path: Path) -> list[dict]:
@@ -128,7 +128,7 @@ def _records_xlsx(path: Path) -> list[dict]:
     else:
         raise HcpcsImportError(f"{path}: no header with HCPC and LONG DESCRIPTION in the first 20 rows")
     cols = {field: names[h] for h, field in XLSX_HEADERS.items() if h in names}
-    xrefs = [i for h, i in sorted(names.items()) if re.fullmatch(r"xref\d", h)]
+    xrefs = [i for h, i in sorted(names.items()) if re.fullmatch(r"xref[0-9]", h)]
     out, current = [], None
     for row in sheet.slice(index + 1).iter_rows():
 
@@ -211,13 +211,19 @@ def import_hcpcs(path: Path, quarter: str, home: Path | None = None) -> HcpcsImp
 
 def load_hcpcs(home: Path | None = None, quarter: str | None = None) -> dict[str, dict]:
     """code -> record from the newest imported HCPCS quarter (at or before `quarter`); empty without imports."""
-    folder = hcpcs_dir(home)
-    held = sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
-    held = [q for q in held if re.fullmatch(r"\d{4}Q[1-4]", q) and (quarter is None or q <= quarter)]
-    if not held:
+    path = newest_hcpcs_file(home, quarter)
+    if path is None:
         return {}
-    frame = pl.read_csv(folder / f"{held[-1]}.csv", infer_schema=False)
+    frame = pl.read_csv(path, infer_schema=False)
     return {
-        r["code"]: {**r, "xref": (r["xref"] or "").split("|") if r["xref"] else [], "quarter": held[-1]}
+        r["code"]: {**r, "xref": (r["xref"] or "").split("|") if r["xref"] else [], "quarter": path.stem}
         for r in frame.iter_rows(named=True)
     }
+
+
+def newest_hcpcs_file(home: Path | None = None, quarter: str | None = None) -> Path | None:
+    """The newest imported HCPCS quarter's file (at or before `quarter`), or None without imports."""
+    folder = hcpcs_dir(home)
+    held = sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
+    held = [q for q in held if re.fullmatch(r"[0-9]{4}Q[1-4]", q) and (quarter is None or q <= quarter)]
+    return folder / f"{held[-1]}.csv" if held else None

@@ -322,7 +322,7 @@ def _listing(codes: list[str]) -> str | None:
 def period_from_name(name: str) -> tuple[dt.date, dt.date, str] | None:
     """(valid_from, valid_to, label part) from a CMS-style file name: '...April-2026...' or '...2026...'."""
     low = name.lower()
-    m = re.search(r"(january|april|july|october)[-_ ]?(?:1[-_ ])?(20\d\d)", low)
+    m = re.search(r"(january|april|july|october)[-_ ]?(?:1[-_ ])?(20[0-9][0-9])", low)
     if m:
         month, year = _MONTHS[m.group(1)], int(m.group(2))
         fiscal = year + 1 if month >= 10 else year
@@ -331,7 +331,7 @@ def period_from_name(name: str) -> tuple[dt.date, dt.date, str] | None:
             dt.date(fiscal, 9, 30),
             f"ICD-10-CM FY{fiscal}, {m.group(1).capitalize()} 1, {year} update",
         )
-    m = re.search(r"(?<!\d)(20\d\d)(?!\d)", low)
+    m = re.search(r"(?<![0-9])(20[0-9][0-9])(?![0-9])", low)
     if m:
         fiscal = int(m.group(1))
         return dt.date(fiscal - 1, 10, 1), dt.date(fiscal, 9, 30), f"ICD-10-CM FY{fiscal}"
@@ -342,7 +342,7 @@ def _xml_version(path: Path) -> str | None:
     """The `<version>` of a CMS tabular XML (read from its first few kilobytes)."""
     with path.open(encoding="utf-8", errors="replace") as fh:
         head = fh.read(4096)
-    m = re.search(r"<version>\s*(20\d\d)\s*</version>", head)
+    m = re.search(r"<version>\s*(20[0-9][0-9])\s*</version>", head)
     return m.group(1) if m else None
 
 

@@ -16,7 +16,7 @@ from auditor.derived_cache import cached, code_key, default_home, source_key
 from auditor.version import __version__
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "opps_status.csv.gz"
-QUARTER_RE = re.compile(r"^\d{4}Q[1-4]$")
+QUARTER_RE = re.compile(r"^[0-9]{4}Q[1-4]$")
 # HCPCS Level II: a letter A-V then four digits; everything else of 5 characters is CPT (or junk).
 LEVEL2_PATTERN = r"^[A-V][0-9]{4}$"
 # Letters CMS assigns to HCPCS Level II series. F, I, N, O are unassigned, so a code like F1234 is

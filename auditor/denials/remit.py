@@ -97,7 +97,7 @@ def _join(values: list[str]) -> str | None:
 
 def _whole(value: str | None) -> str | None:
     """Units as text with a float tail dropped ('2.0' -> '2')."""
-    return re.sub(r"^(\d+)\.0+$", r"\1", value) if value else value
+    return re.sub(r"^([0-9]+)\.0+$", r"\1", value) if value else value
 
 
 class _Remit:

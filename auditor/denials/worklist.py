@@ -163,11 +163,11 @@ STATUS_WORDS = {
     "NON AFFIRMED": "non-affirmed",
     "NONAFFIRMED": "non-affirmed",
 }
-_CARC = re.compile(r"\b(CO|PR|OA|PI|CR)?[\s\-:]*([A-Z]?\d{1,3})\b")
+_CARC = re.compile(r"\b(CO|PR|OA|PI|CR)?[\s\-:]*([A-Z]?[0-9]{1,3})\b")
 _GROUP_ONLY = re.compile(rf"^(?:{'|'.join(GROUPS)})$")
-_GROUPED_CARCS = re.compile(rf"^(?:(?:{'|'.join(GROUPS)})[\s\-:]*[A-Z]?\d{{1,3}}[\s;,/]*)+$")
-_BARE_CARCS = re.compile(r"^(?:[A-Z]?\d{1,3}[\s;,/]*)+$")
-_RARC = re.compile(r"\b(MA\d{2,3}|[MN]\d{1,3})\b")
+_GROUPED_CARCS = re.compile(rf"^(?:(?:{'|'.join(GROUPS)})[\s\-:]*[A-Z]?[0-9]{{1,3}}[\s;,/]*)+$")
+_BARE_CARCS = re.compile(r"^(?:[A-Z]?[0-9]{1,3}[\s;,/]*)+$")
+_RARC = re.compile(r"\b(MA[0-9]{2,3}|[MN][0-9]{1,3})\b")
 
 
 def read_worklist(path: Path, sheet: str | None = None, ignored: list[str] | None = None) -> pl.DataFrame:
@@ -261,7 +261,7 @@ def _match(cells: list[str]) -> dict[str, list[int]]:
     """Column indexes per field from header text: best score first; only modifiers take several columns."""
     normed = [norm_header(c) for c in cells]
     # A numbered header ('Mod 2', 'CARC 1') names the same field as the bare word.
-    bare = [re.sub(r"\s*\d+$", "", h) or h for h in normed]
+    bare = [re.sub(r"\s*[0-9]+$", "", h) or h for h in normed]
     pairs = sorted(
         ((-_score(b, f), i, f) for i, b in enumerate(bare) if b for f in FIELDS if _score(b, f)),
         key=lambda t: (t[0], list(FIELDS).index(t[2]), t[1]),
@@ -313,7 +313,7 @@ def _by_content(frame: pl.DataFrame, at: int, mapping: dict[str, list[int]]) -> 
             share(i, _GROUPED_CARCS) or (share(i, _BARE_CARCS) and {i - 1, i + 1} & groups)
         ):
             out["carcs"] = [i]
-        elif "rarcs" not in out and share(i, re.compile(r"^(?:(?:MA|M|N)\d{1,3}[\s;,/]*)+$")):
+        elif "rarcs" not in out and share(i, re.compile(r"^(?:(?:MA|M|N)[0-9]{1,3}[\s;,/]*)+$")):
             out["rarcs"] = [i]
         elif "code" not in out and share(i, re.compile(nz.CODE_SHAPE)):
             out["code"] = [i]
@@ -393,7 +393,7 @@ def _project(
 
 def _whole(col: str) -> pl.Expr:
     """Text with a spreadsheet's float tail dropped ('15271.0' -> '15271', '2.0' -> '2')."""
-    return pl.col(col).str.replace(r"^(\d+)\.0+$", "${1}")
+    return pl.col(col).str.replace(r"^([0-9]+)\.0+$", "${1}")
 
 
 def _date(col: str) -> pl.Expr:

@@ -55,7 +55,7 @@ REQUIRED = (
     "references",
     "effective",
 )
-_CODE = re.compile(r"^[A-Z]{2}\d{3}$")
+_CODE = re.compile(r"^[A-Z]{2}[0-9]{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

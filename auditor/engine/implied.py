@@ -47,7 +47,7 @@ def lower_implied(findings: list[Finding], edits: EditSet) -> tuple[list[Finding
 
 
 _LOWERED_NOTE = re.compile(
-    r"[\d,]+ finding\(s\) (lowered to info|marked as following): .+ flags the same line"
+    r"[0-9,]+ finding\(s\) (lowered to info|marked as following): .+ flags the same line"
 )
 
 

@@ -28,7 +28,7 @@ _MAX_VERDICTS = 200_000
 _OTHER_DOMAINS = ("vascular", "skin", "skin-nos")
 # A length of 35 cm or more ('6FR 45CM SHEATH', 'SHEATH 6F X 55 CM') sets the flag `long`: a long sheath is most
 # often a guiding sheath, which C1894 excludes, so item_kinds reads C1887 as fitting it too.
-_LENGTH_CM = re.compile(r"(?<![\d.])(\d{2,3})\s?CM\b")
+_LENGTH_CM = re.compile(r"(?<![0-9.])([0-9]{2,3})\s?CM\b")
 _LONG_CM = 35
 # A kit or set naming several catheter-lab devices is a procedure kit: which one it bills is unclear.
 _KIT_KINDS = frozenset(

@@ -36,7 +36,7 @@ def expand_codes(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
         text = str(item).strip().upper()
-        m = re.match(r"^([A-Z]?)(\d+)([A-Z]?)-([A-Z]?)(\d+)([A-Z]?)$", text)
+        m = re.match(r"^([A-Z]?)([0-9]+)([A-Z]?)-([A-Z]?)([0-9]+)([A-Z]?)$", text)
         if m and m.group(1) == m.group(4) and m.group(3) == m.group(6):
             width = len(m.group(2))
             for n in range(int(m.group(2)), int(m.group(5)) + 1):

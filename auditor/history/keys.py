@@ -12,13 +12,13 @@ from pathlib import Path
 # years and dates (2026, 20260401, 2026-04-01), quarters (2026Q2, Q2), month names and version tags.
 # Other digit runs stay: they are often the facility's identity (OSHPD 106190422, a tax id).
 _VOLATILE = re.compile(
-    r"^(?:(?:19|20)\d{2}(?:(?:0[1-9]|1[0-2])(?:[0-3]\d)?)?"  # 2026, 202604, 20260401
-    r"|(?:19|20)\d{2}q[1-4]|q[1-4](?:(?:19|20)?\d{2})?|fy(?:19|20)?\d{2}"  # 2026q2, q2, q22026, fy26
+    r"^(?:(?:19|20)[0-9]{2}(?:(?:0[1-9]|1[0-2])(?:[0-3][0-9])?)?"  # 2026, 202604, 20260401
+    r"|(?:19|20)[0-9]{2}q[1-4]|q[1-4](?:(?:19|20)?[0-9]{2})?|fy(?:19|20)?[0-9]{2}"  # 2026q2, q2, q22026, fy26
     r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-    r"|v\d+|final|copy|export|extract)$"
+    r"|v[0-9]+|final|copy|export|extract)$"
 )
-_DATE_SPLIT = re.compile(r"(?<=\d)[-.](?=\d)")  # 2026-04-01 -> one token before splitting on separators
+_DATE_SPLIT = re.compile(r"(?<=[0-9])[-.](?=[0-9])")  # 2026-04-01 -> one token before splitting on separators
 
 
 def slug(text: str) -> str:

@@ -98,18 +98,16 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
         .collect(engine="in-memory")
     )
     v = pl.col("v")
-    base = v.str.extract(r"^(\d{4}[0-9FTUMA]|[A-V]\d{4})", 1)
-    # Which of the sample's code shapes CMS ever listed, asked once of a small set: an is_in against the
-    # whole 20k-code history costs a hash table.
-    seen = set(long.select(base.drop_nulls().unique()).to_series().to_list())
-    listed = pl.Series(sorted(seen & sh.known_code_set()), dtype=pl.String).implode()
+    base = v.str.extract(r"^([0-9]{4}[0-9FTUMA]|[A-V][0-9]{4})", 1)
+    # Which of the sample's code shapes CMS ever listed, asked once of its few distinct ones.
+    listed = sh.known_among(long.select(base.drop_nulls().unique()).to_series()).implode()
     # Shapes several flags read are computed once as columns (polars evaluates a sub-expression per use).
     staged = long.lazy().with_columns(
         _code=v.str.contains(sh.CODE_WITH_MODS),
         _lettered=v.str.contains(r"[A-Z]{2}"),
         _money=v.str.contains(sh.MONEY),
         _known_base=base.is_in(listed),
-        _digit_first=v.str.contains(r"^\d"),
+        _digit_first=v.str.contains(r"^[0-9]"),
     )
     code, lettered, money = pl.col("_code"), pl.col("_lettered"), pl.col("_money")
     digit_first = pl.col("_digit_first")
@@ -122,13 +120,13 @@ def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
         "rev": v.str.contains(sh.REVENUE),
         "rev_text": v.str.contains(sh.REVENUE_IN_TEXT) & lettered,
         "money": money,
-        "decimal": v.str.contains(r"\.\d+\)?$") & money,
+        "decimal": v.str.contains(r"\.[0-9]+\)?$") & money,
         "dollar": v.str.contains(r"\$"),
-        "integer": v.str.contains(r"^\d+$"),
+        "integer": v.str.contains(r"^[0-9]+$"),
         "date": v.str.contains(sh.DATE),
         "text": v.str.contains(r"[A-Z].*[A-Z].*[A-Z]") & (v.str.contains(r"\s") | (v.str.len_chars() >= 10)),
         "lettered": lettered,
-        "code_like": v.str.contains(sh.CODE_LIKE) & v.str.contains(r"\d"),
+        "code_like": v.str.contains(sh.CODE_LIKE) & v.str.contains(r"[0-9]"),
         "modifier": v.str.contains(sh.MODIFIER),
         "setting": v.is_in(sh.SETTING_LABELS),
         "status": v.is_in(sh.STATUS_LABELS),

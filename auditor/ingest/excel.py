@@ -28,7 +28,7 @@ from auditor.ingest.raw import RawSheet, SheetStream
 from auditor.ingest.workbook_parts import sheet_members
 from auditor.scratch import scratch_dir
 
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
 _SCAN_LIMIT = 4 * 1024 * 1024
 
 # calamine picks its parser by file suffix; a file opens only when that parser fits its content kind.

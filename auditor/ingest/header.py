@@ -15,7 +15,7 @@ from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.shapes import RULE_LINE
 
 SCAN_ROWS = 30  # where a header may be
-_NUMBERED = re.compile(r"(?:\s+\d+)+$")  # 'DESCRIPTION 2' -> 'DESCRIPTION'
+_NUMBERED = re.compile(r"(?:\s+[0-9]+)+$")  # 'DESCRIPTION 2' -> 'DESCRIPTION'
 LATE_ROWS = 2000  # where a header may be below a preamble of one-cell lines that fills the first SCAN_ROWS
 PROBE_ROWS = 250  # data rows read to judge a header candidate
 SAMPLE_HEAD, SAMPLE_TAIL = 700, 200  # rows profiled for the final mapping: the start and the end of a sheet
@@ -25,7 +25,7 @@ PREFER_BONUS = 0.05
 DEMOTE = 0.25  # another price type: still a price, but second to the gross charge
 THRESHOLD = 0.35  # weakest evidence that still maps a role
 MAX_MULTI = 12  # columns one multi-column role (modifiers, diagnoses) may take
-_CMS_CODE = re.compile(r"^CODE (\d+)$")
+_CMS_CODE = re.compile(r"^CODE ([0-9]+)$")
 _CMS_GROSS = "STANDARD CHARGE GROSS"  # standard_charge|gross, normalised
 # Header words naming columns no role takes (payer terms, statistics, the facility): their content,
 # however code- or money-like, speaks for no role unless the header itself names one.
@@ -67,10 +67,10 @@ SIBLINGS = {
     "effective_from": "effective_to",
     "effective_to": "effective_from",
 }
-_VALUE = re.compile(r"^[\$\(\-]?\s*\d[\d,\.\-/ ]*\)?$|^(?:\d{4}[0-9FTUMA]|[A-V]\d{4})\b")
+_VALUE = re.compile(r"^[\$\(\-]?\s*[0-9][0-9,\.\-/ ]*\)?$|^(?:[0-9]{4}[0-9FTUMA]|[A-V][0-9]{4})\b")
 VALUE = _VALUE  # a cell that is a value (amount, number, code), never a header label
 _RULE = re.compile(RULE_LINE)
-_YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+_YEAR = re.compile(r"\b(19[89][0-9]|20[0-4][0-9])\b")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from auditor.ingest.header import HeaderMatch
 KINDS = ("cdm", "pharmacy", "price_view", "professional_fee", "removed", "summary")
 _SUMMARY_NAME = re.compile(
     r"\b(index|information|info|notes?|disclosures?|statements?|summary|summaries|forms?|instructions?|read ?me|"
-    r"cover|contents|legend|glossary|definitions?|faq|estimates?|ab ?1045|top ?\d+|ms-?drgs?|apr-?drgs?|drgs?)\b"
+    r"cover|contents|legend|glossary|definitions?|faq|estimates?|ab ?1045|top ?[0-9]+|ms-?drgs?|apr-?drgs?|drgs?)\b"
     r"|%\s*change|percent(age)?\s+change",
     re.I,
 )

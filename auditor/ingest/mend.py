@@ -10,8 +10,8 @@ from auditor.ingest.content import filled
 from auditor.ingest.header import HeaderMatch
 from auditor.ingest.shapes import CODE_WITH_MODS, MONEY
 
-_THOUSANDS_HEAD = re.compile(r"^\(?-?\$?\s*-?\d{1,3}$")
-_THOUSANDS_TAIL = re.compile(r"^\d{3}(?:,\d{3})*(?:\.\d+)?\)?\s*$")
+_THOUSANDS_HEAD = re.compile(r"^\(?-?\$?\s*-?[0-9]{1,3}$")
+_THOUSANDS_TAIL = re.compile(r"^[0-9]{3}(?:,[0-9]{3})*(?:\.[0-9]+)?\)?\s*$")
 
 
 def mend_shifted(

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 import polars as pl
 
 # CPT (5 digits, or 4 digits + F/T/U/M) and HCPCS Level II (letter + 4 digits).
-CODE_SHAPE = r"^(?:\d{4}[0-9FTUM]|[A-V]\d{4})$"
+CODE_SHAPE = r"^(?:[0-9]{4}[0-9FTUM]|[A-V][0-9]{4})$"
 _GLUED = r"^([0-9A-Z]{5})((?:[\s\-]+[0-9A-Z]{2})+)$"
 # '76645TC', '73030TCRT': no separator, but a valid code shape followed by whole 2-character modifiers.
-_GLUED_TIGHT = r"^(\d{4}[0-9FTUM]|[A-V]\d{4})((?:[A-Z0-9]{2})+)$"
+_GLUED_TIGHT = r"^([0-9]{4}[0-9FTUM]|[A-V][0-9]{4})((?:[A-Z0-9]{2})+)$"
 _MOD_TOKEN = r"[0-9A-Z]{2}"
 _MOD_WORDS = r"\b(?:NONE|NULL|NA|MODS?|MODIFIERS?|LEFT|RIGHT|BOTH|SIDE|BILATERAL|BLANK)\b"
-_SHAPE = r"(?:\d{4}[0-9FTUMA]|[A-V]\d{4})"
+_SHAPE = r"(?:[0-9]{4}[0-9FTUMA]|[A-V][0-9]{4})"
 # One such code, or several: alternatives a cell lists ('|', code_list) or a wide row's columns (',').
 ANY_CODES_SHAPE = "^" + _SHAPE + "(?:[|,]" + _SHAPE + ")*$"
 # A report's label before the code: 'CPT 80048', 'HCPCS: A6212', 'CPT® 99213', 'CPT-4 CODE 15271'.
@@ -56,8 +56,8 @@ def code_parts(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         # Anesthesia CPTs 00100-01999 lose their leading zeros when stored as numbers: 100-999 and 1000-1999.
         # Text that still has a leading zero ('0278', a revenue code in the code column) lost none, and
         # '2780' was never one of them: padded, each would read as a code the cell does not hold.
-        .str.replace(r"^([1-9]\d{2})$", "00${1}")
-        .str.replace(r"^(1\d{3})$", "0${1}")
+        .str.replace(r"^([1-9][0-9]{2})$", "00${1}")
+        .str.replace(r"^(1[0-9]{3})$", "0${1}")
         .replace("", None)
     )
     glued = (
@@ -85,16 +85,16 @@ def revenue_code(col: str | pl.Expr) -> pl.Expr:
     """'278', '278.0', '0278', 'REV 278', 'OTHER IMPLANT [0278]' -> '0278'; two codes in one cell ('0360/0361')
     and other unparseable text stay as written."""
     s = _e(col).str.strip_chars()
-    bracket = s.str.extract(r"[\[\(](\d{3,4})[\]\)]", 1)
-    numeric = s.str.extract(r"^(\d{1,4})(?:\.0+)?$", 1)
-    labelled = s.str.extract(r"(?i)^(?:REV(?:ENUE)?|RC|UB)\s*(?:CODE)?\s*[:#\-]?\s*(\d{3,4})$", 1)
+    bracket = s.str.extract(r"[\[\(]([0-9]{3,4})[\]\)]", 1)
+    numeric = s.str.extract(r"^([0-9]{1,4})(?:\.0+)?$", 1)
+    labelled = s.str.extract(r"(?i)^(?:REV(?:ENUE)?|RC|UB)\s*(?:CODE)?\s*[:#\-]?\s*([0-9]{3,4})$", 1)
     # A second number beside the first is a second code ('0360/0361', '0360, 0361'): picking either would
     # audit a code the line may not bill, so the cell stays as written (RC001 says it is no revenue code).
-    one = s.str.count_matches(r"\b\d{3,4}\b") < 2
-    leading = pl.when(one).then(s.str.extract(r"^(\d{3,4})\b", 1))
-    embedded = pl.when(one).then(s.str.extract(r"\b(0\d{3})\b", 1))
+    one = s.str.count_matches(r"\b[0-9]{3,4}\b") < 2
+    leading = pl.when(one).then(s.str.extract(r"^([0-9]{3,4})\b", 1))
+    embedded = pl.when(one).then(s.str.extract(r"\b(0[0-9]{3})\b", 1))
     digits = pl.coalesce(bracket, numeric, labelled, leading, embedded)
-    digits = digits.str.replace(r"^0+(\d{3,})$", "${1}")
+    digits = digits.str.replace(r"^0+([0-9]{3,})$", "${1}")
     out = pl.when(digits.is_not_null()).then(digits.str.zfill(4)).otherwise(s.str.to_uppercase())
     return pl.when(s == "").then(None).otherwise(out)
 
@@ -104,7 +104,7 @@ def unit_count(col: str | pl.Expr) -> pl.Expr:
     return (
         _e(col)
         .str.strip_chars()
-        .str.extract(r"^(-?\d+(?:\.\d+)?)(?:\s*[A-Za-z][A-Za-z .]*)?$", 1)
+        .str.extract(r"^(-?[0-9]+(?:\.[0-9]+)?)(?:\s*[A-Za-z][A-Za-z .]*)?$", 1)
         .cast(pl.Float64, strict=False)
     )
 
@@ -123,7 +123,7 @@ def money(col: str) -> pl.Expr:
     )
     # A comma before one or two final digits is a decimal comma (a sheet saved under a European locale):
     # thousands groups have three digits, so '45,10' is never 4,510. Left as it was, 45.10 read as 4,510.
-    decimal_comma = f("number").str.contains(r"^(?:\d{1,3}(?:\.\d{3})+|\d+),\d{1,2}$")
+    decimal_comma = f("number").str.contains(r"^(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]{1,2}$")
     text = (
         pl.when(decimal_comma)
         .then(f("number").str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
@@ -167,17 +167,17 @@ def merge_modifiers(a: pl.Expr, b: pl.Expr) -> pl.Expr:
 # US date layouts of billing-system and spreadsheet exports, each tried only on text of its exact shape: '%Y'
 # takes any digit count, so '1/15/26' read as '%m/%d/%Y' was the year 26 (every claim dated 1,900 years early).
 _DATE_SHAPES = (
-    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%m/%d/%Y"),
-    (r"^\d{1,2}/\d{1,2}/\d{2}$", "%m/%d/%y"),  # Excel's short date saved as CSV
-    (r"^\d{1,2}-\d{1,2}-\d{4}$", "%m-%d-%Y"),
-    (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d"),
-    (r"^\d{8}$", "%Y%m%d"),  # X12's CCYYMMDD in a flattened extract
-    (r"^\d{1,2}-[A-Za-z]{3}-\d{4}$", "%d-%b-%Y"),  # Oracle's DD-MON-YYYY
-    (r"^\d{1,2}-[A-Za-z]{3}-\d{2}$", "%d-%b-%y"),  # Oracle's default DD-MON-YY
-    (r"^[A-Za-z]{3} \d{1,2},? \d{4}$", "%b %d %Y"),
+    (r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$", "%m/%d/%Y"),
+    (r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}$", "%m/%d/%y"),  # Excel's short date saved as CSV
+    (r"^[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}$", "%m-%d-%Y"),
+    (r"^[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}$", "%Y/%m/%d"),
+    (r"^[0-9]{8}$", "%Y%m%d"),  # X12's CCYYMMDD in a flattened extract
+    (r"^[0-9]{1,2}-[A-Za-z]{3}-[0-9]{4}$", "%d-%b-%Y"),  # Oracle's DD-MON-YYYY
+    (r"^[0-9]{1,2}-[A-Za-z]{3}-[0-9]{2}$", "%d-%b-%y"),  # Oracle's default DD-MON-YY
+    (r"^[A-Za-z]{3} [0-9]{1,2},? [0-9]{4}$", "%b %d %Y"),
 )
 # A time after the date ('1/15/2026 12:00:00 AM', '2026-01-15T00:00:00'): the day is what is audited.
-_TIME_TAIL = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)$"
+_TIME_TAIL = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:\s*[AaPp][Mm])?)$"
 
 
 def iso_date(col: str | pl.Expr) -> pl.Expr:
@@ -208,7 +208,7 @@ def iso_date(col: str | pl.Expr) -> pl.Expr:
 
 # Month-first layouts and their day-first twins ('13/02/2026' in an export from a day-first locale).
 _DAY_FIRST = {"%m/%d/%Y": "%d/%m/%Y", "%m/%d/%y": "%d/%m/%y", "%m-%d-%Y": "%d-%m-%Y"}
-_NUMERIC = r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2}(?:\d{2})?$"
+_NUMERIC = r"^([0-9]{1,2})[/-]([0-9]{1,2})[/-][0-9]{2}(?:[0-9]{2})?$"
 
 
 def _day_first(day: pl.Expr) -> pl.Expr:
@@ -224,7 +224,9 @@ def _day_first(day: pl.Expr) -> pl.Expr:
 
 def inferred_code(desc_col: str) -> pl.Expr:
     """A HCPCS Level II code written inside a description ('HC OPTIME SHELL 278 C1820' -> 'C1820')."""
-    return pl.col(desc_col).str.to_uppercase().str.extract(r"(?:^|[^A-Z0-9])([A-V]\d{4})(?:$|[^A-Z0-9])", 1)
+    return (
+        pl.col(desc_col).str.to_uppercase().str.extract(r"(?:^|[^A-Z0-9])([A-V][0-9]{4})(?:$|[^A-Z0-9])", 1)
+    )
 
 
 def by_distinct(

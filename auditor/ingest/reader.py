@@ -718,7 +718,7 @@ def _unread_prices(rows: pl.DataFrame) -> str | None:
     Text without a digit ('Varies', 'N/A') plainly is no price; digits that read as no amount are said, so
     that nobody takes the price checks' silence on those rows for a pass.
     """
-    lost = rows.filter(pl.col("price").is_null() & pl.col("price_raw").str.contains(r"\d"))
+    lost = rows.filter(pl.col("price").is_null() & pl.col("price_raw").str.contains(r"[0-9]"))
     if lost.height == 0:
         return None
     shown = _quoted(lost.get_column("price_raw"))
@@ -739,7 +739,7 @@ def _revenue_in_code(rows: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     raw = pl.col("code_raw").str.strip_chars().str.replace(r"\.0+$", "")
     hit = (
         pl.col("code").is_not_null()
-        & raw.str.contains(r"^\d{3,4}$")
+        & raw.str.contains(r"^[0-9]{3,4}$")
         & (raw.str.zfill(4) == pl.col("revenue_code")).fill_null(False)
     )
     shown = rows.filter(hit).get_column("code_raw")
@@ -1064,7 +1064,7 @@ def _codes(match: HeaderMatch) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.E
         {"_kind": code_kind(code, raw, declared_type(declared) if declared else None)},
     ]
     routed = route(code, raw, pl.col("_kind"))
-    ndc_like = raw.str.contains(r"^\d{10,11}$|^\d{4,5}-\d{3,4}-\d{1,2}$").fill_null(False)
+    ndc_like = raw.str.contains(r"^[0-9]{10,11}$|^[0-9]{4,5}-[0-9]{3,4}-[0-9]{1,2}$").fill_null(False)
     return stages, out | routed | {
         "alt_code": pl.when(h.is_not_null() & c.is_not_null() & (h != c)).then(c).otherwise(None),
         "code_raw": raw,

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import functools
-
 import polars as pl
 
 # CPT: 5 digits, or 4 digits + F (performance), T (emerging), U (lab PLA), M (MAAA), A (vaccine administration).
-CPT = r"\d{4}[0-9FTUMA]"
+CPT = r"[0-9]{4}[0-9FTUMA]"
 # HCPCS Level II: a letter A-V + 4 digits.
-LEVEL2 = r"[A-V]\d{4}"
+LEVEL2 = r"[A-V][0-9]{4}"
 CPT_OR_LEVEL2 = rf"^(?:{CPT}|{LEVEL2})$"
 # The same, with modifiers glued on: '15271-RT', '63650 52', '76645TC'.
 CODE_WITH_MODS = rf"^(?:{CPT}|{LEVEL2})(?:(?:[\s\-]+[0-9A-Z]{{2}})+|(?:[A-Z][0-9A-Z]|[0-9][A-Z])+)?$"
 # Payer-local codes: Medi-Cal level III (X/Y/Z + 4 digits) and state workers' compensation (4 digits + a letter
 # that no CPT category uses, e.g. 0130C).
-LOCAL = r"^(?:[W-Z]\d{4}|\d{4}[B-EG-LN-SV-Z])$"
+LOCAL = r"^(?:[W-Z][0-9]{4}|[0-9]{4}[B-EG-LN-SV-Z])$"
 # National Drug Codes: 10 or 11 digits, or the labeller-product-package forms 4-4-2, 5-3-2, 5-4-1, 5-4-2.
-NDC = r"^(?:\d{10,11}|\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})$"
+NDC = r"^(?:[0-9]{10,11}|[0-9]{4}-[0-9]{4}-[0-9]{2}|[0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{5}-[0-9]{4}-[0-9]{1,2})$"
 # Revenue codes: 3-4 digits inside NUBC's ranges, bare or written inside a label ('OTHER IMPLANT [0278]').
-REVENUE = r"^(?:0?[1-9]\d{2}|10\d{2}|2[01]\d{2}|3[01]\d{2})$"
-REVENUE_IN_TEXT = r"[\[\(]0?[1-9]\d{2}[\]\)]|^0[1-9]\d{2}\b"
-MONEY = r"^\(?-?\$?\s*-?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?\)?$"
-DATE = r"^(?:\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4})$"
+REVENUE = r"^(?:0?[1-9][0-9]{2}|10[0-9]{2}|2[01][0-9]{2}|3[01][0-9]{2})$"
+REVENUE_IN_TEXT = r"[\[\(]0?[1-9][0-9]{2}[\]\)]|^0[1-9][0-9]{2}\b"
+MONEY = r"^\(?-?\$?\s*-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?\)?$"
+DATE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4})$"
 MODIFIER = r"^(?:[0-9A-Z]{2})(?:[\s,;/\-]+[0-9A-Z]{2}){0,4}$"
-DRG = r"^\d{3}$"
+DRG = r"^[0-9]{3}$"
 CODE_LIKE = r"^[0-9A-Z][0-9A-Z_\-\./]{2,39}$"
 # A long number Excel saved in scientific notation ('1.23457E+13'): its digits are lost, many codes turn into one.
-EXCEL_SCIENTIFIC = r"(?i)^\d(?:\.\d+)?E\+\d+$"
+EXCEL_SCIENTIFIC = r"(?i)^[0-9](?:\.[0-9]+)?E\+[0-9]+$"
 RULE_LINE = r"^[\-=_~\*\s\.]{3,}$"
 
 SETTING_LABELS = (
@@ -108,7 +106,7 @@ CODE_TYPES = {
 AUDITED_TYPES = ("CPT", "HCPCS")
 _DRUG_WORDS = (
     r"\b(?:MG|MCG|ML|G|GM|MEQ|UNITS?|TAB|TABS|TABLET|CAP|CAPS|CAPSULE|INJ|VIAL|VL|SYR|SOLN|SOLUTION|SUSP|"
-    r"SUPP|CREAM|OINT|PATCH|AMP|INHALER|NEB|DOSE|ORAL|IV|IVPB|ELIXIR|\d+(?:\.\d+)?\s?(?:MG|MCG|ML|%))\b"
+    r"SUPP|CREAM|OINT|PATCH|AMP|INHALER|NEB|DOSE|ORAL|IV|IVPB|ELIXIR|[0-9]+(?:\.[0-9]+)?\s?(?:MG|MCG|ML|%))\b"
 )
 DRUG = r"(?i)" + _DRUG_WORDS
 
@@ -117,16 +115,21 @@ def clean(col: str | pl.Expr) -> pl.Expr:
     """Trimmed, upper-cased text with Excel's '.0' on whole numbers removed; blank is null."""
     e = pl.col(col) if isinstance(col, str) else col
     # One chain (replace "" by null) rather than when(s == "")...otherwise(s), which computes `s` twice.
-    return e.str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "${1}").replace("", None)
+    return e.str.strip_chars().str.to_uppercase().str.replace(r"^([0-9]+)\.0+$", "${1}").replace("", None)
 
 
-@functools.cache
-def known_code_set() -> frozenset[str]:
-    """Every CPT/HCPCS code the code table ever listed (a content signal for header search, not validity)."""
+def known_among(codes: pl.Series) -> pl.Series:
+    """Those of `codes` (a few distinct ones) the code table ever listed: a content signal for the header
+    search, not validity."""
     from auditor.codeset.known import known_codes  # the audit loads the same table anyway
     from auditor.codeset.table import CodeTableError
 
     try:
-        return frozenset(known_codes().to_list())
+        known = known_codes()
     except CodeTableError:  # the validity table reports a missing file itself; here it only weakens a signal
-        return frozenset()
+        return codes.clear()
+    if known.is_empty():
+        return codes.clear()
+    # Bisection into the sorted codes: a hash table of all ~20k would be built for each sample.
+    at = known.search_sorted(codes).clip(0, known.len() - 1)
+    return codes.filter(known.gather(at) == codes)

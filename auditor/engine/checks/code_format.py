@@ -18,7 +18,7 @@ SHAPES = ("malformed", "local", "ndc")
 # CPT categories whose codes all start with 0 (III: 0042T.., PLA: 0001U.., MAAA: 0001M.., vaccine
 # administration: 0001A..): the same shape with another first digit is no CPT code, but payers such as
 # Washington L&I use it for their own codes (1028M).
-LOCAL_IN_CPT_SHAPE = r"^[1-9]\d{3}[TUMA]$"
+LOCAL_IN_CPT_SHAPE = r"^[1-9][0-9]{3}[TUMA]$"
 _EXPECTED = {
     "malformed": "a CPT code (5 digits, or 4 digits + F/T/U/M/A) or HCPCS code (letter + 4 digits)",
     "local": "a CPT/HCPCS code on lines billed to Medicare (the payer-local code only for its payer)",
@@ -70,7 +70,7 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
             & ~code.str.contains(sh.CPT_OR_LEVEL2)
             & ~local_in_code
             & ~code.str.contains(sh.NDC)
-            & code.str.contains(r"\d")
+            & code.str.contains(r"[0-9]")
             & ~code.str.contains(r"^0{1,4}$")
         )
         value = code
@@ -83,7 +83,9 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     expected = pl.lit(_EXPECTED[shape])
     if shape == "malformed":
         # '0278' in the code column is a revenue code (an export that fills the column for lines without one).
-        expected = pl.when(code.str.contains(r"^0\d{3}$")).then(pl.lit(_REVENUE_SHAPED)).otherwise(expected)
+        expected = (
+            pl.when(code.str.contains(r"^0[0-9]{3}$")).then(pl.lit(_REVENUE_SHAPED)).otherwise(expected)
+        )
     return (
         ctx.frame.lazy()
         .filter(eligible & cond.fill_null(False))

@@ -28,8 +28,8 @@ KINDS = ("code-valid-in-quarter",)
 _STATUSES = {"deleted", "invalid", "unknown_to_opps"}
 # Shapes no CPT or HCPCS code has ever taken: 00000-00099 and 02000-09999 (anesthesia is 00100-01999), and
 # Level II letters CMS never assigned (F, I, N, O).
-_EMPTY_CPT = r"^0(?:00\d{2}|[2-9]\d{3})$"
-_EMPTY_LEVEL2 = rf"^[{''.join(c for c in 'ABCDEFGHIJKLMNOPQRSTUV' if c not in LEVEL2_SERIES)}]\d{{4}}$"
+_EMPTY_CPT = r"^0(?:00[0-9]{2}|[2-9][0-9]{3})$"
+_EMPTY_LEVEL2 = rf"^[{''.join(c for c in 'ABCDEFGHIJKLMNOPQRSTUV' if c not in LEVEL2_SERIES)}][0-9]{{4}}$"
 UNKNOWN = (
     "not listed by any Addendum B quarter the tool holds (2019 onward): deleted before 2019 or never a code; "
     "the tool cannot tell which"

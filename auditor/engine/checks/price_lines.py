@@ -83,7 +83,7 @@ def fee_type(frame: pl.DataFrame) -> pl.Expr:
 
 def sizes(frame: pl.DataFrame) -> pl.Expr:
     """The numbers in the description, sorted ('0.4|2' for '0.4MG/2ML'): different numbers, different item."""
-    nums = _text(frame, "description").fill_null("").str.extract_all(r"\d+(?:\.\d+)?")
+    nums = _text(frame, "description").fill_null("").str.extract_all(r"[0-9]+(?:\.[0-9]+)?")
     return nums.list.sort().list.join("|")
 
 
@@ -161,7 +161,7 @@ def dollars(amount: pl.Expr) -> pl.Expr:
         (cents // 100)
         .cast(pl.String)
         .str.reverse()
-        .str.replace_all(r"(\d{3})", "${1},")
+        .str.replace_all(r"([0-9]{3})", "${1},")
         .str.reverse()
         .str.strip_chars_start(",")
     )

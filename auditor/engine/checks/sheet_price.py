@@ -18,11 +18,11 @@ from auditor.engine.lists import resolve_selector
 
 KINDS = ("sheet-priced-per-area",)
 
-_NUM = r"(\d+(?:\.\d+)?)"
+_NUM = r"([0-9]+(?:\.[0-9]+)?)"
 # "320SQCM", "37.5 SQ CM", "132SQ CM", "70 SQCM", "16 CM2", "21 SQ. CM": the area written out.
 _AREA = rf"(?i){_NUM}\s*(?:SQ\.?\s*CM|SQUARE\s+CENTIMET\w*|CM2|CM²)"
 # "4X4CM", "2X3IN", "10 X 15 CM", "7CMX4CM", '8X10"', "20X25MM", "16X20": width and length with units.
-_DIMS = rf"(?i)(?:^|[^\d.]){_NUM}\s*(CM|MM|IN|\"|'')?\s*X\s*{_NUM}\s*(CM|MM|IN|\"|'')?"
+_DIMS = rf"(?i)(?:^|[^0-9.]){_NUM}\s*(CM|MM|IN|\"|'')?\s*X\s*{_NUM}\s*(CM|MM|IN|\"|'')?"
 # Square centimetres per square unit; a size without a unit is read as cm (skin substitutes are sold in cm).
 _SQ_CM = {"CM": 1.0, "MM": 0.01, "IN": 6.4516, '"': 6.4516, "''": 6.4516}
 
