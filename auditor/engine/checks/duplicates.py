@@ -90,35 +90,13 @@ def _price_groups(ctx, edit, eligible: pl.Expr):
 
 def _charge_code_groups(ctx, edit, eligible: pl.Expr):
     """Lines and flagged groups for duplicate-charge-code."""
-    src = ctx.frame
     # An 'HC'-prefixed line (the hospital charge) beside an unprefixed one under the same number: two charge
     # masters merged in one export (a supply catalogue and its hospital charges), hundreds of pairs at once.
     # `hc: split` compares each kind of line only with its own kind; `hc: mixed` flags just those pairs.
     hc = edit.params.get("hc")
     schedules = edit.params.get("schedules")
     keys = ["_scope", "charge_code", "_setting", *(["_hc"] if hc == "split" else [])]
-    cond = eligible & pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()
-    # '1.23457E+13' is what Excel left of several long charge codes: alike by rounding, not duplicates (the
-    # reader's note on the sheet says so).
-    cond = cond & ~pl.col("charge_code").str.contains(EXCEL_SCIENTIFIC)
-    skip = edit.params.get("skip_description")
-    if skip and "description" in src.columns:
-        cond = cond & ~pl.col("description").str.contains(skip).fill_null(False)
-    # Charge codes are nearly all unique: keep only repeated ones before grouping.
-    frame = (
-        src.lazy()
-        .filter(cond)
-        .select(
-            "_rid",
-            "_scope",
-            "charge_code",
-            "code",
-            "price",
-            _setting=price_lines.setting(src),
-            _hc=price_lines.hospital_prefix(src),
-            **(_pair_columns(src) if schedules else {}),
-        )
-    )
+    frame = _repeated_lines(ctx, edit.params.get("skip_description"), eligible).lazy()
     stats = frame.group_by(keys).agg(
         _codes=pl.col("code").unique().sort(nulls_last=True),
         _lo=pl.col("price").min(),
@@ -173,6 +151,38 @@ def _charge_code_groups(ctx, edit, eligible: pl.Expr):
             "v_higher": pl.when(pl.col("_higher")).then(pl.lit("first")).otherwise(pl.lit("second")),
         }
     return keys, frame, stats, detail, pl.lit("a unique charge code per chargemaster line")
+
+
+def _repeated_lines(ctx, skip: str | None, eligible: pl.Expr) -> pl.DataFrame:
+    """The eligible lines whose charge code is on another line too, with their setting, 'HC' mark and what tells
+    a price-schedule pair; built once for the duplicate-charge-code edits (four read the same lines)."""
+
+    def build() -> pl.DataFrame:
+        src = ctx.frame
+        cond = eligible & pl.col("charge_code").is_not_null() & pl.col("charge_code").is_duplicated()
+        # '1.23457E+13' is what Excel left of several long charge codes: alike by rounding, not duplicates (the
+        # reader's note on the sheet says so).
+        cond = cond & ~pl.col("charge_code").str.contains(EXCEL_SCIENTIFIC)
+        if skip and "description" in src.columns:
+            cond = cond & ~pl.col("description").str.contains(skip).fill_null(False)
+        # Charge codes are nearly all unique: keep only repeated ones before grouping.
+        return (
+            src.lazy()
+            .filter(cond)
+            .select(
+                "_rid",
+                "_scope",
+                "charge_code",
+                "code",
+                "price",
+                _setting=price_lines.setting(src),
+                _hc=price_lines.hospital_prefix(src),
+                **_pair_columns(src),
+            )
+            .collect(engine="in-memory")
+        )
+
+    return ctx.memo(("repeated-charge-codes", skip, str(eligible)), build)
 
 
 def _pair_columns(src: pl.DataFrame) -> dict[str, pl.Expr]:
