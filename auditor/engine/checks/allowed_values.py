@@ -37,8 +37,8 @@ def allowed_list(ctx, edit) -> list[str]:
     return [str(a) for a in allowed]
 
 
-def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
-    """Selected rows whose field breaks the rule."""
+def plan(ctx, edit, eligible: pl.Expr, costly: pl.Expr | None = None) -> pl.LazyFrame:
+    """Selected rows whose field breaks the rule (and meet `costly`, a condition asked only of those rows)."""
     p = edit.params
     col = pl.col(p["field"])
     cond = eligible
@@ -57,11 +57,11 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
         tokens = [t.upper() for t in p["forbidden_tokens"]]
         bad = col.str.split(",").list.eval(pl.element().is_in(tokens)).list.any().fill_null(False)
         expected = pl.lit(p.get("expected") or ("no " + "/".join(tokens)))
-    return (
-        ctx.frame.lazy()
-        .filter(cond & bad)
-        .select("_rid", expected=expected, v_value=col.fill_null("(blank)"))
-    )
+    rows = ctx.frame.lazy().filter(cond & bad)
+    if costly is not None:
+        # After the cheap filter: polars would otherwise run it (word patterns) over every line.
+        rows = rows.filter(costly)
+    return rows.select("_rid", expected=expected, v_value=col.fill_null("(blank)"))
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:

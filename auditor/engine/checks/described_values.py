@@ -38,7 +38,7 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """allowed-values over the lines that read as the wanted thing and as none of the vetoes."""
     p = edit.params
     described = readings.reads_as(p["_reads"]) & ~readings.reads_as(p["_vetoes"])
-    return allowed_values.plan(ctx, edit, eligible & described)
+    return allowed_values.plan(ctx, edit, eligible, costly=described)
 
 
 def evaluate(ctx, edit, eligible: pl.Expr) -> pl.DataFrame:

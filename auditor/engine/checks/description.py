@@ -55,30 +55,34 @@ def columns(edit) -> tuple[str, ...]:
 def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     """Rows whose description says something the code does not bill."""
     p = edit.params
-    desc = pl.col("description").str.to_uppercase()
-    means = pl.lit(None, dtype=pl.String)
-    expected = pl.lit(None, dtype=pl.String)
-    named = pl.lit(None, dtype=pl.String)
+    # The upper-cased description and each pattern's hit are columns, worked out once: polars evaluates a
+    # sub-expression once per use, and each hit is read by three columns below.
+    desc = pl.col("_desc")
     label = pl.col("code").replace_strict(p["_labels"], default="different item", return_dtype=pl.String)
-    for s in reversed(p["says"]):
+    hits = {}
+    for i, s in enumerate(p["says"]):
         hit = desc.str.contains(s["pattern"])
         if s.get("unless"):
             hit = hit & ~desc.str.contains(s["unless"])
         if s.get("is_type"):
             # An extension described as an extension is fine: only a different type is a mismatch.
-            hit = hit & (label != s["is_type"])
+            hit = hit & (pl.col("v_code_type") != s["is_type"])
         if s.get("when_field"):
             hit = hit & row_condition(s["when_field"])
         if s.get("known_code"):
             # Catalogue numbers and test standards look like HCPCS codes (C4001, F1671): name real codes only.
             hit = hit & desc.str.extract(s["pattern"], 1).is_in(_known(ctx).implode())
+        hits[f"_hit{i}"] = hit.fill_null(False)
+    means = pl.lit(None, dtype=pl.String)
+    expected = pl.lit(None, dtype=pl.String)
+    named = pl.lit(None, dtype=pl.String)
+    for i, s in reversed(list(enumerate(p["says"]))):
+        hit = pl.col(f"_hit{i}")
         if re.compile(s["pattern"]).groups:
-            named = pl.when(hit.fill_null(False)).then(desc.str.extract(s["pattern"], 1)).otherwise(named)
-        means = pl.when(hit.fill_null(False)).then(pl.lit(s["means"])).otherwise(means)
+            named = pl.when(hit).then(desc.str.extract(s["pattern"], 1)).otherwise(named)
+        means = pl.when(hit).then(pl.lit(s["means"])).otherwise(means)
         expected = (
-            pl.when(hit.fill_null(False))
-            .then(pl.lit(s.get("expected", f"the code for a {s['means']}")))
-            .otherwise(expected)
+            pl.when(hit).then(pl.lit(s.get("expected", f"the code for a {s['means']}"))).otherwise(expected)
         )
     cond = eligible & pl.col("description").is_not_null()
     if p.get("blank_code"):
@@ -88,7 +92,11 @@ def plan(ctx, edit, eligible: pl.Expr) -> pl.LazyFrame:
     out = (
         ctx.frame.lazy()
         .filter(cond)
-        .select("_rid", v_means=means, expected=expected, v_named=named.fill_null(""), v_code_type=label)
+        .with_columns(_desc=pl.col("description").str.to_uppercase(), v_code_type=label)
+        .with_columns(**hits)
+        .select(
+            "_rid", v_means=means, expected=expected, v_named=named.fill_null(""), v_code_type="v_code_type"
+        )
     )
     return out.filter(pl.col("v_means").is_not_null())
 
