@@ -263,7 +263,6 @@ class CodeTable:
         key = normalize_codes(pl.col("code"))
         if codes.dtype.is_integer():
             key = key.str.zfill(5)
-        wanted = pl.DataFrame({"code": codes}).select(code=key)
         column = rate_column(quarter)
         if column not in self._frame.columns:
             return pl.Series("rate", [None] * len(codes), dtype=pl.Float64)
@@ -273,7 +272,10 @@ class CodeTable:
                 pl.col("rate").is_not_null()
             )
             self._rates[quarter] = table
-        return wanted.join(table, on="code", how="left", maintain_order="left").get_column("rate")
+        # One query: each eager step of a look-up is a query of its own (a few a run, a few a claims chunk).
+        wanted = pl.LazyFrame({"code": codes}).select(code=key)
+        found = wanted.join(table.lazy(), on="code", how="left", maintain_order="left")
+        return found.select("rate").collect(engine="in-memory").get_column("rate")
 
     def resolve_quarter(self, as_of: dt.date) -> QuarterChoice:
         """Pick the quarter to check codes against for a date of service, explaining any mismatch."""
@@ -316,8 +318,9 @@ class CodeTable:
         if codes.dtype.is_integer():
             # Spreadsheets turn 00100 into 100; put the leading zeros back before matching.
             key = key.str.zfill(5)
-        wanted = pl.DataFrame({"code": codes}).select(code=key)
-        table = self._frame.select("code", pl.col(quarter).alias("si"), *SUMMARY_COLUMNS)
+        # One query (see rates): the look-up and the status below.
+        wanted = pl.LazyFrame({"code": codes}).select(code=key)
+        table = self._frame.lazy().select("code", pl.col(quarter).alias("si"), *SUMMARY_COLUMNS)
         rows = wanted.join(table, on="code", how="left", maintain_order="left")
         code, si, first_seen = pl.col("code"), pl.col("si"), pl.col("first_seen")
         unlisted = list(self._unlisted)
@@ -335,7 +338,7 @@ class CodeTable:
             .then(pl.lit("unknown_to_opps"))
             .otherwise(pl.lit("invalid"))
         )
-        return rows.select("code", status.alias("status"), "si", *SUMMARY_COLUMNS)
+        return rows.select("code", status.alias("status"), "si", *SUMMARY_COLUMNS).collect(engine="in-memory")
 
     def status(self, code: str, quarter: str) -> CodeStatus:
         """Classify a single code for a held quarter."""

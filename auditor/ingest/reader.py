@@ -652,8 +652,13 @@ def _read_rows(
         if row_numbers is not None
         else pl.int_range(raw.first_row + start, raw.first_row + stop, dtype=pl.Int64)
     )
-    data = frame.slice(start, stop - start).with_columns(numbers.alias("_row"))
-    data = data.filter(nonblank)
+    data = (
+        frame.lazy()
+        .slice(start, stop - start)
+        .with_columns(numbers.alias("_row"))
+        .filter(nonblank)
+        .collect(engine="in-memory")
+    )
     shifted = None
     if raw.delimited:
         data, shifted = mend_shifted(data, match, raw.delimiter)
