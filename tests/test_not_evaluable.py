@@ -303,3 +303,25 @@ def test_html_groups_the_edits_that_could_not_run_by_missing_column(reports):
     assert len(reasons) == len(set(reasons)) and f"{NO_DESC.replace('not evaluable: ', '')}" in reasons
     (desc,) = [item for item in items if item.startswith(NO_DESC.replace("not evaluable: ", ""))]
     assert f'href="#edit-{DESC_EDIT}"' in desc
+
+
+def test_html_speaks_of_a_lone_edit_that_could_not_run_in_the_singular(tmp_path, reports):
+    # The full input lacks an NDC and a units column: two edits blocked. Adding units leaves one, said as "it".
+    rows = [r + [u] for r, u in zip(FULL, ["Units", "1", "1", "1"], strict=True)]
+    out, _ = _audit(tmp_path, "units", rows)
+    assert [e["code"] for e in _edits(out).values() if e["status"] == "not-evaluable"] == ["RC005"]
+    html = " ".join((out / "report.html").read_text(encoding="utf-8").split())
+    block = html[html.index('id="not-evaluable"') :]
+    assert "1 edit could not run" in block
+    assert "a column it needs is missing from the input, so it checked nothing. Its 0 findings" in block
+    many = " ".join((reports["full"][0] / "report.html").read_text(encoding="utf-8").split())
+    assert "2 edits could not run" in many
+    assert "a column they need is missing from the input, so they checked nothing. Their 0 findings" in many
+    # The Excel summary says the same, in the same number.
+    for folder, said in (
+        (out, "1 edit could not run, a column it needs"),
+        (reports["full"][0], "2 edits could not run"),
+    ):
+        book = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
+        summary = [v for r in book["Summary"].iter_rows(values_only=True) for v in r if isinstance(v, str)]
+        assert any(v.startswith(said) for v in summary), summary

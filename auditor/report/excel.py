@@ -304,11 +304,17 @@ def _summary_sheet(wb, ws, doc: dict, styles: Styles, links: int | None, annotat
     if reasons:
         # At the top, so nobody reads these edits' 0 findings as "checked and clean".
         put(ws, r, 0, "Edits not evaluable", styles, "alert")
+        n = sum(map(len, reasons.values()))
+        said = (
+            "1 edit could not run, a column it needs"
+            if n == 1
+            else f"{n} edits could not run, a column they need"
+        )
         put(
             ws,
             r,
             1,
-            f"{sum(map(len, reasons.values()))} edit(s) could not run, a column they need is missing: "
+            f"{said} is missing: "
             + "; ".join(f"{reason} ({', '.join(codes)})" for reason, codes in reasons.items()),
             styles,
             "alert",
