@@ -651,7 +651,14 @@ def test_excel_sheets_counts_and_text_cells(result, tmp_path, constant_memory):
 
     runs = sheet_rows(wb["Skipped lines"])
     assert runs[0] == ("File", "Sheet", "Row", "To row", "Rows", "Reason")
-    assert sum(r[4] for r in runs[1:]) == len(result.skipped)
+    # Each run spelt out gives back every skipped line, with its file, sheet and reason.
+    listed = []
+    for file, sheet, first, last, count, reason in runs[1:]:
+        rows = [first] if first is None else list(range(first, last + 1))
+        assert len(rows) == count
+        listed += [(file, sheet, row, reason) for row in rows]
+    wanted = [(s.get("file"), s.get("sheet"), s.get("row"), s.get("reason")) for s in result.skipped]
+    assert sorted(listed, key=str) == sorted(wanted, key=str) and listed
 
     summ = {r[0]: r[1] for r in sheet_rows(wb["Summary"]) if r and isinstance(r[0], str)}
     totals = summary["totals"]

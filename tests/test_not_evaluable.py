@@ -305,7 +305,7 @@ def test_html_groups_the_edits_that_could_not_run_by_missing_column(reports):
     assert f'href="#edit-{DESC_EDIT}"' in desc
 
 
-def test_html_speaks_of_a_lone_edit_that_could_not_run_in_the_singular(tmp_path, reports):
+def test_reports_speak_of_a_lone_edit_that_could_not_run_in_the_singular(tmp_path, reports):
     # The full input lacks an NDC and a units column: two edits blocked. Adding units leaves one, said as "it".
     rows = [r + [u] for r, u in zip(FULL, ["Units", "1", "1", "1"], strict=True)]
     out, _ = _audit(tmp_path, "units", rows)

@@ -138,9 +138,8 @@ def to_utf8(raw: bytes, encoding: str) -> bytes:
         text = body.decode("utf-8", errors="replace")
         # cp1252 text almost never forms a valid multi-byte character; count each damaged spot once.
         bad = _damaged_spots(text)
-        clean = (
-            len(text) - len(text.encode("ascii", "ignore")) - text.count(_REPLACED)
-        )  # past ASCII, undamaged
+        # Characters past ASCII that decoded cleanly (the replacement characters are the damage).
+        clean = len(text) - len(text.encode("ascii", "ignore")) - text.count(_REPLACED)
         if encoding == "utf-8-sig" or clean >= bad:
             return text.encode("utf-8")
     return raw.decode("cp1252", errors="replace").encode("utf-8")
