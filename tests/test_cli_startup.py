@@ -100,3 +100,27 @@ def test_edit_index_says_what_the_full_catalogue_says(tmp_path, monkeypatch):
     listed = json.loads(CliRunner().invoke(main, ["edits", "list", "--json"]).output)
     assert [r["code"] for r in listed["edits"]] == [e.code for e in full.edits]
     assert listed["edit_set_version"] == full.version
+
+
+def test_code_status_imports_no_polars_once_its_index_is_built(tmp_path):
+    """`codes status` builds a per-code index from the code table on its first run; every later run answers from
+    it without importing polars, with the same lines."""
+    env = {**os.environ, "CDM_AUDIT_HOME": str(tmp_path)}
+    probe = (
+        "import sys; from click.testing import CliRunner; from auditor.cli import main;"
+        "r = CliRunner().invoke(main, sys.argv[1:]); assert r.exit_code == 0, r.output; print(r.stdout, end='');"
+        "print(sorted(m for m in ('polars', 'auditor.codeset.table', 'auditor.audit') if m in sys.modules))"
+    )
+    args = ["codes", "status", "C5271", "L8680", "61850", "S9999", "--as-of", "2026-05-01"]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env, timeout=120
+        )
+        for _ in range(2)
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr + runs[1].stderr
+    first, second = (r.stdout.splitlines() for r in runs)
+    assert first[-1] == "['auditor.codeset.table', 'polars']"  # the first run built the index from the table
+    assert second[-1] == "[]"
+    assert first[:-1] == second[:-1]
+    assert second[2].startswith("L8680   active | SI E1")

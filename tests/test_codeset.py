@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from auditor.cli.codes import codes
 from auditor.codeset import CodeImportError, CodeTable, QuarterChoice, import_quarter, quarter_of
 from auditor.codeset.build import build_table, write_table
-from auditor.codeset.table import LEVEL2_PATTERN, LEVEL2_SERIES, TABLE_PATH
+from auditor.codeset.table import LEVEL2_PATTERN, LEVEL2_SERIES, TABLE_PATH, CodeTableError
 
 ADDENDUM_B = Path(__file__).resolve().parents[2] / "shared" / "data" / "cms" / "addendum-b"
 needs_cms_data = pytest.mark.skipif(
@@ -227,10 +227,23 @@ def _write_cms_like_xlsx(target: Path) -> None:
 def test_import_round_trip(tmp_path, user_home):
     workbook = tmp_path / "July 2026 Addendum B.xlsx"
     _write_cms_like_xlsx(workbook)
+    status = ["status", NEW_CODE, DROPPED_CODE, "--as-of", "2026-08-01"]
+    before = (
+        CliRunner().invoke(codes, status).stdout.splitlines()
+    )  # builds the status index of the table held
+    assert before[1:] == [
+        f"{NEW_CODE}   invalid | in no CMS Addendum B held",
+        f"{DROPPED_CODE}   active | SI E1 | Implt neurostim elctr each",
+    ]
     result = CliRunner().invoke(codes, ["import", str(workbook), "--quarter", "2026Q3"])
     assert result.exit_code == 0, result.output
     assert "imported 2026Q3" in result.stdout
     assert "1 new, 1 dropped vs 2026Q2" in result.stdout
+    # The import makes a new table, and `codes status` follows it (not the index built before).
+    after = CliRunner().invoke(codes, status).stdout.splitlines()
+    assert after[0] == "checked against CMS Addendum B 2026Q3 (July 2026)"
+    assert after[1] == f"{NEW_CODE}   active | SI H | New device category"
+    assert after[2].startswith(f"{DROPPED_CODE}   deleted | last listed 2026Q2 (SI E1)")
 
     table = CodeTable.load()
     assert table.newest_quarter == "2026Q3"
@@ -335,3 +348,19 @@ def test_cli_status_prints_classification_and_stale_warning():
     assert lines[2].startswith("L8680   active | SI E1")
     assert lines[3] == "61850   active | SI C"  # no CPT descriptor
     assert lines[4].startswith("S9999   unknown_to_opps")
+
+
+def test_code_index_classifies_every_code_as_the_table_does(table, tmp_path):
+    """`codes status` reads a polars-free index; for every code held (and codes held nowhere, blank or in lower
+    case) and every quarter it says what CodeTable.classify says."""
+    from auditor.codeset.lookup import load_index
+
+    index = load_index(Path("/nonexistent-cdm-home"))
+    assert list(index.quarters) == table.quarters
+    codes = table.frame.get_column("code").to_list() + ["S9999", "F1234", "c5271", " l8680 ", "", "ZZZZZ"]
+    for quarter in (table.quarters[0], "2025Q1", table.newest_quarter):
+        expected = table.classify(pl.Series(codes, dtype=pl.String), quarter).rows()
+        got = [tuple(vars(index.status(code, quarter)).values()) for code in codes]
+        assert got == expected, quarter
+    with pytest.raises(CodeTableError, match="not held"):
+        index.status("L8680", "2019Q1")

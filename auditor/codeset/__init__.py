@@ -1,7 +1,5 @@
 """Reference code sets: HCPCS/CPT validity per quarter (CMS OPPS Addendum B) and ICD-10-CM (`codeset.icd10`)."""
 
-from auditor.codeset.table import CodeStatus, CodeTable, CodeTableError, QuarterChoice, quarter_of
-
 __all__ = [
     "CodeImportError",
     "CodeStatus",
@@ -12,13 +10,24 @@ __all__ = [
     "import_quarter",
     "quarter_of",
 ]
-_IMPORTER = ("CodeImportError", "ImportResult", "import_quarter")
+# Where each name lives, loaded on first use: `codes status` reads a code's status without polars, and an audit
+# never needs the Addendum B importer.
+_HOMES = {
+    "CodeImportError": "importer",
+    "ImportResult": "importer",
+    "import_quarter": "importer",
+    "CodeTable": "table",
+    "CodeStatus": "quarters",
+    "CodeTableError": "quarters",
+    "QuarterChoice": "quarters",
+    "quarter_of": "quarters",
+}
 
 
 def __getattr__(name: str):
-    """The Addendum B importer's names, loaded on first use: an audit only reads the table."""
-    if name in _IMPORTER:
-        from auditor.codeset import importer
+    """A name of the package, imported from its module on first use."""
+    if name in _HOMES:
+        import importlib
 
-        return getattr(importer, name)
+        return getattr(importlib.import_module(f"auditor.codeset.{_HOMES[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

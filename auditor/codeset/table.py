@@ -6,77 +6,48 @@ import datetime as dt
 import functools
 import gzip
 import io
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from auditor.derived_cache import cached, code_key, default_home, source_key
-from auditor.version import __version__
+from auditor.codeset.quarters import (
+    LEVEL2_PATTERN,
+    LEVEL2_SERIES,
+    QUARTER_RE,
+    STATUSES,
+    SUMMARY_COLUMNS,
+    TABLE_PATH,
+    CodeStatus,
+    CodeTableError,
+    QuarterChoice,
+    check_quarter,
+    quarter_label,
+    quarter_of,
+    quarters_dir,
+    resolve_quarter,
+    table_key,
+    user_quarters,
+)
+from auditor.derived_cache import cached
 
-TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "opps_status.csv.gz"
-QUARTER_RE = re.compile(r"^[0-9]{4}Q[1-4]$")
-# HCPCS Level II: a letter A-V then four digits; everything else of 5 characters is CPT (or junk).
-LEVEL2_PATTERN = r"^[A-V][0-9]{4}$"
-# Letters CMS assigns to HCPCS Level II series. F, I, N, O are unassigned, so a code like F1234 is
-# plain invalid rather than "a series OPPS does not list".
-LEVEL2_SERIES = "ABCDEGHJKLMPQRSTUV"
-SUMMARY_COLUMNS = ("first_seen", "last_seen", "last_si", "descriptor")
+__all__ = [  # the quarters module's names are read from here too
+    "LEVEL2_PATTERN",
+    "LEVEL2_SERIES",
+    "STATUSES",
+    "TABLE_PATH",
+    "CodeStatus",
+    "CodeTable",
+    "CodeTableError",
+    "QuarterChoice",
+    "check_quarter",
+    "quarter_label",
+    "quarter_of",
+    "quarters_dir",
+]
+
 # One OPPS payment-rate column per quarter (rate_2026Q2): dollars, empty where the code has no rate.
 RATE_PREFIX = "rate_"
-STATUSES = ("active", "deleted", "invalid", "unknown_to_opps")
-_MONTH_OF_QUARTER = {"1": "January", "2": "April", "3": "July", "4": "October"}
 _TABLES: dict[str, CodeTable] = {}  # the last table CodeTable.load built, by its cache key
-
-
-class CodeTableError(ValueError):
-    """A code-table file (packaged or user-imported) is missing or malformed."""
-
-
-@dataclass(frozen=True)
-class QuarterChoice:
-    """Which Addendum B quarter an audit date is checked against, and why."""
-
-    requested: str
-    used: str
-    stale: bool
-    message: str
-
-
-@dataclass(frozen=True)
-class CodeStatus:
-    """Classification of one code in one quarter (same fields as a `CodeTable.classify` row)."""
-
-    code: str | None
-    status: str | None
-    si: str | None
-    first_seen: str | None
-    last_seen: str | None
-    last_si: str | None
-    descriptor: str | None
-
-
-def quarter_of(day: dt.date) -> str:
-    """Return the calendar quarter of a date, e.g. 2026-05-01 -> "2026Q2"."""
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_label(quarter: str) -> str:
-    """Return the name CMS publishes a quarter's Addendum B under, e.g. "2026Q4" -> "October 2026"."""
-    return f"{_MONTH_OF_QUARTER[quarter[-1]]} {quarter[:4]}"
-
-
-def check_quarter(quarter: str) -> str:
-    """Return the quarter string if it looks like 2026Q3, else raise CodeTableError."""
-    if not isinstance(quarter, str) or not QUARTER_RE.match(quarter):
-        raise CodeTableError(f"quarter {quarter!r} is not of the form 2026Q3")
-    return quarter
-
-
-def quarters_dir(home: Path | None = None) -> Path:
-    """Return the folder holding user-imported quarter files."""
-    return (home if home is not None else default_home()) / "quarters"
 
 
 def normalize_codes(codes: pl.Expr) -> pl.Expr:
@@ -134,14 +105,6 @@ def _read_user_quarter(path: Path) -> pl.DataFrame:
         # A duplicate would add rows to every classify() join and break its one-row-per-code promise.
         raise CodeTableError(f"{path}: imported quarter lists a code twice; re-import the CMS file")
     return frame
-
-
-def _user_quarters(home: Path | None) -> dict[str, Path]:
-    folder = quarters_dir(home)
-    if not folder.is_dir():
-        return {}
-    found = {p.stem: p for p in folder.glob("*.csv") if QUARTER_RE.match(p.stem)}
-    return dict(sorted(found.items()))
 
 
 def _merge(packaged: pl.DataFrame, user: dict[str, Path]) -> tuple[pl.DataFrame, list[str]]:
@@ -203,11 +166,11 @@ class CodeTable:
     @classmethod
     def load(cls, home: Path | None = None) -> CodeTable:
         """Load the packaged table merged with quarters imported under `home` (the merge is kept on disk)."""
-        user = _user_quarters(home)
+        user = user_quarters(home)
         if not TABLE_PATH.is_file():
             _packaged()  # says what is missing and how to rebuild it
         # Reading and merging the gzipped CSV takes ~35 ms of every audit; its parquet copy reads in ~5 ms.
-        key = source_key([TABLE_PATH, *user.values()], code_key("codeset"), __version__)
+        key = table_key(user)
         frame = cached(
             "code-table",
             key,
@@ -279,35 +242,7 @@ class CodeTable:
 
     def resolve_quarter(self, as_of: dt.date) -> QuarterChoice:
         """Pick the quarter to check codes against for a date of service, explaining any mismatch."""
-        requested = quarter_of(as_of)
-        if requested in self._quarters:
-            return QuarterChoice(requested, requested, False, "")
-        earlier = [q for q in self._quarters if q < requested]
-        if not earlier:
-            used = self._quarters[0]
-            return QuarterChoice(
-                requested,
-                used,
-                False,
-                (
-                    f"audit date {as_of:%Y-%m-%d} falls in {requested} but the oldest CMS Addendum B held is "
-                    f"{used} ({quarter_label(used)}); codes are checked against {used}, so codes that were "
-                    f"valid in {requested} but deleted before {used} show as deleted or invalid."
-                ),
-            )
-        used = earlier[-1]
-        held = "newest" if used == self.newest_quarter else "nearest earlier"
-        return QuarterChoice(
-            requested,
-            used,
-            True,
-            (
-                f"audit date {as_of:%Y-%m-%d} falls in {requested} but the {held} CMS Addendum B held is "
-                f"{used} ({quarter_label(used)}); codes are checked against {used}. "
-                f"Import the {quarter_label(requested)} Addendum B with: "
-                f"cdm-audit codes import <Addendum B file> --quarter {requested}"
-            ),
-        )
+        return resolve_quarter(self._quarters, as_of)
 
     def classify(self, codes: pl.Series, quarter: str) -> pl.DataFrame:
         """Classify each code for a held quarter; one output row per input position, same order."""
