@@ -303,3 +303,18 @@ def test_description_only_rows_are_not_given_guessed_codes(tmp_path):
     ing = read_inputs([write_xlsx(tmp_path / "desc.xlsx", {"CDM": rows})])
     assert "cpt" not in ing.files[0].sheets[0].columns
     assert ing.frame.select("row", "code", "code_source").rows() == [(2, None, None), (3, None, None)]
+
+
+def test_rows_of_spaces_and_no_break_spaces_are_blank_rows(tmp_path):
+    """Cells of spaces, tabs or no-break spaces are blank, in a column where every other cell is plain too: such a
+    row is no data row (not audited, not listed as skipped), and a plain lone '1003' row still is one."""
+    path = tmp_path / "spaced.csv"
+    path.write_text(
+        "Charge Code,Description,CPT,Price\n1001,SKIN SUB,Q4101,137\n   ,\u00a0,\t,  \n"
+        "\u00a0\u00a0,,,\n1002,APPL,15271,850\n",
+        encoding="utf-8",
+    )
+    got = read_inputs([path])
+    sheet = got.files[0].sheets[0]
+    assert got.frame.select("row", "code").rows() == [(2, "Q4101"), (5, "15271")]
+    assert (sheet.rows_read, sheet.rows_audited, sheet.rows_skipped) == (2, 2, 0)
