@@ -321,13 +321,16 @@ def _claim_level(lines: pl.DataFrame, request: ClaimsRequest) -> tuple[pl.DataFr
     )
     # One group-by computes every claim-level fact; one join maps them back (no per-line windows).
     heads = ("state", "payer", "bill_type", "pos")
-    per_claim = f.group_by("claim_key").agg(
+    # In key order, so that a sorted key (_claim_keys) stays sorted for the join back.
+    per_claim = f.group_by("claim_key", maintain_order=True).agg(
         _c_dos=pl.col("_dos").min(),
         _c_dos_text=pl.col("_dos").min().dt.strftime("%Y-%m-%d"),
         _c_utns=pl.col("utn").drop_nulls().n_unique(),
         _c_utn=pl.col("utn").drop_nulls().first(),
         **{f"_c_{c}": pl.col(c).drop_nulls().first() for c in heads},
     )
+    if f.get_column("claim_key").flags["SORTED_ASC"]:
+        per_claim = per_claim.with_columns(pl.col("claim_key").set_sorted())
     # Joined on the key alone and put beside: a join of the whole frame would copy every column of the chunk.
     f = f.hstack(
         f.select("claim_key")
@@ -361,6 +364,10 @@ def _claim_keys(ids: pl.Series) -> pl.Series:
     runs = ids.ne_missing(ids.shift()).fill_null(True).cum_sum().cast(CLAIM_KEY)
     present = ids.is_not_null()
     if runs.filter(present).n_unique() == ids.drop_nulls().n_unique():
+        if ids.null_count() == 0:
+            # Run numbers rise line by line: said so, the claim-level group-bys and joins on the key take polars'
+            # sorted path (a chunk's per-claim group-by ~2x, its join back ~3x faster). Not with a null among them.
+            return runs.set_sorted()
         return pl.select(pl.when(present).then(runs)).to_series()
     return ids.rank("dense").cast(CLAIM_KEY)
 
@@ -461,7 +468,7 @@ def _claim_facts(frame: pl.DataFrame, dx: pl.DataFrame) -> pl.DataFrame:
         )
         .join(
             # A list joined after the group-by: str.join as the aggregation is ~4x slower over many groups.
-            dx.group_by("claim_key")
+            dx.group_by("claim_key", maintain_order=True)  # in key order: a sorted key's join stays sorted
             .agg(diagnoses=pl.col("input"))
             .with_columns(pl.col("diagnoses").list.join("; ")),
             on="claim_key",
