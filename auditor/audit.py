@@ -8,7 +8,7 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +23,7 @@ from auditor.engine.runner import AuditRun, EditSummary
 from auditor.errors import EXIT_BAD_INPUT, InputError
 from auditor.ingest import Ingested, IngestOptions, Source, read_inputs
 from auditor.ingest.fields import PAIRING
+from auditor.lean_dataclass import dataclass
 from auditor.problems import Amounts, Problem, counts_related, edit_group, line_charges, rank_findings
 from auditor.version import __version__
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from auditor.lean_dataclass import dataclass
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

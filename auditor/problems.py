@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from auditor.engine.catalog import Edit
 from auditor.engine.findings import SEVERITY_RANK, Finding
+from auditor.lean_dataclass import dataclass
 
 GROUPS = ("code", "charge_code", "file")
 # Check kinds whose findings state a fact about the code itself, whatever line carries it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from auditor.engine.findings import Finding
 from auditor.errors import InputError
 from auditor.history import HistoryOptions
 from auditor.ingest import IngestOptions, Source
+from auditor.lean_dataclass import dataclass
 from auditor.report.context import ReportContext
 from auditor.report.document import AuditDocument
 from auditor.report.renderers import ANNOTATED, CHARGEMASTER, CLAIMS, formats, write_reports

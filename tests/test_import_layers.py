@@ -7,7 +7,8 @@ Layers, top to bottom (LAYERS below; a module belongs to the layer of its longes
     cores        auditor.audit, .claims, .denials, .report, .history, .inspection, .pairing, .problems
     engine       auditor.engine                            edits, check kinds, findings
     readers      auditor.ingest, auditor.codeset           reading files; HCPCS and ICD-10-CM code sets
-    base         auditor.errors, .resources, .version, .derived_cache, .scratch, and the package root's metadata
+    base         auditor.errors, .resources, .version, .derived_cache, .scratch, .lean_dataclass, and the package
+                 root's metadata
 
 Every import counts, at module level or inside a function: a lazy import still ties the two modules
 together, it only hides the tie until run time. Modules of one layer may import each other, but no set of
@@ -71,6 +72,7 @@ LAYERS = (
             "auditor.version",
             "auditor.derived_cache",
             "auditor.scratch",
+            "auditor.lean_dataclass",
         ),
     ),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +23,7 @@ from auditor.engine.checks.diagnosis import classify_claims
 from auditor.engine.lists import CatalogError
 from auditor.errors import InputError
 from auditor.ingest.reader import CANONICAL, SCHEMA, IngestOptions
+from auditor.lean_dataclass import dataclass
 from auditor.version import __version__
 
 # What a remittance is matched on, per line as read (ClaimsRequest.keep_lines, ClaimsResult.lines).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +27,7 @@ from auditor.ingest.text import (
     unwrap_excel_text,
     uses_quoting,
 )
+from auditor.lean_dataclass import dataclass
 from auditor.scratch import scratch_dir
 
 HEAD_BYTES = 1 << 20

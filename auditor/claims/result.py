@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import polars as pl
 
 from auditor.engine.findings import exit_code_for
 from auditor.errors import EXIT_BAD_INPUT
+from auditor.lean_dataclass import dataclass
 
 # One row per claim. wiser_status: in_scope | out_of_scope | not_wiser (no WISeR code on the claim);
 # readiness: ready | needs_attention | out_of_scope. wiser_categories holds service ids joined by ','.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +12,7 @@ import polars as pl
 from auditor.engine.conditions import row_condition
 from auditor.engine.lists import CatalogError, expand_codes
 from auditor.ingest import normalize as nz
+from auditor.lean_dataclass import dataclass
 from auditor.resources import resource_dir
 
 PAYER_CLASSES = ("original_medicare", "medicare_advantage", "medicaid", "va_ihs", "other")

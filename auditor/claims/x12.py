@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pyx12.x12context
 
 from auditor.claims.x12_stream import LoopTracker, segments
 from auditor.errors import InputError
+from auditor.lean_dataclass import dataclass
 
 # GS08 (version/release) -> our format name. These are the two 5010 guides pyx12 ships 837 maps for.
 FORMATS = {"005010X223A2": "x12-837i", "005010X222A1": "x12-837p"}

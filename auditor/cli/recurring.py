@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from auditor.audit import expand_edit_codes
@@ -14,6 +14,7 @@ from auditor.history import HistoryOptions
 from auditor.history.keys import slug
 from auditor.ingest.probe import DEFAULT_MEMORY_MB
 from auditor.ingest.profile import load_profile, profile_options
+from auditor.lean_dataclass import dataclass
 from auditor.report.renderers import ANNOTATED, CHARGEMASTER, formats
 from auditor.session import SessionRequest, run_session
 

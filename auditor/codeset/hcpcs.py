@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from auditor.codeset.table import CodeTableError, check_quarter
 from auditor.derived_cache import default_home
+from auditor.lean_dataclass import dataclass
 
 # Fixed-width record (HCPC<year>_recordlayout.txt, 320 bytes; trailing filler is often trimmed).
 # 1-based inclusive positions of the fields kept.

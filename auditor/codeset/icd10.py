@@ -10,12 +10,13 @@ import re
 import threading
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import polars as pl
 
 from auditor.errors import InputError
+from auditor.lean_dataclass import dataclass
 
 MAX_SUGGESTIONS = 6
 SCHEMA = {

@@ -6,7 +6,6 @@ import functools
 import io
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
@@ -22,6 +21,7 @@ from auditor.codeset.table import (
     parse_rate,
     quarters_dir,
 )
+from auditor.lean_dataclass import dataclass
 
 HEADER_SCAN_ROWS = 30
 MIN_CODES = 1000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.codeset.quarters import (
@@ -17,6 +16,7 @@ from auditor.codeset.quarters import (
     user_quarters,
 )
 from auditor.derived_cache import cached
+from auditor.lean_dataclass import dataclass
 
 _LEVEL2 = re.compile(LEVEL2_PATTERN)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.derived_cache import code_key, default_home, source_key
+from auditor.lean_dataclass import dataclass
 from auditor.version import __version__
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "opps_status.csv.gz"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from auditor.lean_dataclass import dataclass
 
 # Our own short wording of the X12 Claim Adjustment Reason Code and Remittance Advice Remark Code lists
 # (x12.org/codes). The list version could not be fetched here (no network at build time), so a code we do not

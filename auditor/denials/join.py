@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import polars as pl
 
 from auditor.claims.result import ClaimsResult
 from auditor.claims.wiser import WiserScope
+from auditor.lean_dataclass import dataclass
 
 # Claim-side columns a joined remittance line carries (null when the line could not be joined).
 CLAIM_COLUMNS = ("claim_file", "state", "participant", "payer_class", "utn", "readiness", "service")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from auditor.lean_dataclass import dataclass
 
 CHECK = re.compile(r"^- \[([ xX])\] (.*)$")
 # A row separator like |---|:--:| carries no text; it only tells a reader of the raw text where the header ends.

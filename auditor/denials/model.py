@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import polars as pl
+
+from auditor.lean_dataclass import dataclass
 
 # One row per adjudicated service line (an 835 SVC, or a worklist row). A claim paid or denied with no SVC
 # lines is one row with line_ordinal 0 and code null. Amounts are dollars; codes stay text.

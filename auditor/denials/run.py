@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +25,7 @@ from auditor.denials.worklist import read_worklist
 from auditor.errors import InputError
 from auditor.ingest.reader import IngestOptions, file_sha256
 from auditor.ingest.source import Source
+from auditor.lean_dataclass import dataclass
 from auditor.version import __version__
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.lean_dataclass import dataclass
 from auditor.resources import resource_dir
 
 _SEVERITIES = ("error", "warning", "info")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from auditor.derived_cache import code_key, source_key
+from auditor.lean_dataclass import dataclass
 from auditor.version import __version__
 
 SCOPES = ("chargemaster", "pairing", "claim")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 
 from auditor.errors import EXIT_FINDINGS, EXIT_OK
+from auditor.lean_dataclass import dataclass
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 # A check may reckon the money a finding puts at stake itself (a price spread, a shortfall under a rate) in two hit

@@ -12,10 +12,10 @@ family a description without context words is read in; skin substitute codes com
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from auditor.engine.wording import Abbreviations, Word, main_clause, tokens
+from auditor.lean_dataclass import dataclass
 
 CONTEXTS = ("neuro", "cardiac", "vascular", "skin")
 # Chamber words (DR, VR, SR-T ...) describe a generator: "DFBR DR-T 3 LD" is the ICD, not a lead.

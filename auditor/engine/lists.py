@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from auditor.lean_dataclass import dataclass
 
 
 class CatalogError(ValueError):

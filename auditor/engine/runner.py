@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import polars as pl
 
@@ -32,6 +32,7 @@ from auditor.engine.finding_rows import (
 from auditor.engine.findings import SEVERITY_RANK, Finding
 from auditor.engine.implied import lower_implied, note_lowered
 from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
+from auditor.lean_dataclass import dataclass
 
 # Threads that run checks at once: polars works outside the GIL, so two overlap even on one core's worth of
 # Python; more than four only adds memory held by checks in flight (a claims chunk's intermediates).

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from auditor.history import acks as ack_store
 from auditor.history import store
 from auditor.history.quarters import quarter_changes
+from auditor.lean_dataclass import dataclass
 
 # Finding fields carried into comparison lists (enough to act on without opening the run).
 LIST_FIELDS = (

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.derived_cache import default_home
+from auditor.lean_dataclass import dataclass
 
 FILE_NAME = "history.sqlite"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import polars as pl
 
 from auditor.ingest import shapes as sh
+from auditor.lean_dataclass import dataclass
 
 # Per-cell flags computed once per sheet sample; a profile is their mean over a run of rows.
 _FLAGS = (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from auditor.ingest.content import ColumnProfile
+from auditor.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from auditor.lean_dataclass import dataclass
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9#]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
 
 import polars as pl
 
 from auditor.errors import InputError
 from auditor.ingest.header import column_letter
 from auditor.ingest.workbook_parts import declared_range
+from auditor.lean_dataclass import dataclass
 
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import polars as pl
 
@@ -13,6 +13,7 @@ from auditor.ingest.content import ColumnProfile, cell_flags, filled_count, prof
 from auditor.ingest.evidence import Content, content_evidence
 from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.shapes import RULE_LINE
+from auditor.lean_dataclass import dataclass
 
 SCAN_ROWS = 30  # where a header may be
 _NUMBERED = re.compile(r"(?:\s+[0-9]+)+$")  # 'DESCRIPTION 2' -> 'DESCRIPTION'

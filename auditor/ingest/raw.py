@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import polars as pl
+
+from auditor.lean_dataclass import dataclass
 
 
 @dataclass

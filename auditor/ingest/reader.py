@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +40,7 @@ from auditor.ingest.sniff import DEFAULT_MAX_BYTES, sniff
 from auditor.ingest.source import Source
 from auditor.ingest.tables import Below, OtherTable, cell_range, split_beside, tables_below
 from auditor.ingest.text import read_text
+from auditor.lean_dataclass import dataclass
 
 # Canonical chargemaster columns, in order; every value is text except `row` and `price`.
 CANONICAL = (

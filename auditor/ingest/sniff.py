@@ -5,11 +5,11 @@ from __future__ import annotations
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import InputError
 from auditor.ingest.ole import OleError, entry_names
+from auditor.lean_dataclass import dataclass
 
 DEFAULT_MAX_BYTES = 300 * 1024 * 1024
 # A real workbook inflates 5-15x; anything past this ratio on a large member is a zip bomb.

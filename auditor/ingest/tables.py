@@ -13,7 +13,7 @@ other columns it is read with its own roles; when it is no chargemaster its rows
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 import polars as pl
 
@@ -22,6 +22,7 @@ from auditor.ingest.content import live_columns
 from auditor.ingest.fields import TableKind, norm_header
 from auditor.ingest.header import VALUE, HeaderMatch, column_letter, locate, names_roles, qualifies
 from auditor.ingest.raw import RawSheet
+from auditor.lean_dataclass import dataclass
 
 GAP = 2  # blank columns that part two tables; a single blank column is a spacer (real files have them)
 SAME_ROWS = 0.9  # share of rows two column blocks must have filled together to be one table

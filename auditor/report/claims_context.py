@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from auditor.claims.result import ClaimsResult
 from auditor.claims.summary import build_summary
+from auditor.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

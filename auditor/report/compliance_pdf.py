@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.lean_dataclass import dataclass
 from auditor.report import pdf_doc
 
 DASH = "—"

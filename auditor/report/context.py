@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from auditor.engine import categories
 from auditor.engine.categories import queue_of
+from auditor.lean_dataclass import dataclass
 
 # Work queues analysts are organised around, in display order: (key, title, categories), from the category table.
 QUEUES: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(

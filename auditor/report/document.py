@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 
 from auditor.audit import AuditResult, tool_version
 from auditor.engine.findings import Finding
+from auditor.lean_dataclass import dataclass
 from auditor.problems import Problem
 from auditor.report.records import EditRecord, RunRecord, Summary, input_records, plain
 

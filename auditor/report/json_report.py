@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
+from auditor.lean_dataclass import dataclass
 from auditor.report.context import ReportContext
 
 if TYPE_CHECKING:  # the claims modules load on a claims run only

@@ -6,7 +6,8 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from auditor.lean_dataclass import dataclass
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from auditor.lean_dataclass import dataclass
 
 CHARGEMASTER, CLAIMS = (
     "chargemaster",

@@ -10,7 +10,6 @@ import logging
 import secrets
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +28,7 @@ from auditor.errors import InputError
 from auditor.ingest.probe import DEFAULT_MEMORY_MB
 from auditor.ingest.profile import parse_overrides
 from auditor.ingest.sniff import sniff
+from auditor.lean_dataclass import dataclass
 from auditor.resources import resource_dir
 from auditor.version import __version__
 from auditor.web import profiles

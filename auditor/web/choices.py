@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import InputError
 from auditor.ingest.fields import CHARGEMASTER
 from auditor.ingest.kinds import KINDS
 from auditor.ingest.reader import SheetChoice
+from auditor.lean_dataclass import dataclass
 from auditor.web.review import label, where
 
 _FORM_PARTS = {"sheet": 2, "header": 2, "noheader": 2, "kind": 2, "map": 3}

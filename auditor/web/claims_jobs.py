@@ -8,7 +8,7 @@ import logging
 import shutil
 import sqlite3
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from auditor.claims.pipeline import ClaimsRequest
@@ -17,6 +17,7 @@ from auditor.errors import InputError
 from auditor.history import store
 from auditor.history.claims_runs import list_claims_runs, record_claims_run
 from auditor.ingest.reader import file_sha256
+from auditor.lean_dataclass import dataclass
 from auditor.report.denials_outputs import write_denials
 from auditor.report.renderers import CLAIMS, TEXT, downloads, formats
 from auditor.session import ClaimsSessionRequest, run_claims_session

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from auditor.ingest import IngestOptions, Source, read_file
 from auditor.ingest.probe import DEFAULT_MEMORY_MB, WORKBOOK_KINDS, probe_workbook
 from auditor.ingest.reader import SheetChoice
 from auditor.ingest.sniff import sniff
+from auditor.lean_dataclass import dataclass
 from auditor.scratch import alive
 from auditor.session import SessionRequest, run_session
 from auditor.web.outputs import FORMATS, run_summary, write_view

@@ -6,13 +6,15 @@ import asyncio
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
+
+from auditor.lean_dataclass import dataclass
 
 if TYPE_CHECKING:  # python-multipart declares its callback table for type checkers only
     from python_multipart.multipart import MultipartCallbacks

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypeVar
 
 import polars as pl
 
 from auditor.codeset.icd10 import DiagnosisCodeSet
 from auditor.engine.lists import CatalogError
+from auditor.lean_dataclass import dataclass
 
 T = TypeVar("T")
 # The column of a dated run's frame that names each row's code table quarter (run_edits(by_quarter=True)).

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from auditor.engine.lists import Selector
+from auditor.lean_dataclass import dataclass
 
 MAX_RELATED = 25
 
