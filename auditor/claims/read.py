@@ -224,9 +224,8 @@ def _record_blocks(
                 continue
             piece, rest = buf[:end], buf[end:]
             lines_before, lines = lines, lines + line_count(piece)  # file lines, for the messages
-            if (
-                piece and not piece.isspace()
-            ):  # isspace stops at the first byte that is not (strip copies it all)
+            # isspace stops at the first byte that is not a space; strip() would copy the whole block.
+            if piece and not piece.isspace():
                 frame = pl.read_csv(
                     io.BytesIO(piece),
                     has_header=False,

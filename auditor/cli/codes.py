@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -14,6 +14,8 @@ from auditor.errors import EXIT_BAD_INPUT, InputError
 
 # The importers and the table read with polars are imported in the commands that use them: `codes status` reads
 # a cached index and answers in a fraction of the time polars takes to import.
+if TYPE_CHECKING:
+    from auditor.codeset.table import CodeTable
 
 
 def _fail(message: str) -> NoReturn:
@@ -22,7 +24,7 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _load():
+def _load() -> CodeTable:
     """The merged code table, or one error line."""
     from auditor.codeset.table import CodeTable
 

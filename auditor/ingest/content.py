@@ -73,26 +73,24 @@ def live_columns(frame: pl.DataFrame) -> list[str]:
     return [c for c, n in zip(frame.columns, nulls, strict=True) if n < frame.height]
 
 
-def may_pad(col: str) -> pl.Expr:
+def _may_pad(col: str) -> pl.Expr:
     """Whether a text cell could be blank without being empty: it starts with a space or control character, or
     with a non-ASCII one (a no-break space). Two string comparisons, far cheaper than stripping every cell."""
     return (pl.col(col) < "!") | (pl.col(col) >= "\x80")
 
 
-def filled_count(
-    frame: pl.DataFrame, live: list[str] | None = None, padded: set[str] | None = None
-) -> pl.Expr:
-    """The number of non-blank cells on each row of the frame (`live`: its live_columns, when already known;
-    `padded`: the columns with a cell that may_pad, when already known)."""
+def filled_count(frame: pl.DataFrame, live: list[str] | None = None) -> pl.Expr:
+    """The number of non-blank cells on each row of the frame (`live`: its live_columns, when already known)."""
     # An empty frame still needs one column, so that the count has a row for each of the frame's rows.
     cols = (live_columns(frame) if live is None else live) or frame.columns[:1]
-    if padded is None:
-        padded = {
-            c for c, hit in zip(cols, frame.select(may_pad(c).any() for c in cols).row(0), strict=True) if hit
-        }
-    # Elsewhere a cell is blank only when empty or missing.
-    quick = {c: pl.col(c).str.len_bytes().fill_null(0) > 0 for c in cols if c not in padded}
-    return pl.sum_horizontal([quick.get(c, filled(c)).cast(pl.Int32) for c in cols])
+    padded = frame.select(_may_pad(c).any() for c in cols).row(0)
+    # A column without a cell that may be padded holds a blank only as an empty or missing cell.
+    return pl.sum_horizontal(
+        [
+            (filled(c) if pad else pl.col(c).str.len_bytes().fill_null(0) > 0).cast(pl.Int32)
+            for c, pad in zip(cols, padded, strict=True)
+        ]
+    )
 
 
 def cell_flags(frame: pl.DataFrame) -> pl.DataFrame:
