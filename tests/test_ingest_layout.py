@@ -306,8 +306,8 @@ def test_description_only_rows_are_not_given_guessed_codes(tmp_path):
 
 
 def test_rows_of_spaces_and_no_break_spaces_are_blank_rows(tmp_path):
-    """Cells of spaces, tabs or no-break spaces are blank, in a column where every other cell is plain too: such a
-    row is no data row (not audited, not listed as skipped), and a plain lone '1003' row still is one."""
+    """Cells of spaces, tabs or no-break spaces are blank: a row of nothing else is no data row (neither audited nor
+    listed as skipped), while the rows around it are read as ever."""
     path = tmp_path / "spaced.csv"
     path.write_text(
         "Charge Code,Description,CPT,Price\n1001,SKIN SUB,Q4101,137\n   ,\u00a0,\t,  \n"
