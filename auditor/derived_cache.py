@@ -64,6 +64,14 @@ def cached(
     return value
 
 
+def is_cached(kind: str, key: str, suffix: str) -> bool:
+    """Whether cached() would read `key` rather than build it: held in this process, or stored on disk."""
+    held = _HELD.get(kind)
+    return (held is not None and held[0] == key) or (
+        default_home() / "cache" / kind / f"{key}{suffix}"
+    ).is_file()
+
+
 def _read_or_build(folder: Path, key: str, build, load, dump, suffix: str, prune: bool):
     """cached()'s disk step: the stored file when it reads back, else a fresh build written beside it."""
     path = folder / f"{key}{suffix}"

@@ -362,3 +362,24 @@ def test_a_chargemaster_audit_does_not_load_the_icd10_package(tmp_path):
         [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=300
     )
     assert out.stdout.split() == ["1", "False"], out.stderr[-500:]
+
+
+def test_the_first_claims_run_of_a_release_says_it_builds_its_table(tmp_path, monkeypatch):
+    """Building a release's diagnosis table takes seconds (the package's: ~10 s on a small machine), once: the run
+    that builds it says so on stderr before the wait, and the next run, which reads it from the cache, does not."""
+    from conftest import run_cli
+    from edit_examples import CLAIM_HEADERS, claim_rows, write_rows
+
+    monkeypatch.setenv("CDM_AUDIT_HOME", str(tmp_path / "home"))
+    codes, tabular = _tiny_files(tmp_path / "cms")
+    rows = claim_rows([{"code": "29881", "modifiers": "RT", "diagnoses": "U98.1"}], dt.date(2026, 10, 5))
+    path = write_rows(tmp_path / "claims.xlsx", rows, CLAIM_HEADERS, sheet="Claims")
+    args = ("claims", path, "--icd10-codes", codes, "--icd10-tabular", tabular, "--format", "json")
+    first = run_cli(*args, "--out", tmp_path / "a")
+    second = run_cli(*args, "--out", tmp_path / "b")
+    assert first.stderr.splitlines()[0] == (
+        "note: building the ICD-10-CM FY2027 (codes.txt) diagnosis table (once for this release, several seconds; "
+        "later runs read it from the cache)"
+    )
+    assert "building" not in second.stderr
+    assert (tmp_path / "b" / "claims.json").is_file() and first.exit_code == second.exit_code

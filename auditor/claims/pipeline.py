@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class ClaimsRequest:
     today: dt.date = field(default_factory=dt.date.today)
     # Keep every line read as LINE_KEYS (a denials run joins remittances to them; no second read).
     keep_lines: bool = False
+    # Told, as it starts, what makes this run slow once: the first run with an ICD-10-CM release builds its table.
+    notice: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,11 @@ def _run(paths: list[Path], request: ClaimsRequest) -> ClaimsResult:
         if request.icd10_codes or request.icd10_tabular
         else package_code_set()
     )
+    if request.notice is not None and not diagnoses.table_ready():
+        request.notice(
+            f"building the {diagnoses.label} diagnosis table (once for this release, several seconds; "
+            "later runs read it from the cache)"
+        )
     table = CodeTable.load()
     refs = _References(table, diagnoses)
     totals = _Totals()

@@ -135,6 +135,9 @@ def claims(
         chunk_rows=chunk_rows,
         select=edit_codes(select),
         ignore=edit_codes(ignore) or set(),
+        notice=lambda text: click.echo(
+            f"note: {text}", err=True
+        ),  # before a wait the user would wonder about
     )
     outcome = run_claims_session(
         ClaimsSessionRequest(

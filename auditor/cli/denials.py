@@ -73,7 +73,13 @@ def denials(files, claims, formats, out_dir, templates, state, fixed, history_db
     if conn is not None:
         save_fixes(conn, facility, fixes)
         fixes = load_fixes(conn, facility)  # fixes marked in earlier runs count too
-    request = DenialsRequest(claims=list(claims), state=state, today=dt.date.today(), fixed=fixes)
+    request = DenialsRequest(
+        claims=list(claims),
+        state=state,
+        today=dt.date.today(),
+        fixed=fixes,
+        notice=lambda text: click.echo(f"note: {text}", err=True),
+    )
     result = run_denials(list(files), request)
     written = write_denials(result, out_dir, asked, templates)
     run_id = record_denials(conn, facility, build_document(result), result.claims) if conn else None

@@ -167,6 +167,12 @@ class DiagnosisCodeSet:
                     self._table = _cached_table(self)
         return self._table
 
+    def table_ready(self) -> bool:
+        """Whether table() reads the release's table (held, or cached on disk) rather than building it."""
+        from auditor.derived_cache import is_cached  # on use, as in _cached_table
+
+        return self._table is not None or is_cached(_ICD_KIND, _table_key(self), ".parquet")
+
     def build_table(self) -> pl.DataFrame:
         """Classify every category and subcategory of the release from the package's tree."""
         with _LOCK:
@@ -207,12 +213,15 @@ def _table_key(code_set: DiagnosisCodeSet) -> str:
     return digest.hexdigest()[:16]
 
 
+_ICD_KIND = "icd10"  # the cache folder of the releases' tables
+
+
 def _cached_table(code_set: DiagnosisCodeSet) -> pl.DataFrame:
     """The release's table from the cache folder, built and stored there when missing (one file per release)."""
     from auditor.derived_cache import cached  # on use: keeps this module's imports light
 
     return cached(
-        "icd10",
+        _ICD_KIND,
         _table_key(code_set),
         code_set.build_table,
         pl.read_parquet,

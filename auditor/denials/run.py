@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class DenialsRequest:
     # Denial reasons marked fixed: an edit code (WS001) or "CARC-197" -> the date it was fixed. Denials for
     # them on later dates of service are the recurring_after_fix pattern.
     fixed: dict[str, dt.date] = field(default_factory=dict)
+    notice: Callable[[str], None] | None = None  # passed to the claims run (ClaimsRequest.notice)
 
 
 @dataclass
@@ -141,7 +143,9 @@ def run_denials(paths: list, request: DenialsRequest | None = None) -> DenialsRe
         )
     remit = pl.concat(frames, how="vertical_relaxed") if frames else empty_remit()
     paths_only = [s.path for s in claim_files]
-    claims_request = ClaimsRequest(state=request.state, today=request.today, keep_lines=True)
+    claims_request = ClaimsRequest(
+        state=request.state, today=request.today, keep_lines=True, notice=request.notice
+    )
     claims_result = request.claims_result or run_claims(paths_only, claims_request)
     for f in claims_result.files:
         inputs.append(
