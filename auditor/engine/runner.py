@@ -136,14 +136,25 @@ def _classified(codes: pl.Series, table: CodeTable, quarter: str, any_rates: boo
 def _eligible(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
     """Rows an edit may flag: `only_if` holds, `unless` does not, (for dated rows) the edit is in force, and a
     hospital outpatient rule only on lines that are not professional fees."""
+    cond = _conditions(edit, frame)
+    return cond & _in_force(edit) if "_dos" in frame.columns else cond
+
+
+def _conditions(edit: Edit, frame: pl.DataFrame) -> pl.Expr:
+    """_eligible but for the dates in force: `only_if`, `unless`, and no professional-fee line for a facility rule."""
     cond = all_of(edit.only_if) & none_of(edit.unless)
     if "professional" not in edit.settings and "sheet_kind" in frame.columns:
         cond = cond & (pl.col("sheet_kind") != "professional_fee").fill_null(True)
-    if "_dos" in frame.columns:
-        if edit.effective_from:
-            cond = cond & (pl.col("_dos") >= edit.effective_from).fill_null(True)
-        if edit.effective_to:
-            cond = cond & (pl.col("_dos") <= edit.effective_to).fill_null(True)
+    return cond
+
+
+def _in_force(edit: Edit) -> pl.Expr:
+    """Dated rows within the edit's effective period (a row without a date counts as in force)."""
+    cond = pl.lit(True)
+    if edit.effective_from:
+        cond = cond & (pl.col("_dos") >= edit.effective_from).fill_null(True)
+    if edit.effective_to:
+        cond = cond & (pl.col("_dos") <= edit.effective_to).fill_null(True)
     return cond
 
 
@@ -344,19 +355,28 @@ _LINE_IDENTITY = frozenset(
 def _collect_distinct(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFrame] | None:
     """The row-filter checks run once per distinct claim line, their hits then given to every line alike.
 
-    Each edit's eligibility (its conditions and dates in force) is read on every line first and becomes part
-    of what makes lines alike, so a line's own date never has to be. A check that reads a left-out column
-    fails to find it (ColumnNotFoundError), and a check naming related lines gives None: the caller then judges
-    line by line.
+    Whether each edit is in force on a line's date is read on every line first, one flag per period, and becomes
+    part of what makes lines alike, so a line's own date never has to be; the edit's other conditions read only
+    what lines alike share and are asked of the distinct lines (a condition reading a line's identity is read on
+    every line too). A check that reads a left-out column fails to find it (ColumnNotFoundError), and a check
+    naming related lines gives None: the caller then judges line by line.
     """
     frame = ctx.frame
-    # Edits with the same conditions and period share one eligibility column.
-    flag_of: dict[tuple, str] = {}
-    eligibility: dict[str, pl.Expr] = {}
+    # Flags read on every line, by what they read: edits of one period (or one eligibility) share one.
+    flags: dict[tuple, tuple[str, pl.Expr]] = {}
+    eligible: dict[str, pl.Expr] = {}  # edit code -> its eligibility on the distinct lines
     for e in planned:
-        flag = flag_of.setdefault(_eligibility_key(e), f"_eligible_{len(flag_of)}")
-        eligibility.setdefault(flag, _eligible(e, frame))
-    marked = frame.with_columns(expr.alias(flag) for flag, expr in eligibility.items())
+        cond = _conditions(e, frame)
+        if set(cond.meta.root_names()) & _LINE_IDENTITY:
+            flag, _ = flags.setdefault(
+                ("line", *_eligibility_key(e)), (f"_eligible_{len(flags)}", _eligible(e, frame))
+            )
+            eligible[e.code] = pl.col(flag)
+        else:
+            period = ("period", e.effective_from, e.effective_to)
+            flag, _ = flags.setdefault(period, (f"_in_force_{len(flags)}", _in_force(e)))
+            eligible[e.code] = cond & pl.col(flag)
+    marked = frame.with_columns(expr.alias(flag) for flag, expr in flags.values())
     # A column with one value in the whole chunk (a field claims do not carry, one bill type) sets no line
     # apart: it is no key, and is put back beside the distinct lines.
     fields = [c for c in marked.columns if c not in _LINE_IDENTITY]
@@ -369,7 +389,7 @@ def _collect_distinct(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFra
         pl.lit(marked.get_column(c)[0], marked.schema[c]).alias(c) for c in constant
     )
     alike = CheckContext(distinct, ctx.lists, ctx.config, ctx.quarter, ctx.scope_kind, ctx.diagnoses)
-    plans = [check_module(e.check).plan(alike, e, pl.col(flag_of[_eligibility_key(e)])) for e in planned]
+    plans = [check_module(e.check).plan(alike, e, eligible[e.code]) for e in planned]
     found = pl.collect_all(plans, engine="in-memory")
     if any("related" in hits.columns for hits in found):
         return None  # related rows are positions of other lines, which a distinct line does not have
