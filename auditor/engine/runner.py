@@ -383,7 +383,12 @@ def _collect_distinct(ctx: CheckContext, planned: list[Edit]) -> list[pl.DataFra
     same = marked.select(pl.col(c).eq_missing(pl.col(c).first()).all() for c in fields).row(0)
     keys = [c for c, one in zip(fields, same, strict=True) if not one]
     constant = [c for c, one in zip(fields, same, strict=True) if one]
-    groups = marked.group_by(keys, maintain_order=True).agg(_lines=pl.col("_rid"))
+    # The code table's columns (cs_*, prepare_frame) follow from the code and its quarter, themselves keys or
+    # constant: no keys of their own (fewer keys, a cheaper group-by), each group's value carried along.
+    table = [c for c in keys if c.startswith("cs_")]
+    groups = marked.group_by([k for k in keys if k not in table], maintain_order=True).agg(
+        pl.col(table).first(), _lines=pl.col("_rid")
+    )
     groups = groups.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64))
     distinct = groups.drop("_lines").with_columns(
         pl.lit(marked.get_column(c)[0], marked.schema[c]).alias(c) for c in constant
