@@ -59,7 +59,7 @@ def cached(
     held = _HELD.get(kind)
     if held is not None and held[0] == key:
         return held[1]  # type: ignore[return-value]
-    value = _read_or_build(default_home() / "cache" / kind, key, build, load, dump, suffix, prune)
+    value = _read_or_build(_folder(kind), key, build, load, dump, suffix, prune)
     _HELD[kind] = (key, value)
     return value
 
@@ -67,9 +67,12 @@ def cached(
 def is_cached(kind: str, key: str, suffix: str) -> bool:
     """Whether cached() would read `key` rather than build it: held in this process, or stored on disk."""
     held = _HELD.get(kind)
-    return (held is not None and held[0] == key) or (
-        default_home() / "cache" / kind / f"{key}{suffix}"
-    ).is_file()
+    return (held is not None and held[0] == key) or (_folder(kind) / f"{key}{suffix}").is_file()
+
+
+def _folder(kind: str) -> Path:
+    """Where cached() keeps the files of a kind."""
+    return default_home() / "cache" / kind
 
 
 def _read_or_build(folder: Path, key: str, build, load, dump, suffix: str, prune: bool):

@@ -9,7 +9,7 @@ import click
 
 from auditor.claims.fields import CLAIM
 from auditor.claims.pipeline import ClaimsRequest
-from auditor.cli.errors import friendly_errors
+from auditor.cli.errors import friendly_errors, note
 from auditor.cli.options import (
     FAIL_ON,
     build_options,
@@ -135,9 +135,7 @@ def claims(
         chunk_rows=chunk_rows,
         select=edit_codes(select),
         ignore=edit_codes(ignore) or set(),
-        notice=lambda text: click.echo(
-            f"note: {text}", err=True
-        ),  # before a wait the user would wonder about
+        notice=note,
     )
     outcome = run_claims_session(
         ClaimsSessionRequest(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli.errors import friendly_errors
+from auditor.cli.errors import friendly_errors, note
 from auditor.denials.run import DenialsRequest, run_denials
 from auditor.errors import InputError
 from auditor.history.denials import load_fixes, record_denials, save_fixes
@@ -78,7 +78,7 @@ def denials(files, claims, formats, out_dir, templates, state, fixed, history_db
         state=state,
         today=dt.date.today(),
         fixed=fixes,
-        notice=lambda text: click.echo(f"note: {text}", err=True),
+        notice=note,
     )
     result = run_denials(list(files), request)
     written = write_denials(result, out_dir, asked, templates)

@@ -1,4 +1,5 @@
-"""How a command fails: one `error:` line on stderr and exit code 2, never a traceback (loads nothing heavy)."""
+"""How a command fails: one `error:` line on stderr and exit code 2, never a traceback (loads nothing heavy); and
+the `note:` lines it prints on stderr before a wait."""
 
 from __future__ import annotations
 
@@ -37,3 +38,8 @@ def friendly_errors(fn):
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper
+
+
+def note(text: str) -> None:
+    """Print one `note:` line on stderr (what a run does that takes a while, said before the wait)."""
+    click.echo(f"note: {text}", err=True)

@@ -32,6 +32,7 @@ from auditor.engine.finding_rows import (
 from auditor.engine.findings import SEVERITY_RANK, Finding
 from auditor.engine.implied import lower_implied, note_lowered
 from auditor.engine.needs import NOT_EVALUABLE, missing_note, needed_fields
+from auditor.ingest.normalize import distinct_columns
 from auditor.lean_dataclass import dataclass
 
 # Threads that run checks at once: polars works outside the GIL, so two overlap even on one core's worth of
@@ -101,9 +102,8 @@ def prepare_frame(
             for q in quarters
         ]
     )
-    if (
-        len(quarters) == 1
-    ):  # a month of claims is one quarter: matched on the code alone (a two-key join costs ~4x)
+    # A month of claims is one quarter: matched on the code alone (a two-key join costs ~4x).
+    if len(quarters) == 1:
         return _beside(frame, found.drop(QUARTER), ["code"])
     return _beside(frame, found, ["code", QUARTER])
 
@@ -267,15 +267,11 @@ def _with_quarters(
     """The frame with each row's quarter start (`_q_start`; `as_of`'s for an undated row) and code table quarter
     (`_quarter`), and each quarter's choice (a quarter not held is checked against the nearest held one)."""
     start = pl.col("_dos").fill_null(as_of).dt.truncate("1q")
-    # Worked out once per distinct date (a claims chunk holds a few hundred) and matched back: 18 -> 5 ms a
-    # 200k-line chunk.
-    dates = frame.select(pl.col("_dos").unique()).with_columns(start.alias(Q_START))
-    starts = sorted(dates.get_column(Q_START).unique().to_list())
+    # Worked out once per distinct date (a claims chunk holds a few hundred), not on every line.
+    starts = sorted(frame.select(pl.col("_dos").unique()).select(start.unique()).to_series().to_list())
     choices = tuple(table.resolve_quarter(s) for s in starts)
-    used = pl.col(Q_START).replace_strict(starts, [c.used for c in choices], return_dtype=pl.String)
-    dates = dates.with_columns(used.alias(QUARTER))
-    back = frame.select("_dos").join(dates, on="_dos", how="left", nulls_equal=True, maintain_order="left")
-    return frame.hstack(back.drop("_dos").get_columns()), choices
+    used = start.replace_strict(starts, [c.used for c in choices], return_dtype=pl.String)
+    return frame.hstack(distinct_columns(frame, [{Q_START: start, QUARTER: used}])), choices
 
 
 def _hits_in_order(
